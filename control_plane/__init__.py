@@ -1,0 +1,1 @@
+"""Podgate control plane: admin API, xDS server and decision service for Envoy."""

@@ -1,0 +1,80 @@
+"""Podgate's exception tree; adapters map these to gRPC codes or OpenStack fault bodies.
+
+- PodgateError
+  - BadRequest         malformed or invalid input (HTTP 400, gRPC INVALID_ARGUMENT)
+  - NotFound           the named thing does not exist (404, NOT_FOUND)
+  - AlreadyExists      a unique name is taken (409, ALREADY_EXISTS)
+  - FailedPrecondition the operation is valid but the current state forbids it (409)
+  - PodUnavailable     no pod can serve the request right now (503, UNAVAILABLE)
+"""
+
+import json
+
+# Nova's and Cinder's fault names by HTTP status (nova/api/openstack/wsgi.py, cinder likewise).
+_FAULT_NAMES = {
+    400: "badRequest",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "itemNotFound",
+    405: "badMethod",
+    409: "conflictingRequest",
+    413: "overLimit",
+    415: "badMediaType",
+    429: "overLimit",
+    501: "notImplemented",
+    503: "serviceUnavailable",
+}
+
+
+def fault_name(status: int) -> str:
+    """The OpenStack fault key for an HTTP status ("computeFault" when none is specific)."""
+    return _FAULT_NAMES.get(status, "computeFault")
+
+
+def fault_body(status: int, message: str) -> bytes:
+    """An OpenStack fault body, e.g. {"itemNotFound": {"message": ..., "code": 404}}."""
+    return json.dumps({fault_name(status): {"message": message, "code": status}}).encode()
+
+
+class PodgateError(Exception):
+    """Base of every error Podgate raises on purpose."""
+
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def fault(self) -> bytes:
+        """This error as an OpenStack fault body."""
+        return fault_body(self.status, self.message)
+
+
+class BadRequest(PodgateError):
+    """Malformed or invalid input."""
+
+    status = 400
+
+
+class NotFound(PodgateError):
+    """The named object does not exist."""
+
+    status = 404
+
+
+class AlreadyExists(PodgateError):
+    """A unique name or id is already taken."""
+
+    status = 409
+
+
+class FailedPrecondition(PodgateError):
+    """The request is valid but the current state forbids it."""
+
+    status = 409
+
+
+class PodUnavailable(PodgateError):
+    """No pod can serve the request right now."""
+
+    status = 503

@@ -1,0 +1,79 @@
+"""Plain data shared by every part of the control plane (no I/O here)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class PodState(StrEnum):
+    """ENABLED takes new resources; DRAINING serves existing ones only; DISABLED gets no traffic."""
+
+    ENABLED = "ENABLED"
+    DRAINING = "DRAINING"
+    DISABLED = "DISABLED"
+
+
+class Service(StrEnum):
+    """Keystone service types a pod exposes through the gateway."""
+
+    COMPUTE = "compute"
+    VOLUME = "volumev3"
+
+
+class ResourceType(StrEnum):
+    """Pod-owned resources whose location the routing table records."""
+
+    SERVER = "server"
+    VOLUME = "volume"
+
+
+RESOURCE_SERVICE: Mapping[ResourceType, Service] = {
+    ResourceType.SERVER: Service.COMPUTE,
+    ResourceType.VOLUME: Service.VOLUME,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Pod:
+    """One OpenStack cloud (a Keystone region) behind the gateway."""
+
+    name: str
+    az_name: str
+    pod_az_name: str = ""
+    dc_name: str = ""
+    state: PodState = PodState.ENABLED
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    id: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A project's preferred pod in one availability zone; only one is active per (project, AZ)."""
+
+    id: str
+    project_id: str
+    az_name: str
+    pod_name: str
+    active: bool = True
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """Where a resource lives: written when the gateway learns of it, read on every request."""
+
+    resource_id: str
+    resource_type: ResourceType
+    project_id: str
+    pod_name: str
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def cluster_name(pod_name: str, service: Service | str) -> str:
+    """Envoy cluster that carries one service of one pod (a DESIGN.md contract)."""
+    return f"pod.{pod_name}.{service}"

@@ -1,0 +1,95 @@
+"""Settings: command line > environment (PODGATE_<SECTION>_<KEY>) > TOML file > defaults."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class ControlPlaneSettings(BaseModel):
+    """Where the control plane listens (admin API, xDS and ext_proc share one gRPC port)."""
+
+    host: str = "127.0.0.1"
+    grpc_port: int = 19990
+
+
+class EnvoySettings(BaseModel):
+    """The Envoy that `podgate up` / `podgate envoy` runs, and the listeners pushed to it."""
+
+    host: str = "127.0.0.1"
+    compute_port: int = 19998
+    volume_port: int = 19997
+    admin_port: int = 19901
+    concurrency: int = 1
+    base_id: int = 0
+    binary: str = "envoy"
+    upstream_timeout_s: float = 60.0
+    connect_timeout_s: float = 2.0
+    log_level: str = "warning"
+
+
+class DecisionSettings(BaseModel):
+    """The per-request decision service behind Envoy's ext_proc filter."""
+
+    routing_cache_size: int = 100_000
+    message_timeout_ms: int = 2000
+    max_body_bytes: int = 1_048_576
+
+
+class Settings(BaseSettings):
+    """Everything Podgate reads at start."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PODGATE_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        extra="forbid",
+    )
+
+    state_dir: Path = Path(".state")
+    db_url: str = ""
+    auth: Literal["noauth"] = "noauth"
+    log_format: Literal["text", "json"] = "text"
+    control_plane: ControlPlaneSettings = Field(default_factory=ControlPlaneSettings)
+    envoy: EnvoySettings = Field(default_factory=EnvoySettings)
+    decision: DecisionSettings = Field(default_factory=DecisionSettings)
+
+    @property
+    def database_url(self) -> str:
+        """The configured URL, or SQLite in the state directory."""
+        return self.db_url or f"sqlite+aiosqlite:///{self.state_dir.resolve() / 'podgate.db'}"
+
+    @property
+    def grpc_target(self) -> str:
+        return f"{self.control_plane.host}:{self.control_plane.grpc_port}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def load_settings(config: Path | None = None, **overrides: object) -> Settings:
+    """Build settings; `config` defaults to <state dir>/podgate.toml when that file exists."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    state_dir = Path(str(given.get("state_dir") or Settings().state_dir))
+    path = config or state_dir / "podgate.toml"
+    if config is not None and not config.exists():
+        raise FileNotFoundError(f"config file {config} does not exist")
+
+    class _FromFile(Settings):
+        model_config = SettingsConfigDict(toml_file=path if path.exists() else None)
+
+    return Settings.model_validate(_FromFile(**given).model_dump())
