@@ -26,3 +26,6 @@ protos: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .state .pytest_cache .ruff_cache *.egg-info
+
+demo: $(STAMP)
+	$(BIN)/python -m podsim.demo

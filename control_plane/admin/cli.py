@@ -1,0 +1,367 @@
+"""`podgate pod|binding|routing`: the admin API from a shell, as tables or as JSON."""
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+import grpc
+from google.protobuf import json_format
+from google.protobuf.message import Message
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from control_plane.model import PodState, ResourceType
+from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
+
+__all__ = ["register"]
+
+TIMEOUT_S = 5.0
+
+_Subparsers = argparse._SubParsersAction
+_STATES = [str(s) for s in PodState]
+_TYPES = [str(t) for t in ResourceType]
+
+
+@dataclass(frozen=True, slots=True)
+class _View:
+    """How one kind of object is shown: labelled cells, and which of them a list table shows."""
+
+    cells: Callable[[Any], dict[str, str]]
+    listed: tuple[str, ...]
+
+
+class _Client:
+    """The admin stub with the CLI's deadline on every call."""
+
+    def __init__(self, channel: grpc.Channel) -> None:
+        self._stub = admin_pb2_grpc.PodAdminStub(channel)
+
+    def call(self, method: str, request: Message) -> Any:
+        return getattr(self._stub, method)(request, timeout=TIMEOUT_S)
+
+
+_Command = Callable[[argparse.Namespace, _Client], None]
+
+
+def register(subparsers: _Subparsers) -> None:
+    """Add the `pod`, `binding` and `routing` commands to the `podgate` parser."""
+    _register_pod(_verbs(subparsers, "pod", "manage pods (the OpenStack clouds behind Podgate)"))
+    _register_binding(_verbs(subparsers, "binding", "manage project-to-pod bindings"))
+    _register_routing(_verbs(subparsers, "routing", "inspect and drop resource routings"))
+
+
+def _verbs(subparsers: _Subparsers, name: str, help_text: str) -> _Subparsers:
+    """A command group such as `pod` whose verbs are themselves subcommands."""
+    group = subparsers.add_parser(name, help=help_text, description=help_text)
+    return group.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+
+def _leaf(verbs: _Subparsers, name: str, help_text: str, command: _Command) -> Any:
+    """One verb, wired to run `command` against the control plane."""
+    parser = verbs.add_parser(name, help=help_text, description=help_text)
+    parser.set_defaults(func=lambda args: _run(args, command))
+    return parser
+
+
+def _register_pod(verbs: _Subparsers) -> None:
+    create = _leaf(verbs, "create", "add a pod", _pod_create)
+    create.add_argument("name", metavar="NAME", help="the pod's Keystone region name")
+    create.add_argument("--az", required=True, help="availability zone users see")
+    _pod_options(create)
+    create.add_argument("--state", type=str.upper, choices=_STATES, default=None)
+
+    listing = _leaf(verbs, "list", "list pods", _pod_list)
+    listing.add_argument("--az", help="only pods in this availability zone")
+
+    show = _leaf(verbs, "show", "show one pod", _pod_show)
+    show.add_argument("name", metavar="NAME")
+
+    update = _leaf(verbs, "update", "change a pod", _pod_update)
+    update.add_argument("name", metavar="NAME")
+    update.add_argument("--az", help="availability zone users see")
+    _pod_options(update)
+    update.add_argument("--state", type=str.upper, choices=_STATES, default=None)
+    update.add_argument(
+        "--remove-endpoint",
+        action="append",
+        default=[],
+        metavar="SERVICE",
+        help="drop a service's endpoint (repeatable)",
+    )
+
+    delete = _leaf(verbs, "delete", "remove a pod", _pod_delete)
+    delete.add_argument("name", metavar="NAME")
+    delete.add_argument("--force", action="store_true", help="also drop its routings and bindings")
+
+
+def _pod_options(parser: argparse.ArgumentParser) -> None:
+    """Options `pod create` and `pod update` share."""
+    parser.add_argument("--pod-az", help="availability zone inside the pod")
+    parser.add_argument("--dc", help="datacenter name")
+    parser.add_argument(
+        "--endpoint",
+        action="append",
+        default=[],
+        type=_endpoint,
+        metavar="SERVICE=URL",
+        help="catalog-style URL of a service, e.g. compute=http://h:8774/v2.1 (repeatable)",
+    )
+
+
+def _register_binding(verbs: _Subparsers) -> None:
+    create = _leaf(verbs, "create", "bind a project to a pod in the pod's AZ", _binding_create)
+    create.add_argument("--project", required=True, help="Keystone project id")
+    create.add_argument("--pod", required=True, help="pod name")
+
+    listing = _leaf(verbs, "list", "list bindings", _binding_list)
+    listing.add_argument("--project", help="only this project")
+    listing.add_argument("--pod", help="only this pod")
+    listing.add_argument("--active", action="store_true", help="only active bindings")
+
+    delete = _leaf(verbs, "delete", "remove a binding", _binding_delete)
+    delete.add_argument("id", metavar="ID")
+
+
+def _register_routing(verbs: _Subparsers) -> None:
+    listing = _leaf(verbs, "list", "list where resources live", _routing_list)
+    listing.add_argument("--project", help="only this project")
+    listing.add_argument("--pod", help="only this pod")
+    listing.add_argument("--type", choices=_TYPES, help="only this resource type")
+    listing.add_argument(
+        "--limit", type=_positive, help="rows per page (server default 100, at most 1000)"
+    )
+    listing.add_argument("--all", action="store_true", help="follow every page")
+
+    for name, help_text, command in (
+        ("show", "show where one resource lives", _routing_show),
+        ("delete", "forget where one resource lives", _routing_delete),
+    ):
+        parser = _leaf(verbs, name, help_text, command)
+        parser.add_argument("type", metavar="TYPE", choices=_TYPES)
+        parser.add_argument("id", metavar="ID")
+
+
+def _pod_create(args: argparse.Namespace, client: _Client) -> None:
+    pod = admin_pb2.Pod(
+        name=args.name,
+        az_name=args.az,
+        pod_az_name=args.pod_az or "",
+        dc_name=args.dc or "",
+        state=admin_pb2.PodState.Value(args.state) if args.state else 0,
+        endpoints=dict(args.endpoint),
+    )
+    _print_one(args, client.call("CreatePod", admin_pb2.CreatePodRequest(pod=pod)), _POD)
+
+
+def _pod_list(args: argparse.Namespace, client: _Client) -> None:
+    reply = client.call("ListPods", admin_pb2.ListPodsRequest(az_name=args.az or ""))
+    _print_many(args, reply.pods, _POD)
+
+
+def _pod_show(args: argparse.Namespace, client: _Client) -> None:
+    _print_one(args, client.call("GetPod", admin_pb2.GetPodRequest(name=args.name)), _POD)
+
+
+def _pod_update(args: argparse.Namespace, client: _Client) -> None:
+    request = admin_pb2.UpdatePodRequest(
+        name=args.name,
+        az_name=args.az,
+        pod_az_name=args.pod_az,
+        dc_name=args.dc,
+        state=admin_pb2.PodState.Value(args.state) if args.state else None,
+        set_endpoints=dict(args.endpoint),
+        remove_endpoints=args.remove_endpoint,
+    )
+    _print_one(args, client.call("UpdatePod", request), _POD)
+
+
+def _pod_delete(args: argparse.Namespace, client: _Client) -> None:
+    reply = client.call("DeletePod", admin_pb2.DeletePodRequest(name=args.name, force=args.force))
+    _print_done(args, reply, f"Deleted pod {args.name}.")
+
+
+def _binding_create(args: argparse.Namespace, client: _Client) -> None:
+    request = admin_pb2.CreateBindingRequest(project_id=args.project, pod_name=args.pod)
+    _print_one(args, client.call("CreateBinding", request), _BINDING)
+
+
+def _binding_list(args: argparse.Namespace, client: _Client) -> None:
+    request = admin_pb2.ListBindingsRequest(
+        project_id=args.project or "", pod_name=args.pod or "", active_only=args.active
+    )
+    _print_many(args, client.call("ListBindings", request).bindings, _BINDING)
+
+
+def _binding_delete(args: argparse.Namespace, client: _Client) -> None:
+    reply = client.call("DeleteBinding", admin_pb2.DeleteBindingRequest(id=args.id))
+    _print_done(args, reply, f"Deleted binding {args.id}.")
+
+
+def _routing_list(args: argparse.Namespace, client: _Client) -> None:
+    request = admin_pb2.ListRoutingsRequest(
+        project_id=args.project or "",
+        pod_name=args.pod or "",
+        resource_type=args.type or "",
+        page_size=args.limit or 0,
+    )
+    routings: list[admin_pb2.Routing] = []
+    while True:
+        reply = client.call("ListRoutings", request)
+        routings.extend(reply.routings)
+        if not (args.all and reply.next_page_token):
+            break
+        request.page_token = reply.next_page_token
+    _print_many(args, routings, _ROUTING)
+    if reply.next_page_token and not args.all:
+        print("more routings exist: use --all or a larger --limit", file=sys.stderr)
+
+
+def _routing_show(args: argparse.Namespace, client: _Client) -> None:
+    request = admin_pb2.GetRoutingRequest(resource_type=args.type, resource_id=args.id)
+    _print_one(args, client.call("GetRouting", request), _ROUTING)
+
+
+def _routing_delete(args: argparse.Namespace, client: _Client) -> None:
+    request = admin_pb2.DeleteRoutingRequest(resource_type=args.type, resource_id=args.id)
+    reply = client.call("DeleteRouting", request)
+    _print_done(args, reply, f"Deleted routing {args.type} {args.id}.")
+
+
+def _run(args: argparse.Namespace, command: _Command) -> int:
+    """Run one command over a fresh channel; a failed call is one line on stderr and exit 1."""
+    try:
+        with grpc.insecure_channel(args.server) as channel:
+            command(args, _Client(channel))
+    except grpc.RpcError as exc:
+        print(_reason(args.server, exc), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _reason(server: str, exc: grpc.RpcError) -> str:
+    """What went wrong, in one line a person can act on."""
+    code = exc.code()  # type: ignore[attr-defined]
+    if code == grpc.StatusCode.UNAVAILABLE:
+        return f"error: cannot reach the control plane at {server}"
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return f"error: the control plane at {server} did not answer within {TIMEOUT_S:g} s"
+    details = " ".join((exc.details() or "").split())  # type: ignore[attr-defined]
+    return f"error: {code.name}: {details}"
+
+
+def _endpoint(text: str) -> tuple[str, str]:
+    """SERVICE=URL from the command line."""
+    service, sep, url = text.partition("=")
+    if not (sep and service and url):
+        raise argparse.ArgumentTypeError(f"expected SERVICE=URL, got {text!r}")
+    return service, url
+
+
+def _positive(text: str) -> int:
+    """A page size the server accepts."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value
+
+
+def _print_one(args: argparse.Namespace, message: Message, view: _View) -> None:
+    """One object: JSON, or a two-column field/value table."""
+    if args.json:
+        _print_json(_as_dict(message))
+        return
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column()
+    for label, value in view.cells(message).items():
+        table.add_row(Text(label), Text(value))
+    _console().print(table)
+
+
+def _print_many(args: argparse.Namespace, messages: Iterable[Message], view: _View) -> None:
+    """Several objects: a JSON array, or a table with one row each."""
+    if args.json:
+        _print_json([_as_dict(m) for m in messages])
+        return
+    table = Table(*view.listed)
+    for message in messages:
+        cells = view.cells(message)
+        table.add_row(*(Text(cells[label]) for label in view.listed))
+    _console().print(table)
+
+
+def _print_done(args: argparse.Namespace, reply: Message, text: str) -> None:
+    """The result of a delete: `{}` for scripts, a sentence for people."""
+    if args.json:
+        _print_json(_as_dict(reply))
+    else:
+        print(text)
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, indent=2, sort_keys=True))
+
+
+def _as_dict(message: Message) -> dict[str, Any]:
+    """A proto as JSON data with the proto's own field names and every plain field present."""
+    return json_format.MessageToDict(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+
+
+def _console() -> Console:
+    """A console that never cuts lines when piped, so `grep` and `awk` see whole rows."""
+    return Console(highlight=False, emoji=False, width=None if sys.stdout.isatty() else 10_000)
+
+
+def _time(message: Any, name: str) -> str:
+    if not message.HasField(name):
+        return ""
+    return getattr(message, name).ToDatetime(tzinfo=UTC).isoformat(timespec="seconds")
+
+
+_POD = _View(
+    cells=lambda p: {
+        "NAME": p.name,
+        "AZ": p.az_name,
+        "POD AZ": p.pod_az_name,
+        "DC": p.dc_name,
+        "STATE": admin_pb2.PodState.Name(p.state),
+        "ENDPOINTS": "\n".join(f"{k}={v}" for k, v in sorted(p.endpoints.items())),
+        "ID": p.id,
+        "CREATED": _time(p, "created_at"),
+        "UPDATED": _time(p, "updated_at"),
+    },
+    listed=("NAME", "AZ", "POD AZ", "DC", "STATE", "ENDPOINTS"),
+)
+_BINDING = _View(
+    cells=lambda b: {
+        "ID": b.id,
+        "PROJECT": b.project_id,
+        "AZ": b.az_name,
+        "POD": b.pod_name,
+        "ACTIVE": "yes" if b.active else "no",
+        "CREATED": _time(b, "created_at"),
+        "UPDATED": _time(b, "updated_at"),
+    },
+    listed=("ID", "PROJECT", "AZ", "POD", "ACTIVE", "CREATED"),
+)
+_ROUTING = _View(
+    cells=lambda r: {
+        "TYPE": r.resource_type,
+        "ID": r.resource_id,
+        "PROJECT": r.project_id,
+        "POD": r.pod_name,
+        "CREATED": _time(r, "created_at"),
+        "UPDATED": _time(r, "updated_at"),
+    },
+    listed=("TYPE", "ID", "PROJECT", "POD", "CREATED"),
+)

@@ -1,0 +1,235 @@
+"""The PodAdmin gRPC servicer: check input, call the store, then tell the data plane."""
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any, TypeVar
+
+import grpc
+from google.protobuf import empty_pb2
+
+from control_plane.admin import convert, validate
+from control_plane.errors import (
+    AlreadyExists,
+    BadRequest,
+    FailedPrecondition,
+    NotFound,
+    PodgateError,
+    PodUnavailable,
+)
+from control_plane.model import PodState, ResourceType
+from control_plane.store import Store
+from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
+
+__all__ = ["PodAdminService", "add_to_server"]
+
+log = logging.getLogger(__name__)
+
+_CODES: tuple[tuple[type[PodgateError], grpc.StatusCode], ...] = (
+    (BadRequest, grpc.StatusCode.INVALID_ARGUMENT),
+    (NotFound, grpc.StatusCode.NOT_FOUND),
+    (AlreadyExists, grpc.StatusCode.ALREADY_EXISTS),
+    (FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
+    (PodUnavailable, grpc.StatusCode.UNAVAILABLE),
+)
+_EMPTY = empty_pb2.Empty()
+_Method = TypeVar("_Method", bound=Callable[..., Awaitable[Any]])
+
+
+def _status(error: PodgateError) -> grpc.StatusCode:
+    """The gRPC code a Podgate error travels as."""
+    for kind, code in _CODES:
+        if isinstance(error, kind):
+            return code
+    return grpc.StatusCode.INTERNAL
+
+
+def _at_edge(method: _Method) -> _Method:
+    """Turn a Podgate error raised by an RPC into its gRPC status and message."""
+
+    @functools.wraps(method)
+    async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            return await method(self, request, context)
+        except PodgateError as exc:
+            await context.abort(_status(exc), exc.message)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class PodAdminService(admin_pb2_grpc.PodAdminServicer):
+    """podgate.admin.v1.PodAdmin over a Store; input is checked before any write."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        on_pods_changed: Callable[[], Awaitable[None]],
+        on_routing_deleted: Callable[[str, str], None],
+    ) -> None:
+        self._store = store
+        self._on_pods_changed = on_pods_changed
+        self._on_routing_deleted = on_routing_deleted
+
+    @_at_edge
+    async def CreatePod(self, request: admin_pb2.CreatePodRequest, context: Any) -> admin_pb2.Pod:
+        pod = convert.pod_from_proto(request.pod, default_state=PodState.ENABLED)
+        pod = replace(pod, id="", created_at=None, updated_at=None)
+        validate.check_pod(pod)
+        created = await self._store.create_pod(pod)
+        log.info("pod created name=%s az=%s state=%s", created.name, created.az_name, created.state)
+        await self._on_pods_changed()
+        return convert.pod_to_proto(created)
+
+    @_at_edge
+    async def GetPod(self, request: admin_pb2.GetPodRequest, context: Any) -> admin_pb2.Pod:
+        validate.check_pod_name(request.name)
+        return convert.pod_to_proto(await self._store.get_pod(request.name))
+
+    @_at_edge
+    async def ListPods(
+        self, request: admin_pb2.ListPodsRequest, context: Any
+    ) -> admin_pb2.ListPodsResponse:
+        pods = await self._store.list_pods(request.az_name or None)
+        return admin_pb2.ListPodsResponse(pods=[convert.pod_to_proto(p) for p in pods])
+
+    @_at_edge
+    async def UpdatePod(self, request: admin_pb2.UpdatePodRequest, context: Any) -> admin_pb2.Pod:
+        changes = convert.pod_changes_from_proto(request)
+        validate.check_pod_changes(request.name, changes)
+        pod = await self._store.update_pod(
+            request.name,
+            state=changes.state,
+            az_name=changes.az_name,
+            pod_az_name=changes.pod_az_name,
+            dc_name=changes.dc_name,
+            set_endpoints=changes.set_endpoints,
+            remove_endpoints=changes.remove_endpoints,
+        )
+        log.info("pod updated name=%s state=%s", pod.name, pod.state)
+        await self._on_pods_changed()
+        return convert.pod_to_proto(pod)
+
+    @_at_edge
+    async def DeletePod(self, request: admin_pb2.DeletePodRequest, context: Any) -> empty_pb2.Empty:
+        validate.check_pod_name(request.name)
+        dropped = await self._routing_keys(request.name) if request.force else []
+        await self._store.delete_pod(request.name, force=request.force)
+        log.info(
+            "pod deleted name=%s force=%s routings=%d", request.name, request.force, len(dropped)
+        )
+        await self._on_pods_changed()
+        for resource_type, resource_id in dropped:
+            self._on_routing_deleted(resource_type, resource_id)
+        return _EMPTY
+
+    @_at_edge
+    async def CreateBinding(
+        self, request: admin_pb2.CreateBindingRequest, context: Any
+    ) -> admin_pb2.Binding:
+        validate.check_binding(request.project_id, request.pod_name)
+        binding = await self._store.create_binding(request.project_id, request.pod_name)
+        log.info("binding created id=%s pod=%s", binding.id, binding.pod_name)
+        await self._on_pods_changed()
+        return convert.binding_to_proto(binding)
+
+    @_at_edge
+    async def ListBindings(
+        self, request: admin_pb2.ListBindingsRequest, context: Any
+    ) -> admin_pb2.ListBindingsResponse:
+        bindings = await self._store.list_bindings(
+            project_id=request.project_id or None,
+            pod_name=request.pod_name or None,
+            active_only=request.active_only,
+        )
+        return admin_pb2.ListBindingsResponse(
+            bindings=[convert.binding_to_proto(b) for b in bindings]
+        )
+
+    @_at_edge
+    async def DeleteBinding(
+        self, request: admin_pb2.DeleteBindingRequest, context: Any
+    ) -> empty_pb2.Empty:
+        validate.check_required("binding id", request.id)
+        await self._store.delete_binding(request.id)
+        log.info("binding deleted id=%s", request.id)
+        await self._on_pods_changed()
+        return _EMPTY
+
+    @_at_edge
+    async def ListRoutings(
+        self, request: admin_pb2.ListRoutingsRequest, context: Any
+    ) -> admin_pb2.ListRoutingsResponse:
+        size = validate.page_size(request.page_size)
+        kind = (
+            convert.resource_type_from_proto(request.resource_type)
+            if request.resource_type
+            else None
+        )
+        after = convert.decode_page_token(request.page_token) if request.page_token else None
+        rows = await self._store.list_routings(
+            project_id=request.project_id or None,
+            pod_name=request.pod_name or None,
+            resource_type=kind,
+            limit=size + 1,
+            after=after,
+        )
+        page = rows[:size]
+        more = len(rows) > size
+        last = page[-1] if page else None
+        return admin_pb2.ListRoutingsResponse(
+            routings=[convert.routing_to_proto(r) for r in page],
+            next_page_token=(
+                convert.encode_page_token(last.resource_type, last.resource_id)
+                if more and last
+                else ""
+            ),
+        )
+
+    @_at_edge
+    async def GetRouting(
+        self, request: admin_pb2.GetRoutingRequest, context: Any
+    ) -> admin_pb2.Routing:
+        kind = self._routing_key(request)
+        routing = await self._store.get_routing(kind, request.resource_id)
+        if routing is None:
+            raise NotFound(f"no routing for {kind} {request.resource_id}")
+        return convert.routing_to_proto(routing)
+
+    @_at_edge
+    async def DeleteRouting(
+        self, request: admin_pb2.DeleteRoutingRequest, context: Any
+    ) -> empty_pb2.Empty:
+        kind = self._routing_key(request)
+        await self._store.delete_routing(kind, request.resource_id)
+        log.info("routing deleted type=%s id=%s", kind, request.resource_id)
+        self._on_routing_deleted(str(kind), request.resource_id)
+        return _EMPTY
+
+    @staticmethod
+    def _routing_key(
+        request: admin_pb2.GetRoutingRequest | admin_pb2.DeleteRoutingRequest,
+    ) -> ResourceType:
+        """The resource type of a single-routing request, after checking both key parts."""
+        validate.check_required("resource_type", request.resource_type)
+        validate.check_required("resource_id", request.resource_id)
+        return convert.resource_type_from_proto(request.resource_type)
+
+    async def _routing_keys(self, pod_name: str) -> list[tuple[str, str]]:
+        """Every routing a pod owns, so caches can forget them after a forced delete."""
+        keys: list[tuple[str, str]] = []
+        after: tuple[str, str] | None = None
+        while True:
+            rows = await self._store.list_routings(
+                pod_name=pod_name, limit=validate.MAX_PAGE_SIZE, after=after
+            )
+            keys.extend((str(r.resource_type), r.resource_id) for r in rows)
+            if len(rows) < validate.MAX_PAGE_SIZE:
+                return keys
+            after = keys[-1]
+
+
+def add_to_server(server: grpc.aio.Server, service: PodAdminService) -> None:
+    """Serve the admin API on a grpc.aio server (next to xDS and ext_proc on the same port)."""
+    admin_pb2_grpc.add_PodAdminServicer_to_server(service, server)

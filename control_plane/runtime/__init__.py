@@ -1,0 +1,1 @@
+"""Process wiring: the control plane server, Envoy, and `podgate up` running both."""

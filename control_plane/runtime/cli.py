@@ -1,0 +1,57 @@
+"""`podgate up | serve | envoy`: the long-running commands."""
+
+import argparse
+import os
+from pathlib import Path
+
+import uvloop
+
+from control_plane.logs import setup_logging
+from control_plane.runtime.envoy import envoy_command
+from control_plane.runtime.serve import serve
+from control_plane.runtime.up import up
+from control_plane.settings import Settings, load_settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the runtime commands to the top-level parser."""
+    for name, func, help_text in (
+        ("up", _up, "control plane + Envoy in the foreground"),
+        ("serve", _serve, "the control plane only (admin API, xDS, decision service)"),
+        ("envoy", _envoy, "Envoy only, configured from the control plane"),
+    ):
+        parser = subparsers.add_parser(name, help=help_text)
+        parser.add_argument("--state-dir", type=Path, help="default .state")
+        parser.add_argument(
+            "--config", type=Path, help="TOML file; default <state dir>/podgate.toml"
+        )
+        parser.add_argument("--db-url", help="default sqlite+aiosqlite:///<state dir>/podgate.db")
+        parser.add_argument("--auth", choices=["noauth"], help="default noauth")
+        parser.add_argument("--log-format", choices=["text", "json"])
+        parser.set_defaults(func=func)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(
+        args.config,
+        state_dir=args.state_dir,
+        db_url=args.db_url,
+        auth=args.auth,
+        log_format=args.log_format,
+    )
+    setup_logging(settings.log_format)
+    return settings
+
+
+def _up(args: argparse.Namespace) -> int:
+    return uvloop.run(up(_settings(args)))
+
+
+def _serve(args: argparse.Namespace) -> int:
+    uvloop.run(serve(_settings(args)))
+    return 0
+
+
+def _envoy(args: argparse.Namespace) -> int:
+    argv = envoy_command(_settings(args))
+    os.execv(argv[0], argv)

@@ -1,0 +1,85 @@
+"""The control plane process: admin API, ADS and ext_proc on one gRPC port."""
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+
+import grpc
+
+from control_plane.admin.service import PodAdminService
+from control_plane.admin.service import add_to_server as add_admin
+from control_plane.decision.extproc import DecisionService
+from control_plane.decision.extproc import add_to_server as add_decision
+from control_plane.decision.routing_table import RoutingTable
+from control_plane.model import Pod
+from control_plane.runtime.pods_view import PodsView
+from control_plane.settings import Settings
+from control_plane.store import Store
+from control_plane.xds.ads import add_to_server as add_ads
+from control_plane.xds.cache import SnapshotCache
+from control_plane.xds.translate import XdsInputs, translate
+
+log = logging.getLogger("podgate.serve")
+
+
+def snapshot_publisher(
+    settings: Settings, cache: SnapshotCache
+) -> Callable[[tuple[Pod, ...]], None]:
+    """Translate pods into an xDS snapshot; an inconsistent one is logged and never pushed."""
+
+    def publish(pods: tuple[Pod, ...]) -> None:
+        inputs = XdsInputs(
+            pods=pods,
+            listen_host=settings.envoy.host,
+            compute_port=settings.envoy.compute_port,
+            volume_port=settings.envoy.volume_port,
+            connect_timeout_s=settings.envoy.connect_timeout_s,
+            upstream_timeout_s=settings.envoy.upstream_timeout_s,
+            ext_proc_message_timeout_ms=settings.decision.message_timeout_ms,
+        )
+        try:
+            cache.set(translate(inputs))
+        except Exception:
+            log.exception("xds snapshot rejected; Envoy keeps the last good one")
+
+    return publish
+
+
+async def serve(
+    settings: Settings,
+    *,
+    ready: Callable[[], Awaitable[None]] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run until SIGINT/SIGTERM or `stop`; `ready` is awaited once every service accepts calls."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with AsyncExitStack() as stack:
+        store = await Store.open(settings.database_url)
+        stack.push_async_callback(store.close)
+        cache = SnapshotCache()
+        pods = PodsView(store, snapshot_publisher(settings, cache))
+        await pods.refresh()
+        routing_table = RoutingTable(store, max_entries=settings.decision.routing_cache_size)
+
+        server = grpc.aio.server()
+        add_admin(
+            server,
+            PodAdminService(
+                store, on_pods_changed=pods.refresh, on_routing_deleted=routing_table.forget
+            ),
+        )
+        add_ads(server, cache)
+        add_decision(server, DecisionService(store=store, routing_table=routing_table, pods=pods))
+        server.add_insecure_port(settings.grpc_target)
+        await server.start()
+        stack.push_async_callback(server.stop, 1.0)
+        log.info("control plane serving", extra={"grpc": settings.grpc_target})
+        if ready is not None:
+            await ready()
+        await stop.wait()
+        log.info("control plane stopping")

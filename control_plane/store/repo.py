@@ -1,0 +1,573 @@
+"""Podgate's state in SQL: the only module that knows SQLAlchemy.
+
+Every public method of Store is one transaction. Model dataclasses go in and come out, and
+driver errors leave as control_plane.errors, so no caller ever sees a row or an IntegrityError.
+"""
+
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from control_plane.errors import (
+    AlreadyExists,
+    BadRequest,
+    FailedPrecondition,
+    NotFound,
+    PodgateError,
+)
+from control_plane.model import Binding, Pod, PodState, ResourceType, Routing
+from control_plane.store.tables import BindingRow, PodEndpointRow, PodRow, RoutingRow
+
+__all__ = ["Store"]
+
+_T = TypeVar("_T")
+_Work = Callable[[AsyncSession], Awaitable[_T]]
+
+_ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
+# Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
+_IMMEDIATE = "podgate_sqlite_immediate"
+# PostgreSQL advisory lock key ("podg") so replicas starting together migrate one at a time.
+_MIGRATION_LOCK = 0x706F6467
+
+
+class Store:
+    """Pods, bindings and routings in one SQLite or PostgreSQL database."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    async def open(cls, url: str) -> "Store":
+        """Connect and migrate to the newest schema; harmless to repeat on every start."""
+        engine = _engine(url)
+        try:
+            async with engine.connect() as connection:
+                await connection.execution_options(**{_IMMEDIATE: True})
+                async with connection.begin():
+                    await connection.run_sync(_upgrade)
+        except BaseException:
+            await engine.dispose()
+            raise
+        return cls(engine)
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self._engine.dispose()
+
+    async def create_pod(self, pod: Pod) -> Pod:
+        """Store a new pod; the store assigns its id and timestamps."""
+        return await self._run(partial(_create_pod, pod=pod), write=True)
+
+    async def get_pod(self, name: str) -> Pod:
+        """The pod called `name`."""
+        return await self._run(partial(_get_pod, name=name))
+
+    async def list_pods(self, az_name: str | None = None) -> list[Pod]:
+        """Every pod (or those of one AZ), oldest first."""
+        return await self._run(partial(_list_pods, az_name=az_name))
+
+    async def update_pod(
+        self,
+        name: str,
+        *,
+        state: PodState | None = None,
+        az_name: str | None = None,
+        pod_az_name: str | None = None,
+        dc_name: str | None = None,
+        set_endpoints: Mapping[str, str] | None = None,
+        remove_endpoints: Iterable[str] = (),
+    ) -> Pod:
+        """Change the given fields; removing an absent endpoint is a no-op, setting one wins."""
+        fields = {"az_name": az_name, "pod_az_name": pod_az_name, "dc_name": dc_name}
+        work = partial(
+            _update_pod,
+            name=name,
+            state=state,
+            fields={key: value for key, value in fields.items() if value is not None},
+            set_endpoints=dict(set_endpoints or {}),
+            remove_endpoints=frozenset(remove_endpoints),
+        )
+        return await self._run(work, write=True)
+
+    async def delete_pod(self, name: str, *, force: bool = False) -> None:
+        """Delete a pod and its bindings; its routings too, but only when forced."""
+        await self._run(partial(_delete_pod, name=name, force=force), write=True)
+
+    async def create_binding(self, project_id: str, pod_name: str) -> Binding:
+        """Make `pod_name` the project's active pod in that pod's AZ, deactivating the old one."""
+        work = partial(_create_binding, project_id=project_id, pod_name=pod_name)
+        return await self._run(work, write=True, retries=1)
+
+    async def list_bindings(
+        self,
+        *,
+        project_id: str | None = None,
+        pod_name: str | None = None,
+        active_only: bool = False,
+    ) -> list[Binding]:
+        """Bindings matching every given filter, oldest first (inactive ones are history)."""
+        work = partial(
+            _list_bindings, project_id=project_id, pod_name=pod_name, active_only=active_only
+        )
+        return await self._run(work)
+
+    async def active_bindings(self, project_id: str) -> list[Binding]:
+        """The project's active bindings (at most one per AZ), oldest first."""
+        return await self.list_bindings(project_id=project_id, active_only=True)
+
+    async def delete_binding(self, binding_id: str) -> None:
+        """Delete one binding (active or not)."""
+        await self._run(partial(_delete_binding, binding_id=binding_id), write=True)
+
+    async def put_routing(self, routing: Routing) -> Routing:
+        """Record where a resource lives; committed on return, a re-learned location wins."""
+        return await self._run(partial(_put_routing, routing=routing), write=True, retries=1)
+
+    async def get_routing(
+        self, resource_type: ResourceType | str, resource_id: str
+    ) -> Routing | None:
+        """Where a resource lives, if known."""
+        work = partial(
+            _get_routing, resource_type=_resource_type(resource_type), resource_id=resource_id
+        )
+        return await self._run(work)
+
+    async def list_routings(
+        self,
+        *,
+        project_id: str | None = None,
+        pod_name: str | None = None,
+        resource_type: str | None = None,
+        limit: int = 100,
+        after: tuple[str, str] | None = None,
+    ) -> list[Routing]:
+        """One page ordered by (resource_type, resource_id); `after` is the previous page's last."""
+        if limit < 1:
+            raise BadRequest(f"limit must be positive, not {limit}")
+        work = partial(
+            _list_routings,
+            project_id=project_id,
+            pod_name=pod_name,
+            resource_type=None if resource_type is None else _resource_type(resource_type),
+            limit=limit,
+            after=after,
+        )
+        return await self._run(work)
+
+    async def delete_routing(self, resource_type: ResourceType | str, resource_id: str) -> None:
+        """Forget where a resource lives."""
+        work = partial(
+            _delete_routing, resource_type=_resource_type(resource_type), resource_id=resource_id
+        )
+        await self._run(work, write=True)
+
+    async def count_routings(self, pod_name: str) -> int:
+        """How many resources live in a pod."""
+        return await self._run(partial(_count_routings, pod_name=pod_name))
+
+    async def _run(self, work: _Work[_T], *, write: bool = False, retries: int = 0) -> _T:
+        """Run `work` in one transaction, retrying lost unique-key races `retries` times."""
+        while True:
+            try:
+                async with self._sessions() as session, session.begin():
+                    if write:
+                        await session.connection(execution_options={_IMMEDIATE: True})
+                    return await work(session)
+            except IntegrityError as exc:
+                if retries > 0:
+                    retries -= 1
+                    continue
+                raise FailedPrecondition(
+                    "A concurrent change conflicts with this one; try again"
+                ) from exc
+            except DBAPIError as exc:
+                raise PodgateError(f"Database error ({type(exc.orig).__name__})") from exc
+
+
+def _engine(url: str) -> AsyncEngine:
+    """An async engine; SQLite gets its directory, foreign keys, WAL and explicit BEGINs."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(parsed, pool_pre_ping=True)
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(parsed)
+    sa.event.listen(engine.sync_engine, "connect", _sqlite_connect)
+    sa.event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Let SQLAlchemy emit BEGIN itself (sqlite3 would skip it before SELECTs and DDL)."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    """Writers take the write lock at BEGIN, so a read-then-write never fails as 'locked'."""
+    immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _upgrade(connection: sa.Connection) -> None:
+    """Alembic upgrade to head inside the caller's transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+    config = Config(_ALEMBIC_INI)
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _text(field: str, value: str, *, limit: int = 255, empty: bool = False) -> str:
+    """`value` if it is a string that fits its column; BadRequest otherwise."""
+    if not isinstance(value, str) or len(value) > limit or (not value and not empty):
+        least = 0 if empty else 1
+        raise BadRequest(f"{field} must be a string of {least} to {limit} characters")
+    return value
+
+
+def _state(value: PodState | str) -> PodState:
+    try:
+        return PodState(value)
+    except ValueError as exc:
+        raise BadRequest(f"Unknown pod state {value!r}") from exc
+
+
+def _resource_type(value: ResourceType | str) -> ResourceType:
+    try:
+        return ResourceType(value)
+    except ValueError as exc:
+        raise BadRequest(f"Unknown resource type {value!r}") from exc
+
+
+def _endpoint_rows(endpoints: Mapping[str, str]) -> dict[str, str]:
+    return {
+        _text("service_type", service, limit=64): _text("url", url, limit=1024)
+        for service, url in endpoints.items()
+    }
+
+
+def _pod(row: PodRow) -> Pod:
+    return Pod(
+        name=row.name,
+        az_name=row.az_name,
+        pod_az_name=row.pod_az_name,
+        dc_name=row.dc_name,
+        state=PodState(row.state),
+        endpoints={e.service_type: e.url for e in sorted(row.endpoints, key=_service_type)},
+        id=row.id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _service_type(row: PodEndpointRow) -> str:
+    return row.service_type
+
+
+def _binding(row: BindingRow, pod_name: str) -> Binding:
+    return Binding(
+        id=row.id,
+        project_id=row.project_id,
+        az_name=row.az_name,
+        pod_name=pod_name,
+        active=row.active,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _routing(row: RoutingRow, pod_name: str) -> Routing:
+    return Routing(
+        resource_id=row.resource_id,
+        resource_type=ResourceType(row.resource_type),
+        project_id=row.project_id,
+        pod_name=pod_name,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+async def _pod_row(session: AsyncSession, name: str, *, lock: bool = False) -> PodRow:
+    """The pod row called `name`; `lock` holds it (PostgreSQL) until the transaction ends."""
+    query = sa.select(PodRow).where(PodRow.name == name)
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"Pod {name} not found")
+    return row
+
+
+async def _pod_id(session: AsyncSession, name: str) -> str:
+    pod_id = await session.scalar(sa.select(PodRow.id).where(PodRow.name == name))
+    if pod_id is None:
+        raise NotFound(f"Pod {name} not found")
+    return pod_id
+
+
+async def _create_pod(session: AsyncSession, *, pod: Pod) -> Pod:
+    now = _now()
+    row = PodRow(
+        id=_new_id(),
+        name=_text("name", pod.name),
+        az_name=_text("az_name", pod.az_name),
+        pod_az_name=_text("pod_az_name", pod.pod_az_name, empty=True),
+        dc_name=_text("dc_name", pod.dc_name, empty=True),
+        state=_state(pod.state).value,
+        created_at=now,
+        updated_at=now,
+        endpoints=[
+            PodEndpointRow(service_type=service, url=url)
+            for service, url in _endpoint_rows(pod.endpoints).items()
+        ],
+    )
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise AlreadyExists(f"Pod {pod.name} already exists") from exc
+    return _pod(row)
+
+
+async def _get_pod(session: AsyncSession, *, name: str) -> Pod:
+    return _pod(await _pod_row(session, name))
+
+
+async def _list_pods(session: AsyncSession, *, az_name: str | None) -> list[Pod]:
+    query = sa.select(PodRow).order_by(PodRow.created_at, PodRow.name)
+    if az_name is not None:
+        query = query.where(PodRow.az_name == az_name)
+    return [_pod(row) for row in (await session.scalars(query)).all()]
+
+
+async def _update_pod(
+    session: AsyncSession,
+    *,
+    name: str,
+    state: PodState | None,
+    fields: dict[str, str],
+    set_endpoints: dict[str, str],
+    remove_endpoints: frozenset[str],
+) -> Pod:
+    set_endpoints = _endpoint_rows(set_endpoints)
+    row = await _pod_row(session, name, lock=True)
+    if state is not None:
+        row.state = _state(state).value
+    for field, value in fields.items():
+        setattr(row, field, _text(field, value, empty=field != "az_name"))
+    current = {endpoint.service_type: endpoint for endpoint in row.endpoints}
+    for service in remove_endpoints - set_endpoints.keys():
+        if service in current:
+            row.endpoints.remove(current.pop(service))
+    for service, url in set_endpoints.items():
+        if service in current:
+            current[service].url = url
+        else:
+            row.endpoints.append(PodEndpointRow(service_type=service, url=url))
+    row.updated_at = _now()
+    await session.flush()
+    return _pod(row)
+
+
+async def _delete_pod(session: AsyncSession, *, name: str, force: bool) -> None:
+    row = await _pod_row(session, name, lock=True)
+    count = await _count(session, row.id)
+    if count and not force:
+        raise FailedPrecondition(
+            f"Pod {name} still has {count} routings; delete them first or use force"
+        )
+    await session.execute(sa.delete(RoutingRow).where(RoutingRow.pod_id == row.id))
+    await session.execute(sa.delete(BindingRow).where(BindingRow.pod_id == row.id))
+    await session.delete(row)
+
+
+async def _create_binding(session: AsyncSession, *, project_id: str, pod_name: str) -> Binding:
+    project_id = _text("project_id", project_id)
+    pod = await _pod_row(session, pod_name)
+    active_here = (
+        BindingRow.project_id == project_id,
+        BindingRow.az_name == pod.az_name,
+        BindingRow.active,
+    )
+    if await session.scalar(sa.select(BindingRow.pod_id).where(*active_here)) == pod.id:
+        raise AlreadyExists(f"Project {project_id} is already bound to pod {pod_name}")
+    now = _now()
+    await session.execute(
+        sa.update(BindingRow).where(*active_here).values(active=False, updated_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    row = BindingRow(
+        id=_new_id(),
+        project_id=project_id,
+        az_name=pod.az_name,
+        pod_id=pod.id,
+        active=True,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return _binding(row, pod.name)
+
+
+async def _list_bindings(
+    session: AsyncSession, *, project_id: str | None, pod_name: str | None, active_only: bool
+) -> list[Binding]:
+    query = (
+        sa.select(BindingRow, PodRow.name)
+        .join(PodRow, PodRow.id == BindingRow.pod_id)
+        .order_by(BindingRow.created_at, BindingRow.id)
+    )
+    if project_id is not None:
+        query = query.where(BindingRow.project_id == project_id)
+    if pod_name is not None:
+        query = query.where(PodRow.name == pod_name)
+    if active_only:
+        query = query.where(BindingRow.active)
+    return [_binding(row, name) for row, name in (await session.execute(query)).all()]
+
+
+async def _delete_binding(session: AsyncSession, *, binding_id: str) -> None:
+    result = await session.execute(sa.delete(BindingRow).where(BindingRow.id == binding_id))
+    if result.rowcount == 0:
+        raise NotFound(f"Binding {binding_id} not found")
+
+
+async def _put_routing(session: AsyncSession, *, routing: Routing) -> Routing:
+    resource_type = _resource_type(routing.resource_type)
+    resource_id = _text("resource_id", routing.resource_id)
+    project_id = _text("project_id", routing.project_id)
+    pod_id = await _pod_id(session, routing.pod_name)
+    this = (RoutingRow.resource_type == resource_type.value, RoutingRow.resource_id == resource_id)
+    stored = (
+        await session.execute(
+            sa.select(
+                RoutingRow.project_id,
+                RoutingRow.pod_id,
+                RoutingRow.created_at,
+                RoutingRow.updated_at,
+            ).where(*this)
+        )
+    ).one_or_none()
+    now = _now()
+    if stored is None:
+        await session.execute(
+            sa.insert(RoutingRow).values(
+                resource_id=resource_id,
+                resource_type=resource_type.value,
+                project_id=project_id,
+                pod_id=pod_id,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        created_at = updated_at = now
+    elif stored.project_id != project_id:
+        raise FailedPrecondition(f"The {resource_type} {resource_id} belongs to another project")
+    elif stored.pod_id != pod_id:
+        await session.execute(
+            sa.update(RoutingRow).where(*this).values(pod_id=pod_id, updated_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        created_at, updated_at = stored.created_at, now
+    else:
+        created_at, updated_at = stored.created_at, stored.updated_at
+    return Routing(
+        resource_id=resource_id,
+        resource_type=resource_type,
+        project_id=project_id,
+        pod_name=routing.pod_name,
+        created_at=created_at,
+        updated_at=updated_at,
+    )
+
+
+def _routings_query() -> sa.Select[tuple[RoutingRow, str]]:
+    return sa.select(RoutingRow, PodRow.name).join(PodRow, PodRow.id == RoutingRow.pod_id)
+
+
+async def _get_routing(
+    session: AsyncSession, *, resource_type: ResourceType, resource_id: str
+) -> Routing | None:
+    query = _routings_query().where(
+        RoutingRow.resource_type == resource_type.value, RoutingRow.resource_id == resource_id
+    )
+    found = (await session.execute(query)).one_or_none()
+    return None if found is None else _routing(*found)
+
+
+async def _list_routings(
+    session: AsyncSession,
+    *,
+    project_id: str | None,
+    pod_name: str | None,
+    resource_type: ResourceType | None,
+    limit: int,
+    after: tuple[str, str] | None,
+) -> list[Routing]:
+    query = _routings_query().order_by(RoutingRow.resource_type, RoutingRow.resource_id)
+    if project_id is not None:
+        query = query.where(RoutingRow.project_id == project_id)
+    if pod_name is not None:
+        query = query.where(PodRow.name == pod_name)
+    if resource_type is not None:
+        query = query.where(RoutingRow.resource_type == resource_type.value)
+    if after is not None:
+        last_type, last_id = after
+        query = query.where(
+            sa.or_(
+                RoutingRow.resource_type > last_type,
+                sa.and_(RoutingRow.resource_type == last_type, RoutingRow.resource_id > last_id),
+            )
+        )
+    rows = (await session.execute(query.limit(limit))).all()
+    return [_routing(row, name) for row, name in rows]
+
+
+async def _delete_routing(
+    session: AsyncSession, *, resource_type: ResourceType, resource_id: str
+) -> None:
+    result = await session.execute(
+        sa.delete(RoutingRow).where(
+            RoutingRow.resource_type == resource_type.value, RoutingRow.resource_id == resource_id
+        )
+    )
+    if result.rowcount == 0:
+        raise NotFound(f"No routing for {resource_type} {resource_id}")
+
+
+async def _count(session: AsyncSession, pod_id: str) -> int:
+    query = sa.select(sa.func.count()).select_from(RoutingRow).where(RoutingRow.pod_id == pod_id)
+    return (await session.scalar(query)) or 0
+
+
+async def _count_routings(session: AsyncSession, *, pod_name: str) -> int:
+    return await _count(session, await _pod_id(session, pod_name))

@@ -1,0 +1,28 @@
+"""xDS type URLs and the fixed resource names the translator, snapshot and ADS server share."""
+
+CLUSTER_TYPE = "type.googleapis.com/envoy.config.cluster.v3.Cluster"
+ENDPOINT_TYPE = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"
+LISTENER_TYPE = "type.googleapis.com/envoy.config.listener.v3.Listener"
+ROUTE_TYPE = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration"
+
+# Push order on change: make-before-break, clusters and their endpoints before what uses them.
+TYPE_ORDER: tuple[str, ...] = (CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE)
+
+# SotW types whose requests mean "everything" (names ignored); the others send only what is asked.
+WILDCARD_TYPES = frozenset({CLUSTER_TYPE, LISTENER_TYPE})
+
+# The static bootstrap cluster that reaches the control plane's gRPC port (ADS and ext_proc).
+CONTROL_PLANE_CLUSTER = "podgate_control_plane"
+
+# Listener names; each listener's route configuration carries the same name.
+COMPUTE_LISTENER = "compute"
+VOLUME_LISTENER = "volume"
+
+# Internal header naming the chosen cluster (pod.<name>.<service>); routes use cluster_header.
+POD_HEADER = "x-podgate-pod"
+INTERNAL_HEADER_PREFIX = "x-podgate-"
+# gRPC metadata on the ext_proc stream telling the processor which API the request came through.
+SERVICE_METADATA = "x-podgate-service"
+
+# Short names for log lines.
+TYPE_NAMES = {CLUSTER_TYPE: "CDS", ENDPOINT_TYPE: "EDS", LISTENER_TYPE: "LDS", ROUTE_TYPE: "RDS"}

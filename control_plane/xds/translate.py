@@ -1,0 +1,325 @@
+"""Translate pods and listener settings into one xDS Snapshot (pure: no I/O, no clock)."""
+
+import ipaddress
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from envoy.config.accesslog.v3 import accesslog_pb2 as accesslog
+from envoy.config.cluster.v3 import cluster_pb2
+from envoy.config.common.mutation_rules.v3 import mutation_rules_pb2 as mutation_rules
+from envoy.config.core.v3 import address_pb2, base_pb2, config_source_pb2, grpc_service_pb2
+from envoy.config.core.v3 import substitution_format_string_pb2 as substitution
+from envoy.config.endpoint.v3 import endpoint_components_pb2, endpoint_pb2
+from envoy.config.listener.v3 import listener_components_pb2, listener_pb2
+from envoy.config.route.v3 import route_components_pb2, route_pb2
+from envoy.extensions.access_loggers.filters.cel.v3 import cel_pb2
+from envoy.extensions.filters.http.ext_proc.v3 import ext_proc_pb2, processing_mode_pb2
+from envoy.extensions.filters.http.header_mutation.v3 import header_mutation_pb2
+from envoy.extensions.filters.http.router.v3 import router_pb2
+from envoy.extensions.filters.network.http_connection_manager.v3 import (
+    http_connection_manager_pb2 as hcm,
+)
+from envoy.extensions.transport_sockets.tls.v3 import tls_pb2
+from envoy.type.matcher.v3 import string_pb2
+from google.protobuf import any_pb2, duration_pb2, struct_pb2, wrappers_pb2
+from google.protobuf.message import Message
+
+from control_plane.errors import fault_name
+from control_plane.model import Pod, PodState, Service, cluster_name
+from control_plane.xds.resources import (
+    COMPUTE_LISTENER,
+    CONTROL_PLANE_CLUSTER,
+    INTERNAL_HEADER_PREFIX,
+    POD_HEADER,
+    SERVICE_METADATA,
+    VOLUME_LISTENER,
+)
+from control_plane.xds.snapshot import Snapshot
+
+__all__ = ["XdsInputs", "translate"]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_ADS = config_source_pb2.ConfigSource(
+    ads=config_source_pb2.AggregatedConfigSource(),
+    resource_api_version=config_source_pb2.ApiVersion.V3,
+)
+# Statuses with a specific OpenStack fault name; any other error status becomes computeFault.
+_MAPPED_STATUSES = (400, 404, 413, 503)
+
+
+@dataclass(frozen=True, slots=True)
+class XdsInputs:
+    """Everything the Envoy config depends on: the pods plus listener and timeout settings."""
+
+    pods: tuple[Pod, ...]
+    listen_host: str
+    compute_port: int
+    volume_port: int
+    connect_timeout_s: float
+    upstream_timeout_s: float
+    ext_proc_message_timeout_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Upstream:
+    """Where a catalog-style endpoint URL points, and the Host header the pod expects."""
+
+    host: str
+    port: int
+    authority: str
+    tls: bool
+    is_ip: bool
+
+
+def translate(inputs: XdsInputs) -> Snapshot:
+    """Build clusters (+EDS) per routable pod service and the fixed listeners and routes."""
+    clusters: list[cluster_pb2.Cluster] = []
+    assignments: list[endpoint_pb2.ClusterLoadAssignment] = []
+    for pod in inputs.pods:
+        if pod.state == PodState.DISABLED:
+            continue
+        for service in Service:
+            upstream = _upstream(pod.endpoints.get(service.value, ""))
+            if upstream is None:
+                continue
+            assignment = _load_assignment(cluster_name(pod.name, service), upstream)
+            clusters.append(_cluster(assignment, upstream, inputs.connect_timeout_s))
+            if upstream.is_ip:
+                assignments.append(assignment)
+    apis = (
+        (COMPUTE_LISTENER, inputs.compute_port, Service.COMPUTE),
+        (VOLUME_LISTENER, inputs.volume_port, Service.VOLUME),
+    )
+    return Snapshot.build(
+        clusters=clusters,
+        endpoints=assignments,
+        listeners=[_listener(name, port, service, inputs) for name, port, service in apis],
+        routes=[_route_configuration(name, inputs.upstream_timeout_s) for name, _, _ in apis],
+    )
+
+
+def _upstream(url: str) -> _Upstream | None:
+    """Parse `http(s)://host[:port]/path`; None when the URL cannot name an upstream."""
+    parts = urlsplit(url)
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    try:
+        port = parts.port if parts.port is not None else _DEFAULT_PORTS[parts.scheme]
+    except ValueError:
+        return None
+    if not 0 < port < 65536:
+        return None
+    try:
+        ipaddress.ip_address(parts.hostname)
+        is_ip = True
+    except ValueError:
+        is_ip = False
+    authority = parts.netloc.rpartition("@")[2]
+    return _Upstream(parts.hostname, port, authority, parts.scheme == "https", is_ip)
+
+
+def _load_assignment(name: str, upstream: _Upstream) -> endpoint_pb2.ClusterLoadAssignment:
+    """One endpoint whose hostname is the URL's authority, so auto_host_rewrite sends it as Host."""
+    endpoint = endpoint_components_pb2.Endpoint(
+        address=_socket_address(upstream.host, upstream.port),
+        hostname=upstream.authority,
+    )
+    return endpoint_pb2.ClusterLoadAssignment(
+        cluster_name=name,
+        endpoints=[
+            endpoint_components_pb2.LocalityLbEndpoints(
+                lb_endpoints=[endpoint_components_pb2.LbEndpoint(endpoint=endpoint)]
+            )
+        ],
+    )
+
+
+def _cluster(
+    assignment: endpoint_pb2.ClusterLoadAssignment, upstream: _Upstream, connect_timeout_s: float
+) -> cluster_pb2.Cluster:
+    """EDS for IP literals (endpoint moves update in place), STRICT_DNS with inline hosts else."""
+    cluster = cluster_pb2.Cluster(
+        name=assignment.cluster_name, connect_timeout=_duration(connect_timeout_s)
+    )
+    if upstream.is_ip:
+        cluster.type = cluster_pb2.Cluster.EDS
+        cluster.eds_cluster_config.eds_config.CopyFrom(_ADS)
+    else:
+        cluster.type = cluster_pb2.Cluster.STRICT_DNS
+        cluster.dns_lookup_family = cluster_pb2.Cluster.V4_PREFERRED
+        cluster.load_assignment.CopyFrom(assignment)
+    if upstream.tls:
+        # NOTE: SNI must not be an IP literal (RFC 6066), so IP upstreams get TLS without it.
+        tls = tls_pb2.UpstreamTlsContext(sni="" if upstream.is_ip else upstream.host)
+        cluster.transport_socket.name = "envoy.transport_sockets.tls"
+        cluster.transport_socket.typed_config.CopyFrom(_any(tls))
+    return cluster
+
+
+def _listener(name: str, port: int, service: Service, inputs: XdsInputs) -> listener_pb2.Listener:
+    """One API's listener: strip internal headers, ask the processor, route by its header."""
+    manager = hcm.HttpConnectionManager(
+        stat_prefix=name,
+        codec_type=hcm.HttpConnectionManager.AUTO,
+        rds=hcm.Rds(config_source=_ADS, route_config_name=name),
+        generate_request_id=wrappers_pb2.BoolValue(value=True),
+        use_remote_address=wrappers_pb2.BoolValue(value=True),
+        http_filters=[
+            _http_filter("envoy.filters.http.header_mutation", _strip_internal_headers()),
+            _http_filter("envoy.filters.http.ext_proc", _ext_proc(service, inputs)),
+            _http_filter("envoy.filters.http.router", router_pb2.Router()),
+        ],
+        local_reply_config=_local_reply_config(),
+    )
+    chain = listener_components_pb2.FilterChain(
+        filters=[
+            listener_components_pb2.Filter(
+                name="envoy.filters.network.http_connection_manager", typed_config=_any(manager)
+            )
+        ]
+    )
+    return listener_pb2.Listener(
+        name=name,
+        address=_socket_address(inputs.listen_host, port),
+        filter_chains=[chain],
+    )
+
+
+def _strip_internal_headers() -> header_mutation_pb2.HeaderMutation:
+    """Remove every client-sent x-podgate-* header before anything reads it."""
+    remove = mutation_rules.HeaderMutation.RemoveOnMatch(
+        key_matcher=string_pb2.StringMatcher(prefix=INTERNAL_HEADER_PREFIX)
+    )
+    return header_mutation_pb2.HeaderMutation(
+        mutations=header_mutation_pb2.Mutations(
+            request_mutations=[mutation_rules.HeaderMutation(remove_on_match=remove)]
+        )
+    )
+
+
+def _ext_proc(service: Service, inputs: XdsInputs) -> ext_proc_pb2.ExternalProcessor:
+    """Request headers only; the processor asks for bodies per request via mode_override."""
+    mode = processing_mode_pb2.ProcessingMode
+    grpc_service = grpc_service_pb2.GrpcService(
+        envoy_grpc=grpc_service_pb2.GrpcService.EnvoyGrpc(cluster_name=CONTROL_PLANE_CLUSTER),
+        initial_metadata=[base_pb2.HeaderValue(key=SERVICE_METADATA, value=service.value)],
+    )
+    timeout = duration_pb2.Duration()
+    timeout.FromMilliseconds(inputs.ext_proc_message_timeout_ms)
+    return ext_proc_pb2.ExternalProcessor(
+        grpc_service=grpc_service,
+        processing_mode=mode(
+            request_header_mode=mode.SEND,
+            response_header_mode=mode.SKIP,
+            request_body_mode=mode.NONE,
+            response_body_mode=mode.NONE,
+            request_trailer_mode=mode.SKIP,
+            response_trailer_mode=mode.SKIP,
+        ),
+        allow_mode_override=True,
+        message_timeout=timeout,
+        failure_mode_allow=False,
+    )
+
+
+def _local_reply_config() -> hcm.LocalReplyConfig:
+    """Envoy's own error replies as OpenStack faults; the first matching mapper wins.
+
+    Only replies Envoy made itself are mapped: those with a response flag (no healthy upstream,
+    no cluster, connect failure, timeout) and ext_proc failures. The processor's immediate
+    responses carry neither and already hold a complete fault body, so they pass untouched.
+    """
+    eq, ge = accesslog.ComparisonFilter.EQ, accesslog.ComparisonFilter.GE
+    # Envoy sends no body for these two, so the message is ours.
+    mappers = [
+        _fault_mapper(_flagged(eq, 503, "NC"), 503, "The pod for this request is not available."),
+        _fault_mapper(_ext_proc_failed(), 500, "The gateway could not process the request."),
+    ]
+    mappers += [_fault_mapper(_flagged(eq, status), status) for status in _MAPPED_STATUSES]
+    mappers.append(_fault_mapper(_flagged(ge, 400), 500))
+    return hcm.LocalReplyConfig(mappers=mappers)
+
+
+def _flagged(op: int, status: int, *flags: str) -> accesslog.AccessLogFilter:
+    """Replies whose status compares `op` to `status` and that carry a flag (any, or `flags`)."""
+    key = f"podgate.local_reply.{accesslog.ComparisonFilter.Op.Name(op).lower()}_{status}"
+    value = base_pb2.RuntimeUInt32(default_value=status, runtime_key=key)
+    comparison = accesslog.ComparisonFilter(op=op, value=value)
+    by_status = accesslog.StatusCodeFilter(comparison=comparison)
+    return accesslog.AccessLogFilter(
+        and_filter=accesslog.AndFilter(
+            filters=[
+                accesslog.AccessLogFilter(status_code_filter=by_status),
+                accesslog.AccessLogFilter(
+                    response_flag_filter=accesslog.ResponseFlagFilter(flags=flags)
+                ),
+            ]
+        )
+    )
+
+
+def _ext_proc_failed() -> accesslog.AccessLogFilter:
+    """The processor errored or timed out: Envoy answers 500/504 with no flag and no body."""
+    expression = cel_pb2.ExpressionFilter(
+        expression="response.code_details.startsWith('ext_proc_error')"
+    )
+    return accesslog.AccessLogFilter(
+        extension_filter=accesslog.ExtensionFilter(
+            name="envoy.access_loggers.extension_filters.cel", typed_config=_any(expression)
+        )
+    )
+
+
+def _fault_mapper(
+    matching: accesslog.AccessLogFilter, status: int, message: str = "%LOCAL_REPLY_BODY%"
+) -> hcm.ResponseMapper:
+    """Replace the body of matching replies with the fault for `status` (code stays Envoy's)."""
+    fault = fault_name(status)
+    body = struct_pb2.Struct()
+    body.update({fault: {"message": message, "code": "%RESPONSE_CODE%"}})
+    return hcm.ResponseMapper(
+        filter=matching,
+        body_format_override=substitution.SubstitutionFormatString(
+            json_format=body, content_type="application/json"
+        ),
+    )
+
+
+def _route_configuration(name: str, upstream_timeout_s: float) -> route_pb2.RouteConfiguration:
+    """Everything goes to the cluster the processor named; pod changes never touch routes."""
+    action = route_components_pb2.RouteAction(
+        cluster_header=POD_HEADER,
+        auto_host_rewrite=wrappers_pb2.BoolValue(value=True),
+        timeout=_duration(upstream_timeout_s),
+        cluster_not_found_response_code=route_components_pb2.RouteAction.SERVICE_UNAVAILABLE,
+    )
+    route = route_components_pb2.Route(
+        match=route_components_pb2.RouteMatch(prefix="/"),
+        route=action,
+        request_headers_to_remove=[POD_HEADER],  # chosen by then; pods need not see it
+    )
+    host = route_components_pb2.VirtualHost(name=name, domains=["*"], routes=[route])
+    return route_pb2.RouteConfiguration(name=name, virtual_hosts=[host])
+
+
+def _http_filter(name: str, config: Message) -> hcm.HttpFilter:
+    return hcm.HttpFilter(name=name, typed_config=_any(config))
+
+
+def _socket_address(host: str, port: int) -> address_pb2.Address:
+    return address_pb2.Address(
+        socket_address=address_pb2.SocketAddress(address=host, port_value=port)
+    )
+
+
+def _duration(seconds: float) -> duration_pb2.Duration:
+    duration = duration_pb2.Duration()
+    duration.FromNanoseconds(round(seconds * 1_000_000_000))
+    return duration
+
+
+def _any(message: Message) -> any_pb2.Any:
+    """Pack deterministically so equal configs hash to equal versions in every process."""
+    packed = any_pb2.Any()
+    packed.Pack(message, deterministic=True)
+    return packed

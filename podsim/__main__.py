@@ -1,0 +1,77 @@
+"""`python -m podsim --name POD --az AZ`: serve one simulated pod until SIGTERM or SIGINT."""
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+
+from aiohttp import web
+
+from podsim.app import build_app
+from podsim.config import PodConfig
+
+_log = logging.getLogger("podsim")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line, serve, return 0 once stopped by a signal."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    config = PodConfig(name=args.name, az=args.az, delay=args.delay_ms / 1000)
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(_serve(config, host=args.host, port=args.port))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="podsim", description="A simulated OpenStack pod: in-memory Nova v2.1 and Cinder v3."
+    )
+    parser.add_argument("--name", required=True, help="pod (region) name, sent as x-podsim-pod")
+    parser.add_argument("--az", required=True, help="the pod's one availability zone")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind")
+    parser.add_argument("--port", type=int, default=0, help="port to bind (0: any free port)")
+    parser.add_argument(
+        "--delay-ms", type=float, default=0.0, help="delay added to every list and show answer"
+    )
+    return parser
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+async def _serve(config: PodConfig, *, host: str, port: int) -> None:
+    runner = web.AppRunner(
+        build_app(config), access_log=None, handle_signals=False, shutdown_timeout=2.0
+    )
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound_port = runner.addresses[0][1]
+        url_host = f"[{host}]" if ":" in host else host
+        _log.info("pod %s, availability zone %s, delay %ss", config.name, config.az, config.delay)
+        print(f"podsim {config.name} listening on http://{url_host}:{bound_port}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+        _log.info("stopping")
+    finally:
+        await runner.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

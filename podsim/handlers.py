@@ -1,0 +1,145 @@
+"""HTTP handlers of one resource kind over its in-memory store (thin: the logic is pure)."""
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from podsim.clock import Clock
+from podsim.config import PodConfig
+from podsim.faults import BadRequest
+from podsim.kind import Kind, NewRecord, Record
+from podsim.links import Links
+from podsim.paging import page
+from podsim.store import Store
+
+# Without Keystone in front there is no user; Keystone's middleware would send X-User-Id.
+_ANONYMOUS_USER = "podsim-user"
+
+
+class Collection:
+    """Create, show, delete and list one kind of resource under `{prefix}/{project_id}/…`."""
+
+    def __init__(self, kind: Kind, *, config: PodConfig, store: Store, clock: Clock) -> None:
+        self._kind = kind
+        self._config = config
+        self._store = store
+        self._clock = clock
+
+    def routes(self) -> list[web.RouteDef]:
+        """Routes to add to the app; `detail` comes before `{id}` so it is not taken for an id."""
+        base = f"{self._kind.prefix}/{{project_id}}/{self._kind.collection}"
+        return [
+            web.get(base, self.index),
+            web.post(base, self.create),
+            web.get(f"{base}/detail", self.detail),
+            web.get(f"{base}/{{resource_id}}", self.show),
+            web.delete(f"{base}/{{resource_id}}", self.delete),
+        ]
+
+    async def create(self, request: web.Request) -> web.Response:
+        """POST: validate, store, answer 202 with the kind's create view."""
+        body = await _json_body(request)
+        project_id = request.match_info["project_id"]
+        new = NewRecord(
+            id=str(uuid.uuid4()),
+            project_id=project_id,
+            user_id=request.headers.get("X-User-Id", _ANONYMOUS_USER),
+            az=self._config.az,
+            pod=self._config.name,
+            at=self._clock.tick(),
+        )
+        record = self._kind.new(body, new)
+        self._store.add(project_id, new.id, record)
+        links = self._links(request, project_id)
+        headers = {"Location": links.self_href(new.id)} if self._kind.location_header else None
+        return web.json_response(
+            {self._kind.member: self._kind.created_view(record, links)}, status=202, headers=headers
+        )
+
+    async def show(self, request: web.Request) -> web.Response:
+        """GET one: the full view, or the kind's 404."""
+        await self._delay()
+        project_id = request.match_info["project_id"]
+        record = self._get(project_id, request.match_info["resource_id"])
+        links = self._links(request, project_id)
+        return web.json_response({self._kind.member: self._kind.detail_view(record, links)})
+
+    async def delete(self, request: web.Request) -> web.Response:
+        """DELETE: forget it at once (204 for Nova, 202 for Cinder)."""
+        project_id = request.match_info["project_id"]
+        resource_id = request.match_info["resource_id"]
+        if not self._store.remove(project_id, resource_id):
+            raise self._kind.not_found(resource_id)
+        return web.Response(status=self._kind.delete_status)
+
+    async def index(self, request: web.Request) -> web.Response:
+        """GET the collection: id, name and links of each."""
+        return await self._list(request, detail=False)
+
+    async def detail(self, request: web.Request) -> web.Response:
+        """GET the collection's detail: full views."""
+        return await self._list(request, detail=True)
+
+    async def _list(self, request: web.Request, *, detail: bool) -> web.Response:
+        await self._delay()
+        project_id = request.match_info["project_id"]
+        params = list(request.query.items())
+        query = self._kind.list_query(params)
+        marker = None
+        if query.marker is not None:
+            marker = self._store.get(project_id, query.marker)
+            if marker is None:
+                raise self._kind.marker_not_found(query.marker)
+        records = [
+            record
+            for record in self._store.records(project_id)
+            if self._kind.matches(record, query.filters)
+        ]
+        result = page(records, query.order, limit=query.limit)
+        links = self._links(request, project_id)
+        collection = self._kind.collection
+        view = self._kind.detail_view if detail else self._brief_view
+        body: dict[str, Any] = {collection: [view(record, links) for record in result.items]}
+        if result.full:
+            path = f"{collection}/detail" if detail else collection
+            last_id = result.items[-1][self._kind.id_key]
+            body[f"{collection}_links"] = links.next_page(path, params, last_id)
+        return web.json_response(body)
+
+    def _brief_view(self, record: Record, links: Links) -> dict[str, Any]:
+        resource_id = record[self._kind.id_key]
+        name = record["display_name"]
+        return {"id": resource_id, "name": name, "links": links.member(resource_id)}
+
+    def _get(self, project_id: str, resource_id: str) -> Record:
+        record = self._store.get(project_id, resource_id)
+        if record is None:
+            raise self._kind.not_found(resource_id)
+        return record
+
+    def _links(self, request: web.Request, project_id: str) -> Links:
+        origin = f"{request.scheme}://{request.host}"
+        return Links(
+            endpoint=origin + self._kind.prefix,
+            bookmark=origin + self._kind.bookmark_prefix,
+            project_id=project_id,
+            collection=self._kind.collection,
+        )
+
+    async def _delay(self) -> None:
+        if self._config.delay > 0:
+            await asyncio.sleep(self._config.delay)
+
+
+async def _json_body(request: web.Request) -> object:
+    """The request's JSON document; an empty body counts as `{}`."""
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise BadRequest("Malformed request body") from None

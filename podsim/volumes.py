@@ -1,0 +1,180 @@
+"""Cinder volumes: create-body validation, list query, filters and views (pure)."""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from podsim.faults import BadRequest, Fault, NotFound
+from podsim.kind import MAX_LIMIT, Filters, Kind, ListQuery, NewRecord, Record
+from podsim.links import Links
+from podsim.paging import DESC, SortError, resolve_sort
+
+# Volume columns Cinder's paginate_query can sort by (the API's `name` is `display_name`).
+_SORT_KEYS = frozenset(
+    {"id", "display_name", "display_description", "size", "status", "availability_zone",
+     "created_at", "updated_at", "user_id", "project_id", "bootable", "attach_status",
+     "multiattach"}
+)  # fmt: skip
+_DEFAULT_SORT_KEYS = ("created_at", "id")
+# Query parameter -> column, compared for equality (Cinder's default resource filters).
+_FILTERS = {"name": "display_name", "status": "status", "availability_zone": "availability_zone"}
+_DEFAULT_TYPE = "__DEFAULT__"
+
+
+def new_volume(body: object, new: NewRecord) -> Record:
+    """Validate a create body as Cinder does and build the stored record."""
+    if not isinstance(body, dict) or not isinstance(body.get("volume"), dict):
+        raise BadRequest("Missing required element 'volume' in request body.")
+    volume = body["volume"]
+    size = volume.get("size")
+    if not _is_positive_int(size):
+        raise BadRequest(
+            "Invalid input received: Invalid volume size provided for create request: "
+            f"{size} (size argument must be an integer (or string representation of an "
+            "integer) and greater than zero)."
+        )
+    if not isinstance(volume.get("metadata", {}), dict):
+        raise BadRequest("Invalid input received: Invalid metadata: metadata must be a dict.")
+    az = volume.get("availability_zone")
+    if az is not None and az != new.az:
+        raise BadRequest(f"Availability zone '{az}' is invalid.")
+    return {
+        "id": new.id,
+        "display_name": volume.get("name"),
+        "display_description": volume.get("description"),
+        "project_id": new.project_id,
+        "user_id": new.user_id,
+        "availability_zone": new.az,
+        "status": "available",
+        "attach_status": "detached",
+        "size": int(size),  # type: ignore[arg-type]
+        "bootable": False,
+        "multiattach": bool(volume.get("multiattach", False)),
+        "volume_type": volume.get("volume_type") or _DEFAULT_TYPE,
+        "created_at": new.at,
+        "updated_at": new.at,
+        "request": dict(volume),
+    }
+
+
+def detail_view(record: Record, links: Links) -> dict[str, Any]:
+    """A volume as create, show and `/volumes/detail` answer it, plus every field sent."""
+    request = record["request"]
+    return {
+        **request,
+        "id": record["id"],
+        "name": record["display_name"],
+        "description": record["display_description"],
+        "size": record["size"],
+        "status": record["status"],
+        "availability_zone": record["availability_zone"],
+        "created_at": _cinder_time(record["created_at"]),
+        "updated_at": _cinder_time(record["updated_at"]),
+        "attachments": [],
+        "bootable": "true" if record["bootable"] else "false",
+        "encrypted": False,
+        "multiattach": record["multiattach"],
+        "metadata": request.get("metadata", {}),
+        "volume_type": record["volume_type"],
+        "snapshot_id": request.get("snapshot_id"),
+        "source_volid": request.get("source_volid"),
+        "consistencygroup_id": request.get("consistencygroup_id"),
+        "replication_status": None,
+        "migration_status": None,
+        "user_id": record["user_id"],
+        "os-vol-tenant-attr:tenant_id": record["project_id"],
+        "links": links.member(record["id"]),
+    }
+
+
+def list_query(params: Sequence[tuple[str, str]]) -> ListQuery:
+    """Validate `GET /volumes[/detail]`: `sort=key[:dir],...` or legacy `sort_key`/`sort_dir`."""
+    first = {}
+    for key, value in params:
+        first.setdefault(key, value)
+    keys, dirs = _sort_params(first)
+    keys = ["display_name" if key == "name" else key for key in keys]
+    try:
+        order = resolve_sort(keys, dirs, default_keys=_DEFAULT_SORT_KEYS)
+    except SortError as exc:
+        raise BadRequest(f"Invalid input received: {exc}") from exc
+    if not _SORT_KEYS.issuperset(order.keys):
+        raise BadRequest("Invalid input received: Invalid sort key")
+    filters = {column: (first[name],) for name, column in _FILTERS.items() if name in first}
+    return ListQuery(
+        order=order, limit=_limit(first.get("limit")), marker=first.get("marker"), filters=filters
+    )
+
+
+def matches(record: Record, filters: Filters) -> bool:
+    """Cinder compares its default filters for equality."""
+    return all(record.get(column) == values[0] for column, values in filters.items())
+
+
+def not_found(volume_id: str) -> Fault:
+    """Cinder's answer for an unknown (or another project's) volume."""
+    return NotFound(f"Volume {volume_id} could not be found.")
+
+
+VOLUMES = Kind(
+    collection="volumes",
+    member="volume",
+    prefix="/volume/v3",
+    bookmark_prefix="/volume",
+    id_key="id",
+    delete_status=202,
+    location_header=False,
+    clock_step=timedelta(microseconds=1),
+    new=new_volume,
+    created_view=detail_view,
+    detail_view=detail_view,
+    list_query=list_query,
+    matches=matches,
+    not_found=not_found,
+    # NOTE: Cinder looks the marker up as a volume (db _volume_get), so an unknown marker
+    # is a 404 "Volume <marker> could not be found.", not Nova's 400 "marker [..] not found".
+    marker_not_found=not_found,
+)
+
+
+def _sort_params(first: dict[str, str]) -> tuple[list[str], list[str]]:
+    """cinder/api/common.py get_sort_params: keys and directions as the client gave them."""
+    sort = first.get("sort")
+    if sort:
+        if first.get("sort_key") or first.get("sort_dir"):
+            raise BadRequest(
+                "The 'sort_key' and 'sort_dir' parameters are deprecated and cannot be used "
+                "with the 'sort' parameter."
+            )
+        keys: list[str] = []
+        dirs: list[str] = []
+        for item in sort.strip().split(","):
+            key, _, direction = item.partition(":")
+            keys.append(key.strip())
+            dirs.append(direction.strip() or DESC)
+        return keys, dirs
+    return [first.get("sort_key", "created_at")], [first.get("sort_dir", DESC)]
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return MAX_LIMIT
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise BadRequest("limit param must be an integer") from None
+    if limit < 0:
+        raise BadRequest("limit param must be positive")
+    return min(limit, MAX_LIMIT)
+
+
+def _is_positive_int(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value > 0
+    return isinstance(value, str) and value.strip().isdecimal() and int(value) > 0
+
+
+def _cinder_time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")

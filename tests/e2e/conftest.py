@@ -1,0 +1,35 @@
+"""End-to-end fixtures: simulated pods, and a gateway with real Envoy in front of them."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.gateway import Gateway
+from tests.fixtures.procs import SimPod, start_podsim
+
+
+@pytest.fixture(scope="module")
+def sim_pods(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, SimPod]]:
+    """pod1 (inside AZ nova-east) and pod2 (inside AZ nova-west)."""
+    logs = tmp_path_factory.mktemp("podsim")
+    pods = {
+        "pod1": start_podsim("pod1", "nova-east", logs),
+        "pod2": start_podsim("pod2", "nova-west", logs),
+    }
+    yield pods
+    for pod in pods.values():
+        pod.proc.stop()
+
+
+@pytest.fixture
+def gateway(tmp_path: Path) -> Iterator[Gateway]:
+    """Control plane and Envoy, started; logs stay in tmp_path for failures."""
+    gw = Gateway(state_dir=tmp_path / "state")
+    gw.state_dir.mkdir()
+    try:
+        gw.start_control_plane()
+        gw.start_envoy()
+        yield gw
+    finally:
+        gw.stop()

@@ -1,0 +1,38 @@
+"""Store fixtures: every store test runs on SQLite and on a throwaway PostgreSQL database."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from control_plane.model import Pod
+from control_plane.store import Store
+from tests.fixtures.postgres import fresh_database, postgres_url  # noqa: F401 (fixture)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database URL: a SQLite file under tmp_path or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'state' / 'podgate.db'}"
+        return
+    async with fresh_database(request.getfixturevalue("postgres_url")) as url:
+        yield url
+
+
+@pytest.fixture
+async def store(store_url: str) -> AsyncIterator[Store]:
+    """A migrated store on an empty database, closed after the test."""
+    opened = await Store.open(store_url)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def pods(store: Store) -> tuple[Pod, Pod, Pod]:
+    """pod1 and pod2 in az1, pod3 in az2."""
+    return (
+        await store.create_pod(Pod(name="pod1", az_name="az1", endpoints={"compute": "http://1"})),
+        await store.create_pod(Pod(name="pod2", az_name="az1", endpoints={"compute": "http://2"})),
+        await store.create_pod(Pod(name="pod3", az_name="az2", endpoints={"compute": "http://3"})),
+    )

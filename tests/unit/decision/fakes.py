@@ -1,0 +1,62 @@
+"""An in-memory stand-in for the store's routing and binding methods, with call counts."""
+
+import asyncio
+import uuid
+from collections.abc import Mapping
+
+from control_plane.errors import AlreadyExists
+from control_plane.model import Binding, Pod, ResourceType, Routing
+
+
+class MemoryStore:
+    """Keeps routings and bindings in dicts; every call yields to the loop like real I/O does."""
+
+    def __init__(self, pods: Mapping[str, Pod] | None = None) -> None:
+        self.pods = dict(pods or {})
+        self.routings: dict[tuple[str, str], Routing] = {}
+        self.bindings: list[Binding] = []
+        self.reads = 0
+        self.fail_writes = False
+
+    async def get_routing(self, resource_type: ResourceType, resource_id: str) -> Routing | None:
+        await _io()
+        self.reads += 1
+        return self.routings.get((str(resource_type), resource_id))
+
+    async def put_routing(self, routing: Routing) -> Routing:
+        await _io()
+        if self.fail_writes:
+            raise OSError("database is locked")
+        self.routings[(str(routing.resource_type), routing.resource_id)] = routing
+        return routing
+
+    async def active_bindings(self, project_id: str) -> list[Binding]:
+        await _io()
+        return await self._active(project_id)
+
+    async def _active(self, project_id: str) -> list[Binding]:
+        return [b for b in self.bindings if b.project_id == project_id and b.active]
+
+    async def create_binding(self, project_id: str, pod_name: str) -> Binding:
+        await _io()
+        az = self.pods[pod_name].az_name
+        if any(
+            b.project_id == project_id and b.pod_name == pod_name
+            for b in await self._active(project_id)
+        ):
+            raise AlreadyExists(f"Project {project_id} is already bound to pod {pod_name}")
+        self.bindings = [
+            Binding(b.id, b.project_id, b.az_name, b.pod_name, active=False)
+            if b.project_id == project_id and b.az_name == az
+            else b
+            for b in self.bindings
+        ]
+        binding = Binding(str(uuid.uuid4()), project_id, az, pod_name)
+        self.bindings.append(binding)
+        return binding
+
+
+async def _io() -> None:
+    """A few loop turns, so work left to a background task would visibly lag behind."""
+    for _ in range(3):
+        await asyncio.sleep(0)

@@ -1,0 +1,420 @@
+"""DecisionService.Process message by message, over an in-memory store."""
+
+import asyncio
+import json
+import logging
+import re
+from datetime import UTC, datetime
+
+import grpc
+import pytest
+from envoy.extensions.filters.http.ext_proc.v3 import processing_mode_pb2
+from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
+from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as ep_grpc
+
+from control_plane.decision.extproc import DecisionService, add_to_server
+from control_plane.decision.routing_table import RoutingTable
+from control_plane.model import Pod, PodState, ResourceType, Routing
+from tests.unit.decision.extproc_harness import (
+    Stream,
+    request_body,
+    request_headers,
+    response_body,
+    response_headers,
+    set_headers,
+)
+from tests.unit.decision.fakes import MemoryStore
+
+PM = processing_mode_pb2.ProcessingMode
+COMPUTE = {
+    "compute": "http://10.0.0.1:8774/v2.1",
+    "volumev3": "http://10.0.0.1/volume/v3/$(project_id)s",
+}
+
+
+def _pod(name: str, az: str, minute: int, **changes: object) -> Pod:
+    created = datetime(2026, 1, 1, 0, minute, tzinfo=UTC)
+    fields = {"endpoints": COMPUTE, "pod_az_name": f"inner-{name}", **changes}
+    return Pod(name=name, az_name=az, created_at=created, **fields)
+
+
+class Gateway:
+    """A DecisionService with its store and pods, and helpers to open streams on it."""
+
+    def __init__(self, *pods: Pod) -> None:
+        self.pods = {pod.name: pod for pod in pods}
+        self.store = MemoryStore(self.pods)
+        self.table = RoutingTable(self.store, max_entries=100)
+        self.service = DecisionService(
+            store=self.store, routing_table=self.table, pods=lambda: self.pods
+        )
+
+    def stream(self, listener: str | None = "compute") -> Stream:
+        return Stream(self.service, listener)
+
+    async def route(self, resource_id: str, pod: str, *, project: str = "p1", volume=False):
+        kind = ResourceType.VOLUME if volume else ResourceType.SERVER
+        await self.store.put_routing(Routing(resource_id, kind, project, pod))
+
+
+@pytest.fixture
+def gateway() -> Gateway:
+    # Deliberately out of creation order: "b" is older than "a" and must be preferred.
+    return Gateway(_pod("a", "az1", 2), _pod("b", "az1", 1), _pod("c", "az2", 3))
+
+
+def _fault(response: ep.ProcessingResponse) -> tuple[int, dict, dict[str, str]]:
+    assert response.WhichOneof("response") == "immediate_response"
+    immediate = response.immediate_response
+    return immediate.status.code, json.loads(immediate.body), set_headers(immediate.headers)
+
+
+async def test_unknown_id_is_a_404_with_the_request_id(gateway: Gateway) -> None:
+    response = await gateway.stream().send(request_headers("GET", "/v2.1/p1/servers/s404"))
+    status, body, headers = _fault(response)
+    assert status == 404
+    assert body == {"itemNotFound": {"message": "Instance s404 could not be found.", "code": 404}}
+    assert headers == {"content-type": "application/json", "x-openstack-request-id": "req-rid-1"}
+
+
+async def test_unknown_volume_says_volume(gateway: Gateway) -> None:
+    response = await gateway.stream("volumev3").send(request_headers("GET", "/v3/p1/volumes/v9"))
+    assert _fault(response)[1]["itemNotFound"]["message"] == "Volume v9 could not be found."
+
+
+async def test_another_projects_resource_is_unknown(gateway: Gateway) -> None:
+    await gateway.route("s1", "a", project="p2")
+    response = await gateway.stream().send(request_headers("GET", "/v2.1/p1/servers/s1"))
+    status, body, _ = _fault(response)
+    assert (status, body["itemNotFound"]["message"]) == (404, "Instance s1 could not be found.")
+
+
+async def test_known_server_is_routed_to_its_pod_with_the_path_rewritten(gateway: Gateway) -> None:
+    await gateway.route("s1", "a")
+    response = await gateway.stream().send(
+        request_headers("POST", "/v2.1/p1/servers/s1/action?x=1")
+    )
+    common = response.request_headers.response
+    assert set_headers(common.header_mutation) == {
+        "x-podgate-pod": "pod.a.compute",
+        ":path": "/v2.1/p1/servers/s1/action?x=1",
+    }
+    assert common.clear_route_cache
+    assert not response.HasField("mode_override")
+
+
+async def test_known_volume_goes_to_the_templated_endpoint(gateway: Gateway) -> None:
+    await gateway.route("v1", "c", volume=True)
+    response = await gateway.stream("volumev3").send(request_headers("DELETE", "/v3/p1/volumes/v1"))
+    assert set_headers(response.request_headers.response.header_mutation) == {
+        "x-podgate-pod": "pod.c.volumev3",
+        ":path": "/volume/v3/p1/volumes/v1",
+    }
+
+
+async def test_draining_pod_still_serves_its_resources(gateway: Gateway) -> None:
+    gateway.pods["a"] = _pod("a", "az1", 2, state=PodState.DRAINING)
+    await gateway.route("s1", "a")
+    response = await gateway.stream().send(request_headers("GET", "/v2.1/p1/servers/s1"))
+    assert response.request_headers.response.clear_route_cache
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"state": PodState.DISABLED}, "Pod a is disabled."),
+        ({"endpoints": {"volumev3": "http://v"}}, "Pod a has no compute endpoint."),
+        (None, "Pod a is not available."),
+    ],
+)
+async def test_unusable_pod_is_a_503_naming_it(gateway: Gateway, change, message) -> None:
+    if change is None:
+        del gateway.pods["a"]
+    else:
+        gateway.pods["a"] = _pod("a", "az1", 2, **change)
+    await gateway.route("s1", "a")
+    response = await gateway.stream().send(request_headers("GET", "/v2.1/p1/servers/s1"))
+    status, body, _ = _fault(response)
+    assert (status, body) == (503, {"serviceUnavailable": {"message": message, "code": 503}})
+
+
+async def test_junk_id_is_a_404_without_a_store_read(gateway: Gateway) -> None:
+    response = await gateway.stream().send(request_headers("GET", "/v2.1/p1/servers/..%2f"))
+    status, body, _ = _fault(response)
+    assert (status, body["itemNotFound"]["message"]) == (404, "The resource could not be found.")
+    assert gateway.store.reads == 0
+
+
+async def test_list_is_not_implemented_yet(gateway: Gateway) -> None:
+    response = await gateway.stream().send(request_headers("GET", "/v2.1/p1/servers/detail"))
+    status, body, headers = _fault(response)
+    assert status == 501
+    assert body == {
+        "notImplemented": {"message": "Listing across pods is not implemented yet.", "code": 501}
+    }
+    assert headers["x-openstack-request-id"] == "req-rid-1"
+
+
+async def test_unknown_request_is_a_404(gateway: Gateway) -> None:
+    response = await gateway.stream("volumev3").send(request_headers("GET", "/v2.1/p1/servers/s1"))
+    status, body, _ = _fault(response)
+    assert (status, body) == (
+        404,
+        {"itemNotFound": {"message": "The resource could not be found.", "code": 404}},
+    )
+
+
+async def test_missing_request_id_gets_a_fresh_uuid(gateway: Gateway) -> None:
+    response = await gateway.stream().send(request_headers("GET", "/v2.1/p1/x", request_id=None))
+    request_id = _fault(response)[2]["x-openstack-request-id"]
+    assert re.fullmatch(
+        r"req-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", request_id
+    )
+
+
+async def test_create_flow_schedules_rewrites_and_records(gateway: Gateway) -> None:
+    stream = gateway.stream()
+    headers = await stream.send(request_headers("POST", "/v2.1/p1/servers"))
+    assert headers.WhichOneof("response") == "request_headers"
+    assert not headers.request_headers.response.HasField("header_mutation")
+    mode = headers.mode_override
+    assert (mode.request_body_mode, mode.response_header_mode, mode.response_body_mode) == (
+        PM.BUFFERED,
+        PM.SEND,
+        PM.BUFFERED,
+    )
+
+    sent = {"server": {"name": "vm", "availability_zone": "az1", "metadata": {"k": "v"}}}
+    body = await stream.send(request_body(json.dumps(sent).encode()))
+    common = body.request_body.response
+    forwarded = common.body_mutation.body
+    assert json.loads(forwarded) == {
+        "server": {"name": "vm", "availability_zone": "inner-b", "metadata": {"k": "v"}}
+    }
+    assert set_headers(common.header_mutation) == {
+        "x-podgate-pod": "pod.b.compute",
+        ":path": "/v2.1/p1/servers",
+        "content-length": str(len(forwarded)),
+    }
+    assert common.clear_route_cache
+    assert [(b.project_id, b.pod_name) for b in gateway.store.bindings] == [("p1", "b")]
+
+    status = await stream.send(response_headers(202))
+    assert status.WhichOneof("response") == "response_headers"
+    assert not status.response_headers.response.HasField("header_mutation")
+
+    created = {"server": {"id": "s-new", "OS-EXT-AZ:availability_zone": "inner-b"}}
+    reply = await stream.send(response_body(json.dumps(created).encode()))
+    # The routing must be durable by the time the client can see the new id.
+    assert gateway.store.routings[("server", "s-new")] == Routing(
+        "s-new", ResourceType.SERVER, "p1", "b"
+    )
+    returned = reply.response_body.response.body_mutation.body
+    assert json.loads(returned) == {"server": {"id": "s-new", "OS-EXT-AZ:availability_zone": "az1"}}
+    assert set_headers(reply.response_body.response.header_mutation) == {
+        "content-length": str(len(returned))
+    }
+
+
+async def _create(gateway: Gateway, body: dict, *, listener: str = "compute") -> str:
+    """Run a create up to the pod choice and return the cluster it went to."""
+    path = "/v2.1/p1/servers" if listener == "compute" else "/v3/p1/volumes"
+    stream = gateway.stream(listener)
+    await stream.send(request_headers("POST", path))
+    response = await stream.send(request_body(json.dumps(body).encode()))
+    return set_headers(response.request_body.response.header_mutation)["x-podgate-pod"]
+
+
+async def test_create_reuses_the_projects_binding(gateway: Gateway) -> None:
+    assert await _create(gateway, {"server": {}}) == "pod.b.compute"
+    gateway.pods["a"] = _pod("a", "az1", 0)  # now the oldest, yet the binding to b holds
+    assert await _create(gateway, {"server": {"availability_zone": "az1"}}) == "pod.b.compute"
+    assert len(gateway.store.bindings) == 1
+
+
+async def test_volume_create_removes_the_az_when_the_pod_has_no_inner_name(gateway) -> None:
+    gateway.pods["c"] = _pod("c", "az2", 3, pod_az_name="")
+    stream = gateway.stream("volumev3")
+    await stream.send(request_headers("POST", "/v3/p1/volumes/"))
+    body = {"volume": {"size": 1, "availability_zone": "az2"}}
+    response = await stream.send(request_body(json.dumps(body).encode()))
+    common = response.request_body.response
+    assert json.loads(common.body_mutation.body) == {"volume": {"size": 1}}
+    assert set_headers(common.header_mutation)[":path"] == "/volume/v3/p1/volumes/"
+    await stream.send(response_headers(202))
+    created = {"volume": {"id": "v-new", "availability_zone": "nova", "size": 1}}
+    reply = await stream.send(response_body(json.dumps(created).encode()))
+    assert json.loads(reply.response_body.response.body_mutation.body)["volume"] == {
+        "id": "v-new",
+        "availability_zone": "az2",
+        "size": 1,
+    }
+    assert gateway.store.routings[("volume", "v-new")].pod_name == "c"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"{oops", "Malformed request body: it is not valid JSON."),
+        (b'{"volume": {}}', "Missing required element 'server' in request body."),
+        (b'{"server": {"availability_zone": 1}}', "must be a string"),
+        (b'{"server": {"availability_zone": "az9"}}', "Availability zone 'az9' is not available."),
+    ],
+)
+async def test_bad_create_body_is_a_400_and_nothing_is_forwarded(gateway, body, message) -> None:
+    stream = gateway.stream()
+    await stream.send(request_headers("POST", "/v2.1/p1/servers"))
+    response = await stream.send(request_body(body))
+    status, fault, _ = _fault(response)
+    assert (status, list(fault)) == (400, ["badRequest"])
+    assert message in fault["badRequest"]["message"]
+    assert not response.request_body.response.HasField("header_mutation")
+    assert gateway.store.bindings == []
+
+
+async def test_create_without_a_body_is_a_400(gateway: Gateway) -> None:
+    stream = gateway.stream()
+    response = await stream.send(request_headers("POST", "/v2.1/p1/servers", end_of_stream=True))
+    assert _fault(response)[:2] == (
+        400,
+        {"badRequest": {"message": "The request body is missing.", "code": 400}},
+    )
+
+
+async def test_create_in_an_az_of_draining_pods_is_a_503(gateway: Gateway) -> None:
+    gateway.pods["c"] = _pod("c", "az2", 3, state=PodState.DRAINING)
+    stream = gateway.stream()
+    await stream.send(request_headers("POST", "/v2.1/p1/servers"))
+    response = await stream.send(request_body(b'{"server": {"availability_zone": "az2"}}'))
+    status, fault, _ = _fault(response)
+    assert status == 503
+    assert "'az2'" in fault["serviceUnavailable"]["message"]
+
+
+async def test_failed_create_passes_through_and_records_nothing(gateway: Gateway) -> None:
+    stream = gateway.stream()
+    await stream.send(request_headers("POST", "/v2.1/p1/servers"))
+    await stream.send(request_body(b'{"server": {}}'))
+    await stream.send(response_headers(403))
+    reply = await stream.send(response_body(b'{"server": {"id": "s-x"}}'))
+    assert reply == ep.ProcessingResponse(response_body=ep.BodyResponse())
+    assert gateway.store.routings == {}
+
+
+async def test_non_json_success_passes_through(gateway: Gateway) -> None:
+    stream = gateway.stream()
+    await stream.send(request_headers("POST", "/v2.1/p1/servers"))
+    await stream.send(request_body(b'{"server": {}}'))
+    await stream.send(response_headers(202))
+    reply = await stream.send(response_body(b"<html>accepted</html>"))
+    assert reply == ep.ProcessingResponse(response_body=ep.BodyResponse())
+
+
+async def test_unrecorded_routing_is_a_500_naming_the_pod(gateway, caplog) -> None:
+    gateway.store.fail_writes = True
+    stream = gateway.stream()
+    await stream.send(request_headers("POST", "/v2.1/p1/servers"))
+    await stream.send(request_body(b'{"server": {}}'))
+    await stream.send(response_headers(202))
+    with caplog.at_level(logging.ERROR, logger="podgate.decision"):
+        reply = await stream.send(response_body(b'{"server": {"id": "s-lost"}}'))
+    status, fault, _ = _fault(reply)
+    assert status == 500
+    assert fault == {
+        "computeFault": {
+            "message": "The server s-lost was created in pod b but could not be recorded.",
+            "code": 500,
+        }
+    }
+    assert "s-lost" in caplog.text
+
+
+async def test_unexpected_error_is_a_500_and_the_stream_survives(gateway, caplog) -> None:
+    def broken_pods():
+        raise RuntimeError("boom")
+
+    gateway.service = DecisionService(
+        store=gateway.store, routing_table=gateway.table, pods=broken_pods
+    )
+    await gateway.route("s1", "a")
+    stream = gateway.stream()
+    with caplog.at_level(logging.ERROR, logger="podgate.decision"):
+        response = await stream.send(request_headers("GET", "/v2.1/p1/servers/s1"))
+    assert _fault(response)[:2] == (
+        500,
+        {"computeFault": {"message": "Unexpected error", "code": 500}},
+    )
+    assert "boom" in caplog.text
+    trailer = ep.ProcessingRequest(request_trailers=ep.HttpTrailers())
+    assert (await stream.send(trailer)).WhichOneof("response") == "request_trailers"
+
+
+async def test_stream_without_service_metadata_is_a_500(gateway: Gateway) -> None:
+    response = await gateway.stream(None).send(request_headers("GET", "/v2.1/p1/servers/s1"))
+    assert _fault(response)[0] == 500
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        request_body(b"{}"),
+        response_headers(200),
+        response_body(b"{}"),
+        ep.ProcessingRequest(response_trailers=ep.HttpTrailers()),
+    ],
+    ids=["request_body", "response_headers", "response_body", "response_trailers"],
+)
+async def test_messages_not_asked_for_get_an_empty_answer(gateway, message) -> None:
+    await gateway.route("s1", "a")
+    stream = gateway.stream()
+    await stream.send(request_headers("GET", "/v2.1/p1/servers/s1"))
+    kind = message.WhichOneof("request")
+    assert await stream.send(message) == ep.ProcessingResponse(**{kind: {}})
+
+
+async def test_one_log_line_per_decision_without_query_or_headers(gateway, caplog) -> None:
+    await gateway.route("s1", "a")
+    secret = {"x-auth-token": "gAAAAsecret-token"}
+    with caplog.at_level(logging.INFO, logger="podgate.decision"):
+        await gateway.stream().send(
+            request_headers("GET", "/v2.1/p1/servers/s1?token=q", extra=secret)
+        )
+        await gateway.stream().send(request_headers("GET", "/v2.1/p1/servers/s2", request_id="r2"))
+    lines = [r.getMessage() for r in caplog.records if r.name == "podgate.decision"]
+    assert lines == [
+        "req-rid-1 GET '/v2.1/p1/servers/s1' routed -> pod.a.compute",
+        "req-r2 GET '/v2.1/p1/servers/s2' routed -> 404",
+    ]
+    assert "secret" not in caplog.text
+
+
+async def test_served_over_grpc_with_the_listener_in_metadata(gateway: Gateway) -> None:
+    await gateway.route("s1", "a")
+    server = grpc.aio.server()
+    add_to_server(server, gateway.service)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = ep_grpc.ExternalProcessorStub(channel)
+            call = stub.Process(metadata=(("x-podgate-service", "compute"),))
+            await call.write(request_headers("GET", "/v2.1/p1/servers/s1"))
+            response = await call.read()
+            await call.done_writing()
+            assert set_headers(response.request_headers.response.header_mutation)[
+                "x-podgate-pod"
+            ] == ("pod.a.compute")
+    finally:
+        await server.stop(grace=None)
+
+
+async def test_concurrent_creates_binding_the_same_pod_both_go_through(gateway) -> None:
+    first, second = gateway.stream(), gateway.stream()
+    await first.send(request_headers("POST", "/v2.1/p1/servers"))
+    await second.send(request_headers("POST", "/v2.1/p1/servers"))
+    replies = await asyncio.gather(
+        first.send(request_body(b'{"server": {}}')), second.send(request_body(b'{"server": {}}'))
+    )
+    pods = [set_headers(r.request_body.response.header_mutation)["x-podgate-pod"] for r in replies]
+    assert pods == ["pod.b.compute", "pod.b.compute"]
+    assert [b.pod_name for b in gateway.store.bindings] == ["b"]

@@ -1,0 +1,179 @@
+"""mutate: paths onto catalog-style endpoints, AZ names into and out of pods, bad bodies."""
+
+import json
+
+import pytest
+
+from control_plane.decision.mutate import (
+    Created,
+    parse_create,
+    parse_created,
+    pod_body,
+    pod_path,
+    user_body,
+)
+from control_plane.errors import BadRequest
+from control_plane.model import Pod, ResourceType
+
+SERVER = ResourceType.SERVER
+VOLUME = ResourceType.VOLUME
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "remainder", "query", "expected"),
+    [
+        ("http://h:8774/v2.1", "/servers/x", "", "/v2.1/p1/servers/x"),
+        ("http://h:8774/v2.1/", "/servers/x/action", "", "/v2.1/p1/servers/x/action"),
+        ("http://h/compute/v2.1", "/servers/x", "", "/compute/v2.1/p1/servers/x"),
+        ("http://h:8776/v3/$(project_id)s", "/volumes/x", "", "/v3/p1/volumes/x"),
+        ("http://h:8776/v3/$(tenant_id)s", "/volumes/x", "", "/v3/p1/volumes/x"),
+        ("http://h:8776/v3/%(project_id)s", "/volumes/x", "", "/v3/p1/volumes/x"),
+        ("http://h:8776/v3/%(tenant_id)s/", "/volumes/x", "", "/v3/p1/volumes/x"),
+        ("http://h/volume/v3/$(project_id)s", "/volumes/x", "", "/volume/v3/p1/volumes/x"),
+        ("https://h:8776/v3", "/volumes", "", "/v3/p1/volumes"),
+        ("http://h:8774/v2.1", "/servers/x", "a=1&b=%2F", "/v2.1/p1/servers/x?a=1&b=%2F"),
+        ("http://h/volume/v3/$(project_id)s", "/volumes/", "q", "/volume/v3/p1/volumes/?q"),
+    ],
+)
+def test_pod_path(endpoint: str, remainder: str, query: str, expected: str) -> None:
+    assert pod_path(endpoint, "p1", remainder, query) == expected
+
+
+SERVER_BODY = {
+    "server": {
+        "name": "vm",
+        "imageRef": "img",
+        "flavorRef": "1",
+        "availability_zone": "az1",
+        "key_name": "k",
+        "metadata": {"a": "b", "ünï": "cödé"},
+        "networks": [{"uuid": "n1", "fixed_ip": "10.0.0.2"}],
+        "block_device_mapping_v2": [{"boot_index": 0, "uuid": "img", "volume_size": 1.5}],
+    },
+    "OS-SCH-HNT:scheduler_hints": {"group": "g1"},
+}
+
+
+def _server_body(**changes: object) -> dict:
+    return {**SERVER_BODY, "server": {**SERVER_BODY["server"], **changes}}
+
+
+def test_create_body_az_is_read_and_rewritten_to_the_pod_az() -> None:
+    create = parse_create(SERVER, json.dumps(SERVER_BODY).encode())
+    assert create.availability_zone == "az1"
+    assert json.loads(pod_body(create, "nova-a")) == _server_body(availability_zone="nova-a")
+
+
+def test_create_body_az_is_removed_when_the_pod_has_no_own_az_name() -> None:
+    create = parse_create(SERVER, json.dumps(SERVER_BODY).encode())
+    expected = _server_body()
+    del expected["server"]["availability_zone"]
+    assert json.loads(pod_body(create, "")) == expected
+
+
+def test_create_body_without_az_gets_the_pod_az() -> None:
+    body = {"volume": {"size": 1, "metadata": {"k": "v"}}}
+    create = parse_create(VOLUME, json.dumps(body).encode())
+    assert create.availability_zone is None
+    assert json.loads(pod_body(create, "pod-az")) == {
+        "volume": {"size": 1, "metadata": {"k": "v"}, "availability_zone": "pod-az"}
+    }
+
+
+@pytest.mark.parametrize("az", [None, ""])
+def test_null_or_empty_az_means_none_requested(az: str | None) -> None:
+    body = json.dumps({"volume": {"size": 1, "availability_zone": az}}).encode()
+    create = parse_create(VOLUME, body)
+    assert create.availability_zone is None
+    assert json.loads(pod_body(create, "")) == {"volume": {"size": 1}}
+
+
+def test_pod_body_leaves_the_parsed_request_untouched() -> None:
+    create = parse_create(SERVER, json.dumps(SERVER_BODY).encode())
+    pod_body(create, "")
+    assert create.document == SERVER_BODY
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe\x00garbage", "not valid JSON"),
+        (b"", "not valid JSON"),
+        (b"[1, 2]", "JSON object"),
+        (b"null", "JSON object"),
+        (b'{"volume": {}}', "'server'"),
+        (b'{"server": "vm"}', "'server'"),
+        (b'{"server": null}', "'server'"),
+        (b'{"server": {"availability_zone": 3}}', "availability_zone"),
+        (b'{"server": {"availability_zone": ["az1"]}}', "availability_zone"),
+        (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
+    ],
+)
+def test_bad_create_bodies_are_bad_requests(body: bytes, message: str) -> None:
+    with pytest.raises(BadRequest, match=message):
+        parse_create(SERVER, body)
+
+
+def test_created_response_yields_the_resource_id() -> None:
+    body = json.dumps({"volume": {"id": "v1", "availability_zone": "pod-az"}}).encode()
+    assert parse_created(VOLUME, body) == Created(
+        resource_type=VOLUME,
+        resource_id="v1",
+        document={"volume": {"id": "v1", "availability_zone": "pod-az"}},
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"<html>",
+        b"[]",
+        b'{"server": {"id": "s1"}}',
+        b'{"volume": {}}',
+        b'{"volume": {"id": 7}}',
+    ],
+)
+def test_response_without_a_created_volume_names_none(body: bytes) -> None:
+    assert parse_created(VOLUME, body) is None
+
+
+def _created(resource_type: ResourceType, body: dict) -> Created:
+    created = parse_created(resource_type, json.dumps(body).encode())
+    assert created is not None
+    return created
+
+
+def test_volume_response_az_goes_back_to_the_user_facing_name() -> None:
+    body = {"volume": {"id": "v1", "availability_zone": "pod-az", "metadata": {"x": [1, {"y": 2}]}}}
+    created = _created(VOLUME, body)
+    pod = Pod(name="a", az_name="az1", pod_az_name="pod-az")
+    assert json.loads(user_body(created, pod) or b"") == {
+        "volume": {"id": "v1", "availability_zone": "az1", "metadata": {"x": [1, {"y": 2}]}}
+    }
+
+
+def test_response_az_is_rewritten_whatever_it_is_when_the_pod_has_no_own_az_name() -> None:
+    body = {"server": {"id": "s1", "OS-EXT-AZ:availability_zone": "nova", "name": "vm"}}
+    created = _created(SERVER, body)
+    pod = Pod(name="a", az_name="az1")
+    assert json.loads(user_body(created, pod) or b"") == {
+        "server": {"id": "s1", "OS-EXT-AZ:availability_zone": "az1", "name": "vm"}
+    }
+
+
+def test_server_response_reads_the_extended_az_field_not_the_plain_one() -> None:
+    body = {"server": {"id": "s1", "availability_zone": "nova"}}
+    assert user_body(_created(SERVER, body), Pod(name="a", az_name="az1")) is None
+
+
+def test_response_az_of_another_inner_zone_is_left_alone() -> None:
+    body = {"volume": {"id": "v1", "availability_zone": "other"}}
+    pod = Pod(name="a", az_name="az1", pod_az_name="pod-az")
+    assert user_body(_created(VOLUME, body), pod) is None
+
+
+def test_response_without_az_is_unchanged() -> None:
+    body = {"server": {"id": "s1", "links": []}}
+    assert user_body(_created(SERVER, body), Pod(name="a", az_name="az1")) is None

@@ -1,0 +1,81 @@
+"""Golden-case loading and snapshot rendering shared by the xDS tests."""
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from google.protobuf.json_format import MessageToJson
+
+from control_plane.model import Pod, PodState
+from control_plane.xds.resources import CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE
+from control_plane.xds.snapshot import Snapshot
+from control_plane.xds.translate import XdsInputs
+
+TESTDATA = Path(__file__).parent / "testdata"
+SECTIONS = {
+    "clusters": CLUSTER_TYPE,
+    "endpoints": ENDPOINT_TYPE,
+    "listeners": LISTENER_TYPE,
+    "routes": ROUTE_TYPE,
+}
+_POD_KEYS = {"name", "az_name", "pod_az_name", "dc_name", "state", "endpoints"}
+
+
+def load_case(path: Path) -> XdsInputs:
+    """Read a <case>.in.yaml strictly: unknown or missing keys fail the test."""
+    doc = yaml.safe_load(path.read_text())
+    _expect_keys(path, "top level", doc, {"inputs", "pods"})
+    settings = doc["inputs"]
+    wanted = {f.name for f in dataclasses.fields(XdsInputs)} - {"pods"}
+    _expect_keys(path, "inputs", settings, wanted)
+    pods = []
+    for raw in doc["pods"]:
+        unknown = raw.keys() - _POD_KEYS
+        assert not unknown, f"{path.name}: unknown pod keys {sorted(unknown)}"
+        pod = dict(raw)
+        pod["state"] = PodState(pod.get("state", "ENABLED"))
+        pods.append(Pod(**pod))
+    return XdsInputs(pods=tuple(pods), **settings)
+
+
+def render(snapshot: Snapshot) -> dict[str, list[dict[str, Any]]]:
+    """Every resource as a dict, name-sorted per section (the golden output shape)."""
+    return {
+        section: [
+            json.loads(MessageToJson(message, preserving_proto_field_name=True))
+            for _, message in sorted(snapshot.resources[type_url].items())
+        ]
+        for section, type_url in SECTIONS.items()
+    }
+
+
+def _expect_keys(path: Path, where: str, doc: dict[str, Any], keys: set[str]) -> None:
+    assert isinstance(doc, dict), f"{path.name}: {where} must be a mapping"
+    assert doc.keys() == keys, f"{path.name}: {where} keys {sorted(doc)} != {sorted(keys)}"
+
+
+def inline_bootstrap(snapshot: Snapshot, bootstrap_yaml: str) -> dict[str, Any]:
+    """A static bootstrap holding the snapshot inline, for `envoy --mode validate`.
+
+    EDS clusters become STATIC with their ClusterLoadAssignment inline, and each listener's
+    RDS reference becomes the route configuration itself; ADS is dropped.
+    """
+    doc = yaml.safe_load(bootstrap_yaml)
+    del doc["dynamic_resources"]
+    rendered = render(snapshot)
+    assignments = {a["cluster_name"]: a for a in rendered["endpoints"]}
+    routes = {r["name"]: r for r in rendered["routes"]}
+    for cluster in rendered["clusters"]:
+        if cluster["type"] == "EDS":
+            del cluster["eds_cluster_config"]
+            cluster.update(type="STATIC", load_assignment=assignments[cluster["name"]])
+    for listener in rendered["listeners"]:
+        for chain in listener["filter_chains"]:
+            for network_filter in chain["filters"]:
+                manager = network_filter["typed_config"]
+                manager["route_config"] = routes[manager.pop("rds")["route_config_name"]]
+    doc["static_resources"]["clusters"].extend(rendered["clusters"])
+    doc["static_resources"]["listeners"] = rendered["listeners"]
+    return doc

