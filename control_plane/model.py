@@ -28,6 +28,13 @@ class ResourceType(StrEnum):
     VOLUME = "volume"
 
 
+# Contract between the xDS translator and the decision service (DESIGN.md "Internal headers").
+INTERNAL_HEADER_PREFIX = "x-podgate-"
+# Names the chosen cluster (pod.<name>.<service>); routes use it as cluster_header.
+POD_HEADER = "x-podgate-pod"
+# gRPC metadata on each ext_proc stream: the API (Service value) the request came through.
+SERVICE_METADATA = "x-podgate-service"
+
 RESOURCE_SERVICE: Mapping[ResourceType, Service] = {
     ResourceType.SERVER: Service.COMPUTE,
     ResourceType.VOLUME: Service.VOLUME,

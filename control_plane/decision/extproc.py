@@ -29,14 +29,22 @@ from control_plane.errors import (
     PodUnavailable,
     fault_body,
 )
-from control_plane.model import Binding, Pod, PodState, ResourceType, Routing, Service, cluster_name
+from control_plane.model import (
+    POD_HEADER,
+    SERVICE_METADATA,
+    Binding,
+    Pod,
+    PodState,
+    ResourceType,
+    Routing,
+    Service,
+    cluster_name,
+)
 
 __all__ = ["DecisionService", "add_to_server"]
 
 log = logging.getLogger("podgate.decision")
 
-POD_HEADER = "x-podgate-pod"
-SERVICE_METADATA = "x-podgate-service"
 _PM = processing_mode_pb2.ProcessingMode
 # Creates need the body (to schedule and rewrite) and the response (to record the routing).
 _CREATE_MODE = _PM(

@@ -18,11 +18,5 @@ CONTROL_PLANE_CLUSTER = "podgate_control_plane"
 COMPUTE_LISTENER = "compute"
 VOLUME_LISTENER = "volume"
 
-# Internal header naming the chosen cluster (pod.<name>.<service>); routes use cluster_header.
-POD_HEADER = "x-podgate-pod"
-INTERNAL_HEADER_PREFIX = "x-podgate-"
-# gRPC metadata on the ext_proc stream telling the processor which API the request came through.
-SERVICE_METADATA = "x-podgate-service"
-
 # Short names for log lines.
 TYPE_NAMES = {CLUSTER_TYPE: "CDS", ENDPOINT_TYPE: "EDS", LISTENER_TYPE: "LDS", ROUTE_TYPE: "RDS"}

@@ -25,15 +25,16 @@ from google.protobuf import any_pb2, duration_pb2, struct_pb2, wrappers_pb2
 from google.protobuf.message import Message
 
 from control_plane.errors import fault_name
-from control_plane.model import Pod, PodState, Service, cluster_name
-from control_plane.xds.resources import (
-    COMPUTE_LISTENER,
-    CONTROL_PLANE_CLUSTER,
+from control_plane.model import (
     INTERNAL_HEADER_PREFIX,
     POD_HEADER,
     SERVICE_METADATA,
-    VOLUME_LISTENER,
+    Pod,
+    PodState,
+    Service,
+    cluster_name,
 )
+from control_plane.xds.resources import COMPUTE_LISTENER, CONTROL_PLANE_CLUSTER, VOLUME_LISTENER
 from control_plane.xds.snapshot import Snapshot
 
 __all__ = ["XdsInputs", "translate"]
