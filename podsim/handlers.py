@@ -98,7 +98,7 @@ class Collection:
             for record in self._store.records(project_id)
             if self._kind.matches(record, query.filters)
         ]
-        result = page(records, query.order, limit=query.limit)
+        result = page(records, query.order, limit=query.limit, marker=marker)
         links = self._links(request, project_id)
         collection = self._kind.collection
         view = self._kind.detail_view if detail else self._brief_view

@@ -8,8 +8,8 @@ from typing import Any
 from podsim.faults import Fault
 from podsim.links import Links
 from podsim.paging import SortOrder
+from podsim.store import Record
 
-Record = dict[str, Any]
 Filters = Mapping[str, tuple[str, ...]]
 
 # Nova's [api]max_limit and Cinder's osapi_max_limit default: the largest page either answers.

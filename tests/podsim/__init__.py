@@ -39,6 +39,8 @@ class SimPod:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
         return self.proc.returncode
 
 
@@ -57,6 +59,7 @@ def start_pod(name: str, az: str, log: Path, *extra: str) -> SimPod:
     if match is None:
         proc.kill()
         proc.wait()
+        proc.stdout.close()
         raise AssertionError(f"podsim printed {line!r}; stderr:\n{log.read_text()}")
     return SimPod(name, az, proc, match.group(2), line)
 
@@ -81,7 +84,7 @@ async def walk(
 ) -> list[tuple[list[dict], list[dict] | None]]:
     """Follow `<collection>_links` next links from `url`: each page's items and its links."""
     pages = []
-    while True:
+    for _ in range(50):
         status, _, body = await call(http, "GET", url)
         assert status == 200, body
         assert isinstance(body, dict)
@@ -91,3 +94,4 @@ async def walk(
             return pages
         assert [link["rel"] for link in links] == ["next"]
         url = links[0]["href"]
+    raise AssertionError(f"still following next links after 50 pages: {url}")
