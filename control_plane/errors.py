@@ -2,6 +2,8 @@
 
 - PodgateError
   - BadRequest         malformed or invalid input (HTTP 400, gRPC INVALID_ARGUMENT)
+  - Unauthorized       no valid token (401, UNAUTHENTICATED)
+  - Forbidden          a valid token that may not do this (403, PERMISSION_DENIED)
   - NotFound           the named thing does not exist (404, NOT_FOUND)
   - AlreadyExists      a unique name is taken (409, ALREADY_EXISTS)
   - FailedPrecondition the operation is valid but the current state forbids it (409)
@@ -54,6 +56,18 @@ class BadRequest(PodgateError):
     """Malformed or invalid input."""
 
     status = 400
+
+
+class Unauthorized(PodgateError):
+    """The request carries no token, or one Keystone does not accept."""
+
+    status = 401
+
+
+class Forbidden(PodgateError):
+    """The caller is known but may not do this."""
+
+    status = 403
 
 
 class NotFound(PodgateError):

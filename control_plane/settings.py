@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -42,6 +42,24 @@ class DecisionSettings(BaseModel):
     max_body_bytes: int = 1_048_576
 
 
+class KeystoneSettings(BaseModel):
+    """The gateway's own Keystone credentials (keystoneauth1 option names) and identity caches."""
+
+    auth_url: str = ""
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    project_name: str = ""
+    user_domain_name: str = "Default"
+    project_domain_name: str = "Default"
+    interface: str = "public"
+    region_name: str | None = None
+    timeout: float = 5.0
+    token_cache_ttl_s: float = 300.0
+    negative_cache_ttl_s: float = 10.0
+    token_cache_size: int = 10_000
+    catalog_refresh_s: float = 300.0
+
+
 class Settings(BaseSettings):
     """Everything Podgate reads at start."""
 
@@ -54,11 +72,12 @@ class Settings(BaseSettings):
 
     state_dir: Path = Path(".state")
     db_url: str = ""
-    auth: Literal["noauth"] = "noauth"
+    auth: Literal["noauth", "keystone"] = "noauth"
     log_format: Literal["text", "json"] = "text"
     control_plane: ControlPlaneSettings = Field(default_factory=ControlPlaneSettings)
     envoy: EnvoySettings = Field(default_factory=EnvoySettings)
     decision: DecisionSettings = Field(default_factory=DecisionSettings)
+    keystone: KeystoneSettings = Field(default_factory=KeystoneSettings)
 
     @property
     def database_url(self) -> str:
