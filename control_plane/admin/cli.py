@@ -1,20 +1,14 @@
 """`podgate pod|binding|routing`: the admin API from a shell, as tables or as JSON."""
 
 import argparse
-import json
 import sys
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import UTC
+from collections.abc import Callable
 from typing import Any
 
 import grpc
-from google.protobuf import json_format
 from google.protobuf.message import Message
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
+from control_plane.admin import render
 from control_plane.model import PodState, ResourceType
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
 
@@ -25,14 +19,6 @@ TIMEOUT_S = 5.0
 _Subparsers = argparse._SubParsersAction
 _STATES = [str(s) for s in PodState]
 _TYPES = [str(t) for t in ResourceType]
-
-
-@dataclass(frozen=True, slots=True)
-class _View:
-    """How one kind of object is shown: labelled cells, and which of them a list table shows."""
-
-    cells: Callable[[Any], dict[str, str]]
-    listed: tuple[str, ...]
 
 
 class _Client:
@@ -155,16 +141,20 @@ def _pod_create(args: argparse.Namespace, client: _Client) -> None:
         state=admin_pb2.PodState.Value(args.state) if args.state else 0,
         endpoints=dict(args.endpoint),
     )
-    _print_one(args, client.call("CreatePod", admin_pb2.CreatePodRequest(pod=pod)), _POD)
+    render.print_one(
+        args.json, client.call("CreatePod", admin_pb2.CreatePodRequest(pod=pod)), render.POD
+    )
 
 
 def _pod_list(args: argparse.Namespace, client: _Client) -> None:
     reply = client.call("ListPods", admin_pb2.ListPodsRequest(az_name=args.az or ""))
-    _print_many(args, reply.pods, _POD)
+    render.print_many(args.json, reply.pods, render.POD)
 
 
 def _pod_show(args: argparse.Namespace, client: _Client) -> None:
-    _print_one(args, client.call("GetPod", admin_pb2.GetPodRequest(name=args.name)), _POD)
+    render.print_one(
+        args.json, client.call("GetPod", admin_pb2.GetPodRequest(name=args.name)), render.POD
+    )
 
 
 def _pod_update(args: argparse.Namespace, client: _Client) -> None:
@@ -177,29 +167,29 @@ def _pod_update(args: argparse.Namespace, client: _Client) -> None:
         set_endpoints=dict(args.endpoint),
         remove_endpoints=args.remove_endpoint,
     )
-    _print_one(args, client.call("UpdatePod", request), _POD)
+    render.print_one(args.json, client.call("UpdatePod", request), render.POD)
 
 
 def _pod_delete(args: argparse.Namespace, client: _Client) -> None:
     reply = client.call("DeletePod", admin_pb2.DeletePodRequest(name=args.name, force=args.force))
-    _print_done(args, reply, f"Deleted pod {args.name}.")
+    render.print_done(args.json, reply, f"Deleted pod {args.name}.")
 
 
 def _binding_create(args: argparse.Namespace, client: _Client) -> None:
     request = admin_pb2.CreateBindingRequest(project_id=args.project, pod_name=args.pod)
-    _print_one(args, client.call("CreateBinding", request), _BINDING)
+    render.print_one(args.json, client.call("CreateBinding", request), render.BINDING)
 
 
 def _binding_list(args: argparse.Namespace, client: _Client) -> None:
     request = admin_pb2.ListBindingsRequest(
         project_id=args.project or "", pod_name=args.pod or "", active_only=args.active
     )
-    _print_many(args, client.call("ListBindings", request).bindings, _BINDING)
+    render.print_many(args.json, client.call("ListBindings", request).bindings, render.BINDING)
 
 
 def _binding_delete(args: argparse.Namespace, client: _Client) -> None:
     reply = client.call("DeleteBinding", admin_pb2.DeleteBindingRequest(id=args.id))
-    _print_done(args, reply, f"Deleted binding {args.id}.")
+    render.print_done(args.json, reply, f"Deleted binding {args.id}.")
 
 
 def _routing_list(args: argparse.Namespace, client: _Client) -> None:
@@ -216,20 +206,20 @@ def _routing_list(args: argparse.Namespace, client: _Client) -> None:
         if not (args.all and reply.next_page_token):
             break
         request.page_token = reply.next_page_token
-    _print_many(args, routings, _ROUTING)
+    render.print_many(args.json, routings, render.ROUTING)
     if reply.next_page_token and not args.all:
         print("more routings exist: use --all or a larger --limit", file=sys.stderr)
 
 
 def _routing_show(args: argparse.Namespace, client: _Client) -> None:
     request = admin_pb2.GetRoutingRequest(resource_type=args.type, resource_id=args.id)
-    _print_one(args, client.call("GetRouting", request), _ROUTING)
+    render.print_one(args.json, client.call("GetRouting", request), render.ROUTING)
 
 
 def _routing_delete(args: argparse.Namespace, client: _Client) -> None:
     request = admin_pb2.DeleteRoutingRequest(resource_type=args.type, resource_id=args.id)
     reply = client.call("DeleteRouting", request)
-    _print_done(args, reply, f"Deleted routing {args.type} {args.id}.")
+    render.print_done(args.json, reply, f"Deleted routing {args.type} {args.id}.")
 
 
 def _run(args: argparse.Namespace, command: _Command) -> int:
@@ -271,97 +261,3 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
     return value
-
-
-def _print_one(args: argparse.Namespace, message: Message, view: _View) -> None:
-    """One object: JSON, or a two-column field/value table."""
-    if args.json:
-        _print_json(_as_dict(message))
-        return
-    table = Table(show_header=False, box=None)
-    table.add_column(style="bold")
-    table.add_column()
-    for label, value in view.cells(message).items():
-        table.add_row(Text(label), Text(value))
-    _console().print(table)
-
-
-def _print_many(args: argparse.Namespace, messages: Iterable[Message], view: _View) -> None:
-    """Several objects: a JSON array, or a table with one row each."""
-    if args.json:
-        _print_json([_as_dict(m) for m in messages])
-        return
-    table = Table(*view.listed)
-    for message in messages:
-        cells = view.cells(message)
-        table.add_row(*(Text(cells[label]) for label in view.listed))
-    _console().print(table)
-
-
-def _print_done(args: argparse.Namespace, reply: Message, text: str) -> None:
-    """The result of a delete: `{}` for scripts, a sentence for people."""
-    if args.json:
-        _print_json(_as_dict(reply))
-    else:
-        print(text)
-
-
-def _print_json(data: object) -> None:
-    print(json.dumps(data, indent=2, sort_keys=True))
-
-
-def _as_dict(message: Message) -> dict[str, Any]:
-    """A proto as JSON data with the proto's own field names and every plain field present."""
-    return json_format.MessageToDict(
-        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
-    )
-
-
-def _console() -> Console:
-    """A console that never cuts lines when piped, so `grep` and `awk` see whole rows."""
-    return Console(highlight=False, emoji=False, width=None if sys.stdout.isatty() else 10_000)
-
-
-def _time(message: Any, name: str) -> str:
-    if not message.HasField(name):
-        return ""
-    return getattr(message, name).ToDatetime(tzinfo=UTC).isoformat(timespec="seconds")
-
-
-_POD = _View(
-    cells=lambda p: {
-        "NAME": p.name,
-        "AZ": p.az_name,
-        "POD AZ": p.pod_az_name,
-        "DC": p.dc_name,
-        "STATE": admin_pb2.PodState.Name(p.state),
-        "ENDPOINTS": "\n".join(f"{k}={v}" for k, v in sorted(p.endpoints.items())),
-        "ID": p.id,
-        "CREATED": _time(p, "created_at"),
-        "UPDATED": _time(p, "updated_at"),
-    },
-    listed=("NAME", "AZ", "POD AZ", "DC", "STATE", "ENDPOINTS"),
-)
-_BINDING = _View(
-    cells=lambda b: {
-        "ID": b.id,
-        "PROJECT": b.project_id,
-        "AZ": b.az_name,
-        "POD": b.pod_name,
-        "ACTIVE": "yes" if b.active else "no",
-        "CREATED": _time(b, "created_at"),
-        "UPDATED": _time(b, "updated_at"),
-    },
-    listed=("ID", "PROJECT", "AZ", "POD", "ACTIVE", "CREATED"),
-)
-_ROUTING = _View(
-    cells=lambda r: {
-        "TYPE": r.resource_type,
-        "ID": r.resource_id,
-        "PROJECT": r.project_id,
-        "POD": r.pod_name,
-        "CREATED": _time(r, "created_at"),
-        "UPDATED": _time(r, "updated_at"),
-    },
-    listed=("TYPE", "ID", "PROJECT", "POD", "CREATED"),
-)
