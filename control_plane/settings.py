@@ -40,6 +40,13 @@ class DecisionSettings(BaseModel):
     routing_cache_size: int = 100_000
     message_timeout_ms: int = 2000
     max_body_bytes: int = 1_048_576
+    # Lists: each pod's deadline, partial answers when pods fail (else 503), the largest page
+    # (also the page size when the client gives no limit, like Nova's [api]max_limit), and
+    # how many list cursors are kept for resuming pages (0: always rebuild from the marker).
+    pod_timeout_s: float = Field(default=5.0, gt=0)
+    partial_lists: bool = True
+    max_limit: int = Field(default=1000, ge=1)
+    list_cursor_cache_size: int = Field(default=10_000, ge=0)
 
 
 class KeystoneSettings(BaseModel):

@@ -1,0 +1,163 @@
+"""Token validation against a real Keystone: callers, rejections, caching, coalescing, outages."""
+
+import asyncio
+import logging
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from keystoneauth1 import session as ks_session
+
+from control_plane.errors import Unauthorized
+from control_plane.identity import IdentityUnavailable, TokenValidator, service_session
+from tests.fixtures.keystone import DEMO, KEYSTONE_MARKS, SERVICE, Keystone
+from tests.fixtures.procs import free_port
+
+pytestmark = KEYSTONE_MARKS
+
+
+class CountingSession(ks_session.Session):
+    """A keystoneauth1 session that counts token validations (GET /auth/tokens) it sends."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validations = 0
+        self._lock = threading.Lock()
+
+    def request(self, url: str, method: str, **kwargs: Any) -> Any:
+        if method == "GET" and "/auth/tokens" in url:
+            with self._lock:
+                self.validations += 1
+        return super().request(url, method, **kwargs)
+
+
+def _validator(keystone: Keystone, **settings: object) -> tuple[TokenValidator, CountingSession]:
+    config = keystone.settings(**settings)
+    session = CountingSession(auth=service_session(config).auth)
+    return TokenValidator(config, session=session), session
+
+
+async def test_a_valid_token_gives_its_user_project_and_roles(keystone: Keystone) -> None:
+    validator, _ = _validator(keystone)
+    caller = await validator.validate(keystone.token(*DEMO))
+    assert caller.project_id == keystone.project_ids["demo"]
+    assert "member" in caller.roles
+    assert not caller.is_admin
+    assert caller.user_id
+    assert caller.expires_at > datetime.now(UTC)
+
+
+async def test_an_admin_token_is_admin(keystone: Keystone) -> None:
+    validator, _ = _validator(keystone)
+    caller = await validator.validate(keystone.token(*SERVICE))
+    assert caller.is_admin
+    assert caller.project_id == keystone.project_ids["service"]
+
+
+@pytest.mark.parametrize(
+    "token", ["garbage", "gAAAAABo" + "x" * 180], ids=["garbage", "fernet-shaped"]
+)
+async def test_a_token_keystone_does_not_know_is_unauthorized(
+    keystone: Keystone, token: str
+) -> None:
+    validator, session = _validator(keystone)
+    with pytest.raises(Unauthorized) as caught:
+        await validator.validate(token)
+    assert caught.value.status == 401
+    assert session.validations == 1
+
+
+@pytest.mark.parametrize("token", [None, "", "a\nb", "x" * 10_000], ids=repr)
+async def test_a_missing_or_malformed_token_is_refused_without_asking_keystone(
+    keystone: Keystone, token: str | None
+) -> None:
+    validator, session = _validator(keystone)
+    with pytest.raises(Unauthorized):
+        await validator.validate(token)
+    assert session.validations == 0
+
+
+async def test_a_rejection_is_cached_for_the_negative_ttl(keystone: Keystone) -> None:
+    validator, session = _validator(keystone, negative_cache_ttl_s=1.0)
+    for _ in range(3):
+        with pytest.raises(Unauthorized):
+            await validator.validate("garbage")
+    assert session.validations == 1
+    assert validator.stats.hits == 2
+    await asyncio.sleep(1.1)
+    with pytest.raises(Unauthorized):
+        await validator.validate("garbage")
+    assert session.validations == 2
+
+
+async def test_a_revoked_token_stays_cached_until_the_ttl_ends(keystone: Keystone) -> None:
+    validator, session = _validator(keystone, token_cache_ttl_s=2.0)
+    token = keystone.token(*DEMO)
+    caller = await validator.validate(token)
+    keystone.revoke(token)
+    assert await validator.validate(token) == caller
+    assert session.validations == 1
+    fresh, _ = _validator(keystone)
+    with pytest.raises(Unauthorized):
+        await fresh.validate(token)
+    await asyncio.sleep(2.1)
+    with pytest.raises(Unauthorized):
+        await validator.validate(token)
+    assert session.validations == 2
+
+
+async def test_concurrent_validations_of_one_token_make_one_keystone_call(
+    keystone: Keystone,
+) -> None:
+    validator, session = _validator(keystone)
+    token = keystone.token(*DEMO)
+    callers = await asyncio.gather(*(validator.validate(token) for _ in range(20)))
+    assert len(set(callers)) == 1
+    assert session.validations == 1
+    assert (validator.stats.misses, validator.stats.joined) == (1, 19)
+    await validator.validate(token)
+    assert session.validations == 1
+    assert validator.stats.hits == 1
+
+
+async def test_without_a_positive_ttl_every_validation_asks_keystone(keystone: Keystone) -> None:
+    validator, session = _validator(keystone, token_cache_ttl_s=0.0)
+    token = keystone.token(*DEMO)
+    await validator.validate(token)
+    await validator.validate(token)
+    assert session.validations == 2
+
+
+async def test_keystone_down_is_unavailable_and_not_cached(keystone: Keystone) -> None:
+    validator, _ = _validator(keystone, auth_url=f"http://127.0.0.1:{free_port()}/v3", timeout=2.0)
+    for _ in range(2):
+        with pytest.raises(IdentityUnavailable) as caught:
+            await validator.validate(keystone.token(*DEMO))
+        assert caught.value.status == 503
+    assert validator.stats.misses == 2
+
+
+async def test_refused_service_credentials_are_unavailable_not_unauthorized(
+    keystone: Keystone,
+) -> None:
+    validator, _ = _validator(keystone, password="wrong")
+    token = keystone.token(*DEMO)
+    for _ in range(2):
+        with pytest.raises(IdentityUnavailable):
+            await validator.validate(token)
+    assert validator.stats.misses == 2
+
+
+async def test_tokens_never_reach_the_logs(
+    keystone: Keystone, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    token = keystone.token(*DEMO)
+    validator, _ = _validator(keystone)
+    await validator.validate(token)
+    down, _ = _validator(keystone, auth_url=f"http://127.0.0.1:{free_port()}/v3", timeout=2.0)
+    with pytest.raises(IdentityUnavailable):
+        await down.validate(token)
+    assert caplog.records
+    assert token not in caplog.text
