@@ -32,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
         help="control plane gRPC address (env PODGATE_SERVER, default %(default)s)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.add_argument(
+        "--os-token",
+        default=os.environ.get("OS_TOKEN"),
+        help="Keystone token for the admin API (env OS_TOKEN; else one is requested with the "
+        "OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, ... variables when set)",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in _COMMAND_MODULES:
         module.register(subparsers)

@@ -34,6 +34,8 @@ INTERNAL_HEADER_PREFIX = "x-podgate-"
 POD_HEADER = "x-podgate-pod"
 # gRPC metadata on each ext_proc stream: the API (Service value) the request came through.
 SERVICE_METADATA = "x-podgate-service"
+# gRPC metadata carrying the caller's Keystone token to the admin API (as the CLI sends it).
+TOKEN_METADATA = "x-auth-token"
 
 RESOURCE_SERVICE: Mapping[ResourceType, Service] = {
     ResourceType.SERVER: Service.COMPUTE,

@@ -1,15 +1,18 @@
 """`podgate pod|binding|routing`: the admin API from a shell, as tables or as JSON."""
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
 import grpc
 from google.protobuf.message import Message
+from keystoneauth1 import exceptions as ks_exc
 
 from control_plane.admin import render
-from control_plane.model import PodState, ResourceType
+from control_plane.admin.credentials import cli_token
+from control_plane.model import TOKEN_METADATA, PodState, ResourceType
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
 
 __all__ = ["register"]
@@ -22,13 +25,14 @@ _TYPES = [str(t) for t in ResourceType]
 
 
 class _Client:
-    """The admin stub with the CLI's deadline on every call."""
+    """The admin stub with the CLI's deadline (and token, in keystone mode) on every call."""
 
-    def __init__(self, channel: grpc.Channel) -> None:
+    def __init__(self, channel: grpc.Channel, token: str | None) -> None:
         self._stub = admin_pb2_grpc.PodAdminStub(channel)
+        self._metadata = ((TOKEN_METADATA, token),) if token else ()
 
     def call(self, method: str, request: Message) -> Any:
-        return getattr(self._stub, method)(request, timeout=TIMEOUT_S)
+        return getattr(self._stub, method)(request, timeout=TIMEOUT_S, metadata=self._metadata)
 
 
 _Command = Callable[[argparse.Namespace, _Client], None]
@@ -226,7 +230,10 @@ def _run(args: argparse.Namespace, command: _Command) -> int:
     """Run one command over a fresh channel; a failed call is one line on stderr and exit 1."""
     try:
         with grpc.insecure_channel(args.server) as channel:
-            command(args, _Client(channel))
+            command(args, _Client(channel, cli_token(args.os_token, os.environ)))
+    except ks_exc.ClientException as exc:
+        print(f"error: cannot get a Keystone token: {exc}", file=sys.stderr)
+        return 1
     except grpc.RpcError as exc:
         print(_reason(args.server, exc), file=sys.stderr)
         return 1

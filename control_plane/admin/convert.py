@@ -68,9 +68,11 @@ def resource_type_from_proto(value: str) -> ResourceType:
         raise BadRequest(f"resource type {value!r} is not one of {_TYPES}") from None
 
 
-def pod_to_proto(pod: Pod) -> admin_pb2.Pod:
-    """A pod as the admin API shows it."""
+def pod_to_proto(pod: Pod, in_use: Pod | None = None) -> admin_pb2.Pod:
+    """A pod as the admin API shows it; `in_use` is the gateway's view (catalog endpoints)."""
+    catalog = dict(in_use.endpoints) if in_use is not None and not pod.endpoints else {}
     return admin_pb2.Pod(
+        catalog_endpoints=catalog,
         id=pod.id,
         name=pod.name,
         az_name=pod.az_name,

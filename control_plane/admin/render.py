@@ -88,7 +88,7 @@ POD = View(
         "POD AZ": p.pod_az_name,
         "DC": p.dc_name,
         "STATE": admin_pb2.PodState.Name(p.state),
-        "ENDPOINTS": "\n".join(f"{k}={v}" for k, v in sorted(p.endpoints.items())),
+        "ENDPOINTS": _endpoints(p),
         "ID": p.id,
         "CREATED": _time(p, "created_at"),
         "UPDATED": _time(p, "updated_at"),
@@ -118,3 +118,12 @@ ROUTING = View(
     },
     listed=("TYPE", "ID", "PROJECT", "POD", "CREATED"),
 )
+
+
+def _endpoints(pod: Any) -> str:
+    """Configured endpoints, else the catalog's (marked), else a warning that none exist."""
+    if pod.endpoints:
+        return "\n".join(f"{k}={v}" for k, v in sorted(pod.endpoints.items()))
+    if pod.catalog_endpoints:
+        return "\n".join(f"{k}={v} (catalog)" for k, v in sorted(pod.catalog_endpoints.items()))
+    return "no endpoint"

@@ -2,7 +2,7 @@
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -14,11 +14,14 @@ from control_plane.errors import (
     AlreadyExists,
     BadRequest,
     FailedPrecondition,
+    Forbidden,
     NotFound,
     PodgateError,
     PodUnavailable,
+    Unauthorized,
 )
-from control_plane.model import PodState, ResourceType
+from control_plane.identity import Gate, IdentityUnavailable, require_admin
+from control_plane.model import TOKEN_METADATA, Pod, PodState, ResourceType
 from control_plane.store import Store
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
 
@@ -32,6 +35,9 @@ _CODES: tuple[tuple[type[PodgateError], grpc.StatusCode], ...] = (
     (AlreadyExists, grpc.StatusCode.ALREADY_EXISTS),
     (FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
     (PodUnavailable, grpc.StatusCode.UNAVAILABLE),
+    (Unauthorized, grpc.StatusCode.UNAUTHENTICATED),
+    (Forbidden, grpc.StatusCode.PERMISSION_DENIED),
+    (IdentityUnavailable, grpc.StatusCode.UNAVAILABLE),
 )
 _EMPTY = empty_pb2.Empty()
 _Method = TypeVar("_Method", bound=Callable[..., Awaitable[Any]])
@@ -46,11 +52,15 @@ def _status(error: PodgateError) -> grpc.StatusCode:
 
 
 def _at_edge(method: _Method) -> _Method:
-    """Turn a Podgate error raised by an RPC into its gRPC status and message."""
+    """Admin callers only; a Podgate error raised by an RPC travels as its gRPC status."""
 
     @functools.wraps(method)
     async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
         try:
+            metadata = dict(context.invocation_metadata() or ())
+            caller = await self._gate.caller(metadata.get(TOKEN_METADATA))
+            if caller is not None:
+                require_admin(caller)
             return await method(self, request, context)
         except PodgateError as exc:
             await context.abort(_status(exc), exc.message)
@@ -67,10 +77,18 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         *,
         on_pods_changed: Callable[[], Awaitable[None]],
         on_routing_deleted: Callable[[str, str], None],
+        gate: Gate,
+        in_use: Callable[[], Mapping[str, Pod]] = dict,
     ) -> None:
         self._store = store
+        self._gate = gate
+        self._in_use = in_use
         self._on_pods_changed = on_pods_changed
         self._on_routing_deleted = on_routing_deleted
+
+    def _shown(self, pod: Pod) -> admin_pb2.Pod:
+        """The stored pod plus the endpoints the gateway found for it in the catalog."""
+        return convert.pod_to_proto(pod, self._in_use().get(pod.name))
 
     @_at_edge
     async def CreatePod(self, request: admin_pb2.CreatePodRequest, context: Any) -> admin_pb2.Pod:
@@ -80,19 +98,19 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         created = await self._store.create_pod(pod)
         log.info("pod created name=%s az=%s state=%s", created.name, created.az_name, created.state)
         await self._on_pods_changed()
-        return convert.pod_to_proto(created)
+        return self._shown(created)
 
     @_at_edge
     async def GetPod(self, request: admin_pb2.GetPodRequest, context: Any) -> admin_pb2.Pod:
         validate.check_pod_name(request.name)
-        return convert.pod_to_proto(await self._store.get_pod(request.name))
+        return self._shown(await self._store.get_pod(request.name))
 
     @_at_edge
     async def ListPods(
         self, request: admin_pb2.ListPodsRequest, context: Any
     ) -> admin_pb2.ListPodsResponse:
         pods = await self._store.list_pods(request.az_name or None)
-        return admin_pb2.ListPodsResponse(pods=[convert.pod_to_proto(p) for p in pods])
+        return admin_pb2.ListPodsResponse(pods=[self._shown(p) for p in pods])
 
     @_at_edge
     async def UpdatePod(self, request: admin_pb2.UpdatePodRequest, context: Any) -> admin_pb2.Pod:
@@ -109,7 +127,7 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         )
         log.info("pod updated name=%s state=%s", pod.name, pod.state)
         await self._on_pods_changed()
-        return convert.pod_to_proto(pod)
+        return self._shown(pod)
 
     @_at_edge
     async def DeletePod(self, request: admin_pb2.DeletePodRequest, context: Any) -> empty_pb2.Empty:

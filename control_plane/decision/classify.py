@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 from control_plane.model import ResourceType, Service
 
-__all__ = ["Kind", "Operation", "classify"]
+__all__ = ["Kind", "Operation", "classify", "is_detail"]
 
 _PREFIX = {Service.COMPUTE: "v2.1", Service.VOLUME: "v3"}
 _COLLECTION = {Service.COMPUTE: "servers", Service.VOLUME: "volumes"}
@@ -72,6 +72,11 @@ def classify(service: Service, method: str, path: str) -> Operation:
         remainder=remainder,
         query=query,
     )
+
+
+def is_detail(op: Operation) -> bool:
+    """A list of full views (`.../detail`) rather than the brief one (id, name, links)."""
+    return op.kind is Kind.LIST and op.remainder.rstrip("/").endswith(f"/{_LIST_VIEW}")
 
 
 def _kind(method: str, rest: list[str]) -> tuple[Kind, str]:

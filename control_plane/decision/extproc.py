@@ -2,7 +2,8 @@
 
 Envoy sends the request headers (always), and for creates, after our `mode_override`, the request
 body and the response headers and body. Every message gets exactly one answer; anything the
-gateway answers itself (faults) is an `immediate_response`, so a client never sees a broken stream.
+gateway answers itself (faults, and lists merged across pods) is an `immediate_response`, so a
+client never sees a broken stream.
 """
 
 import logging
@@ -17,8 +18,11 @@ from envoy.extensions.filters.http.ext_proc.v3 import processing_mode_pb2
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as ep_grpc
 
-from control_plane.decision.classify import Kind, Operation, classify
+from control_plane.decision.classify import Kind, Operation, classify, is_detail
+from control_plane.decision.cursors import CursorCache
+from control_plane.decision.lister import ListCall, Lister
 from control_plane.decision.mutate import parse_create, parse_created, pod_body, pod_path, user_body
+from control_plane.decision.pod_client import PodClient, PodFetch
 from control_plane.decision.routing_table import RoutingTable
 from control_plane.decision.schedule import schedule
 from control_plane.errors import (
@@ -29,6 +33,7 @@ from control_plane.errors import (
     PodUnavailable,
     fault_body,
 )
+from control_plane.identity import Gate, NoAuthGate, authorize
 from control_plane.model import (
     POD_HEADER,
     SERVICE_METADATA,
@@ -40,6 +45,7 @@ from control_plane.model import (
     Service,
     cluster_name,
 )
+from control_plane.settings import DecisionSettings
 
 __all__ = ["DecisionService", "add_to_server"]
 
@@ -57,8 +63,11 @@ _CREATE_MODE = _PM(
 )
 _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _NOUN = {ResourceType.SERVER: "Instance", ResourceType.VOLUME: "Volume"}
-_LIST_MESSAGE = "Listing across pods is not implemented yet."
 _UNKNOWN_MESSAGE = "The resource could not be found."
+# Names the pods a merged list is missing (a DESIGN.md contract).
+MISSING_PODS_HEADER = "x-podgate-missing-pods"
+# Envoy's ext_proc message_timeout runs from its send; a list must answer that much earlier.
+_ENVOY_MARGIN_S = 0.25
 
 
 class BindingStore(Protocol):
@@ -71,12 +80,6 @@ class BindingStore(Protocol):
         """Bind the project to the pod (replacing its binding in that pod's AZ)."""
 
 
-class _NotImplementedYet(PodgateError):
-    """A request kind the gateway recognises but cannot serve yet."""
-
-    status = 501
-
-
 class DecisionService(ep_grpc.ExternalProcessorServicer):
     """Decides, per HTTP request, which pod serves it and how the request and response change."""
 
@@ -86,10 +89,29 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
         store: BindingStore,
         routing_table: RoutingTable,
         pods: Callable[[], Mapping[str, Pod]],
+        settings: DecisionSettings | None = None,
+        fetch: PodFetch | None = None,
+        gate: Gate | None = None,
     ) -> None:
+        settings = settings or DecisionSettings()
+        self._gate = gate or NoAuthGate()
         self._store = store
         self._routing_table = routing_table
         self._pods = pods
+        # NOTE: the client opens its pool on first use, so an injected `fetch` leaves it idle.
+        self._pod_client = PodClient()
+        self._lister = Lister(
+            fetch=fetch or self._pod_client,
+            routings=routing_table,
+            cursors=CursorCache(settings.list_cursor_cache_size),
+            timeout_s=list_timeout(settings),
+            partial=settings.partial_lists,
+            max_limit=settings.max_limit,
+        )
+
+    async def close(self) -> None:
+        """Close the connections to pods."""
+        await self._pod_client.close()
 
     async def Process(
         self,
@@ -101,7 +123,9 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
             store=self._store,
             routing_table=self._routing_table,
             pods=self._pods,
+            lister=self._lister,
             listener=_service_of(context.invocation_metadata()),
+            gate=self._gate,
         )
         async for message in request_iterator:
             kind = message.WhichOneof("request")
@@ -123,6 +147,12 @@ def add_to_server(server: grpc.aio.Server, service: DecisionService) -> None:
     ep_grpc.add_ExternalProcessorServicer_to_server(service, server)
 
 
+def list_timeout(settings: DecisionSettings) -> float:
+    """Each list's deadline for its pods: theirs, but never past Envoy's wait for our answer."""
+    envoy_wait = settings.message_timeout_ms / 1000 - _ENVOY_MARGIN_S
+    return max(0.05, min(settings.pod_timeout_s, envoy_wait))
+
+
 class _Exchange:
     """What one HTTP request's stream has learnt so far; lives as long as the stream."""
 
@@ -132,11 +162,15 @@ class _Exchange:
         store: BindingStore,
         routing_table: RoutingTable,
         pods: Callable[[], Mapping[str, Pod]],
+        lister: Lister,
         listener: Service | None,
+        gate: Gate,
     ) -> None:
+        self._gate = gate
         self._store = store
         self._routing_table = routing_table
         self._pods = pods
+        self._lister = lister
         self._listener = listener
         self.request_id = f"req-{uuid.uuid4()}"
         self._method = ""
@@ -178,6 +212,10 @@ class _Exchange:
             raise RuntimeError(f"ext_proc stream without valid {SERVICE_METADATA} metadata")
         op = classify(self._listener, self._method, self._path)
         self._operation = op
+        if op.kind is not Kind.UNKNOWN:
+            caller = await self._gate.caller(headers.get("x-auth-token"))
+            if caller is not None:
+                authorize(caller, op.project_id)
         if op.kind is Kind.ROUTED:
             return await self._routed(op)
         if op.kind is Kind.CREATE:
@@ -187,8 +225,24 @@ class _Exchange:
                 request_headers=ep.HeadersResponse(), mode_override=_CREATE_MODE
             )
         if op.kind is Kind.LIST:
-            raise _NotImplementedYet(_LIST_MESSAGE)
+            return await self._list(op, headers)
         raise NotFound(_UNKNOWN_MESSAGE)
+
+    async def _list(self, op: Operation, headers: Mapping[str, str]) -> ep.ProcessingResponse:
+        """The gateway answers lists itself, merged from every pod that may hold the items."""
+        assert op.resource_type is not None
+        call = ListCall(
+            request_id=self.request_id,
+            resource_type=op.resource_type,
+            project_id=op.project_id,
+            path=self._path.partition("?")[0],
+            query=op.query,
+            detail=is_detail(op),
+            headers=headers,
+        )
+        answer = await self._lister.list(call, self._pods())
+        missing = {MISSING_PODS_HEADER: ",".join(answer.missing)} if answer.missing else {}
+        return _immediate(answer.status, answer.body, self.request_id, missing)
 
     async def _routed(self, op: Operation) -> ep.ProcessingResponse:
         assert op.resource_type is not None
@@ -323,14 +377,20 @@ def _set_headers(mutation: ep.HeaderMutation, headers: Mapping[str, str]) -> Non
         option.header.raw_value = value.encode("latin-1")
 
 
-def _immediate(status: int, body: bytes, request_id: str) -> ep.ProcessingResponse:
-    """A response Envoy sends to the client itself, shaped like Nova's and Cinder's faults."""
+def _immediate(
+    status: int, body: bytes, request_id: str, headers: Mapping[str, str] | None = None
+) -> ep.ProcessingResponse:
+    """A JSON response Envoy sends to the client itself (a fault, or a merged list)."""
     response = ep.ProcessingResponse()
     immediate = response.immediate_response
     immediate.status.code = status
     immediate.body = body
     _set_headers(
         immediate.headers,
-        {"content-type": "application/json", "x-openstack-request-id": request_id},
+        {
+            "content-type": "application/json",
+            "x-openstack-request-id": request_id,
+            **(headers or {}),
+        },
     )
     return response

@@ -2,9 +2,12 @@
 
 Routings never move on their own, so a positive answer can be cached until an admin deletes it
 (`forget`). Negative answers are not cached: the resource may be recorded a moment later.
+Lists learn routings in bulk; ids known to be stored are remembered so that listing the same
+resources again costs no write.
 """
 
 from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from control_plane.model import ResourceType, Routing
@@ -21,6 +24,9 @@ class RoutingStore(Protocol):
     async def put_routing(self, routing: Routing) -> Routing:
         """Record (or replace) a routing durably."""
 
+    async def learn_routings(self, routings: Sequence[Routing]) -> int:
+        """Record the routings of ids not stored yet; returns how many were new."""
+
 
 class RoutingTable:
     """An LRU cache of routings in front of the store; counts hits and misses for metrics."""
@@ -31,6 +37,7 @@ class RoutingTable:
         self._store = store
         self._max_entries = max_entries
         self._cache: OrderedDict[_Key, Routing] = OrderedDict()
+        self._stored: OrderedDict[_Key, None] = OrderedDict()
         self._forgotten = 0
         self.hits = 0
         self.misses = 0
@@ -59,10 +66,39 @@ class RoutingTable:
         stored = await self._store.put_routing(routing)
         self._remember((str(stored.resource_type), stored.resource_id), stored)
 
+    async def learn(self, routings: Iterable[Routing]) -> int:
+        """Store the routings of ids not known to be stored; returns how many were new.
+
+        The store keeps what it already had (a listing is no authority to move a resource),
+        so learnt routings are not cached as answers: the next lookup reads the stored one.
+        """
+        fresh: dict[_Key, Routing] = {}
+        for routing in routings:
+            key = (str(routing.resource_type), routing.resource_id)
+            if key in self._stored:
+                self._stored.move_to_end(key)
+                continue
+            if key in self._cache:
+                continue
+            fresh[key] = routing
+        if not fresh:
+            return 0
+        forgotten = self._forgotten
+        added = await self._store.learn_routings(list(fresh.values()))
+        if forgotten == self._forgotten:
+            for key in fresh:
+                self._stored[key] = None
+                self._stored.move_to_end(key)
+            while len(self._stored) > self._max_entries:
+                self._stored.popitem(last=False)
+        return added
+
     def forget(self, resource_type: ResourceType, resource_id: str) -> None:
         """Drop a routing from memory (an admin deleted it from the store)."""
         self._forgotten += 1
-        self._cache.pop((str(resource_type), resource_id), None)
+        key = (str(resource_type), resource_id)
+        self._cache.pop(key, None)
+        self._stored.pop(key, None)
 
     def _remember(self, key: _Key, routing: Routing) -> None:
         self._cache[key] = routing

@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "--config", type=Path, help="TOML file; default <state dir>/podgate.toml"
         )
         parser.add_argument("--db-url", help="default sqlite+aiosqlite:///<state dir>/podgate.db")
-        parser.add_argument("--auth", choices=["noauth"], help="default noauth")
+        parser.add_argument("--auth", choices=["noauth", "keystone"], help="default noauth")
         parser.add_argument("--log-format", choices=["text", "json"])
         parser.set_defaults(func=func)
 

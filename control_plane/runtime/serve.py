@@ -13,6 +13,14 @@ from control_plane.admin.service import add_to_server as add_admin
 from control_plane.decision.extproc import DecisionService
 from control_plane.decision.extproc import add_to_server as add_decision
 from control_plane.decision.routing_table import RoutingTable
+from control_plane.identity import (
+    Catalog,
+    Gate,
+    KeystoneGate,
+    NoAuthGate,
+    TokenValidator,
+    service_session,
+)
 from control_plane.model import Pod
 from control_plane.runtime.pods_view import PodsView
 from control_plane.settings import Settings
@@ -47,6 +55,17 @@ def snapshot_publisher(
     return publish
 
 
+def identity(settings: Settings) -> tuple[Gate, Catalog | None]:
+    """The auth mode: Keystone tokens and catalog, or trust the URL's project (noauth)."""
+    if settings.auth != "keystone":
+        return NoAuthGate(), None
+    session = service_session(settings.keystone)
+    return (
+        KeystoneGate(TokenValidator(settings.keystone, session=session)),
+        Catalog(settings.keystone, session=session),
+    )
+
+
 async def serve(
     settings: Settings,
     *,
@@ -62,19 +81,35 @@ async def serve(
         store = await Store.open(settings.database_url)
         stack.push_async_callback(store.close)
         cache = SnapshotCache()
-        pods = PodsView(store, snapshot_publisher(settings, cache))
+        gate, catalog = identity(settings)
+        pods = PodsView(store, snapshot_publisher(settings, cache), catalog=catalog)
         await pods.refresh()
+        if catalog is not None:
+            refresher = asyncio.create_task(pods.refresh_every(settings.keystone.catalog_refresh_s))
+            stack.callback(refresher.cancel)
         routing_table = RoutingTable(store, max_entries=settings.decision.routing_cache_size)
 
         server = grpc.aio.server()
         add_admin(
             server,
             PodAdminService(
-                store, on_pods_changed=pods.refresh, on_routing_deleted=routing_table.forget
+                store,
+                on_pods_changed=pods.refresh,
+                on_routing_deleted=routing_table.forget,
+                gate=gate,
+                in_use=pods,
             ),
         )
         add_ads(server, cache)
-        add_decision(server, DecisionService(store=store, routing_table=routing_table, pods=pods))
+        decision = DecisionService(
+            store=store,
+            routing_table=routing_table,
+            pods=pods,
+            settings=settings.decision,
+            gate=gate,
+        )
+        stack.push_async_callback(decision.close)
+        add_decision(server, decision)
         server.add_insecure_port(settings.grpc_target)
         await server.start()
         stack.push_async_callback(server.stop, 1.0)

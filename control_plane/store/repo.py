@@ -5,7 +5,7 @@ driver errors leave as control_plane.errors, so no caller ever sees a row or an 
 """
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -42,6 +43,8 @@ _ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 _IMMEDIATE = "podgate_sqlite_immediate"
 # PostgreSQL advisory lock key ("podg") so replicas starting together migrate one at a time.
 _MIGRATION_LOCK = 0x706F6467
+# Rows per INSERT when learning routings (6 bound values each; SQLite allows 32766 per statement).
+_LEARN_CHUNK = 500
 
 
 class Store:
@@ -137,6 +140,16 @@ class Store:
     async def put_routing(self, routing: Routing) -> Routing:
         """Record where a resource lives; committed on return, a re-learned location wins."""
         return await self._run(partial(_put_routing, routing=routing), write=True, retries=1)
+
+    async def learn_routings(self, routings: Sequence[Routing]) -> int:
+        """Record routings of resources not stored yet; returns how many were new.
+
+        One transaction. A stored routing always wins (a listing is no authority to move a
+        resource), and a routing naming a pod that no longer exists is skipped.
+        """
+        if not routings:
+            return 0
+        return await self._run(partial(_learn_routings, routings=routings), write=True, retries=1)
 
     async def get_routing(
         self, resource_type: ResourceType | str, resource_id: str
@@ -508,6 +521,41 @@ async def _put_routing(session: AsyncSession, *, routing: Routing) -> Routing:
         created_at=created_at,
         updated_at=updated_at,
     )
+
+
+async def _learn_routings(session: AsyncSession, *, routings: Sequence[Routing]) -> int:
+    rows: dict[tuple[str, str], Routing] = {}
+    for routing in routings:
+        resource_type = _resource_type(routing.resource_type).value
+        rows.setdefault((resource_type, _text("resource_id", routing.resource_id)), routing)
+    names = {routing.pod_name for routing in rows.values()}
+    found = await session.execute(sa.select(PodRow.name, PodRow.id).where(PodRow.name.in_(names)))
+    pod_ids = {name: pod_id for name, pod_id in found.all()}
+    now = _now()
+    values = [
+        {
+            "resource_id": resource_id,
+            "resource_type": resource_type,
+            "project_id": _text("project_id", routing.project_id),
+            "pod_id": pod_ids[routing.pod_name],
+            "created_at": now,
+            "updated_at": now,
+        }
+        for (resource_type, resource_id), routing in rows.items()
+        if routing.pod_name in pod_ids
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    added = 0
+    for start in range(0, len(values), _LEARN_CHUNK):
+        statement = (
+            insert(RoutingRow)
+            .values(values[start : start + _LEARN_CHUNK])
+            .on_conflict_do_nothing(index_elements=["resource_type", "resource_id"])
+            .returning(RoutingRow.resource_id)
+        )
+        added += len((await session.execute(statement)).all())
+    return added
 
 
 def _routings_query() -> sa.Select[tuple[RoutingRow, str]]:

@@ -3,12 +3,15 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
 import pytest
 
 from control_plane.admin.service import PodAdminService, add_to_server
+from control_plane.errors import Unauthorized
+from control_plane.identity import Caller, Gate, NoAuthGate
 from control_plane.model import ResourceType, Routing
 from control_plane.store import Store
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
@@ -42,12 +45,15 @@ class Admin:
 
 
 @asynccontextmanager
-async def serve_admin(store: Store) -> AsyncIterator[Admin]:
+async def serve_admin(store: Store, gate: Gate | None = None) -> AsyncIterator[Admin]:
     """Serve the admin API over `store` on a free loopback port until the block ends."""
     events = Events()
     server = grpc.aio.server()
     service = PodAdminService(
-        store, on_pods_changed=events.on_pods_changed, on_routing_deleted=events.on_routing_deleted
+        store,
+        on_pods_changed=events.on_pods_changed,
+        on_routing_deleted=events.on_routing_deleted,
+        gate=gate or NoAuthGate(),
     )
     add_to_server(server, service)
     port = server.add_insecure_port("127.0.0.1:0")
@@ -396,3 +402,44 @@ async def test_malformed_pod_name_is_invalid_before_lookup(admin: Admin) -> None
         admin.stub.DeletePod(admin_pb2.DeletePodRequest(name="../x")),
     ):
         await expect_error(call, grpc.StatusCode.INVALID_ARGUMENT, "pod name")
+
+
+class TokenGate:
+    """Accepts two fixed tokens: one admin, one member; anything else is 401."""
+
+    async def caller(self, token: str | None) -> Caller | None:
+        roles = {"admin-token": frozenset({"admin"}), "member-token": frozenset({"member"})}
+        if token not in roles:
+            raise Unauthorized("The request you have made requires authentication.")
+        return Caller("u", "p", roles[token], "admin" in roles[token], datetime.now(UTC))
+
+
+@pytest.mark.parametrize(
+    ("metadata", "code"),
+    [
+        ((), grpc.StatusCode.UNAUTHENTICATED),
+        ((("x-auth-token", "garbage"),), grpc.StatusCode.UNAUTHENTICATED),
+        ((("x-auth-token", "member-token"),), grpc.StatusCode.PERMISSION_DENIED),
+    ],
+)
+async def test_keystone_mode_admin_api_needs_the_admin_role(
+    store: Store, metadata: tuple, code: grpc.StatusCode
+) -> None:
+    async with serve_admin(store, TokenGate()) as admin:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await admin.stub.CreatePod(
+                admin_pb2.CreatePodRequest(pod=admin_pb2.Pod(name="p1", az_name="az1")),
+                metadata=metadata,
+            )
+        assert err.value.code() == code
+        assert await store.list_pods() == []
+        assert admin.events.pods_changed == 0
+
+
+async def test_keystone_mode_admin_token_is_accepted(store: Store) -> None:
+    async with serve_admin(store, TokenGate()) as admin:
+        await admin.stub.CreatePod(
+            admin_pb2.CreatePodRequest(pod=admin_pb2.Pod(name="p1", az_name="az1")),
+            metadata=(("x-auth-token", "admin-token"),),
+        )
+        assert [p.name for p in await store.list_pods()] == ["p1"]

@@ -2,9 +2,9 @@
 
 import asyncio
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from control_plane.errors import AlreadyExists
+from control_plane.errors import AlreadyExists, PodgateError
 from control_plane.model import Binding, Pod, ResourceType, Routing
 
 
@@ -16,6 +16,7 @@ class MemoryStore:
         self.routings: dict[tuple[str, str], Routing] = {}
         self.bindings: list[Binding] = []
         self.reads = 0
+        self.learn_calls = 0
         self.fail_writes = False
 
     async def get_routing(self, resource_type: ResourceType, resource_id: str) -> Routing | None:
@@ -29,6 +30,19 @@ class MemoryStore:
             raise OSError("database is locked")
         self.routings[(str(routing.resource_type), routing.resource_id)] = routing
         return routing
+
+    async def learn_routings(self, routings: Sequence[Routing]) -> int:
+        await _io()
+        self.learn_calls += 1
+        if self.fail_writes:
+            raise PodgateError("Database error (OperationalError)")
+        added = 0
+        for routing in routings:
+            key = (str(routing.resource_type), routing.resource_id)
+            if key not in self.routings:
+                self.routings[key] = routing
+                added += 1
+        return added
 
     async def active_bindings(self, project_id: str) -> list[Binding]:
         await _io()

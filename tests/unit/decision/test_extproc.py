@@ -145,16 +145,6 @@ async def test_junk_id_is_a_404_without_a_store_read(gateway: Gateway) -> None:
     assert gateway.store.reads == 0
 
 
-async def test_list_is_not_implemented_yet(gateway: Gateway) -> None:
-    response = await gateway.stream().send(request_headers("GET", "/v2.1/p1/servers/detail"))
-    status, body, headers = _fault(response)
-    assert status == 501
-    assert body == {
-        "notImplemented": {"message": "Listing across pods is not implemented yet.", "code": 501}
-    }
-    assert headers["x-openstack-request-id"] == "req-rid-1"
-
-
 async def test_unknown_request_is_a_404(gateway: Gateway) -> None:
     response = await gateway.stream("volumev3").send(request_headers("GET", "/v2.1/p1/servers/s1"))
     status, body, _ = _fault(response)

@@ -23,8 +23,15 @@ DRAINING: PodState
 DISABLED: PodState
 
 class Pod(_message.Message):
-    __slots__ = ("id", "name", "az_name", "pod_az_name", "dc_name", "state", "endpoints", "created_at", "updated_at")
+    __slots__ = ("id", "name", "az_name", "pod_az_name", "dc_name", "state", "endpoints", "created_at", "updated_at", "catalog_endpoints")
     class EndpointsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class CatalogEndpointsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
         VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -40,6 +47,7 @@ class Pod(_message.Message):
     ENDPOINTS_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    CATALOG_ENDPOINTS_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     az_name: str
@@ -49,7 +57,8 @@ class Pod(_message.Message):
     endpoints: _containers.ScalarMap[str, str]
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., az_name: _Optional[str] = ..., pod_az_name: _Optional[str] = ..., dc_name: _Optional[str] = ..., state: _Optional[_Union[PodState, str]] = ..., endpoints: _Optional[_Mapping[str, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    catalog_endpoints: _containers.ScalarMap[str, str]
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., az_name: _Optional[str] = ..., pod_az_name: _Optional[str] = ..., dc_name: _Optional[str] = ..., state: _Optional[_Union[PodState, str]] = ..., endpoints: _Optional[_Mapping[str, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., catalog_endpoints: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class CreatePodRequest(_message.Message):
     __slots__ = ("pod",)

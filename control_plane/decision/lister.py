@@ -1,0 +1,247 @@
+"""Answer a list request from every pod at once: concurrent reads, one merge, one page.
+
+Every pod is asked concurrently, each within one deadline (pod_reader.py); a pod that errors or
+is late is missing from the answer (named in it, or the whole list fails if so configured),
+never an exception in the merge. The pure parts live in list_query.py (parameters and order),
+listing.py (merge, cursor positions) and present.py (the answer's shape).
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from control_plane.decision.cursors import CursorCache
+from control_plane.decision.list_query import ListQuery, SortKey, parse_query, pods_to_ask
+from control_plane.decision.listing import (
+    FROM_START,
+    Cursor,
+    Entry,
+    ResumeAfter,
+    Stream,
+    advance,
+    cursor_key,
+    merge,
+)
+from control_plane.decision.pod_client import PodFetch, forwarded_headers
+from control_plane.decision.pod_reader import Failed, Outcome, PodReader, Rejected, endpoint_of
+from control_plane.decision.present import ListView, list_body, localise, origin
+from control_plane.errors import BadRequest, PodgateError, PodUnavailable, fault_body
+from control_plane.model import RESOURCE_SERVICE, Pod, PodState, ResourceType, Routing
+
+__all__ = ["ListAnswer", "ListCall", "Lister", "RoutingLearner"]
+
+log = logging.getLogger("podgate.lists")
+
+_OWNER = {ResourceType.SERVER: "tenant_id", ResourceType.VOLUME: "os-vol-tenant-attr:tenant_id"}
+_ALL_TENANTS = "all_tenants"
+
+
+class RoutingLearner(Protocol):
+    """The part of the routing table lists need: find a marker's pod, learn listed items."""
+
+    async def lookup(self, resource_type: ResourceType, resource_id: str) -> Routing | None:
+        """The routing of one resource, if known."""
+
+    async def learn(self, routings: Sequence[Routing]) -> int:
+        """Record routings not known yet; returns how many were new."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListCall:
+    """One list request as the decision service received it."""
+
+    request_id: str
+    resource_type: ResourceType
+    project_id: str
+    path: str
+    query: str
+    detail: bool
+    headers: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ListAnswer:
+    """The HTTP answer to give the client, and the pods that could not be read."""
+
+    status: int
+    body: bytes
+    missing: tuple[str, ...] = ()
+
+
+class Lister:
+    """Lists one project's resources across pods, page by page, as one cloud would."""
+
+    def __init__(
+        self,
+        *,
+        fetch: PodFetch,
+        routings: RoutingLearner,
+        cursors: CursorCache,
+        timeout_s: float,
+        partial: bool,
+        max_limit: int,
+    ) -> None:
+        self._fetch = fetch
+        self._routings = routings
+        self._cursors = cursors
+        self._timeout_s = timeout_s
+        self._partial = partial
+        self._max_limit = max_limit
+
+    async def list(self, call: ListCall, pods: Mapping[str, Pod]) -> ListAnswer:
+        """One page of the merged list; PodgateError for answers the gateway gives itself."""
+        started = time.perf_counter()
+        service = RESOURCE_SERVICE[call.resource_type]
+        query = parse_query(service, call.query, max_limit=self._max_limit)
+        asked = pods_to_ask(pods.values(), service, query.availability_zone)
+        view = ListView(
+            resource_type=call.resource_type,
+            detail=call.detail,
+            origin=origin(call.headers),
+            project_id=call.project_id,
+            path=call.path,
+        )
+        if not asked or query.limit == 0:
+            body = list_body(view, [], params=query.params, limit_param=None, more=False)
+            self._log(call, started, asked, (), 0)
+            return ListAnswer(200, body)
+        reader = PodReader(
+            resource_type=call.resource_type,
+            project_id=call.project_id,
+            request_id=call.request_id,
+            query=query,
+            fetch=self._fetch,
+            headers=forwarded_headers(call.headers),
+            deadline=asyncio.get_running_loop().time() + self._timeout_s,
+            max_page=max(self._max_limit, query.limit + 1),
+        )
+        cursor, marker_task = await self._cursor(call, query, reader, pods, asked)
+        outcomes = await reader.read_all(asked, cursor, marker_task=marker_task)
+        return await self._answer(call, view, query, cursor, asked, outcomes, started)
+
+    async def _cursor(
+        self,
+        call: ListCall,
+        query: ListQuery,
+        reader: PodReader,
+        pods: Mapping[str, Pod],
+        asked: Sequence[Pod],
+    ) -> tuple[Cursor, "asyncio.Task[SortKey] | None"]:
+        """Where each pod's stream starts: at its beginning, from a cached cursor, or rebuilt.
+
+        A marker the cache does not know is found through the routing table: its pod resumes
+        after it, every other pod is scanned after its sort values, which are read from its pod
+        concurrently with the first pages (the returned task).
+        """
+        marker = query.marker
+        if marker is None:
+            start = dict.fromkeys((pod.name for pod in asked), FROM_START)
+            return Cursor(after=None, positions=start), None
+        service = RESOURCE_SERVICE[call.resource_type]
+        cursor = self._cursors.get(cursor_key(call.project_id, service, query, marker))
+        if cursor is not None:
+            return cursor, None
+        routing = await self._routings.lookup(call.resource_type, marker)
+        any_project = _ALL_TENANTS in dict(query.params)
+        if routing is None or (routing.project_id != call.project_id and not any_project):
+            raise BadRequest(f"marker [{marker}] not found")
+        pod = pods.get(routing.pod_name)
+        if (
+            pod is None
+            or pod.state == PodState.DISABLED
+            or not endpoint_of(pod, call.resource_type)
+        ):
+            raise PodUnavailable(f"Pod {routing.pod_name} is not available.")
+        task = asyncio.create_task(reader.marker_key(pod, marker))
+        in_list = any(candidate.name == pod.name for candidate in asked)
+        positions = {pod.name: ResumeAfter(marker)} if in_list else {}
+        return Cursor(after=None, positions=positions), task
+
+    async def _answer(
+        self,
+        call: ListCall,
+        view: ListView,
+        query: ListQuery,
+        cursor: Cursor,
+        asked: Sequence[Pod],
+        outcomes: Sequence["Outcome"],
+        started: float,
+    ) -> ListAnswer:
+        for outcome in outcomes:
+            if isinstance(outcome, Rejected):
+                self._log(call, started, asked, (), 0, status=outcome.status)
+                return ListAnswer(outcome.status, outcome.body)
+        streams = [outcome for outcome in outcomes if isinstance(outcome, Stream)]
+        missing = tuple(sorted(o.pod for o in outcomes if isinstance(o, Failed)))
+        if missing and (not streams or not self._partial):
+            self._log(call, started, asked, missing, 0, status=503)
+            names = ", ".join(missing)
+            message = f"The list could not be read from pod(s) {names}."
+            return ListAnswer(503, fault_body(503, message), missing)
+        merged = merge(streams, limit=query.limit)
+        if merged.more and merged.entries:
+            last = merged.entries[-1]
+            service = RESOURCE_SERVICE[call.resource_type]
+            self._cursors.put(
+                cursor_key(call.project_id, service, query, last.id),
+                advance(cursor, streams, merged),
+            )
+        await self._learn(call, merged.entries)
+        by_name = {pod.name: pod for pod in asked}
+        body = list_body(
+            view,
+            [localise(call.resource_type, e.item, by_name[e.pod]) for e in merged.entries],
+            params=query.params,
+            limit_param=query.limit_param,
+            more=merged.more,
+        )
+        self._log(call, started, asked, missing, len(merged.entries))
+        return ListAnswer(200, body, missing)
+
+    async def _learn(self, call: ListCall, entries: Sequence[Entry]) -> None:
+        """Record where every listed item lives, so a GET by id works next (best effort)."""
+        owner = _OWNER[call.resource_type]
+        routings = [
+            Routing(
+                resource_id=entry.id,
+                resource_type=call.resource_type,
+                project_id=_text(entry.item.get(owner)) or call.project_id,
+                pod_name=entry.pod,
+            )
+            for entry in entries
+        ]
+        try:
+            await self._routings.learn(routings)
+        except PodgateError:
+            log.exception("%s listed items could not be learnt", call.request_id)
+
+    def _log(
+        self,
+        call: ListCall,
+        started: float,
+        asked: Sequence[Pod],
+        missing: Sequence[str],
+        items: int,
+        *,
+        status: int = 200,
+    ) -> None:
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        log.info(
+            "%s list %s -> %d",
+            call.request_id,
+            call.path,
+            status,
+            extra={
+                "pods": ",".join(pod.name for pod in asked) or "-",
+                "missing": ",".join(missing) or "-",
+                "items": items,
+                "ms": round(elapsed_ms, 1),
+            },
+        )
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""

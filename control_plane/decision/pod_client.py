@@ -1,0 +1,86 @@
+"""HTTP GETs from the control plane to pods, over one pooled aiohttp session.
+
+This is the decision service's only outgoing HTTP: the lister's seam to the network, faked in
+tests by any `PodFetch`. Transport trouble leaves as PodCallError; every HTTP status, error or
+not, is an answer for the caller to judge.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+import aiohttp
+
+__all__ = ["PodCallError", "PodClient", "PodFetch", "PodResponse", "forwarded_headers"]
+
+# RFC 9110 §7.6.1 hop-by-hop headers, plus what must describe the pod request, not the client's.
+_DROPPED = frozenset(
+    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
+     "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length", "x-request-id"}
+)  # fmt: skip
+_DROPPED_PREFIXES = (":", "x-podgate-", "x-envoy-", "x-forwarded-")
+
+
+class PodCallError(Exception):
+    """The pod could not be reached or did not answer in HTTP."""
+
+
+@dataclass(frozen=True, slots=True)
+class PodResponse:
+    """A pod's answer: status and raw body."""
+
+    status: int
+    body: bytes
+
+
+class PodFetch(Protocol):
+    """GET a URL from a pod; raises PodCallError when there is no HTTP answer."""
+
+    async def __call__(self, url: str, headers: Mapping[str, str]) -> PodResponse: ...
+
+
+def forwarded_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The client's headers a pod should see: its token, microversion, accept, ...
+
+    Hop-by-hop headers, Host, Content-Length, pseudo-headers and the gateway's own
+    (x-podgate-*, x-envoy-*, x-forwarded-*, x-request-id) stay behind.
+    """
+    return {
+        key: value
+        for key, value in headers.items()
+        if key.lower() not in _DROPPED and not key.lower().startswith(_DROPPED_PREFIXES)
+    }
+
+
+class PodClient:
+    """A PodFetch over one connection pool, created on first use on the running loop."""
+
+    def __init__(self, *, connections: int = 100) -> None:
+        self._connections = connections
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __call__(self, url: str, headers: Mapping[str, str]) -> PodResponse:
+        """GET `url`; the caller bounds the time (asyncio.timeout) as it sees fit."""
+        session = self._session_here()
+        try:
+            async with session.get(url, headers=headers, allow_redirects=False) as response:
+                return PodResponse(response.status, await response.read())
+        except (aiohttp.ClientError, OSError) as exc:
+            raise PodCallError(f"{type(exc).__name__}: {exc}") from exc
+
+    async def close(self) -> None:
+        """Close the pool; a later call opens a new one."""
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    def _session_here(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            # NOTE: no cookie jar: a cookie one user's request got must never ride on another's.
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._connections, ttl_dns_cache=60),
+                cookie_jar=aiohttp.DummyCookieJar(),
+                timeout=aiohttp.ClientTimeout(total=None),
+                raise_for_status=False,
+            )
+        return self._session

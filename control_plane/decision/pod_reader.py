@@ -1,0 +1,238 @@
+"""Reading one list request's pages from the pods: concurrently, within one deadline.
+
+Each pod's stream starts where its cursor position says: from its start, after its own last
+item (a pod-local marker), or, without a position, from its start skipping everything that does
+not sort strictly after the cursor's values. A pod that errors or is late becomes a `Failed`
+outcome and a pod's 4xx a `Rejected` one: failures are values, never exceptions in the merge.
+"""
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from control_plane.decision.list_query import ListQuery, SortKey, pod_query
+from control_plane.decision.listing import (
+    FROM_START,
+    Cursor,
+    Entry,
+    Exhausted,
+    Position,
+    ResumeAfter,
+    Stream,
+)
+from control_plane.decision.mutate import pod_path
+from control_plane.decision.pod_client import PodCallError, PodFetch, PodResponse
+from control_plane.decision.present import AZ_FIELD, localise
+from control_plane.errors import BadRequest, PodUnavailable
+from control_plane.model import RESOURCE_SERVICE, Pod, ResourceType
+
+__all__ = ["Failed", "Outcome", "PodReader", "Rejected", "endpoint_of"]
+
+log = logging.getLogger("podgate.lists")
+
+_COLLECTION = {ResourceType.SERVER: "servers", ResourceType.VOLUME: "volumes"}
+_MEMBER = {ResourceType.SERVER: "server", ResourceType.VOLUME: "volume"}
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A pod refused the request itself (4xx): the client gets that answer unchanged."""
+
+    status: int
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A pod that could not be read in time."""
+
+    pod: str
+    reason: str
+
+
+Outcome = Stream | Rejected | Failed
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    entries: tuple[Entry, ...]
+    exhausted: bool
+
+
+class PodReader:
+    """The pod reads of one list request: one query, the caller's headers, one deadline."""
+
+    def __init__(
+        self,
+        *,
+        resource_type: ResourceType,
+        project_id: str,
+        request_id: str,
+        query: ListQuery,
+        fetch: PodFetch,
+        headers: Mapping[str, str],
+        deadline: float,
+        max_page: int,
+    ) -> None:
+        self._resource_type = resource_type
+        self._project_id = project_id
+        self._request_id = request_id
+        self._query = query
+        self._fetch = fetch
+        self._headers = headers
+        self._deadline = deadline
+        self._max_page = max_page
+        self._collection = _COLLECTION[resource_type]
+
+    async def read_all(
+        self,
+        pods: Sequence[Pod],
+        cursor: Cursor,
+        *,
+        marker_task: "asyncio.Task[SortKey] | None",
+    ) -> list[Outcome]:
+        """Every pod's stream, read concurrently; raises what reading the marker raised."""
+
+        async def after() -> SortKey:
+            if marker_task is not None:
+                return await marker_task
+            assert cursor.after is not None, "a pod without position needs the cursor's values"
+            return cursor.after
+
+        tasks = [
+            asyncio.create_task(self._read(pod, cursor.positions.get(pod.name), after))
+            for pod in pods
+        ]
+        try:
+            if marker_task is not None:
+                await marker_task
+            return list(await asyncio.gather(*tasks))
+        finally:
+            pending = [task for task in (*tasks, marker_task) if task and not task.done()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(
+                *tasks, *([marker_task] if marker_task else []), return_exceptions=True
+            )
+
+    async def marker_key(self, pod: Pod, marker: str) -> SortKey:
+        """The sort values of the marker item, read from its pod."""
+        member = _MEMBER[self._resource_type]
+        url = self._url(pod, f"/{self._collection}/{marker}")
+        unavailable = PodUnavailable(f"Pod {pod.name} is not available.")
+        try:
+            async with asyncio.timeout_at(self._deadline):
+                response = await self._fetch(url, self._headers)
+            if response.status == 404:
+                raise BadRequest(f"marker [{marker}] not found")
+            document = _json(response) if response.status == 200 else None
+        except (PodCallError, TimeoutError) as exc:
+            raise unavailable from exc
+        item = document.get(member) if isinstance(document, dict) else None
+        if not isinstance(item, dict):
+            raise unavailable
+        return self._query.order.key(localise(self._resource_type, item, pod))
+
+    async def _read(
+        self, pod: Pod, position: Position | None, after: Callable[[], Awaitable[SortKey]]
+    ) -> Outcome:
+        """One pod's stream from its position, or after the cursor's values when it has none."""
+        try:
+            async with asyncio.timeout_at(self._deadline):
+                if isinstance(position, Exhausted):
+                    return Stream(pod.name, (), exhausted=True, start=position)
+                if position is None:
+                    return await self._scan(pod, await after())
+                marker = position.marker if isinstance(position, ResumeAfter) else None
+                page = await self._page(pod, marker, self._query.limit + 1)
+                if isinstance(page, _Page):
+                    return Stream(pod.name, page.entries, page.exhausted, start=position)
+                if marker is None:
+                    return page
+                # NOTE: a pod refusing its own marker most likely deleted that item since the
+                # last page; the position can be found again from the cursor's sort values.
+                return await self._scan(pod, await after())
+        except PodCallError as exc:
+            log.warning("%s pod %s not listed: %s", self._request_id, pod.name, exc)
+            return Failed(pod.name, str(exc))
+        except TimeoutError:
+            log.warning("%s pod %s not listed: deadline passed", self._request_id, pod.name)
+            return Failed(pod.name, "timeout")
+
+    async def _scan(self, pod: Pod, after: SortKey) -> Stream | Rejected:
+        """Read the pod from its start, keeping only items sorting strictly after `after`.
+
+        Pages double in size (up to the largest page) so a deep marker costs few round trips.
+        """
+        wanted = self._query.limit + 1
+        size = wanted
+        kept: list[Entry] = []
+        start: Position = FROM_START
+        marker: str | None = None
+        while True:
+            page = await self._page(pod, marker, size)
+            if isinstance(page, Rejected):
+                return page
+            for entry in page.entries:
+                if after < entry.key:
+                    kept.append(entry)
+                elif not kept:
+                    start = ResumeAfter(entry.id)
+            if len(kept) >= wanted or page.exhausted:
+                return Stream(pod.name, tuple(kept), page.exhausted, start=start)
+            marker = page.entries[-1].id
+            size = min(size * 2, self._max_page)
+
+    async def _page(self, pod: Pod, marker: str | None, size: int) -> _Page | Rejected:
+        """One detail page from the pod; PodCallError when it is not a usable answer."""
+        query = pod_query(self._query, pod_az_name=pod.pod_az_name, limit=size, marker=marker)
+        response = await self._fetch(
+            self._url(pod, f"/{self._collection}/detail", query), self._headers
+        )
+        if 400 <= response.status < 500:
+            return Rejected(response.status, response.body)
+        if response.status != 200:
+            raise PodCallError(f"HTTP {response.status}")
+        document = _json(response)
+        items = document.get(self._collection) if isinstance(document, dict) else None
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise PodCallError(f"no {self._collection} list in the answer")
+        links = document.get(f"{self._collection}_links") or []
+        has_next = isinstance(links, list) and any(
+            isinstance(link, dict) and link.get("rel") == "next" for link in links
+        )
+        entries = tuple(self._entry(pod, item) for item in items)
+        exhausted = not entries or (len(entries) < size and not has_next)
+        return _Page(entries, exhausted)
+
+    def _entry(self, pod: Pod, item: Mapping[str, Any]) -> Entry:
+        resource_id = item.get("id")
+        if not isinstance(resource_id, str) or not resource_id:
+            raise PodCallError(f"a listed {_MEMBER[self._resource_type]} has no id")
+        # NOTE: only an AZ sort needs the user-facing AZ before the merge; the pod's item is
+        # kept as is and only the shown ones are rewritten (copying thousands costs).
+        sorted_by_az = AZ_FIELD[self._resource_type] in self._query.order.fields
+        compared = localise(self._resource_type, item, pod) if sorted_by_az else item
+        return Entry(pod=pod.name, id=resource_id, item=item, key=self._query.order.key(compared))
+
+    def _url(self, pod: Pod, remainder: str, query: str = "") -> str:
+        endpoint = endpoint_of(pod, self._resource_type)
+        parts = urlsplit(endpoint)
+        path = pod_path(endpoint, self._project_id, remainder, query)
+        return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def endpoint_of(pod: Pod, resource_type: ResourceType) -> str:
+    """The pod's catalog-style URL for the service holding `resource_type` ("" if none)."""
+    return pod.endpoints.get(str(RESOURCE_SERVICE[resource_type]), "")
+
+
+def _json(response: PodResponse) -> object:
+    try:
+        return json.loads(response.body)
+    except (ValueError, RecursionError) as exc:
+        raise PodCallError("the answer is not JSON") from exc

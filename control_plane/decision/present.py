@@ -1,0 +1,96 @@
+"""The merged list as the user sees it: one cloud's AZ names, links and paths, brief or detail.
+
+Pods answer with their own AZ names and their own URLs; the gateway's answer must name the
+user-facing AZ and point every link back at the gateway, so that following a link (or the
+`*_links` next page) comes back through it.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from control_plane.model import Pod, ResourceType
+
+__all__ = ["AZ_FIELD", "ListView", "list_body", "localise", "origin"]
+
+# The field holding a listed resource's availability zone.
+AZ_FIELD = {
+    ResourceType.SERVER: "OS-EXT-AZ:availability_zone",
+    ResourceType.VOLUME: "availability_zone",
+}
+_COLLECTION = {ResourceType.SERVER: "servers", ResourceType.VOLUME: "volumes"}
+_VERSION = {ResourceType.SERVER: "v2.1", ResourceType.VOLUME: "v3"}
+_BRIEF_FIELDS = ("id", "name", "links")
+
+
+@dataclass(frozen=True, slots=True)
+class ListView:
+    """What the answer looks like: its resource, shape, and the gateway URL it came in on."""
+
+    resource_type: ResourceType
+    detail: bool
+    origin: str
+    project_id: str
+    path: str
+
+
+def origin(headers: Mapping[str, str]) -> str:
+    """`scheme://authority` the client used, as Envoy reports it (x-forwarded-proto first)."""
+    scheme = headers.get("x-forwarded-proto") or headers.get(":scheme") or "http"
+    authority = headers.get(":authority") or headers.get("host", "")
+    return f"{scheme.split(',')[0].strip()}://{authority}"
+
+
+def localise(resource_type: ResourceType, item: Mapping[str, Any], pod: Pod) -> dict[str, Any]:
+    """A pod's item with the pod's AZ name replaced by the user-facing one."""
+    field = AZ_FIELD[resource_type]
+    result = dict(item)
+    if isinstance(result.get(field), str):
+        result[field] = pod.az_name
+    return result
+
+
+def list_body(
+    view: ListView,
+    items: Sequence[Mapping[str, Any]],
+    *,
+    params: Sequence[tuple[str, str]],
+    limit_param: str | None,
+    more: bool,
+) -> bytes:
+    """The JSON answer: items with gateway links, and a next link when `more` items follow."""
+    collection = _COLLECTION[view.resource_type]
+    shown = [_shown(view, item) for item in items]
+    document: dict[str, Any] = {collection: shown}
+    if more and shown:
+        document[f"{collection}_links"] = [
+            {"rel": "next", "href": _next_href(view, params, limit_param, str(shown[-1]["id"]))}
+        ]
+    return json.dumps(document, ensure_ascii=False).encode()
+
+
+def _shown(view: ListView, item: Mapping[str, Any]) -> dict[str, Any]:
+    resource_id = str(item.get("id"))
+    collection = _COLLECTION[view.resource_type]
+    tail = f"{view.project_id}/{collection}/{resource_id}"
+    links = [
+        {"rel": "self", "href": f"{view.origin}/{_VERSION[view.resource_type]}/{tail}"},
+        {"rel": "bookmark", "href": f"{view.origin}/{tail}"},
+    ]
+    shown = {**item, "links": links}
+    if not view.detail:
+        return {field: shown.get(field) for field in _BRIEF_FIELDS}
+    return shown
+
+
+def _next_href(
+    view: ListView, params: Sequence[tuple[str, str]], limit_param: str | None, marker: str
+) -> str:
+    """The same path, filters and sort, the same limit if one was given, the last id as marker."""
+    query = list(params)
+    if limit_param is not None:
+        query.append(("limit", limit_param))
+    query.append(("marker", marker))
+    return f"{view.origin}{view.path}?{urlencode(query)}"

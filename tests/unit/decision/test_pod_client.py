@@ -1,0 +1,97 @@
+"""PodClient against a real HTTP server on 127.0.0.1: pooled GETs, forwarded headers, errors."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+from control_plane.decision.pod_client import PodCallError, PodClient, forwarded_headers
+from tests.fixtures.procs import free_port
+
+
+@pytest.fixture
+async def pod() -> AsyncIterator[tuple[str, list[tuple[dict, object]]]]:
+    seen: list[tuple[dict, object]] = []
+
+    async def servers(request: web.Request) -> web.Response:
+        seen.append((dict(request.headers), request.transport.get_extra_info("peername")))
+        response = web.json_response({"servers": []})
+        response.set_cookie("session", "user-a")
+        return response
+
+    async def broken(request: web.Request) -> web.Response:
+        return web.Response(status=500, text="boom")
+
+    app = web.Application()
+    app.router.add_get("/servers", servers)
+    app.router.add_get("/broken", broken)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield f"http://127.0.0.1:{port}", seen
+    await runner.cleanup()
+
+
+async def test_get_returns_status_and_body_over_one_pool(pod) -> None:
+    url, seen = pod
+    client = PodClient()
+    try:
+        first = await client(f"{url}/servers", {"x-auth-token": "t1"})
+        second = await client(f"{url}/servers", {"x-auth-token": "t2"})
+    finally:
+        await client.close()
+    assert (first.status, first.body) == (200, b'{"servers": []}')
+    assert second.status == 200
+    assert [headers["x-auth-token"] for headers, _ in seen] == ["t1", "t2"]
+    assert "Cookie" not in seen[1][0]  # no cookie travels from one request to another
+    assert seen[0][1] == seen[1][1]  # the same pooled connection
+
+
+async def test_error_statuses_are_answers(pod) -> None:
+    url, _ = pod
+    client = PodClient()
+    try:
+        response = await client(f"{url}/broken", {})
+    finally:
+        await client.close()
+    assert (response.status, response.body) == (500, b"boom")
+
+
+async def test_no_server_is_a_pod_call_error() -> None:
+    client = PodClient()
+    try:
+        with pytest.raises(PodCallError):
+            await client(f"http://127.0.0.1:{free_port()}/servers", {})
+    finally:
+        await client.close()
+
+
+def test_forwarded_headers_keep_the_callers_and_drop_the_gateways() -> None:
+    headers = {
+        ":method": "GET",
+        ":path": "/v2.1/p/servers",
+        ":authority": "gw",
+        "host": "gw",
+        "x-auth-token": "tok",
+        "X-OpenStack-Nova-API-Version": "2.79",
+        "openstack-api-version": "compute 2.79",
+        "accept": "application/json",
+        "user-agent": "openstacksdk",
+        "connection": "keep-alive",
+        "content-length": "0",
+        "transfer-encoding": "chunked",
+        "x-request-id": "envoy",
+        "x-envoy-expected-rq-timeout-ms": "60000",
+        "x-forwarded-proto": "http",
+        "x-forwarded-for": "10.0.0.9",
+        "x-podgate-pod": "pod.x.compute",
+    }
+    assert forwarded_headers(headers) == {
+        "x-auth-token": "tok",
+        "X-OpenStack-Nova-API-Version": "2.79",
+        "openstack-api-version": "compute 2.79",
+        "accept": "application/json",
+        "user-agent": "openstacksdk",
+    }
