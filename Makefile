@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: venv test lint protos demo clean
+.PHONY: venv test lint protos demo bench clean
 
 venv: $(STAMP)
 
@@ -29,3 +29,7 @@ clean:
 
 demo: $(STAMP)
 	$(BIN)/python -m podsim.demo
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.list_latency
+	$(BIN)/python -m bench.token_cache

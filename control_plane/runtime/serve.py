@@ -12,6 +12,7 @@ from control_plane.admin.service import PodAdminService
 from control_plane.admin.service import add_to_server as add_admin
 from control_plane.decision.extproc import DecisionService
 from control_plane.decision.extproc import add_to_server as add_decision
+from control_plane.decision.pod_client import PodClient
 from control_plane.decision.routing_table import RoutingTable
 from control_plane.identity import (
     Catalog,
@@ -22,6 +23,7 @@ from control_plane.identity import (
     service_session,
 )
 from control_plane.model import Pod
+from control_plane.runtime.catalog_refresh import RefreshOnUnreachable
 from control_plane.runtime.pods_view import PodsView
 from control_plane.settings import Settings
 from control_plane.store import Store
@@ -101,12 +103,16 @@ async def serve(
             ),
         )
         add_ads(server, cache)
+        pod_client = PodClient()
+        stack.push_async_callback(pod_client.close)
+        fetch = RefreshOnUnreachable(pod_client, pods.refresh_catalog) if catalog else pod_client
         decision = DecisionService(
             store=store,
             routing_table=routing_table,
             pods=pods,
             settings=settings.decision,
             gate=gate,
+            fetch=fetch,
         )
         stack.push_async_callback(decision.close)
         add_decision(server, decision)

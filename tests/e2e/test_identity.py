@@ -124,6 +124,9 @@ async def test_tokens_are_validated_and_projects_enforced(
             http, "GET", f"{other}/servers/{server_id}", keystone.token(*OTHER)
         )
         assert status == 404 and "x-podsim-pod" not in headers  # another project's id
+    logs = (gateway.state_dir / "control-plane.log").read_text() + gateway.envoy.output()
+    assert "vm1" in logs or "servers" in logs  # the decisions were logged ...
+    assert demo_token not in logs  # ... and the token never was
 
 
 async def test_a_revoked_token_stops_working_within_the_ttl(
