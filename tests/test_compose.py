@@ -1,0 +1,76 @@
+"""compose/docker-compose.yml describes the same topology `make demo` runs (compose/topology.yaml).
+
+No Docker engine exists here, so this reads the files: every pod, AZ, port and registration step
+of the topology must appear in the compose file, and the image must contain every package.
+"""
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TOPOLOGY = yaml.safe_load((ROOT / "compose" / "topology.yaml").read_text())
+COMPOSE = yaml.safe_load((ROOT / "compose" / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+POD_IDS = [pod["name"] for pod in TOPOLOGY["pods"]]
+
+
+@pytest.mark.parametrize("pod", TOPOLOGY["pods"], ids=POD_IDS)
+def test_each_pod_runs_with_its_inner_az_and_port(pod: dict) -> None:
+    command = SERVICES[pod["name"]]["command"]
+    assert command[0] == "podsim"
+    flags = dict(zip(command[1::2], command[2::2], strict=True))
+    assert flags["--name"] == pod["name"]
+    assert flags["--az"] == pod["pod_az"]
+    assert flags["--port"] == str(pod["port"])
+
+
+@pytest.mark.parametrize("pod", TOPOLOGY["pods"], ids=POD_IDS)
+def test_the_register_job_creates_each_pod_as_the_demo_does(pod: dict) -> None:
+    script = " ".join(SERVICES["register"]["command"])
+    name, port = pod["name"], pod["port"]
+    assert f"pod create {name} --az {pod['az']} --pod-az {pod['pod_az']}" in script
+    assert f"compute=http://{name}:{port}/compute/v2.1" in script
+    assert f"volumev3=http://{name}:{port}/volume/v3/$$(project_id)s" in script
+    assert set(SERVICES["register"]["depends_on"]) >= {"control-plane", name}
+
+
+def test_no_pod_is_missing_from_either_side() -> None:
+    roles = {"control-plane", "envoy", "register"}
+    assert set(SERVICES) - roles == set(POD_IDS)
+    script = " ".join(SERVICES["register"]["command"])
+    assert set(re.findall(r"pod create (\S+)", script)) == set(POD_IDS)
+
+
+def test_gateway_ports_match_the_topology() -> None:
+    gateway = TOPOLOGY["gateway"]
+    control_plane = SERVICES["control-plane"]["environment"]
+    envoy = SERVICES["envoy"]
+    assert control_plane["PODGATE_CONTROL_PLANE_GRPC_PORT"] == str(gateway["grpc_port"])
+    assert control_plane["PODGATE_ENVOY_COMPUTE_PORT"] == str(gateway["compute_port"])
+    assert control_plane["PODGATE_ENVOY_VOLUME_PORT"] == str(gateway["volume_port"])
+    assert control_plane["PODGATE_ENVOY_HOST"] == "0.0.0.0"  # listeners reachable from the host
+    assert envoy["environment"]["PODGATE_CONTROL_PLANE_HOST"] == "control-plane"
+    assert envoy["environment"]["PODGATE_CONTROL_PLANE_GRPC_PORT"] == str(gateway["grpc_port"])
+    assert envoy["environment"]["PODGATE_ENVOY_ADMIN_PORT"] == str(gateway["envoy_admin_port"])
+    published = {port.split(":")[0] for port in envoy["ports"]}
+    assert published == {str(gateway["compute_port"]), str(gateway["volume_port"])}
+    assert SERVICES["register"]["environment"]["PODGATE_SERVER"] == (
+        f"control-plane:{gateway['grpc_port']}"
+    )
+
+
+def test_the_image_contains_every_package_and_the_envoy_bootstrap() -> None:
+    dockerfile = (ROOT / "compose" / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\S+) ", dockerfile, flags=re.MULTILINE))
+    find = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    for pattern in find["find"]["include"]:
+        package = pattern.rstrip("*")
+        folder = next(w for w in find["find"]["where"] if (ROOT / w / package).is_dir())
+        assert (package if folder == "." else folder) in copied, f"{package} not in the image"
+    assert "envoy" in copied  # the bootstrap template `podgate envoy` renders
+    for service in SERVICES.values():
+        assert service["build"]["dockerfile"] == "compose/Dockerfile"
