@@ -17,6 +17,7 @@ class ControlPlaneSettings(BaseModel):
 
     host: str = "127.0.0.1"
     grpc_port: int = 19990
+    metrics_port: int = 19992
 
 
 class EnvoySettings(BaseModel):

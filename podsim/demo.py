@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         **os.environ,
         "PODGATE_STATE_DIR": str(state),
         "PODGATE_CONTROL_PLANE_GRPC_PORT": str(gateway["grpc_port"]),
+        "PODGATE_CONTROL_PLANE_METRICS_PORT": str(gateway["metrics_port"]),
         "PODGATE_ENVOY_COMPUTE_PORT": str(gateway["compute_port"]),
         "PODGATE_ENVOY_VOLUME_PORT": str(gateway["volume_port"]),
         "PODGATE_ENVOY_ADMIN_PORT": str(gateway["envoy_admin_port"]),
@@ -116,6 +117,7 @@ class _Demo:
         print(
             f"  compute: {self.compute}\n  volume:  {self.volume}\n"
             f"  admin:   .venv/bin/podgate pod list   (gRPC {self.env['PODGATE_SERVER']})\n"
+            f"  metrics: http://127.0.0.1:{self.topology['gateway']['metrics_port']}/metrics\n"
             f"  logs:    {self.state}/*.log\nPress Ctrl-C to stop everything.",
             flush=True,
         )
@@ -152,8 +154,9 @@ class _Demo:
 
 
 def _free_ports(topology: dict) -> None:
-    ports = iter(_free_port() for _ in range(4 + len(topology["pods"])))
-    for key in ("compute_port", "volume_port", "grpc_port", "envoy_admin_port"):
+    keys = ("compute_port", "volume_port", "grpc_port", "metrics_port", "envoy_admin_port")
+    ports = iter(_free_port() for _ in range(len(keys) + len(topology["pods"])))
+    for key in keys:
         topology["gateway"][key] = next(ports)
     for pod in topology["pods"]:
         pod["port"] = next(ports)

@@ -52,6 +52,7 @@ def test_gateway_ports_match_the_topology() -> None:
     assert control_plane["PODGATE_CONTROL_PLANE_GRPC_PORT"] == str(gateway["grpc_port"])
     assert control_plane["PODGATE_ENVOY_COMPUTE_PORT"] == str(gateway["compute_port"])
     assert control_plane["PODGATE_ENVOY_VOLUME_PORT"] == str(gateway["volume_port"])
+    assert control_plane["PODGATE_CONTROL_PLANE_METRICS_PORT"] == str(gateway["metrics_port"])
     assert control_plane["PODGATE_ENVOY_HOST"] == "0.0.0.0"  # listeners reachable from the host
     assert envoy["environment"]["PODGATE_CONTROL_PLANE_HOST"] == "control-plane"
     assert envoy["environment"]["PODGATE_CONTROL_PLANE_GRPC_PORT"] == str(gateway["grpc_port"])

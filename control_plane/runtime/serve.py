@@ -22,6 +22,7 @@ from control_plane.identity import (
     TokenValidator,
     service_session,
 )
+from control_plane.metrics import Metrics
 from control_plane.model import Pod
 from control_plane.runtime.catalog_refresh import RefreshOnUnreachable
 from control_plane.runtime.pods_view import PodsView
@@ -90,6 +91,13 @@ async def serve(
             refresher = asyncio.create_task(pods.refresh_every(settings.keystone.catalog_refresh_s))
             stack.callback(refresher.cancel)
         routing_table = RoutingTable(store, max_entries=settings.decision.routing_cache_size)
+        metrics = Metrics()
+        metrics.watch_routing_cache(lambda: (routing_table.hits, routing_table.misses))
+        stack.callback(
+            metrics.serve(settings.control_plane.host, settings.control_plane.metrics_port)
+        )
+        counter = asyncio.create_task(_count_routings(store, pods, metrics))
+        stack.callback(counter.cancel)
 
         server = grpc.aio.server()
         add_admin(
@@ -102,7 +110,7 @@ async def serve(
                 in_use=pods,
             ),
         )
-        add_ads(server, cache)
+        add_ads(server, cache, metrics)
         pod_client = PodClient()
         stack.push_async_callback(pod_client.close)
         fetch = RefreshOnUnreachable(pod_client, pods.refresh_catalog) if catalog else pod_client
@@ -124,3 +132,13 @@ async def serve(
             await ready()
         await stop.wait()
         log.info("control plane stopping")
+
+
+async def _count_routings(
+    store: Store, pods: PodsView, metrics: Metrics, every_s: float = 15.0
+) -> None:
+    """Keep the routings-stored gauge current (a count per pod, cheap on the indexed column)."""
+    while True:
+        for name in pods():
+            metrics.routings_stored.labels(name).set(await store.count_routings(name))
+        await asyncio.sleep(every_s)

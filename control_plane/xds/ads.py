@@ -9,6 +9,7 @@ import grpc
 from envoy.service.discovery.v3 import ads_pb2_grpc, discovery_pb2
 from google.protobuf import any_pb2
 
+from control_plane.metrics import Metrics
 from control_plane.xds.cache import SnapshotCache
 from control_plane.xds.resources import TYPE_NAMES, TYPE_ORDER, WILDCARD_TYPES
 from control_plane.xds.snapshot import Snapshot
@@ -24,13 +25,14 @@ Response = discovery_pb2.DiscoveryResponse
 class AdsServer(ads_pb2_grpc.AggregatedDiscoveryServiceServicer):
     """One `_Stream` per Envoy connection; all of them read the same cache."""
 
-    def __init__(self, cache: SnapshotCache) -> None:
+    def __init__(self, cache: SnapshotCache, metrics: Metrics | None = None) -> None:
         self._cache = cache
+        self._metrics = metrics or Metrics()
 
     async def StreamAggregatedResources(
         self, request_iterator: AsyncIterable[Request], context: grpc.aio.ServicerContext
     ) -> AsyncIterator[Response]:
-        async for response in _Stream(self._cache).run(request_iterator):
+        async for response in _Stream(self._cache, self._metrics).run(request_iterator):
             yield response
 
     async def DeltaAggregatedResources(
@@ -39,9 +41,11 @@ class AdsServer(ads_pb2_grpc.AggregatedDiscoveryServiceServicer):
         await context.abort(grpc.StatusCode.UNIMPLEMENTED, "podgate serves state-of-the-world ADS")
 
 
-def add_to_server(server: grpc.aio.Server, cache: SnapshotCache) -> AdsServer:
+def add_to_server(
+    server: grpc.aio.Server, cache: SnapshotCache, metrics: Metrics | None = None
+) -> AdsServer:
     """Register the ADS service on `server` (which also carries the admin API and ext_proc)."""
-    servicer = AdsServer(cache)
+    servicer = AdsServer(cache, metrics)
     ads_pb2_grpc.add_AggregatedDiscoveryServiceServicer_to_server(servicer, server)
     return servicer
 
@@ -59,8 +63,9 @@ class _Subscription:
 class _Stream:
     """SotW state of one stream: per type its subscription, last version and last nonce."""
 
-    def __init__(self, cache: SnapshotCache) -> None:
+    def __init__(self, cache: SnapshotCache, metrics: Metrics) -> None:
         self._cache = cache
+        self._metrics = metrics
         self._node_id = ""
         self._subscriptions: dict[str, _Subscription] = {}
         self._last_nonce = 0
@@ -114,10 +119,12 @@ class _Stream:
             version, message = subscription.sent_version or "", request.error_detail.message
             log.warning("NACK %s version=%s node=%s: %s", kind, version, self._node_id, message)
             self._cache.record_nack(self._node_id, type_url, version, message)
+            self._metrics.xds_nacks.labels(kind).inc()
         else:
             version = request.version_info
             log.info("ACK %s version=%s node=%s", kind, version, self._node_id)
             self._cache.record_ack(self._node_id, type_url, version)
+            self._metrics.xds_acks.labels(kind).inc()
         subscription.names = names
         return True
 
@@ -141,6 +148,7 @@ class _Stream:
         nonce = str(self._last_nonce)
         subscription.sent_version, subscription.sent_names = version, subscription.names
         subscription.nonce = nonce
+        self._metrics.xds_pushes.labels(TYPE_NAMES[type_url]).inc()
         log.info(
             "push %s version=%s resources=%d nonce=%s node=%s",
             TYPE_NAMES[type_url],

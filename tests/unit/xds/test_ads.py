@@ -12,6 +12,7 @@ from envoy.config.endpoint.v3 import endpoint_pb2
 from envoy.service.discovery.v3 import ads_pb2_grpc, discovery_pb2
 from google.rpc import status_pb2
 
+from control_plane.metrics import Metrics
 from control_plane.xds.ads import AdsServer, add_to_server
 from control_plane.xds.cache import Nack, SnapshotCache
 from control_plane.xds.resources import (
@@ -43,7 +44,9 @@ class FakeEnvoy:
     def __init__(self, cache: SnapshotCache) -> None:
         self._requests: asyncio.Queue[discovery_pb2.DiscoveryRequest | None] = asyncio.Queue()
         self._responses: asyncio.Queue[discovery_pb2.DiscoveryResponse] = asyncio.Queue()
-        stream = AdsServer(cache).StreamAggregatedResources(self._iterate(), None)
+        self.metrics = Metrics()
+        server = AdsServer(cache, self.metrics)
+        stream = server.StreamAggregatedResources(self._iterate(), None)
         self._pump = asyncio.create_task(self._collect(stream))
         self._sent_node = False
         self.nonces: list[int] = []
@@ -307,3 +310,19 @@ async def test_over_grpc_first_response_arrives_and_delta_is_unimplemented(
             assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
     finally:
         await server.stop(None)
+
+
+async def test_pushes_acks_and_nacks_are_counted_per_type(envoy: FakeEnvoy) -> None:
+    def count(metric: str, kind: str) -> float:
+        value = envoy.metrics.registry.get_sample_value(
+            f"podgate_xds_{metric}_total", {"type": kind}
+        )
+        return value or 0.0
+
+    envoy.request(CLUSTER_TYPE)
+    envoy.request(CLUSTER_TYPE, answering=await envoy.response())
+    envoy.request(LISTENER_TYPE)
+    envoy.request(LISTENER_TYPE, answering=await envoy.response(), error="bad listener")
+    await envoy.silence()
+    assert (count("pushes", "CDS"), count("acks", "CDS"), count("nacks", "CDS")) == (1, 1, 0)
+    assert (count("pushes", "LDS"), count("acks", "LDS"), count("nacks", "LDS")) == (1, 0, 1)

@@ -1,0 +1,109 @@
+"""Prometheus metrics of the control plane (text format on 19992 /metrics).
+
+One `Metrics` object per process owns its registry and is handed to each component; tests build
+their own, so counts never leak between them. Envoy's own metrics are at its admin port's
+/stats/prometheus.
+"""
+
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+__all__ = ["Metrics"]
+
+# Decisions are sub-millisecond when cached; fan-outs and pod calls take up to seconds.
+_FAST = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+_SLOW = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Metrics:
+    """Every metric Podgate exports, registered in one registry."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        registry = self.registry
+        self.decisions = Counter(
+            "podgate_decisions",
+            "Requests the decision service decided, by kind and outcome (pod or HTTP status)",
+            ["kind", "outcome"],
+            registry=registry,
+        )
+        self.decision_seconds = Histogram(
+            "podgate_decision_seconds",
+            "Time to answer one ext_proc message",
+            ["kind"],
+            buckets=_FAST,
+            registry=registry,
+        )
+        self.pod_requests = Counter(
+            "podgate_pod_requests",
+            "Requests the control plane sent to pods itself (lists), by pod and outcome",
+            ["pod", "outcome"],
+            registry=registry,
+        )
+        self.pod_request_seconds = Histogram(
+            "podgate_pod_request_seconds",
+            "Latency of the control plane's own requests to pods",
+            ["pod"],
+            buckets=_SLOW,
+            registry=registry,
+        )
+        self.fanout_seconds = Histogram(
+            "podgate_fanout_seconds",
+            "Time to answer a merged list across pods",
+            ["resource"],
+            buckets=_SLOW,
+            registry=registry,
+        )
+        self.xds_pushes = Counter(
+            "podgate_xds_pushes", "xDS responses sent to Envoy, by type", ["type"],
+            registry=registry,
+        )  # fmt: skip
+        self.xds_acks = Counter(
+            "podgate_xds_acks", "xDS versions Envoy accepted, by type", ["type"], registry=registry
+        )
+        self.xds_nacks = Counter(
+            "podgate_xds_nacks", "xDS versions Envoy rejected, by type", ["type"], registry=registry
+        )
+        self.routings_stored = Gauge(
+            "podgate_routings_stored", "Resource routings in the store, by pod", ["pod"],
+            registry=registry,
+        )  # fmt: skip
+
+    def watch_routing_cache(self, hits_and_misses: Callable[[], tuple[int, int]]) -> None:
+        """Export the routing cache's counters (read when scraped, never copied)."""
+        self.registry.register(_RoutingCacheCollector(hits_and_misses))
+
+    def serve(self, host: str, port: int) -> Callable[[], None]:
+        """Serve /metrics in a background thread; returns the function that stops it."""
+        server, thread = start_http_server(port, addr=host, registry=self.registry)
+
+        def stop() -> None:
+            server.shutdown()
+            thread.join(5)
+
+        return stop
+
+
+class _RoutingCacheCollector(Collector):
+    """Hits, misses and hit ratio of the decision service's routing cache."""
+
+    def __init__(self, hits_and_misses: Callable[[], tuple[int, int]]) -> None:
+        self._read = hits_and_misses
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        hits, misses = self._read()
+        yield CounterMetricFamily(
+            "podgate_routing_cache_hits", "Routing lookups answered from memory", value=hits
+        )
+        yield CounterMetricFamily(
+            "podgate_routing_cache_misses", "Routing lookups that read the store", value=misses
+        )
+        total = hits + misses
+        yield GaugeMetricFamily(
+            "podgate_routing_cache_hit_ratio",
+            "Share of routing lookups answered from memory since start",
+            value=hits / total if total else 0.0,
+        )
