@@ -12,6 +12,7 @@ from keystoneauth1 import exceptions as ks_exc
 
 from control_plane.admin import render
 from control_plane.admin.credentials import cli_token
+from control_plane.admin.envoy_health import ClusterHealth, fetch_health
 from control_plane.model import TOKEN_METADATA, PodState, ResourceType
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
 
@@ -43,6 +44,12 @@ def register(subparsers: _Subparsers) -> None:
     _register_pod(_verbs(subparsers, "pod", "manage pods (the OpenStack clouds behind Podgate)"))
     _register_binding(_verbs(subparsers, "binding", "manage project-to-pod bindings"))
     _register_routing(_verbs(subparsers, "routing", "inspect and drop resource routings"))
+    status = _leaf(subparsers, "status", "pods, their health in Envoy, and config ACKs", _status)
+    status.add_argument(
+        "--envoy-admin",
+        default=os.environ.get("PODGATE_ENVOY_ADMIN", "http://127.0.0.1:19901"),
+        help="Envoy's admin URL (env PODGATE_ENVOY_ADMIN, default %(default)s)",
+    )
 
 
 def _verbs(subparsers: _Subparsers, name: str, help_text: str) -> _Subparsers:
@@ -224,6 +231,15 @@ def _routing_delete(args: argparse.Namespace, client: _Client) -> None:
     request = admin_pb2.DeleteRoutingRequest(resource_type=args.type, resource_id=args.id)
     reply = client.call("DeleteRouting", request)
     render.print_done(args.json, reply, f"Deleted routing {args.type} {args.id}.")
+
+
+def _status(args: argparse.Namespace, client: _Client) -> None:
+    status = client.call("GetStatus", admin_pb2.GetStatusRequest())
+    try:
+        health: dict[str, ClusterHealth] | None = fetch_health(args.envoy_admin)
+    except (OSError, ValueError):
+        health = None
+    render.print_status(args.json, status, health, args.envoy_admin)
 
 
 def _run(args: argparse.Namespace, command: _Command) -> int:

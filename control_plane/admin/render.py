@@ -2,8 +2,8 @@
 
 import json
 import sys
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
 from datetime import UTC
 from typing import Any
 
@@ -13,9 +13,19 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from control_plane.admin.envoy_health import ClusterHealth
 from podgate.admin.v1 import admin_pb2
 
-__all__ = ["BINDING", "POD", "ROUTING", "View", "print_done", "print_many", "print_one"]
+__all__ = [
+    "BINDING",
+    "POD",
+    "ROUTING",
+    "View",
+    "print_done",
+    "print_many",
+    "print_one",
+    "print_status",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,3 +137,61 @@ def _endpoints(pod: Any) -> str:
     if pod.catalog_endpoints:
         return "\n".join(f"{k}={v} (catalog)" for k, v in sorted(pod.catalog_endpoints.items()))
     return "no endpoint"
+
+
+def print_status(
+    as_json: bool,
+    status: admin_pb2.Status,
+    health: Mapping[str, ClusterHealth] | None,
+    envoy_admin: str,
+) -> None:
+    """`podgate status`: one table of pods, then whether each Envoy applied the current config."""
+    if as_json:
+        envoy = None if health is None else {k: asdict(v) for k, v in sorted(health.items())}
+        _print_json({"status": _as_dict(status), "envoy_clusters": envoy})
+        return
+    table = Table("POD", "AZ", "STATE", "ENDPOINTS", "ENVOY HEALTH", "ROUTINGS")
+    for entry in status.pods:
+        pod = entry.pod
+        table.add_row(
+            Text(pod.name),
+            Text(pod.az_name),
+            Text(admin_pb2.PodState.Name(pod.state)),
+            Text(_endpoints(pod)),
+            Text(_health(pod, health)),
+            Text(str(entry.routings)),
+        )
+    console = _console()
+    console.print(table)
+    if health is None:
+        console.print(Text(f"Envoy admin {envoy_admin} unreachable: health unknown"))
+    if not status.proxies:
+        console.print(Text("No Envoy has connected to this control plane yet."))
+    for proxy in status.proxies:
+        console.print(Text(f"Envoy {proxy.node_id}: {_config_state(proxy)}"))
+
+
+def _health(pod: Any, health: Mapping[str, ClusterHealth] | None) -> str:
+    if health is None:
+        return "?"
+    services = sorted({*pod.endpoints, *pod.catalog_endpoints})
+    cells = []
+    for service in services:
+        cluster = health.get(f"pod.{pod.name}.{service}")
+        state = "absent" if cluster is None else f"{cluster.healthy}/{cluster.total} healthy"
+        cells.append(f"{service}: {state}")
+    return "\n".join(cells) or "-"
+
+
+def _config_state(proxy: admin_pb2.ProxyStatus) -> str:
+    refused = [f"{c.type} NACK: {c.nack}" for c in proxy.configs if c.nack]
+    behind = [c.type for c in proxy.configs if c.acked_version != c.current_version]
+    if refused:
+        return "; ".join(refused)
+    if behind:
+        return f"config not yet ACKed ({', '.join(behind)})"
+    return (
+        "current config ACKed ("
+        + ", ".join(f"{c.type} {c.acked_version[:8]}" for c in proxy.configs)
+        + ")"
+    )

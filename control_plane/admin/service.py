@@ -10,6 +10,7 @@ import grpc
 from google.protobuf import empty_pb2
 
 from control_plane.admin import convert, validate
+from control_plane.admin.status import build_status
 from control_plane.errors import (
     AlreadyExists,
     BadRequest,
@@ -23,6 +24,7 @@ from control_plane.errors import (
 from control_plane.identity import Gate, IdentityUnavailable, require_admin
 from control_plane.model import TOKEN_METADATA, Pod, PodState, ResourceType
 from control_plane.store import Store
+from control_plane.xds.cache import SnapshotCache
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
 
 __all__ = ["PodAdminService", "add_to_server"]
@@ -79,10 +81,12 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         on_routing_deleted: Callable[[str, str], None],
         gate: Gate,
         in_use: Callable[[], Mapping[str, Pod]] = dict,
+        xds: SnapshotCache | None = None,
     ) -> None:
         self._store = store
         self._gate = gate
         self._in_use = in_use
+        self._xds = xds
         self._on_pods_changed = on_pods_changed
         self._on_routing_deleted = on_routing_deleted
 
@@ -251,3 +255,11 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
 def add_to_server(server: grpc.aio.Server, service: PodAdminService) -> None:
     """Serve the admin API on a grpc.aio server (next to xDS and ext_proc on the same port)."""
     admin_pb2_grpc.add_PodAdminServicer_to_server(service, server)
+
+    @_at_edge
+    async def GetStatus(
+        self, request: admin_pb2.GetStatusRequest, context: Any
+    ) -> admin_pb2.Status:
+        pods = await self._store.list_pods()
+        counts = {pod.name: await self._store.count_routings(pod.name) for pod in pods}
+        return build_status([self._shown(pod) for pod in pods], counts, self._xds)

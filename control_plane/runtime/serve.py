@@ -108,6 +108,7 @@ async def serve(
                 on_routing_deleted=routing_table.forget,
                 gate=gate,
                 in_use=pods,
+                xds=cache,
             ),
         )
         add_ads(server, cache, metrics)

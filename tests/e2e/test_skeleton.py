@@ -1,12 +1,13 @@
 """Walking skeleton through real Envoy: pods registered over gRPC route creates, shows, deletes."""
 
+import subprocess
 import time
 
 import aiohttp
 import pytest
 
 from podgate.admin.v1 import admin_pb2
-from tests.fixtures.gateway import Gateway
+from tests.fixtures.gateway import PODGATE, Gateway
 from tests.fixtures.procs import SimPod, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -252,3 +253,29 @@ async def test_control_plane_restart_keeps_pods_bindings_and_routings(
             http, "GET", f"{gateway.volume_url}/{PROJECT}/volumes/{volume_id}"
         )
         assert (status, headers["x-podsim-pod"]) == (200, "pod1")
+
+
+async def test_status_shows_pods_health_routings_and_the_envoy_ack(
+    gateway: Gateway, sim_pods: dict[str, SimPod]
+) -> None:
+    register(gateway, sim_pods)
+    async with aiohttp.ClientSession() as http:
+        for az in ("az-east", "az-east", "az-west"):
+            await call(
+                http,
+                "POST",
+                f"{gateway.compute_url}/{PROJECT}/servers",
+                {"server": {"name": "s", "availability_zone": az}},
+            )
+    argv = [*PODGATE, "--server", f"127.0.0.1:{gateway.grpc_port}", "status"]
+    argv += ["--envoy-admin", gateway.envoy_admin]
+
+    def acked_status() -> str | None:
+        out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+        return out if "ACKed (" in out else None
+
+    out = str(wait_for(acked_status, timeout=5, what="status with an ACK"))
+    rows = {line.split("│")[1].strip(): line for line in out.splitlines() if "│ pod" in line}
+    assert "compute: 1/1 healthy" in rows["pod1"] and "volumev3: 1/1 healthy" in rows["pod1"]
+    assert rows["pod1"].rstrip(" │").endswith("2") and rows["pod2"].rstrip(" │").endswith("1")
+    assert "Envoy podgate-envoy: current config ACKed" in out

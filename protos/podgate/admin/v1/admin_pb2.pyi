@@ -218,3 +218,43 @@ class DeleteRoutingRequest(_message.Message):
     resource_type: str
     resource_id: str
     def __init__(self, resource_type: _Optional[str] = ..., resource_id: _Optional[str] = ...) -> None: ...
+
+class GetStatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Status(_message.Message):
+    __slots__ = ("pods", "proxies")
+    PODS_FIELD_NUMBER: _ClassVar[int]
+    PROXIES_FIELD_NUMBER: _ClassVar[int]
+    pods: _containers.RepeatedCompositeFieldContainer[PodStatus]
+    proxies: _containers.RepeatedCompositeFieldContainer[ProxyStatus]
+    def __init__(self, pods: _Optional[_Iterable[_Union[PodStatus, _Mapping]]] = ..., proxies: _Optional[_Iterable[_Union[ProxyStatus, _Mapping]]] = ...) -> None: ...
+
+class PodStatus(_message.Message):
+    __slots__ = ("pod", "routings")
+    POD_FIELD_NUMBER: _ClassVar[int]
+    ROUTINGS_FIELD_NUMBER: _ClassVar[int]
+    pod: Pod
+    routings: int
+    def __init__(self, pod: _Optional[_Union[Pod, _Mapping]] = ..., routings: _Optional[int] = ...) -> None: ...
+
+class ProxyStatus(_message.Message):
+    __slots__ = ("node_id", "configs")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    CONFIGS_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    configs: _containers.RepeatedCompositeFieldContainer[ConfigStatus]
+    def __init__(self, node_id: _Optional[str] = ..., configs: _Optional[_Iterable[_Union[ConfigStatus, _Mapping]]] = ...) -> None: ...
+
+class ConfigStatus(_message.Message):
+    __slots__ = ("type", "current_version", "acked_version", "nack")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ACKED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    NACK_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    current_version: str
+    acked_version: str
+    nack: str
+    def __init__(self, type: _Optional[str] = ..., current_version: _Optional[str] = ..., acked_version: _Optional[str] = ..., nack: _Optional[str] = ...) -> None: ...

@@ -90,6 +90,11 @@ class PodAdminStub:
                 request_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.DeleteRoutingRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
+        self.GetStatus = channel.unary_unary(
+                '/podgate.admin.v1.PodAdmin/GetStatus',
+                request_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.GetStatusRequest.SerializeToString,
+                response_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.Status.FromString,
+                _registered_method=True)
 
 
 class PodAdminServicer:
@@ -161,6 +166,13 @@ class PodAdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetStatus(self, request, context):
+        """What `podgate status` shows: pods with their routing counts, and what each Envoy applied.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PodAdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -218,6 +230,11 @@ def add_PodAdminServicer_to_server(servicer, server):
                     servicer.DeleteRouting,
                     request_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.DeleteRoutingRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'GetStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStatus,
+                    request_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.GetStatusRequest.FromString,
+                    response_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.Status.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -517,6 +534,33 @@ class PodAdmin:
             '/podgate.admin.v1.PodAdmin/DeleteRouting',
             podgate_dot_admin_dot_v1_dot_admin__pb2.DeleteRoutingRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/podgate.admin.v1.PodAdmin/GetStatus',
+            podgate_dot_admin_dot_v1_dot_admin__pb2.GetStatusRequest.SerializeToString,
+            podgate_dot_admin_dot_v1_dot_admin__pb2.Status.FromString,
             options,
             channel_credentials,
             insecure,

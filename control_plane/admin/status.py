@@ -1,0 +1,38 @@
+"""The admin API's status view: pods with routing counts, and what each Envoy applied."""
+
+from collections.abc import Mapping, Sequence
+
+from control_plane.xds.cache import SnapshotCache
+from control_plane.xds.resources import TYPE_NAMES, TYPE_ORDER
+from podgate.admin.v1 import admin_pb2
+
+__all__ = ["build_status"]
+
+
+def build_status(
+    pods: Sequence[admin_pb2.Pod], routings: Mapping[str, int], xds: SnapshotCache | None
+) -> admin_pb2.Status:
+    """Status from shown pods, routing counts by pod name, and the xDS cache's ACK records."""
+    status = admin_pb2.Status(
+        pods=[admin_pb2.PodStatus(pod=pod, routings=routings.get(pod.name, 0)) for pod in pods]
+    )
+    if xds is None:
+        return status
+    current = xds.current
+    for node_id in xds.node_ids():
+        acked, nacks = xds.acked(node_id), xds.nacks(node_id)
+        status.proxies.append(
+            admin_pb2.ProxyStatus(
+                node_id=node_id,
+                configs=[
+                    admin_pb2.ConfigStatus(
+                        type=TYPE_NAMES[type_url],
+                        current_version=current.version(type_url) if current else "",
+                        acked_version=acked.get(type_url, ""),
+                        nack=nacks[type_url].message if type_url in nacks else "",
+                    )
+                    for type_url in TYPE_ORDER
+                ],
+            )
+        )
+    return status
