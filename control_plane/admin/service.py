@@ -238,6 +238,14 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         validate.check_required("resource_id", request.resource_id)
         return convert.resource_type_from_proto(request.resource_type)
 
+    @_at_edge
+    async def GetStatus(
+        self, request: admin_pb2.GetStatusRequest, context: Any
+    ) -> admin_pb2.Status:
+        pods = await self._store.list_pods()
+        counts = {pod.name: await self._store.count_routings(pod.name) for pod in pods}
+        return build_status([self._shown(pod) for pod in pods], counts, self._xds)
+
     async def _routing_keys(self, pod_name: str) -> list[tuple[str, str]]:
         """Every routing a pod owns, so caches can forget them after a forced delete."""
         keys: list[tuple[str, str]] = []
@@ -255,11 +263,3 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
 def add_to_server(server: grpc.aio.Server, service: PodAdminService) -> None:
     """Serve the admin API on a grpc.aio server (next to xDS and ext_proc on the same port)."""
     admin_pb2_grpc.add_PodAdminServicer_to_server(service, server)
-
-    @_at_edge
-    async def GetStatus(
-        self, request: admin_pb2.GetStatusRequest, context: Any
-    ) -> admin_pb2.Status:
-        pods = await self._store.list_pods()
-        counts = {pod.name: await self._store.count_routings(pod.name) for pod in pods}
-        return build_status([self._shown(pod) for pod in pods], counts, self._xds)

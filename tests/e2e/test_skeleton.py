@@ -1,5 +1,6 @@
 """Walking skeleton through real Envoy: pods registered over gRPC route creates, shows, deletes."""
 
+import json
 import subprocess
 import time
 
@@ -267,15 +268,26 @@ async def test_status_shows_pods_health_routings_and_the_envoy_ack(
                 f"{gateway.compute_url}/{PROJECT}/servers",
                 {"server": {"name": "s", "availability_zone": az}},
             )
-    argv = [*PODGATE, "--server", f"127.0.0.1:{gateway.grpc_port}", "status"]
-    argv += ["--envoy-admin", gateway.envoy_admin]
+    server = ["--server", f"127.0.0.1:{gateway.grpc_port}"]
+    envoy = ["--envoy-admin", gateway.envoy_admin]
 
-    def acked_status() -> str | None:
-        out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
-        return out if "ACKed (" in out else None
+    def status(*flags: str) -> str:
+        argv = [*PODGATE, *server, *flags, "status", *envoy]
+        result = subprocess.run(argv, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
 
-    out = str(wait_for(acked_status, timeout=5, what="status with an ACK"))
-    rows = {line.split("│")[1].strip(): line for line in out.splitlines() if "│ pod" in line}
-    assert "compute: 1/1 healthy" in rows["pod1"] and "volumev3: 1/1 healthy" in rows["pod1"]
-    assert rows["pod1"].rstrip(" │").endswith("2") and rows["pod2"].rstrip(" │").endswith("1")
-    assert "Envoy podgate-envoy: current config ACKed" in out
+    def acked() -> dict | None:
+        data = json.loads(status("--json"))
+        configs = [c for proxy in data["status"]["proxies"] for c in proxy["configs"]]
+        done = configs and all(c["acked_version"] == c["current_version"] for c in configs)
+        return data if done else None
+
+    data = wait_for(acked, timeout=5, what="Envoy to ACK the current config")
+    routings = {p["pod"]["name"]: int(p["routings"]) for p in data["status"]["pods"]}
+    assert routings == {"pod1": 2, "pod2": 1}
+    assert data["envoy_clusters"]["pod.pod1.compute"] == {"healthy": 1, "total": 1}
+    assert data["envoy_clusters"]["pod.pod2.volumev3"] == {"healthy": 1, "total": 1}
+    table = status()
+    assert "compute: 1/1 healthy" in table and "volumev3: 1/1 healthy" in table
+    assert "Envoy podgate-envoy: current config ACKed" in table
