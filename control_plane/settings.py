@@ -26,6 +26,8 @@ class EnvoySettings(BaseModel):
     host: str = "127.0.0.1"
     compute_port: int = 19998
     volume_port: int = 19997
+    # Trio2o's admin REST API (/v1.0/pods, /v1.0/bindings), transcoded to gRPC; 0 turns it off.
+    admin_rest_port: int = 19996
     admin_port: int = 19901
     concurrency: int = 1
     base_id: int = 0

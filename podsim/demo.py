@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         "PODGATE_CONTROL_PLANE_METRICS_PORT": str(gateway["metrics_port"]),
         "PODGATE_ENVOY_COMPUTE_PORT": str(gateway["compute_port"]),
         "PODGATE_ENVOY_VOLUME_PORT": str(gateway["volume_port"]),
+        "PODGATE_ENVOY_ADMIN_REST_PORT": str(gateway["admin_rest_port"]),
         "PODGATE_ENVOY_ADMIN_PORT": str(gateway["envoy_admin_port"]),
         "PODGATE_SERVER": f"127.0.0.1:{gateway['grpc_port']}",
     }
@@ -117,6 +118,8 @@ class _Demo:
         print(
             f"  compute: {self.compute}\n  volume:  {self.volume}\n"
             f"  admin:   .venv/bin/podgate pod list   (gRPC {self.env['PODGATE_SERVER']})\n"
+            f"  rest:    http://127.0.0.1:{self.topology['gateway']['admin_rest_port']}/v1.0/pods"
+            "   (Trio2o's admin API)\n"
             f"  metrics: http://127.0.0.1:{self.topology['gateway']['metrics_port']}/metrics\n"
             f"  logs:    {self.state}/*.log\nPress Ctrl-C to stop everything.",
             flush=True,
@@ -154,7 +157,14 @@ class _Demo:
 
 
 def _free_ports(topology: dict) -> None:
-    keys = ("compute_port", "volume_port", "grpc_port", "metrics_port", "envoy_admin_port")
+    keys = (
+        "compute_port",
+        "volume_port",
+        "admin_rest_port",
+        "grpc_port",
+        "metrics_port",
+        "envoy_admin_port",
+    )
     ports = iter(_free_port() for _ in range(len(keys) + len(topology["pods"])))
     for key in keys:
         topology["gateway"][key] = next(ports)

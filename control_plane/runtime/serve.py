@@ -5,11 +5,14 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
+from importlib.resources import files
 
 import grpc
 
 from control_plane.admin.service import PodAdminService
 from control_plane.admin.service import add_to_server as add_admin
+from control_plane.admin.trio2o import Trio2oAdminService
+from control_plane.admin.trio2o import add_to_server as add_trio2o
 from control_plane.decision.extproc import DecisionService
 from control_plane.decision.extproc import add_to_server as add_decision
 from control_plane.decision.pod_client import PodClient
@@ -39,6 +42,7 @@ def snapshot_publisher(
     settings: Settings, cache: SnapshotCache
 ) -> Callable[[tuple[Pod, ...]], None]:
     """Translate pods into an xDS snapshot; an inconsistent one is logged and never pushed."""
+    descriptors = files("podgate").joinpath("descriptors.pb").read_bytes()
 
     def publish(pods: tuple[Pod, ...]) -> None:
         inputs = XdsInputs(
@@ -49,6 +53,8 @@ def snapshot_publisher(
             connect_timeout_s=settings.envoy.connect_timeout_s,
             upstream_timeout_s=settings.envoy.upstream_timeout_s,
             ext_proc_message_timeout_ms=settings.decision.message_timeout_ms,
+            admin_rest_port=settings.envoy.admin_rest_port,
+            admin_rest_descriptors=descriptors,
         )
         try:
             cache.set(translate(inputs))
@@ -100,17 +106,16 @@ async def serve(
         stack.callback(counter.cancel)
 
         server = grpc.aio.server()
-        add_admin(
-            server,
-            PodAdminService(
-                store,
-                on_pods_changed=pods.refresh,
-                on_routing_deleted=routing_table.forget,
-                gate=gate,
-                in_use=pods,
-                xds=cache,
-            ),
+        admin = PodAdminService(
+            store,
+            on_pods_changed=pods.refresh,
+            on_routing_deleted=routing_table.forget,
+            gate=gate,
+            in_use=pods,
+            xds=cache,
         )
+        add_admin(server, admin)
+        add_trio2o(server, Trio2oAdminService(admin))
         add_ads(server, cache, metrics)
         pod_client = PodClient()
         stack.push_async_callback(pod_client.close)

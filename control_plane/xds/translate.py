@@ -34,6 +34,7 @@ from control_plane.model import (
     Service,
     cluster_name,
 )
+from control_plane.xds.admin_rest import admin_rest
 from control_plane.xds.resources import COMPUTE_LISTENER, CONTROL_PLANE_CLUSTER, VOLUME_LISTENER
 from control_plane.xds.snapshot import Snapshot
 
@@ -50,7 +51,10 @@ _MAPPED_STATUSES = (400, 404, 413, 503)
 
 @dataclass(frozen=True, slots=True)
 class XdsInputs:
-    """Everything the Envoy config depends on: the pods plus listener and timeout settings."""
+    """Everything the Envoy config depends on: the pods plus listener and timeout settings.
+
+    The admin REST listener exists when `admin_rest_port` is set; it needs the descriptor set.
+    """
 
     pods: tuple[Pod, ...]
     listen_host: str
@@ -59,6 +63,8 @@ class XdsInputs:
     connect_timeout_s: float
     upstream_timeout_s: float
     ext_proc_message_timeout_ms: int
+    admin_rest_port: int = 0
+    admin_rest_descriptors: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +97,19 @@ def translate(inputs: XdsInputs) -> Snapshot:
         (COMPUTE_LISTENER, inputs.compute_port, Service.COMPUTE),
         (VOLUME_LISTENER, inputs.volume_port, Service.VOLUME),
     )
+    listeners = [_listener(name, port, service, inputs) for name, port, service in apis]
+    if inputs.admin_rest_port:
+        listeners.append(
+            admin_rest(
+                listen_host=inputs.listen_host,
+                port=inputs.admin_rest_port,
+                descriptor_set=inputs.admin_rest_descriptors,
+            )
+        )
     return Snapshot.build(
         clusters=clusters,
         endpoints=assignments,
-        listeners=[_listener(name, port, service, inputs) for name, port, service in apis],
+        listeners=listeners,
         routes=[_route_configuration(name, inputs.upstream_timeout_s) for name, _, _ in apis],
     )
 

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from control_plane.xds.snapshot import Snapshot
 from control_plane.xds.translate import XdsInputs
 
 TESTDATA = Path(__file__).parent / "testdata"
+# The committed descriptor set every case's admin REST listener carries (not spelled in YAML).
+DESCRIPTOR_SET = files("podgate").joinpath("descriptors.pb").read_bytes()
 SECTIONS = {
     "clusters": CLUSTER_TYPE,
     "endpoints": ENDPOINT_TYPE,
@@ -28,7 +31,7 @@ def load_case(path: Path) -> XdsInputs:
     doc = yaml.safe_load(path.read_text())
     _expect_keys(path, "top level", doc, {"inputs", "pods"})
     settings = doc["inputs"]
-    wanted = {f.name for f in dataclasses.fields(XdsInputs)} - {"pods"}
+    wanted = {f.name for f in dataclasses.fields(XdsInputs)} - {"pods", "admin_rest_descriptors"}
     _expect_keys(path, "inputs", settings, wanted)
     pods = []
     for raw in doc["pods"]:
@@ -37,7 +40,7 @@ def load_case(path: Path) -> XdsInputs:
         pod = dict(raw)
         pod["state"] = PodState(pod.get("state", "ENABLED"))
         pods.append(Pod(**pod))
-    return XdsInputs(pods=tuple(pods), **settings)
+    return XdsInputs(pods=tuple(pods), admin_rest_descriptors=DESCRIPTOR_SET, **settings)
 
 
 def render(snapshot: Snapshot) -> dict[str, list[dict[str, Any]]]:
@@ -75,7 +78,8 @@ def inline_bootstrap(snapshot: Snapshot, bootstrap_yaml: str) -> dict[str, Any]:
         for chain in listener["filter_chains"]:
             for network_filter in chain["filters"]:
                 manager = network_filter["typed_config"]
-                manager["route_config"] = routes[manager.pop("rds")["route_config_name"]]
+                if "rds" in manager:
+                    manager["route_config"] = routes[manager.pop("rds")["route_config_name"]]
     doc["static_resources"]["clusters"].extend(rendered["clusters"])
     doc["static_resources"]["listeners"] = rendered["listeners"]
     return doc

@@ -54,3 +54,16 @@ def test_validation_rejects_a_broken_config(tmp_path: Path) -> None:
     config = inline_bootstrap(translate(load_case(TESTDATA / "two_ip_pods.in.yaml")), _bootstrap())
     config["static_resources"]["clusters"][-1]["connect_timeout"] = "-1s"
     assert _validate(json.dumps(config), tmp_path).returncode != 0
+
+
+def test_validation_checks_the_transcoded_service_against_the_descriptor_set(
+    tmp_path: Path,
+) -> None:
+    config = inline_bootstrap(translate(load_case(TESTDATA / "admin_rest.in.yaml")), _bootstrap())
+    [listener] = [x for x in config["static_resources"]["listeners"] if x["name"] == "admin_rest"]
+    for http_filter in listener["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"]:
+        if http_filter["name"] == "envoy.filters.http.grpc_json_transcoder":
+            http_filter["typed_config"]["services"] = ["podgate.admin.v1.NoSuchService"]
+    result = _validate(json.dumps(config), tmp_path)
+    assert result.returncode != 0
+    assert "NoSuchService" in result.stdout + result.stderr
