@@ -26,6 +26,8 @@ class ResourceType(StrEnum):
 
     SERVER = "server"
     VOLUME = "volume"
+    SNAPSHOT = "snapshot"
+    BACKUP = "backup"
 
 
 # Contract between the xDS translator and the decision service (DESIGN.md "Internal headers").
@@ -40,6 +42,8 @@ TOKEN_METADATA = "x-auth-token"
 RESOURCE_SERVICE: Mapping[ResourceType, Service] = {
     ResourceType.SERVER: Service.COMPUTE,
     ResourceType.VOLUME: Service.VOLUME,
+    ResourceType.SNAPSHOT: Service.VOLUME,
+    ResourceType.BACKUP: Service.VOLUME,
 }
 
 

@@ -1,4 +1,8 @@
-"""`python -m podsim --name POD --az AZ`: serve one simulated pod until SIGTERM or SIGINT."""
+"""`python -m podsim --name POD --az AZ`: serve one simulated pod until SIGTERM or SIGINT.
+
+`--min-compute-version`/`--max-compute-version` (and the volume pair) set the microversion
+range the pod's version documents advertise and its API accepts.
+"""
 
 import argparse
 import asyncio
@@ -11,6 +15,7 @@ from aiohttp import web
 
 from podsim.app import build_app
 from podsim.config import PodConfig
+from podsim.versions import CINDER, NOVA, VersionRange, parse
 
 _log = logging.getLogger("podsim")
 
@@ -23,7 +28,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    config = PodConfig(name=args.name, az=args.az, delay=args.delay_ms / 1000)
+    config = PodConfig(
+        name=args.name,
+        az=args.az,
+        delay=args.delay_ms / 1000,
+        compute_versions=VersionRange(args.min_compute_version, args.max_compute_version),
+        volume_versions=VersionRange(args.min_volume_version, args.max_volume_version),
+    )
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         runner.run(_serve(config, host=args.host, port=args.port))
     return 0
@@ -40,7 +51,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--delay-ms", type=float, default=0.0, help="delay added to every list and show answer"
     )
+    for api, default in (("compute", NOVA), ("volume", CINDER)):
+        for end, value in (("min", default.minimum), ("max", default.maximum)):
+            parser.add_argument(
+                f"--{end}-{api}-version",
+                type=_version,
+                default=value,
+                help=f"the {api} API's {end}imum microversion (default {value})",
+            )
     return parser
+
+
+def _version(text: str) -> str:
+    if parse(text) is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a microversion like 2.90")
+    return text
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

@@ -7,34 +7,63 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from podsim import versions
+from podsim.attachments import Attachments
+from podsim.backups import BACKUPS
 from podsim.clock import Clock
 from podsim.config import PodConfig
+from podsim.events import ExternalEvents
 from podsim.faults import BadMethod, Fault, NotFound, fault_body
-from podsim.handlers import Collection
+from podsim.handlers import Collection, Source
+from podsim.server_parts import ServerParts
 from podsim.servers import SERVERS
+from podsim.snapshots import SNAPSHOTS
 from podsim.store import Store
-from podsim.volumes import VOLUMES
+from podsim.volume_parts import VolumeParts
+from podsim.volumes import VOLUMES, not_found
 
 _log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# Version document paths -> the document, and whether it describes compute (else volume).
+_DOCUMENTS = {
+    "/compute": (versions.nova_versions, True),
+    "/compute/": (versions.nova_versions, True),
+    "/compute/v2.1": (versions.nova_version, True),
+    "/compute/v2.1/": (versions.nova_version, True),
+    "/volume": (versions.cinder_versions, False),
+    "/volume/": (versions.cinder_versions, False),
+    "/volume/v3": (versions.cinder_versions, False),
+    "/volume/v3/": (versions.cinder_versions, False),
+}
 
 
 def build_app(config: PodConfig) -> web.Application:
     """A pod answering Nova under /compute/v2.1 and Cinder under /volume/v3."""
-    app = web.Application(middlewares=[_faults])
-    for kind in (SERVERS, VOLUMES):
-        collection = Collection(kind, config=config, store=Store(), clock=Clock(kind.clock_step))
+    app = web.Application(middlewares=[_faults, _microversions(config)])
+    servers, volumes = Store(), Store()
+    from_volumes = Source(volumes, not_found)
+    for kind, store, source in (
+        (SERVERS, servers, None),
+        (VOLUMES, volumes, None),
+        (SNAPSHOTS, Store(), from_volumes),
+        (BACKUPS, Store(), from_volumes),
+    ):
+        clock = Clock(kind.clock_step)
+        collection = Collection(kind, config=config, store=store, clock=clock, source=source)
         app.add_routes(collection.routes())
-    app.add_routes(_version_routes())
+    app.add_routes(ServerParts(servers).routes())
+    app.add_routes(Attachments(servers, volumes).routes())
+    app.add_routes(VolumeParts(volumes).routes())
+    app.add_routes(ExternalEvents(servers).routes())
+    app.add_routes(_version_routes(config))
 
     async def stamp(request: web.Request, response: web.StreamResponse) -> None:
-        request_id = f"req-{uuid.uuid4()}"
+        request_id = request.get("request_id") or f"req-{uuid.uuid4()}"
         response.headers["x-openstack-request-id"] = request_id
         if request.path.startswith("/compute"):
             response.headers["x-compute-request-id"] = request_id
         response.headers["x-podsim-pod"] = config.name
-        response.headers.update(versions.version_headers(request.path, request.headers))
+        response.headers.update(request.get("version_headers", {}))
 
     app.on_response_prepare.append(stamp)
     return app
@@ -43,6 +72,7 @@ def build_app(config: PodConfig) -> web.Application:
 @web.middleware
 async def _faults(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every error leaves as an OpenStack fault body, router misses included."""
+    request["request_id"] = f"req-{uuid.uuid4()}"
     try:
         return await handler(request)
     except Fault as fault:
@@ -64,24 +94,34 @@ async def _faults(request: web.Request, handler: Handler) -> web.StreamResponse:
         return web.json_response(fault.body(), status=fault.status)
 
 
-def _version_routes() -> list[web.RouteDef]:
-    async def nova_versions(request: web.Request) -> web.Response:
-        return web.json_response(versions.nova_versions(_origin(request)))
+def _microversions(config: PodConfig) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """Negotiate the microversion of every API call before its handler runs (406 outside)."""
 
-    async def nova_version(request: web.Request) -> web.Response:
-        return web.json_response(versions.nova_version(_origin(request)))
+    @web.middleware
+    async def negotiate(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path not in _DOCUMENTS:
+            request["version_headers"] = versions.negotiate(
+                request.path,
+                request.headers,
+                compute=config.compute_versions,
+                volume=config.volume_versions,
+            )
+        return await handler(request)
 
-    async def cinder_versions(request: web.Request) -> web.Response:
+    return negotiate
+
+
+def _version_routes(config: PodConfig) -> list[web.RouteDef]:
+    async def document(request: web.Request) -> web.Response:
+        build, compute = _DOCUMENTS[request.path]
+        body = build(
+            _origin(request), config.compute_versions if compute else config.volume_versions
+        )
         # Cinder answers its root with 300 Multiple Choices, its /v3/ with 200.
         status = 300 if request.path.rstrip("/") == "/volume" else 200
-        return web.json_response(versions.cinder_versions(_origin(request)), status=status)
+        return web.json_response(body, status=status)
 
-    paths = {
-        nova_versions: ("/compute", "/compute/"),
-        nova_version: ("/compute/v2.1", "/compute/v2.1/"),
-        cinder_versions: ("/volume", "/volume/", "/volume/v3", "/volume/v3/"),
-    }
-    return [web.get(path, handler) for handler, each in paths.items() for path in each]
+    return [web.get(path, document) for path in _DOCUMENTS]
 
 
 def _origin(request: web.Request) -> str:

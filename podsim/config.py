@@ -1,6 +1,8 @@
-"""What one simulated pod is: its name, its single availability zone, its added latency."""
+"""What one simulated pod is: its name, its single availability zone, its release and latency."""
 
 from dataclasses import dataclass
+
+from podsim.versions import CINDER, NOVA, VersionRange
 
 
 @dataclass(frozen=True, slots=True)
@@ -10,3 +12,5 @@ class PodConfig:
     name: str
     az: str
     delay: float = 0.0
+    compute_versions: VersionRange = NOVA
+    volume_versions: VersionRange = CINDER

@@ -3,30 +3,49 @@
 import asyncio
 import json
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from podsim.clock import Clock
 from podsim.config import PodConfig
-from podsim.faults import BadRequest
+from podsim.faults import BadRequest, Fault
 from podsim.kind import Kind, NewRecord, Record
 from podsim.links import Links
 from podsim.paging import page
 from podsim.store import Store
 
 # Without Keystone in front there is no user; Keystone's middleware would send X-User-Id.
-_ANONYMOUS_USER = "podsim-user"
+ANONYMOUS_USER = "podsim-user"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where the records a kind is made from live, and the fault for a missing one."""
+
+    store: Store
+    not_found: Callable[[str], Fault]
 
 
 class Collection:
     """Create, show, delete and list one kind of resource under `{prefix}/{project_id}/…`."""
 
-    def __init__(self, kind: Kind, *, config: PodConfig, store: Store, clock: Clock) -> None:
+    def __init__(
+        self,
+        kind: Kind,
+        *,
+        config: PodConfig,
+        store: Store,
+        clock: Clock,
+        source: Source | None = None,
+    ) -> None:
         self._kind = kind
         self._config = config
         self._store = store
         self._clock = clock
+        self._source = source
 
     def routes(self) -> list[web.RouteDef]:
         """Routes to add to the app; `detail` comes before `{id}` so it is not taken for an id."""
@@ -41,17 +60,19 @@ class Collection:
 
     async def create(self, request: web.Request) -> web.Response:
         """POST: validate, store, answer 202 with the kind's create view."""
-        body = await _json_body(request)
+        body = await json_body(request)
         project_id = request.match_info["project_id"]
         new = NewRecord(
             id=str(uuid.uuid4()),
             project_id=project_id,
-            user_id=request.headers.get("X-User-Id", _ANONYMOUS_USER),
+            user_id=request.headers.get("X-User-Id", ANONYMOUS_USER),
             az=self._config.az,
             pod=self._config.name,
             at=self._clock.tick(),
+            request_id=request.get("request_id", ""),
         )
         record = self._kind.new(body, new)
+        self._adopt(project_id, record)
         self._store.add(project_id, new.id, record)
         links = self._links(request, project_id)
         headers = {"Location": links.self_href(new.id)} if self._kind.location_header else None
@@ -101,13 +122,23 @@ class Collection:
         result = page(records, query.order, limit=query.limit, marker=marker)
         links = self._links(request, project_id)
         collection = self._kind.collection
-        view = self._kind.detail_view if detail else self._brief_view
+        view = self._kind.detail_view if detail else self._kind.brief_view or self._brief_view
         body: dict[str, Any] = {collection: [view(record, links) for record in result.items]}
         if result.full:
             path = f"{collection}/detail" if detail else collection
             last_id = result.items[-1][self._kind.id_key]
             body[f"{collection}_links"] = links.next_page(path, params, last_id)
         return web.json_response(body)
+
+    def _adopt(self, project_id: str, record: Record) -> None:
+        """Take what a record made from another needs from its source (a volume's size)."""
+        key, take = self._kind.source_key, self._kind.from_source
+        if key is None or take is None or self._source is None:
+            return
+        source = self._source.store.get(project_id, record[key])
+        if source is None:
+            raise self._source.not_found(record[key])
+        take(record, source)
 
     def _brief_view(self, record: Record, links: Links) -> dict[str, Any]:
         resource_id = record[self._kind.id_key]
@@ -134,7 +165,7 @@ class Collection:
             await asyncio.sleep(self._config.delay)
 
 
-async def _json_body(request: web.Request) -> object:
+async def json_body(request: web.Request) -> object:
     """The request's JSON document; an empty body counts as `{}`."""
     raw = await request.read()
     if not raw.strip():

@@ -1,4 +1,4 @@
-"""What differs between Nova servers and Cinder volumes behind the same generic handlers."""
+"""What differs between resource kinds (servers, volumes, snapshots, backups) behind one handler."""
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +26,7 @@ class NewRecord:
     az: str
     pod: str
     at: datetime
+    request_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +58,9 @@ class Kind:
     matches: Callable[[Record, Filters], bool]
     not_found: Callable[[str], Fault]
     marker_not_found: Callable[[str], Fault]
+    # The brief list view (`GET /<collection>`); None: id, name and links.
+    brief_view: Callable[[Record, Links], dict[str, Any]] | None = None
+    # A record made from another (a snapshot from its volume): the field naming the source, and
+    # what the new record takes from it (may raise a Fault, e.g. for a volume in use).
+    source_key: str | None = None
+    from_source: Callable[[Record, Record], None] | None = None

@@ -72,7 +72,13 @@ def new_server(body: object, new: NewRecord) -> Record:
         "node": new.pod,
         "hostname": re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:63] or "server",
         "vm_state": "active",
+        "status": "ACTIVE",
         "power_state": 1,
+        "locked": False,
+        "metadata": dict(server.get("metadata", {})),
+        "tags": list(server.get("tags") or []),
+        "attachments": {},
+        "actions": [_action("create", new)],
         "progress": 0,
         "launch_index": 0,
         "created_at": new.at,
@@ -112,10 +118,12 @@ def detail_view(record: Record, links: Links) -> dict[str, Any]:
         **echoed,
         "id": record["uuid"],
         "name": record["display_name"],
-        "status": "ACTIVE",
+        "status": record["status"],
         "tenant_id": record["project_id"],
         "user_id": record["user_id"],
-        "metadata": request.get("metadata", {}),
+        "metadata": record["metadata"],
+        "tags": record["tags"],
+        "locked": record["locked"],
         "key_name": record["key_name"],
         "image": {"id": image, "links": links.bookmark_of("images", image)} if image else "",
         "flavor": {"id": flavor, "links": links.bookmark_of("flavors", flavor)} if flavor else {},
@@ -134,7 +142,9 @@ def detail_view(record: Record, links: Links) -> dict[str, Any]:
         "OS-EXT-STS:vm_state": record["vm_state"],
         "OS-SRV-USG:launched_at": record["launched_at"].strftime("%Y-%m-%dT%H:%M:%S.%f"),
         "OS-SRV-USG:terminated_at": None,
-        "os-extended-volumes:volumes_attached": [],
+        "os-extended-volumes:volumes_attached": [
+            {"id": volume_id, "delete_on_termination": False} for volume_id in record["attachments"]
+        ],
         "security_groups": request.get("security_groups", [{"name": "default"}]),
         "links": links.member(record["uuid"]),
     }
@@ -174,7 +184,7 @@ def matches(record: Record, filters: Filters) -> bool:
     if zone and not _search(zone[-1], record["availability_zone"]):
         return False
     statuses = filters.get("status")
-    return not statuses or "ACTIVE" in {status.upper() for status in statuses}
+    return not statuses or record["status"] in {status.upper() for status in statuses}
 
 
 def not_found(server_id: str) -> Fault:
@@ -204,6 +214,19 @@ SERVERS = Kind(
     not_found=not_found,
     marker_not_found=marker_not_found,
 )
+
+
+def _action(name: str, new: NewRecord) -> dict[str, Any]:
+    """The instance action Nova records for the server's creation."""
+    return {
+        "action": name,
+        "instance_uuid": new.id,
+        "request_id": new.request_id,
+        "user_id": new.user_id,
+        "project_id": new.project_id,
+        "start_time": new.at.strftime("%Y-%m-%dT%H:%M:%S.%f"),
+        "message": None,
+    }
 
 
 def _invalid(field: str, value: object, problem: str) -> BadRequest:

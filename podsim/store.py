@@ -23,6 +23,13 @@ class Store:
         """Forget the record; False when the project had no such id."""
         return self._by_project.get(project_id, {}).pop(resource_id, None) is not None
 
+    def find(self, resource_id: str) -> Record | None:
+        """The record with this id in any project (what an admin-only API may see)."""
+        for records in self._by_project.values():
+            if resource_id in records:
+                return records[resource_id]
+        return None
+
     def records(self, project_id: str) -> list[Record]:
         """Every record of the project, in no particular order."""
         return list(self._by_project.get(project_id, {}).values())

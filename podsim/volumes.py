@@ -1,6 +1,6 @@
 """Cinder volumes: create-body validation, list query, filters and views (pure)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,6 +51,8 @@ def new_volume(body: object, new: NewRecord) -> Record:
         "bootable": False,
         "multiattach": bool(volume.get("multiattach", False)),
         "volume_type": volume.get("volume_type") or _DEFAULT_TYPE,
+        "metadata": dict(volume.get("metadata", {})),
+        "attachments": [],
         "created_at": new.at,
         "updated_at": new.at,
         "request": dict(volume),
@@ -68,13 +70,13 @@ def detail_view(record: Record, links: Links) -> dict[str, Any]:
         "size": record["size"],
         "status": record["status"],
         "availability_zone": record["availability_zone"],
-        "created_at": _cinder_time(record["created_at"]),
-        "updated_at": _cinder_time(record["updated_at"]),
-        "attachments": [],
+        "created_at": cinder_time(record["created_at"]),
+        "updated_at": cinder_time(record["updated_at"]),
+        "attachments": [dict(attachment) for attachment in record["attachments"]],
         "bootable": "true" if record["bootable"] else "false",
         "encrypted": False,
         "multiattach": record["multiattach"],
-        "metadata": request.get("metadata", {}),
+        "metadata": record["metadata"],
         "volume_type": record["volume_type"],
         "snapshot_id": request.get("snapshot_id"),
         "source_volid": request.get("source_volid"),
@@ -89,20 +91,33 @@ def detail_view(record: Record, links: Links) -> dict[str, Any]:
 
 def list_query(params: Sequence[tuple[str, str]]) -> ListQuery:
     """Validate `GET /volumes[/detail]`: `sort=key[:dir],...` or legacy `sort_key`/`sort_dir`."""
-    first = {}
+    return cinder_list_query(
+        params, sort_keys=_SORT_KEYS, aliases={"name": "display_name"}, filters=_FILTERS
+    )
+
+
+def cinder_list_query(
+    params: Sequence[tuple[str, str]],
+    *,
+    sort_keys: frozenset[str],
+    aliases: Mapping[str, str],
+    filters: Mapping[str, str],
+) -> ListQuery:
+    """A Cinder list's query: first value of each parameter, sort keys checked, equal filters."""
+    first: dict[str, str] = {}
     for key, value in params:
         first.setdefault(key, value)
     keys, dirs = _sort_params(first)
-    keys = ["display_name" if key == "name" else key for key in keys]
+    keys = [aliases.get(key, key) for key in keys]
     try:
         order = resolve_sort(keys, dirs, default_keys=_DEFAULT_SORT_KEYS)
     except SortError as exc:
         raise BadRequest(f"Invalid input received: {exc}") from exc
-    if not _SORT_KEYS.issuperset(order.keys):
+    if not sort_keys.issuperset(order.keys):
         raise BadRequest("Invalid input received: Invalid sort key")
-    filters = {column: (first[name],) for name, column in _FILTERS.items() if name in first}
+    chosen = {column: (first[name],) for name, column in filters.items() if name in first}
     return ListQuery(
-        order=order, limit=_limit(first.get("limit")), marker=first.get("marker"), filters=filters
+        order=order, limit=_limit(first.get("limit")), marker=first.get("marker"), filters=chosen
     )
 
 
@@ -176,5 +191,6 @@ def _is_positive_int(value: object) -> bool:
     return isinstance(value, str) and value.strip().isdecimal() and int(value) > 0
 
 
-def _cinder_time(moment: datetime) -> str:
+def cinder_time(moment: datetime) -> str:
+    """Cinder's timestamps: microseconds, no zone."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")

@@ -1,8 +1,9 @@
 """Tell what a user request is about from its method and path alone, before any lookup.
 
 Paths look like `/v2.1/{project}/servers/{id}/...` (compute) or `/v3/{project}/volumes/...`
-(volume). Anything the gateway does not handle, or that looks malicious (dot segments, junk ids),
-is UNKNOWN so that nothing reaches the store or a pod.
+(volume); `/` and `/v2.1/` (`/v3/`) are the version documents. Anything the gateway does not
+handle, or that looks malicious (dot segments, junk ids), is UNKNOWN so that nothing reaches the
+store or a pod; a known path asked with a method it lacks is BAD_METHOD.
 """
 
 import re
@@ -10,24 +11,30 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import unquote
 
+from control_plane.decision.resources import API_PREFIX, by_collection
 from control_plane.model import ResourceType, Service
 
 __all__ = ["Kind", "Operation", "classify", "is_detail"]
 
-_PREFIX = {Service.COMPUTE: "v2.1", Service.VOLUME: "v3"}
-_COLLECTION = {Service.COMPUTE: "servers", Service.VOLUME: "volumes"}
-_RESOURCE = {Service.COMPUTE: ResourceType.SERVER, Service.VOLUME: ResourceType.VOLUME}
 _PROJECT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _RESOURCE_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _LIST_VIEW = "detail"
+_ZONES = "os-availability-zone"
+_EVENTS = "os-server-external-events"
+_ATTACHMENTS = "os-volume_attachments"
 
 
 class Kind(StrEnum):
     """What the gateway does with a request."""
 
-    ROUTED = "routed"
-    CREATE = "create"
-    LIST = "list"
+    ROUTED = "routed"  # forwarded as is to the pod owning resource_id
+    ATTACH = "attach"  # routed, but its body may name a resource that must share the pod
+    CREATE = "create"  # a new resource: the body picks the pod, the answer is recorded
+    LIST = "list"  # merged from every pod
+    ZONES = "zones"  # the availability zones, answered from the pods' registrations
+    EVENTS = "events"  # server external events, split by the pod of each server
+    VERSIONS = "versions"  # a version document, answered without a token
+    BAD_METHOD = "bad_method"  # a known path, a method it does not have (405)
     UNKNOWN = "unknown"
 
 
@@ -42,35 +49,43 @@ class Operation:
     resource_id: str = ""
     remainder: str = ""
     query: str = ""
+    # The methods the path has (the `Allow` header of a BAD_METHOD answer).
+    allowed: tuple[str, ...] = ()
 
 
 def classify(service: Service, method: str, path: str) -> Operation:
     """Classify one request that came in on `service`'s listener."""
     raw_path, _, query = path.partition("?")
     unknown = Operation(Kind.UNKNOWN, service)
+    prefix = API_PREFIX[service]
+    if raw_path in ("", "/"):
+        return _versions(service, method, "/")
+    if raw_path in (f"/{prefix}", f"/{prefix}/"):
+        return _versions(service, method, f"/{prefix}/")
     segments = raw_path.split("/")
-    if len(segments) < 4 or segments[0] or segments[1] != _PREFIX[service]:
+    if len(segments) < 4 or segments[0] or segments[1] != prefix:
         return unknown
     if any(_is_unsafe(segment) for segment in segments):
         return unknown
     project_id = segments[2]
-    if not _PROJECT_ID.fullmatch(project_id) or segments[3] != _COLLECTION[service]:
+    if not _PROJECT_ID.fullmatch(project_id):
         return unknown
-    remainder = "/" + "/".join(segments[3:])
     rest = segments[4:]
     if rest and not rest[-1]:
         rest = rest[:-1]
-    kind, resource_id = _kind(method, rest)
+    remainder = "/" + "/".join(segments[3:])
+    kind, resource_type, resource_id, allowed = _resolve(service, method, segments[3], rest)
     if kind is Kind.UNKNOWN:
         return unknown
     return Operation(
         kind=kind,
         service=service,
         project_id=project_id,
-        resource_type=_RESOURCE[service],
+        resource_type=resource_type,
         resource_id=resource_id,
         remainder=remainder,
         query=query,
+        allowed=allowed,
     )
 
 
@@ -79,18 +94,68 @@ def is_detail(op: Operation) -> bool:
     return op.kind is Kind.LIST and op.remainder.rstrip("/").endswith(f"/{_LIST_VIEW}")
 
 
-def _kind(method: str, rest: list[str]) -> tuple[Kind, str]:
-    """The kind and resource id for the segments after the collection name."""
+_Resolved = tuple[Kind, ResourceType | None, str, tuple[str, ...]]
+_NOTHING: _Resolved = (Kind.UNKNOWN, None, "", ())
+
+
+def _versions(service: Service, method: str, remainder: str) -> Operation:
+    if method == "GET":
+        return Operation(Kind.VERSIONS, service, remainder=remainder)
+    return Operation(Kind.BAD_METHOD, service, remainder=remainder, allowed=("GET",))
+
+
+def _resolve(service: Service, method: str, head: str, rest: list[str]) -> _Resolved:
+    """What the path below the project names: a collection, the zones, or external events."""
+    if head == _ZONES:
+        return _fixed(Kind.ZONES, "GET", method) if not rest else _NOTHING
+    if head == _EVENTS and service is Service.COMPUTE:
+        return _fixed(Kind.EVENTS, "POST", method) if not rest else _NOTHING
+    spec = by_collection(service, head)
+    if spec is None:
+        return _NOTHING
+    kind, resource_id, allowed = _in_collection(method, rest)
+    if kind is Kind.ROUTED and _attaches(spec.resource_type, method, rest[1:]):
+        kind = Kind.ATTACH
+    if kind is Kind.UNKNOWN:
+        return _NOTHING
+    return kind, spec.resource_type, resource_id, allowed
+
+
+def _fixed(kind: Kind, expected: str, method: str) -> _Resolved:
+    """A path with a single method."""
+    return (kind, None, "", ()) if method == expected else (Kind.BAD_METHOD, None, "", (expected,))
+
+
+def _in_collection(method: str, rest: list[str]) -> tuple[Kind, str, tuple[str, ...]]:
+    """The kind, resource id and allowed methods for the segments after the collection name."""
     if not rest:
         if method == "POST":
-            return Kind.CREATE, ""
-        return (Kind.LIST, "") if method == "GET" else (Kind.UNKNOWN, "")
+            return Kind.CREATE, "", ()
+        if method == "GET":
+            return Kind.LIST, "", ()
+        return Kind.BAD_METHOD, "", ("GET", "POST")
     head = rest[0]
     if head == _LIST_VIEW:
-        return (Kind.LIST, "") if method == "GET" and len(rest) == 1 else (Kind.UNKNOWN, "")
+        if len(rest) > 1:
+            return Kind.UNKNOWN, "", ()
+        return (Kind.LIST, "", ()) if method == "GET" else (Kind.BAD_METHOD, "", ("GET",))
     if _RESOURCE_ID.fullmatch(head) and all(rest[1:]):
-        return Kind.ROUTED, head
-    return Kind.UNKNOWN, ""
+        return Kind.ROUTED, head, ()
+    return Kind.UNKNOWN, "", ()
+
+
+def _attaches(resource_type: ResourceType, method: str, below: list[str]) -> bool:
+    """Requests whose body may attach a resource of the other API (checked for the same pod).
+
+    Nova: `POST servers/{id}/os-volume_attachments` and the swap
+    `PUT servers/{id}/os-volume_attachments/{volume}`; Cinder: `POST volumes/{id}/action`
+    (`os-attach` names the server).
+    """
+    if resource_type is ResourceType.SERVER:
+        if method == "POST":
+            return below == [_ATTACHMENTS]
+        return method == "PUT" and len(below) == 2 and below[0] == _ATTACHMENTS
+    return resource_type is ResourceType.VOLUME and method == "POST" and below == ["action"]
 
 
 def _is_unsafe(segment: str) -> bool:

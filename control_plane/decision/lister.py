@@ -28,6 +28,7 @@ from control_plane.decision.listing import (
 from control_plane.decision.pod_client import PodFetch, forwarded_headers
 from control_plane.decision.pod_reader import Failed, Outcome, PodReader, Rejected, endpoint_of
 from control_plane.decision.present import ListView, list_body, localise, origin
+from control_plane.decision.resources import SPECS
 from control_plane.errors import BadRequest, PodgateError, PodUnavailable, fault_body
 from control_plane.model import RESOURCE_SERVICE, Pod, PodState, ResourceType, Routing
 
@@ -35,7 +36,6 @@ __all__ = ["ListAnswer", "ListCall", "Lister", "RoutingLearner"]
 
 log = logging.getLogger("podgate.lists")
 
-_OWNER = {ResourceType.SERVER: "tenant_id", ResourceType.VOLUME: "os-vol-tenant-attr:tenant_id"}
 _ALL_TENANTS = "all_tenants"
 
 
@@ -203,7 +203,7 @@ class Lister:
 
     async def _learn(self, call: ListCall, entries: Sequence[Entry]) -> None:
         """Record where every listed item lives, so a GET by id works next (best effort)."""
-        owner = _OWNER[call.resource_type]
+        owner = SPECS[call.resource_type].owner_field
         routings = [
             Routing(
                 resource_id=entry.id,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from control_plane.decision.resources import SPECS
 from control_plane.errors import BadRequest
 from control_plane.model import Pod, ResourceType
 
@@ -24,11 +25,6 @@ __all__ = [
     "user_body",
 ]
 
-_KEY = {ResourceType.SERVER: "server", ResourceType.VOLUME: "volume"}
-_RESPONSE_AZ = {
-    ResourceType.SERVER: "OS-EXT-AZ:availability_zone",
-    ResourceType.VOLUME: "availability_zone",
-}
 _REQUEST_AZ = "availability_zone"
 _TEMPLATES = ("$(project_id)s", "$(tenant_id)s", "%(project_id)s", "%(tenant_id)s")
 _INVALID = object()
@@ -63,7 +59,7 @@ def pod_path(endpoint: str, project_id: str, remainder: str, query: str = "") ->
 
 def parse_create(resource_type: ResourceType, body: bytes) -> CreateBody:
     """Validate a create request body just enough to schedule it; BadRequest otherwise."""
-    key = _KEY[resource_type]
+    key = SPECS[resource_type].member
     document = _loads(body)
     if document is _INVALID:
         raise BadRequest("Malformed request body: it is not valid JSON.")
@@ -82,7 +78,7 @@ def parse_create(resource_type: ResourceType, body: bytes) -> CreateBody:
 
 def pod_body(create: CreateBody, pod_az_name: str) -> bytes:
     """The create request as the pod must see it: its own AZ name, or none (its default)."""
-    key = _KEY[create.resource_type]
+    key = SPECS[create.resource_type].member
     resource = dict(create.document[key])
     if pod_az_name:
         resource[_REQUEST_AZ] = pod_az_name
@@ -93,7 +89,7 @@ def pod_body(create: CreateBody, pod_az_name: str) -> bytes:
 
 def parse_created(resource_type: ResourceType, body: bytes) -> Created | None:
     """The created resource in a pod's response body, or None when the body names none."""
-    key = _KEY[resource_type]
+    key = SPECS[resource_type].member
     document = _loads(body)
     if not isinstance(document, dict) or not isinstance(document.get(key), dict):
         return None
@@ -105,8 +101,11 @@ def parse_created(resource_type: ResourceType, body: bytes) -> Created | None:
 
 def user_body(created: Created, pod: Pod) -> bytes | None:
     """The response with the pod's AZ name replaced by the user-facing one; None if unchanged."""
-    key = _KEY[created.resource_type]
-    field = _RESPONSE_AZ[created.resource_type]
+    spec = SPECS[created.resource_type]
+    field = spec.az_field
+    if field is None:
+        return None
+    key = spec.member
     resource = created.document[key]
     az = resource.get(field)
     if not isinstance(az, str) or az == pod.az_name:

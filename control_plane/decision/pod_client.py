@@ -1,8 +1,9 @@
-"""HTTP GETs from the control plane to pods, over one pooled aiohttp session.
+"""HTTP requests from the control plane to pods, over one pooled aiohttp session.
 
-This is the decision service's only outgoing HTTP: the lister's seam to the network, faked in
-tests by any `PodFetch`. Transport trouble leaves as PodCallError; every HTTP status, error or
-not, is an answer for the caller to judge.
+This is the decision service's only outgoing HTTP: GETs for lists and version documents
+(`PodFetch`), other methods for requests the gateway splits itself (`PodSend`), both faked in
+tests. Transport trouble leaves as PodCallError; every HTTP status, error or not, is an answer
+for the caller to judge.
 """
 
 from collections.abc import Mapping
@@ -11,7 +12,14 @@ from typing import Protocol
 
 import aiohttp
 
-__all__ = ["PodCallError", "PodClient", "PodFetch", "PodResponse", "forwarded_headers"]
+__all__ = [
+    "PodCallError",
+    "PodClient",
+    "PodFetch",
+    "PodResponse",
+    "PodSend",
+    "forwarded_headers",
+]
 
 # RFC 9110 §7.6.1 hop-by-hop headers, plus what must describe the pod request, not the client's.
 _DROPPED = frozenset(
@@ -39,6 +47,14 @@ class PodFetch(Protocol):
     async def __call__(self, url: str, headers: Mapping[str, str]) -> PodResponse: ...
 
 
+class PodSend(Protocol):
+    """Send a request with a body to a pod; raises PodCallError when there is no HTTP answer."""
+
+    async def __call__(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes
+    ) -> PodResponse: ...
+
+
 def forwarded_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """The client's headers a pod should see: its token, microversion, accept, ...
 
@@ -61,9 +77,17 @@ class PodClient:
 
     async def __call__(self, url: str, headers: Mapping[str, str]) -> PodResponse:
         """GET `url`; the caller bounds the time (asyncio.timeout) as it sees fit."""
+        return await self.send("GET", url, headers, None)
+
+    async def send(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+    ) -> PodResponse:
+        """`method` on `url` with `body` (a PodSend); the caller bounds the time."""
         session = self._session_here()
         try:
-            async with session.get(url, headers=headers, allow_redirects=False) as response:
+            async with session.request(
+                method, url, headers=headers, data=body, allow_redirects=False
+            ) as response:
                 return PodResponse(response.status, await response.read())
         except (aiohttp.ClientError, OSError) as exc:
             raise PodCallError(f"{type(exc).__name__}: {exc}") from exc

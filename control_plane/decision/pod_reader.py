@@ -26,16 +26,14 @@ from control_plane.decision.listing import (
 )
 from control_plane.decision.mutate import pod_path
 from control_plane.decision.pod_client import PodCallError, PodFetch, PodResponse
-from control_plane.decision.present import AZ_FIELD, localise
+from control_plane.decision.present import localise
+from control_plane.decision.resources import SPECS
 from control_plane.errors import BadRequest, PodUnavailable
 from control_plane.model import RESOURCE_SERVICE, Pod, ResourceType
 
 __all__ = ["Failed", "Outcome", "PodReader", "Rejected", "endpoint_of"]
 
 log = logging.getLogger("podgate.lists")
-
-_COLLECTION = {ResourceType.SERVER: "servers", ResourceType.VOLUME: "volumes"}
-_MEMBER = {ResourceType.SERVER: "server", ResourceType.VOLUME: "volume"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +84,7 @@ class PodReader:
         self._headers = headers
         self._deadline = deadline
         self._max_page = max_page
-        self._collection = _COLLECTION[resource_type]
+        self._collection = SPECS[resource_type].collection
 
     async def read_all(
         self,
@@ -121,7 +119,7 @@ class PodReader:
 
     async def marker_key(self, pod: Pod, marker: str) -> SortKey:
         """The sort values of the marker item, read from its pod."""
-        member = _MEMBER[self._resource_type]
+        member = SPECS[self._resource_type].member
         url = self._url(pod, f"/{self._collection}/{marker}")
         unavailable = PodUnavailable(f"Pod {pod.name} is not available.")
         try:
@@ -212,10 +210,11 @@ class PodReader:
     def _entry(self, pod: Pod, item: Mapping[str, Any]) -> Entry:
         resource_id = item.get("id")
         if not isinstance(resource_id, str) or not resource_id:
-            raise PodCallError(f"a listed {_MEMBER[self._resource_type]} has no id")
+            raise PodCallError(f"a listed {SPECS[self._resource_type].member} has no id")
         # NOTE: only an AZ sort needs the user-facing AZ before the merge; the pod's item is
         # kept as is and only the shown ones are rewritten (copying thousands costs).
-        sorted_by_az = AZ_FIELD[self._resource_type] in self._query.order.fields
+        az_field = SPECS[self._resource_type].az_field
+        sorted_by_az = az_field is not None and az_field in self._query.order.fields
         compared = localise(self._resource_type, item, pod) if sorted_by_az else item
         return Entry(pod=pod.name, id=resource_id, item=item, key=self._query.order.key(compared))
 

@@ -11,18 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from control_plane.decision.resources import API_PREFIX, SPECS
 from control_plane.model import Pod, ResourceType
 
-__all__ = ["AZ_FIELD", "ListView", "list_body", "localise", "origin"]
-
-# The field holding a listed resource's availability zone.
-AZ_FIELD = {
-    ResourceType.SERVER: "OS-EXT-AZ:availability_zone",
-    ResourceType.VOLUME: "availability_zone",
-}
-_COLLECTION = {ResourceType.SERVER: "servers", ResourceType.VOLUME: "volumes"}
-_VERSION = {ResourceType.SERVER: "v2.1", ResourceType.VOLUME: "v3"}
-_BRIEF_FIELDS = ("id", "name", "links")
+__all__ = ["ListView", "list_body", "localise", "origin"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +37,9 @@ def origin(headers: Mapping[str, str]) -> str:
 
 def localise(resource_type: ResourceType, item: Mapping[str, Any], pod: Pod) -> dict[str, Any]:
     """A pod's item with the pod's AZ name replaced by the user-facing one."""
-    field = AZ_FIELD[resource_type]
+    field = SPECS[resource_type].az_field
     result = dict(item)
-    if isinstance(result.get(field), str):
+    if field is not None and isinstance(result.get(field), str):
         result[field] = pod.az_name
     return result
 
@@ -61,7 +53,7 @@ def list_body(
     more: bool,
 ) -> bytes:
     """The JSON answer: items with gateway links, and a next link when `more` items follow."""
-    collection = _COLLECTION[view.resource_type]
+    collection = SPECS[view.resource_type].collection
     shown = [_shown(view, item) for item in items]
     document: dict[str, Any] = {collection: shown}
     if more and shown:
@@ -72,16 +64,16 @@ def list_body(
 
 
 def _shown(view: ListView, item: Mapping[str, Any]) -> dict[str, Any]:
-    resource_id = str(item.get("id"))
-    collection = _COLLECTION[view.resource_type]
-    tail = f"{view.project_id}/{collection}/{resource_id}"
-    links = [
-        {"rel": "self", "href": f"{view.origin}/{_VERSION[view.resource_type]}/{tail}"},
-        {"rel": "bookmark", "href": f"{view.origin}/{tail}"},
-    ]
-    shown = {**item, "links": links}
+    spec = SPECS[view.resource_type]
+    shown = dict(item)
+    if spec.links:
+        tail = f"{view.project_id}/{spec.collection}/{item.get('id')}"
+        shown["links"] = [
+            {"rel": "self", "href": f"{view.origin}/{API_PREFIX[spec.service]}/{tail}"},
+            {"rel": "bookmark", "href": f"{view.origin}/{tail}"},
+        ]
     if not view.detail:
-        return {field: shown.get(field) for field in _BRIEF_FIELDS}
+        return {field: shown.get(field) for field in spec.brief_fields}
     return shown
 
 

@@ -1,9 +1,9 @@
 """In-memory pods behind a PodFetch: podsim's own sorting, paging and views, without sockets.
 
-Each FakePod answers `GET …/servers/detail`, `…/volumes/detail` and `GET …/{id}` exactly as a
-podsim process would (same list_query validation, same `page`, same detail views), except that
-its largest page (`max_limit`) can be made small to exercise pods that cut pages themselves.
-Failures are scripted per pod.
+Each FakePod answers `GET …/<collection>/detail`, `GET …/<collection>/{id}` (servers, volumes,
+snapshots, backups) and its version documents exactly as a podsim process would (same
+list_query validation, same `page`, same views), except that its largest page (`max_limit`)
+can be made small to exercise pods that cut pages themselves. Failures are scripted per pod.
 """
 
 import asyncio
@@ -16,15 +16,24 @@ from urllib.parse import parse_qsl, urlsplit
 
 from control_plane.decision.pod_client import PodCallError, PodResponse
 from control_plane.model import Pod, PodState
+from podsim.backups import BACKUPS
 from podsim.faults import Fault
 from podsim.kind import Kind, NewRecord
 from podsim.links import Links
 from podsim.paging import page
 from podsim.servers import SERVERS
+from podsim.snapshots import SNAPSHOTS
+from podsim.versions import cinder_versions, nova_version
 from podsim.volumes import VOLUMES
 
-_KINDS = {"servers": SERVERS, "volumes": VOLUMES}
-_PREFIX = {"servers": "/compute/v2.1", "volumes": "/volume/v3"}
+_KINDS = {"servers": SERVERS, "volumes": VOLUMES, "snapshots": SNAPSHOTS, "backups": BACKUPS}
+_PREFIX = {name: kind.prefix for name, kind in _KINDS.items()}
+_BODIES = {
+    "servers": lambda name: {"server": {"name": name}},
+    "volumes": lambda name: {"volume": {"size": 1, "name": name}},
+    "snapshots": lambda name: {"snapshot": {"volume_id": "v-src", "name": name}},
+    "backups": lambda name: {"backup": {"volume_id": "v-src", "name": name}},
+}
 
 
 @dataclass
@@ -37,7 +46,7 @@ class FakePod:
     delay: float = 0.0
     failure: str = ""  # "", "error" (HTTP 500), "down" (no answer), "junk" (not JSON)
     records: dict[str, dict[str, dict[str, Any]]] = field(
-        default_factory=lambda: {"servers": {}, "volumes": {}}
+        default_factory=lambda: {name: {} for name in _KINDS}
     )
     calls: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
@@ -64,19 +73,23 @@ class FakePod:
         new = NewRecord(
             id=resource_id, project_id=project, user_id="u", az=self.az, pod=self.name, at=at
         )
-        body = (
-            {"server": {"name": name}}
-            if collection == "servers"
-            else {"volume": {"size": 1, "name": name}}
-        )
-        self.records[collection][resource_id] = kind.new(body, new)
+        record = kind.new(_BODIES[collection](name), new)
+        if kind.from_source is not None:
+            kind.from_source(record, {"id": "v-src", "size": 1, "status": "available"})
+        self.records[collection][resource_id] = record
 
     def answer(self, path: str, query: str) -> PodResponse:
         """The podsim answer to one GET."""
-        collection = "servers" if path.startswith("/compute/") else "volumes"
+        origin = f"http://{self.name}.pod"
+        if path == "/compute/v2.1/":
+            return _json(200, nova_version(origin))
+        if path == "/volume/v3/":
+            return _json(200, cinder_versions(origin))
+        prefix = "/compute/v2.1" if path.startswith("/compute/") else "/volume/v3"
+        project, _, rest = path.removeprefix(prefix + "/").partition("/")
+        collection, _, tail = rest.partition("/")
         kind = _KINDS[collection]
-        project, _, rest = path.removeprefix(_PREFIX[collection] + "/").partition("/")
-        tail = rest.removeprefix(collection).strip("/")
+        tail = tail.strip("/")
         links = Links(
             endpoint=f"http://{self.name}.pod{_PREFIX[collection]}",
             bookmark=f"http://{self.name}.pod{_PREFIX[collection].rsplit('/', 1)[0]}",

@@ -1,9 +1,11 @@
-"""An in-memory stand-in for the store's routing and binding methods, with call counts."""
+"""In-memory stand-ins: the store's routing and binding methods, and pods' version documents."""
 
 import asyncio
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 
+from control_plane.decision.pod_client import PodCallError, PodResponse
 from control_plane.errors import AlreadyExists, PodgateError
 from control_plane.model import Binding, Pod, ResourceType, Routing
 
@@ -74,3 +76,32 @@ async def _io() -> None:
     """A few loop turns, so work left to a background task would visibly lag behind."""
     for _ in range(3):
         await asyncio.sleep(0)
+
+
+class FakeVersions:
+    """A PodFetch that serves version documents only: each URL's window, or a scripted failure.
+
+    `windows` maps a version URL (see version_docs.version_url) to (min, max); any other URL
+    gets the default window of its API (compute when the path holds "v2", volume otherwise).
+    """
+
+    def __init__(
+        self,
+        windows: Mapping[str, tuple[str, str]] | None = None,
+        *,
+        down: Sequence[str] = (),
+    ) -> None:
+        self.windows = dict(windows or {})
+        self.down = set(down)
+        self.calls: list[str] = []
+
+    async def __call__(self, url: str, headers: Mapping[str, str]) -> PodResponse:
+        await _io()
+        self.calls.append(url)
+        if url in self.down:
+            raise PodCallError(f"{url} refused the connection")
+        default = ("2.1", "2.96") if "/v2" in url else ("3.0", "3.71")
+        low, high = self.windows.get(url, default)
+        entry = {"id": "v2.1" if "/v2" in url else "v3.0", "status": "CURRENT"}
+        entry.update(min_version=low, version=high)
+        return PodResponse(200, json.dumps({"version": entry}).encode())

@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 
 from control_plane.decision.cursors import CursorCache
 from control_plane.decision.lister import ListCall, Lister
+from control_plane.decision.resources import by_collection
 from control_plane.decision.routing_table import RoutingTable
-from control_plane.model import Pod, ResourceType
+from control_plane.model import Pod, Service
 from tests.unit.decision.fake_pods import FakeCloud, FakePod
 from tests.unit.decision.fakes import MemoryStore
 
@@ -78,10 +79,12 @@ class Harness:
         """Ask for one page, `path` as the client sends it (with its query)."""
         raw_path, _, query = path.partition("?")
         parts = raw_path.split("/")
-        resource_type = ResourceType.SERVER if parts[1] == "v2.1" else ResourceType.VOLUME
+        service = Service.COMPUTE if parts[1] == "v2.1" else Service.VOLUME
+        spec = by_collection(service, parts[3])
+        assert spec is not None, raw_path
         call = ListCall(
             request_id="req-test",
-            resource_type=resource_type,
+            resource_type=spec.resource_type,
             project_id=parts[2],
             path=raw_path,
             query=query,

@@ -5,21 +5,22 @@ from pathlib import Path
 import pytest
 import yaml
 
-from control_plane.decision.classify import Kind, Operation, classify
+from control_plane.decision.classify import Kind, Operation, classify, is_detail
 from control_plane.model import ResourceType, Service
 
 _TABLE = Path(__file__).parent / "testdata" / "classify.yaml"
 _REQUIRED = {"service", "method", "path", "kind"}
-_KNOWN_KEYS = {"project", "type", "id", "remainder"}
+_OPTIONAL = {"project", "type", "id", "query", "allowed"}
 
 
 def _load_rows() -> list[dict]:
     rows = yaml.safe_load(_TABLE.read_text())
     for row in rows:
         keys = set(row)
-        optional = {"query"}
-        expected = _REQUIRED if row["kind"] == "unknown" else _REQUIRED | _KNOWN_KEYS
-        assert expected <= keys <= expected | optional, f"bad keys in row {row}"
+        if row["kind"] == "unknown":
+            assert keys == _REQUIRED, f"an unknown row names more than its request: {row}"
+        else:
+            assert _REQUIRED | {"remainder"} <= keys <= _REQUIRED | {"remainder"} | _OPTIONAL, row
     return rows
 
 
@@ -31,11 +32,12 @@ def _expected(row: dict) -> Operation:
     return Operation(
         kind=kind,
         service=service,
-        project_id=row["project"],
-        resource_type=ResourceType(row["type"]),
-        resource_id=row["id"],
+        project_id=row.get("project", ""),
+        resource_type=ResourceType(row["type"]) if "type" in row else None,
+        resource_id=row.get("id", ""),
         remainder=row["remainder"],
         query=row.get("query", ""),
+        allowed=tuple(row.get("allowed", ())),
     )
 
 
@@ -49,4 +51,17 @@ def test_classify(row: dict) -> None:
 
 def test_table_covers_every_kind_on_both_services() -> None:
     seen = {(row["service"], row["kind"]) for row in _ROWS}
-    assert seen == {(service, kind) for service in Service for kind in Kind}
+    compute_only = {(Service.VOLUME, Kind.EVENTS)}
+    assert seen == {(service, kind) for service in Service for kind in Kind} - compute_only
+
+
+def test_table_covers_every_resource_type() -> None:
+    assert {row["type"] for row in _ROWS if "type" in row} == set(ResourceType)
+
+
+@pytest.mark.parametrize(
+    ("path", "detail"),
+    [("/v3/p1/snapshots/detail", True), ("/v3/p1/snapshots", False), ("/v3/p1/backups/", False)],
+)
+def test_detail_lists_are_told_from_brief_ones(path: str, detail: bool) -> None:
+    assert is_detail(classify(Service.VOLUME, "GET", path)) is detail

@@ -23,7 +23,7 @@ from tests.unit.decision.extproc_harness import (
     response_headers,
     set_headers,
 )
-from tests.unit.decision.fakes import MemoryStore
+from tests.unit.decision.fakes import FakeVersions, MemoryStore
 
 PM = processing_mode_pb2.ProcessingMode
 COMPUTE = {
@@ -45,8 +45,9 @@ class Gateway:
         self.pods = {pod.name: pod for pod in pods}
         self.store = MemoryStore(self.pods)
         self.table = RoutingTable(self.store, max_entries=100)
+        self.versions = FakeVersions()
         self.service = DecisionService(
-            store=self.store, routing_table=self.table, pods=lambda: self.pods
+            store=self.store, routing_table=self.table, pods=lambda: self.pods, fetch=self.versions
         )
 
     def stream(self, listener: str | None = "compute") -> Stream:
@@ -74,7 +75,13 @@ async def test_unknown_id_is_a_404_with_the_request_id(gateway: Gateway) -> None
     status, body, headers = _fault(response)
     assert status == 404
     assert body == {"itemNotFound": {"message": "Instance s404 could not be found.", "code": 404}}
-    assert headers == {"content-type": "application/json", "x-openstack-request-id": "req-rid-1"}
+    assert headers == {
+        "content-type": "application/json",
+        "x-openstack-request-id": "req-rid-1",
+        "openstack-api-version": "compute 2.1",
+        "x-openstack-nova-api-version": "2.1",
+        "vary": "OpenStack-API-Version, X-OpenStack-Nova-API-Version",
+    }
 
 
 async def test_unknown_volume_says_volume(gateway: Gateway) -> None:

@@ -10,7 +10,7 @@ from control_plane.errors import Unauthorized
 from control_plane.identity import Caller
 from control_plane.model import Pod, ResourceType, Routing
 from tests.unit.decision.extproc_harness import Stream, request_headers, set_headers
-from tests.unit.decision.fakes import MemoryStore
+from tests.unit.decision.fakes import FakeVersions, MemoryStore
 
 POD = Pod(
     name="pod1",
@@ -45,6 +45,7 @@ async def stream() -> tuple[Stream, FakeGate]:
         routing_table=RoutingTable(store, max_entries=10),
         pods=lambda: {"pod1": POD},
         gate=gate,
+        fetch=FakeVersions(),
     )
     return Stream(service, "compute"), gate
 
@@ -80,6 +81,18 @@ async def test_admin_may_use_any_project_url(stream) -> None:
 
 
 async def test_unknown_paths_need_no_token(stream) -> None:
-    reply = await get(stream[0], "/", None)
+    reply = await get(stream[0], "/v2.1/p1/flavors", None)
     assert reply.immediate_response.status.code == 404
     assert stream[1].calls == 0
+
+
+@pytest.mark.parametrize("path", ["/", "/v2.1/"])
+async def test_version_documents_need_no_token(stream, path: str) -> None:
+    reply = await get(stream[0], path, None)
+    assert reply.immediate_response.status.code == 200
+    assert stream[1].calls == 0
+
+
+async def test_a_known_path_with_a_wrong_method_still_needs_a_token(stream) -> None:
+    reply = await stream[0].send(request_headers("PUT", "/v2.1/p1/servers", end_of_stream=True))
+    assert reply.immediate_response.status.code == 401

@@ -54,7 +54,13 @@ async def test_server_list_is_answered_by_the_gateway() -> None:
             }
         ]
     }
-    assert headers == {"content-type": "application/json", "x-openstack-request-id": "req-rid-1"}
+    assert headers == {
+        "content-type": "application/json",
+        "x-openstack-request-id": "req-rid-1",
+        "openstack-api-version": "compute 2.1",
+        "x-openstack-nova-api-version": "2.1",
+        "vary": "OpenStack-API-Version, X-OpenStack-Nova-API-Version",
+    }
 
 
 async def test_volume_detail_list_names_missing_pods_in_a_header() -> None:

@@ -19,6 +19,7 @@ from tests.unit.decision.extproc_harness import (
     response_headers,
     set_headers,
 )
+from tests.unit.decision.fakes import FakeVersions
 
 ENDPOINTS = {
     "compute": "http://10.0.0.1:8774/v2.1",
@@ -43,7 +44,9 @@ async def _service(store: Store) -> DecisionService:
     """A freshly started decision service: empty routing cache, pods read from the store."""
     pods = {pod.name: pod for pod in await store.list_pods()}
     table = RoutingTable(store, max_entries=100)
-    return DecisionService(store=store, routing_table=table, pods=lambda: pods)
+    return DecisionService(
+        store=store, routing_table=table, pods=lambda: pods, fetch=FakeVersions()
+    )
 
 
 async def test_created_volume_is_bound_recorded_and_then_routed(store: Store) -> None:
@@ -70,11 +73,11 @@ async def test_created_volume_is_bound_recorded_and_then_routed(store: Store) ->
 
     restarted = await _service(store)
     routed = await Stream(restarted, "volumev3").send(
-        request_headers("POST", "/v3/p1/volumes/v-1/action")
+        request_headers("GET", "/v3/p1/volumes/v-1/metadata")
     )
     assert set_headers(routed.request_headers.response.header_mutation) == {
         "x-podgate-pod": "pod.a.volumev3",
-        ":path": "/v3/p1/volumes/v-1/action",
+        ":path": "/v3/p1/volumes/v-1/metadata",
     }
     other = await Stream(restarted, "volumev3").send(request_headers("GET", "/v3/p2/volumes/v-1"))
     assert other.immediate_response.status.code == 404

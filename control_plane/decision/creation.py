@@ -1,0 +1,150 @@
+"""One create request: pick the pod from the body, then record where the new resource went.
+
+Servers and volumes are scheduled (the project's binding in the AZ asked for); snapshots and
+backups go to the pod of their source volume. Once the pod has answered, the new id's routing
+is stored, so every later request for it is routed without asking anyone.
+"""
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from control_plane.decision.classify import Operation
+from control_plane.decision.mutate import parse_create, parse_created, pod_body, user_body
+from control_plane.decision.resources import SPECS
+from control_plane.decision.routing_table import RoutingTable
+from control_plane.decision.schedule import schedule
+from control_plane.decision.sources import parse_sourced, sourced_body
+from control_plane.decision.targets import Target, target, usable
+from control_plane.errors import AlreadyExists, NotFound, PodgateError
+from control_plane.model import Binding, Pod, ResourceType, Routing
+
+__all__ = ["BindingStore", "Creation", "Placed"]
+
+log = logging.getLogger("podgate.decision")
+
+_SCHEDULED = frozenset({ResourceType.SERVER, ResourceType.VOLUME})
+
+
+class BindingStore(Protocol):
+    """The part of the store scheduling needs."""
+
+    async def active_bindings(self, project_id: str) -> list[Binding]:
+        """The project's current bindings, one per AZ at most."""
+
+    async def create_binding(self, project_id: str, pod_name: str) -> Binding:
+        """Bind the project to the pod (replacing its binding in that pod's AZ)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """Where the create goes, and the body the pod gets (None: the client's, unchanged)."""
+
+    target: Target
+    body: bytes | None
+
+
+class Creation:
+    """The decisions of one create request, in the order Envoy asks for them."""
+
+    def __init__(
+        self,
+        op: Operation,
+        *,
+        store: BindingStore,
+        routing_table: RoutingTable,
+        pods: Mapping[str, Pod],
+        request_id: str,
+    ) -> None:
+        assert op.resource_type is not None
+        self._op = op
+        self._resource_type = op.resource_type
+        self._store = store
+        self._routing_table = routing_table
+        self._pods = pods
+        self._request_id = request_id
+        self.placed: Placed | None = None
+
+    async def place(self, body: bytes) -> Placed:
+        """The pod for the request body; PodgateError when there is none."""
+        if self._resource_type in _SCHEDULED:
+            placed = await self._schedule(body)
+        else:
+            placed = await self._beside_source(body)
+        self.placed = placed
+        return placed
+
+    async def record(self, status: int, body: bytes) -> bytes | None:
+        """Store the new resource's routing; the body for the user, None when unchanged."""
+        assert self.placed is not None
+        pod = self.placed.target.pod
+        created = parse_created(self._resource_type, body) if 200 <= status < 300 else None
+        if created is None:
+            return None
+        routing = Routing(
+            resource_id=created.resource_id,
+            resource_type=self._resource_type,
+            project_id=self._op.project_id,
+            pod_name=pod.name,
+        )
+        noun = self._resource_type.value
+        try:
+            await self._routing_table.record(routing)
+        except Exception as exc:
+            log.exception(
+                "%s %s %s created in pod %s but not recorded",
+                self._request_id,
+                noun,
+                created.resource_id,
+                pod.name,
+            )
+            raise PodgateError(
+                f"The {noun} {created.resource_id} was created in pod {pod.name}"
+                " but could not be recorded."
+            ) from exc
+        log.info(
+            "%s recorded %s %s in pod %s", self._request_id, noun, routing.resource_id, pod.name
+        )
+        return user_body(created, pod)
+
+    async def _schedule(self, body: bytes) -> Placed:
+        op = self._op
+        create = parse_create(self._resource_type, body)
+        bindings = await self._store.active_bindings(op.project_id)
+        placement = schedule(
+            _in_preference_order(self._pods.values()), bindings, create.availability_zone
+        )
+        pod, endpoint = usable(placement.pod.name, placement.pod, op.service)
+        if placement.bind:
+            await self._bind(op.project_id, pod.name)
+        return Placed(target(pod, endpoint, op), pod_body(create, pod.pod_az_name))
+
+    async def _beside_source(self, body: bytes) -> Placed:
+        """Snapshots and backups: the pod of the project's source volume."""
+        op = self._op
+        create = parse_sourced(self._resource_type, body)
+        routing = await self._routing_table.lookup(ResourceType.VOLUME, create.volume_id)
+        if routing is None or routing.project_id != op.project_id:
+            noun = SPECS[ResourceType.VOLUME].noun
+            raise NotFound(f"{noun} {create.volume_id} could not be found.")
+        pod, endpoint = usable(routing.pod_name, self._pods.get(routing.pod_name), op.service)
+        return Placed(target(pod, endpoint, op), sourced_body(create, pod))
+
+    async def _bind(self, project_id: str, pod_name: str) -> None:
+        """Bind the project; a concurrent create that bound it to the same pod is just as good."""
+        try:
+            await self._store.create_binding(project_id, pod_name)
+        except AlreadyExists:
+            log.info(
+                "%s project %s already bound to pod %s", self._request_id, project_id, pod_name
+            )
+
+
+def _in_preference_order(pods: Iterable[Pod]) -> list[Pod]:
+    """Oldest pod first, then by name: the scheduler's tie-break order."""
+    return sorted(
+        pods,
+        key=lambda pod: (pod.created_at is None, pod.created_at or datetime.min, pod.name),
+    )

@@ -1,0 +1,258 @@
+"""One HTTP request as its ext_proc stream unfolds: classify, authorize, then route or answer.
+
+The request headers decide almost everything; creates, attach checks and external events ask
+Envoy for the body first (`mode_override`), creates also for the pod's answer.
+"""
+
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
+
+from control_plane.decision import responses
+from control_plane.decision.attach import referenced
+from control_plane.decision.classify import Kind, Operation, classify, is_detail
+from control_plane.decision.creation import BindingStore, Creation
+from control_plane.decision.event_relay import EventRelay
+from control_plane.decision.lister import ListCall, Lister
+from control_plane.decision.microversions import NotAcceptable
+from control_plane.decision.negotiation import Negotiation
+from control_plane.decision.present import origin
+from control_plane.decision.routing_table import RoutingTable
+from control_plane.decision.targets import Target, owner
+from control_plane.decision.version_docs import document
+from control_plane.decision.version_windows import VersionWindows
+from control_plane.decision.zones import zones_body
+from control_plane.errors import BadRequest, NotFound, PodgateError
+from control_plane.identity import Gate, authorize
+from control_plane.model import SERVICE_METADATA, Pod, Service
+
+__all__ = ["MISSING_PODS_HEADER", "Exchange", "MethodNotAllowed", "Shared"]
+
+log = logging.getLogger("podgate.decision")
+
+# Names the pods a merged list is missing (a DESIGN.md contract).
+MISSING_PODS_HEADER = "x-podgate-missing-pods"
+_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+_UNKNOWN_MESSAGE = "The resource could not be found."
+_BAD_METHOD_MESSAGE = "The method specified is not allowed for this resource."
+_NOT_SAME_POD = "Server and volume not in the same pod"
+
+
+class MethodNotAllowed(PodgateError):
+    """A known path asked with a method it does not have."""
+
+    status = 405
+
+
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """What every stream uses: store, routing table, pods, auth and the fan-out helpers."""
+
+    store: BindingStore
+    routing_table: RoutingTable
+    pods: Callable[[], Mapping[str, Pod]]
+    gate: Gate
+    lister: Lister
+    relay: EventRelay
+    windows: VersionWindows
+
+
+_BodyStep = Callable[[bytes], Awaitable[ep.ProcessingResponse]]
+
+
+class Exchange:
+    """What one HTTP request's stream has learnt so far; lives as long as the stream."""
+
+    def __init__(self, shared: Shared, listener: Service | None) -> None:
+        self._shared = shared
+        self._listener = listener
+        self._versions = Negotiation(listener, shared.windows, shared.pods) if listener else None
+        self.request_id = f"req-{uuid.uuid4()}"
+        self._method = ""
+        self._path = ""
+        self._headers: Mapping[str, str] = {}
+        self._operation: Operation | None = None
+        self._on_body: _BodyStep | None = None
+        self._creation: Creation | None = None
+        self._status = 0
+
+    async def answer(self, kind: str, message: ep.ProcessingRequest) -> ep.ProcessingResponse:
+        """The response to one message; raises PodgateError for answers the gateway gives."""
+        if kind == "request_headers":
+            return await self._request_headers(message.request_headers)
+        if kind == "request_body" and self._on_body is not None:
+            step, self._on_body = self._on_body, None
+            return await step(message.request_body.body)
+        creation = self._creation
+        if creation is not None and creation.placed is not None:
+            if kind == "response_headers":
+                status = responses.read_headers(message.response_headers).get(":status", "")
+                self._status = int(status) if status.isdigit() else 0
+            elif kind == "response_body":
+                new_body = await creation.record(self._status, message.response_body.body)
+                if new_body is not None:
+                    response = responses.continue_with(kind, {"content-length": str(len(new_body))})
+                    response.response_body.response.body_mutation.body = new_body
+                    return response
+        return responses.continue_with(kind)
+
+    async def fault(self, error: PodgateError) -> ep.ProcessingResponse:
+        """The OpenStack fault answering `error`, with the headers the API would add."""
+        headers = self.id_header()
+        if isinstance(error, MethodNotAllowed) and self._operation is not None:
+            headers["allow"] = ", ".join(self._operation.allowed)
+        if self._versions is not None and self._operation is not None:
+            try:
+                refused = isinstance(error, NotAcceptable)
+                headers.update(await self._versions.headers(refused=refused))
+            except Exception:
+                log.exception("%s no microversion for the fault", self.request_id)
+        return responses.immediate(error.status, error.fault(), headers)
+
+    def id_header(self) -> dict[str, str]:
+        """The request id every gateway answer carries."""
+        return {"x-openstack-request-id": self.request_id}
+
+    def log_outcome(self, outcome: str) -> None:
+        """One line per decision; the path without its query (it may carry secrets)."""
+        kind = self._operation.kind if self._operation else "-"
+        path = self._path.partition("?")[0]
+        log.info("%s %s %r %s -> %s", self.request_id, self._method, path, kind, outcome)
+
+    async def _request_headers(self, message: ep.HttpHeaders) -> ep.ProcessingResponse:
+        headers = responses.read_headers(message)
+        self._headers = headers
+        request_id = headers.get("x-request-id", "")
+        if _REQUEST_ID.fullmatch(request_id):
+            self.request_id = f"req-{request_id}"
+        self._method = headers.get(":method", "")
+        self._path = headers.get(":path", "")
+        if self._listener is None or self._versions is None:
+            raise RuntimeError(f"ext_proc stream without valid {SERVICE_METADATA} metadata")
+        op = classify(self._listener, self._method, self._path)
+        self._operation = op
+        if op.kind is Kind.VERSIONS:
+            window = await self._versions.window()
+            status, body = document(op.service, op.remainder, origin(headers), window)
+            return await self._answer(status, body)
+        if op.kind is Kind.UNKNOWN:
+            raise NotFound(_UNKNOWN_MESSAGE)
+        if op.project_id:
+            caller = await self._shared.gate.caller(headers.get("x-auth-token"))
+            if caller is not None:
+                authorize(caller, op.project_id)
+        if op.kind is Kind.BAD_METHOD:
+            raise MethodNotAllowed(_BAD_METHOD_MESSAGE)
+        await self._versions.check(headers)
+        return await self._dispatch(op, self._versions, end_of_stream=message.end_of_stream)
+
+    async def _dispatch(
+        self, op: Operation, versions: Negotiation, *, end_of_stream: bool
+    ) -> ep.ProcessingResponse:
+        shared = self._shared
+        rewrite = versions.rewrite()
+        if op.kind in (Kind.ROUTED, Kind.ATTACH):
+            destination = await owner(shared.routing_table, shared.pods(), op)
+            if op.kind is Kind.ROUTED or end_of_stream:
+                return self._route("request_headers", destination, rewrite)
+            self._on_body = lambda body: self._attach(op, destination, body)
+            return responses.buffer(responses.BODY_MODE, rewrite)
+        if op.kind is Kind.LIST:
+            versions.start()
+            return await self._list(op, rewrite)
+        if op.kind is Kind.ZONES:
+            return await self._answer(200, zones_body(op.service, shared.pods().values()))
+        if end_of_stream:
+            raise BadRequest("The request body is missing.")
+        if op.kind is Kind.CREATE:
+            self._creation = Creation(
+                op,
+                store=shared.store,
+                routing_table=shared.routing_table,
+                pods=shared.pods(),
+                request_id=self.request_id,
+            )
+            self._on_body = self._create
+            return responses.buffer(responses.CREATE_MODE, rewrite)
+        versions.start()
+        self._on_body = lambda body: self._events(op, rewrite, body)
+        return responses.buffer(responses.BODY_MODE)
+
+    def _route(
+        self,
+        phase: str,
+        destination: Target,
+        headers: Mapping[str, str],
+        body: bytes | None = None,
+    ) -> ep.ProcessingResponse:
+        self.log_outcome(destination.cluster)
+        return responses.routed(phase, destination, headers=headers, body=body)
+
+    async def _attach(
+        self, op: Operation, destination: Target, body: bytes
+    ) -> ep.ProcessingResponse:
+        """Send the request on to its owner's pod unless its body names another pod's resource."""
+        assert op.resource_type is not None
+        reference = referenced(op.resource_type, body)
+        if reference is not None:
+            other = await self._shared.routing_table.lookup(
+                reference.resource_type, reference.resource_id
+            )
+            if other is not None and other.pod_name != destination.pod.name:
+                raise BadRequest(_NOT_SAME_POD)
+        return self._route("request_body", destination, {})
+
+    async def _create(self, body: bytes) -> ep.ProcessingResponse:
+        assert self._creation is not None
+        placed = await self._creation.place(body)
+        return self._route("request_body", placed.target, {}, placed.body)
+
+    async def _events(
+        self, op: Operation, rewrite: Mapping[str, str], body: bytes
+    ) -> ep.ProcessingResponse:
+        status, answer = await self._shared.relay.relay(
+            request_id=self.request_id,
+            project_id=op.project_id,
+            body=body,
+            headers={**self._headers, **rewrite},
+            pods=self._shared.pods(),
+        )
+        return await self._answer(status, answer)
+
+    async def _list(self, op: Operation, rewrite: Mapping[str, str]) -> ep.ProcessingResponse:
+        """The gateway answers lists itself, merged from every pod that may hold the items."""
+        assert op.resource_type is not None
+        call = ListCall(
+            request_id=self.request_id,
+            resource_type=op.resource_type,
+            project_id=op.project_id,
+            path=self._path.partition("?")[0],
+            query=op.query,
+            detail=is_detail(op),
+            headers={**self._headers, **rewrite},
+        )
+        answer = await self._shared.lister.list(call, self._shared.pods())
+        missing = {MISSING_PODS_HEADER: ",".join(answer.missing)} if answer.missing else {}
+        return await self._answer(answer.status, answer.body, missing, logged=True)
+
+    async def _answer(
+        self,
+        status: int,
+        body: bytes,
+        extra: Mapping[str, str] | None = None,
+        *,
+        logged: bool = False,
+    ) -> ep.ProcessingResponse:
+        """An answer the gateway gives itself, stamped with the request id and microversion.
+
+        `logged`: the answer was logged already (the lister logs every list).
+        """
+        assert self._versions is not None
+        if not logged:
+            self.log_outcome(str(status))
+        headers = {**self.id_header(), **(extra or {}), **await self._versions.headers()}
+        return responses.immediate(status, body, headers)

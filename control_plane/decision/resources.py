@@ -1,0 +1,94 @@
+"""What the gateway knows about each pod-owned resource type: its URLs, fields and wording.
+
+One table instead of a dictionary per module: classify finds collections here, the lister and
+the presenter read field names, faults take the noun Nova or Cinder would use.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from control_plane.model import RESOURCE_SERVICE, ResourceType, Service
+
+__all__ = ["API_PREFIX", "SPECS", "ResourceSpec", "by_collection"]
+
+# The versioned path prefix of each API (a DESIGN.md contract).
+API_PREFIX: Mapping[Service, str] = {Service.COMPUTE: "v2.1", Service.VOLUME: "v3"}
+
+_BRIEF = ("id", "name", "links")
+# cinder/api/views/snapshots.py summary(): snapshots have no links, even in detail.
+_SNAPSHOT_BRIEF = (
+    "id", "created_at", "updated_at", "name", "description", "volume_id", "status", "size",
+    "metadata",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceSpec:
+    """One resource type as its API shows it."""
+
+    resource_type: ResourceType
+    service: Service
+    collection: str
+    member: str
+    # The noun of the API's "<noun> <id> could not be found." fault.
+    noun: str
+    # The field of a detail item holding the pod's AZ name (None: the item names no AZ).
+    az_field: str | None
+    # The field of a detail item naming the owning project.
+    owner_field: str
+    # The fields of an item in the brief list (`GET /<collection>`).
+    brief_fields: tuple[str, ...] = _BRIEF
+    # Whether items carry `links` (self and bookmark).
+    links: bool = True
+
+
+SPECS: Mapping[ResourceType, ResourceSpec] = {
+    spec.resource_type: spec
+    for spec in (
+        ResourceSpec(
+            ResourceType.SERVER,
+            RESOURCE_SERVICE[ResourceType.SERVER],
+            "servers",
+            "server",
+            "Instance",
+            "OS-EXT-AZ:availability_zone",
+            "tenant_id",
+        ),
+        ResourceSpec(
+            ResourceType.VOLUME,
+            RESOURCE_SERVICE[ResourceType.VOLUME],
+            "volumes",
+            "volume",
+            "Volume",
+            "availability_zone",
+            "os-vol-tenant-attr:tenant_id",
+        ),
+        ResourceSpec(
+            ResourceType.SNAPSHOT,
+            RESOURCE_SERVICE[ResourceType.SNAPSHOT],
+            "snapshots",
+            "snapshot",
+            "Snapshot",
+            None,
+            "os-extended-snapshot-attributes:project_id",
+            brief_fields=_SNAPSHOT_BRIEF,
+            links=False,
+        ),
+        ResourceSpec(
+            ResourceType.BACKUP,
+            RESOURCE_SERVICE[ResourceType.BACKUP],
+            "backups",
+            "backup",
+            "Backup",
+            "availability_zone",
+            "os-backup-project-attr:project_id",
+        ),
+    )
+}
+
+_BY_COLLECTION = {(spec.service, spec.collection): spec for spec in SPECS.values()}
+
+
+def by_collection(service: Service, collection: str) -> ResourceSpec | None:
+    """The resource type whose collection `collection` is on `service`'s API, if any."""
+    return _BY_COLLECTION.get((service, collection))

@@ -1,0 +1,107 @@
+"""The ext_proc messages the decision service answers with (protobuf only, no decisions).
+
+Envoy 1.40 hands header values over in `raw_value` and reads ours from there; a rewritten body
+needs a matching `content-length`, and a new route needs `clear_route_cache`.
+"""
+
+from collections.abc import Mapping
+
+from envoy.extensions.filters.http.ext_proc.v3 import processing_mode_pb2
+from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
+
+from control_plane.decision.targets import Target
+from control_plane.model import POD_HEADER
+
+__all__ = [
+    "BODY_MODE",
+    "CREATE_MODE",
+    "buffer",
+    "continue_with",
+    "immediate",
+    "read_headers",
+    "routed",
+    "set_headers",
+]
+
+_PM = processing_mode_pb2.ProcessingMode
+# Creates need the body (to schedule and rewrite) and the response (to record the routing).
+CREATE_MODE = _PM(
+    request_header_mode=_PM.SEND,
+    response_header_mode=_PM.SEND,
+    request_body_mode=_PM.BUFFERED,
+    response_body_mode=_PM.BUFFERED,
+    request_trailer_mode=_PM.SKIP,
+    response_trailer_mode=_PM.SKIP,
+)
+# Attach checks and external events need the request body only.
+BODY_MODE = _PM(
+    request_header_mode=_PM.SEND,
+    response_header_mode=_PM.SKIP,
+    request_body_mode=_PM.BUFFERED,
+    response_body_mode=_PM.NONE,
+    request_trailer_mode=_PM.SKIP,
+    response_trailer_mode=_PM.SKIP,
+)
+
+
+def read_headers(message: ep.HttpHeaders) -> dict[str, str]:
+    """Header values as text; Envoy 1.40 sends them in `raw_value` only."""
+    return {
+        header.key: header.raw_value.decode("latin-1") if header.raw_value else header.value
+        for header in message.headers.headers
+    }
+
+
+def set_headers(mutation: ep.HeaderMutation, headers: Mapping[str, str]) -> None:
+    """Add `headers` to a mutation's set list (raw_value, as Envoy reads it)."""
+    for key, value in headers.items():
+        option = mutation.set_headers.add()
+        option.header.key = key
+        option.header.raw_value = value.encode("latin-1")
+
+
+def routed(
+    phase: str,
+    destination: Target,
+    *,
+    headers: Mapping[str, str] | None = None,
+    body: bytes | None = None,
+) -> ep.ProcessingResponse:
+    """Send the request to `destination`, answering the `phase` message (request_headers/body)."""
+    response = ep.ProcessingResponse()
+    common = getattr(response, phase).response
+    mutated = {POD_HEADER: destination.cluster, ":path": destination.path, **(headers or {})}
+    if body is not None:
+        common.body_mutation.body = body
+        mutated["content-length"] = str(len(body))
+    set_headers(common.header_mutation, mutated)
+    common.clear_route_cache = True
+    return response
+
+
+def buffer(
+    mode: processing_mode_pb2.ProcessingMode, headers: Mapping[str, str] | None = None
+) -> ep.ProcessingResponse:
+    """Ask Envoy for the body (and maybe the response) before deciding; set `headers` now."""
+    response = ep.ProcessingResponse(request_headers=ep.HeadersResponse(), mode_override=mode)
+    if headers:
+        set_headers(response.request_headers.response.header_mutation, headers)
+    return response
+
+
+def continue_with(phase: str, headers: Mapping[str, str] | None = None) -> ep.ProcessingResponse:
+    """Let the message pass, with `headers` set on it when given."""
+    response = ep.ProcessingResponse(**{phase: {}})
+    if headers:
+        set_headers(getattr(response, phase).response.header_mutation, headers)
+    return response
+
+
+def immediate(status: int, body: bytes, headers: Mapping[str, str]) -> ep.ProcessingResponse:
+    """A JSON response Envoy sends to the client itself (a fault, a merged list, a document)."""
+    response = ep.ProcessingResponse()
+    answer = response.immediate_response
+    answer.status.code = status
+    answer.body = body
+    set_headers(answer.headers, {"content-type": "application/json", **headers})
+    return response

@@ -1,0 +1,58 @@
+"""Where a request goes: the pod, its Envoy cluster and the path on the pod's endpoint."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from control_plane.decision.classify import Operation
+from control_plane.decision.mutate import pod_path
+from control_plane.decision.resources import SPECS
+from control_plane.errors import NotFound, PodUnavailable
+from control_plane.model import Pod, PodState, ResourceType, Routing, Service, cluster_name
+
+__all__ = ["RoutingLookup", "Target", "owner", "target", "usable"]
+
+
+class RoutingLookup(Protocol):
+    """The part of the routing table that finds a resource's pod."""
+
+    async def lookup(self, resource_type: ResourceType, resource_id: str) -> Routing | None:
+        """The routing of one resource, if known."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The pod chosen for a request, the cluster naming it, and the path it gets there."""
+
+    pod: Pod
+    cluster: str
+    path: str
+
+
+def usable(name: str, pod: Pod | None, service: Service) -> tuple[Pod, str]:
+    """The pod and its endpoint URL for `service`, or PodUnavailable naming the pod."""
+    if pod is None:
+        raise PodUnavailable(f"Pod {name} is not available.")
+    if pod.state == PodState.DISABLED:
+        raise PodUnavailable(f"Pod {name} is disabled.")
+    endpoint = pod.endpoints.get(str(service), "")
+    if not endpoint:
+        raise PodUnavailable(f"Pod {name} has no {service} endpoint.")
+    return pod, endpoint
+
+
+def target(pod: Pod, endpoint: str, op: Operation) -> Target:
+    """The request `op` sent to `pod` through its `endpoint`."""
+    path = pod_path(endpoint, op.project_id, op.remainder, op.query)
+    return Target(pod, cluster_name(pod.name, op.service), path)
+
+
+async def owner(routings: RoutingLookup, pods: Mapping[str, Pod], op: Operation) -> Target:
+    """The pod that owns the project's resource `op` names; NotFound as the API words it."""
+    assert op.resource_type is not None
+    routing = await routings.lookup(op.resource_type, op.resource_id)
+    if routing is None or routing.project_id != op.project_id:
+        noun = SPECS[op.resource_type].noun
+        raise NotFound(f"{noun} {op.resource_id} could not be found.")
+    pod, endpoint = usable(routing.pod_name, pods.get(routing.pod_name), op.service)
+    return target(pod, endpoint, op)

@@ -1,0 +1,107 @@
+"""Version documents: the gateway's own (Nova's and Cinder's shapes) and reading a pod's.
+
+`GET /` and `GET /v2.1/` (compute), `GET /` and `GET /v3/` (volume) are answered without a
+token, advertising the window every pod supports. A pod's document is found by cutting its
+catalog-style endpoint URL after the version (`http://h/volume/v3/$(project_id)s` →
+`http://h/volume/v3/`).
+"""
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from control_plane.decision.microversions import Window, parse_version, text
+from control_plane.decision.resources import API_PREFIX
+from control_plane.model import Service
+
+__all__ = ["VersionDocument", "document", "pod_window", "version_url"]
+
+_DESCRIBED_BY = {"rel": "describedby", "type": "text/html", "href": "https://docs.openstack.org/"}
+_ID = {Service.COMPUTE: "v2.1", Service.VOLUME: "v3.0"}
+# The `updated` stamps Nova and Cinder show for these versions.
+_UPDATED = {Service.COMPUTE: "2013-07-23T11:33:21Z", Service.VOLUME: "2023-08-31T00:00:00Z"}
+_MEDIA_TYPE = {
+    Service.COMPUTE: "application/vnd.openstack.compute+json;version=2.1",
+    Service.VOLUME: "application/vnd.openstack.volume+json;version=3",
+}
+_TEMPLATE_MARKS = ("$(", "%(")
+
+VersionDocument = tuple[int, bytes]
+
+
+def document(service: Service, remainder: str, origin: str, window: Window) -> VersionDocument:
+    """The status and body of `GET {remainder}` (`/` or `/v2.1/`, `/v3/`) on `service`."""
+    entry = _entry(service, origin, window)
+    if service is Service.VOLUME:
+        # Cinder lists its versions under both paths; its root answers 300 Multiple Choices.
+        return (300 if remainder == "/" else 200), _dumps({"versions": [entry]})
+    if remainder == "/":
+        brief = {key: value for key, value in entry.items() if key != "media-types"}
+        brief["links"] = [link for link in entry["links"] if link["rel"] == "self"]
+        return 200, _dumps({"versions": [brief]})
+    return 200, _dumps({"version": entry})
+
+
+def version_url(endpoint: str) -> str:
+    """Where a pod's version document is: its endpoint up to the version, with a slash."""
+    parts = urlsplit(endpoint)
+    kept: list[str] = []
+    for segment in parts.path.split("/"):
+        if any(mark in segment for mark in _TEMPLATE_MARKS):
+            break
+        if segment:
+            kept.append(segment)
+    path = "/" + "".join(f"{segment}/" for segment in kept)
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def pod_window(service: Service, body: bytes) -> Window | None:
+    """The microversion window in a pod's version document; None when it shows none."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    entry = _pod_entry(service, document)
+    if entry is None:
+        return None
+    minimum = parse_version(str(entry.get("min_version") or ""))
+    maximum = parse_version(str(entry.get("version") or ""))
+    if minimum is None or maximum is None:
+        return None
+    return Window(minimum, maximum)
+
+
+def _pod_entry(service: Service, document: object) -> Mapping[str, Any] | None:
+    """The entry for the API's current major version, in either document shape."""
+    if not isinstance(document, dict):
+        return None
+    single = document.get("version")
+    if isinstance(single, dict):
+        return single
+    entries = document.get("versions")
+    if not isinstance(entries, list):
+        return None
+    candidates = [entry for entry in entries if isinstance(entry, dict)]
+    for entry in candidates:
+        if entry.get("id") == _ID[service]:
+            return entry
+    return next((entry for entry in candidates if entry.get("status") == "CURRENT"), None)
+
+
+def _entry(service: Service, origin: str, window: Window) -> dict[str, Any]:
+    self_link = {"rel": "self", "href": f"{origin}/{API_PREFIX[service]}/"}
+    links = [self_link, _DESCRIBED_BY] if service is Service.COMPUTE else [_DESCRIBED_BY, self_link]
+    return {
+        "id": _ID[service],
+        "status": "CURRENT",
+        "version": text(window.maximum),
+        "min_version": text(window.minimum),
+        "updated": _UPDATED[service],
+        "links": links,
+        "media-types": [{"base": "application/json", "type": _MEDIA_TYPE[service]}],
+    }
+
+
+def _dumps(document: Mapping[str, Any]) -> bytes:
+    return json.dumps(document).encode()

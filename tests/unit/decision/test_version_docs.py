@@ -1,0 +1,95 @@
+"""version_docs: the gateway's documents in Nova's and Cinder's shapes, and reading a pod's."""
+
+import json
+
+import pytest
+
+from control_plane.decision.microversions import Window
+from control_plane.decision.version_docs import document, pod_window, version_url
+from control_plane.model import Service
+from podsim.versions import VersionRange, cinder_versions, nova_version, nova_versions
+
+COMPUTE, VOLUME = Service.COMPUTE, Service.VOLUME
+ORIGIN = "http://gw:19998"
+
+
+def test_compute_root_lists_v2_1_with_the_window_and_a_self_link() -> None:
+    status, body = document(COMPUTE, "/", ORIGIN, Window((2, 1), (2, 90)))
+    assert status == 200
+    assert json.loads(body) == {
+        "versions": [
+            {
+                "id": "v2.1",
+                "status": "CURRENT",
+                "version": "2.90",
+                "min_version": "2.1",
+                "updated": "2013-07-23T11:33:21Z",
+                "links": [{"rel": "self", "href": "http://gw:19998/v2.1/"}],
+            }
+        ]
+    }
+
+
+def test_compute_v2_1_document_has_media_types_and_described_by() -> None:
+    status, body = document(COMPUTE, "/v2.1/", ORIGIN, Window((2, 1), (2, 90)))
+    version = json.loads(body)["version"]
+    assert status == 200
+    assert (version["id"], version["min_version"], version["version"]) == ("v2.1", "2.1", "2.90")
+    assert version["links"][0] == {"rel": "self", "href": "http://gw:19998/v2.1/"}
+    assert version["links"][1]["rel"] == "describedby"
+    assert version["media-types"][0]["type"].startswith("application/vnd.openstack.compute+json")
+
+
+@pytest.mark.parametrize(("remainder", "status"), [("/", 300), ("/v3/", 200)])
+def test_volume_documents_list_v3_0_and_the_root_is_multiple_choices(remainder, status) -> None:
+    answered, body = document(VOLUME, remainder, "http://gw:19997", Window((3, 0), (3, 60)))
+    (version,) = json.loads(body)["versions"]
+    assert answered == status
+    assert (version["id"], version["min_version"], version["version"]) == ("v3.0", "3.0", "3.60")
+    assert {"rel": "self", "href": "http://gw:19997/v3/"} in version["links"]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "url"),
+    [
+        ("http://h:8774/v2.1", "http://h:8774/v2.1/"),
+        ("http://h:8774/v2.1/", "http://h:8774/v2.1/"),
+        ("http://h:8774/v2.1/$(tenant_id)s", "http://h:8774/v2.1/"),
+        ("http://h/compute/v2.1", "http://h/compute/v2.1/"),
+        ("http://h:8776/v3/%(project_id)s", "http://h:8776/v3/"),
+        ("https://h/volume/v3/$(project_id)s/", "https://h/volume/v3/"),
+        ("http://h:8776", "http://h:8776/"),
+    ],
+)
+def test_a_pods_version_document_is_its_endpoint_cut_after_the_version(endpoint, url) -> None:
+    assert version_url(endpoint) == url
+
+
+def test_a_nova_version_document_gives_its_window() -> None:
+    body = json.dumps(nova_version("http://p", VersionRange("2.1", "2.88"))).encode()
+    assert pod_window(COMPUTE, body) == Window((2, 1), (2, 88))
+
+
+def test_a_nova_versions_list_gives_the_v2_1_window() -> None:
+    listed = nova_versions("http://p", VersionRange("2.1", "2.79"))
+    listed["versions"].insert(0, {"id": "v2.0", "status": "SUPPORTED", "version": ""})
+    assert pod_window(COMPUTE, json.dumps(listed).encode()) == Window((2, 1), (2, 79))
+
+
+def test_a_cinder_versions_list_gives_the_v3_window() -> None:
+    body = json.dumps(cinder_versions("http://p", VersionRange("3.0", "3.59"))).encode()
+    assert pod_window(VOLUME, body) == Window((3, 0), (3, 59))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html>",
+        b"[]",
+        b'{"versions": "x"}',
+        b'{"version": {"id": "v2.1", "version": "", "min_version": ""}}',
+        b'{"versions": [{"id": "v2.0", "status": "SUPPORTED"}]}',
+    ],
+)
+def test_a_document_without_a_window_gives_none(body: bytes) -> None:
+    assert pod_window(COMPUTE, body) is None
