@@ -28,6 +28,7 @@ from control_plane.decision.version_windows import VersionWindows
 from control_plane.decision.zones import zones_body
 from control_plane.errors import BadRequest, NotFound, PodgateError
 from control_plane.identity import Gate, authorize
+from control_plane.metrics import Metrics
 from control_plane.model import SERVICE_METADATA, Pod, Service
 
 __all__ = ["MISSING_PODS_HEADER", "Exchange", "MethodNotAllowed", "Shared"]
@@ -59,6 +60,7 @@ class Shared:
     lister: Lister
     relay: EventRelay
     windows: VersionWindows
+    metrics: Metrics
 
 
 _BodyStep = Callable[[bytes], Awaitable[ep.ProcessingResponse]]
@@ -117,9 +119,15 @@ class Exchange:
         """The request id every gateway answer carries."""
         return {"x-openstack-request-id": self.request_id}
 
+    def _count(self, outcome: str) -> str:
+        """Count one decision by kind and outcome (pod cluster or status); returns the kind."""
+        kind = str(self._operation.kind) if self._operation else "-"
+        self._shared.metrics.decisions.labels(kind, outcome).inc()
+        return kind
+
     def log_outcome(self, outcome: str) -> None:
         """One line per decision; the path without its query (it may carry secrets)."""
-        kind = self._operation.kind if self._operation else "-"
+        kind = self._count(outcome)
         path = self._path.partition("?")[0]
         log.info("%s %s %r %s -> %s", self.request_id, self._method, path, kind, outcome)
 
@@ -252,7 +260,9 @@ class Exchange:
         `logged`: the answer was logged already (the lister logs every list).
         """
         assert self._versions is not None
-        if not logged:
+        if logged:
+            self._count(str(status))
+        else:
             self.log_outcome(str(status))
         headers = {**self.id_header(), **(extra or {}), **await self._versions.headers()}
         return responses.immediate(status, body, headers)

@@ -8,6 +8,7 @@ so a client never sees a broken stream.
 """
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 
 import grpc
@@ -25,6 +26,7 @@ from control_plane.decision.routing_table import RoutingTable
 from control_plane.decision.version_windows import VersionWindows
 from control_plane.errors import PodgateError, fault_body
 from control_plane.identity import Gate, NoAuthGate
+from control_plane.metrics import Metrics
 from control_plane.model import SERVICE_METADATA, Pod, Service
 from control_plane.settings import DecisionSettings
 
@@ -51,8 +53,10 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
         send: PodSend | None = None,
         gate: Gate | None = None,
         version_ttl_s: float = 30.0,
+        metrics: Metrics | None = None,
     ) -> None:
         settings = settings or DecisionSettings()
+        self._metrics = metrics = metrics or Metrics()
         timeout_s = list_timeout(settings)
         # NOTE: the client opens its pool on first use, so injected fakes leave it idle.
         self._pod_client = PodClient()
@@ -69,6 +73,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
                 timeout_s=timeout_s,
                 partial=settings.partial_lists,
                 max_limit=settings.max_limit,
+                metrics=metrics,
             ),
             relay=EventRelay(
                 send=send or self._pod_client.send, routings=routing_table, timeout_s=timeout_s
@@ -76,6 +81,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
             windows=VersionWindows(
                 fetch=fetch, ttl_s=version_ttl_s, timeout_s=min(_VERSION_READ_S, timeout_s / 2)
             ),
+            metrics=metrics,
         )
 
     async def close(self) -> None:
@@ -94,6 +100,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
             kind = message.WhichOneof("request")
             if kind is None:
                 continue
+            started = time.perf_counter()
             try:
                 response = await exchange.answer(kind, message)
             except PodgateError as exc:
@@ -103,6 +110,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
                 log.exception("%s unexpected error on %s", exchange.request_id, kind)
                 body = fault_body(500, "Unexpected error")
                 response = responses.immediate(500, body, exchange.id_header())
+            self._metrics.decision_seconds.labels(kind).observe(time.perf_counter() - started)
             yield response
 
 

@@ -30,6 +30,7 @@ from control_plane.decision.pod_reader import Failed, Outcome, PodReader, Reject
 from control_plane.decision.present import ListView, list_body, localise, origin
 from control_plane.decision.resources import SPECS
 from control_plane.errors import BadRequest, PodgateError, PodUnavailable, fault_body
+from control_plane.metrics import Metrics
 from control_plane.model import RESOURCE_SERVICE, Pod, PodState, ResourceType, Routing
 
 __all__ = ["ListAnswer", "ListCall", "Lister", "RoutingLearner"]
@@ -83,7 +84,9 @@ class Lister:
         timeout_s: float,
         partial: bool,
         max_limit: int,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or Metrics()
         self._fetch = fetch
         self._routings = routings
         self._cursors = cursors
@@ -117,6 +120,7 @@ class Lister:
             headers=forwarded_headers(call.headers),
             deadline=asyncio.get_running_loop().time() + self._timeout_s,
             max_page=max(self._max_limit, query.limit + 1),
+            metrics=self._metrics,
         )
         cursor, marker_task = await self._cursor(call, query, reader, pods, asked)
         outcomes = await reader.read_all(asked, cursor, marker_task=marker_task)
@@ -229,6 +233,7 @@ class Lister:
         status: int = 200,
     ) -> None:
         elapsed_ms = (time.perf_counter() - started) * 1000
+        self._metrics.fanout_seconds.labels(str(call.resource_type)).observe(elapsed_ms / 1000)
         log.info(
             "%s list %s -> %d",
             call.request_id,

@@ -9,6 +9,7 @@ outcome and a pod's 4xx a `Rejected` one: failures are values, never exceptions 
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ from control_plane.decision.pod_client import PodCallError, PodFetch, PodRespons
 from control_plane.decision.present import localise
 from control_plane.decision.resources import SPECS
 from control_plane.errors import BadRequest, PodUnavailable
+from control_plane.metrics import Metrics
 from control_plane.model import RESOURCE_SERVICE, Pod, ResourceType
 
 __all__ = ["Failed", "Outcome", "PodReader", "Rejected", "endpoint_of"]
@@ -75,7 +77,9 @@ class PodReader:
         headers: Mapping[str, str],
         deadline: float,
         max_page: int,
+        metrics: Metrics,
     ) -> None:
+        self._metrics = metrics
         self._resource_type = resource_type
         self._project_id = project_id
         self._request_id = request_id
@@ -124,7 +128,7 @@ class PodReader:
         unavailable = PodUnavailable(f"Pod {pod.name} is not available.")
         try:
             async with asyncio.timeout_at(self._deadline):
-                response = await self._fetch(url, self._headers)
+                response = await self._measured(pod, url)
             if response.status == 404:
                 raise BadRequest(f"marker [{marker}] not found")
             document = _json(response) if response.status == 200 else None
@@ -159,6 +163,7 @@ class PodReader:
             return Failed(pod.name, str(exc))
         except TimeoutError:
             log.warning("%s pod %s not listed: deadline passed", self._request_id, pod.name)
+            self._metrics.pod_requests.labels(pod.name, "timeout").inc()
             return Failed(pod.name, "timeout")
 
     async def _scan(self, pod: Pod, after: SortKey) -> Stream | Rejected:
@@ -188,9 +193,7 @@ class PodReader:
     async def _page(self, pod: Pod, marker: str | None, size: int) -> _Page | Rejected:
         """One detail page from the pod; PodCallError when it is not a usable answer."""
         query = pod_query(self._query, pod_az_name=pod.pod_az_name, limit=size, marker=marker)
-        response = await self._fetch(
-            self._url(pod, f"/{self._collection}/detail", query), self._headers
-        )
+        response = await self._measured(pod, self._url(pod, f"/{self._collection}/detail", query))
         if 400 <= response.status < 500:
             return Rejected(response.status, response.body)
         if response.status != 200:
@@ -206,6 +209,21 @@ class PodReader:
         entries = tuple(self._entry(pod, item) for item in items)
         exhausted = not entries or (len(entries) < size and not has_next)
         return _Page(entries, exhausted)
+
+    async def _measured(self, pod: Pod, url: str) -> PodResponse:
+        """One GET to `pod`, timed and counted by outcome (a timeout is counted by `_read`)."""
+        started = time.perf_counter()
+        try:
+            response = await self._fetch(url, self._headers)
+        except PodCallError:
+            self._metrics.pod_requests.labels(pod.name, "error").inc()
+            raise
+        finally:
+            elapsed = time.perf_counter() - started
+            self._metrics.pod_request_seconds.labels(pod.name).observe(elapsed)
+        outcome = "ok" if response.status < 400 else str(response.status)
+        self._metrics.pod_requests.labels(pod.name, outcome).inc()
+        return response
 
     def _entry(self, pod: Pod, item: Mapping[str, Any]) -> Entry:
         resource_id = item.get("id")

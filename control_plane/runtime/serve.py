@@ -127,6 +127,7 @@ async def serve(
             settings=settings.decision,
             gate=gate,
             fetch=fetch,
+            metrics=metrics,
         )
         stack.push_async_callback(decision.close)
         add_decision(server, decision)
