@@ -13,12 +13,18 @@ from podsim.clock import Clock
 from podsim.config import PodConfig
 from podsim.events import ExternalEvents
 from podsim.faults import BadMethod, Fault, NotFound, fault_body
+from podsim.flavors import Flavors
 from podsim.handlers import Collection, Source
+from podsim.inventory import Inventory
+from podsim.keypairs import Keypairs
+from podsim.quotas import cinder_quotas, nova_quotas
+from podsim.references import references
 from podsim.server_parts import ServerParts
 from podsim.servers import SERVERS
 from podsim.snapshots import SNAPSHOTS
 from podsim.store import Store
 from podsim.volume_parts import VolumeParts
+from podsim.volume_types import VolumeTypes
 from podsim.volumes import VOLUMES, not_found
 
 _log = logging.getLogger(__name__)
@@ -39,14 +45,17 @@ _DOCUMENTS = {
 
 def build_app(config: PodConfig) -> web.Application:
     """A pod answering Nova under /compute/v2.1 and Cinder under /volume/v3."""
-    app = web.Application(middlewares=[_faults, _microversions(config)])
-    servers, volumes = Store(), Store()
+    flavors, keypairs, types = Flavors(), Keypairs(), VolumeTypes()
+    app = web.Application(
+        middlewares=[_faults, _microversions(config), references(flavors, keypairs, types)]
+    )
+    servers, volumes, snapshots, backups = Store(), Store(), Store(), Store()
     from_volumes = Source(volumes, not_found)
     for kind, store, source in (
         (SERVERS, servers, None),
         (VOLUMES, volumes, None),
-        (SNAPSHOTS, Store(), from_volumes),
-        (BACKUPS, Store(), from_volumes),
+        (SNAPSHOTS, snapshots, from_volumes),
+        (BACKUPS, backups, from_volumes),
     ):
         clock = Clock(kind.clock_step)
         collection = Collection(kind, config=config, store=store, clock=clock, source=source)
@@ -55,6 +64,12 @@ def build_app(config: PodConfig) -> web.Application:
     app.add_routes(Attachments(servers, volumes).routes())
     app.add_routes(VolumeParts(volumes).routes())
     app.add_routes(ExternalEvents(servers).routes())
+    app.add_routes(flavors.routes())
+    app.add_routes(keypairs.routes())
+    app.add_routes(types.routes())
+    app.add_routes(nova_quotas(servers, flavors).routes(detail=True))
+    app.add_routes(cinder_quotas(volumes, snapshots, backups).routes(detail=False))
+    app.add_routes(Inventory(config).routes())
     app.add_routes(_version_routes(config))
 
     async def stamp(request: web.Request, response: web.StreamResponse) -> None:

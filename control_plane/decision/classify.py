@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import unquote
 
+from control_plane.decision.pod_views import INVENTORIES, TOTALS
 from control_plane.decision.resources import API_PREFIX, by_collection
+from control_plane.decision.shared import SHARED_COLLECTIONS
 from control_plane.model import ResourceType, Service
 
 __all__ = ["Kind", "Operation", "classify", "is_detail"]
@@ -22,6 +24,18 @@ _LIST_VIEW = "detail"
 _ZONES = "os-availability-zone"
 _EVENTS = "os-server-external-events"
 _ATTACHMENTS = "os-volume_attachments"
+_SHARED_METHODS = ("GET", "POST", "PUT", "DELETE")
+_QUOTAS = "os-quota-sets"
+_QUOTA_METHODS = ("GET", "PUT", "DELETE")
+# The read-only paths below each view's head: () is the head itself.
+_VIEW_TAILS: dict[tuple[Service, str], tuple[tuple[str, ...], ...]] = {
+    (Service.COMPUTE, "limits"): ((),),
+    (Service.VOLUME, "limits"): ((),),
+    (Service.COMPUTE, "os-services"): ((),),
+    (Service.VOLUME, "os-services"): ((),),
+    (Service.COMPUTE, "os-hypervisors"): ((), ("detail",)),
+}
+_QUOTA_TAILS = {Service.COMPUTE: ("detail", "defaults"), Service.VOLUME: ("defaults",)}
 
 
 class Kind(StrEnum):
@@ -33,6 +47,8 @@ class Kind(StrEnum):
     LIST = "list"  # merged from every pod
     ZONES = "zones"  # the availability zones, answered from the pods' registrations
     EVENTS = "events"  # server external events, split by the pod of each server
+    SHARED = "shared"  # flavors, key pairs, volume types: read from or written to every pod
+    VIEWS = "views"  # limits, quota sets, services, hypervisors: combined from every pod
     VERSIONS = "versions"  # a version document, answered without a token
     BAD_METHOD = "bad_method"  # a known path, a method it does not have (405)
     UNKNOWN = "unknown"
@@ -110,6 +126,14 @@ def _resolve(service: Service, method: str, head: str, rest: list[str]) -> _Reso
         return _fixed(Kind.ZONES, "GET", method) if not rest else _NOTHING
     if head == _EVENTS and service is Service.COMPUTE:
         return _fixed(Kind.EVENTS, "POST", method) if not rest else _NOTHING
+    if head in SHARED_COLLECTIONS[service]:
+        if not all(rest):
+            return _NOTHING
+        if method in _SHARED_METHODS:
+            return Kind.SHARED, None, "", ()
+        return Kind.BAD_METHOD, None, "", _SHARED_METHODS
+    if head in TOTALS or head in INVENTORIES:
+        return _view(service, method, head, rest)
     spec = by_collection(service, head)
     if spec is None:
         return _NOTHING
@@ -119,6 +143,20 @@ def _resolve(service: Service, method: str, head: str, rest: list[str]) -> _Reso
     if kind is Kind.UNKNOWN:
         return _NOTHING
     return kind, spec.resource_type, resource_id, allowed
+
+
+def _view(service: Service, method: str, head: str, rest: list[str]) -> _Resolved:
+    """Limits, quota sets (`{project}`, Nova's `/detail`, `/defaults`), services, hypervisors."""
+    if head == _QUOTAS and len(rest) == 1 and rest[0]:
+        if method in _QUOTA_METHODS:
+            return Kind.VIEWS, None, "", ()
+        return Kind.BAD_METHOD, None, "", _QUOTA_METHODS
+    if head == _QUOTAS and len(rest) == 2 and rest[0] and rest[1] in _QUOTA_TAILS[service]:
+        return _fixed(Kind.VIEWS, "GET", method)
+    tails = _VIEW_TAILS.get((service, head), ())
+    if tuple(rest) not in tails:
+        return _NOTHING
+    return _fixed(Kind.VIEWS, "GET", method)
 
 
 def _fixed(kind: Kind, expected: str, method: str) -> _Resolved:

@@ -20,8 +20,10 @@ from control_plane.decision.event_relay import EventRelay
 from control_plane.decision.lister import ListCall, Lister
 from control_plane.decision.microversions import NotAcceptable
 from control_plane.decision.negotiation import Negotiation
+from control_plane.decision.pod_views import PodViews
 from control_plane.decision.present import origin
 from control_plane.decision.routing_table import RoutingTable
+from control_plane.decision.shared_objects import SharedCall, SharedObjects
 from control_plane.decision.targets import Target, owner
 from control_plane.decision.version_docs import document
 from control_plane.decision.version_windows import VersionWindows
@@ -59,6 +61,8 @@ class Shared:
     gate: Gate
     lister: Lister
     relay: EventRelay
+    shared_objects: SharedObjects
+    views: PodViews
     windows: VersionWindows
     metrics: Metrics
 
@@ -174,6 +178,12 @@ class Exchange:
             return await self._list(op, rewrite)
         if op.kind is Kind.ZONES:
             return await self._answer(200, zones_body(op.service, shared.pods().values()))
+        if op.kind in (Kind.SHARED, Kind.VIEWS):
+            versions.start()
+            if self._method in ("GET", "DELETE") or end_of_stream:
+                return await self._across_pods(op, rewrite, b"")
+            self._on_body = lambda body: self._across_pods(op, rewrite, body)
+            return responses.buffer(responses.BODY_MODE)
         if end_of_stream:
             raise BadRequest("The request body is missing.")
         if op.kind is Kind.CREATE:
@@ -230,6 +240,25 @@ class Exchange:
             pods=self._shared.pods(),
         )
         return await self._answer(status, answer)
+
+    async def _across_pods(
+        self, op: Operation, rewrite: Mapping[str, str], body: bytes
+    ) -> ep.ProcessingResponse:
+        """Shared objects and views across pods: every pod is asked, the gateway answers."""
+        call = SharedCall(
+            request_id=self.request_id,
+            service=op.service,
+            method=self._method,
+            project_id=op.project_id,
+            remainder=op.remainder,
+            query=op.query,
+            headers={**self._headers, **rewrite},
+            origin=origin(self._headers),
+            body=body,
+        )
+        relay = self._shared.shared_objects if op.kind is Kind.SHARED else self._shared.views
+        answer = await relay.answer(call, self._shared.pods())
+        return await self._answer(answer.status, answer.body)
 
     async def _list(self, op: Operation, rewrite: Mapping[str, str]) -> ep.ProcessingResponse:
         """The gateway answers lists itself, merged from every pod that may hold the items."""

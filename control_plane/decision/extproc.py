@@ -20,9 +20,12 @@ from control_plane.decision.creation import BindingStore
 from control_plane.decision.cursors import CursorCache
 from control_plane.decision.event_relay import EventRelay
 from control_plane.decision.exchange import Exchange, Shared
+from control_plane.decision.fanout import Fanout
 from control_plane.decision.lister import Lister
 from control_plane.decision.pod_client import PodClient, PodFetch, PodSend
+from control_plane.decision.pod_views import PodViews
 from control_plane.decision.routing_table import RoutingTable
+from control_plane.decision.shared_objects import SharedObjects
 from control_plane.decision.version_windows import VersionWindows
 from control_plane.errors import PodgateError, fault_body
 from control_plane.identity import Gate, NoAuthGate
@@ -61,6 +64,8 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
         # NOTE: the client opens its pool on first use, so injected fakes leave it idle.
         self._pod_client = PodClient()
         fetch = fetch or self._pod_client
+        send = send or self._pod_client.send
+        fanout = Fanout(send=send, timeout_s=timeout_s)
         self._shared = Shared(
             store=store,
             routing_table=routing_table,
@@ -75,9 +80,9 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
                 max_limit=settings.max_limit,
                 metrics=metrics,
             ),
-            relay=EventRelay(
-                send=send or self._pod_client.send, routings=routing_table, timeout_s=timeout_s
-            ),
+            relay=EventRelay(send=send, routings=routing_table, timeout_s=timeout_s),
+            shared_objects=SharedObjects(fanout=fanout),
+            views=PodViews(fanout=fanout),
             windows=VersionWindows(
                 fetch=fetch, ttl_s=version_ttl_s, timeout_s=min(_VERSION_READ_S, timeout_s / 2)
             ),
@@ -85,8 +90,9 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
         )
 
     async def close(self) -> None:
-        """Stop version reads and close the connections to pods."""
+        """Stop version reads, let undos finish and close the connections to pods."""
         await self._shared.windows.close()
+        await self._shared.shared_objects.settle()
         await self._pod_client.close()
 
     async def Process(

@@ -68,6 +68,10 @@ async def test_servers_and_volumes_land_in_their_az_pod_and_are_routed_by_id(
     compute = f"{gateway.compute_url}/{PROJECT}"
     volume = f"{gateway.volume_url}/{PROJECT}"
     async with aiohttp.ClientSession() as http:
+        # The key pair a create names must exist in its pod: the gateway writes it to both.
+        keypair = {"keypair": {"name": "mykey"}}
+        status, _, body = await call(http, "POST", f"{compute}/os-keypairs", keypair)
+        assert status == 200, body
         placed: dict[str, str] = {}
         for az, pod in (("az-east", "pod1"), ("az-west", "pod2")):
             status, headers, body = await call(

@@ -382,8 +382,8 @@ def test_external_events_are_split_by_pod_and_merged(cloud: Cloud) -> None:
 @pytest.mark.parametrize(
     ("api", "method", "path", "status", "allow"),
     [
-        ("compute", "GET", "/flavors/1", 404, None),
-        ("compute", "GET", "/os-hypervisors", 404, None),
+        ("compute", "GET", "/os-hosts", 404, None),
+        ("compute", "GET", "/os-aggregates", 404, None),
         ("compute", "PUT", "/servers", 405, "GET, POST"),
         ("compute", "DELETE", "/servers", 405, "GET, POST"),
         ("compute", "POST", "/servers/detail", 405, "GET"),

@@ -55,7 +55,7 @@ async def test_show_has_the_full_detail_and_keeps_every_field_sent(
     sent = {
         "name": "web-1",
         "imageRef": "img-1",
-        "flavorRef": "42",
+        "flavorRef": "4",
         "availability_zone": "az-sim",
         "metadata": {"owner": "tests"},
         "key_name": "mykey",
@@ -65,6 +65,9 @@ async def test_show_has_the_full_detail_and_keeps_every_field_sent(
         "networks": "auto",
     }
     async with aiohttp.ClientSession() as http:
+        keypair = {"keypair": {"name": "mykey"}}
+        status, _, _ = await call(http, "POST", f"{pod.compute(project)}/os-keypairs", keypair)
+        assert status == 200
         server_id = await create(http, pod, project, **sent)
         status, _, body = await call(http, "GET", f"{pod.compute(project)}/servers/{server_id}")
     assert status == 200
@@ -72,7 +75,7 @@ async def test_show_has_the_full_detail_and_keeps_every_field_sent(
     assert server["id"] == server_id and server["name"] == "web-1"
     assert server["status"] == "ACTIVE" and server["tenant_id"] == project
     assert server["OS-EXT-AZ:availability_zone"] == "az-sim"
-    assert server["image"]["id"] == "img-1" and server["flavor"]["id"] == "42"
+    assert server["image"]["id"] == "img-1" and server["flavor"]["id"] == "4"
     for field in ("metadata", "key_name", "tags", "description", "user_data", "networks"):
         assert server[field] == sent[field], field
     assert server["addresses"] == {}

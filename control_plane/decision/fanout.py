@@ -1,0 +1,91 @@
+"""One request sent to several pods at once, each answer (or its absence) a value."""
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from control_plane.decision.mutate import pod_path
+from control_plane.decision.pod_client import PodCallError, PodSend
+from control_plane.model import Pod, PodState, Service
+
+__all__ = ["Fanout", "PodRequest", "Reply", "usable_pods"]
+
+log = logging.getLogger("podgate.fanout")
+
+
+@dataclass(frozen=True, slots=True)
+class PodRequest:
+    """What to send: method, path below the project, query, headers (already forwarded), body."""
+
+    service: Service
+    method: str
+    project_id: str
+    remainder: str
+    query: str
+    headers: Mapping[str, str]
+    body: bytes = b""
+    # The loop time by which every pod must have answered, when rounds share one bound.
+    deadline: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One pod's answer; `status` 0 when it gave none (unreachable, late, no endpoint)."""
+
+    pod: str
+    status: int
+    body: bytes = b""
+
+    @property
+    def ok(self) -> bool:
+        """A 2xx answer."""
+        return 200 <= self.status < 300
+
+
+def usable_pods(pods: Mapping[str, Pod], service: Service) -> list[Pod]:
+    """The ENABLED pods offering `service`, by name (the order answers are judged in)."""
+    return sorted(
+        (p for p in pods.values() if p.state == PodState.ENABLED and p.endpoints.get(str(service))),
+        key=lambda p: p.name,
+    )
+
+
+class Fanout:
+    """Sends requests to pods concurrently, each within the same time bound (or a deadline)."""
+
+    def __init__(self, *, send: PodSend, timeout_s: float) -> None:
+        self._send = send
+        self._timeout_s = timeout_s
+
+    def deadline(self) -> float:
+        """The loop time one round started now must end by."""
+        return asyncio.get_running_loop().time() + self._timeout_s
+
+    async def all(self, pods: Sequence[Pod], request: PodRequest) -> list[Reply]:
+        """Every pod's reply, in the order of `pods`."""
+        return await self.each([(pod, request) for pod in pods])
+
+    async def each(self, requests: Sequence[tuple[Pod, PodRequest]]) -> list[Reply]:
+        """Each pod its own request, all at once; replies in the order given."""
+        return list(await asyncio.gather(*(self.one(pod, request) for pod, request in requests)))
+
+    async def one(self, pod: Pod, request: PodRequest) -> Reply:
+        """One pod's reply; transport trouble and timeouts become status 0."""
+        endpoint = pod.endpoints.get(str(request.service), "")
+        if not endpoint:
+            return Reply(pod.name, 0)
+        parts = urlsplit(endpoint)
+        path = pod_path(endpoint, request.project_id, request.remainder, request.query)
+        url = f"{parts.scheme}://{parts.netloc}{path}"
+        until = self.deadline()
+        if request.deadline is not None:
+            until = min(until, request.deadline)
+        try:
+            async with asyncio.timeout_at(until):
+                response = await self._send(request.method, url, request.headers, request.body)
+        except (PodCallError, TimeoutError) as exc:
+            log.warning("%s %s to pod %s: %s", request.method, request.remainder, pod.name, exc)
+            return Reply(pod.name, 0)
+        return Reply(pod.name, response.status, response.body)

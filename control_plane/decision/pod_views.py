@@ -1,0 +1,91 @@
+"""Requests answered with a view across pods: limits and quota sets, services and hypervisors.
+
+Reads ask every pod that is not DISABLED (they all hold some of the project's resources) and
+need every answer: a total missing a pod would be wrong, so a pod's refusal or silence is the
+answer, naming the pod. Quota updates go to every ENABLED pod (nothing is undone when one
+refuses). The combining rules live in aggregate.py.
+"""
+
+import json
+import logging
+from collections.abc import Mapping
+
+from control_plane.decision.aggregate import combine_totals, tag_inventory
+from control_plane.decision.fanout import Fanout, PodRequest, Reply, usable_pods
+from control_plane.decision.list_query import pods_to_ask
+from control_plane.decision.pod_client import forwarded_headers
+from control_plane.decision.shared import Answer, refusal
+from control_plane.decision.shared_objects import SharedCall
+from control_plane.errors import fault_body
+from control_plane.model import Pod
+
+__all__ = ["INVENTORIES", "TOTALS", "PodViews"]
+
+log = logging.getLogger("podgate.views")
+
+# The path segment after the project naming each kind of view.
+TOTALS = frozenset({"limits", "os-quota-sets"})
+INVENTORIES = frozenset({"os-services", "os-hypervisors"})
+
+
+class PodViews:
+    """Answers totals and inventories from all pods at once."""
+
+    def __init__(self, *, fanout: Fanout) -> None:
+        self._fanout = fanout
+
+    async def answer(self, call: SharedCall, pods: Mapping[str, Pod]) -> Answer:
+        """The combined answer, or the first pod's refusal naming it."""
+        reading = call.method == "GET"
+        targets = (
+            pods_to_ask(pods.values(), call.service, None)
+            if reading
+            else usable_pods(pods, call.service)
+        )
+        if not targets:
+            return Answer(503, fault_body(503, "No pod is available."))
+        outgoing = forwarded_headers(call.headers)
+        if call.body:
+            outgoing["content-type"] = "application/json"
+        request = PodRequest(
+            call.service,
+            call.method,
+            call.project_id,
+            call.remainder,
+            call.query,
+            outgoing,
+            call.body,
+        )
+        replies = await self._fanout.all(targets, request)
+        refused = next((reply for reply in replies if not reply.ok), None)
+        if refused is not None:
+            log.info(
+                "%s %s %s refused by pod %s",
+                call.request_id,
+                call.method,
+                call.remainder,
+                refused.pod,
+            )
+            return refusal(refused)
+        if call.method == "DELETE":
+            return Answer(replies[0].status, b"")
+        documents = []
+        for pod, reply in zip(targets, replies, strict=True):
+            document = _document(reply)
+            if document is None:
+                return refusal(Reply(reply.pod, 0))
+            documents.append((pod, document))
+        head = next(segment for segment in call.remainder.split("/") if segment)
+        if head in INVENTORIES:
+            body = tag_inventory(documents)
+        else:
+            body = combine_totals([document for _, document in documents])
+        return Answer(200, json.dumps(body).encode())
+
+
+def _document(reply: Reply) -> dict | None:
+    try:
+        document = json.loads(reply.body)
+    except (ValueError, RecursionError):
+        return None
+    return document if isinstance(document, dict) else None

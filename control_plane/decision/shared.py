@@ -1,0 +1,191 @@
+"""Shared objects (flavors, key pairs, volume types): merging pods' answers, naming a refusal.
+
+Every pod holds its own copy of each shared object; the gateway shows one cloud's worth. Lists
+are merged and de-duplicated (flavors by id; key pairs and volume types by name, as each Cinder
+gives a type its own id; the first pod by name winning), a single object comes from the first
+pod that has it, and links point at the gateway.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from control_plane.decision.fanout import Reply
+from control_plane.decision.resources import API_PREFIX
+from control_plane.errors import fault_body
+from control_plane.model import Service
+
+__all__ = [
+    "SHARED_COLLECTIONS",
+    "Answer",
+    "created_name",
+    "gateway_links",
+    "merge_lists",
+    "own_ids",
+    "pick_one",
+    "refusal",
+    "with_public_key",
+]
+
+# The shared collections of each API, by the path segment after the project.
+SHARED_COLLECTIONS: Mapping[Service, frozenset[str]] = {
+    Service.COMPUTE: frozenset({"flavors", "os-keypairs"}),
+    Service.VOLUME: frozenset({"types"}),
+}
+# Lists whose items are one by name: key pairs, and volume types (each Cinder makes its own id).
+_BY_NAME = frozenset({"keypairs", "volume_types"})
+# collection -> (member key of a create answer, the field naming it in a later DELETE path)
+_CREATED = {
+    "flavors": ("flavor", "id"),
+    "os-keypairs": ("keypair", "name"),
+    "types": ("volume_type", "id"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The status and JSON body the gateway answers with."""
+
+    status: int
+    body: bytes
+
+
+def merge_lists(replies: Sequence[Reply]) -> Answer | None:
+    """The 200 answers' lists merged without duplicates; None when no pod answered 200.
+
+    Paging links (`*_links`) are dropped: a merged page has no single next link.
+    """
+    merged: dict[str, list[Any]] = {}
+    seen: dict[str, set[object]] = {}
+    answered = False
+    for reply in replies:
+        document = _document(reply) if reply.status == 200 else None
+        if not isinstance(document, dict):
+            continue
+        answered = True
+        for key, items in document.items():
+            if key.endswith("_links") or not isinstance(items, list):
+                continue
+            kept, known = merged.setdefault(key, []), seen.setdefault(key, set())
+            for item in items:
+                identity = _identity(item, by_name=key in _BY_NAME)
+                if identity is None or identity not in known:
+                    kept.append(item)
+                    known.add(identity)
+    return Answer(200, json.dumps(merged).encode()) if answered else None
+
+
+def pick_one(replies: Sequence[Reply]) -> Answer:
+    """The first pod's 2xx answer, else the first refusal (as the pod said it), else 503."""
+    for reply in replies:
+        if reply.ok:
+            return Answer(reply.status, reply.body)
+    for reply in replies:
+        if 400 <= reply.status < 500:
+            return Answer(reply.status, reply.body)
+    return Answer(503, fault_body(503, "No pod could answer the request."))
+
+
+def own_ids(replies: Sequence[Reply], type_id: str) -> dict[str, str]:
+    """Each pod's own id of the volume type some pod knows as `type_id`, from `GET /types`.
+
+    Cinder makes a new id per pod for the same type; they share its name. Pods without a type
+    of that name are left out.
+    """
+    by_pod = {
+        reply.pod: {t.get("name"): t.get("id") for t in _items(reply, "volume_types")}
+        for reply in replies
+    }
+    name = next((n for ids in by_pod.values() for n, i in ids.items() if i == type_id), None)
+    if name is None:
+        return {}
+    return {pod: ids[name] for pod, ids in by_pod.items() if isinstance(ids.get(name), str)}
+
+
+def refusal(reply: Reply) -> Answer:
+    """A pod's refusal, its fault message naming the pod; no answer at all is a 503."""
+    if reply.status == 0:
+        return Answer(503, fault_body(503, f"Pod {reply.pod} is not available."))
+    document = _document(reply)
+    if isinstance(document, dict) and len(document) == 1:
+        ((name, fault),) = document.items()
+        if isinstance(fault, dict) and isinstance(fault.get("message"), str):
+            message = f"Pod {reply.pod}: {fault['message']}"
+            return Answer(reply.status, json.dumps({name: {**fault, "message": message}}).encode())
+    return Answer(reply.status, fault_body(reply.status, f"Pod {reply.pod} refused the request."))
+
+
+def created_name(collection: str, reply: Reply) -> str | None:
+    """What names the object a create made (flavor or type id, key pair name), for undoing it."""
+    member, field = _CREATED[collection]
+    document = _document(reply)
+    created = document.get(member) if isinstance(document, dict) else None
+    value = created.get(field) if isinstance(created, dict) else None
+    return str(value) if isinstance(value, str | int) and str(value) else None
+
+
+def with_public_key(body: bytes, first: Reply) -> bytes | None:
+    """A key pair create for the other pods: the first pod's generated public key added.
+
+    None when the first pod's answer carries no public key.
+    """
+    answer = _document(first)
+    keypair = answer.get("keypair") if isinstance(answer, dict) else None
+    public_key = keypair.get("public_key") if isinstance(keypair, dict) else None
+    request = json.loads(body)
+    if not isinstance(public_key, str) or not isinstance(request.get("keypair"), dict):
+        return None
+    request["keypair"]["public_key"] = public_key
+    return json.dumps(request).encode()
+
+
+def gateway_links(body: bytes, service: Service, origin: str, project_id: str) -> bytes:
+    """Every `links[].href` of a JSON answer pointed at the gateway's versioned API.
+
+    A pod's self link is `…/v2.1/{project}/flavors/1`, its bookmark `…/compute/{project}/…`;
+    both become `{origin}/v2.1/{project}/flavors/1`, which the gateway serves.
+    """
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return body
+    base = f"{origin}/{API_PREFIX[service]}/{project_id}"
+    return json.dumps(_relinked(document, base, f"/{project_id}/")).encode()
+
+
+def _relinked(value: Any, base: str, marker: str) -> Any:
+    if isinstance(value, list):
+        return [_relinked(item, base, marker) for item in value]
+    if not isinstance(value, dict):
+        return value
+    result = {key: _relinked(item, base, marker) for key, item in value.items()}
+    href = result.get("href")
+    if "rel" in result and isinstance(href, str):
+        path = urlsplit(href).path
+        _, found, below = path.partition(marker)
+        if found:
+            result["href"] = f"{base}/{below}"
+    return result
+
+
+def _identity(item: object, *, by_name: bool) -> object:
+    """An item's name or id; key pairs come wrapped (`{"keypair": {...}}`)."""
+    if not isinstance(item, dict):
+        return None
+    inner = item.get("keypair", item)
+    return inner.get("name" if by_name else "id") if isinstance(inner, dict) else None
+
+
+def _items(reply: Reply, key: str) -> list[dict[str, Any]]:
+    document = _document(reply) if reply.status == 200 else None
+    items = document.get(key) if isinstance(document, dict) else None
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def _document(reply: Reply) -> object:
+    try:
+        return json.loads(reply.body)
+    except (ValueError, RecursionError):
+        return None

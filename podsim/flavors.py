@@ -1,0 +1,190 @@
+"""Nova flavors and their extra specs: global to the pod, seeded like devstack's m1.* flavors."""
+
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from podsim.faults import BadRequest, Fault, NotFound
+from podsim.handlers import json_body
+from podsim.store import Record
+
+_BASE = "/compute/v2.1/{project_id}/flavors"
+# devstack's standard flavors: id -> (name, ram MB, disk GB, vcpus).
+_SEEDED = {
+    "1": ("m1.tiny", 512, 1, 1),
+    "2": ("m1.small", 2048, 20, 1),
+    "3": ("m1.medium", 4096, 40, 2),
+    "4": ("m1.large", 8192, 80, 4),
+    "5": ("m1.xlarge", 16384, 160, 8),
+}
+
+
+class Conflict(Fault):
+    """The flavor exists already (Nova's 409)."""
+
+    status = 409
+
+
+def flavor_not_found(flavor_id: str) -> NotFound:
+    """Nova's FlavorNotFound."""
+    return NotFound(f"Flavor {flavor_id} could not be found.")
+
+
+class Flavors:
+    """The pod's flavors, shared by every project."""
+
+    def __init__(self) -> None:
+        self._flavors: dict[str, Record] = {
+            flavor_id: _record(flavor_id, name, ram, disk, vcpus)
+            for flavor_id, (name, ram, disk, vcpus) in _SEEDED.items()
+        }
+
+    def sizes(self, flavor_id: str | None) -> tuple[int, int]:
+        """The vcpus and RAM (MB) of a flavor; (0, 0) for none or one deleted since."""
+        record = self._flavors.get(flavor_id or "")
+        return (int(record["vcpus"]), int(record["ram"])) if record else (0, 0)
+
+    def exists(self, flavor_ref: str) -> bool:
+        """Whether `flavor_ref` (an id or a URL ending in one) names a flavor here."""
+        return flavor_ref.rstrip("/").rsplit("/", 1)[-1] in self._flavors
+
+    def routes(self) -> list[web.RouteDef]:
+        """Routes to add to the app."""
+        specs = f"{_BASE}/{{flavor_id}}/os-extra_specs"
+        return [
+            web.get(_BASE, self.index),
+            web.post(_BASE, self.create),
+            web.get(f"{_BASE}/detail", self.detail),
+            web.get(f"{_BASE}/{{flavor_id}}", self.show),
+            web.delete(f"{_BASE}/{{flavor_id}}", self.delete),
+            web.get(specs, self.extra_specs),
+            web.post(specs, self.add_extra_specs),
+            web.get(f"{specs}/{{key}}", self.extra_spec),
+            web.put(f"{specs}/{{key}}", self.set_extra_spec),
+            web.delete(f"{specs}/{{key}}", self.delete_extra_spec),
+        ]
+
+    async def index(self, request: web.Request) -> web.Response:
+        """GET the brief list: id, name, links."""
+        brief = [
+            {"id": f["id"], "name": f["name"], "links": _links(request, f["id"])}
+            for f in self._sorted()
+        ]
+        return web.json_response({"flavors": brief})
+
+    async def detail(self, request: web.Request) -> web.Response:
+        """GET the detailed list."""
+        return web.json_response({"flavors": [_view(request, f) for f in self._sorted()]})
+
+    async def show(self, request: web.Request) -> web.Response:
+        """GET one flavor."""
+        return web.json_response({"flavor": _view(request, self._get(request))})
+
+    async def create(self, request: web.Request) -> web.Response:
+        """POST (admin): a new flavor, 409 when its name or id is taken."""
+        body = await json_body(request)
+        flavor = body.get("flavor") if isinstance(body, dict) else None
+        if not isinstance(flavor, dict):
+            raise BadRequest("'flavor' is a required property")
+        for field in ("name", "ram", "vcpus", "disk"):
+            if field not in flavor:
+                raise BadRequest(f"'{field}' is a required property")
+        name = flavor["name"]
+        flavor_id = str(flavor.get("id") or uuid.uuid4())
+        if any(f["name"] == name for f in self._flavors.values()):
+            raise Conflict(f"Flavor with name {name} already exists.")
+        if flavor_id in self._flavors:
+            raise Conflict(f"Flavor with ID {flavor_id} already exists.")
+        record = _record(flavor_id, name, flavor["ram"], flavor["disk"], flavor["vcpus"])
+        record["os-flavor-access:is_public"] = bool(flavor.get("os-flavor-access:is_public", True))
+        self._flavors[flavor_id] = record
+        return web.json_response({"flavor": _view(request, record)})
+
+    async def delete(self, request: web.Request) -> web.Response:
+        """DELETE (admin): 202."""
+        self._flavors.pop(self._get(request)["id"])
+        return web.Response(status=202)
+
+    async def extra_specs(self, request: web.Request) -> web.Response:
+        """GET all extra specs."""
+        return web.json_response({"extra_specs": self._get(request)["extra_specs"]})
+
+    async def add_extra_specs(self, request: web.Request) -> web.Response:
+        """POST: merge the given specs."""
+        body = await json_body(request)
+        specs = body.get("extra_specs") if isinstance(body, dict) else None
+        if not isinstance(specs, dict):
+            raise BadRequest("'extra_specs' is a required property")
+        self._get(request)["extra_specs"].update(specs)
+        return web.json_response({"extra_specs": specs})
+
+    async def extra_spec(self, request: web.Request) -> web.Response:
+        """GET one extra spec."""
+        flavor, key = self._get(request), request.match_info["key"]
+        if key not in flavor["extra_specs"]:
+            raise NotFound(f"Flavor {flavor['id']} has no extra specs with key {key}.")
+        return web.json_response({key: flavor["extra_specs"][key]})
+
+    async def set_extra_spec(self, request: web.Request) -> web.Response:
+        """PUT one extra spec; the body names exactly that key."""
+        flavor, key = self._get(request), request.match_info["key"]
+        body = await json_body(request)
+        if not isinstance(body, dict) or list(body) != [key]:
+            raise BadRequest("Request body and URI mismatch")
+        flavor["extra_specs"][key] = body[key]
+        return web.json_response(body)
+
+    async def delete_extra_spec(self, request: web.Request) -> web.Response:
+        """DELETE one extra spec: 202."""
+        flavor, key = self._get(request), request.match_info["key"]
+        if flavor["extra_specs"].pop(key, None) is None:
+            raise NotFound(f"Flavor {flavor['id']} has no extra specs with key {key}.")
+        return web.Response(status=202)
+
+    def _get(self, request: web.Request) -> Record:
+        flavor_id = request.match_info["flavor_id"]
+        record = self._flavors.get(flavor_id)
+        if record is None:
+            raise flavor_not_found(flavor_id)
+        return record
+
+    def _sorted(self) -> list[Record]:
+        # Nova's default order: flavorid ascending.
+        return sorted(self._flavors.values(), key=lambda f: f["id"])
+
+
+def _record(flavor_id: str, name: str, ram: object, disk: object, vcpus: object) -> Record:
+    return {
+        "id": flavor_id,
+        "name": name,
+        "ram": ram,
+        "disk": disk,
+        "vcpus": vcpus,
+        "os-flavor-access:is_public": True,
+        "extra_specs": {},
+    }
+
+
+def _view(request: web.Request, record: Record) -> dict[str, Any]:
+    return {
+        "id": record["id"],
+        "name": record["name"],
+        "ram": record["ram"],
+        "disk": record["disk"],
+        "vcpus": record["vcpus"],
+        "swap": "",
+        "rxtx_factor": 1.0,
+        "OS-FLV-EXT-DATA:ephemeral": 0,
+        "OS-FLV-DISABLED:disabled": False,
+        "os-flavor-access:is_public": record["os-flavor-access:is_public"],
+        "links": _links(request, record["id"]),
+    }
+
+
+def _links(request: web.Request, flavor_id: str) -> list[dict[str, str]]:
+    origin, project_id = f"{request.scheme}://{request.host}", request.match_info["project_id"]
+    return [
+        {"rel": "self", "href": f"{origin}/compute/v2.1/{project_id}/flavors/{flavor_id}"},
+        {"rel": "bookmark", "href": f"{origin}/compute/{project_id}/flavors/{flavor_id}"},
+    ]
