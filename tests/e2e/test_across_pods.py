@@ -8,44 +8,23 @@ quota updates reach both; services and hypervisors are listed from both, each na
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from podgate.admin.v1 import admin_pb2
 from tests.e2e.http import call
+from tests.fixtures.cloud import TWO_PODS, running_cloud
 from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import SimPod, start_podsim, wait_for
+from tests.fixtures.procs import SimPod, wait_for
 
 pytestmark = pytest.mark.e2e
 
-# pod -> (user-facing AZ, the pod's own AZ)
-LAYOUT = {"pod1": ("az-east", "nova-east"), "pod2": ("az-west", "nova-west")}
+LAYOUT = TWO_PODS
 
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, dict[str, SimPod]]]:
-    logs: Path = tmp_path_factory.mktemp("shared")
-    gateway = Gateway(state_dir=logs / "state")
-    gateway.state_dir.mkdir()
-    pods: dict[str, SimPod] = {}
-    try:
-        for name, (_, inner) in LAYOUT.items():
-            pods[name] = start_podsim(name, inner, logs)
-        gateway.start_control_plane()
-        gateway.start_envoy()
-        admin = gateway.admin()
-        for name, (az, inner) in LAYOUT.items():
-            endpoints = {"compute": pods[name].compute_url, "volumev3": pods[name].volume_url}
-            pod = admin_pb2.Pod(name=name, az_name=az, pod_az_name=inner, endpoints=endpoints)
-            admin.CreatePod(admin_pb2.CreatePodRequest(pod=pod))
-        clusters = {f"pod.{name}.{s}" for name in pods for s in ("compute", "volumev3")}
-        wait_for(lambda: gateway.envoy_clusters() == clusters, timeout=5, what="pod clusters")
-        yield gateway, pods
-    finally:
-        gateway.stop()
-        for sim in pods.values():
-            sim.proc.stop()
+    with running_cloud(tmp_path_factory.mktemp("shared"), LAYOUT) as running:
+        yield running
 
 
 @pytest.fixture
