@@ -20,22 +20,14 @@ import aiohttp
 
 from podgate.admin.v1 import admin_pb2
 from tests.fixtures.gateway import Gateway
-from tests.fixtures.keystone import ADMIN, DEMO, SERVICE, Keystone, _prepare, _start
+from tests.fixtures.keystone import ADMIN, DEMO, Keystone, _prepare, _start
 from tests.fixtures.procs import SimPod, start_podsim, wait_for
 
 
 def _gateway(root: Path, keystone: Keystone, sim: SimPod, ttl: float) -> Gateway:
-    user, password, project = SERVICE
     gateway = Gateway(
         state_dir=root / f"ttl{ttl:g}",
-        extra_env={
-            "PODGATE_AUTH": "keystone",
-            "PODGATE_KEYSTONE_AUTH_URL": keystone.auth_url,
-            "PODGATE_KEYSTONE_USERNAME": user,
-            "PODGATE_KEYSTONE_PASSWORD": password,
-            "PODGATE_KEYSTONE_PROJECT_NAME": project,
-            "PODGATE_KEYSTONE_TOKEN_CACHE_TTL_S": str(ttl),
-        },
+        extra_env=keystone.gateway_env(PODGATE_KEYSTONE_TOKEN_CACHE_TTL_S=str(ttl)),
     )
     gateway.state_dir.mkdir(parents=True)
     gateway.start_control_plane()

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from tests.fixtures.gateway import PODGATE, Gateway
-from tests.fixtures.keystone import ADMIN, DEMO, KEYSTONE_MARKS, SERVICE, Keystone
+from tests.fixtures.keystone import ADMIN, DEMO, KEYSTONE_MARKS, Keystone
 from tests.fixtures.procs import SimPod, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -198,16 +198,9 @@ async def test_errors_are_json_with_the_right_status(gateway: Gateway) -> None:
 
 @pytest.fixture
 def keystone_gateway(tmp_path: Path, keystone: Keystone) -> Iterator[Gateway]:
-    user, password, project = SERVICE
     gw = Gateway(
         state_dir=tmp_path / "state",
-        extra_env={
-            "PODGATE_AUTH": "keystone",
-            "PODGATE_KEYSTONE_AUTH_URL": keystone.auth_url,
-            "PODGATE_KEYSTONE_USERNAME": user,
-            "PODGATE_KEYSTONE_PASSWORD": password,
-            "PODGATE_KEYSTONE_PROJECT_NAME": project,
-        },
+        extra_env=keystone.gateway_env(),
     )
     gw.state_dir.mkdir()
     try:

@@ -16,7 +16,6 @@ from tests.fixtures.keystone import (
     DEMO,
     KEYSTONE_MARKS,
     OTHER,
-    SERVICE,
     Keystone,
 )
 from tests.fixtures.procs import SimPod, start_podsim, wait_for
@@ -47,18 +46,12 @@ def gateway(
     keystone: Keystone,
     region_pods: dict[str, SimPod],
 ) -> Iterator[Gateway]:
-    user, password, project = SERVICE
     gw = Gateway(
         state_dir=tmp_path / "state",
-        extra_env={
-            "PODGATE_AUTH": "keystone",
-            "PODGATE_KEYSTONE_AUTH_URL": keystone.auth_url,
-            "PODGATE_KEYSTONE_USERNAME": user,
-            "PODGATE_KEYSTONE_PASSWORD": password,
-            "PODGATE_KEYSTONE_PROJECT_NAME": project,
-            "PODGATE_KEYSTONE_TOKEN_CACHE_TTL_S": str(TOKEN_TTL_S),
-            "PODGATE_KEYSTONE_NEGATIVE_CACHE_TTL_S": "1",
-        },
+        extra_env=keystone.gateway_env(
+            PODGATE_KEYSTONE_TOKEN_CACHE_TTL_S=str(TOKEN_TTL_S),
+            PODGATE_KEYSTONE_NEGATIVE_CACHE_TTL_S="1",
+        ),
     )
     gw.state_dir.mkdir()
     try:

@@ -8,7 +8,7 @@ import pytest
 from podgate.admin.v1 import admin_pb2
 from tests.e2e.http import call
 from tests.fixtures.gateway import Gateway
-from tests.fixtures.keystone import ADMIN, DEMO, KEYSTONE_MARKS, SERVICE, Keystone
+from tests.fixtures.keystone import ADMIN, DEMO, KEYSTONE_MARKS, Keystone
 from tests.fixtures.procs import SimPod, start_podsim, wait_for
 
 pytestmark = [pytest.mark.e2e, *KEYSTONE_MARKS]
@@ -17,16 +17,9 @@ pytestmark = [pytest.mark.e2e, *KEYSTONE_MARKS]
 @pytest.fixture
 def gateway(tmp_path: Path, keystone: Keystone) -> Iterator[Gateway]:
     """A keystone-mode gateway with one pod whose endpoints are registered explicitly."""
-    user, password, project = SERVICE
     gw = Gateway(
         state_dir=tmp_path / "state",
-        extra_env={
-            "PODGATE_AUTH": "keystone",
-            "PODGATE_KEYSTONE_AUTH_URL": keystone.auth_url,
-            "PODGATE_KEYSTONE_USERNAME": user,
-            "PODGATE_KEYSTONE_PASSWORD": password,
-            "PODGATE_KEYSTONE_PROJECT_NAME": project,
-        },
+        extra_env=keystone.gateway_env(),
     )
     gw.state_dir.mkdir()
     pod: SimPod | None = None
