@@ -8,19 +8,15 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
-    create_async_engine,
 )
 
 from control_plane.errors import (
@@ -31,6 +27,16 @@ from control_plane.errors import (
     PodgateError,
 )
 from control_plane.model import Binding, Pod, PodState, ResourceType, Routing
+from control_plane.store.engine import IMMEDIATE, open_engine
+from control_plane.store.rows import (
+    binding_from_row,
+    check_resource_type,
+    check_state,
+    check_text,
+    endpoint_values,
+    pod_from_row,
+    routing_from_row,
+)
 from control_plane.store.tables import BindingRow, PodEndpointRow, PodRow, RoutingRow
 
 __all__ = ["Store"]
@@ -38,11 +44,6 @@ __all__ = ["Store"]
 _T = TypeVar("_T")
 _Work = Callable[[AsyncSession], Awaitable[_T]]
 
-_ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
-# Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
-_IMMEDIATE = "podgate_sqlite_immediate"
-# PostgreSQL advisory lock key ("podg") so replicas starting together migrate one at a time.
-_MIGRATION_LOCK = 0x706F6467
 # Rows per INSERT when learning routings (6 bound values each; SQLite allows 32766 per statement).
 _LEARN_CHUNK = 500
 
@@ -57,16 +58,7 @@ class Store:
     @classmethod
     async def open(cls, url: str) -> "Store":
         """Connect and migrate to the newest schema; harmless to repeat on every start."""
-        engine = _engine(url)
-        try:
-            async with engine.connect() as connection:
-                await connection.execution_options(**{_IMMEDIATE: True})
-                async with connection.begin():
-                    await connection.run_sync(_upgrade)
-        except BaseException:
-            await engine.dispose()
-            raise
-        return cls(engine)
+        return cls(await open_engine(url))
 
     async def close(self) -> None:
         """Close every pooled connection."""
@@ -156,7 +148,7 @@ class Store:
     ) -> Routing | None:
         """Where a resource lives, if known."""
         work = partial(
-            _get_routing, resource_type=_resource_type(resource_type), resource_id=resource_id
+            _get_routing, resource_type=check_resource_type(resource_type), resource_id=resource_id
         )
         return await self._run(work)
 
@@ -176,7 +168,7 @@ class Store:
             _list_routings,
             project_id=project_id,
             pod_name=pod_name,
-            resource_type=None if resource_type is None else _resource_type(resource_type),
+            resource_type=None if resource_type is None else check_resource_type(resource_type),
             limit=limit,
             after=after,
         )
@@ -185,7 +177,9 @@ class Store:
     async def delete_routing(self, resource_type: ResourceType | str, resource_id: str) -> None:
         """Forget where a resource lives."""
         work = partial(
-            _delete_routing, resource_type=_resource_type(resource_type), resource_id=resource_id
+            _delete_routing,
+            resource_type=check_resource_type(resource_type),
+            resource_id=resource_id,
         )
         await self._run(work, write=True)
 
@@ -199,7 +193,7 @@ class Store:
             try:
                 async with self._sessions() as session, session.begin():
                     if write:
-                        await session.connection(execution_options={_IMMEDIATE: True})
+                        await session.connection(execution_options={IMMEDIATE: True})
                     return await work(session)
             except IntegrityError as exc:
                 if retries > 0:
@@ -212,120 +206,12 @@ class Store:
                 raise PodgateError(f"Database error ({type(exc.orig).__name__})") from exc
 
 
-def _engine(url: str) -> AsyncEngine:
-    """An async engine; SQLite gets its directory, foreign keys, WAL and explicit BEGINs."""
-    parsed = sa.make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(parsed, pool_pre_ping=True)
-    database = parsed.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(parsed)
-    sa.event.listen(engine.sync_engine, "connect", _sqlite_connect)
-    sa.event.listen(engine.sync_engine, "begin", _sqlite_begin)
-    return engine
-
-
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    """Let SQLAlchemy emit BEGIN itself (sqlite3 would skip it before SELECTs and DDL)."""
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.close()
-
-
-def _sqlite_begin(connection: sa.Connection) -> None:
-    """Writers take the write lock at BEGIN, so a read-then-write never fails as 'locked'."""
-    immediate = connection.get_execution_options().get(_IMMEDIATE, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def _upgrade(connection: sa.Connection) -> None:
-    """Alembic upgrade to head inside the caller's transaction."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
-    config = Config(_ALEMBIC_INI)
-    config.attributes["connection"] = connection
-    command.upgrade(config, "head")
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
 def _new_id() -> str:
     return str(uuid.uuid4())
-
-
-def _text(field: str, value: str, *, limit: int = 255, empty: bool = False) -> str:
-    """`value` if it is a string that fits its column; BadRequest otherwise."""
-    if not isinstance(value, str) or len(value) > limit or (not value and not empty):
-        least = 0 if empty else 1
-        raise BadRequest(f"{field} must be a string of {least} to {limit} characters")
-    return value
-
-
-def _state(value: PodState | str) -> PodState:
-    try:
-        return PodState(value)
-    except ValueError as exc:
-        raise BadRequest(f"Unknown pod state {value!r}") from exc
-
-
-def _resource_type(value: ResourceType | str) -> ResourceType:
-    try:
-        return ResourceType(value)
-    except ValueError as exc:
-        raise BadRequest(f"Unknown resource type {value!r}") from exc
-
-
-def _endpoint_rows(endpoints: Mapping[str, str]) -> dict[str, str]:
-    return {
-        _text("service_type", service, limit=64): _text("url", url, limit=1024)
-        for service, url in endpoints.items()
-    }
-
-
-def _pod(row: PodRow) -> Pod:
-    return Pod(
-        name=row.name,
-        az_name=row.az_name,
-        pod_az_name=row.pod_az_name,
-        dc_name=row.dc_name,
-        state=PodState(row.state),
-        endpoints={e.service_type: e.url for e in sorted(row.endpoints, key=_service_type)},
-        id=row.id,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-def _service_type(row: PodEndpointRow) -> str:
-    return row.service_type
-
-
-def _binding(row: BindingRow, pod_name: str) -> Binding:
-    return Binding(
-        id=row.id,
-        project_id=row.project_id,
-        az_name=row.az_name,
-        pod_name=pod_name,
-        active=row.active,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-def _routing(row: RoutingRow, pod_name: str) -> Routing:
-    return Routing(
-        resource_id=row.resource_id,
-        resource_type=ResourceType(row.resource_type),
-        project_id=row.project_id,
-        pod_name=pod_name,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
 
 
 async def _pod_row(session: AsyncSession, name: str, *, lock: bool = False) -> PodRow:
@@ -350,16 +236,16 @@ async def _create_pod(session: AsyncSession, *, pod: Pod) -> Pod:
     now = _now()
     row = PodRow(
         id=_new_id(),
-        name=_text("name", pod.name),
-        az_name=_text("az_name", pod.az_name),
-        pod_az_name=_text("pod_az_name", pod.pod_az_name, empty=True),
-        dc_name=_text("dc_name", pod.dc_name, empty=True),
-        state=_state(pod.state).value,
+        name=check_text("name", pod.name),
+        az_name=check_text("az_name", pod.az_name),
+        pod_az_name=check_text("pod_az_name", pod.pod_az_name, empty=True),
+        dc_name=check_text("dc_name", pod.dc_name, empty=True),
+        state=check_state(pod.state).value,
         created_at=now,
         updated_at=now,
         endpoints=[
             PodEndpointRow(service_type=service, url=url)
-            for service, url in _endpoint_rows(pod.endpoints).items()
+            for service, url in endpoint_values(pod.endpoints).items()
         ],
     )
     session.add(row)
@@ -367,18 +253,18 @@ async def _create_pod(session: AsyncSession, *, pod: Pod) -> Pod:
         await session.flush()
     except IntegrityError as exc:
         raise AlreadyExists(f"Pod {pod.name} already exists") from exc
-    return _pod(row)
+    return pod_from_row(row)
 
 
 async def _get_pod(session: AsyncSession, *, name: str) -> Pod:
-    return _pod(await _pod_row(session, name))
+    return pod_from_row(await _pod_row(session, name))
 
 
 async def _list_pods(session: AsyncSession, *, az_name: str | None) -> list[Pod]:
     query = sa.select(PodRow).order_by(PodRow.created_at, PodRow.name)
     if az_name is not None:
         query = query.where(PodRow.az_name == az_name)
-    return [_pod(row) for row in (await session.scalars(query)).all()]
+    return [pod_from_row(row) for row in (await session.scalars(query)).all()]
 
 
 async def _update_pod(
@@ -390,12 +276,12 @@ async def _update_pod(
     set_endpoints: dict[str, str],
     remove_endpoints: frozenset[str],
 ) -> Pod:
-    set_endpoints = _endpoint_rows(set_endpoints)
+    set_endpoints = endpoint_values(set_endpoints)
     row = await _pod_row(session, name, lock=True)
     if state is not None:
-        row.state = _state(state).value
+        row.state = check_state(state).value
     for field, value in fields.items():
-        setattr(row, field, _text(field, value, empty=field != "az_name"))
+        setattr(row, field, check_text(field, value, empty=field != "az_name"))
     current = {endpoint.service_type: endpoint for endpoint in row.endpoints}
     for service in remove_endpoints - set_endpoints.keys():
         if service in current:
@@ -407,7 +293,7 @@ async def _update_pod(
             row.endpoints.append(PodEndpointRow(service_type=service, url=url))
     row.updated_at = _now()
     await session.flush()
-    return _pod(row)
+    return pod_from_row(row)
 
 
 async def _delete_pod(session: AsyncSession, *, name: str, force: bool) -> None:
@@ -423,7 +309,7 @@ async def _delete_pod(session: AsyncSession, *, name: str, force: bool) -> None:
 
 
 async def _create_binding(session: AsyncSession, *, project_id: str, pod_name: str) -> Binding:
-    project_id = _text("project_id", project_id)
+    project_id = check_text("project_id", project_id)
     pod = await _pod_row(session, pod_name)
     active_here = (
         BindingRow.project_id == project_id,
@@ -448,7 +334,7 @@ async def _create_binding(session: AsyncSession, *, project_id: str, pod_name: s
     )
     session.add(row)
     await session.flush()
-    return _binding(row, pod.name)
+    return binding_from_row(row, pod.name)
 
 
 async def _list_bindings(
@@ -465,7 +351,7 @@ async def _list_bindings(
         query = query.where(PodRow.name == pod_name)
     if active_only:
         query = query.where(BindingRow.active)
-    return [_binding(row, name) for row, name in (await session.execute(query)).all()]
+    return [binding_from_row(row, name) for row, name in (await session.execute(query)).all()]
 
 
 async def _delete_binding(session: AsyncSession, *, binding_id: str) -> None:
@@ -475,9 +361,9 @@ async def _delete_binding(session: AsyncSession, *, binding_id: str) -> None:
 
 
 async def _put_routing(session: AsyncSession, *, routing: Routing) -> Routing:
-    resource_type = _resource_type(routing.resource_type)
-    resource_id = _text("resource_id", routing.resource_id)
-    project_id = _text("project_id", routing.project_id)
+    resource_type = check_resource_type(routing.resource_type)
+    resource_id = check_text("resource_id", routing.resource_id)
+    project_id = check_text("project_id", routing.project_id)
     pod_id = await _pod_id(session, routing.pod_name)
     this = (RoutingRow.resource_type == resource_type.value, RoutingRow.resource_id == resource_id)
     stored = (
@@ -526,8 +412,8 @@ async def _put_routing(session: AsyncSession, *, routing: Routing) -> Routing:
 async def _learn_routings(session: AsyncSession, *, routings: Sequence[Routing]) -> int:
     rows: dict[tuple[str, str], Routing] = {}
     for routing in routings:
-        resource_type = _resource_type(routing.resource_type).value
-        rows.setdefault((resource_type, _text("resource_id", routing.resource_id)), routing)
+        resource_type = check_resource_type(routing.resource_type).value
+        rows.setdefault((resource_type, check_text("resource_id", routing.resource_id)), routing)
     names = {routing.pod_name for routing in rows.values()}
     found = await session.execute(sa.select(PodRow.name, PodRow.id).where(PodRow.name.in_(names)))
     pod_ids = {name: pod_id for name, pod_id in found.all()}
@@ -536,7 +422,7 @@ async def _learn_routings(session: AsyncSession, *, routings: Sequence[Routing])
         {
             "resource_id": resource_id,
             "resource_type": resource_type,
-            "project_id": _text("project_id", routing.project_id),
+            "project_id": check_text("project_id", routing.project_id),
             "pod_id": pod_ids[routing.pod_name],
             "created_at": now,
             "updated_at": now,
@@ -569,7 +455,7 @@ async def _get_routing(
         RoutingRow.resource_type == resource_type.value, RoutingRow.resource_id == resource_id
     )
     found = (await session.execute(query)).one_or_none()
-    return None if found is None else _routing(*found)
+    return None if found is None else routing_from_row(*found)
 
 
 async def _list_routings(
@@ -597,7 +483,7 @@ async def _list_routings(
             )
         )
     rows = (await session.execute(query.limit(limit))).all()
-    return [_routing(row, name) for row, name in rows]
+    return [routing_from_row(row, name) for row, name in rows]
 
 
 async def _delete_routing(
