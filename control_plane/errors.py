@@ -5,6 +5,8 @@
   - Unauthorized       no valid token (401, UNAUTHENTICATED)
   - Forbidden          a valid token that may not do this (403, PERMISSION_DENIED)
   - NotFound           the named thing does not exist (404, NOT_FOUND)
+  - MethodNotAllowed   a known path asked with a method it does not have (405)
+  - NotAcceptable      a microversion outside what every pod supports (406)
   - AlreadyExists      a unique name is taken (409, ALREADY_EXISTS)
   - FailedPrecondition the operation is valid but the current state forbids it (409)
   - PodUnavailable     no pod can serve the request right now (503, UNAVAILABLE)
@@ -74,6 +76,18 @@ class NotFound(PodgateError):
     """The named object does not exist."""
 
     status = 404
+
+
+class MethodNotAllowed(PodgateError):
+    """A known path asked with a method it does not have."""
+
+    status = 405
+
+
+class NotAcceptable(PodgateError):
+    """A microversion outside what every pod supports (Nova's and Cinder's 406)."""
+
+    status = 406
 
 
 class AlreadyExists(PodgateError):

@@ -18,7 +18,6 @@ from control_plane.decision.classify import Kind, Operation, classify, is_detail
 from control_plane.decision.creation import BindingStore, Creation
 from control_plane.decision.event_relay import EventRelay
 from control_plane.decision.lister import ListCall, Lister
-from control_plane.decision.microversions import NotAcceptable
 from control_plane.decision.negotiation import Negotiation
 from control_plane.decision.pod_views import PodViews
 from control_plane.decision.present import origin
@@ -28,12 +27,18 @@ from control_plane.decision.targets import Target, owner
 from control_plane.decision.version_docs import document
 from control_plane.decision.version_windows import VersionWindows
 from control_plane.decision.zones import zones_body
-from control_plane.errors import BadRequest, NotFound, PodgateError
+from control_plane.errors import (
+    BadRequest,
+    MethodNotAllowed,
+    NotAcceptable,
+    NotFound,
+    PodgateError,
+)
 from control_plane.identity import Gate, authorize
 from control_plane.metrics import Metrics
 from control_plane.model import SERVICE_METADATA, Pod, Service
 
-__all__ = ["MISSING_PODS_HEADER", "Exchange", "MethodNotAllowed", "Shared"]
+__all__ = ["MISSING_PODS_HEADER", "Exchange", "Shared"]
 
 log = logging.getLogger("podgate.decision")
 
@@ -43,12 +48,6 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _UNKNOWN_MESSAGE = "The resource could not be found."
 _BAD_METHOD_MESSAGE = "The method specified is not allowed for this resource."
 _NOT_SAME_POD = "Server and volume not in the same pod"
-
-
-class MethodNotAllowed(PodgateError):
-    """A known path asked with a method it does not have."""
-
-    status = 405
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from control_plane.errors import BadRequest, PodgateError
+from control_plane.errors import BadRequest, NotAcceptable
 from control_plane.model import Service
 
 __all__ = [
@@ -18,7 +18,6 @@ __all__ = [
     "BASE_WINDOWS",
     "NOVA_LEGACY_HEADER",
     "Negotiated",
-    "NotAcceptable",
     "Version",
     "Window",
     "answer_headers",
@@ -38,12 +37,6 @@ _SERVICE_NAME = {Service.COMPUTE: "compute", Service.VOLUME: "volume"}
 # nova/cinder api_version_request.py: "^([1-9]\d*)\.([1-9]\d*|0)$"
 _VERSION = re.compile(r"([1-9]\d*)\.([1-9]\d*|0)")
 _LATEST = "latest"
-
-
-class NotAcceptable(PodgateError):
-    """A microversion outside what every pod supports (Nova's and Cinder's 406)."""
-
-    status = 406
 
 
 @dataclass(frozen=True, slots=True)

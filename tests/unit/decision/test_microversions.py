@@ -6,7 +6,6 @@ import pytest
 
 from control_plane.decision.microversions import (
     BASE_WINDOWS,
-    NotAcceptable,
     Window,
     answer_headers,
     intersect,
@@ -14,7 +13,7 @@ from control_plane.decision.microversions import (
     parse_version,
     requested,
 )
-from control_plane.errors import BadRequest
+from control_plane.errors import BadRequest, NotAcceptable
 from control_plane.model import Service
 
 COMPUTE, VOLUME = Service.COMPUTE, Service.VOLUME
