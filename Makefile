@@ -33,3 +33,20 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.list_latency
 	$(BIN)/python -m bench.token_cache
+
+# The real OpenStack tier (README "Real OpenStack tier"): Keystone, RabbitMQ, PostgreSQL and two
+# pods of real Nova + Cinder behind Podgate, from cached venvs under $PODGATE_REALCLOUD_DIR
+# (default /var/tmp/podgate-realcloud). Tempest runs through Podgate and directly, compared.
+.PHONY: realcloud-up realcloud-down test-real
+
+realcloud-up: $(STAMP)
+	$(BIN)/python -m realcloud up --if-needed
+
+realcloud-down: $(STAMP)
+	$(BIN)/python -m realcloud down
+
+test-real: $(STAMP)
+	$(BIN)/python -m realcloud up --if-needed
+	$(BIN)/python -m realcloud tempest; t=$$?; \
+	$(BIN)/pytest -q -m real tests/realcloud; p=$$?; \
+	exit $$(( t || p ))

@@ -1,0 +1,125 @@
+"""`python -m realcloud up|down|status|tempest|scenario`: the real OpenStack tier's commands."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from realcloud import cloud, results, scenario_run, tempest
+from realcloud.layout import PODS, Layout, default_layout
+
+_BASELINE = Path(__file__).with_name("podgate-baseline.txt")
+_KNOWN_DIRECT = Path(__file__).with_name("direct-known-failures.txt")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m realcloud", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    start = commands.add_parser("up", help="install (cached), start and seed the cloud + Podgate")
+    start.add_argument("--restart", action="store_true", help="stop a running cloud first")
+    start.add_argument("--if-needed", action="store_true", help="do nothing if it is up")
+    commands.add_parser("down", help="stop every process of the cloud by PID")
+    commands.add_parser("status", help="each process, alive or not, and its memory")
+    run = commands.add_parser("tempest", help="Tempest through Podgate and directly, compared")
+    run.add_argument("--regex", default=tempest.SELECTION, help="default: the issue's set")
+    commands.add_parser("scenario", help="the openstacksdk scenario through Podgate")
+    args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows up in CI logs as it happens
+    layout = default_layout()
+    if args.command == "up":
+        return _up(layout, restart=args.restart, if_needed=args.if_needed)
+    if args.command == "down":
+        cloud.down(layout)
+    elif args.command == "status":
+        print(f"{'process':24} {'pid':>8} {'state':5} {'RSS MB':>7} {'PSS MB':>7}")
+        for name, pid, alive, rss, pss in cloud.status(layout):
+            state = "up" if alive else "DEAD"
+            print(f"{name:24} {pid:>8} {state:5} {rss // 2**20:>7} {pss // 2**20:>7}")
+        rss, pss = cloud.memory_mb(layout)
+        print(f"{'total':39} {rss:>8} {pss:>7}")
+    elif args.command == "tempest":
+        return _tempest(layout, args.regex)
+    elif args.command == "scenario":
+        return _scenario(layout)
+    return 0
+
+
+def _up(layout: Layout, *, restart: bool, if_needed: bool) -> int:
+    if if_needed and cloud.is_up(layout):
+        print(f"already up ({layout.root})")
+        return 0
+    if restart or if_needed:
+        cloud.down(layout)
+    report = cloud.up(layout)
+    memory = f"{report.rss_mb} MB RSS, {report.pss_mb} MB PSS"
+    print(f"up in {report.total_s:.0f}s, {memory}; state in {layout.root}")
+    return 0
+
+
+def _tempest(layout: Layout, regex: str) -> int:
+    """Direct first (a clean pod), then through Podgate; compare and check the baseline."""
+    if not cloud.is_up(layout):
+        print("the cloud is not up: run `python -m realcloud up` first", file=sys.stderr)
+        return 2
+    image_id = str(cloud.describe(layout)["image_id"])
+    done = {
+        name: tempest.run(layout, name, image_id, regex=regex) for name in ("direct", "podgate")
+    }
+    ports = {
+        "direct": [PODS[0].nova_port, PODS[0].cinder_port],
+        "podgate": [layout.ports.podgate_compute, layout.ports.podgate_volume],
+    }
+    errors = {
+        name: results.error_routes(
+            (layout.results / f"tempest-{name}" / "logs" / "tempest.log").read_text(), ports[name]
+        )
+        for name in done
+    }
+    runs = {n: (o.run, o.seconds) for n, o in done.items()}
+    text = results.report(runs, errors, done["podgate"].reasons)
+    broken = results.broken_baseline(_lines(_BASELINE), done["direct"].run, done["podgate"].run)
+    unexpected = results.unexpected_failures(done["direct"].run, _lines(_KNOWN_DIRECT))
+    if unexpected:
+        text += (
+            "\n\nUNEXPECTED failures directly against Pod1 (not in direct-known-failures.txt):\n"
+        )
+        text += "\n".join(f"  {test}" for test in unexpected)
+    if broken:
+        text += "\n\nBASELINE BROKEN: passed through Podgate before, pass directly, fail now:\n"
+        text += "\n".join(f"  {test}" for test in broken)
+    print(text)
+    (layout.results / "summary.txt").write_text(text + "\n")
+    (layout.results / "summary.json").write_text(
+        json.dumps(
+            {
+                name: {
+                    "region": o.region,
+                    "seconds": round(o.seconds),
+                    "counts": dict(o.run.counts()),
+                    "tempest_exit": o.returncode,
+                }
+                for name, o in done.items()
+            },
+            indent=2,
+        )
+    )
+    timed_out = [name for name, o in done.items() if o.returncode < 0]
+    return 1 if broken or unexpected or timed_out else 0
+
+
+def _lines(path: Path) -> set[str]:
+    """The entries of a list file: one per line, # comments."""
+    lines = path.read_text().splitlines() if path.exists() else []
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def _scenario(layout: Layout) -> int:
+    steps = scenario_run.run(layout)
+    for step in steps:
+        mark = "ok  " if step["ok"] else "FAIL"
+        print(f"{mark} {step['step']} ({step['seconds']}s) {step['detail']}")
+    return 0 if all(step["ok"] for step in steps) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Config rendering: each pod wired to its own region, vhost and databases; Podgate in RegionOne."""
+
+import base64
+import configparser
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from realcloud import configs, seed, tempest
+from realcloud.layout import PODS, RABBIT_USER, Layout
+
+LAYOUT = Layout(Path("/state"))
+
+
+def ini(text: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(text)
+    return parser
+
+
+def test_render_ini_writes_booleans_lowercase_and_leaves_out_none() -> None:
+    text = configs.render_ini({"a": {"on": True, "off": False, "n": 3, "gone": None}})
+    assert text == "[a]\non = true\noff = false\nn = 3\n"
+
+
+@pytest.mark.parametrize("pod", PODS, ids=lambda p: p.name)
+def test_each_pods_nova_talks_to_its_own_region_vhost_and_databases(pod) -> None:
+    nova = ini(configs.nova_conf(LAYOUT, pod))
+    assert nova["DEFAULT"]["transport_url"].endswith(f":15672/{pod.key}")
+    assert nova["DEFAULT"]["default_availability_zone"] == pod.az
+    assert nova["DEFAULT"]["host"] == pod.host
+    assert nova["cinder"]["os_region_name"] == pod.name
+    for section in ("placement", "neutron", "keystone_authtoken"):
+        assert nova[section]["region_name"] == pod.name
+    assert nova["database"]["connection"].endswith(f"/{pod.key}_nova_cell1")
+    assert nova["api_database"]["connection"].endswith(f"/{pod.key}_nova_api")
+    assert nova["service_user"]["send_service_user_token"] == "true"
+
+
+@pytest.mark.parametrize("pod", PODS, ids=lambda p: p.name)
+def test_each_pods_cinder_is_in_its_az_with_the_fake_backend(pod) -> None:
+    cinder = ini(configs.cinder_conf(LAYOUT, pod))
+    assert cinder["DEFAULT"]["storage_availability_zone"] == pod.az
+    assert cinder["DEFAULT"]["osapi_volume_listen_port"] == str(pod.cinder_port)
+    assert cinder["DEFAULT"]["resource_query_filters_file"].endswith("resource_filters.json")
+    assert cinder["fake"]["volume_driver"].endswith("FakeLoggingVolumeDriver")
+    assert cinder["nova"]["region_name"] == pod.name
+
+
+def test_rabbit_definitions_hash_the_password_as_rabbitmq_does() -> None:
+    salt = b"\x01\x02\x03\x04"
+    definitions = json.loads(configs.rabbit_definitions(salt))
+    user, password = RABBIT_USER
+    (entry,) = definitions["users"]
+    raw = base64.b64decode(entry["password_hash"])
+    assert entry["name"] == user
+    assert raw == salt + hashlib.sha256(salt + password.encode()).digest()
+    assert {v["name"] for v in definitions["vhosts"]} == {pod.key for pod in PODS}
+    assert {p["vhost"] for p in definitions["permissions"]} == {pod.key for pod in PODS}
+
+
+def test_the_gateway_region_points_at_podgate_with_the_project_in_the_compute_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(seed.COMPUTE_PATH_ENV, raising=False)
+    assert seed.gateway_endpoints(LAYOUT) == {
+        "compute": "http://127.0.0.1:19998/v2.1/$(project_id)s",
+        "volumev3": "http://127.0.0.1:19997/v3/$(project_id)s",
+    }
+    monkeypatch.setenv(seed.COMPUTE_PATH_ENV, "/v2.1")
+    assert seed.gateway_endpoints(LAYOUT)["compute"] == "http://127.0.0.1:19998/v2.1"
+
+
+def test_pods_publish_their_own_services_and_identity_in_their_region() -> None:
+    pod1, pod2 = (seed.pod_endpoints(LAYOUT, pod) for pod in PODS)
+    assert pod1["compute"] == "http://127.0.0.1:18774/v2.1"
+    assert pod2["volumev3"] == "http://127.0.0.1:28776/v3/$(project_id)s"
+    assert pod1["identity"] == pod2["identity"] == "http://127.0.0.1:15000/v3/"
+    assert pod1["image"] == pod2["image"]  # one shared Glance
+
+
+def test_tempest_targets_the_region_and_switches_off_absent_services() -> None:
+    conf = ini(tempest.tempest_conf(LAYOUT, Path("/ws"), "RegionOne", "image-1"))
+    assert conf["identity"]["region"] == "RegionOne"
+    assert conf["identity"]["uri_v3"] == "http://127.0.0.1:15000/v3"
+    assert conf["compute"]["image_ref"] == "image-1"
+    assert conf["service_available"]["neutron"] == "false"
+    assert conf["volume-feature-enabled"]["backup"] == "false"
+    assert tempest.TARGETS == {"podgate": "RegionOne", "direct": "Pod1"}

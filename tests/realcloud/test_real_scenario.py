@@ -1,0 +1,56 @@
+"""The openstacksdk scenario through Podgate in front of the real two-pod cloud (`make test-real`).
+
+It starts the cloud when it is not up (cached venvs: about a minute; cold: about ten).
+"""
+
+import warnings
+from collections.abc import Iterator
+
+import pytest
+
+from realcloud import cloud, scenario_run
+from realcloud.layout import Layout, default_layout
+
+pytestmark = [pytest.mark.real, pytest.mark.timeout(3600)]
+
+# Steps that fail today for a known gateway gap; any other failing step fails the test.
+KNOWN_GAPS = {
+    # openstacksdk's find_flavor GETs /flavors/{name} with no Content-Type; Podgate's fan-out
+    # sends the bodiless GET with data=b"" (aiohttp: application/octet-stream): Nova says 415.
+    "find flavor through Podgate": "415 from Nova for Podgate's shared-object GET",
+}
+MUST_RUN = {
+    "boot a server in az1",
+    "boot a server in az2",
+    "server in az1 lives in pod Pod1 and shows AZ az1",
+    "server in az2 lives in pod Pod2 and shows AZ az2",
+    "attach the volume to the az1 server",
+    "merged server list shows both pods' servers",
+    "detach the volume",
+    "delete the server in az1",
+    "delete the server in az2",
+    "delete the volume",
+}
+
+
+@pytest.fixture(scope="module")
+def real_cloud() -> Iterator[Layout]:
+    layout = default_layout()
+    if not cloud.is_up(layout):
+        cloud.down(layout)
+        cloud.up(layout)
+    yield layout
+
+
+def test_openstacksdk_boots_attaches_lists_and_deletes_across_both_pods(
+    real_cloud: Layout,
+) -> None:
+    steps = scenario_run.run(real_cloud)
+    ran = {str(step["step"]) for step in steps}
+    assert MUST_RUN <= ran, f"steps never tried: {sorted(MUST_RUN - ran)}"
+    failed = {str(s["step"]): s["detail"] for s in steps if not s["ok"]}
+    unexpected = {name: detail for name, detail in failed.items() if name not in KNOWN_GAPS}
+    assert not unexpected, unexpected
+    closed = sorted(set(KNOWN_GAPS) - set(failed))
+    if closed:
+        warnings.warn(f"gaps closed, drop them from KNOWN_GAPS: {closed}", stacklevel=1)

@@ -1,0 +1,149 @@
+"""Tempest outcomes: class set-up failures, comparison of two runs, error routes, baseline."""
+
+import csv
+import io
+
+from realcloud.results import (
+    FAIL,
+    PASS,
+    SKIP,
+    Run,
+    base_id,
+    broken_baseline,
+    error_routes,
+    failure_reasons,
+    parse,
+    regressions,
+    report,
+    unexpected_failures,
+)
+
+MOD = "tempest.api.compute.flavors.test_flavors"
+
+
+def subunit_csv(*rows: tuple[str, str]) -> str:
+    """What subunit2csv prints (test names with commas come quoted)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["test", "status", "start_time", "stop_time"])
+    writer.writerows((test, status, "2026-01-01", "2026-01-01") for test, status in rows)
+    return out.getvalue()
+
+
+def test_test_ids_lose_tempest_attributes() -> None:
+    assert base_id(f"{MOD}.Flavors.test_list[id-e36c0eaa,smoke]") == f"{MOD}.Flavors.test_list"
+
+
+def test_a_failed_class_setup_fails_each_of_its_tests_and_a_skipped_one_skips_them() -> None:
+    selected = [
+        f"{MOD}.Flavors.test_list[id-1,smoke]",
+        f"{MOD}.Flavors.test_show[id-2]",
+        f"{MOD}.Broken.test_a[id-3]",
+        f"{MOD}.Skipped.test_b[id-4]",
+        f"{MOD}.Lost.test_c[id-5]",
+    ]
+    run = parse(
+        selected,
+        subunit_csv(
+            (f"{MOD}.Flavors.test_list[id-1,smoke]", "success"),
+            (f"{MOD}.Flavors.test_show[id-2]", "skip"),
+            (f"setUpClass ({MOD}.Broken)", "fail"),
+            (f"setUpClass ({MOD}.Skipped)", "skip"),
+            (f"tearDownClass ({MOD}.Flavors)", "fail"),
+        ),
+    )
+    assert run.outcomes == {
+        f"{MOD}.Flavors.test_list": PASS,
+        f"{MOD}.Flavors.test_show": SKIP,
+        f"{MOD}.Broken.test_a": FAIL,
+        f"{MOD}.Skipped.test_b": SKIP,
+        f"{MOD}.Lost.test_c": FAIL,  # never reported: a crashed worker is a failure
+    }
+    assert run.teardown_failures == (f"{MOD}.Flavors",)
+    assert run.counts() == {PASS: 1, SKIP: 2, FAIL: 2}
+
+
+def test_regressions_are_the_tests_that_pass_only_directly() -> None:
+    direct = Run({"a": PASS, "b": PASS, "c": SKIP, "d": FAIL}, ())
+    gateway = Run({"a": PASS, "b": FAIL, "c": FAIL, "d": PASS}, ())
+    assert regressions(direct, gateway) == ["b"]
+    assert regressions(gateway, direct) == ["d"]
+
+
+def test_the_baseline_breaks_only_on_tests_that_still_pass_directly() -> None:
+    direct = Run({"a": PASS, "b": FAIL, "c": PASS}, ())
+    gateway = Run({"a": FAIL, "b": FAIL, "c": PASS}, ())
+    assert broken_baseline({"a", "b", "c", "not-selected"}, direct, gateway) == ["a"]
+
+
+LOG = """\
+x INFO rest_client [req-1 ] Request (T:test_a): 404 GET http://127.0.0.1:19998/v2.1/0123456789abcdef0123456789abcdef/flavors/detail 0.003s
+x INFO rest_client [req-2 ] Request (T:test_b): 200 GET http://127.0.0.1:19998/v2.1/0123456789abcdef0123456789abcdef/servers 0.003s
+x INFO rest_client [req-3 ] Request (T:test_c): 409 POST http://127.0.0.1:19997/v3/0123456789abcdef0123456789abcdef/volumes/5d1f3b2a-0c4e-4a8e-9a57-3b7e5c1d2e3f/action 0.1s
+x INFO rest_client [req-4 ] Request (T:setUpClass): 401 POST http://127.0.0.1:15000/v3/auth/tokens 0.1s
+x INFO rest_client [req-5 ] Request (T:test_d): 404 GET http://127.0.0.1:18774/v2.1/flavors/42?x=1 0.003s
+x INFO rest_client [req-6 ] Request (T:test_e): 404 DELETE http://127.0.0.1:18774/v2.1/os-keypairs/tempest-keypair-123 0.003s
+"""  # noqa: E501
+
+
+def test_error_routes_count_failed_answers_of_the_given_ports_by_route() -> None:
+    gateway = error_routes(LOG, [19998, 19997])
+    assert gateway == {
+        "404 GET /v2.1/flavors/detail": 1,  # the project in the gateway's URL is dropped
+        "409 POST /v3/{id}/volumes/{id}/action": 1,
+    }
+    assert error_routes(LOG, [18774]) == {
+        "404 GET /v2.1/flavors/{id}": 1,
+        "404 DELETE /v2.1/os-keypairs/{name}": 1,  # Tempest's random names compare across runs
+    }
+
+
+def test_the_report_lists_counts_lost_tests_by_class_and_gateway_only_errors() -> None:
+    direct = Run({f"{MOD}.Flavors.test_list": PASS, f"{MOD}.Flavors.test_show": PASS}, ())
+    gateway = Run({f"{MOD}.Flavors.test_list": FAIL, f"{MOD}.Flavors.test_show": PASS}, ())
+    text = report(
+        {"podgate": (gateway, 60.0), "direct": (direct, 120.0)},
+        {"podgate": error_routes(LOG, [19998]), "direct": error_routes(LOG, [18774])},
+    )
+    assert "podgate                       1      1      0       2" in text
+    assert "direct                        2      0      0       2" in text
+    assert f"{MOD}.Flavors (1): test_list" in text
+    assert "404 GET /v2.1/flavors/detail: 1" in text
+
+
+def test_unexpected_failures_leave_out_known_tests_and_classes() -> None:
+    run = Run({f"{MOD}.A.test_1": FAIL, f"{MOD}.A.test_2": FAIL, f"{MOD}.AB.test_3": FAIL}, ())
+    assert unexpected_failures(run, [f"{MOD}.A"]) == [f"{MOD}.AB.test_3"]
+    assert unexpected_failures(run, [f"{MOD}.AB.test_3", f"{MOD}.A.test_1"]) == [f"{MOD}.A.test_2"]
+
+
+FAILING = """\
+======================================================================
+FAIL: tempest.api.compute.flavors.test_flavors.FlavorsV2TestJSON.test_get_flavor[id-1f,smoke]
+tags: worker-1
+----------------------------------------------------------------------
+pythonlogging:'': {{{2026-11-25 15:19:20,634 INFO Request (F:test_get_flavor): 404 GET http://x
+
+Traceback (most recent call last):
+  File "/venv/tempest/lib/common/rest_client.py", line 877, in _error_checker
+    raise exceptions.NotFound(resp_body, resp=resp)
+tempest.lib.exceptions.NotFound: Object not found
+Details: {'message': 'The resource could not be found.', 'code': 404}
+======================================================================
+FAIL: setUpClass (tempest.api.volume.admin.test_qos.QosSpecsTestJSON)
+tags: worker-0
+----------------------------------------------------------------------
+Traceback (most recent call last):
+  File "/venv/tempest/test.py", line 1, in setUpClass
+    raise value.with_traceback(trace)
+KeyError: 'qos_specs'
+"""
+
+
+def test_failure_reasons_keep_the_exception_lines_per_test_or_class() -> None:
+    reasons = failure_reasons(FAILING)
+    assert reasons == {
+        f"{MOD}.FlavorsV2TestJSON.test_get_flavor": "tempest.lib.exceptions.NotFound: Object not"
+        " found Details: {'message': 'The resource could not be found.', 'code': 404}",
+        "tempest.api.volume.admin.test_qos.QosSpecsTestJSON": "KeyError: 'qos_specs'",
+    }
