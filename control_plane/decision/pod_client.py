@@ -85,8 +85,10 @@ class PodClient:
         """`method` on `url` with `body` (a PodSend); the caller bounds the time."""
         session = self._session_here()
         try:
+            # NOTE: an empty body must go as no body: aiohttp would label b"" as
+            # application/octet-stream, and real Nova answers that GET with 415.
             async with session.request(
-                method, url, headers=headers, data=body, allow_redirects=False
+                method, url, headers=headers, data=body or None, allow_redirects=False
             ) as response:
                 return PodResponse(response.status, await response.read())
         except (aiohttp.ClientError, OSError) as exc:

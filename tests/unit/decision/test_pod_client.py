@@ -95,3 +95,15 @@ def test_forwarded_headers_keep_the_callers_and_drop_the_gateways() -> None:
         "accept": "application/json",
         "user-agent": "openstacksdk",
     }
+
+
+async def test_send_without_a_body_sends_no_content_type(pod) -> None:
+    url, seen = pod
+    client = PodClient()
+    try:
+        reply = await client.send("GET", f"{url}/servers", {"x-auth-token": "t"}, b"")
+    finally:
+        await client.close()
+    assert reply.status == 200
+    headers = {k.lower(): v for k, v in seen[-1][0].items()}
+    assert "content-type" not in headers  # real Nova answers 415 to application/octet-stream
