@@ -5,13 +5,12 @@ a test can see that the gateway translated the user-facing zone name.
 """
 
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from podsim.faults import BadRequest, Fault, NotFound
-from podsim.kind import Filters, Kind, ListQuery, NewRecord, Record
+from podsim.kind import ListQuery, NewRecord, Record
 from podsim.links import Links
-from podsim.volumes import cinder_list_query, cinder_time
+from podsim.volumes import cinder_kind, cinder_list_query, cinder_time
 
 _SORT_KEYS = frozenset(
     {"id", "display_name", "display_description", "status", "size", "volume_id",
@@ -97,32 +96,19 @@ def list_query(params: Sequence[tuple[str, str]]) -> ListQuery:
     return cinder_list_query(params, sort_keys=_SORT_KEYS, aliases=aliases, filters=_FILTERS)
 
 
-def matches(record: Record, filters: Filters) -> bool:
-    """Cinder compares its default filters for equality."""
-    return all(record.get(column) == values[0] for column, values in filters.items())
-
-
 def not_found(backup_id: str) -> Fault:
     """Cinder's answer for an unknown (or another project's) backup."""
     return NotFound(f"Backup {backup_id} could not be found.")
 
 
-BACKUPS = Kind(
+BACKUPS = cinder_kind(
     collection="backups",
     member="backup",
-    prefix="/volume/v3",
-    bookmark_prefix="/volume",
-    id_key="id",
-    delete_status=202,
-    location_header=False,
-    clock_step=timedelta(microseconds=1),
     new=new_backup,
     created_view=summary_view,
     detail_view=detail_view,
     list_query=list_query,
-    matches=matches,
     not_found=not_found,
-    marker_not_found=not_found,
     brief_view=summary_view,
     source_key="volume_id",
     from_source=from_volume,

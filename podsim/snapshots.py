@@ -1,13 +1,12 @@
 """Cinder snapshots: made from a volume of the pod; create, list query, filters, views (pure)."""
 
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from podsim.faults import BadRequest, Fault, NotFound
-from podsim.kind import Filters, Kind, ListQuery, NewRecord, Record
+from podsim.kind import ListQuery, NewRecord, Record
 from podsim.links import Links
-from podsim.volumes import cinder_list_query, cinder_time
+from podsim.volumes import cinder_kind, cinder_list_query, cinder_time
 
 # Snapshot columns Cinder can sort by (the API's `name` is `display_name`, `size` volume_size).
 _SORT_KEYS = frozenset(
@@ -90,32 +89,19 @@ def list_query(params: Sequence[tuple[str, str]]) -> ListQuery:
     return cinder_list_query(params, sort_keys=_SORT_KEYS, aliases=_ALIASES, filters=_FILTERS)
 
 
-def matches(record: Record, filters: Filters) -> bool:
-    """Cinder compares its default filters for equality."""
-    return all(record.get(column) == values[0] for column, values in filters.items())
-
-
 def not_found(snapshot_id: str) -> Fault:
     """Cinder's answer for an unknown (or another project's) snapshot."""
     return NotFound(f"Snapshot {snapshot_id} could not be found.")
 
 
-SNAPSHOTS = Kind(
+SNAPSHOTS = cinder_kind(
     collection="snapshots",
     member="snapshot",
-    prefix="/volume/v3",
-    bookmark_prefix="/volume",
-    id_key="id",
-    delete_status=202,
-    location_header=False,
-    clock_step=timedelta(microseconds=1),
     new=new_snapshot,
     created_view=detail_view,
     detail_view=detail_view,
     list_query=list_query,
-    matches=matches,
     not_found=not_found,
-    marker_not_found=not_found,
     brief_view=summary_view,
     source_key="volume_id",
     from_source=from_volume,

@@ -1,6 +1,6 @@
 """Cinder volumes: create-body validation, list query, filters and views (pure)."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -121,9 +121,29 @@ def cinder_list_query(
     )
 
 
-def matches(record: Record, filters: Filters) -> bool:
+def cinder_matches(record: Record, filters: Filters) -> bool:
     """Cinder compares its default filters for equality."""
     return all(record.get(column) == values[0] for column, values in filters.items())
+
+
+def cinder_kind(*, not_found: Callable[[str], Fault], **specific: Any) -> Kind:
+    """A Cinder resource kind: what volumes, snapshots and backups share, plus `specific`.
+
+    NOTE: Cinder looks a marker up as the listed resource (e.g. db _volume_get), so an unknown
+    marker is a 404 "<Resource> <marker> could not be found.", not Nova's 400.
+    """
+    shared: dict[str, Any] = {
+        "prefix": "/volume/v3",
+        "bookmark_prefix": "/volume",
+        "id_key": "id",
+        "delete_status": 202,
+        "location_header": False,
+        "clock_step": timedelta(microseconds=1),
+        "matches": cinder_matches,
+        "not_found": not_found,
+        "marker_not_found": not_found,
+    }
+    return Kind(**shared, **specific)
 
 
 def not_found(volume_id: str) -> Fault:
@@ -131,24 +151,14 @@ def not_found(volume_id: str) -> Fault:
     return NotFound(f"Volume {volume_id} could not be found.")
 
 
-VOLUMES = Kind(
+VOLUMES = cinder_kind(
     collection="volumes",
     member="volume",
-    prefix="/volume/v3",
-    bookmark_prefix="/volume",
-    id_key="id",
-    delete_status=202,
-    location_header=False,
-    clock_step=timedelta(microseconds=1),
     new=new_volume,
     created_view=detail_view,
     detail_view=detail_view,
     list_query=list_query,
-    matches=matches,
     not_found=not_found,
-    # NOTE: Cinder looks the marker up as a volume (db _volume_get), so an unknown marker
-    # is a 404 "Volume <marker> could not be found.", not Nova's 400 "marker [..] not found".
-    marker_not_found=not_found,
 )
 
 
