@@ -71,6 +71,11 @@ class Metrics:
             "podgate_routings_stored", "Resource routings in the store, by pod", ["pod"],
             registry=registry,
         )  # fmt: skip
+        self.fast_path_routings = Gauge(
+            "podgate_fast_path_routings",
+            "Known resources in the last published Envoy route table (routed without a decision)",
+            registry=registry,
+        )
 
     def watch_routing_cache(self, hits_and_misses: Callable[[], tuple[int, int]]) -> None:
         """Export the routing cache's counters (read when scraped, never copied)."""

@@ -52,6 +52,16 @@ class DecisionSettings(BaseModel):
     list_cursor_cache_size: int = Field(default=10_000, ge=0)
 
 
+class FastPathSettings(BaseModel):
+    """Known resources routed by Envoy itself: how many it holds and how often the table moves."""
+
+    # Every change resends the whole table (~200 bytes an entry): the cap bounds that cost.
+    # 0 turns the fast path off (every request asks the decision service).
+    max_entries: int = Field(default=20_000, ge=0)
+    # Changes within this window go to Envoy in one push.
+    push_interval_ms: int = Field(default=100, ge=0)
+
+
 class KeystoneSettings(BaseModel):
     """The gateway's own Keystone credentials (keystoneauth1 option names) and identity caches."""
 
@@ -87,6 +97,7 @@ class Settings(BaseSettings):
     control_plane: ControlPlaneSettings = Field(default_factory=ControlPlaneSettings)
     envoy: EnvoySettings = Field(default_factory=EnvoySettings)
     decision: DecisionSettings = Field(default_factory=DecisionSettings)
+    fast_path: FastPathSettings = Field(default_factory=FastPathSettings)
     keystone: KeystoneSettings = Field(default_factory=KeystoneSettings)
 
     @property

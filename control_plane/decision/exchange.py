@@ -21,6 +21,7 @@ from control_plane.decision.lister import ListCall, Lister
 from control_plane.decision.negotiation import Negotiation
 from control_plane.decision.pod_views import PodViews
 from control_plane.decision.present import origin
+from control_plane.decision.resources import SPECS
 from control_plane.decision.routing_table import RoutingTable
 from control_plane.decision.shared_objects import SharedCall, SharedObjects
 from control_plane.decision.targets import Target, owner
@@ -168,6 +169,8 @@ class Exchange:
         rewrite = versions.rewrite()
         if op.kind in (Kind.ROUTED, Kind.ATTACH):
             destination = await owner(shared.routing_table, shared.pods(), op)
+            if self._method == "DELETE" and _names_resource(op):
+                shared.routing_table.deleted(op.resource_type, op.resource_id)
             if op.kind is Kind.ROUTED or end_of_stream:
                 return self._route("request_headers", destination, rewrite)
             self._on_body = lambda body: self._attach(op, destination, body)
@@ -294,3 +297,10 @@ class Exchange:
             self.log_outcome(str(status))
         headers = {**self.id_header(), **(extra or {}), **await self._versions.headers()}
         return responses.immediate(status, body, headers)
+
+
+def _names_resource(op: Operation) -> bool:
+    """The path is the resource itself (`/servers/{id}`), not something below it."""
+    assert op.resource_type is not None
+    collection = SPECS[op.resource_type].collection
+    return op.remainder.rstrip("/") == f"/{collection}/{op.resource_id}"

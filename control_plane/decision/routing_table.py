@@ -3,7 +3,8 @@
 Routings never move on their own, so a positive answer can be cached until an admin deletes it
 (`forget`). Negative answers are not cached: the resource may be recorded a moment later.
 Lists learn routings in bulk; ids known to be stored are remembered so that listing the same
-resources again costs no write.
+resources again costs no write. Routings used by a request or recorded by a create also go to the
+fast path (Envoy's own table), so the next request for them never reaches the decision service.
 """
 
 from collections import OrderedDict
@@ -28,13 +29,40 @@ class RoutingStore(Protocol):
         """Record the routings of ids not stored yet; returns how many were new."""
 
 
+class FastPath(Protocol):
+    """The routings Envoy routes by itself (control_plane.fastpath.HotSet)."""
+
+    def add(self, routing: Routing) -> None:
+        """A routing just used or recorded."""
+
+    def delete(self, resource_type: ResourceType, resource_id: str) -> None:
+        """The resource was deleted."""
+
+    def forget(self, resource_type: ResourceType, resource_id: str) -> None:
+        """The routing was removed."""
+
+
+class _NoFastPath:
+    def add(self, routing: Routing) -> None:
+        pass
+
+    def delete(self, resource_type: ResourceType, resource_id: str) -> None:
+        pass
+
+    def forget(self, resource_type: ResourceType, resource_id: str) -> None:
+        pass
+
+
 class RoutingTable:
     """An LRU cache of routings in front of the store; counts hits and misses for metrics."""
 
-    def __init__(self, store: RoutingStore, *, max_entries: int) -> None:
+    def __init__(
+        self, store: RoutingStore, *, max_entries: int, hot_set: FastPath | None = None
+    ) -> None:
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
         self._store = store
+        self._hot_set = _NoFastPath() if hot_set is None else hot_set
         self._max_entries = max_entries
         self._cache: OrderedDict[_Key, Routing] = OrderedDict()
         self._stored: OrderedDict[_Key, None] = OrderedDict()
@@ -52,6 +80,7 @@ class RoutingTable:
         if cached is not None:
             self._cache.move_to_end(key)
             self.hits += 1
+            self._hot_set.add(cached)
             return cached
         self.misses += 1
         forgotten = self._forgotten
@@ -59,12 +88,14 @@ class RoutingTable:
         # NOTE: a forget() during the read may concern this very key; don't cache a stale answer.
         if routing is not None and forgotten == self._forgotten:
             self._remember(key, routing)
+            self._hot_set.add(routing)
         return routing
 
     async def record(self, routing: Routing) -> None:
         """Store a routing durably, then serve it from memory."""
         stored = await self._store.put_routing(routing)
         self._remember((str(stored.resource_type), stored.resource_id), stored)
+        self._hot_set.add(stored)
 
     async def learn(self, routings: Iterable[Routing]) -> int:
         """Store the routings of ids not known to be stored; returns how many were new.
@@ -99,6 +130,15 @@ class RoutingTable:
         key = (str(resource_type), resource_id)
         self._cache.pop(key, None)
         self._stored.pop(key, None)
+        self._hot_set.forget(resource_type, resource_id)
+
+    def deleted(self, resource_type: ResourceType, resource_id: str) -> None:
+        """A user is deleting the resource: its requests go through the decision service again.
+
+        The routing stays (the pod may show the resource while it is being deleted, and a
+        failed delete leaves it in place); only the fast path lets go of it.
+        """
+        self._hot_set.delete(resource_type, resource_id)
 
     def _remember(self, key: _Key, routing: Routing) -> None:
         self._cache[key] = routing

@@ -5,7 +5,6 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from importlib.resources import files
 
 import grpc
 
@@ -17,6 +16,7 @@ from control_plane.decision.extproc import DecisionService
 from control_plane.decision.extproc import add_to_server as add_decision
 from control_plane.decision.pod_client import PodClient
 from control_plane.decision.routing_table import RoutingTable
+from control_plane.fastpath import HotSet
 from control_plane.identity import (
     Catalog,
     Gate,
@@ -26,42 +26,15 @@ from control_plane.identity import (
     service_session,
 )
 from control_plane.metrics import Metrics
-from control_plane.model import Pod
 from control_plane.runtime.catalog_refresh import RefreshOnUnreachable
 from control_plane.runtime.pods_view import PodsView
+from control_plane.runtime.publisher import Publisher
 from control_plane.settings import Settings
 from control_plane.store import Store
 from control_plane.xds.ads import add_to_server as add_ads
 from control_plane.xds.cache import SnapshotCache
-from control_plane.xds.translate import XdsInputs, translate
 
 log = logging.getLogger("podgate.serve")
-
-
-def snapshot_publisher(
-    settings: Settings, cache: SnapshotCache
-) -> Callable[[tuple[Pod, ...]], None]:
-    """Translate pods into an xDS snapshot; an inconsistent one is logged and never pushed."""
-    descriptors = files("podgate").joinpath("descriptors.pb").read_bytes()
-
-    def publish(pods: tuple[Pod, ...]) -> None:
-        inputs = XdsInputs(
-            pods=pods,
-            listen_host=settings.envoy.host,
-            compute_port=settings.envoy.compute_port,
-            volume_port=settings.envoy.volume_port,
-            connect_timeout_s=settings.envoy.connect_timeout_s,
-            upstream_timeout_s=settings.envoy.upstream_timeout_s,
-            ext_proc_message_timeout_ms=settings.decision.message_timeout_ms,
-            admin_rest_port=settings.envoy.admin_rest_port,
-            admin_rest_descriptors=descriptors,
-        )
-        try:
-            cache.set(translate(inputs))
-        except Exception:
-            log.exception("xds snapshot rejected; Envoy keeps the last good one")
-
-    return publish
 
 
 def identity(settings: Settings) -> tuple[Gate, Catalog | None]:
@@ -91,13 +64,19 @@ async def serve(
         stack.push_async_callback(store.close)
         cache = SnapshotCache()
         gate, catalog = identity(settings)
-        pods = PodsView(store, snapshot_publisher(settings, cache), catalog=catalog)
+        metrics = Metrics()
+        hot_set = HotSet(max_entries=settings.fast_path.max_entries)
+        publisher = Publisher(settings, cache, hot_set, metrics)
+        stack.callback(publisher.close)
+        hot_set.seed(await store.recent_routings(settings.fast_path.max_entries))
+        pods = PodsView(store, publisher.pods_changed, catalog=catalog)
         await pods.refresh()
         if catalog is not None:
             refresher = asyncio.create_task(pods.refresh_every(settings.keystone.catalog_refresh_s))
             stack.callback(refresher.cancel)
-        routing_table = RoutingTable(store, max_entries=settings.decision.routing_cache_size)
-        metrics = Metrics()
+        routing_table = RoutingTable(
+            store, max_entries=settings.decision.routing_cache_size, hot_set=hot_set
+        )
         metrics.watch_routing_cache(lambda: (routing_table.hits, routing_table.misses))
         stack.callback(
             metrics.serve(settings.control_plane.host, settings.control_plane.metrics_port)

@@ -174,6 +174,12 @@ class Store:
         )
         return await self._run(work)
 
+    async def recent_routings(self, limit: int) -> list[Routing]:
+        """The `limit` newest routings, oldest first (the start-up fill of Envoy's table)."""
+        if limit < 1:
+            return []
+        return await self._run(partial(_recent_routings, limit=limit))
+
     async def delete_routing(self, resource_type: ResourceType | str, resource_id: str) -> None:
         """Forget where a resource lives."""
         work = partial(
@@ -484,6 +490,13 @@ async def _list_routings(
         )
     rows = (await session.execute(query.limit(limit))).all()
     return [routing_from_row(row, name) for row, name in rows]
+
+
+async def _recent_routings(session: AsyncSession, *, limit: int) -> list[Routing]:
+    # The surrogate key grows with every insert, so its index gives the newest rows cheaply.
+    query = _routings_query().order_by(RoutingRow.id.desc()).limit(limit)
+    rows = (await session.execute(query)).all()
+    return [routing_from_row(row, name) for row, name in reversed(rows)]
 
 
 async def _delete_routing(

@@ -25,12 +25,14 @@ from google.protobuf import any_pb2, duration_pb2, struct_pb2, wrappers_pb2
 from google.protobuf.message import Message
 
 from control_plane.errors import fault_name
+from control_plane.fastpath import known_routes
 from control_plane.model import (
     INTERNAL_HEADER_PREFIX,
     POD_HEADER,
     SERVICE_METADATA,
     Pod,
     PodState,
+    Routing,
     Service,
     cluster_name,
 )
@@ -47,6 +49,7 @@ _ADS = config_source_pb2.ConfigSource(
 )
 # Statuses with a specific OpenStack fault name; any other error status becomes computeFault.
 _MAPPED_STATUSES = (400, 404, 413, 503)
+_EXT_PROC = "envoy.filters.http.ext_proc"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,7 @@ class XdsInputs:
     """Everything the Envoy config depends on: the pods plus listener and timeout settings.
 
     The admin REST listener exists when `admin_rest_port` is set; it needs the descriptor set.
+    `known`: the routings Envoy routes by itself (the fast path); the rest ask the processor.
     """
 
     pods: tuple[Pod, ...]
@@ -65,6 +69,7 @@ class XdsInputs:
     ext_proc_message_timeout_ms: int
     admin_rest_port: int = 0
     admin_rest_descriptors: bytes = b""
+    known: tuple[Routing, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +87,16 @@ def translate(inputs: XdsInputs) -> Snapshot:
     """Build clusters (+EDS) per routable pod service and the fixed listeners and routes."""
     clusters: list[cluster_pb2.Cluster] = []
     assignments: list[endpoint_pb2.ClusterLoadAssignment] = []
+    routed: dict[Service, dict[str, str]] = {service: {} for service in Service}
     for pod in inputs.pods:
         if pod.state == PodState.DISABLED:
             continue
         for service in Service:
-            upstream = _upstream(pod.endpoints.get(service.value, ""))
+            url = pod.endpoints.get(service.value, "")
+            upstream = _upstream(url)
             if upstream is None:
                 continue
+            routed[service][pod.name] = url
             assignment = _load_assignment(cluster_name(pod.name, service), upstream)
             clusters.append(_cluster(assignment, upstream, inputs.connect_timeout_s))
             if upstream.is_ip:
@@ -110,7 +118,10 @@ def translate(inputs: XdsInputs) -> Snapshot:
         clusters=clusters,
         endpoints=assignments,
         listeners=listeners,
-        routes=[_route_configuration(name, inputs.upstream_timeout_s) for name, _, _ in apis],
+        routes=[
+            _route_configuration(name, service, inputs, routed[service])
+            for name, _, service in apis
+        ],
     )
 
 
@@ -180,9 +191,15 @@ def _listener(name: str, port: int, service: Service, inputs: XdsInputs) -> list
         rds=hcm.Rds(config_source=_ADS, route_config_name=name),
         generate_request_id=wrappers_pb2.BoolValue(value=True),
         use_remote_address=wrappers_pb2.BoolValue(value=True),
+        # The fast path matches path prefixes: `..` and `//` must not change what a path names.
+        normalize_path=wrappers_pb2.BoolValue(value=True),
+        merge_slashes=True,
         http_filters=[
             _http_filter("envoy.filters.http.header_mutation", _strip_internal_headers()),
-            _http_filter("envoy.filters.http.ext_proc", _ext_proc(service, inputs)),
+            # Off unless a route turns it on: known resources never open a processor stream.
+            hcm.HttpFilter(
+                name=_EXT_PROC, typed_config=_any(_ext_proc(service, inputs)), disabled=True
+            ),
             _http_filter("envoy.filters.http.router", router_pb2.Router()),
         ],
         local_reply_config=_local_reply_config(),
@@ -301,20 +318,41 @@ def _fault_mapper(
     )
 
 
-def _route_configuration(name: str, upstream_timeout_s: float) -> route_pb2.RouteConfiguration:
-    """Everything goes to the cluster the processor named; pod changes never touch routes."""
-    action = route_components_pb2.RouteAction(
+def _route_configuration(
+    name: str, service: Service, inputs: XdsInputs, endpoints: dict[str, str]
+) -> route_pb2.RouteConfiguration:
+    """Known resources go straight to their pod; everything else to the cluster the processor
+    names (its route turns the processor on)."""
+    timeout = _duration(inputs.upstream_timeout_s)
+    decided = route_components_pb2.RouteAction(
         cluster_header=POD_HEADER,
         auto_host_rewrite=wrappers_pb2.BoolValue(value=True),
-        timeout=_duration(upstream_timeout_s),
+        timeout=timeout,
         cluster_not_found_response_code=route_components_pb2.RouteAction.SERVICE_UNAVAILABLE,
     )
-    route = route_components_pb2.Route(
-        match=route_components_pb2.RouteMatch(prefix="/"),
-        route=action,
-        request_headers_to_remove=[POD_HEADER],  # chosen by then; pods need not see it
+    enable = route_components_pb2.FilterConfig(
+        config=_any(ext_proc_pb2.ExtProcPerRoute(overrides=ext_proc_pb2.ExtProcOverrides()))
     )
-    host = route_components_pb2.VirtualHost(name=name, domains=["*"], routes=[route])
+    fallback = route_components_pb2.Route(
+        match=route_components_pb2.RouteMatch(prefix="/"),
+        route=decided,
+        request_headers_to_remove=[POD_HEADER],  # chosen by then; pods need not see it
+        typed_per_filter_config={_EXT_PROC: _any(enable)},
+    )
+    known = known_routes(
+        service,
+        inputs.known,
+        endpoints,
+        fallback=fallback,
+        action=route_components_pb2.RouteAction(
+            auto_host_rewrite=wrappers_pb2.BoolValue(value=True), timeout=timeout
+        ),
+    )
+    host = route_components_pb2.VirtualHost(name=name, domains=["*"])
+    if known.matcher is None:
+        host.routes.append(fallback)
+    else:
+        host.matcher.CopyFrom(known.matcher)
     return route_pb2.RouteConfiguration(name=name, virtual_hosts=[host])
 
 

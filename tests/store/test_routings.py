@@ -147,3 +147,18 @@ async def test_count_routings(store: Store, pods: tuple[Pod, ...]) -> None:
     assert await store.count_routings("pod1") == 0
     with pytest.raises(NotFound):
         await store.count_routings("nope")
+
+
+async def test_recent_routings_are_the_newest_oldest_first(
+    store: Store, pods: tuple[Pod, ...]
+) -> None:
+    for n in range(5):
+        await store.put_routing(Routing(f"vm{n}", SERVER, "proj", "pod1"))
+    await store.learn_routings([Routing("vol9", VOLUME, "proj", "pod2")])
+    recent = await store.recent_routings(3)
+    assert [(r.resource_id, r.pod_name) for r in recent] == [
+        ("vm3", "pod1"),
+        ("vm4", "pod1"),
+        ("vol9", "pod2"),
+    ]
+    assert await store.recent_routings(0) == []

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from google.protobuf.json_format import MessageToJson
 
-from control_plane.model import Pod, PodState
+from control_plane.model import Pod, PodState, ResourceType, Routing
 from control_plane.xds.resources import CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE
 from control_plane.xds.snapshot import Snapshot
 from control_plane.xds.translate import XdsInputs
@@ -24,14 +24,20 @@ SECTIONS = {
     "routes": ROUTE_TYPE,
 }
 _POD_KEYS = {"name", "az_name", "pod_az_name", "dc_name", "state", "endpoints"}
+_ROUTING_KEYS = {"resource_type", "resource_id", "project_id", "pod_name"}
 
 
 def load_case(path: Path) -> XdsInputs:
     """Read a <case>.in.yaml strictly: unknown or missing keys fail the test."""
     doc = yaml.safe_load(path.read_text())
     _expect_keys(path, "top level", doc, {"inputs", "pods"})
-    settings = doc["inputs"]
-    wanted = {f.name for f in dataclasses.fields(XdsInputs)} - {"pods", "admin_rest_descriptors"}
+    settings = dict(doc["inputs"])
+    known = tuple(_routing(path, raw) for raw in settings.pop("known", ()))
+    wanted = {f.name for f in dataclasses.fields(XdsInputs)} - {
+        "pods",
+        "admin_rest_descriptors",
+        "known",
+    }
     _expect_keys(path, "inputs", settings, wanted)
     pods = []
     for raw in doc["pods"]:
@@ -40,7 +46,14 @@ def load_case(path: Path) -> XdsInputs:
         pod = dict(raw)
         pod["state"] = PodState(pod.get("state", "ENABLED"))
         pods.append(Pod(**pod))
-    return XdsInputs(pods=tuple(pods), admin_rest_descriptors=DESCRIPTOR_SET, **settings)
+    return XdsInputs(
+        pods=tuple(pods), admin_rest_descriptors=DESCRIPTOR_SET, known=known, **settings
+    )
+
+
+def _routing(path: Path, raw: dict[str, str]) -> Routing:
+    _expect_keys(path, "known routing", raw, _ROUTING_KEYS)
+    return Routing(**{**raw, "resource_type": ResourceType(raw["resource_type"])})
 
 
 def render(snapshot: Snapshot) -> dict[str, list[dict[str, Any]]]:

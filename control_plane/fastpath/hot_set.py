@@ -1,0 +1,78 @@
+"""The bounded set of routings Envoy holds in its route table (most recently used first out last).
+
+Envoy resends a whole RouteConfiguration on every change, so the set is capped: the least
+recently used routing drops out and its requests go through the decision service again.
+Deleted resources are remembered (tombstones) so that a later lookup does not bring them back.
+"""
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+
+from control_plane.model import ResourceType, Routing
+
+__all__ = ["HotSet"]
+
+_Key = tuple[str, str]
+
+
+class HotSet:
+    """Routings for Envoy's table; `on_change` is called after every change of its content."""
+
+    def __init__(self, *, max_entries: int, on_change: Callable[[], None] = lambda: None) -> None:
+        if max_entries < 0:
+            raise ValueError("max_entries must not be negative")
+        self._max_entries = max_entries
+        self._routings: OrderedDict[_Key, Routing] = OrderedDict()
+        self._deleted: OrderedDict[_Key, None] = OrderedDict()
+        self.on_change = on_change
+
+    def __len__(self) -> int:
+        return len(self._routings)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._routings
+
+    def routings(self) -> tuple[Routing, ...]:
+        """Every routing in the set, least recently used first."""
+        return tuple(self._routings.values())
+
+    def seed(self, routings: Iterable[Routing]) -> None:
+        """Fill the set at start-up (most recent last) with one change notification."""
+        if any([self._put(routing) for routing in routings]):
+            self.on_change()
+
+    def add(self, routing: Routing) -> None:
+        """A routing just used or recorded: keep it, most recently used."""
+        if self._put(routing):
+            self.on_change()
+
+    def delete(self, resource_type: ResourceType, resource_id: str) -> None:
+        """The resource was deleted: drop it and keep it out."""
+        key = (str(resource_type), resource_id)
+        self._deleted[key] = None
+        self._deleted.move_to_end(key)
+        while len(self._deleted) > max(self._max_entries, 1):
+            self._deleted.popitem(last=False)
+        self.forget(resource_type, resource_id)
+
+    def forget(self, resource_type: ResourceType, resource_id: str) -> None:
+        """The routing is no longer valid (an admin removed it): drop it."""
+        if self._routings.pop((str(resource_type), resource_id), None) is not None:
+            self.on_change()
+
+    def _put(self, routing: Routing) -> bool:
+        """Insert or refresh one routing; True when the content changed."""
+        key = (str(routing.resource_type), routing.resource_id)
+        if key in self._deleted or self._max_entries == 0:
+            return False
+        known = self._routings.get(key)
+        self._routings[key] = routing
+        self._routings.move_to_end(key)
+        changed = known is None or (known.pod_name, known.project_id) != (
+            routing.pod_name,
+            routing.project_id,
+        )
+        while len(self._routings) > self._max_entries:
+            self._routings.popitem(last=False)
+            changed = True
+        return changed

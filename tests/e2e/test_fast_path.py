@@ -1,0 +1,166 @@
+"""Known resources are routed by Envoy itself: no ext_proc stream, still the right pod.
+
+Envoy's `ext_proc.streams_started` counts every request that reached the decision service, so
+a flat counter proves the fast path; each check also looks at the answer to prove the pod.
+"""
+
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from podgate.admin.v1 import admin_pb2
+from tests.e2e.http import call
+from tests.fixtures.cloud import TWO_PODS, running_cloud
+from tests.fixtures.gateway import Gateway, http_get
+from tests.fixtures.procs import SimPod, wait_for
+
+pytestmark = pytest.mark.e2e
+
+_PUSH_WAIT_S = 5.0
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, dict[str, SimPod]]]:
+    with running_cloud(tmp_path_factory.mktemp("fast"), TWO_PODS) as running:
+        yield running
+
+
+@pytest.fixture
+def project() -> str:
+    return uuid.uuid4().hex
+
+
+def _streams(gateway: Gateway, listener: str) -> int:
+    stat = f"http.{listener}.ext_proc.streams_started"
+    for line in http_get(f"{gateway.envoy_admin}/stats?filter=^{stat}$").splitlines():
+        name, _, value = line.partition(": ")
+        if name == stat:
+            return int(value)
+    return 0
+
+
+def _get_without_stream(gateway: Gateway, listener: str, url: str) -> tuple[int, dict]:
+    """GET `url` once it is on the fast path (waits for the push); fails if it never gets there."""
+    deadline = time.monotonic() + _PUSH_WAIT_S
+    while True:
+        before = _streams(gateway, listener)
+        status, _, body = call("GET", url)
+        if _streams(gateway, listener) == before:
+            return status, body
+        assert time.monotonic() < deadline, f"{url} still reaches the decision service"
+        time.sleep(0.05)
+
+
+def _create_server(gateway: Gateway, project: str, az: str, name: str) -> str:
+    body = {"server": {"name": name, "flavorRef": "1", "imageRef": "img", "availability_zone": az}}
+    status, _, answer = call("POST", f"{gateway.compute_url}/{project}/servers", body)
+    assert status == 202, answer
+    return answer["server"]["id"]
+
+
+def test_known_servers_and_volumes_skip_the_decision_service(cloud, project) -> None:
+    gateway, _ = cloud
+    servers = {
+        pod: _create_server(gateway, project, az, f"vm-{pod}") for pod, (az, _) in TWO_PODS.items()
+    }
+    for pod, server_id in servers.items():
+        url = f"{gateway.compute_url}/{project}/servers/{server_id}"
+        status, body = _get_without_stream(gateway, "compute", url)
+        assert status == 200 and body["server"]["name"] == f"vm-{pod}"
+        before = _streams(gateway, "compute")
+        for _ in range(20):
+            status, _, body = call("GET", url)
+            assert status == 200 and body["server"]["id"] == server_id
+        status, _, ips = call("GET", f"{url}/ips")
+        assert status == 200 and "addresses" in ips
+        assert _streams(gateway, "compute") == before
+    volume = {"volume": {"size": 1, "availability_zone": TWO_PODS["pod2"][0]}}
+    status, _, created = call("POST", f"{gateway.volume_url}/{project}/volumes", volume)
+    assert status == 202, created
+    url = f"{gateway.volume_url}/{project}/volumes/{created['volume']['id']}"
+    status, body = _get_without_stream(gateway, "volume", url)
+    assert status == 200 and body["volume"]["id"] == created["volume"]["id"]
+
+
+def test_writes_lists_and_other_projects_still_ask(cloud, project) -> None:
+    gateway, _ = cloud
+    server_id = _create_server(gateway, project, TWO_PODS["pod1"][0], "vm-asks")
+    url = f"{gateway.compute_url}/{project}/servers/{server_id}"
+    _get_without_stream(gateway, "compute", url)
+    before = _streams(gateway, "compute")
+    status, _, _ = call("POST", f"{url}/action", {"os-stop": None})
+    assert status == 202
+    status, _, listed = call("GET", f"{gateway.compute_url}/{project}/servers")
+    assert status == 200 and [s["id"] for s in listed["servers"]] == [server_id]
+    other = uuid.uuid4().hex
+    status, _, fault = call("GET", f"{gateway.compute_url}/{other}/servers/{server_id}")
+    assert status == 404 and "itemNotFound" in fault
+    assert _streams(gateway, "compute") == before + 3
+
+
+def test_first_touch_puts_a_listed_server_on_the_fast_path(cloud, project) -> None:
+    gateway, pods = cloud
+    body = {"server": {"name": "made-in-pod", "flavorRef": "1", "imageRef": "img"}}
+    status, _, made = call("POST", f"{pods['pod2'].compute_url}/{project}/servers", body)
+    assert status == 202
+    server_id = made["server"]["id"]
+    status, _, listed = call("GET", f"{gateway.compute_url}/{project}/servers")
+    assert status == 200 and server_id in {s["id"] for s in listed["servers"]}
+    url = f"{gateway.compute_url}/{project}/servers/{server_id}"
+    before = _streams(gateway, "compute")
+    status, _, _ = call("GET", url)
+    assert status == 200
+    assert _streams(gateway, "compute") == before + 1  # learnt by the list, not yet in Envoy
+    status, body = _get_without_stream(gateway, "compute", url)
+    assert status == 200 and body["server"]["name"] == "made-in-pod"
+
+
+def test_delete_takes_a_server_off_the_fast_path(cloud, project) -> None:
+    gateway, _ = cloud
+    server_id = _create_server(gateway, project, TWO_PODS["pod2"][0], "vm-gone")
+    url = f"{gateway.compute_url}/{project}/servers/{server_id}"
+    _get_without_stream(gateway, "compute", url)
+    status, _, _ = call("DELETE", url)
+    assert status == 204
+
+    def asks_again() -> bool:
+        before = _streams(gateway, "compute")
+        status, _, _ = call("GET", url)
+        return status == 404 and _streams(gateway, "compute") == before + 1
+
+    wait_for(asks_again, timeout=_PUSH_WAIT_S, what="the deleted server to leave the fast path")
+    time.sleep(0.3)  # a later push must not bring it back
+    assert asks_again()
+
+
+def test_admin_routing_delete_takes_it_off_the_fast_path(cloud, project) -> None:
+    gateway, _ = cloud
+    server_id = _create_server(gateway, project, TWO_PODS["pod1"][0], "vm-unrouted")
+    url = f"{gateway.compute_url}/{project}/servers/{server_id}"
+    _get_without_stream(gateway, "compute", url)
+    gateway.admin().DeleteRouting(
+        admin_pb2.DeleteRoutingRequest(resource_type="server", resource_id=server_id)
+    )
+
+    def unknown() -> bool:
+        status, _, fault = call("GET", url)
+        return status == 404 and "itemNotFound" in fault
+
+    wait_for(unknown, timeout=_PUSH_WAIT_S, what="the unrouted server to be unknown")
+
+
+def test_known_routings_survive_a_restart_of_both_halves(cloud, project) -> None:
+    gateway, _ = cloud
+    server_id = _create_server(gateway, project, TWO_PODS["pod1"][0], "vm-restart")
+    url = f"{gateway.compute_url}/{project}/servers/{server_id}"
+    _get_without_stream(gateway, "compute", url)
+    gateway.stop()
+    gateway.start_control_plane()
+    gateway.start_envoy()
+    wait_for(lambda: len(gateway.envoy_clusters()) == 4, timeout=5, what="pod clusters")
+    before = _streams(gateway, "compute")
+    status, _, body = call("GET", url)
+    assert status == 200 and body["server"]["name"] == "vm-restart"
+    assert _streams(gateway, "compute") == before

@@ -1,0 +1,99 @@
+"""HotSet: the bounded, change-notifying set of routings Envoy routes by itself."""
+
+from control_plane.decision.routing_table import RoutingTable
+from control_plane.fastpath import HotSet
+from control_plane.model import ResourceType, Routing
+from tests.unit.decision.fakes import MemoryStore
+
+SERVER = ResourceType.SERVER
+
+
+def _routing(resource_id: str, pod: str = "a", project: str = "p1") -> Routing:
+    return Routing(resource_id=resource_id, resource_type=SERVER, project_id=project, pod_name=pod)
+
+
+def _ids(hot_set: HotSet) -> list[str]:
+    return [routing.resource_id for routing in hot_set.routings()]
+
+
+class _Changes:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self) -> None:
+        self.count += 1
+
+
+def test_least_recently_used_drops_out_at_the_cap() -> None:
+    changes = _Changes()
+    hot_set = HotSet(max_entries=2, on_change=changes)
+    hot_set.add(_routing("s1"))
+    hot_set.add(_routing("s2"))
+    hot_set.add(_routing("s1"))  # used again: s2 is now the oldest
+    hot_set.add(_routing("s3"))
+    assert _ids(hot_set) == ["s1", "s3"]
+    assert changes.count == 3  # re-using s1 changed nothing Envoy sees
+
+
+def test_a_moved_routing_is_a_change() -> None:
+    changes = _Changes()
+    hot_set = HotSet(max_entries=5, on_change=changes)
+    hot_set.add(_routing("s1", pod="a"))
+    hot_set.add(_routing("s1", pod="b"))
+    assert hot_set.routings() == (_routing("s1", pod="b"),)
+    assert changes.count == 2
+
+
+def test_deleted_resources_stay_out() -> None:
+    changes = _Changes()
+    hot_set = HotSet(max_entries=5, on_change=changes)
+    hot_set.add(_routing("s1"))
+    hot_set.delete(SERVER, "s1")
+    hot_set.add(_routing("s1"))
+    hot_set.seed([_routing("s1")])
+    assert _ids(hot_set) == []
+    assert changes.count == 2
+
+
+def test_forget_drops_without_keeping_out() -> None:
+    hot_set = HotSet(max_entries=5)
+    hot_set.add(_routing("s1"))
+    hot_set.forget(SERVER, "s1")
+    assert _ids(hot_set) == []
+    hot_set.add(_routing("s1"))
+    assert _ids(hot_set) == ["s1"]
+
+
+def test_seed_notifies_once_and_keeps_the_newest() -> None:
+    changes = _Changes()
+    hot_set = HotSet(max_entries=2, on_change=changes)
+    hot_set.seed([_routing("s1"), _routing("s2"), _routing("s3")])
+    assert _ids(hot_set) == ["s2", "s3"]
+    assert changes.count == 1
+    hot_set.seed([])
+    assert changes.count == 1
+
+
+def test_zero_entries_turns_the_fast_path_off() -> None:
+    changes = _Changes()
+    hot_set = HotSet(max_entries=0, on_change=changes)
+    hot_set.add(_routing("s1"))
+    assert len(hot_set) == 0 and changes.count == 0
+
+
+async def test_routing_table_feeds_the_hot_set() -> None:
+    store = MemoryStore()
+    await store.put_routing(_routing("stored"))
+    hot_set = HotSet(max_entries=10)
+    table = RoutingTable(store, max_entries=10, hot_set=hot_set)
+    await table.record(_routing("created"))
+    assert await table.lookup(SERVER, "stored") == _routing("stored")
+    assert await table.lookup(SERVER, "missing") is None
+    assert _ids(hot_set) == ["created", "stored"]
+    await table.learn([_routing("listed")])
+    assert "listed" not in _ids(hot_set)  # a list is no request for it
+    table.deleted(SERVER, "created")
+    table.forget(SERVER, "stored")
+    assert _ids(hot_set) == []
+    assert await table.lookup(SERVER, "created") == _routing("created")
+    assert _ids(hot_set) == []  # deleted: stays with the decision service

@@ -1,0 +1,56 @@
+"""Publisher: pods publish at once, known-routing bursts are gathered into one push."""
+
+import asyncio
+
+from control_plane.fastpath import HotSet
+from control_plane.metrics import Metrics
+from control_plane.model import Pod, ResourceType, Routing
+from control_plane.runtime.publisher import Publisher
+from control_plane.settings import Settings
+from control_plane.xds.cache import SnapshotCache
+from control_plane.xds.resources import CLUSTER_TYPE, ROUTE_TYPE
+
+POD = Pod(name="pod1", az_name="az1", endpoints={"compute": "http://127.0.0.1:8774/v2.1"})
+
+
+def _routing(resource_id: str) -> Routing:
+    return Routing(resource_id, ResourceType.SERVER, "p1", "pod1")
+
+
+def _publisher(interval_ms: int) -> tuple[Publisher, SnapshotCache, HotSet, Metrics]:
+    settings = Settings(fast_path={"push_interval_ms": interval_ms})
+    cache, hot_set, metrics = SnapshotCache(), HotSet(max_entries=10), Metrics()
+    return Publisher(settings, cache, hot_set, metrics), cache, hot_set, metrics
+
+
+async def test_pods_publish_at_once() -> None:
+    publisher, cache, _, _ = _publisher(interval_ms=10_000)
+    publisher.pods_changed((POD,))
+    assert cache.current is not None
+    assert "pod.pod1.compute" in cache.current.resources[CLUSTER_TYPE]
+
+
+async def test_a_burst_of_known_routings_is_one_snapshot() -> None:
+    publisher, cache, hot_set, metrics = _publisher(interval_ms=50)
+    publisher.pods_changed((POD,))
+    first = cache.current
+    seen = []
+    waiter = asyncio.create_task(cache.wait_for_change(first))
+    for n in range(5):
+        hot_set.add(_routing(f"s{n}"))
+    assert cache.current is first  # nothing before the interval
+    seen.append(await asyncio.wait_for(waiter, timeout=2))
+    await asyncio.sleep(0.1)
+    assert cache.current is seen[0]  # one snapshot for the whole burst
+    assert seen[0].version(ROUTE_TYPE) != first.version(ROUTE_TYPE)
+    assert metrics.fast_path_routings._value.get() == 5
+
+
+async def test_close_drops_a_pending_publish() -> None:
+    publisher, cache, hot_set, _ = _publisher(interval_ms=20)
+    publisher.pods_changed((POD,))
+    first = cache.current
+    hot_set.add(_routing("s1"))
+    publisher.close()
+    await asyncio.sleep(0.1)
+    assert cache.current is first
