@@ -1,29 +1,32 @@
-"""`make demo`: Podgate in front of two simulated pods, registered and shown working.
+"""`make demo`: Podgate in front of two simulated pods, registered and toured with `openstack`.
 
 Reads compose/topology.yaml (the same topology the compose file describes), starts the pods and
-`podgate up` as child processes, registers the pods with the `podgate` CLI, creates a server and
-a volume in each availability zone through the gateway, lists them merged, then keeps everything
-running until Ctrl-C, which stops it all. `--no-wait` stops right after the tour (for tests);
-`--free-ports` ignores the topology's ports (to run beside another stack).
+`podgate up` as child processes, registers the pods with the `podgate` CLI, writes a clouds.yaml
+for the gateway into the state dir and tours it with the real `openstack` CLI (a volume, then a
+server booted from it, in each availability zone; one merged list; show; delete), then keeps
+everything running until Ctrl-C, which stops it all. `--no-wait` stops right after the tour (for
+tests); `--free-ports` ignores the topology's ports (to run beside another stack).
 """
 
 import argparse
-import json
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import yaml
 
 TOPOLOGY = Path(__file__).resolve().parents[1] / "compose" / "topology.yaml"
 PODGATE = [sys.executable, "-m", "control_plane"]
+OPENSTACK = Path(sys.executable).parent / "openstack"
+CLOUD = "podgate"
+# Columns that keep the tour's tables narrow; the merged list shows the user-facing AZ.
+_LIST_COLUMNS = ("--long", "-c", "ID", "-c", "Name", "-c", "Status", "-c", "Availability Zone")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,18 +52,44 @@ def main(argv: list[str] | None = None) -> int:
         "PODGATE_ENVOY_ADMIN_PORT": str(gateway["envoy_admin_port"]),
         "PODGATE_SERVER": f"127.0.0.1:{gateway['grpc_port']}",
     }
+    # Explicit handlers: a shell that starts the demo in the background ignores SIGINT for it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     demo = _Demo(state, env, topology)
+    toured = False
     try:
         demo.run()
+        toured = True
         if not args.no_wait:
-            signal.signal(signal.SIGTERM, signal.default_int_handler)
-            try:
-                signal.pause()
-            except KeyboardInterrupt:
-                print("\nstopping")
+            signal.pause()
         return 0
+    except KeyboardInterrupt:
+        print("\nstopping", flush=True)
+        return 0 if toured else 130
     finally:
         demo.stop()
+
+
+def clouds_yaml(compute: str, volume: str) -> str:
+    """A clouds.yaml naming the gateway's endpoints, for `openstack` and openstacksdk.
+
+    Without Keystone (noauth) there is no catalog, so each service gets an endpoint override.
+    OSC 10.5 builds an identity client for `server list` and `volume list` even when it makes
+    no identity call, so identity discovery is pointed at the gateway's v3 version document;
+    there is no Glance, so the image service is switched off (boot servers from volumes).
+    """
+    identity = volume.rsplit("/", 1)[0]
+    return (
+        "clouds:\n"
+        f"  {CLOUD}:\n"
+        "    auth_type: none\n"
+        f"    compute_endpoint_override: {compute}\n"
+        f"    block_storage_endpoint_override: {volume}\n"
+        "    block_storage_api_version: '3'\n"
+        f"    identity_endpoint_override: {identity}\n"
+        "    identity_api_version: '3'\n"
+        "    has_image: false\n"
+    )
 
 
 class _Demo:
@@ -72,6 +101,13 @@ class _Demo:
         project, gateway = topology["project"], topology["gateway"]
         self.compute = f"http://127.0.0.1:{gateway['compute_port']}/v2.1/{project}"
         self.volume = f"http://127.0.0.1:{gateway['volume_port']}/v3/{project}"
+        self.clouds = state / "clouds.yaml"
+        # The user's own OS_* variables would point `openstack` at another cloud.
+        self.os_env = {
+            **{k: v for k, v in env.items() if not k.startswith("OS_")},
+            "OS_CLIENT_CONFIG_FILE": str(self.clouds),
+            "OS_CLOUD": CLOUD,
+        }
 
     def run(self) -> None:
         for pod in self.topology["pods"]:
@@ -83,45 +119,57 @@ class _Demo:
         _step("Register the pods through the gRPC admin API")
         for pod in self.topology["pods"]:
             url = f"http://127.0.0.1:{pod['port']}"
-            self._cli(
+            self._podgate(
                 *("pod", "create", pod["name"], "--az", pod["az"], "--pod-az", pod["pod_az"]),
                 *("--endpoint", f"compute={url}/compute/v2.1"),
                 *("--endpoint", f"volumev3={url}/volume/v3/$(project_id)s"),
             )
-        self._cli("pod", "list")
+        self._podgate("pod", "list")
         time.sleep(0.5)
-        for pod in self.topology["pods"]:
-            az = pod["az"]
-            _step(f"Create a server and a volume in {az} through the gateway")
-            body = {"name": f"vm-{az}", "flavorRef": "1", "imageRef": "cirros",
-                    "availability_zone": az, "metadata": {"demo": "yes"}}  # fmt: skip
-            server = _http("POST", f"{self.compute}/servers", {"server": body})["server"]
-            volume = _http(
-                "POST",
-                f"{self.volume}/volumes",
-                {"volume": {"size": 1, "name": f"vol-{az}", "availability_zone": az}},
-            )
-            print(f"  volume {volume['volume']['id']} in {volume['volume']['availability_zone']}")
-            shown = _http("GET", f"{self.compute}/servers/{server['id']}")["server"]
-            print(
-                f"  server {shown['id']} {shown['name']} in pod AZ "
-                f"{shown['OS-EXT-AZ:availability_zone']}"
-            )
-        _step("List servers across both pods (one merged list)")
-        for server in _http("GET", f"{self.compute}/servers/detail")["servers"]:
-            print(
-                f"  {server['name']:<10} {server['OS-EXT-AZ:availability_zone']:<6} {server['id']}"
-            )
+        self.clouds.write_text(clouds_yaml(self.compute, self.volume))
+        self._tour()
         _step("Routings the gateway recorded")
-        self._cli("routing", "list")
+        self._podgate("routing", "list")
+        self._summary()
+
+    def _tour(self) -> None:
+        azs = [pod["az"] for pod in self.topology["pods"]]
+        _step(f"The openstack CLI against the gateway (clouds.yaml: {self.clouds})")
+        self._openstack("availability zone list --volume")
+        for az in azs:
+            _step(f"A volume and a server booted from it in {az}")
+            self._openstack(
+                f"volume create --size 1 --availability-zone {az} --property demo=yes boot-{az}"
+                " -c id -c name -c status -c availability_zone"
+            )
+            self._openstack(
+                f"server create --flavor 1 --volume boot-{az} --availability-zone {az} --wait"
+                f" vm-{az} -c id -c name -c status"
+            )
+        _step("One merged list across both pods")
+        self._openstack("server list", *_LIST_COLUMNS)
+        self._openstack(f"server show vm-{azs[0]} -c id -c name -c status -c flavor -c created")
+        self._openstack("volume list")
+        _step(f"Delete vm-{azs[-1]}; it leaves the merged list")
+        self._openstack(f"server delete --wait vm-{azs[-1]}")
+        self._openstack("server list", *_LIST_COLUMNS)
+
+    def _summary(self) -> None:
+        gateway = self.topology["gateway"]
+        clouds = "".join(f"    {line}\n" for line in self.clouds.read_text().splitlines())
         _step("Podgate is running")
         print(
             f"  compute: {self.compute}\n  volume:  {self.volume}\n"
             f"  admin:   .venv/bin/podgate pod list   (gRPC {self.env['PODGATE_SERVER']})\n"
-            f"  rest:    http://127.0.0.1:{self.topology['gateway']['admin_rest_port']}/v1.0/pods"
+            f"  rest:    http://127.0.0.1:{gateway['admin_rest_port']}/v1.0/pods"
             "   (Trio2o's admin API)\n"
-            f"  metrics: http://127.0.0.1:{self.topology['gateway']['metrics_port']}/metrics\n"
-            f"  logs:    {self.state}/*.log\nPress Ctrl-C to stop everything.",
+            f"  metrics: http://127.0.0.1:{gateway['metrics_port']}/metrics\n"
+            f"  logs:    {self.state}/*.log\n\n"
+            f"  clouds.yaml for the openstack CLI and openstacksdk: {self.clouds}\n{clouds}\n"
+            "  Use it (in a shell without other OS_* variables):\n"
+            f"    export OS_CLIENT_CONFIG_FILE={self.clouds} OS_CLOUD={CLOUD}\n"
+            "    openstack server list\n"
+            "\nPress Ctrl-C to stop everything.",
             flush=True,
         )
 
@@ -151,9 +199,26 @@ class _Demo:
             time.sleep(0.1)
         raise SystemExit(f"{name} not ready after {timeout}s; see {path}")
 
-    def _cli(self, *args: str) -> None:
+    def _podgate(self, *args: str) -> None:
         print(f"$ podgate {' '.join(args)}", flush=True)
         subprocess.run([*PODGATE, *args], check=True, env=self.env)
+
+    def _openstack(self, command: str, *args: str) -> None:
+        run_openstack([*shlex.split(command), *args], self.os_env)
+
+
+def run_openstack(args: list[str], env: dict[str, str]) -> str:
+    """Run `openstack ARGS`, echoing the command and its table; a failure ends the demo."""
+    print(f"$ openstack {shlex.join(args)}", flush=True)
+    done = subprocess.run(
+        [str(OPENSTACK), *args], env=env, capture_output=True, text=True, check=False
+    )
+    print(done.stdout, end="", flush=True)
+    if done.returncode != 0:
+        raise SystemExit(
+            f"`openstack {shlex.join(args)}` failed (exit {done.returncode}):\n{done.stderr}"
+        )
+    return done.stdout
 
 
 def _free_ports(topology: dict) -> None:
@@ -180,20 +245,6 @@ def _free_port() -> int:
 
 def _step(title: str) -> None:
     print(f"\n== {title}", flush=True)
-
-
-def _http(method: str, url: str, body: object = None) -> dict:
-    print(f"$ {method} {url}", flush=True)
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        url, data=data, method=method, headers={"content-type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as resp:
-            print(f"  -> {resp.status} from {resp.headers.get('x-podsim-pod') or 'the gateway'}")
-            return json.loads(resp.read() or b"{}")
-    except urllib.error.HTTPError as exc:
-        raise SystemExit(f"  -> {exc.code}: {exc.read().decode()}") from exc
 
 
 if __name__ == "__main__":

@@ -1,30 +1,142 @@
-"""The `make demo` tour, run without blocking from a fresh state dir."""
+"""`make demo` from a fresh state dir: the `openstack` tour, the clouds.yaml it hands over, Ctrl-C.
+
+The demo runs as `make demo` runs it (waiting for Ctrl-C) in its own process group; the test
+reads the tour, uses the printed clouds.yaml snippet while the stack is up, then sends SIGINT to
+the whole group as a terminal's Ctrl-C does and checks that every port it opened is closed.
+"""
 
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
+
+from podsim.demo import OPENSTACK, clouds_yaml, run_openstack
 
 pytestmark = pytest.mark.e2e
 
+READY = "Press Ctrl-C to stop everything."
 
-def test_demo_tour_registers_pods_places_resources_and_lists_them_merged(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "podsim.demo", "--no-wait", "--free-ports"],
-        env={**os.environ, "PODGATE_STATE_DIR": str(tmp_path / "state")},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen, Path]]:
+    """The running demo and its output file, once the tour is over and the stack waits."""
+    tmp = tmp_path_factory.mktemp("demo")
+    out = tmp / "demo.out"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    with out.open("w") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "podsim.demo", "--free-ports"],
+            env={**env, "PODGATE_STATE_DIR": str(tmp / "state")},
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while READY not in out.read_text() and proc.poll() is None:
+            assert time.monotonic() < deadline, out.read_text()
+            time.sleep(0.2)
+        assert proc.poll() is None, out.read_text()
+        yield proc, out
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _section(out: str, title: str) -> str:
+    return out.split(f"== {title}")[1].split("\n== ")[0]
+
+
+def _command_output(section: str, command: str) -> str:
+    return section.split(f"$ openstack {command}")[1].split("\n$ ")[0]
+
+
+def test_tour_runs_the_openstack_cli_and_lists_servers_merged(demo) -> None:
+    _, out_file = demo
+    out = out_file.read_text()
+    commands = re.findall(r"^\$ openstack (\S+ \S+)", out, re.M)
+    assert commands == [
+        "availability zone",
+        *["volume create", "server create"] * 2,
+        "server list",
+        "server show",
+        "volume list",
+        "server delete",
+        "server list",
+    ]
+    zones = _command_output(out, "availability zone list")
+    assert re.search(r"\| az1 +\| available", zones) and re.search(r"\| az2 +\| available", zones)
+    listing = "server list --long -c ID -c Name -c Status -c 'Availability Zone'"
+    merged = _command_output(_section(out, "One merged list across both pods"), listing)
+    assert re.search(r"\| vm-az1 \| ACTIVE \| az1 ", merged)
+    assert re.search(r"\| vm-az2 \| ACTIVE \| az2 ", merged)
+    shown = _command_output(out, "server show vm-az1")
+    assert re.search(r"\| name +\| vm-az1 ", shown) and re.search(r"\| flavor +\| m1.tiny", shown)
+    volumes = _command_output(out, "volume list")
+    assert "| boot-az1 |" in volumes and "| boot-az2 |" in volumes
+    after = _command_output(_section(out, "Delete vm-az2; it leaves the merged list"), listing)
+    assert re.search(r"\| vm-az1 \| ACTIVE \| az1 ", after) and "vm-az2" not in after
+    routings = _section(out, "Routings the gateway recorded")
+    assert len(re.findall(r"│ (?:server|volume) ", routings)) == 4
+
+
+def test_printed_clouds_yaml_works_while_running_and_ctrl_c_stops_everything(demo) -> None:
+    proc, out_file = demo
+    out = out_file.read_text()
+    summary = _section(out, "Podgate is running")
+    path = Path(re.search(r"openstacksdk: (\S+)", summary)[1])
+    compute = re.search(r"compute: (\S+)", summary)[1]
+    volume = re.search(r"volume:  (\S+)", summary)[1]
+    assert path.read_text() == clouds_yaml(compute, volume)
+    printed = summary.split(str(path) + "\n")[1].split("\n\n")[0]
+    assert yaml.safe_load(printed) == yaml.safe_load(path.read_text())
+    cloud = yaml.safe_load(path.read_text())["clouds"]["podgate"]
+    assert cloud["compute_endpoint_override"] == compute
+    assert cloud["block_storage_endpoint_override"] == volume
+
+    snippet = summary.split("Use it (in a shell without other OS_* variables):\n")[1]
+    snippet = snippet.split(READY)[0].strip()
+    assert snippet.splitlines()[-1].strip() == "openstack server list"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env["PATH"] = f"{OPENSTACK.parent}{os.pathsep}{env['PATH']}"
+    used = subprocess.run(
+        ["bash", "-ec", snippet], env=env, capture_output=True, text=True, timeout=60, check=False
     )
-    out = result.stdout
-    assert result.returncode == 0, out + result.stderr
-    assert out.count("$ podgate pod create") == 2
-    assert "-> 202 from pod1" in out and "-> 202 from pod2" in out
-    merged = out.split("== List servers across both pods")[1].split("==")[0]
-    assert re.search(r"vm-az1\s+az1\s", merged) and re.search(r"vm-az2\s+az2\s", merged)
-    assert "Podgate is running" in out
-    assert len(re.findall(r"│ (server|volume) ", out)) == 4  # routings table: 2 servers, 2 volumes
+    assert used.returncode == 0, used.stderr
+    assert "| vm-az1 |" in used.stdout and "vm-az2" not in used.stdout
+
+    ports = [int(p) for p in re.findall(r"127\.0\.0\.1:(\d+)", summary)]
+    ports += [int(p) for p in re.findall(r"compute=http://127\.0\.0\.1:(\d+)", out)]
+    assert len(set(ports)) == 7  # compute, volume, gRPC, admin REST, metrics, two pods
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(30) == 0, out_file.read_text()
+    assert "stopping" in out_file.read_text()
+    assert [port for port in set(ports) if _listening(port)] == []
+
+
+def test_a_failing_openstack_command_ends_the_demo_with_its_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clouds = tmp_path / "clouds.yaml"
+    clouds.write_text(clouds_yaml("http://127.0.0.1:9/v2.1/p", "http://127.0.0.1:9/v3/p"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env |= {"OS_CLIENT_CONFIG_FILE": str(clouds), "OS_CLOUD": "no-such-cloud"}
+    with pytest.raises(SystemExit) as failed:
+        run_openstack(["server", "list"], env)
+    assert "`openstack server list` failed (exit 1)" in str(failed.value.code)
+    assert "no-such-cloud" in str(failed.value.code)
+    assert "$ openstack server list" in capsys.readouterr().out
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
