@@ -65,10 +65,10 @@ async def serve(
         cache = SnapshotCache()
         gate, catalog = identity(settings)
         metrics = Metrics()
-        hot_set = HotSet(max_entries=settings.fast_path.max_entries)
+        hot_set = HotSet(max_entries=settings.fast_path.entries(settings.auth))
         publisher = Publisher(settings, cache, hot_set, metrics)
         stack.callback(publisher.close)
-        hot_set.seed(await store.recent_routings(settings.fast_path.max_entries))
+        hot_set.seed(await store.recent_routings(settings.fast_path.entries(settings.auth)))
         pods = PodsView(store, publisher.pods_changed, catalog=catalog)
         await pods.refresh()
         if catalog is not None:

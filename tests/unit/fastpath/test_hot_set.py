@@ -3,6 +3,7 @@
 from control_plane.decision.routing_table import RoutingTable
 from control_plane.fastpath import HotSet
 from control_plane.model import ResourceType, Routing
+from control_plane.settings import FastPathSettings
 from tests.unit.decision.fakes import MemoryStore
 
 SERVER = ResourceType.SERVER
@@ -97,3 +98,9 @@ async def test_routing_table_feeds_the_hot_set() -> None:
     assert _ids(hot_set) == []
     assert await table.lookup(SERVER, "created") == _routing("created")
     assert _ids(hot_set) == []  # deleted: stays with the decision service
+
+
+def test_keystone_mode_needs_pods_that_check_tokens() -> None:
+    assert FastPathSettings(max_entries=7).entries("noauth") == 7
+    assert FastPathSettings(max_entries=7).entries("keystone") == 0
+    assert FastPathSettings(max_entries=7, trust_pod_auth=True).entries("keystone") == 7
