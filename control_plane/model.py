@@ -61,6 +61,14 @@ class Pod:
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
+    @property
+    def renames_az(self) -> bool:
+        """Whether answers may name the pod's zone otherwise than users see it (need rewrites).
+
+        Without a `pod_az_name` the pod's zone is whatever it defaults to, rewritten too.
+        """
+        return self.pod_az_name != self.az_name
+
 
 @dataclass(frozen=True, slots=True)
 class Binding:

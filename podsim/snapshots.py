@@ -29,7 +29,8 @@ def new_snapshot(body: object, new: NewRecord) -> Record:
             f"Invalid input for field/attribute volume_id. Value: {volume_id}. "
             "'volume_id' is a required property"
         )
-    if not isinstance(snapshot.get("metadata", {}), dict):
+    metadata = {} if snapshot.get("metadata") is None else snapshot["metadata"]
+    if not isinstance(metadata, dict):
         raise BadRequest("Invalid input received: Invalid metadata: metadata must be a dict.")
     return {
         "id": new.id,
@@ -41,7 +42,7 @@ def new_snapshot(body: object, new: NewRecord) -> Record:
         "project_id": new.project_id,
         "user_id": new.user_id,
         "status": "available",
-        "metadata": dict(snapshot.get("metadata", {})),
+        "metadata": dict(metadata),
         "created_at": new.at,
         "updated_at": new.at,
     }

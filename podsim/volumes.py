@@ -33,7 +33,9 @@ def new_volume(body: object, new: NewRecord) -> Record:
             f"{size} (size argument must be an integer (or string representation of an "
             "integer) and greater than zero)."
         )
-    if not isinstance(volume.get("metadata", {}), dict):
+    # Cinder's schema allows an explicit null metadata (OSC sends one), meaning none.
+    metadata = {} if volume.get("metadata") is None else volume["metadata"]
+    if not isinstance(metadata, dict):
         raise BadRequest("Invalid input received: Invalid metadata: metadata must be a dict.")
     az = volume.get("availability_zone")
     if az is not None and az != new.az:
@@ -51,7 +53,7 @@ def new_volume(body: object, new: NewRecord) -> Record:
         "bootable": False,
         "multiattach": bool(volume.get("multiattach", False)),
         "volume_type": volume.get("volume_type") or _DEFAULT_TYPE,
-        "metadata": dict(volume.get("metadata", {})),
+        "metadata": dict(metadata),
         "attachments": [],
         "created_at": new.at,
         "updated_at": new.at,

@@ -123,7 +123,9 @@ def _versions(service: Service, method: str, remainder: str) -> Operation:
 def _resolve(service: Service, method: str, head: str, rest: list[str]) -> _Resolved:
     """What the path below the project names: a collection, the zones, or external events."""
     if head == _ZONES:
-        return _fixed(Kind.ZONES, "GET", method) if not rest else _NOTHING
+        # Nova's `/detail` adds each zone's hosts; the gateway has none to show (`hosts: null`).
+        detail = service is Service.COMPUTE and rest == [_LIST_VIEW]
+        return _fixed(Kind.ZONES, "GET", method) if not rest or detail else _NOTHING
     if head == _EVENTS and service is Service.COMPUTE:
         return _fixed(Kind.EVENTS, "POST", method) if not rest else _NOTHING
     if head in SHARED_COLLECTIONS[service]:

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+from envoy.extensions.filters.http.ext_proc.v3.processing_mode_pb2 import ProcessingMode
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 
 from control_plane.decision import responses
@@ -18,6 +19,7 @@ from control_plane.decision.classify import Kind, Operation, classify, is_detail
 from control_plane.decision.creation import BindingStore, Creation
 from control_plane.decision.event_relay import EventRelay
 from control_plane.decision.lister import ListCall, Lister
+from control_plane.decision.mutate import shown_body
 from control_plane.decision.negotiation import Negotiation
 from control_plane.decision.pod_views import PodViews
 from control_plane.decision.present import origin
@@ -37,7 +39,7 @@ from control_plane.errors import (
 )
 from control_plane.identity import Gate, authorize
 from control_plane.metrics import Metrics
-from control_plane.model import SERVICE_METADATA, Pod, Service
+from control_plane.model import SERVICE_METADATA, Pod, ResourceType, Service
 
 __all__ = ["MISSING_PODS_HEADER", "Exchange", "Shared"]
 
@@ -84,6 +86,8 @@ class Exchange:
         self._operation: Operation | None = None
         self._on_body: _BodyStep | None = None
         self._creation: Creation | None = None
+        # A shown resource whose pod renames its zone: (resource type, pod) for the answer.
+        self._shown: tuple[ResourceType, Pod] | None = None
         self._status = 0
 
     async def answer(self, kind: str, message: ep.ProcessingRequest) -> ep.ProcessingResponse:
@@ -93,18 +97,26 @@ class Exchange:
         if kind == "request_body" and self._on_body is not None:
             step, self._on_body = self._on_body, None
             return await step(message.request_body.body)
+        if kind == "response_headers":
+            status = responses.read_headers(message.response_headers).get(":status", "")
+            self._status = int(status) if status.isdigit() else 0
+        elif kind == "response_body":
+            new_body = await self._answer_body(message.response_body.body)
+            if new_body is not None:
+                response = responses.continue_with(kind, {"content-length": str(len(new_body))})
+                response.response_body.response.body_mutation.body = new_body
+                return response
+        return responses.continue_with(kind)
+
+    async def _answer_body(self, body: bytes) -> bytes | None:
+        """The pod's answer as the user must see it (recorded if a create); None if unchanged."""
         creation = self._creation
         if creation is not None and creation.placed is not None:
-            if kind == "response_headers":
-                status = responses.read_headers(message.response_headers).get(":status", "")
-                self._status = int(status) if status.isdigit() else 0
-            elif kind == "response_body":
-                new_body = await creation.record(self._status, message.response_body.body)
-                if new_body is not None:
-                    response = responses.continue_with(kind, {"content-length": str(len(new_body))})
-                    response.response_body.response.body_mutation.body = new_body
-                    return response
-        return responses.continue_with(kind)
+            return await creation.record(self._status, body)
+        if self._shown is not None and self._status == 200:
+            resource_type, pod = self._shown
+            return shown_body(resource_type, body, pod)
+        return None
 
     async def fault(self, error: PodgateError) -> ep.ProcessingResponse:
         """The OpenStack fault answering `error`, with the headers the API would add."""
@@ -172,7 +184,10 @@ class Exchange:
             if self._method == "DELETE" and _names_resource(op):
                 shared.routing_table.deleted(op.resource_type, op.resource_id)
             if op.kind is Kind.ROUTED or end_of_stream:
-                return self._route("request_headers", destination, rewrite)
+                mode = None
+                if self._method == "GET" and _shows_pod_zone(op, destination.pod):
+                    self._shown, mode = (op.resource_type, destination.pod), responses.SHOW_MODE
+                return self._route("request_headers", destination, rewrite, mode=mode)
             self._on_body = lambda body: self._attach(op, destination, body)
             return responses.buffer(responses.BODY_MODE, rewrite)
         if op.kind is Kind.LIST:
@@ -208,9 +223,10 @@ class Exchange:
         destination: Target,
         headers: Mapping[str, str],
         body: bytes | None = None,
+        mode: ProcessingMode | None = None,
     ) -> ep.ProcessingResponse:
         self.log_outcome(destination.cluster)
-        return responses.routed(phase, destination, headers=headers, body=body)
+        return responses.routed(phase, destination, headers=headers, body=body, mode=mode)
 
     async def _attach(
         self, op: Operation, destination: Target, body: bytes
@@ -304,3 +320,9 @@ def _names_resource(op: Operation) -> bool:
     assert op.resource_type is not None
     collection = SPECS[op.resource_type].collection
     return op.remainder.rstrip("/") == f"/{collection}/{op.resource_id}"
+
+
+def _shows_pod_zone(op: Operation, pod: Pod) -> bool:
+    """The answer shows a resource with an AZ the pod calls by another name than users do."""
+    assert op.resource_type is not None
+    return pod.renames_az and SPECS[op.resource_type].az_field is not None and _names_resource(op)

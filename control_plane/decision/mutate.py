@@ -22,6 +22,7 @@ __all__ = [
     "parse_created",
     "pod_body",
     "pod_path",
+    "shown_body",
     "user_body",
 ]
 
@@ -113,6 +114,12 @@ def user_body(created: Created, pod: Pod) -> bytes | None:
     if pod.pod_az_name and az != pod.pod_az_name:
         return None
     return _dumps({**created.document, key: {**resource, field: pod.az_name}})
+
+
+def shown_body(resource_type: ResourceType, body: bytes, pod: Pod) -> bytes | None:
+    """A pod's `GET <collection>/<id>` answer with the user-facing AZ; None if unchanged."""
+    shown = parse_created(resource_type, body)
+    return None if shown is None else user_body(shown, pod)
 
 
 def _loads(body: bytes) -> Any:

@@ -15,6 +15,7 @@ from control_plane.model import POD_HEADER
 __all__ = [
     "BODY_MODE",
     "CREATE_MODE",
+    "SHOW_MODE",
     "buffer",
     "continue_with",
     "immediate",
@@ -43,6 +44,16 @@ BODY_MODE = _PM(
     response_trailer_mode=_PM.SKIP,
 )
 
+# A resource shown by a pod that renames its zone: the answer's AZ needs the user-facing name.
+SHOW_MODE = _PM(
+    request_header_mode=_PM.SEND,
+    response_header_mode=_PM.SEND,
+    request_body_mode=_PM.NONE,
+    response_body_mode=_PM.BUFFERED,
+    request_trailer_mode=_PM.SKIP,
+    response_trailer_mode=_PM.SKIP,
+)
+
 
 def read_headers(message: ep.HttpHeaders) -> dict[str, str]:
     """Header values as text; Envoy 1.40 sends them in `raw_value` only."""
@@ -66,9 +77,13 @@ def routed(
     *,
     headers: Mapping[str, str] | None = None,
     body: bytes | None = None,
+    mode: processing_mode_pb2.ProcessingMode | None = None,
 ) -> ep.ProcessingResponse:
-    """Send the request to `destination`, answering the `phase` message (request_headers/body)."""
+    """Send the request to `destination`, answering the `phase` message (request_headers/body);
+    `mode` asks Envoy for more of the exchange (the response) on the way."""
     response = ep.ProcessingResponse()
+    if mode is not None:
+        response.mode_override.CopyFrom(mode)
     common = getattr(response, phase).response
     mutated = {POD_HEADER: destination.cluster, ":path": destination.path, **(headers or {})}
     if body is not None:

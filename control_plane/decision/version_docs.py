@@ -1,12 +1,15 @@
 """Version documents: the gateway's own (Nova's and Cinder's shapes) and reading a pod's.
 
 `GET /` and `GET /v2.1/` (compute), `GET /` and `GET /v3/` (volume) are answered without a
-token, advertising the window every pod supports. A pod's document is found by cutting its
-catalog-style endpoint URL after the version (`http://h/volume/v3/$(project_id)s` →
-`http://h/volume/v3/`).
+token, advertising the window every pod supports. A pod's window is read from its API root,
+its endpoint cut before the version (`http://h/volume/v3/$(project_id)s` → `http://h/volume/`):
+Nova (200) and Cinder (300) serve that list without a token, while Cinder's `/v3/` wants one.
+The endpoint cut after the version (`http://h/volume/v3/`) is the fallback for a root that
+answers something else.
 """
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -15,7 +18,7 @@ from control_plane.decision.microversions import Window, parse_version, text
 from control_plane.decision.resources import API_PREFIX
 from control_plane.model import Service
 
-__all__ = ["VersionDocument", "document", "pod_window", "version_url"]
+__all__ = ["VersionDocument", "document", "document_urls", "pod_window", "root_url", "version_url"]
 
 _DESCRIBED_BY = {"rel": "describedby", "type": "text/html", "href": "https://docs.openstack.org/"}
 _ID = {Service.COMPUTE: "v2.1", Service.VOLUME: "v3.0"}
@@ -26,6 +29,7 @@ _MEDIA_TYPE = {
     Service.VOLUME: "application/vnd.openstack.volume+json;version=3",
 }
 _TEMPLATE_MARKS = ("$(", "%(")
+_VERSION_SEGMENT = re.compile(r"v\d+(\.\d+)?")
 
 VersionDocument = tuple[int, bytes]
 
@@ -43,16 +47,37 @@ def document(service: Service, remainder: str, origin: str, window: Window) -> V
     return 200, _dumps({"version": entry})
 
 
+def document_urls(endpoint: str) -> tuple[str, ...]:
+    """Where to read a pod's window, best first: its API root, then its version document."""
+    return tuple(dict.fromkeys((root_url(endpoint), version_url(endpoint))))
+
+
+def root_url(endpoint: str) -> str:
+    """A pod's API root: its endpoint up to (without) the version, with a slash."""
+    segments = _segments(endpoint)
+    versioned = [i for i, segment in enumerate(segments) if _VERSION_SEGMENT.fullmatch(segment)]
+    return _url(endpoint, segments[: versioned[0]] if versioned else segments)
+
+
 def version_url(endpoint: str) -> str:
     """Where a pod's version document is: its endpoint up to the version, with a slash."""
-    parts = urlsplit(endpoint)
+    return _url(endpoint, _segments(endpoint))
+
+
+def _segments(endpoint: str) -> list[str]:
+    """The endpoint's path segments before any template (`$(project_id)s`, `%(tenant_id)s`)."""
     kept: list[str] = []
-    for segment in parts.path.split("/"):
+    for segment in urlsplit(endpoint).path.split("/"):
         if any(mark in segment for mark in _TEMPLATE_MARKS):
             break
         if segment:
             kept.append(segment)
-    path = "/" + "".join(f"{segment}/" for segment in kept)
+    return kept
+
+
+def _url(endpoint: str, segments: list[str]) -> str:
+    parts = urlsplit(endpoint)
+    path = "/" + "".join(f"{segment}/" for segment in segments)
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
@@ -73,12 +98,15 @@ def pod_window(service: Service, body: bytes) -> Window | None:
 
 
 def _pod_entry(service: Service, document: object) -> Mapping[str, Any] | None:
-    """The entry for the API's current major version, in either document shape."""
+    """The entry for the API's current major version, in either document shape.
+
+    A single `version` naming another API (a root that is some other service's) gives None.
+    """
     if not isinstance(document, dict):
         return None
     single = document.get("version")
     if isinstance(single, dict):
-        return single
+        return single if single.get("id", _ID[service]) == _ID[service] else None
     entries = document.get("versions")
     if not isinstance(entries, list):
         return None
@@ -86,7 +114,14 @@ def _pod_entry(service: Service, document: object) -> Mapping[str, Any] | None:
     for entry in candidates:
         if entry.get("id") == _ID[service]:
             return entry
-    return next((entry for entry in candidates if entry.get("status") == "CURRENT"), None)
+    major = _ID[service].split(".")[0]
+    current = (e for e in candidates if e.get("status") == "CURRENT" and _major(e) == major)
+    return next(current, None)
+
+
+def _major(entry: Mapping[str, Any]) -> str:
+    """ "v2" of "v2.1"."""
+    return str(entry.get("id", "")).split(".")[0]
 
 
 def _entry(service: Service, origin: str, window: Window) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The microversion window every ENABLED pod supports, read from the pods and kept briefly.
 
-Each pod's version document is cached by its URL for `ttl_s`: a new pod, or a pod whose
+Each pod's window is read from its API root, or its version document when the root shows none
+(see version_docs), and cached by its endpoint for `ttl_s`: a new pod, or a pod whose
 endpoint moved, is read before the answer (once, however many requests wait for it); an expired
 entry is answered from the old value while it is read again in the background. A pod whose
 document cannot be read keeps the window it had, or is left out until the next try if it never
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from control_plane.decision.microversions import Window, intersect, text
 from control_plane.decision.pod_client import PodCallError, PodFetch
-from control_plane.decision.version_docs import pod_window, version_url
+from control_plane.decision.version_docs import document_urls, pod_window, version_url
 from control_plane.model import Pod, PodState, Service
 
 __all__ = ["VersionWindows"]
@@ -85,25 +86,36 @@ class VersionWindows:
         return task
 
     async def _read(self, key: _Key) -> None:
-        service, url = key
+        service, endpoint = key
+        urls = document_urls(endpoint)
         window: Window | None = None
+        reasons: list[str] = []
         try:
             async with asyncio.timeout(self._timeout_s):
-                response = await self._fetch(url, _HEADERS)
-            if response.status in (200, 300):
-                window = pod_window(service, response.body)
-            reason = f"HTTP {response.status}" if window is None else ""
+                for url in urls:
+                    # NOTE: only an HTTP answer without a window moves on to the next URL: a
+                    # pod that cannot be reached at one of them cannot at the others either.
+                    window = await self._read_one(service, url, reasons)
+                    if window is not None:
+                        break
         except PodCallError as exc:
-            reason = str(exc)
+            reasons.append(str(exc))
         except TimeoutError:
-            reason = "timeout"
+            reasons.append("timeout")
         if window is None:
-            log.warning("no %s version document at %s: %s", service, url, reason or "unreadable")
+            log.warning("no %s window from %s: %s", service, ", ".join(urls), "; ".join(reasons))
             # NOTE: a pod known before keeps its window: dropping it could widen the window
             # past what the pod supports, while it is only unreadable for a moment.
             known = self._entries.get(key)
             window = known.window if known is not None else None
         self._entries[key] = _Entry(window, self._clock())
+
+    async def _read_one(self, service: Service, url: str, reasons: list[str]) -> Window | None:
+        response = await self._fetch(url, _HEADERS)
+        window = pod_window(service, response.body) if response.status in (200, 300) else None
+        if window is None:
+            reasons.append(f"{url}: HTTP {response.status}")
+        return window
 
     def _forget_others(self, service: Service, keys: list[_Key]) -> None:
         """Drop entries of pods gone from this service's list (keeps the cache bounded)."""

@@ -87,7 +87,8 @@ def translate(inputs: XdsInputs) -> Snapshot:
     """Build clusters (+EDS) per routable pod service and the fixed listeners and routes."""
     clusters: list[cluster_pb2.Cluster] = []
     assignments: list[endpoint_pb2.ClusterLoadAssignment] = []
-    routed: dict[Service, dict[str, str]] = {service: {} for service in Service}
+    # Pods whose known resources Envoy routes by itself: not those whose answers need rewriting.
+    fast: dict[Service, dict[str, str]] = {service: {} for service in Service}
     for pod in inputs.pods:
         if pod.state == PodState.DISABLED:
             continue
@@ -96,7 +97,8 @@ def translate(inputs: XdsInputs) -> Snapshot:
             upstream = _upstream(url)
             if upstream is None:
                 continue
-            routed[service][pod.name] = url
+            if not pod.renames_az:
+                fast[service][pod.name] = url
             assignment = _load_assignment(cluster_name(pod.name, service), upstream)
             clusters.append(_cluster(assignment, upstream, inputs.connect_timeout_s))
             if upstream.is_ip:
@@ -119,7 +121,7 @@ def translate(inputs: XdsInputs) -> Snapshot:
         endpoints=assignments,
         listeners=listeners,
         routes=[
-            _route_configuration(name, service, inputs, routed[service])
+            _route_configuration(name, service, inputs, fast[service])
             for name, _, service in apis
         ],
     )

@@ -23,7 +23,7 @@ from podsim.links import Links
 from podsim.paging import page
 from podsim.servers import SERVERS
 from podsim.snapshots import SNAPSHOTS
-from podsim.versions import cinder_versions, nova_version
+from podsim.versions import cinder_versions, nova_version, nova_versions
 from podsim.volumes import VOLUMES
 
 _KINDS = {"servers": SERVERS, "volumes": VOLUMES, "snapshots": SNAPSHOTS, "backups": BACKUPS}
@@ -81,6 +81,10 @@ class FakePod:
     def answer(self, path: str, query: str) -> PodResponse:
         """The podsim answer to one GET."""
         origin = f"http://{self.name}.pod"
+        if path == "/compute/":
+            return _json(200, nova_versions(origin))
+        if path == "/volume/":
+            return _json(300, cinder_versions(origin))
         if path == "/compute/v2.1/":
             return _json(200, nova_version(origin))
         if path == "/volume/v3/":

@@ -81,8 +81,9 @@ async def _io() -> None:
 class FakeVersions:
     """A PodFetch that serves version documents only: each URL's window, or a scripted failure.
 
-    `windows` maps a version URL (see version_docs.version_url) to (min, max); any other URL
-    gets the default window of its API (compute when the path holds "v2", volume otherwise).
+    `windows` maps a document URL (see version_docs.document_urls) to (min, max); any other
+    URL gets the default window of its API (compute when the path holds "/compute" or "/v2",
+    volume otherwise).
     """
 
     def __init__(
@@ -100,8 +101,9 @@ class FakeVersions:
         self.calls.append(url)
         if url in self.down:
             raise PodCallError(f"{url} refused the connection")
-        default = ("2.1", "2.96") if "/v2" in url else ("3.0", "3.71")
+        compute = "/compute" in url or "/v2" in url
+        default = ("2.1", "2.96") if compute else ("3.0", "3.71")
         low, high = self.windows.get(url, default)
-        entry = {"id": "v2.1" if "/v2" in url else "v3.0", "status": "CURRENT"}
+        entry = {"id": "v2.1" if compute else "v3.0", "status": "CURRENT"}
         entry.update(min_version=low, version=high)
         return PodResponse(200, json.dumps({"version": entry}).encode())

@@ -66,10 +66,10 @@ class Gateway:
         self.store = MemoryStore(self.pods)
         self.versions = FakeVersions(
             {
-                "http://a.pod/compute/v2.1/": ("2.1", "2.96"),
-                "http://b.pod/compute/v2.1/": ("2.1", "2.90"),
-                "http://a.pod/volume/v3/": ("3.0", "3.71"),
-                "http://b.pod/volume/v3/": ("3.0", "3.60"),
+                "http://a.pod/compute/": ("2.1", "2.96"),
+                "http://b.pod/compute/": ("2.1", "2.90"),
+                "http://a.pod/volume/": ("3.0", "3.71"),
+                "http://b.pod/volume/": ("3.0", "3.60"),
             }
         )
         self.send = FakeSend()

@@ -10,6 +10,7 @@ from control_plane.decision.mutate import (
     parse_created,
     pod_body,
     pod_path,
+    shown_body,
     user_body,
 )
 from control_plane.errors import BadRequest
@@ -177,3 +178,22 @@ def test_response_az_of_another_inner_zone_is_left_alone() -> None:
 def test_response_without_az_is_unchanged() -> None:
     body = {"server": {"id": "s1", "links": []}}
     assert user_body(_created(SERVER, body), Pod(name="a", az_name="az1")) is None
+
+
+def test_a_shown_resource_gets_the_user_facing_az() -> None:
+    body = {"server": {"id": "s1", "OS-EXT-AZ:availability_zone": "pod-az", "name": "vm"}}
+    pod = Pod(name="a", az_name="az1", pod_az_name="pod-az")
+    shown = shown_body(SERVER, json.dumps(body).encode(), pod)
+    assert json.loads(shown or b"") == {
+        "server": {"id": "s1", "OS-EXT-AZ:availability_zone": "az1", "name": "vm"}
+    }
+    assert shown_body(SERVER, b"not json", pod) is None
+    assert shown_body(SERVER, json.dumps({"server": {"id": "s1"}}).encode(), pod) is None
+
+
+@pytest.mark.parametrize(
+    ("az_name", "pod_az_name", "renames"),
+    [("az1", "az1", False), ("az1", "nova", True), ("az1", "", True)],
+)
+def test_which_pods_rename_their_zone(az_name: str, pod_az_name: str, renames: bool) -> None:
+    assert Pod(name="a", az_name=az_name, pod_az_name=pod_az_name).renames_az is renames

@@ -5,7 +5,13 @@ import json
 import pytest
 
 from control_plane.decision.microversions import Window
-from control_plane.decision.version_docs import document, pod_window, version_url
+from control_plane.decision.version_docs import (
+    document,
+    document_urls,
+    pod_window,
+    root_url,
+    version_url,
+)
 from control_plane.model import Service
 from podsim.versions import VersionRange, cinder_versions, nova_version, nova_versions
 
@@ -63,6 +69,54 @@ def test_volume_documents_list_v3_0_and_the_root_is_multiple_choices(remainder, 
 )
 def test_a_pods_version_document_is_its_endpoint_cut_after_the_version(endpoint, url) -> None:
     assert version_url(endpoint) == url
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "url"),
+    [
+        ("http://h:8776/v3/$(project_id)s", "http://h:8776/"),
+        ("http://h:8774/v2.1", "http://h:8774/"),
+        ("http://h:8774/v2/%(tenant_id)s", "http://h:8774/"),
+        ("http://h/compute/v2.1/", "http://h/compute/"),
+        ("https://h/volume/v3/$(project_id)s/", "https://h/volume/"),
+        ("http://h/api/volume/v3/abc123", "http://h/api/volume/"),
+        ("http://h:8776", "http://h:8776/"),
+        ("http://h/volume/$(project_id)s", "http://h/volume/"),
+    ],
+)
+def test_a_pods_root_is_its_endpoint_cut_before_the_version(endpoint, url) -> None:
+    assert root_url(endpoint) == url
+
+
+def test_the_root_is_read_first_and_the_version_document_second() -> None:
+    assert document_urls("http://h:8776/v3/$(project_id)s") == (
+        "http://h:8776/",
+        "http://h:8776/v3/",
+    )
+    assert document_urls("http://h:8776") == ("http://h:8776/",)
+
+
+def test_real_novas_root_gives_the_v2_1_window() -> None:
+    body = b"""{"versions": [
+        {"id": "v2.0", "status": "SUPPORTED", "version": "", "min_version": "",
+         "updated": "2011-01-21T11:33:21Z", "links": [{"rel": "self", "href": "http://h/v2/"}]},
+        {"id": "v2.1", "status": "CURRENT", "version": "2.96", "min_version": "2.1",
+         "updated": "2013-07-23T11:33:21Z", "links": [{"rel": "self", "href": "http://h/v2.1/"}]}
+    ]}"""
+    assert pod_window(COMPUTE, body) == Window((2, 1), (2, 96))
+
+
+@pytest.mark.parametrize(
+    ("service", "body"),
+    [
+        (COMPUTE, json.dumps(cinder_versions("http://p")).encode()),
+        (VOLUME, json.dumps(nova_versions("http://p")).encode()),
+        (VOLUME, json.dumps(nova_version("http://p")).encode()),
+        (COMPUTE, b'{"version": {"id": "v3.0", "min_version": "3.0", "version": "3.71"}}'),
+    ],
+)
+def test_another_apis_document_gives_no_window(service: Service, body: bytes) -> None:
+    assert pod_window(service, body) is None
 
 
 def test_a_nova_version_document_gives_its_window() -> None:
