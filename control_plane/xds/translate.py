@@ -5,9 +5,15 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from envoy.config.accesslog.v3 import accesslog_pb2 as accesslog
-from envoy.config.cluster.v3 import cluster_pb2
+from envoy.config.cluster.v3 import cluster_pb2, outlier_detection_pb2
 from envoy.config.common.mutation_rules.v3 import mutation_rules_pb2 as mutation_rules
-from envoy.config.core.v3 import address_pb2, base_pb2, config_source_pb2, grpc_service_pb2
+from envoy.config.core.v3 import (
+    address_pb2,
+    base_pb2,
+    config_source_pb2,
+    grpc_service_pb2,
+    health_check_pb2,
+)
 from envoy.config.core.v3 import substitution_format_string_pb2 as substitution
 from envoy.config.endpoint.v3 import endpoint_components_pb2, endpoint_pb2
 from envoy.config.listener.v3 import listener_components_pb2, listener_pb2
@@ -21,9 +27,11 @@ from envoy.extensions.filters.network.http_connection_manager.v3 import (
 )
 from envoy.extensions.transport_sockets.tls.v3 import tls_pb2
 from envoy.type.matcher.v3 import string_pb2
+from envoy.type.v3 import range_pb2
 from google.protobuf import any_pb2, duration_pb2, struct_pb2, wrappers_pb2
 from google.protobuf.message import Message
 
+from control_plane.decision.version_docs import root_url
 from control_plane.errors import fault_name
 from control_plane.fastpath import known_routes
 from control_plane.model import (
@@ -50,6 +58,10 @@ _ADS = config_source_pb2.ConfigSource(
 # Statuses with a specific OpenStack fault name; any other error status becomes computeFault.
 _MAPPED_STATUSES = (400, 404, 413, 503)
 _EXT_PROC = "envoy.filters.http.ext_proc"
+# A pod that is ejected, failing health checks, refusing or dropping connections.
+_POD_DOWN_FLAGS = ("UH", "UF", "UC", "URX", "UO")
+_POD_DOWN_MESSAGE = "The pod behind %UPSTREAM_CLUSTER% is not available: %LOCAL_REPLY_BODY%."
+_NO_DECISION_MESSAGE = "The gateway cannot place this request right now; try again later."
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +82,11 @@ class XdsInputs:
     admin_rest_port: int = 0
     admin_rest_descriptors: bytes = b""
     known: tuple[Routing, ...] = ()
+    # Active health checks of every pod cluster (the pod's version document, no token).
+    health_interval_s: float = 2.0
+    health_timeout_s: float = 1.0
+    unhealthy_threshold: int = 2
+    healthy_threshold: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +117,9 @@ def translate(inputs: XdsInputs) -> Snapshot:
             if not pod.renames_az:
                 fast[service][pod.name] = url
             assignment = _load_assignment(cluster_name(pod.name, service), upstream)
-            clusters.append(_cluster(assignment, upstream, inputs.connect_timeout_s))
+            cluster = _cluster(assignment, upstream, inputs.connect_timeout_s)
+            _watch_health(cluster, upstream, urlsplit(root_url(url)).path, inputs)
+            clusters.append(cluster)
             if upstream.is_ip:
                 assignments.append(assignment)
     apis = (
@@ -185,6 +204,41 @@ def _cluster(
     return cluster
 
 
+def _watch_health(
+    cluster: cluster_pb2.Cluster, upstream: _Upstream, path: str, inputs: XdsInputs
+) -> None:
+    """Active checks of the pod's version document and ejection after repeated failures.
+
+    A pod has one endpoint, so ejection may take all of it (max_ejection_percent 100): its
+    requests then fail at once with 503 instead of waiting on a dead pod.
+    """
+    interval = _duration(inputs.health_interval_s)
+    check = health_check_pb2.HealthCheck(
+        timeout=_duration(inputs.health_timeout_s),
+        interval=interval,
+        no_traffic_interval=interval,
+        unhealthy_threshold=wrappers_pb2.UInt32Value(value=inputs.unhealthy_threshold),
+        healthy_threshold=wrappers_pb2.UInt32Value(value=inputs.healthy_threshold),
+        http_health_check=health_check_pb2.HealthCheck.HttpHealthCheck(
+            host=upstream.authority,
+            path=path,
+            # Cinder's root answers 300 Multiple Choices; a pod that answers at all is up.
+            expected_statuses=[range_pb2.Int64Range(start=200, end=400)],
+        ),
+    )
+    cluster.health_checks.append(check)
+    cluster.outlier_detection.CopyFrom(
+        outlier_detection_pb2.OutlierDetection(
+            consecutive_5xx=wrappers_pb2.UInt32Value(value=5),
+            consecutive_gateway_failure=wrappers_pb2.UInt32Value(value=3),
+            enforcing_consecutive_gateway_failure=wrappers_pb2.UInt32Value(value=100),
+            interval=interval,
+            base_ejection_time=_duration(10 * inputs.health_interval_s),
+            max_ejection_percent=wrappers_pb2.UInt32Value(value=100),
+        )
+    )
+
+
 def _listener(name: str, port: int, service: Service, inputs: XdsInputs) -> listener_pb2.Listener:
     """One API's listener: strip internal headers, ask the processor, route by its header."""
     manager = hcm.HttpConnectionManager(
@@ -265,10 +319,12 @@ def _local_reply_config() -> hcm.LocalReplyConfig:
     responses carry neither and already hold a complete fault body, so they pass untouched.
     """
     eq, ge = accesslog.ComparisonFilter.EQ, accesslog.ComparisonFilter.GE
-    # Envoy sends no body for these two, so the message is ours.
+    # Envoy's own words here name no pod or none at all, so the message is ours.
     mappers = [
         _fault_mapper(_flagged(eq, 503, "NC"), 503, "The pod for this request is not available."),
-        _fault_mapper(_ext_proc_failed(), 500, "The gateway could not process the request."),
+        _fault_mapper(_flagged(eq, 503, *_POD_DOWN_FLAGS), 503, _POD_DOWN_MESSAGE),
+        # The processor is down or slow: a bounded 503, so clients retry as for any outage.
+        _fault_mapper(_ext_proc_failed(), 503, _NO_DECISION_MESSAGE, override=True),
     ]
     mappers += [_fault_mapper(_flagged(eq, status), status) for status in _MAPPED_STATUSES]
     mappers.append(_fault_mapper(_flagged(ge, 400), 500))
@@ -306,18 +362,26 @@ def _ext_proc_failed() -> accesslog.AccessLogFilter:
 
 
 def _fault_mapper(
-    matching: accesslog.AccessLogFilter, status: int, message: str = "%LOCAL_REPLY_BODY%"
+    matching: accesslog.AccessLogFilter,
+    status: int,
+    message: str = "%LOCAL_REPLY_BODY%",
+    *,
+    override: bool = False,
 ) -> hcm.ResponseMapper:
-    """Replace the body of matching replies with the fault for `status` (code stays Envoy's)."""
+    """Replace the body of matching replies with the fault for `status`; the code stays
+    Envoy's unless `override`."""
     fault = fault_name(status)
     body = struct_pb2.Struct()
     body.update({fault: {"message": message, "code": "%RESPONSE_CODE%"}})
-    return hcm.ResponseMapper(
+    mapper = hcm.ResponseMapper(
         filter=matching,
         body_format_override=substitution.SubstitutionFormatString(
             json_format=body, content_type="application/json"
         ),
     )
+    if override:
+        mapper.status_code.value = status
+    return mapper
 
 
 def _route_configuration(

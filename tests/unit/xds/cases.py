@@ -33,12 +33,12 @@ def load_case(path: Path) -> XdsInputs:
     _expect_keys(path, "top level", doc, {"inputs", "pods"})
     settings = dict(doc["inputs"])
     known = tuple(_routing(path, raw) for raw in settings.pop("known", ()))
-    wanted = {f.name for f in dataclasses.fields(XdsInputs)} - {
-        "pods",
-        "admin_rest_descriptors",
-        "known",
-    }
-    _expect_keys(path, "inputs", settings, wanted)
+    fields = dataclasses.fields(XdsInputs)
+    given = {f.name for f in fields} - {"pods", "admin_rest_descriptors", "known"}
+    required = {f.name for f in fields if f.default is dataclasses.MISSING} - {"pods"}
+    assert isinstance(settings, dict), f"{path.name}: inputs must be a mapping"
+    unknown, missing = settings.keys() - given, required - settings.keys()
+    assert not unknown and not missing, f"{path.name}: unknown {unknown}, missing {missing}"
     pods = []
     for raw in doc["pods"]:
         unknown = raw.keys() - _POD_KEYS

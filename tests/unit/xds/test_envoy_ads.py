@@ -122,9 +122,17 @@ class Gateway:
         raise TimeoutError(f"Envoy never got {what}")
 
 
-async def _start_pod(requests: list[web.Request]) -> tuple[web.AppRunner, int]:
+async def _start_pod(
+    requests: list[web.Request], checks: list[web.Request] | None = None
+) -> tuple[web.AppRunner, int]:
+    """A pod recording user requests and, apart, Envoy's health checks."""
+
     async def handle(request: web.Request) -> web.Response:
-        requests.append(request)
+        if request.headers.get("user-agent") == "Envoy/HC":
+            if checks is not None:
+                checks.append(request)
+        else:
+            requests.append(request)
         return web.json_response({"servers": []})
 
     app = web.Application()
@@ -250,7 +258,7 @@ async def test_missing_cluster_becomes_a_service_unavailable_fault(gateway: Gate
     }
 
 
-async def test_pod_connect_failure_keeps_envoys_message(gateway: Gateway) -> None:
+async def test_an_unreachable_pod_is_a_fault_naming_it(gateway: Gateway) -> None:
     gateway.processor.cluster = "pod.down.compute"
     pods = (*gateway.inputs.pods, _pod("down", _free_port()))
     gateway.cache.set(translate(dataclasses.replace(gateway.inputs, pods=pods)))
@@ -260,21 +268,22 @@ async def test_pod_connect_failure_keeps_envoys_message(gateway: Gateway) -> Non
             assert response.status == 503
             body = json.loads(await response.read())
         assert body["serviceUnavailable"]["code"] == 503
-        assert "connection" in body["serviceUnavailable"]["message"]
+        message = body["serviceUnavailable"]["message"]
+        assert message.startswith("The pod behind pod.down.compute is not available: "), message
     finally:
         gateway.processor.cluster = "pod.test.compute"
         gateway.cache.set(translate(gateway.inputs))
 
 
-@pytest.mark.parametrize(("path", "status"), [("/boom/servers", 500), ("/slow/servers", 504)])
-async def test_processor_failure_becomes_a_compute_fault(
-    gateway: Gateway, path: str, status: int
+@pytest.mark.parametrize("path", ["/boom/servers", "/slow/servers"])
+async def test_processor_failure_becomes_a_service_unavailable_fault(
+    gateway: Gateway, path: str
 ) -> None:
     async with gateway.http.get(gateway.url(path)) as response:
-        assert response.status == status
+        assert response.status == 503
         body = json.loads(await response.read())
-    message = "The gateway could not process the request."
-    assert body == {"computeFault": {"message": message, "code": status}}
+    message = "The gateway cannot place this request right now; try again later."
+    assert body == {"serviceUnavailable": {"message": message, "code": 503}}
 
 
 async def test_processor_fault_replies_pass_untouched(gateway: Gateway) -> None:
@@ -297,5 +306,23 @@ async def test_a_new_pod_becomes_a_cluster_and_routable(gateway: Gateway) -> Non
         assert len(requests) == 1
     finally:
         gateway.processor.cluster = "pod.test.compute"
+        gateway.cache.set(translate(gateway.inputs))
+        await runner.cleanup()
+
+
+async def test_pods_are_health_checked_at_their_version_document(gateway: Gateway) -> None:
+    requests: list[web.Request] = []
+    checks: list[web.Request] = []
+    runner, port = await _start_pod(requests, checks)
+    try:
+        pods = (*gateway.inputs.pods, _pod("checked", port))
+        gateway.cache.set(translate(dataclasses.replace(gateway.inputs, pods=pods)))
+        async def checked() -> bool:
+            return bool(checks)
+
+        await gateway.until(checked, "a health check of pod.checked.compute")
+        assert {(check.method, check.path) for check in checks} == {("GET", "/")}
+        assert requests == []
+    finally:
         gateway.cache.set(translate(gateway.inputs))
         await runner.cleanup()
