@@ -50,6 +50,20 @@ class DecisionSettings(BaseModel):
     partial_lists: bool = True
     max_limit: int = Field(default=1000, ge=1)
     list_cursor_cache_size: int = Field(default=10_000, ge=0)
+    # A routed request for an unknown id asks at most this many pods at once whether they have
+    # it (a routing lost in a crash); an id no pod had is not asked about again for a while.
+    recovery_concurrency: int = Field(default=8, ge=1)
+    recovery_negative_ttl_s: float = Field(default=5.0, ge=0)
+
+
+class HealthSettings(BaseModel):
+    """Pod health probes: the control plane's own and Envoy's active checks, alike."""
+
+    interval_s: float = Field(default=2.0, gt=0)
+    timeout_s: float = Field(default=1.0, gt=0)
+    # Consecutive failed probes before a pod is skipped, good ones before it is used again.
+    unhealthy_threshold: int = Field(default=2, ge=1)
+    healthy_threshold: int = Field(default=1, ge=1)
 
 
 class FastPathSettings(BaseModel):
@@ -105,6 +119,7 @@ class Settings(BaseSettings):
     envoy: EnvoySettings = Field(default_factory=EnvoySettings)
     decision: DecisionSettings = Field(default_factory=DecisionSettings)
     fast_path: FastPathSettings = Field(default_factory=FastPathSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
     keystone: KeystoneSettings = Field(default_factory=KeystoneSettings)
 
     @property

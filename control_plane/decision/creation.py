@@ -1,8 +1,8 @@
 """One create request: pick the pod from the body, then record where the new resource went.
 
-Servers and volumes are scheduled (the project's binding in the AZ asked for); snapshots and
-backups go to the pod of their source volume. Once the pod has answered, the new id's routing
-is stored, so every later request for it is routed without asking anyone.
+Servers and volumes are scheduled (the project's binding in the AZ asked for, healthy pods
+only); snapshots and backups go to the pod of their source volume. Once the pod has answered,
+the new id's routing is stored, so every later request for it is routed without asking anyone.
 """
 
 import logging
@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from control_plane.decision.classify import Operation
+from control_plane.decision.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.mutate import parse_create, parse_created, pod_body, user_body
 from control_plane.decision.resources import SPECS
 from control_plane.decision.routing_table import RoutingTable
@@ -57,6 +58,7 @@ class Creation:
         routing_table: RoutingTable,
         pods: Mapping[str, Pod],
         request_id: str,
+        health: HealthView = EVERY_POD_HEALTHY,
     ) -> None:
         assert op.resource_type is not None
         self._op = op
@@ -65,6 +67,7 @@ class Creation:
         self._routing_table = routing_table
         self._pods = pods
         self._request_id = request_id
+        self._unhealthy = health.unhealthy(op.service)
         self.placed: Placed | None = None
 
     async def place(self, body: bytes) -> Placed:
@@ -114,7 +117,10 @@ class Creation:
         create = parse_create(self._resource_type, body)
         bindings = await self._store.active_bindings(op.project_id)
         placement = schedule(
-            _in_preference_order(self._pods.values()), bindings, create.availability_zone
+            _in_preference_order(self._pods.values()),
+            bindings,
+            create.availability_zone,
+            self._unhealthy,
         )
         pod, endpoint = usable(placement.pod.name, placement.pod, op.service)
         if placement.bind:
@@ -129,7 +135,9 @@ class Creation:
         if routing is None or routing.project_id != op.project_id:
             noun = SPECS[ResourceType.VOLUME].noun
             raise NotFound(f"{noun} {create.volume_id} could not be found.")
-        pod, endpoint = usable(routing.pod_name, self._pods.get(routing.pod_name), op.service)
+        pod, endpoint = usable(
+            routing.pod_name, self._pods.get(routing.pod_name), op.service, self._unhealthy
+        )
         return Placed(target(pod, endpoint, op), sourced_body(create, pod))
 
     async def _bind(self, project_id: str, pod_name: str) -> None:

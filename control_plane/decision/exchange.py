@@ -8,7 +8,8 @@ import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from urllib.parse import unquote
 
 from envoy.extensions.filters.http.ext_proc.v3.processing_mode_pb2 import ProcessingMode
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
@@ -18,11 +19,13 @@ from control_plane.decision.attach import referenced
 from control_plane.decision.classify import Kind, Operation, classify, is_detail
 from control_plane.decision.creation import BindingStore, Creation
 from control_plane.decision.event_relay import EventRelay
+from control_plane.decision.health import HealthView
 from control_plane.decision.lister import ListCall, Lister
 from control_plane.decision.mutate import shown_body
 from control_plane.decision.negotiation import Negotiation
 from control_plane.decision.pod_views import PodViews
 from control_plane.decision.present import origin
+from control_plane.decision.recovery import Recovery
 from control_plane.decision.resources import SPECS
 from control_plane.decision.routing_table import RoutingTable
 from control_plane.decision.shared_objects import SharedCall, SharedObjects
@@ -32,16 +35,17 @@ from control_plane.decision.version_windows import VersionWindows
 from control_plane.decision.zones import zones_body
 from control_plane.errors import (
     BadRequest,
+    Forbidden,
     MethodNotAllowed,
     NotAcceptable,
     NotFound,
     PodgateError,
 )
-from control_plane.identity import Gate, authorize
+from control_plane.identity import Caller, Gate, authorize
 from control_plane.metrics import Metrics
 from control_plane.model import SERVICE_METADATA, Pod, ResourceType, Service
 
-__all__ = ["MISSING_PODS_HEADER", "Exchange", "Shared"]
+__all__ = ["MISSING_PODS_HEADER", "Exchange", "Shared", "own_projects_only"]
 
 log = logging.getLogger("podgate.decision")
 
@@ -51,6 +55,10 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _UNKNOWN_MESSAGE = "The resource could not be found."
 _BAD_METHOD_MESSAGE = "The method specified is not allowed for this resource."
 _NOT_SAME_POD = "Server and volume not in the same pod"
+_ALL_TENANTS = "all_tenants"
+_ALL_TENANTS_POLICY = (
+    "Policy doesn't allow os_compute_api:servers:index:get_all_tenants to be performed."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +75,8 @@ class Shared:
     views: PodViews
     windows: VersionWindows
     metrics: Metrics
+    health: HealthView
+    recovery: Recovery
 
 
 _BodyStep = Callable[[bytes], Awaitable[ep.ProcessingResponse]]
@@ -169,6 +179,7 @@ class Exchange:
             caller = await self._shared.gate.caller(headers.get("x-auth-token"))
             if caller is not None:
                 authorize(caller, op.project_id)
+                op = self._operation = own_projects_only(op, caller)
         if op.kind is Kind.BAD_METHOD:
             raise MethodNotAllowed(_BAD_METHOD_MESSAGE)
         await self._versions.check(headers)
@@ -180,7 +191,14 @@ class Exchange:
         shared = self._shared
         rewrite = versions.rewrite()
         if op.kind in (Kind.ROUTED, Kind.ATTACH):
-            destination = await owner(shared.routing_table, shared.pods(), op)
+            destination = await owner(
+                shared.routing_table,
+                shared.pods(),
+                op,
+                health=shared.health,
+                recovery=shared.recovery,
+                headers={**self._headers, **rewrite},
+            )
             if self._method == "DELETE" and _names_resource(op):
                 shared.routing_table.deleted(op.resource_type, op.resource_id)
             if op.kind is Kind.ROUTED or end_of_stream:
@@ -210,6 +228,7 @@ class Exchange:
                 routing_table=shared.routing_table,
                 pods=shared.pods(),
                 request_id=self.request_id,
+                health=shared.health,
             )
             self._on_body = self._create
             return responses.buffer(responses.CREATE_MODE, rewrite)
@@ -231,14 +250,21 @@ class Exchange:
     async def _attach(
         self, op: Operation, destination: Target, body: bytes
     ) -> ep.ProcessingResponse:
-        """Send the request on to its owner's pod unless its body names another pod's resource."""
+        """Send the request on to its owner's pod unless its body names another pod's resource.
+
+        Another project's resource is not looked at: its pod would tell the caller it exists.
+        """
         assert op.resource_type is not None
         reference = referenced(op.resource_type, body)
         if reference is not None:
             other = await self._shared.routing_table.lookup(
                 reference.resource_type, reference.resource_id
             )
-            if other is not None and other.pod_name != destination.pod.name:
+            if (
+                other is not None
+                and other.project_id == op.project_id
+                and other.pod_name != destination.pod.name
+            ):
                 raise BadRequest(_NOT_SAME_POD)
         return self._route("request_body", destination, {})
 
@@ -313,6 +339,23 @@ class Exchange:
             self.log_outcome(str(status))
         headers = {**self.id_header(), **(extra or {}), **await self._versions.headers()}
         return responses.immediate(status, body, headers)
+
+
+def own_projects_only(op: Operation, caller: Caller) -> Operation:
+    """Keep a non-admin's list to its own project, as the pods' policy would.
+
+    Nova refuses `all_tenants` to non-admins (403); Cinder ignores it. The pods may trust the
+    gateway's token (podsim checks none), so the gateway enforces this itself.
+    """
+    if caller.is_admin or op.kind is not Kind.LIST:
+        return op
+    params = [param for param in op.query.split("&") if param]
+    kept = [param for param in params if unquote(param.partition("=")[0]) != _ALL_TENANTS]
+    if len(kept) == len(params):
+        return op
+    if op.service is Service.COMPUTE:
+        raise Forbidden(_ALL_TENANTS_POLICY)
+    return replace(op, query="&".join(kept))
 
 
 def _names_resource(op: Operation) -> bool:

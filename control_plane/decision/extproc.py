@@ -21,9 +21,11 @@ from control_plane.decision.cursors import CursorCache
 from control_plane.decision.event_relay import EventRelay
 from control_plane.decision.exchange import Exchange, Shared
 from control_plane.decision.fanout import Fanout
+from control_plane.decision.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.lister import Lister
 from control_plane.decision.pod_client import PodClient, PodFetch, PodSend
 from control_plane.decision.pod_views import PodViews
+from control_plane.decision.recovery import Recovery
 from control_plane.decision.routing_table import RoutingTable
 from control_plane.decision.shared_objects import SharedObjects
 from control_plane.decision.version_windows import VersionWindows
@@ -57,6 +59,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
         gate: Gate | None = None,
         version_ttl_s: float = 30.0,
         metrics: Metrics | None = None,
+        health: HealthView = EVERY_POD_HEALTHY,
     ) -> None:
         settings = settings or DecisionSettings()
         self._metrics = metrics = metrics or Metrics()
@@ -65,7 +68,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
         self._pod_client = PodClient()
         fetch = fetch or self._pod_client
         send = send or self._pod_client.send
-        fanout = Fanout(send=send, timeout_s=timeout_s)
+        fanout = Fanout(send=send, timeout_s=timeout_s, health=health)
         self._shared = Shared(
             store=store,
             routing_table=routing_table,
@@ -79,6 +82,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
                 partial=settings.partial_lists,
                 max_limit=settings.max_limit,
                 metrics=metrics,
+                health=health,
             ),
             relay=EventRelay(send=send, routings=routing_table, timeout_s=timeout_s),
             shared_objects=SharedObjects(fanout=fanout),
@@ -87,6 +91,15 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
                 fetch=fetch, ttl_s=version_ttl_s, timeout_s=min(_VERSION_READ_S, timeout_s / 2)
             ),
             metrics=metrics,
+            health=health,
+            recovery=Recovery(
+                fetch=fetch,
+                routings=routing_table,
+                timeout_s=timeout_s,
+                concurrency=settings.recovery_concurrency,
+                negative_ttl_s=settings.recovery_negative_ttl_s,
+                health=health,
+            ),
         )
 
     async def close(self) -> None:

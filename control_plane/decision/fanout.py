@@ -1,4 +1,7 @@
-"""One request sent to several pods at once, each answer (or its absence) a value."""
+"""One request sent to several pods at once, each answer (or its absence) a value.
+
+A pod the health monitor finds down is not sent anything: its reply is absent at once.
+"""
 
 import asyncio
 import logging
@@ -6,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from control_plane.decision.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.mutate import pod_path
 from control_plane.decision.pod_client import PodCallError, PodSend
 from control_plane.model import Pod, PodState, Service
@@ -55,9 +59,12 @@ def usable_pods(pods: Mapping[str, Pod], service: Service) -> list[Pod]:
 class Fanout:
     """Sends requests to pods concurrently, each within the same time bound (or a deadline)."""
 
-    def __init__(self, *, send: PodSend, timeout_s: float) -> None:
+    def __init__(
+        self, *, send: PodSend, timeout_s: float, health: HealthView = EVERY_POD_HEALTHY
+    ) -> None:
         self._send = send
         self._timeout_s = timeout_s
+        self._health = health
 
     def deadline(self) -> float:
         """The loop time one round started now must end by."""
@@ -72,9 +79,14 @@ class Fanout:
         return list(await asyncio.gather(*(self.one(pod, request) for pod, request in requests)))
 
     async def one(self, pod: Pod, request: PodRequest) -> Reply:
-        """One pod's reply; transport trouble and timeouts become status 0."""
+        """One pod's reply; transport trouble, timeouts and unhealthy pods become status 0."""
         endpoint = pod.endpoints.get(str(request.service), "")
         if not endpoint:
+            return Reply(pod.name, 0)
+        if pod.name in self._health.unhealthy(request.service):
+            log.info(
+                "%s %s not sent to unhealthy pod %s", request.method, request.remainder, pod.name
+            )
             return Reply(pod.name, 0)
         parts = urlsplit(endpoint)
         path = pod_path(endpoint, request.project_id, request.remainder, request.query)

@@ -1,19 +1,21 @@
 """Answer a list request from every pod at once: concurrent reads, one merge, one page.
 
 Every pod is asked concurrently, each within one deadline (pod_reader.py); a pod that errors or
-is late is missing from the answer (named in it, or the whole list fails if so configured),
-never an exception in the merge. The pure parts live in list_query.py (parameters and order),
-listing.py (merge, cursor positions) and present.py (the answer's shape).
+is late, or is not asked at all because it is unhealthy (health.py), is missing from the answer
+(named in it, or the whole list fails if so configured), never an exception in the merge. The
+pure parts live in list_query.py (parameters and order), listing.py (merge, cursor positions)
+and present.py (the answer's shape).
 """
 
 import asyncio
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from control_plane.decision.cursors import CursorCache
+from control_plane.decision.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.list_query import ListQuery, SortKey, parse_query, pods_to_ask
 from control_plane.decision.listing import (
     FROM_START,
@@ -85,8 +87,10 @@ class Lister:
         partial: bool,
         max_limit: int,
         metrics: Metrics | None = None,
+        health: HealthView = EVERY_POD_HEALTHY,
     ) -> None:
         self._metrics = metrics or Metrics()
+        self._health = health
         self._fetch = fetch
         self._routings = routings
         self._cursors = cursors
@@ -122,8 +126,11 @@ class Lister:
             max_page=max(self._max_limit, query.limit + 1),
             metrics=self._metrics,
         )
-        cursor, marker_task = await self._cursor(call, query, reader, pods, asked)
-        outcomes = await reader.read_all(asked, cursor, marker_task=marker_task)
+        unhealthy = self._health.unhealthy(service)
+        reading = [pod for pod in asked if pod.name not in unhealthy]
+        skipped = [Failed(pod.name, "not answering") for pod in asked if pod.name in unhealthy]
+        cursor, marker_task = await self._cursor(call, query, reader, pods, reading, unhealthy)
+        outcomes = [*await reader.read_all(reading, cursor, marker_task=marker_task), *skipped]
         return await self._answer(call, view, query, cursor, asked, outcomes, started)
 
     async def _cursor(
@@ -133,6 +140,7 @@ class Lister:
         reader: PodReader,
         pods: Mapping[str, Pod],
         asked: Sequence[Pod],
+        unhealthy: Collection[str],
     ) -> tuple[Cursor, "asyncio.Task[SortKey] | None"]:
         """Where each pod's stream starts: at its beginning, from a cached cursor, or rebuilt.
 
@@ -159,6 +167,8 @@ class Lister:
             or not endpoint_of(pod, call.resource_type)
         ):
             raise PodUnavailable(f"Pod {routing.pod_name} is not available.")
+        if pod.name in unhealthy:
+            raise PodUnavailable(f"Pod {pod.name} is not answering.")
         task = asyncio.create_task(reader.marker_key(pod, marker))
         in_list = any(candidate.name == pod.name for candidate in asked)
         positions = {pod.name: ResumeAfter(marker)} if in_list else {}

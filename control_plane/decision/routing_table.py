@@ -8,7 +8,7 @@ fast path (Envoy's own table), so the next request for them never reaches the de
 """
 
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from control_plane.model import ResourceType, Routing
@@ -57,12 +57,18 @@ class RoutingTable:
     """An LRU cache of routings in front of the store; counts hits and misses for metrics."""
 
     def __init__(
-        self, store: RoutingStore, *, max_entries: int, hot_set: FastPath | None = None
+        self,
+        store: RoutingStore,
+        *,
+        max_entries: int,
+        hot_set: FastPath | None = None,
+        on_deleted: Callable[[ResourceType, str], None] = lambda _type, _id: None,
     ) -> None:
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
         self._store = store
         self._hot_set = _NoFastPath() if hot_set is None else hot_set
+        self._on_deleted = on_deleted
         self._max_entries = max_entries
         self._cache: OrderedDict[_Key, Routing] = OrderedDict()
         self._stored: OrderedDict[_Key, None] = OrderedDict()
@@ -132,13 +138,21 @@ class RoutingTable:
         self._stored.pop(key, None)
         self._hot_set.forget(resource_type, resource_id)
 
+    def forget_all(self) -> None:
+        """Drop every routing from memory (changes by other replicas may have been missed)."""
+        self._forgotten += 1
+        self._cache.clear()
+        self._stored.clear()
+
     def deleted(self, resource_type: ResourceType, resource_id: str) -> None:
         """A user is deleting the resource: its requests go through the decision service again.
 
         The routing stays (the pod may show the resource while it is being deleted, and a
-        failed delete leaves it in place); only the fast path lets go of it.
+        failed delete leaves it in place); only the fast path lets go of it, here and (through
+        `on_deleted`) in the other replicas' Envoys.
         """
         self._hot_set.delete(resource_type, resource_id)
+        self._on_deleted(resource_type, resource_id)
 
     def _remember(self, key: _Key, routing: Routing) -> None:
         self._cache[key] = routing

@@ -68,6 +68,10 @@ class Publisher:
             admin_rest_port=settings.envoy.admin_rest_port,
             admin_rest_descriptors=self._descriptors,
             known=self._hot_set.routings(),
+            health_interval_s=settings.health.interval_s,
+            health_timeout_s=settings.health.timeout_s,
+            unhealthy_threshold=settings.health.unhealthy_threshold,
+            healthy_threshold=settings.health.healthy_threshold,
         )
         try:
             self._cache.set(translate(inputs))

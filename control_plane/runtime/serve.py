@@ -14,6 +14,7 @@ from control_plane.admin.trio2o import Trio2oAdminService
 from control_plane.admin.trio2o import add_to_server as add_trio2o
 from control_plane.decision.extproc import DecisionService
 from control_plane.decision.extproc import add_to_server as add_decision
+from control_plane.decision.health import PodHealth
 from control_plane.decision.pod_client import PodClient
 from control_plane.decision.routing_table import RoutingTable
 from control_plane.fastpath import HotSet
@@ -31,6 +32,7 @@ from control_plane.runtime.pods_view import PodsView
 from control_plane.runtime.publisher import Publisher
 from control_plane.settings import Settings
 from control_plane.store import Store
+from control_plane.store.notify import Announcer, Caches, follow
 from control_plane.xds.ads import add_to_server as add_ads
 from control_plane.xds.cache import SnapshotCache
 
@@ -74,9 +76,16 @@ async def serve(
         if catalog is not None:
             refresher = asyncio.create_task(pods.refresh_every(settings.keystone.catalog_refresh_s))
             stack.callback(refresher.cancel)
+        announcer = Announcer(store.announce)
+        stack.push_async_callback(announcer.close)
         routing_table = RoutingTable(
-            store, max_entries=settings.decision.routing_cache_size, hot_set=hot_set
+            store,
+            max_entries=settings.decision.routing_cache_size,
+            hot_set=hot_set,
+            on_deleted=announcer.resource_deleted,
         )
+        caches = _replica_caches(store, pods, routing_table, hot_set, settings)
+        await stack.enter_async_context(follow(settings.database_url, store.origin, caches))
         metrics.watch_routing_cache(lambda: (routing_table.hits, routing_table.misses))
         stack.callback(
             metrics.serve(settings.control_plane.host, settings.control_plane.metrics_port)
@@ -99,6 +108,9 @@ async def serve(
         pod_client = PodClient()
         stack.push_async_callback(pod_client.close)
         fetch = RefreshOnUnreachable(pod_client, pods.refresh_catalog) if catalog else pod_client
+        health = PodHealth(fetch=fetch, pods=pods, settings=settings.health)
+        prober = asyncio.create_task(health.run())
+        stack.callback(prober.cancel)
         decision = DecisionService(
             store=store,
             routing_table=routing_table,
@@ -107,6 +119,7 @@ async def serve(
             gate=gate,
             fetch=fetch,
             metrics=metrics,
+            health=health,
         )
         stack.push_async_callback(decision.close)
         add_decision(server, decision)
@@ -118,6 +131,26 @@ async def serve(
             await ready()
         await stop.wait()
         log.info("control plane stopping")
+
+
+def _replica_caches(
+    store: Store, pods: PodsView, routing_table: RoutingTable, hot_set: HotSet, settings: Settings
+) -> Caches:
+    """How other replicas' changes (PostgreSQL only) reach this replica's caches."""
+
+    async def reload_routings() -> None:
+        recent = await store.recent_routings(settings.fast_path.entries(settings.auth))
+        routing_table.forget_all()
+        for routing in hot_set.routings():
+            hot_set.forget(routing.resource_type, routing.resource_id)
+        hot_set.seed(recent)
+
+    return Caches(
+        reload_pods=pods.refresh,
+        forget_routing=routing_table.forget,
+        resource_deleted=hot_set.delete,
+        reload_routings=reload_routings,
+    )
 
 
 async def _count_routings(

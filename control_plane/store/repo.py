@@ -28,6 +28,7 @@ from control_plane.errors import (
 )
 from control_plane.model import Binding, Pod, PodState, ResourceType, Routing
 from control_plane.store.engine import IMMEDIATE, open_engine
+from control_plane.store.notify import PODS, ROUTINGS_DROPPED, Change, Kind, new_origin, send
 from control_plane.store.rows import (
     binding_from_row,
     check_resource_type,
@@ -43,17 +44,23 @@ __all__ = ["Store"]
 
 _T = TypeVar("_T")
 _Work = Callable[[AsyncSession], Awaitable[_T]]
+_Changes = Callable[[_T], Sequence[Change]]
 
 # Rows per INSERT when learning routings (6 bound values each; SQLite allows 32766 per statement).
 _LEARN_CHUNK = 500
 
 
 class Store:
-    """Pods, bindings and routings in one SQLite or PostgreSQL database."""
+    """Pods, bindings and routings in one SQLite or PostgreSQL database.
+
+    Writes that other replicas cache (pods, deleted routings) notify them in the same
+    transaction (control_plane.store.notify), signed with this store's `origin`.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.origin = new_origin()
 
     @classmethod
     async def open(cls, url: str) -> "Store":
@@ -66,7 +73,7 @@ class Store:
 
     async def create_pod(self, pod: Pod) -> Pod:
         """Store a new pod; the store assigns its id and timestamps."""
-        return await self._run(partial(_create_pod, pod=pod), write=True)
+        return await self._run(partial(_create_pod, pod=pod), write=True, notify=_pods_changed)
 
     async def get_pod(self, name: str) -> Pod:
         """The pod called `name`."""
@@ -97,11 +104,15 @@ class Store:
             set_endpoints=dict(set_endpoints or {}),
             remove_endpoints=frozenset(remove_endpoints),
         )
-        return await self._run(work, write=True)
+        return await self._run(work, write=True, notify=_pods_changed)
 
     async def delete_pod(self, name: str, *, force: bool = False) -> None:
         """Delete a pod and its bindings; its routings too, but only when forced."""
-        await self._run(partial(_delete_pod, name=name, force=force), write=True)
+        await self._run(
+            partial(_delete_pod, name=name, force=force),
+            write=True,
+            notify=lambda dropped: (PODS, ROUTINGS_DROPPED) if dropped else (PODS,),
+        )
 
     async def create_binding(self, project_id: str, pod_name: str) -> Binding:
         """Make `pod_name` the project's active pod in that pod's AZ, deactivating the old one."""
@@ -182,25 +193,43 @@ class Store:
 
     async def delete_routing(self, resource_type: ResourceType | str, resource_id: str) -> None:
         """Forget where a resource lives."""
-        work = partial(
-            _delete_routing,
-            resource_type=check_resource_type(resource_type),
-            resource_id=resource_id,
-        )
-        await self._run(work, write=True)
+        kind = check_resource_type(resource_type)
+        work = partial(_delete_routing, resource_type=kind, resource_id=resource_id)
+        deleted = Change(Kind.ROUTING_DELETED, kind.value, resource_id)
+        await self._run(work, write=True, notify=lambda _: (deleted,))
+
+    async def announce(self, change: Change) -> None:
+        """Notify the other replicas of a change no write carries (a user deleted a resource)."""
+        if self._engine.dialect.name != "postgresql":
+            return
+        await self._run(partial(send, origin=self.origin, changes=(change,)))
 
     async def count_routings(self, pod_name: str) -> int:
         """How many resources live in a pod."""
         return await self._run(partial(_count_routings, pod_name=pod_name))
 
-    async def _run(self, work: _Work[_T], *, write: bool = False, retries: int = 0) -> _T:
-        """Run `work` in one transaction, retrying lost unique-key races `retries` times."""
+    async def _run(
+        self,
+        work: _Work[_T],
+        *,
+        write: bool = False,
+        retries: int = 0,
+        notify: _Changes[_T] | None = None,
+    ) -> _T:
+        """Run `work` in one transaction, retrying lost unique-key races `retries` times.
+
+        `notify` names the changes to announce from `work`'s result; they are sent in the same
+        transaction, so a write that rolls back announces nothing.
+        """
         while True:
             try:
                 async with self._sessions() as session, session.begin():
                     if write:
                         await session.connection(execution_options={IMMEDIATE: True})
-                    return await work(session)
+                    result = await work(session)
+                    if notify is not None:
+                        await send(session, self.origin, notify(result))
+                    return result
             except IntegrityError as exc:
                 if retries > 0:
                     retries -= 1
@@ -210,6 +239,10 @@ class Store:
                 ) from exc
             except DBAPIError as exc:
                 raise PodgateError(f"Database error ({type(exc.orig).__name__})") from exc
+
+
+def _pods_changed(_: object) -> Sequence[Change]:
+    return (PODS,)
 
 
 def _now() -> datetime:
@@ -302,7 +335,8 @@ async def _update_pod(
     return pod_from_row(row)
 
 
-async def _delete_pod(session: AsyncSession, *, name: str, force: bool) -> None:
+async def _delete_pod(session: AsyncSession, *, name: str, force: bool) -> int:
+    """Delete the pod; returns how many routings went with it."""
     row = await _pod_row(session, name, lock=True)
     count = await _count(session, row.id)
     if count and not force:
@@ -312,6 +346,7 @@ async def _delete_pod(session: AsyncSession, *, name: str, force: bool) -> None:
     await session.execute(sa.delete(RoutingRow).where(RoutingRow.pod_id == row.id))
     await session.execute(sa.delete(BindingRow).where(BindingRow.pod_id == row.id))
     await session.delete(row)
+    return count
 
 
 async def _create_binding(session: AsyncSession, *, project_id: str, pod_name: str) -> Binding:

@@ -140,8 +140,7 @@ def translate(inputs: XdsInputs) -> Snapshot:
         endpoints=assignments,
         listeners=listeners,
         routes=[
-            _route_configuration(name, service, inputs, fast[service])
-            for name, _, service in apis
+            _route_configuration(name, service, inputs, fast[service]) for name, _, service in apis
         ],
     )
 

@@ -10,7 +10,12 @@ from control_plane.settings import Settings
 from control_plane.xds.cache import SnapshotCache
 from control_plane.xds.resources import CLUSTER_TYPE, ROUTE_TYPE
 
-POD = Pod(name="pod1", az_name="az1", endpoints={"compute": "http://127.0.0.1:8774/v2.1"})
+POD = Pod(
+    name="pod1",
+    az_name="az1",
+    pod_az_name="az1",
+    endpoints={"compute": "http://127.0.0.1:8774/v2.1"},
+)
 
 
 def _routing(resource_id: str) -> Routing:

@@ -317,6 +317,7 @@ async def test_pods_are_health_checked_at_their_version_document(gateway: Gatewa
     try:
         pods = (*gateway.inputs.pods, _pod("checked", port))
         gateway.cache.set(translate(dataclasses.replace(gateway.inputs, pods=pods)))
+
         async def checked() -> bool:
             return bool(checks)
 
