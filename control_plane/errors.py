@@ -9,6 +9,7 @@
   - NotAcceptable      a microversion outside what every pod supports (406)
   - AlreadyExists      a unique name is taken (409, ALREADY_EXISTS)
   - FailedPrecondition the operation is valid but the current state forbids it (409)
+  - PayloadTooLarge    a request body above the configured limit (413)
   - PodUnavailable     no pod can serve the request right now (503, UNAVAILABLE)
 """
 
@@ -100,6 +101,12 @@ class FailedPrecondition(PodgateError):
     """The request is valid but the current state forbids it."""
 
     status = 409
+
+
+class PayloadTooLarge(PodgateError):
+    """The request body is larger than the gateway accepts."""
+
+    status = 413
 
 
 class PodUnavailable(PodgateError):

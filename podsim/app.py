@@ -29,6 +29,10 @@ from podsim.volumes import VOLUMES, not_found
 
 _log = logging.getLogger(__name__)
 
+# Names the gateway-internal (x-podgate-*) request headers this pod received, with their values.
+INTERNAL_HEADERS_SEEN = "x-podsim-internal-headers"
+_INTERNAL_PREFIX = "x-podgate-"
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Version document paths -> the document, and whether it describes compute (else volume).
 _DOCUMENTS = {
@@ -78,6 +82,10 @@ def build_app(config: PodConfig) -> web.Application:
         if request.path.startswith("/compute"):
             response.headers["x-compute-request-id"] = request_id
         response.headers["x-podsim-pod"] = config.name
+        # Gateway tests check that no client-sent x-podgate-* header ever reaches a pod.
+        internal = [f"{k.lower()}={v}" for k, v in request.headers.items() if _internal(k)]
+        if internal:
+            response.headers[INTERNAL_HEADERS_SEEN] = "; ".join(internal)
         response.headers.update(request.get("version_headers", {}))
 
     app.on_response_prepare.append(stamp)
@@ -137,6 +145,10 @@ def _version_routes(config: PodConfig) -> list[web.RouteDef]:
         return web.json_response(body, status=status)
 
     return [web.get(path, document) for path in _DOCUMENTS]
+
+
+def _internal(name: str) -> bool:
+    return name.lower().startswith(_INTERNAL_PREFIX)
 
 
 def _origin(request: web.Request) -> str:

@@ -17,6 +17,8 @@ from podsim.links import Links
 from podsim.paging import page
 from podsim.store import Store
 
+_FALSE_WORDS = ("0", "false", "f", "no", "n", "off")
+
 # Without Keystone in front there is no user; Keystone's middleware would send X-User-Id.
 ANONYMOUS_USER = "podsim-user"
 
@@ -109,16 +111,18 @@ class Collection:
         project_id = request.match_info["project_id"]
         params = list(request.query.items())
         query = self._kind.list_query(params)
+        every_project = all_tenants(params)
         marker = None
         if query.marker is not None:
-            marker = self._store.get(project_id, query.marker)
+            if every_project:
+                marker = self._store.find(query.marker)
+            else:
+                marker = self._store.get(project_id, query.marker)
             if marker is None:
                 raise self._kind.marker_not_found(query.marker)
-        records = [
-            record
-            for record in self._store.records(project_id)
-            if self._kind.matches(record, query.filters)
-        ]
+        store = self._store
+        candidates = store.every_record() if every_project else store.records(project_id)
+        records = [record for record in candidates if self._kind.matches(record, query.filters)]
         result = page(records, query.order, limit=query.limit, marker=marker)
         links = self._links(request, project_id)
         collection = self._kind.collection
@@ -163,6 +167,15 @@ class Collection:
     async def _delay(self) -> None:
         if self._config.delay > 0:
             await asyncio.sleep(self._config.delay)
+
+
+def all_tenants(params: list[tuple[str, str]]) -> bool:
+    """`all_tenants` asked for (present, and not a false word; empty counts as yes, as in Nova).
+
+    podsim checks no token, so it answers like a pod to an admin: the gateway decides who may ask.
+    """
+    values = [value for key, value in params if key == "all_tenants"]
+    return bool(values) and values[-1].strip().lower() not in _FALSE_WORDS
 
 
 async def json_body(request: web.Request) -> object:

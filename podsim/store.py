@@ -33,3 +33,7 @@ class Store:
     def records(self, project_id: str) -> list[Record]:
         """Every record of the project, in no particular order."""
         return list(self._by_project.get(project_id, {}).values())
+
+    def every_record(self) -> list[Record]:
+        """Every record of every project (an admin's `all_tenants` list)."""
+        return [record for records in self._by_project.values() for record in records.values()]

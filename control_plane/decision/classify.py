@@ -20,6 +20,8 @@ __all__ = ["Kind", "Operation", "classify", "is_detail"]
 
 _PROJECT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _RESOURCE_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+# Any other method token (WebDAV's, lower-case `get`, ...) is refused before a pod sees it.
+_HTTP_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
 _LIST_VIEW = "detail"
 _ZONES = "os-availability-zone"
 _EVENTS = "os-server-external-events"
@@ -73,6 +75,8 @@ def classify(service: Service, method: str, path: str) -> Operation:
     """Classify one request that came in on `service`'s listener."""
     raw_path, _, query = path.partition("?")
     unknown = Operation(Kind.UNKNOWN, service)
+    if method not in _HTTP_METHODS:
+        return Operation(Kind.BAD_METHOD, service)
     prefix = API_PREFIX[service]
     if raw_path in ("", "/"):
         return _versions(service, method, "/")

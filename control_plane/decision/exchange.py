@@ -39,11 +39,13 @@ from control_plane.errors import (
     MethodNotAllowed,
     NotAcceptable,
     NotFound,
+    PayloadTooLarge,
     PodgateError,
 )
 from control_plane.identity import Caller, Gate, authorize
 from control_plane.metrics import Metrics
 from control_plane.model import SERVICE_METADATA, Pod, ResourceType, Service
+from control_plane.settings import DecisionSettings
 
 __all__ = ["MISSING_PODS_HEADER", "Exchange", "Shared", "own_projects_only"]
 
@@ -56,6 +58,7 @@ _UNKNOWN_MESSAGE = "The resource could not be found."
 _BAD_METHOD_MESSAGE = "The method specified is not allowed for this resource."
 _NOT_SAME_POD = "Server and volume not in the same pod"
 _ALL_TENANTS = "all_tenants"
+_TOO_LARGE = "Request is too large: the limit is {limit} bytes."
 _ALL_TENANTS_POLICY = (
     "Policy doesn't allow os_compute_api:servers:index:get_all_tenants to be performed."
 )
@@ -77,6 +80,8 @@ class Shared:
     metrics: Metrics
     health: HealthView
     recovery: Recovery
+    # Larger bodies are refused (413) before they are buffered or reach a pod.
+    max_body_bytes: int = DecisionSettings().max_body_bytes
 
 
 _BodyStep = Callable[[bytes], Awaitable[ep.ProcessingResponse]]
@@ -131,7 +136,7 @@ class Exchange:
     async def fault(self, error: PodgateError) -> ep.ProcessingResponse:
         """The OpenStack fault answering `error`, with the headers the API would add."""
         headers = self.id_header()
-        if isinstance(error, MethodNotAllowed) and self._operation is not None:
+        if isinstance(error, MethodNotAllowed) and self._operation and self._operation.allowed:
             headers["allow"] = ", ".join(self._operation.allowed)
         if self._versions is not None and self._operation is not None:
             try:
@@ -165,6 +170,9 @@ class Exchange:
             self.request_id = f"req-{request_id}"
         self._method = headers.get(":method", "")
         self._path = headers.get(":path", "")
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > self._shared.max_body_bytes:
+            raise PayloadTooLarge(_TOO_LARGE.format(limit=self._shared.max_body_bytes))
         if self._listener is None or self._versions is None:
             raise RuntimeError(f"ext_proc stream without valid {SERVICE_METADATA} metadata")
         op = classify(self._listener, self._method, self._path)

@@ -100,6 +100,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
                 negative_ttl_s=settings.recovery_negative_ttl_s,
                 health=health,
             ),
+            max_body_bytes=settings.max_body_bytes,
         )
 
     async def close(self) -> None:

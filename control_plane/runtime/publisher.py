@@ -68,6 +68,7 @@ class Publisher:
             admin_rest_port=settings.envoy.admin_rest_port,
             admin_rest_descriptors=self._descriptors,
             known=self._hot_set.routings(),
+            max_body_bytes=settings.decision.max_body_bytes,
             health_interval_s=settings.health.interval_s,
             health_timeout_s=settings.health.timeout_s,
             unhealthy_threshold=settings.health.unhealthy_threshold,

@@ -13,6 +13,7 @@ from envoy.config.core.v3 import (
     config_source_pb2,
     grpc_service_pb2,
     health_check_pb2,
+    protocol_pb2,
 )
 from envoy.config.core.v3 import substitution_format_string_pb2 as substitution
 from envoy.config.endpoint.v3 import endpoint_components_pb2, endpoint_pb2
@@ -62,6 +63,9 @@ _EXT_PROC = "envoy.filters.http.ext_proc"
 _POD_DOWN_FLAGS = ("UH", "UF", "UC", "URX", "UO")
 _POD_DOWN_MESSAGE = "The pod behind %UPSTREAM_CLUSTER% is not available: %LOCAL_REPLY_BODY%."
 _NO_DECISION_MESSAGE = "The gateway cannot place this request right now; try again later."
+_BAD_PATH_MESSAGE = "The request path is not valid."
+_DEFAULT_BUFFER = 1_048_576  # Envoy's own default
+_HEADER_ROOM = 65_536
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,8 @@ class XdsInputs:
     admin_rest_port: int = 0
     admin_rest_descriptors: bytes = b""
     known: tuple[Routing, ...] = ()
+    # The largest request body the decision service reads (Envoy buffers it first).
+    max_body_bytes: int = 1_048_576
     # Active health checks of every pod cluster (the pod's version document, no token).
     health_interval_s: float = 2.0
     health_timeout_s: float = 1.0
@@ -249,6 +255,9 @@ def _listener(name: str, port: int, service: Service, inputs: XdsInputs) -> list
         # The fast path matches path prefixes: `..` and `//` must not change what a path names.
         normalize_path=wrappers_pb2.BoolValue(value=True),
         merge_slashes=True,
+        # Any method reaches the decision service, which answers 405 as the APIs do; Envoy's
+        # parser would answer a plain-text 400.
+        http_protocol_options=protocol_pb2.Http1ProtocolOptions(allow_custom_methods=True),
         http_filters=[
             _http_filter("envoy.filters.http.header_mutation", _strip_internal_headers()),
             # Off unless a route turns it on: known resources never open a processor stream.
@@ -270,6 +279,10 @@ def _listener(name: str, port: int, service: Service, inputs: XdsInputs) -> list
         name=name,
         address=_socket_address(inputs.listen_host, port),
         filter_chains=[chain],
+        # Room for the largest body the decision service accepts, plus headers.
+        per_connection_buffer_limit_bytes=wrappers_pb2.UInt32Value(
+            value=max(inputs.max_body_bytes + _HEADER_ROOM, _DEFAULT_BUFFER)
+        ),
     )
 
 
@@ -320,6 +333,7 @@ def _local_reply_config() -> hcm.LocalReplyConfig:
     eq, ge = accesslog.ComparisonFilter.EQ, accesslog.ComparisonFilter.GE
     # Envoy's own words here name no pod or none at all, so the message is ours.
     mappers = [
+        _fault_mapper(_details_are("path_normalization_failed"), 400, _BAD_PATH_MESSAGE),
         _fault_mapper(_flagged(eq, 503, "NC"), 503, "The pod for this request is not available."),
         _fault_mapper(_flagged(eq, 503, *_POD_DOWN_FLAGS), 503, _POD_DOWN_MESSAGE),
         # The processor is down or slow: a bounded 503, so clients retry as for any outage.
@@ -350,9 +364,17 @@ def _flagged(op: int, status: int, *flags: str) -> accesslog.AccessLogFilter:
 
 def _ext_proc_failed() -> accesslog.AccessLogFilter:
     """The processor errored or timed out: Envoy answers 500/504 with no flag and no body."""
-    expression = cel_pb2.ExpressionFilter(
-        expression="response.code_details.startsWith('ext_proc_error')"
-    )
+    return _cel("response.code_details.startsWith('ext_proc_error')")
+
+
+def _details_are(details: str) -> accesslog.AccessLogFilter:
+    """Envoy's replies for one reason (`%RESPONSE_CODE_DETAILS%`), e.g. a path it cannot
+    normalise (`%00`, encoded slashes), which it answers with an empty 400."""
+    return _cel(f"response.code_details == '{details}'")
+
+
+def _cel(source: str) -> accesslog.AccessLogFilter:
+    expression = cel_pb2.ExpressionFilter(expression=source)
     return accesslog.AccessLogFilter(
         extension_filter=accesslog.ExtensionFilter(
             name="envoy.access_loggers.extension_filters.cel", typed_config=_any(expression)
