@@ -30,9 +30,18 @@ clean:
 demo: $(STAMP)
 	$(BIN)/python -m podsim.demo
 
-bench: $(STAMP)
-	$(BIN)/python -m bench.list_latency
-	$(BIN)/python -m bench.token_cache
+# Issue 8's benchmark (bench/run.py): every scenario side by side, then README's table refreshed.
+# BENCH_ARGS=--quick for a short smoke run. bench/list_latency.py and bench/token_cache.py
+# still run on their own (python -m bench.list_latency, python -m bench.token_cache).
+BENCH_STAMP = $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.readme
 
 # The real OpenStack tier (README "Real OpenStack tier"): Keystone, RabbitMQ, PostgreSQL and two
 # pods of real Nova + Cinder behind Podgate, from cached venvs under $PODGATE_REALCLOUD_DIR

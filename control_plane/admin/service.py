@@ -243,7 +243,7 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         self, request: admin_pb2.GetStatusRequest, context: Any
     ) -> admin_pb2.Status:
         pods = await self._store.list_pods()
-        counts = {pod.name: await self._store.count_routings(pod.name) for pod in pods}
+        counts = await self._store.routings_per_pod()
         return build_status([self._shown(pod) for pod in pods], counts, self._xds)
 
     async def _routing_keys(self, pod_name: str) -> list[tuple[str, str]]:

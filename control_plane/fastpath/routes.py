@@ -8,7 +8,6 @@ costs only its key (~200 bytes on the wire). Pure: no I/O.
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from envoy.config.route.v3 import route_components_pb2 as route_components
 from envoy.type.matcher.v3 import http_inputs_pb2
@@ -21,9 +20,10 @@ from control_plane.decision.mutate import pod_path
 from control_plane.decision.resources import API_PREFIX, SPECS
 from control_plane.model import RESOURCE_SERVICE, Routing, Service, cluster_name
 
-__all__ = ["FAST_METHODS", "KnownRoutes", "known_routes"]
+__all__ = ["FAST_METHODS", "known_routes"]
 
 # Only reads: writes and deletes may need checks or bookkeeping the decision service owns.
+# (One method: a second would repeat the whole path table.)
 FAST_METHODS = ("GET",)
 # The same shapes the classifier accepts; anything else stays with the decision service.
 _PROJECT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -31,61 +31,49 @@ _RESOURCE_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _PROBE = "PODGATEPROJECT"
 
 
-@dataclass(frozen=True, slots=True)
-class KnownRoutes:
-    """A virtual host matcher and how many known resources it routes by itself.
-
-    None when there are none: Envoy refuses an empty match map, and the fallback alone will do.
-    """
-
-    matcher: matcher_pb2.Matcher | None
-    entries: int
-
-
 def known_routes(
+    host: route_components.VirtualHost,
     service: Service,
     routings: Iterable[Routing],
     endpoints: Mapping[str, str],
     *,
     fallback: route_components.Route,
     action: route_components.RouteAction,
-) -> KnownRoutes:
-    """The matcher for `service`'s virtual host.
+) -> int:
+    """Fill `host` (a fresh virtual host of `service`) with its routes; returns how many known
+    resources it routes by itself.
 
-    `endpoints`: pod name -> the catalog-style endpoint URL of each pod that has a cluster for
-    `service`; routings of other pods are left to the decision service. `action` is the template
-    of a pod route (timeouts, host rewrite); cluster and path rewrite are filled in per pod.
+    `endpoints`: pod name -> the catalog-style endpoint URL of each pod whose known resources
+    Envoy may route; routings of other pods are left to the decision service. `action` is the
+    template of a pod route (timeouts, host rewrite); cluster and path rewrite are per pod.
+    Built in place: a table of 20 000 entries costs ~50 ms here, a copy of it as much again.
     """
     per_pod: dict[str, matcher_pb2.Matcher.OnMatch] = {}
     for name, endpoint in endpoints.items():
         rewrite = _prefix_rewrite(service, endpoint)
         if rewrite is not None:
             per_pod[name] = _pod_route(service, name, rewrite, action)
-    paths = matcher_pb2.Matcher.MatcherTree.MatchMap()
-    for routing in routings:
-        on_match = per_pod.get(routing.pod_name)
-        key = _path_key(service, routing)
-        if on_match is not None and key is not None:
-            paths.map[key].CopyFrom(on_match)
-    if not paths.map:
-        return KnownRoutes(matcher=None, entries=0)
+    entries = [
+        (key, on_match)
+        for routing in routings
+        if (on_match := per_pod.get(routing.pod_name)) is not None
+        and (key := _path_key(service, routing)) is not None
+    ]
+    if not entries:
+        # Envoy refuses an empty match map; the fallback alone will do.
+        host.routes.append(fallback)
+        return 0
     on_no_match = _on_match(fallback)
-    by_path = matcher_pb2.Matcher(
-        matcher_tree=matcher_pb2.Matcher.MatcherTree(
-            input=_header_input(":path"), prefix_match_map=paths
-        ),
-        on_no_match=on_no_match,
-    )
-    methods = matcher_pb2.Matcher.MatcherTree.MatchMap(
-        map={method: matcher_pb2.Matcher.OnMatch(matcher=by_path) for method in FAST_METHODS}
-    )
-    by_method = matcher_pb2.Matcher(
-        matcher_tree=matcher_pb2.Matcher.MatcherTree(
-            input=_header_input(":method"), exact_match_map=methods
-        ),
-        on_no_match=on_no_match,
-    )
-    return KnownRoutes(matcher=by_method, entries=len(paths.map))
+    by_method = host.matcher
+    by_method.matcher_tree.input.CopyFrom(_header_input(":method"))
+    by_method.on_no_match.CopyFrom(on_no_match)
+    by_path = by_method.matcher_tree.exact_match_map.map[FAST_METHODS[0]].matcher
+    by_path.matcher_tree.input.CopyFrom(_header_input(":path"))
+    by_path.on_no_match.CopyFrom(on_no_match)
+    paths = by_path.matcher_tree.prefix_match_map.map
+    for key, on_match in entries:
+        paths[key].CopyFrom(on_match)
+    return len(paths)
 
 
 def _path_key(service: Service, routing: Routing) -> str | None:

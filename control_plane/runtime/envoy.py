@@ -64,7 +64,7 @@ async def wait_envoy_ready(admin_port: int, timeout_s: float = 30.0) -> None:
                 async with http.get(url) as resp:
                     if (await resp.text()).strip() == "LIVE":
                         return
-            except aiohttp.ClientError:
+            except (aiohttp.ClientError, TimeoutError):  # busy loading a big table
                 pass
             await asyncio.sleep(0.1)
     raise TimeoutError(f"Envoy admin {url} not LIVE after {timeout_s}s")

@@ -4,6 +4,8 @@ Every public method of Store is one transaction. Model dataclasses go in and com
 driver errors leave as control_plane.errors, so no caller ever sees a row or an IntegrityError.
 """
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -61,6 +63,11 @@ class Store:
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.origin = new_origin()
+        # SQLite has one writer at a time; waiting here in turn beats its busy handler, which
+        # sleeps and retries (seconds under a burst of creates).
+        self._one_writer = (
+            asyncio.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
 
     @classmethod
     async def open(cls, url: str) -> "Store":
@@ -208,6 +215,10 @@ class Store:
         """How many resources live in a pod."""
         return await self._run(partial(_count_routings, pod_name=pod_name))
 
+    async def routings_per_pod(self) -> dict[str, int]:
+        """How many resources live in each pod (every pod named, 0 included), in one query."""
+        return await self._run(_routings_per_pod)
+
     async def _run(
         self,
         work: _Work[_T],
@@ -223,7 +234,11 @@ class Store:
         """
         while True:
             try:
-                async with self._sessions() as session, session.begin():
+                async with (
+                    self._one_writer if write else contextlib.nullcontext(),
+                    self._sessions() as session,
+                    session.begin(),
+                ):
                     if write:
                         await session.connection(execution_options={IMMEDIATE: True})
                     result = await work(session)
@@ -528,10 +543,26 @@ async def _list_routings(
 
 
 async def _recent_routings(session: AsyncSession, *, limit: int) -> list[Routing]:
-    # The surrogate key grows with every insert, so its index gives the newest rows cheaply.
-    query = _routings_query().order_by(RoutingRow.id.desc()).limit(limit)
+    # The surrogate key grows with every insert, so its index gives the newest rows cheaply;
+    # plain columns, not ORM objects: 100 000 rows take 0.2 s instead of 7 s.
+    query = (
+        sa.select(
+            RoutingRow.resource_id,
+            RoutingRow.resource_type,
+            RoutingRow.project_id,
+            PodRow.name,
+            RoutingRow.created_at,
+            RoutingRow.updated_at,
+        )
+        .join(PodRow, PodRow.id == RoutingRow.pod_id)
+        .order_by(RoutingRow.id.desc())
+        .limit(limit)
+    )
     rows = (await session.execute(query)).all()
-    return [routing_from_row(row, name) for row, name in reversed(rows)]
+    return [
+        Routing(resource_id, ResourceType(kind), project_id, pod_name, created_at, updated_at)
+        for resource_id, kind, project_id, pod_name, created_at, updated_at in reversed(rows)
+    ]
 
 
 async def _delete_routing(
@@ -553,3 +584,13 @@ async def _count(session: AsyncSession, pod_id: str) -> int:
 
 async def _count_routings(session: AsyncSession, *, pod_name: str) -> int:
     return await _count(session, await _pod_id(session, pod_name))
+
+
+async def _routings_per_pod(session: AsyncSession) -> dict[str, int]:
+    counts = (
+        sa.select(RoutingRow.pod_id, sa.func.count().label("n"))
+        .group_by(RoutingRow.pod_id)
+        .subquery()
+    )
+    query = sa.select(PodRow.name, counts.c.n).outerjoin(counts, counts.c.pod_id == PodRow.id)
+    return {name: n or 0 for name, n in (await session.execute(query)).all()}

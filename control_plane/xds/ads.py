@@ -162,10 +162,7 @@ class _Stream:
             type_url=type_url,
             nonce=nonce,
             resources=[
-                any_pb2.Any(
-                    type_url=type_url,
-                    value=resources[name].SerializeToString(deterministic=True),
-                )
+                any_pb2.Any(type_url=type_url, value=snapshot.payloads[type_url][name])
                 for name in names
             ],
         )

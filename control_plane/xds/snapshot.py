@@ -47,6 +47,8 @@ class Snapshot:
 
     resources: Mapping[str, Mapping[str, Message]]
     versions: Mapping[str, str]
+    # Each resource's deterministic serialization, made once (hashing and every send use it).
+    payloads: Mapping[str, Mapping[str, bytes]]
 
     @classmethod
     def build(
@@ -64,8 +66,19 @@ class Snapshot:
             LISTENER_TYPE: _by_name(LISTENER_TYPE, ((x.name, x) for x in listeners)),
             ROUTE_TYPE: _by_name(ROUTE_TYPE, ((r.name, r) for r in routes)),
         }
-        versions = {type_url: _content_hash(named) for type_url, named in resources.items()}
-        return cls(MappingProxyType(resources), MappingProxyType(versions))
+        payloads = {
+            type_url: MappingProxyType(
+                {
+                    name: message.SerializeToString(deterministic=True)
+                    for name, message in named.items()
+                }
+            )
+            for type_url, named in resources.items()
+        }
+        versions = {type_url: _content_hash(named) for type_url, named in payloads.items()}
+        return cls(
+            MappingProxyType(resources), MappingProxyType(versions), MappingProxyType(payloads)
+        )
 
     def version(self, type_url: str) -> str:
         """The content hash of one type's resources (the SotW version_info)."""
@@ -100,11 +113,11 @@ def _by_name(type_url: str, named: Iterable[tuple[str, Message]]) -> Mapping[str
     return MappingProxyType(out)
 
 
-def _content_hash(named: Mapping[str, Message]) -> str:
+def _content_hash(named: Mapping[str, bytes]) -> str:
     """sha256 over name-sorted, length-prefixed deterministic serializations."""
     digest = hashlib.sha256()
     for name in sorted(named):
-        for part in (name.encode(), named[name].SerializeToString(deterministic=True)):
+        for part in (name.encode(), named[name]):
             digest.update(len(part).to_bytes(8, "big"))
             digest.update(part)
     return digest.hexdigest()[:16]

@@ -426,7 +426,9 @@ def _route_configuration(
         request_headers_to_remove=[POD_HEADER],  # chosen by then; pods need not see it
         typed_per_filter_config={_EXT_PROC: _any(enable)},
     )
-    known = known_routes(
+    config = route_pb2.RouteConfiguration(name=name)
+    known_routes(
+        config.virtual_hosts.add(name=name, domains=["*"]),
         service,
         inputs.known,
         endpoints,
@@ -435,12 +437,7 @@ def _route_configuration(
             auto_host_rewrite=wrappers_pb2.BoolValue(value=True), timeout=timeout
         ),
     )
-    host = route_components_pb2.VirtualHost(name=name, domains=["*"])
-    if known.matcher is None:
-        host.routes.append(fallback)
-    else:
-        host.matcher.CopyFrom(known.matcher)
-    return route_pb2.RouteConfiguration(name=name, virtual_hosts=[host])
+    return config
 
 
 def _http_filter(name: str, config: Message) -> hcm.HttpFilter:

@@ -162,3 +162,10 @@ async def test_recent_routings_are_the_newest_oldest_first(
         ("vol9", "pod2"),
     ]
     assert await store.recent_routings(0) == []
+
+
+async def test_routings_per_pod_counts_every_pod(store: Store, pods: tuple[Pod, ...]) -> None:
+    for n in range(3):
+        await store.put_routing(Routing(f"vm{n}", SERVER, "proj", "pod2"))
+    counts = await store.routings_per_pod()
+    assert counts == {pod.name: 3 if pod.name == "pod2" else 0 for pod in pods}

@@ -2,6 +2,8 @@
 
 import asyncio
 
+import pytest
+
 from control_plane.fastpath import HotSet
 from control_plane.metrics import Metrics
 from control_plane.model import Pod, ResourceType, Routing
@@ -59,3 +61,19 @@ async def test_close_drops_a_pending_publish() -> None:
     publisher.close()
     await asyncio.sleep(0.1)
     assert cache.current is first
+
+
+async def test_pushes_are_spaced_by_their_cost() -> None:
+    ticks = iter(range(1000))
+    settings = Settings(fast_path={"push_interval_ms": 0})
+    cache, hot_set = SnapshotCache(), HotSet(max_entries=10)
+    # Every publish reads the clock twice, 0.01 s apart: it "costs" 10 ms, so 0.1 s apart.
+    publisher = Publisher(settings, cache, hot_set, Metrics(), clock=lambda: next(ticks) / 100)
+    publisher.pods_changed((POD,))
+    assert publisher.spacing_s == pytest.approx(0.1)
+    first = cache.current
+    hot_set.add(_routing("s1"))
+    await asyncio.sleep(0.05)
+    assert cache.current is first
+    await asyncio.sleep(0.15)
+    assert cache.current is not first
