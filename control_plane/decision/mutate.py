@@ -5,11 +5,12 @@ requests are rewritten user → pod, create responses pod → user. Everything e
 kept as it was (a JSON round trip).
 """
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+import orjson
 
 from control_plane.decision.resources import SPECS
 from control_plane.errors import BadRequest
@@ -125,10 +126,10 @@ def shown_body(resource_type: ResourceType, body: bytes, pod: Pod) -> bytes | No
 def _loads(body: bytes) -> Any:
     """JSON from bytes, or _INVALID when the bytes are not JSON."""
     try:
-        return json.loads(body)
+        return orjson.loads(body)
     except (ValueError, RecursionError):
         return _INVALID
 
 
 def _dumps(document: Mapping[str, Any]) -> bytes:
-    return json.dumps(document, ensure_ascii=False).encode()
+    return orjson.dumps(document)

@@ -7,13 +7,14 @@ outcome and a pod's 4xx a `Rejected` one: failures are values, never exceptions 
 """
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+import orjson
 
 from control_plane.decision.list_query import ListQuery, SortKey, pod_query
 from control_plane.decision.listing import (
@@ -250,6 +251,6 @@ def endpoint_of(pod: Pod, resource_type: ResourceType) -> str:
 
 def _json(response: PodResponse) -> object:
     try:
-        return json.loads(response.body)
+        return orjson.loads(response.body)
     except (ValueError, RecursionError) as exc:
         raise PodCallError("the answer is not JSON") from exc

@@ -5,11 +5,12 @@ user-facing AZ and point every link back at the gateway, so that following a lin
 `*_links` next page) comes back through it.
 """
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
+
+import orjson
 
 from control_plane.decision.resources import API_PREFIX, SPECS
 from control_plane.model import Pod, ResourceType
@@ -60,7 +61,7 @@ def list_body(
         document[f"{collection}_links"] = [
             {"rel": "next", "href": _next_href(view, params, limit_param, str(shown[-1]["id"]))}
         ]
-    return json.dumps(document, ensure_ascii=False).encode()
+    return orjson.dumps(document)
 
 
 def _shown(view: ListView, item: Mapping[str, Any]) -> dict[str, Any]:
