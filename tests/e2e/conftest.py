@@ -1,5 +1,6 @@
 """End-to-end fixtures: simulated pods, and a gateway with real Envoy in front of them."""
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,3 +35,9 @@ def gateway(tmp_path: Path) -> Iterator[Gateway]:
         yield gw
     finally:
         gw.stop()
+
+
+@pytest.fixture
+def project() -> str:
+    """A fresh project id, so tests sharing a cloud never see each other's resources."""
+    return uuid.uuid4().hex

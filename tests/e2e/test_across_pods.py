@@ -6,7 +6,6 @@ a pod refusing a create undoes the other's copy. Limits and quota sets are summe
 quota updates reach both; services and hypervisors are listed from both, each naming its pod.
 """
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -25,11 +24,6 @@ LAYOUT = TWO_PODS
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, dict[str, SimPod]]]:
     with running_cloud(tmp_path_factory.mktemp("shared"), LAYOUT) as running:
         yield running
-
-
-@pytest.fixture
-def project() -> str:
-    return uuid.uuid4().hex
 
 
 def _compute(cloud: tuple[Gateway, dict[str, SimPod]], project: str, pod: str = "") -> str:

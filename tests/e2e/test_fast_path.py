@@ -35,11 +35,6 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, d
         yield running
 
 
-@pytest.fixture
-def project() -> str:
-    return uuid.uuid4().hex
-
-
 def _streams(gateway: Gateway, listener: str) -> int:
     stat = f"http.{listener}.ext_proc.streams_started"
     for line in http_get(f"{gateway.envoy_admin}/stats?filter=^{stat}$").splitlines():

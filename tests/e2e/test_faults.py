@@ -38,6 +38,15 @@ def _create(gateway: Gateway, project: str, az: str) -> Answer:
     return call("POST", f"{gateway.compute_url}/{project}/servers", body)
 
 
+def _known_server(gateway: Gateway, project: str, az: str) -> tuple[str, str]:
+    """A server created in `az`, once it is on the fast path: its id and URL."""
+    server_id = _create(gateway, project, az)[2]["server"]["id"]
+    url = f"{gateway.compute_url}/{project}/servers/{server_id}"
+    wait_for(lambda: call("GET", url)[0] == 200, timeout=5, what="the known server")
+    time.sleep(0.3)  # past the push that puts it on the fast path
+    return server_id, url
+
+
 class _Load:
     """Threads repeating `work` until stopped; every answer is kept with its duration."""
 
@@ -93,10 +102,7 @@ def test_a_pod_killed_under_load(cloud) -> None:
 def test_the_control_plane_killed_and_restarted_under_load_loses_nothing(cloud) -> None:
     gateway, pods = cloud
     project = uuid.uuid4().hex
-    known = _create(gateway, project, "az-east")[2]["server"]["id"]
-    known_url = f"{gateway.compute_url}/{project}/servers/{known}"
-    wait_for(lambda: call("GET", known_url)[0] == 200, timeout=5, what="the known server")
-    time.sleep(0.3)  # past the push that puts it on the fast path
+    _, known_url = _known_server(gateway, project, "az-east")
     zones = iter(["az-east", "az-west"] * 10_000)
     creates = _Load(lambda: _create(gateway, project, next(zones)))
     gets = _Load(lambda: call("GET", known_url))
@@ -130,10 +136,7 @@ def test_the_control_plane_killed_and_restarted_under_load_loses_nothing(cloud) 
 def test_a_hung_control_plane_gives_bounded_faults_and_the_fast_path_goes_on(cloud) -> None:
     gateway, _ = cloud
     project = uuid.uuid4().hex
-    known = _create(gateway, project, "az-west")[2]["server"]["id"]
-    known_url = f"{gateway.compute_url}/{project}/servers/{known}"
-    wait_for(lambda: call("GET", known_url)[0] == 200, timeout=5, what="the known server")
-    time.sleep(0.3)
+    known, known_url = _known_server(gateway, project, "az-west")
     os.kill(gateway.control_plane.pid, signal.SIGSTOP)
     try:
         started = time.monotonic()

@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,11 +33,6 @@ _TIMEOUT_S = 60
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, dict[str, SimPod]]]:
     with running_cloud(tmp_path_factory.mktemp("osc"), LAYOUT) as running:
         yield running
-
-
-@pytest.fixture
-def project() -> str:
-    return uuid.uuid4().hex
 
 
 class Osc:

@@ -5,7 +5,6 @@ The test writes a clouds.yaml (no auth, the gateway's URLs as endpoint overrides
 both AZs; every call goes through the gateway, checked against the pods directly.
 """
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,11 +27,6 @@ _WAIT = {"wait": 10, "interval": 0.1}
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, dict[str, SimPod]]]:
     with running_cloud(tmp_path_factory.mktemp("sdk"), LAYOUT) as running:
         yield running
-
-
-@pytest.fixture
-def project() -> str:
-    return uuid.uuid4().hex
 
 
 @pytest.fixture

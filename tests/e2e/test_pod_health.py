@@ -19,8 +19,9 @@ import pytest
 
 from podgate.admin.v1 import admin_pb2
 from tests.e2e.http import call
+from tests.fixtures.cloud import running_cloud
 from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import SimPod, start_podsim, wait_for
+from tests.fixtures.procs import SimPod, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -35,36 +36,14 @@ NOTICE_S = 10.0
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, dict[str, SimPod]]]:
-    root = tmp_path_factory.mktemp("health")
-    gateway = Gateway(
-        state_dir=root / "state",
-        extra_env={
-            "PODGATE_HEALTH_INTERVAL_S": "0.3",
-            "PODGATE_HEALTH_TIMEOUT_S": "0.3",
-            "PODGATE_FAST_PATH_MAX_ENTRIES": "0",
-        },
-    )
-    gateway.state_dir.mkdir(parents=True)
-    pods: dict[str, SimPod] = {}
-    try:
-        for name, inner in LAYOUT.items():
-            pods[name] = start_podsim(name, inner, root)
-        gateway.start_control_plane()
-        gateway.start_envoy()
-        admin = gateway.admin()
-        for name, inner in LAYOUT.items():
-            endpoints = {"compute": pods[name].compute_url, "volumev3": pods[name].volume_url}
-            pod = admin_pb2.Pod(name=name, az_name=AZ, pod_az_name=inner, endpoints=endpoints)
-            admin.CreatePod(admin_pb2.CreatePodRequest(pod=pod))
-        clusters = {f"pod.{name}.{s}" for name in pods for s in ("compute", "volumev3")}
-        wait_for(lambda: gateway.envoy_clusters() == clusters, timeout=5, what="pod clusters")
-        yield gateway, pods
-    finally:
-        gateway.stop()
-        for sim in pods.values():
-            if sim.proc.alive():
-                os.kill(sim.proc.pid, signal.SIGCONT)
-            sim.proc.stop()
+    settings = {
+        "PODGATE_HEALTH_INTERVAL_S": "0.3",
+        "PODGATE_HEALTH_TIMEOUT_S": "0.3",
+        "PODGATE_FAST_PATH_MAX_ENTRIES": "0",
+    }
+    layout = {name: (AZ, inner) for name, inner in LAYOUT.items()}
+    with running_cloud(tmp_path_factory.mktemp("health"), layout, settings) as running:
+        yield running
 
 
 @contextmanager

@@ -87,11 +87,6 @@ def cloud(
             sim.proc.stop()
 
 
-@pytest.fixture
-def project() -> str:
-    return uuid.uuid4().hex
-
-
 def _create_pod(replica: Gateway, name: str, az: str, inner: str, sim: SimPod) -> None:
     endpoints = {"compute": sim.compute_url, "volumev3": sim.volume_url}
     pod = admin_pb2.Pod(name=name, az_name=az, pod_az_name=inner, endpoints=endpoints)
