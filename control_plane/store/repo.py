@@ -8,14 +8,16 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -40,12 +42,13 @@ from control_plane.store.rows import (
     pod_from_row,
     routing_from_row,
 )
-from control_plane.store.tables import BindingRow, PodEndpointRow, PodRow, RoutingRow
+from control_plane.store.tables import BindingRow, PodEndpointRow, PodRow, RoutingRow, UtcDateTime
 
 __all__ = ["Store"]
 
 _T = TypeVar("_T")
 _Work = Callable[[AsyncSession], Awaitable[_T]]
+_PlainWork = Callable[[AsyncConnection], Awaitable[_T]]
 _Changes = Callable[[_T], Sequence[Change]]
 
 # Rows per INSERT when learning routings (6 bound values each; SQLite allows 32766 per statement).
@@ -137,7 +140,7 @@ class Store:
         work = partial(
             _list_bindings, project_id=project_id, pod_name=pod_name, active_only=active_only
         )
-        return await self._run(work)
+        return await self._run(work, plain=True)
 
     async def active_bindings(self, project_id: str) -> list[Binding]:
         """The project's active bindings (at most one per AZ), oldest first."""
@@ -149,6 +152,9 @@ class Store:
 
     async def put_routing(self, routing: Routing) -> Routing:
         """Record where a resource lives; committed on return, a re-learned location wins."""
+        new = await self._run(partial(_insert_routing, routing=routing), write=True, plain=True)
+        if new is not None:
+            return new
         return await self._run(partial(_put_routing, routing=routing), write=True, retries=1)
 
     async def learn_routings(self, routings: Sequence[Routing]) -> int:
@@ -168,7 +174,7 @@ class Store:
         work = partial(
             _get_routing, resource_type=check_resource_type(resource_type), resource_id=resource_id
         )
-        return await self._run(work)
+        return await self._run(work, plain=True)
 
     async def list_routings(
         self,
@@ -221,30 +227,31 @@ class Store:
 
     async def _run(
         self,
-        work: _Work[_T],
+        work: _Work[_T] | _PlainWork[_T],
         *,
         write: bool = False,
         retries: int = 0,
         notify: _Changes[_T] | None = None,
+        plain: bool = False,
     ) -> _T:
         """Run `work` in one transaction, retrying lost unique-key races `retries` times.
 
         `notify` names the changes to announce from `work`'s result; they are sent in the same
-        transaction, so a write that rolls back announces nothing.
+        transaction, so a write that rolls back announces nothing. `plain` work gets a bare
+        connection instead of an ORM session: half the cost, for the per-request queries.
         """
         while True:
             try:
-                async with (
-                    self._one_writer if write else contextlib.nullcontext(),
-                    self._sessions() as session,
-                    session.begin(),
-                ):
-                    if write:
-                        await session.connection(execution_options={IMMEDIATE: True})
-                    result = await work(session)
-                    if notify is not None:
-                        await send(session, self.origin, notify(result))
-                    return result
+                async with self._one_writer if write else contextlib.nullcontext():
+                    if plain:
+                        return await self._on_connection(work, write=write)
+                    async with self._sessions() as session, session.begin():
+                        if write:
+                            await session.connection(execution_options={IMMEDIATE: True})
+                        result = await work(session)
+                        if notify is not None:
+                            await send(session, self.origin, notify(result))
+                        return result
             except IntegrityError as exc:
                 if retries > 0:
                     retries -= 1
@@ -254,6 +261,13 @@ class Store:
                 ) from exc
             except DBAPIError as exc:
                 raise PodgateError(f"Database error ({type(exc.orig).__name__})") from exc
+
+    async def _on_connection(self, work: _PlainWork[_T], *, write: bool) -> _T:
+        async with self._engine.connect() as connection:
+            if write:
+                await connection.execution_options(**{IMMEDIATE: True})
+            async with connection.begin():
+                return await work(connection)
 
 
 def _pods_changed(_: object) -> Sequence[Change]:
@@ -394,10 +408,23 @@ async def _create_binding(session: AsyncSession, *, project_id: str, pod_name: s
 
 
 async def _list_bindings(
-    session: AsyncSession, *, project_id: str | None, pod_name: str | None, active_only: bool
+    connection: AsyncConnection,
+    *,
+    project_id: str | None,
+    pod_name: str | None,
+    active_only: bool,
 ) -> list[Binding]:
+    columns = (
+        BindingRow.id,
+        BindingRow.project_id,
+        BindingRow.az_name,
+        PodRow.name,
+        BindingRow.active,
+        BindingRow.created_at,
+        BindingRow.updated_at,
+    )
     query = (
-        sa.select(BindingRow, PodRow.name)
+        sa.select(*columns)
         .join(PodRow, PodRow.id == BindingRow.pod_id)
         .order_by(BindingRow.created_at, BindingRow.id)
     )
@@ -407,7 +434,7 @@ async def _list_bindings(
         query = query.where(PodRow.name == pod_name)
     if active_only:
         query = query.where(BindingRow.active)
-    return [binding_from_row(row, name) for row, name in (await session.execute(query)).all()]
+    return [Binding(*row) for row in (await connection.execute(query)).all()]
 
 
 async def _delete_binding(session: AsyncSession, *, binding_id: str) -> None:
@@ -416,10 +443,41 @@ async def _delete_binding(session: AsyncSession, *, binding_id: str) -> None:
         raise NotFound(f"Binding {binding_id} not found")
 
 
+async def _insert_routing(connection: AsyncConnection, *, routing: Routing) -> Routing | None:
+    """The common case, a new resource, in one statement (a create's answer waits for it);
+    None when the id is stored already or the pod is unknown (then `_put_routing` decides)."""
+    resource_type = check_resource_type(routing.resource_type)
+    resource_id = check_text("resource_id", routing.resource_id)
+    project_id = check_text("project_id", routing.project_id)
+    now = _now()
+    pod = sa.select(
+        sa.literal(resource_id),
+        sa.literal(resource_type.value),
+        sa.literal(project_id),
+        PodRow.id,
+        sa.literal(now, UtcDateTime()),
+        sa.literal(now, UtcDateTime()),
+    ).where(PodRow.name == routing.pod_name)
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    inserted = await connection.execute(
+        insert(RoutingRow)
+        .from_select(
+            ["resource_id", "resource_type", "project_id", "pod_id", "created_at", "updated_at"],
+            pod,
+        )
+        .on_conflict_do_nothing(index_elements=["resource_type", "resource_id"])
+        .returning(RoutingRow.id)
+    )
+    if inserted.first() is None:
+        return None
+    return replace(routing, resource_type=resource_type, created_at=now, updated_at=now)
+
+
 async def _put_routing(session: AsyncSession, *, routing: Routing) -> Routing:
     resource_type = check_resource_type(routing.resource_type)
     resource_id = check_text("resource_id", routing.resource_id)
     project_id = check_text("project_id", routing.project_id)
+    now = _now()
     pod_id = await _pod_id(session, routing.pod_name)
     this = (RoutingRow.resource_type == resource_type.value, RoutingRow.resource_id == resource_id)
     stored = (
@@ -432,7 +490,6 @@ async def _put_routing(session: AsyncSession, *, routing: Routing) -> Routing:
             ).where(*this)
         )
     ).one_or_none()
-    now = _now()
     if stored is None:
         await session.execute(
             sa.insert(RoutingRow).values(
@@ -504,14 +561,33 @@ def _routings_query() -> sa.Select[tuple[RoutingRow, str]]:
     return sa.select(RoutingRow, PodRow.name).join(PodRow, PodRow.id == RoutingRow.pod_id)
 
 
+_ROUTING_COLUMNS = (
+    RoutingRow.resource_id,
+    RoutingRow.resource_type,
+    RoutingRow.project_id,
+    PodRow.name,
+    RoutingRow.created_at,
+    RoutingRow.updated_at,
+)
+
+
+def _routing_of(row: sa.Row[Any]) -> Routing:
+    resource_id, kind, project_id, pod_name, created_at, updated_at = row
+    return Routing(resource_id, ResourceType(kind), project_id, pod_name, created_at, updated_at)
+
+
 async def _get_routing(
-    session: AsyncSession, *, resource_type: ResourceType, resource_id: str
+    connection: AsyncConnection, *, resource_type: ResourceType, resource_id: str
 ) -> Routing | None:
-    query = _routings_query().where(
-        RoutingRow.resource_type == resource_type.value, RoutingRow.resource_id == resource_id
+    query = (
+        sa.select(*_ROUTING_COLUMNS)
+        .join(PodRow, PodRow.id == RoutingRow.pod_id)
+        .where(
+            RoutingRow.resource_type == resource_type.value, RoutingRow.resource_id == resource_id
+        )
     )
-    found = (await session.execute(query)).one_or_none()
-    return None if found is None else routing_from_row(*found)
+    found = (await connection.execute(query)).one_or_none()
+    return None if found is None else _routing_of(found)
 
 
 async def _list_routings(
@@ -546,23 +622,12 @@ async def _recent_routings(session: AsyncSession, *, limit: int) -> list[Routing
     # The surrogate key grows with every insert, so its index gives the newest rows cheaply;
     # plain columns, not ORM objects: 100 000 rows take 0.2 s instead of 7 s.
     query = (
-        sa.select(
-            RoutingRow.resource_id,
-            RoutingRow.resource_type,
-            RoutingRow.project_id,
-            PodRow.name,
-            RoutingRow.created_at,
-            RoutingRow.updated_at,
-        )
+        sa.select(*_ROUTING_COLUMNS)
         .join(PodRow, PodRow.id == RoutingRow.pod_id)
         .order_by(RoutingRow.id.desc())
         .limit(limit)
     )
-    rows = (await session.execute(query)).all()
-    return [
-        Routing(resource_id, ResourceType(kind), project_id, pod_name, created_at, updated_at)
-        for resource_id, kind, project_id, pod_name, created_at, updated_at in reversed(rows)
-    ]
+    return [_routing_of(row) for row in reversed((await session.execute(query)).all())]
 
 
 async def _delete_routing(
