@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: venv test lint protos demo bench clean
+.PHONY: venv test lint protos demo bench soak clean
 
 venv: $(STAMP)
 
@@ -42,6 +42,11 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.readme
+
+# Issue 9's soak (bench/soak.py): 10 minutes of mixed traffic with a control-plane restart in the
+# middle, then every resource checked against the pods. SOAK_ARGS=--quick for 30 s.
+soak: $(BENCH_STAMP)
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 # The real OpenStack tier (README "Real OpenStack tier"): Keystone, RabbitMQ, PostgreSQL and two
 # pods of real Nova + Cinder behind Podgate, from cached venvs under $PODGATE_REALCLOUD_DIR

@@ -5,6 +5,7 @@ only); snapshots and backups go to the pod of their source volume. Once the pod 
 the new id's routing is stored, so every later request for it is routed without asking anyone.
 """
 
+import asyncio
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from control_plane.model import Binding, Pod, ResourceType, Routing
 __all__ = ["BindingStore", "Creation", "Placed"]
 
 log = logging.getLogger("podgate.decision")
+# Routing writes that outlive their request (asyncio keeps only weak references to tasks).
+_WRITES: set["asyncio.Future[None]"] = set()
 
 _SCHEDULED = frozenset({ResourceType.SERVER, ResourceType.VOLUME})
 
@@ -93,8 +96,22 @@ class Creation:
             pod_name=pod.name,
         )
         noun = self._resource_type.value
+        # Shielded: if Envoy gives up on this stream (message timeout), the pod has the resource
+        # all the same, so its routing must still be written.
+        write = asyncio.ensure_future(self._routing_table.record(routing))
+        _WRITES.add(write)
+        write.add_done_callback(_WRITES.discard)
         try:
-            await self._routing_table.record(routing)
+            await asyncio.shield(write)
+        except asyncio.CancelledError:
+            log.warning(
+                "%s %s %s created in pod %s; the client was gone before it was recorded",
+                self._request_id,
+                noun,
+                created.resource_id,
+                pod.name,
+            )
+            raise
         except Exception as exc:
             log.exception(
                 "%s %s %s created in pod %s but not recorded",

@@ -1,0 +1,37 @@
+"""Creation.record: the routing of a created resource is written even if Envoy gives up."""
+
+import asyncio
+import json
+
+from control_plane.decision.classify import classify
+from control_plane.decision.creation import Creation
+from control_plane.decision.routing_table import RoutingTable
+from control_plane.model import ResourceType, Routing, Service
+from tests.unit.decision.fake_pods import FakePod
+from tests.unit.decision.fakes import MemoryStore
+
+
+class _SlowStore(MemoryStore):
+    """A store whose routing writes take a while (a busy database)."""
+
+    async def put_routing(self, routing: Routing) -> Routing:
+        await asyncio.sleep(0.1)
+        return await super().put_routing(routing)
+
+
+async def test_a_cancelled_record_still_stores_the_routing() -> None:
+    pods = {"pa": FakePod("pa", "nova").pod("az1")}
+    store = _SlowStore(pods)
+    op = classify(Service.COMPUTE, "POST", "/v2.1/p1/servers")
+    table = RoutingTable(store, max_entries=10)
+    creation = Creation(op, store=store, routing_table=table, pods=pods, request_id="r")
+    body = {"server": {"name": "vm", "imageRef": "i", "flavorRef": "1", "availability_zone": "az1"}}
+    await creation.place(json.dumps(body).encode())
+    answer = json.dumps({"server": {"id": "s1", "OS-EXT-AZ:availability_zone": "nova"}}).encode()
+    recording = asyncio.create_task(creation.record(202, answer))
+    await asyncio.sleep(0.01)
+    recording.cancel()  # Envoy's message timeout ends the stream
+    await asyncio.sleep(0.2)
+    assert recording.cancelled()
+    stored = await store.get_routing(ResourceType.SERVER, "s1")
+    assert stored is not None and stored.pod_name == "pa"
