@@ -14,11 +14,8 @@ from realcloud.layout import Layout, default_layout
 pytestmark = [pytest.mark.real, pytest.mark.timeout(3600)]
 
 # Steps that fail today for a known gateway gap; any other failing step fails the test.
-KNOWN_GAPS = {
-    # openstacksdk's find_flavor GETs /flavors/{name} with no Content-Type; Podgate's fan-out
-    # sends the bodiless GET with data=b"" (aiohttp: application/octet-stream): Nova says 415.
-    "find flavor through Podgate": "415 from Nova for Podgate's shared-object GET",
-}
+# Scenario steps known to fail through Podgate (name -> why); none at the moment.
+KNOWN_GAPS: dict[str, str] = {}
 MUST_RUN = {
     "boot a server in az1",
     "boot a server in az2",
