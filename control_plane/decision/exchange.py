@@ -104,6 +104,8 @@ class Exchange:
         # A shown resource whose pod renames its zone: (resource type, pod) for the answer.
         self._shown: tuple[ResourceType, Pod] | None = None
         self._status = 0
+        # A validated admin token: Nova and Cinder show admins any project's resource by id.
+        self._admin = False
 
     async def answer(self, kind: str, message: ep.ProcessingRequest) -> ep.ProcessingResponse:
         """The response to one message; raises PodgateError for answers the gateway gives."""
@@ -188,6 +190,7 @@ class Exchange:
             if caller is not None:
                 authorize(caller, op.project_id)
                 op = self._operation = own_projects_only(op, caller)
+                self._admin = caller.is_admin
         if op.kind is Kind.BAD_METHOD:
             raise MethodNotAllowed(_BAD_METHOD_MESSAGE)
         await self._versions.check(headers)
@@ -206,6 +209,7 @@ class Exchange:
                 health=shared.health,
                 recovery=shared.recovery,
                 headers={**self._headers, **rewrite},
+                any_project=self._admin,
             )
             if self._method == "DELETE" and _names_resource(op):
                 shared.routing_table.deleted(op.resource_type, op.resource_id)

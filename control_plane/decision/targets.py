@@ -1,7 +1,7 @@
 """Where a request goes: the pod, its Envoy cluster and the path on the pod's endpoint."""
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from control_plane.decision.classify import Operation
@@ -72,19 +72,22 @@ async def owner(
     health: HealthView = EVERY_POD_HEALTHY,
     recovery: Recoverer | None = None,
     headers: Mapping[str, str] | None = None,
+    any_project: bool = False,
 ) -> Target:
     """The pod that owns the project's resource `op` names; NotFound as the API words it.
 
     An id without a routing is looked for in the pods (`recovery`, with the caller's `headers`):
-    its routing may have been lost in a crash. Another project's resource is not looked for.
+    its routing may have been lost in a crash. Another project's resource is not looked for,
+    nor found unless `any_project` (an admin, whom Nova and Cinder show any project's resource).
     """
     assert op.resource_type is not None
     routing = await routings.lookup(op.resource_type, op.resource_id)
     if routing is None and recovery is not None:
         routing = await recovery.find(op, pods, headers or {})
-    if routing is None or routing.project_id != op.project_id:
+    if routing is None or (routing.project_id != op.project_id and not any_project):
         noun = SPECS[op.resource_type].noun
         raise NotFound(f"{noun} {op.resource_id} could not be found.")
     unhealthy = health.unhealthy(op.service)
     pod, endpoint = usable(routing.pod_name, pods.get(routing.pod_name), op.service, unhealthy)
-    return target(pod, endpoint, op)
+    # An admin's request goes to the pod under the owner's project, where the resource lives.
+    return target(pod, endpoint, replace(op, project_id=routing.project_id))

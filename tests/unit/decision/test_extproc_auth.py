@@ -77,7 +77,12 @@ async def test_own_project_is_routed(stream) -> None:
 
 async def test_admin_may_use_any_project_url(stream) -> None:
     reply = await get(stream[0], "/v2.1/p2/servers/s1", "admin-token")
-    assert reply.immediate_response.status.code == 404  # allowed; the id is p1's, not p2's
+    assert not reply.HasField("immediate_response")  # allowed, and p1's server is found
+    mutated = {
+        option.header.key: option.header.raw_value.decode()
+        for option in reply.request_headers.response.header_mutation.set_headers
+    }
+    assert mutated[":path"].endswith("/p1/servers/s1")  # sent where the pod keeps it
 
 
 async def test_unknown_paths_need_no_token(stream) -> None:
