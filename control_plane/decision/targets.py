@@ -1,7 +1,7 @@
 """Where a request goes: the pod, its Envoy cluster and the path on the pod's endpoint."""
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Protocol
 
 from control_plane.decision.classify import Operation
@@ -89,5 +89,6 @@ async def owner(
         raise NotFound(f"{noun} {op.resource_id} could not be found.")
     unhealthy = health.unhealthy(op.service)
     pod, endpoint = usable(routing.pod_name, pods.get(routing.pod_name), op.service, unhealthy)
-    # An admin's request goes to the pod under the owner's project, where the resource lives.
-    return target(pod, endpoint, replace(op, project_id=routing.project_id))
+    # An admin's request keeps its own project's URL: Cinder refuses another one ("Malformed
+    # request url"), and Nova and Cinder both let an admin reach any project's resource there.
+    return target(pod, endpoint, op)
