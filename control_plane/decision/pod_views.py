@@ -11,9 +11,8 @@ import logging
 from collections.abc import Mapping
 
 from control_plane.decision.aggregate import combine_totals, tag_inventory
-from control_plane.decision.fanout import Fanout, PodRequest, Reply, usable_pods
+from control_plane.decision.fanout import Fanout, Reply, usable_pods
 from control_plane.decision.list_query import pods_to_ask
-from control_plane.decision.pod_client import forwarded_headers
 from control_plane.decision.shared import Answer, refusal
 from control_plane.decision.shared_objects import SharedCall
 from control_plane.errors import fault_body
@@ -44,18 +43,7 @@ class PodViews:
         )
         if not targets:
             return Answer(503, fault_body(503, "No pod is available."))
-        outgoing = forwarded_headers(call.headers)
-        if call.body:
-            outgoing["content-type"] = "application/json"
-        request = PodRequest(
-            call.service,
-            call.method,
-            call.project_id,
-            call.remainder,
-            call.query,
-            outgoing,
-            call.body,
-        )
+        request = call.pod_request()
         replies = await self._fanout.all(targets, request)
         refused = next((reply for reply in replies if not reply.ok), None)
         if refused is not None:

@@ -55,6 +55,22 @@ class SharedCall:
     origin: str
     body: bytes = b""
 
+    def pod_request(self, deadline: float | None = None) -> PodRequest:
+        """The request each pod gets: the caller's forwarded headers, the body as JSON."""
+        headers = forwarded_headers(self.headers)
+        if self.body:
+            headers["content-type"] = "application/json"
+        return PodRequest(
+            self.service,
+            self.method,
+            self.project_id,
+            self.remainder,
+            self.query,
+            headers,
+            self.body,
+            deadline=deadline,
+        )
+
 
 class SharedObjects:
     """Answers requests on shared collections from all ENABLED pods."""
@@ -72,21 +88,9 @@ class SharedObjects:
         targets = usable_pods(pods, call.service)
         if not targets:
             return Answer(503, fault_body(503, "No pod is available."))
-        outgoing = {**forwarded_headers(call.headers)}
-        if call.body:
-            outgoing["content-type"] = "application/json"
-        request = PodRequest(
-            call.service,
-            call.method,
-            call.project_id,
-            call.remainder,
-            call.query,
-            outgoing,
-            call.body,
-            # NOTE: all rounds of one request (type ids then the write, a generated key then
-            # its copies) share one bound: Envoy waits for the answer only so long.
-            deadline=self._fanout.deadline(),
-        )
+        # NOTE: all rounds of one request (type ids then the write, a generated key then its
+        # copies) share one bound: Envoy waits for the answer only so long.
+        request = call.pod_request(deadline=self._fanout.deadline())
         if call.method == "GET":
             answer = await self._read(targets, request)
         else:
