@@ -25,34 +25,26 @@ __all__ = [
 ]
 
 _PM = processing_mode_pb2.ProcessingMode
-# Creates need the body (to schedule and rewrite) and the response (to record the routing).
-CREATE_MODE = _PM(
-    request_header_mode=_PM.SEND,
-    response_header_mode=_PM.SEND,
-    request_body_mode=_PM.BUFFERED,
-    response_body_mode=_PM.BUFFERED,
-    request_trailer_mode=_PM.SKIP,
-    response_trailer_mode=_PM.SKIP,
-)
-# Attach checks and external events need the request body only.
-BODY_MODE = _PM(
-    request_header_mode=_PM.SEND,
-    response_header_mode=_PM.SKIP,
-    request_body_mode=_PM.BUFFERED,
-    response_body_mode=_PM.NONE,
-    request_trailer_mode=_PM.SKIP,
-    response_trailer_mode=_PM.SKIP,
-)
 
+
+def _mode(*, request_body: bool, response_body: bool) -> processing_mode_pb2.ProcessingMode:
+    """Headers always; the bodies asked for, buffered (a response body needs its headers)."""
+    return _PM(
+        request_header_mode=_PM.SEND,
+        response_header_mode=_PM.SEND if response_body else _PM.SKIP,
+        request_body_mode=_PM.BUFFERED if request_body else _PM.NONE,
+        response_body_mode=_PM.BUFFERED if response_body else _PM.NONE,
+        request_trailer_mode=_PM.SKIP,
+        response_trailer_mode=_PM.SKIP,
+    )
+
+
+# Creates need the body (to schedule and rewrite) and the response (to record the routing).
+CREATE_MODE = _mode(request_body=True, response_body=True)
+# Attach checks and external events need the request body only.
+BODY_MODE = _mode(request_body=True, response_body=False)
 # A resource shown by a pod that renames its zone: the answer's AZ needs the user-facing name.
-SHOW_MODE = _PM(
-    request_header_mode=_PM.SEND,
-    response_header_mode=_PM.SEND,
-    request_body_mode=_PM.NONE,
-    response_body_mode=_PM.BUFFERED,
-    request_trailer_mode=_PM.SKIP,
-    response_trailer_mode=_PM.SKIP,
-)
+SHOW_MODE = _mode(request_body=False, response_body=True)
 
 
 def read_headers(message: ep.HttpHeaders) -> dict[str, str]:
