@@ -5,6 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
+from podsim.extra_specs import ExtraSpecs
 from podsim.faults import BadRequest, Fault, NotFound
 from podsim.handlers import json_body
 from podsim.store import Record
@@ -31,8 +32,11 @@ def flavor_not_found(flavor_id: str) -> NotFound:
     return NotFound(f"Flavor {flavor_id} could not be found.")
 
 
-class Flavors:
+class Flavors(ExtraSpecs):
     """The pod's flavors, shared by every project."""
+
+    _noun = "Flavor"
+    _specs_missing = "'extra_specs' is a required property"
 
     def __init__(self) -> None:
         self._flavors: dict[str, Record] = {
@@ -106,19 +110,6 @@ class Flavors:
         self._flavors.pop(self._get(request)["id"])
         return web.Response(status=202)
 
-    async def extra_specs(self, request: web.Request) -> web.Response:
-        """GET all extra specs."""
-        return web.json_response({"extra_specs": self._get(request)["extra_specs"]})
-
-    async def add_extra_specs(self, request: web.Request) -> web.Response:
-        """POST: merge the given specs."""
-        body = await json_body(request)
-        specs = body.get("extra_specs") if isinstance(body, dict) else None
-        if not isinstance(specs, dict):
-            raise BadRequest("'extra_specs' is a required property")
-        self._get(request)["extra_specs"].update(specs)
-        return web.json_response({"extra_specs": specs})
-
     async def extra_spec(self, request: web.Request) -> web.Response:
         """GET one extra spec."""
         flavor, key = self._get(request), request.match_info["key"]
@@ -134,13 +125,6 @@ class Flavors:
             raise BadRequest("Request body and URI mismatch")
         flavor["extra_specs"][key] = body[key]
         return web.json_response(body)
-
-    async def delete_extra_spec(self, request: web.Request) -> web.Response:
-        """DELETE one extra spec: 202."""
-        flavor, key = self._get(request), request.match_info["key"]
-        if flavor["extra_specs"].pop(key, None) is None:
-            raise NotFound(f"Flavor {flavor['id']} has no extra specs with key {key}.")
-        return web.Response(status=202)
 
     def _get(self, request: web.Request) -> Record:
         flavor_id = request.match_info["flavor_id"]

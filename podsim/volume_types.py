@@ -5,6 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
+from podsim.extra_specs import ExtraSpecs
 from podsim.faults import BadRequest, Fault, NotFound
 from podsim.handlers import json_body
 from podsim.store import Record
@@ -21,8 +22,11 @@ class Conflict(Fault):
     status = 409
 
 
-class VolumeTypes:
+class VolumeTypes(ExtraSpecs):
     """The pod's volume types, shared by every project."""
+
+    _noun = "Volume Type"
+    _specs_missing = "Missing required element 'extra_specs' in request body."
 
     def __init__(self) -> None:
         self._types: dict[str, Record] = {
@@ -92,26 +96,6 @@ class VolumeTypes:
         if record["name"] == DEFAULT_TYPE:
             raise BadRequest("Default volume type can not be deleted.")
         del self._types[record["id"]]
-        return web.Response(status=202)
-
-    async def extra_specs(self, request: web.Request) -> web.Response:
-        """GET the type's extra specs."""
-        return web.json_response({"extra_specs": self._get(request)["extra_specs"]})
-
-    async def add_extra_specs(self, request: web.Request) -> web.Response:
-        """POST: merge the given specs."""
-        body = await json_body(request)
-        specs = body.get("extra_specs") if isinstance(body, dict) else None
-        if not isinstance(specs, dict):
-            raise BadRequest("Missing required element 'extra_specs' in request body.")
-        self._get(request)["extra_specs"].update(specs)
-        return web.json_response({"extra_specs": specs})
-
-    async def delete_extra_spec(self, request: web.Request) -> web.Response:
-        """DELETE one extra spec: 202."""
-        record, key = self._get(request), request.match_info["key"]
-        if record["extra_specs"].pop(key, None) is None:
-            raise NotFound(f"Volume Type {record['id']} has no extra specs with key {key}.")
         return web.Response(status=202)
 
     def _get(self, request: web.Request) -> Record:
