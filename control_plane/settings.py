@@ -34,6 +34,8 @@ class EnvoySettings(BaseModel):
     binary: str = "envoy"
     upstream_timeout_s: float = 60.0
     connect_timeout_s: float = 2.0
+    # Envoy drops idle pod connections first; keep it below every pod's keep-alive timeout.
+    upstream_idle_timeout_s: float = Field(default=1.0, gt=0)
     log_level: str = "warning"
 
 

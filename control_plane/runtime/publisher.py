@@ -84,6 +84,7 @@ class Publisher:
             volume_port=settings.envoy.volume_port,
             connect_timeout_s=settings.envoy.connect_timeout_s,
             upstream_timeout_s=settings.envoy.upstream_timeout_s,
+            upstream_idle_timeout_s=settings.envoy.upstream_idle_timeout_s,
             ext_proc_message_timeout_ms=settings.decision.message_timeout_ms,
             admin_rest_port=settings.envoy.admin_rest_port,
             admin_rest_descriptors=self._descriptors,

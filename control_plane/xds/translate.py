@@ -27,7 +27,8 @@ from envoy.extensions.filters.network.http_connection_manager.v3 import (
     http_connection_manager_pb2 as hcm,
 )
 from envoy.extensions.transport_sockets.tls.v3 import tls_pb2
-from envoy.type.matcher.v3 import string_pb2
+from envoy.extensions.upstreams.http.v3 import http_protocol_options_pb2 as upstream_http
+from envoy.type.matcher.v3 import regex_pb2, string_pb2
 from envoy.type.v3 import range_pb2
 from google.protobuf import any_pb2, duration_pb2, struct_pb2, wrappers_pb2
 from google.protobuf.message import Message
@@ -56,6 +57,21 @@ _ADS = config_source_pb2.ConfigSource(
     ads=config_source_pb2.AggregatedConfigSource(),
     resource_api_version=config_source_pb2.ApiVersion.V3,
 )
+_UPSTREAM_HTTP = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+# A pod that drops a connection under a request (a keep-alive race, a worker restart): one more
+# try on a fresh connection, only where repeating is harmless (RFC 9110 §9.2.2).
+_RETRY_IDEMPOTENT = route_components_pb2.RetryPolicy(
+    retry_on="connect-failure,reset",
+    num_retries=wrappers_pb2.UInt32Value(value=1),
+    retriable_request_headers=[
+        route_components_pb2.HeaderMatcher(
+            name=":method",
+            string_match=string_pb2.StringMatcher(
+                safe_regex=regex_pb2.RegexMatcher(regex="GET|HEAD|PUT|DELETE|OPTIONS")
+            ),
+        )
+    ],
+)
 # Statuses with a specific OpenStack fault name; any other error status becomes computeFault.
 _MAPPED_STATUSES = (400, 404, 413, 503)
 _EXT_PROC = "envoy.filters.http.ext_proc"
@@ -83,6 +99,9 @@ class XdsInputs:
     connect_timeout_s: float
     upstream_timeout_s: float
     ext_proc_message_timeout_ms: int
+    # Below the pods' keep-alive (gunicorn 2 s, Apache 5 s), so Envoy closes idle connections
+    # before a pod does and never sends a request into one the pod is closing.
+    upstream_idle_timeout_s: float = 1.0
     admin_rest_port: int = 0
     admin_rest_descriptors: bytes = b""
     known: tuple[Routing, ...] = ()
@@ -123,7 +142,7 @@ def translate(inputs: XdsInputs) -> Snapshot:
             if not pod.renames_az:
                 fast[service][pod.name] = url
             assignment = _load_assignment(cluster_name(pod.name, service), upstream)
-            cluster = _cluster(assignment, upstream, inputs.connect_timeout_s)
+            cluster = _cluster(assignment, upstream, inputs)
             _watch_health(cluster, upstream, urlsplit(root_url(url)).path, inputs)
             clusters.append(cluster)
             if upstream.is_ip:
@@ -188,12 +207,21 @@ def _load_assignment(name: str, upstream: _Upstream) -> endpoint_pb2.ClusterLoad
 
 
 def _cluster(
-    assignment: endpoint_pb2.ClusterLoadAssignment, upstream: _Upstream, connect_timeout_s: float
+    assignment: endpoint_pb2.ClusterLoadAssignment, upstream: _Upstream, inputs: XdsInputs
 ) -> cluster_pb2.Cluster:
     """EDS for IP literals (endpoint moves update in place), STRICT_DNS with inline hosts else."""
     cluster = cluster_pb2.Cluster(
-        name=assignment.cluster_name, connect_timeout=_duration(connect_timeout_s)
+        name=assignment.cluster_name, connect_timeout=_duration(inputs.connect_timeout_s)
     )
+    protocol = upstream_http.HttpProtocolOptions(
+        common_http_protocol_options=protocol_pb2.HttpProtocolOptions(
+            idle_timeout=_duration(inputs.upstream_idle_timeout_s)
+        ),
+        explicit_http_config=upstream_http.HttpProtocolOptions.ExplicitHttpConfig(
+            http_protocol_options=protocol_pb2.Http1ProtocolOptions()
+        ),
+    )
+    cluster.typed_extension_protocol_options[_UPSTREAM_HTTP].CopyFrom(_any(protocol))
     if upstream.is_ip:
         cluster.type = cluster_pb2.Cluster.EDS
         cluster.eds_cluster_config.eds_config.CopyFrom(_ADS)
@@ -428,7 +456,7 @@ def _route_configuration(
     )
     config = route_pb2.RouteConfiguration(name=name)
     known_routes(
-        config.virtual_hosts.add(name=name, domains=["*"]),
+        config.virtual_hosts.add(name=name, domains=["*"], retry_policy=_RETRY_IDEMPOTENT),
         service,
         inputs.known,
         endpoints,

@@ -1,0 +1,112 @@
+"""Pods that close keep-alive connections: Envoy retires idle ones first, and a request whose
+connection drops under it is tried again only when repeating it is harmless."""
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from podgate.admin.v1 import admin_pb2
+from tests.e2e.http import call
+from tests.fixtures.dropping_relay import DroppingRelay
+from tests.fixtures.gateway import Gateway, http_get
+from tests.fixtures.procs import start_podsim, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def _stat(gateway: Gateway, name: str) -> int:
+    for line in http_get(f"{gateway.envoy_admin}/stats?filter=^{name}$").splitlines():
+        key, _, value = line.partition(": ")
+        if key == name:
+            return int(value)
+    return 0
+
+
+@contextmanager
+def _relayed(tmp_path: Path, idle_timeout_s: float = 60) -> Iterator[tuple[Gateway, DroppingRelay]]:
+    """One pod whose compute API sits behind a DroppingRelay (a long idle timeout by default,
+    so Envoy keeps its connections for the relay to drop)."""
+    sim = start_podsim("pod1", "az1", tmp_path)
+    upstream = urlsplit(sim.url)
+    relay = DroppingRelay(upstream.hostname or "127.0.0.1", upstream.port or 80).start()
+    gateway = Gateway(
+        state_dir=tmp_path / "state",
+        extra_env={"PODGATE_ENVOY_UPSTREAM_IDLE_TIMEOUT_S": str(idle_timeout_s)},
+    )
+    gateway.state_dir.mkdir()
+    try:
+        gateway.start_control_plane()
+        gateway.start_envoy()
+        endpoints = {
+            "compute": f"http://127.0.0.1:{relay.port}/compute/v2.1",
+            "volumev3": sim.volume_url,
+        }
+        pod = admin_pb2.Pod(name="pod1", az_name="az1", pod_az_name="az1", endpoints=endpoints)
+        gateway.admin().CreatePod(admin_pb2.CreatePodRequest(pod=pod))
+        wanted = {"pod.pod1.compute", "pod.pod1.volumev3"}
+        wait_for(lambda: gateway.envoy_clusters() == wanted, timeout=5, what="pod clusters")
+        yield gateway, relay
+    finally:
+        gateway.stop()
+        relay.stop()
+        sim.proc.stop()
+
+
+def _create(gateway: Gateway, project: str) -> tuple[int, dict]:
+    body = {"server": {"name": "vm", "flavorRef": "1", "imageRef": "img"}}
+    status, _, answer = call("POST", f"{gateway.compute_url}/{project}/servers", body)
+    return status, answer
+
+
+def test_idempotent_requests_survive_a_dropped_connection(tmp_path, project) -> None:
+    with _relayed(tmp_path) as (gateway, relay):
+        _idempotent_requests_survive(gateway, relay, project)
+
+
+def _idempotent_requests_survive(gateway: Gateway, relay: DroppingRelay, project: str) -> None:
+    status, answer = _create(gateway, project)
+    assert status == 202, answer
+    url = f"{gateway.compute_url}/{project}/servers/{answer['server']['id']}"
+    status, _, shown = call("GET", url)
+    assert status == 200 and shown["server"]["name"] == "vm"
+    status, _, answer = call("DELETE", url)
+    assert status == 204, answer
+    # Each of them met a dropped connection and was tried once more on a fresh one.
+    assert relay.dropped >= 2
+    assert _stat(gateway, "cluster.pod.pod1.compute.upstream_rq_retry") >= 2
+
+
+def test_a_create_is_never_sent_twice(tmp_path, project) -> None:
+    with _relayed(tmp_path) as (gateway, relay):
+        _create_not_repeated(gateway, relay, project)
+
+
+def _create_not_repeated(gateway: Gateway, relay: DroppingRelay, project: str) -> None:
+    status, answer = _create(gateway, project)
+    assert status == 202, answer
+    status, answer = _create(gateway, project)  # on the connection the relay now drops
+    assert relay.dropped == 1
+    assert status == 503 and "pod1" in answer["serviceUnavailable"]["message"]
+    listed = call("GET", f"{gateway.compute_url}/{project}/servers")[2]["servers"]
+    assert len(listed) == 1
+
+
+def test_idle_pod_connections_are_closed_by_envoy_first(tmp_path, project) -> None:
+    with _relayed(tmp_path, idle_timeout_s=0.3) as (gateway, relay):
+        _idle_connections_closed(gateway, relay, project)
+
+
+def _idle_connections_closed(gateway: Gateway, relay: DroppingRelay, project: str) -> None:
+    status, answer = _create(gateway, project)
+    assert status == 202, answer
+    url = f"{gateway.compute_url}/{project}/servers/{answer['server']['id']}"
+    name = "cluster.pod.pod1.compute.upstream_cx_idle_timeout"
+    wait_for(lambda: _stat(gateway, name) >= 1, timeout=5, what="idle pod connection closed")
+    time.sleep(0.1)
+    status, _, shown = call("GET", url)
+    assert status == 200 and shown["server"]["name"] == "vm"
+    assert relay.dropped == 0
