@@ -27,6 +27,9 @@ _DROPPED = frozenset(
      "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length", "x-request-id"}
 )  # fmt: skip
 _DROPPED_PREFIXES = (":", "x-podgate-", "x-envoy-", "x-forwarded-")
+# Below the pods' keep-alive (gunicorn 2 s), as Envoy's upstream idle timeout: a POST is never
+# sent into a connection the pod is closing (aiohttp repeats only idempotent requests).
+_KEEPALIVE_S = 1.0
 
 
 class PodCallError(Exception):
@@ -104,7 +107,9 @@ class PodClient:
         if self._session is None or self._session.closed:
             # NOTE: no cookie jar: a cookie one user's request got must never ride on another's.
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._connections, ttl_dns_cache=60),
+                connector=aiohttp.TCPConnector(
+                    limit=self._connections, ttl_dns_cache=60, keepalive_timeout=_KEEPALIVE_S
+                ),
                 cookie_jar=aiohttp.DummyCookieJar(),
                 timeout=aiohttp.ClientTimeout(total=None),
                 raise_for_status=False,
