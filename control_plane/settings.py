@@ -56,6 +56,9 @@ class DecisionSettings(BaseModel):
     # it (a routing lost in a crash); an id no pod had is not asked about again for a while.
     recovery_concurrency: int = Field(default=8, ge=1)
     recovery_negative_ttl_s: float = Field(default=5.0, ge=0)
+    # Decision services in processes of their own besides the main one, each on a free port of
+    # the control plane's host (which Envoy must reach); 0: the main process decides alone.
+    workers: int = Field(default=0, ge=0)
 
 
 class HealthSettings(BaseModel):

@@ -45,6 +45,7 @@ class Publisher:
         self._hot_set = hot_set
         self._descriptors = files("podgate").joinpath("descriptors.pb").read_bytes()
         self._pods: tuple[Pod, ...] = ()
+        self._decision_endpoints: tuple[tuple[str, int], ...] = ()
         self._pending: asyncio.TimerHandle | None = None
         self._last_cost_s = 0.0
         hot_set.on_change = self.known_changed
@@ -52,6 +53,11 @@ class Publisher:
     def pods_changed(self, pods: tuple[Pod, ...]) -> None:
         """New pods: publish now (a new pod must be routable fast)."""
         self._pods = pods
+        self.publish()
+
+    def decision_endpoints_changed(self, endpoints: tuple[tuple[str, int], ...]) -> None:
+        """Decision processes came or went: publish now (a gone one must get no more streams)."""
+        self._decision_endpoints = endpoints
         self.publish()
 
     def known_changed(self) -> None:
@@ -89,6 +95,7 @@ class Publisher:
             admin_rest_port=settings.envoy.admin_rest_port,
             admin_rest_descriptors=self._descriptors,
             known=self._hot_set.routings(),
+            decision_endpoints=self._decision_endpoints,
             max_body_bytes=settings.decision.max_body_bytes,
             health_interval_s=settings.health.interval_s,
             health_timeout_s=settings.health.timeout_s,

@@ -12,10 +12,7 @@ from control_plane.admin.service import PodAdminService
 from control_plane.admin.service import add_to_server as add_admin
 from control_plane.admin.trio2o import Trio2oAdminService
 from control_plane.admin.trio2o import add_to_server as add_trio2o
-from control_plane.decision.extproc import DecisionService
 from control_plane.decision.extproc import add_to_server as add_decision
-from control_plane.decision.health import PodHealth
-from control_plane.decision.pod_client import PodClient
 from control_plane.decision.routing_table import RoutingTable
 from control_plane.fastpath import HotSet
 from control_plane.identity import (
@@ -27,12 +24,13 @@ from control_plane.identity import (
     service_session,
 )
 from control_plane.metrics import Metrics
-from control_plane.runtime.catalog_refresh import RefreshOnUnreachable
+from control_plane.runtime.decision_stack import decision_service
 from control_plane.runtime.pods_view import PodsView
 from control_plane.runtime.publisher import Publisher
 from control_plane.settings import Settings
 from control_plane.store import Store
 from control_plane.store.notify import Announcer, Caches, follow
+from control_plane.workers import WorkerHub, WorkerPool, add_hub
 from control_plane.xds.ads import add_to_server as add_ads
 from control_plane.xds.cache import SnapshotCache
 
@@ -105,27 +103,34 @@ async def serve(
         add_admin(server, admin)
         add_trio2o(server, Trio2oAdminService(admin))
         add_ads(server, cache, metrics)
-        pod_client = PodClient()
-        stack.push_async_callback(pod_client.close)
-        fetch = RefreshOnUnreachable(pod_client, pods.refresh_catalog) if catalog else pod_client
-        health = PodHealth(fetch=fetch, pods=pods, settings=settings.health)
-        prober = asyncio.create_task(health.run())
-        stack.callback(prober.cancel)
-        decision = DecisionService(
+        decision = decision_service(
+            stack,
+            settings,
             store=store,
-            routing_table=routing_table,
             pods=pods,
-            settings=settings.decision,
+            routing_table=routing_table,
             gate=gate,
-            fetch=fetch,
+            catalog=catalog,
             metrics=metrics,
-            health=health,
         )
-        stack.push_async_callback(decision.close)
         add_decision(server, decision)
+        if settings.decision.workers:
+            hub = WorkerHub(
+                (settings.control_plane.host, settings.control_plane.grpc_port),
+                hot_set,
+                publisher.decision_endpoints_changed,
+                origin=store.origin,
+            )
+            publisher.decision_endpoints_changed(hub.endpoints())
+            store.committed = hub.broadcast
+            add_hub(server, hub)
         server.add_insecure_port(settings.grpc_target)
         await server.start()
         stack.push_async_callback(server.stop, 1.0)
+        if settings.decision.workers:
+            pool = WorkerPool(settings)
+            await pool.start()
+            stack.push_async_callback(pool.close)
         log.info("control plane serving", extra={"grpc": settings.grpc_target})
         if ready is not None:
             await ready()

@@ -66,6 +66,9 @@ class Store:
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.origin = new_origin()
+        # Called after each commit with the changes it notified (this process's decision workers
+        # hear of them this way; other replicas through PostgreSQL).
+        self.committed: Callable[[Sequence[Change]], None] = lambda _changes: None
         # SQLite has one writer at a time; waiting here in turn beats its busy handler, which
         # sleeps and retries (seconds under a burst of creates).
         self._one_writer = (
@@ -249,9 +252,11 @@ class Store:
                         if write:
                             await session.connection(execution_options={IMMEDIATE: True})
                         result = await work(session)
-                        if notify is not None:
-                            await send(session, self.origin, notify(result))
-                        return result
+                        changes = tuple(notify(result)) if notify is not None else ()
+                        await send(session, self.origin, changes)
+                if changes:
+                    self.committed(changes)
+                return result
             except IntegrityError as exc:
                 if retries > 0:
                     retries -= 1

@@ -13,6 +13,8 @@ WILDCARD_TYPES = frozenset({CLUSTER_TYPE, LISTENER_TYPE})
 
 # The static bootstrap cluster that reaches the control plane's gRPC port (ADS and ext_proc).
 CONTROL_PLANE_CLUSTER = "podgate_control_plane"
+# The decision service's processes when there are several ([decision] workers > 0).
+DECISION_CLUSTER = "podgate_decision"
 
 # Listener names; each listener's route configuration carries the same name.
 COMPUTE_LISTENER = "compute"

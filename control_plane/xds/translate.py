@@ -47,7 +47,12 @@ from control_plane.model import (
     cluster_name,
 )
 from control_plane.xds.admin_rest import admin_rest
-from control_plane.xds.resources import COMPUTE_LISTENER, CONTROL_PLANE_CLUSTER, VOLUME_LISTENER
+from control_plane.xds.resources import (
+    COMPUTE_LISTENER,
+    CONTROL_PLANE_CLUSTER,
+    DECISION_CLUSTER,
+    VOLUME_LISTENER,
+)
 from control_plane.xds.snapshot import Snapshot
 
 __all__ = ["XdsInputs", "translate"]
@@ -102,6 +107,9 @@ class XdsInputs:
     # Below the pods' keep-alive (gunicorn 2 s, Apache 5 s), so Envoy closes idle connections
     # before a pod does and never sends a request into one the pod is closing.
     upstream_idle_timeout_s: float = 1.0
+    # Where the decision service listens when it runs in several processes (host, port each);
+    # empty: the control plane's own gRPC port, through the bootstrap cluster.
+    decision_endpoints: tuple[tuple[str, int], ...] = ()
     admin_rest_port: int = 0
     admin_rest_descriptors: bytes = b""
     known: tuple[Routing, ...] = ()
@@ -152,6 +160,8 @@ def translate(inputs: XdsInputs) -> Snapshot:
         (VOLUME_LISTENER, inputs.volume_port, Service.VOLUME),
     )
     listeners = [_listener(name, port, service, inputs) for name, port, service in apis]
+    if inputs.decision_endpoints:
+        clusters.append(_decision_cluster(inputs.decision_endpoints))
     if inputs.admin_rest_port:
         listeners.append(
             admin_rest(
@@ -234,6 +244,41 @@ def _cluster(
         tls = tls_pb2.UpstreamTlsContext(sni="" if upstream.is_ip else upstream.host)
         cluster.transport_socket.name = "envoy.transport_sockets.tls"
         cluster.transport_socket.typed_config.CopyFrom(_any(tls))
+    return cluster
+
+
+def _decision_cluster(endpoints: tuple[tuple[str, int], ...]) -> cluster_pb2.Cluster:
+    """The decision processes, HTTP/2, one stream per request spread round robin.
+
+    Envoy keeps one HTTP/2 connection per endpoint, so each process needs an endpoint of its own.
+    """
+    assignment = endpoint_pb2.ClusterLoadAssignment(
+        cluster_name=DECISION_CLUSTER,
+        endpoints=[
+            endpoint_components_pb2.LocalityLbEndpoints(
+                lb_endpoints=[
+                    endpoint_components_pb2.LbEndpoint(
+                        endpoint=endpoint_components_pb2.Endpoint(
+                            address=_socket_address(host, port)
+                        )
+                    )
+                    for host, port in endpoints
+                ]
+            )
+        ],
+    )
+    protocol = upstream_http.HttpProtocolOptions(
+        explicit_http_config=upstream_http.HttpProtocolOptions.ExplicitHttpConfig(
+            http2_protocol_options=protocol_pb2.Http2ProtocolOptions()
+        ),
+    )
+    cluster = cluster_pb2.Cluster(
+        name=DECISION_CLUSTER,
+        type=cluster_pb2.Cluster.STATIC,
+        connect_timeout=_duration(1.0),
+        load_assignment=assignment,
+    )
+    cluster.typed_extension_protocol_options[_UPSTREAM_HTTP].CopyFrom(_any(protocol))
     return cluster
 
 
@@ -330,7 +375,9 @@ def _ext_proc(service: Service, inputs: XdsInputs) -> ext_proc_pb2.ExternalProce
     """Request headers only; the processor asks for bodies per request via mode_override."""
     mode = processing_mode_pb2.ProcessingMode
     grpc_service = grpc_service_pb2.GrpcService(
-        envoy_grpc=grpc_service_pb2.GrpcService.EnvoyGrpc(cluster_name=CONTROL_PLANE_CLUSTER),
+        envoy_grpc=grpc_service_pb2.GrpcService.EnvoyGrpc(
+            cluster_name=DECISION_CLUSTER if inputs.decision_endpoints else CONTROL_PLANE_CLUSTER
+        ),
         initial_metadata=[base_pb2.HeaderValue(key=SERVICE_METADATA, value=service.value)],
     )
     timeout = duration_pb2.Duration()

@@ -33,6 +33,8 @@ def load_case(path: Path) -> XdsInputs:
     _expect_keys(path, "top level", doc, {"inputs", "pods"})
     settings = dict(doc["inputs"])
     known = tuple(_routing(path, raw) for raw in settings.pop("known", ()))
+    if "decision_endpoints" in settings:
+        settings["decision_endpoints"] = tuple(map(tuple, settings["decision_endpoints"]))
     fields = dataclasses.fields(XdsInputs)
     given = {f.name for f in fields} - {"pods", "admin_rest_descriptors", "known"}
     required = {f.name for f in fields if f.default is dataclasses.MISSING} - {"pods"}

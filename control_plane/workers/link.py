@@ -1,0 +1,106 @@
+"""A worker's side of the link: reports what it routes, applies the main process's changes."""
+
+import asyncio
+import logging
+import os
+
+import grpc
+
+from control_plane.model import ResourceType, Routing
+from control_plane.store.notify import Caches, apply
+from control_plane.store.notify import decode as decode_change
+from control_plane.workers.messages import LINK_METHOD, Hello, Report, encode
+
+__all__ = ["Link"]
+
+log = logging.getLogger("podgate.workers")
+
+_Key = tuple[str, str]
+
+
+class MainProcessGone(Exception):
+    """The main process exited: a worker has nobody to serve for."""
+
+
+class Link:
+    """A FastPath for the worker's routing table whose events go to the main process in
+    batches (one report per `batch_s`); the main process's changes go to `caches`.
+
+    Every (re)connect starts with a resync: pods reloaded and routing caches dropped, since
+    changes sent while the link was down are lost.
+    """
+
+    def __init__(self, target: str, hello: Hello, *, batch_s: float = 0.02) -> None:
+        self._target = target
+        self._hello = hello
+        self._batch_s = batch_s
+        self._parent = os.getppid()
+        self._added: dict[_Key, Routing] = {}
+        self._deleted: dict[_Key, None] = {}
+        self._forgotten: dict[_Key, None] = {}
+        self._wake = asyncio.Event()
+        self.connects = 0
+
+    def add(self, routing: Routing) -> None:
+        self._added[(str(routing.resource_type), routing.resource_id)] = routing
+        self._wake.set()
+
+    def delete(self, resource_type: ResourceType, resource_id: str) -> None:
+        key = (str(resource_type), resource_id)
+        self._added.pop(key, None)
+        self._deleted[key] = None
+        self._wake.set()
+
+    def forget(self, resource_type: ResourceType, resource_id: str) -> None:
+        key = (str(resource_type), resource_id)
+        self._added.pop(key, None)
+        self._forgotten[key] = None
+        self._wake.set()
+
+    async def run(self, caches: Caches) -> None:
+        """Stay linked until cancelled; raises MainProcessGone once the parent has exited."""
+        delay = 0.1
+        while True:
+            try:
+                async with grpc.aio.insecure_channel(self._target) as channel:
+                    call = channel.stream_stream(LINK_METHOD)()
+                    await call.write(encode(self._hello))
+                    self.connects += 1
+                    await apply([None], caches)
+                    delay = 0.1
+                    await self._exchange(call, caches)
+            except grpc.aio.AioRpcError as exc:
+                log.warning("link to the main process lost", extra={"error": exc.code().name})
+            if os.getppid() != self._parent:
+                raise MainProcessGone()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+    async def _exchange(self, call: grpc.aio.StreamStreamCall, caches: Caches) -> None:
+        receiver = asyncio.create_task(self._receive(call, caches))
+        try:
+            while not receiver.done():
+                waker = asyncio.create_task(self._wake.wait())
+                await asyncio.wait((waker, receiver), return_when=asyncio.FIRST_COMPLETED)
+                waker.cancel()
+                if receiver.done():
+                    break
+                await asyncio.sleep(self._batch_s)
+                self._wake.clear()
+                await call.write(encode(self._take()))
+            receiver.result()
+        finally:
+            receiver.cancel()
+
+    async def _receive(self, call: grpc.aio.StreamStreamCall, caches: Caches) -> None:
+        while (raw := await call.read()) is not grpc.aio.EOF:
+            decoded = decode_change(raw.decode())
+            if decoded is not None:
+                await apply([decoded[1]], caches)
+
+    def _take(self) -> Report:
+        report = Report(tuple(self._added.values()), tuple(self._deleted), tuple(self._forgotten))
+        self._added.clear()
+        self._deleted.clear()
+        self._forgotten.clear()
+        return report

@@ -1,0 +1,99 @@
+"""One decision worker process: `python -m control_plane.workers.process`, settings on stdin."""
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from contextlib import AsyncExitStack, suppress
+
+import grpc
+import uvloop
+
+from control_plane.decision.extproc import add_to_server as add_decision
+from control_plane.decision.routing_table import RoutingTable
+from control_plane.logs import setup_logging
+from control_plane.metrics import Metrics
+from control_plane.runtime.decision_stack import decision_service
+from control_plane.runtime.pods_view import PodsView
+from control_plane.runtime.serve import identity
+from control_plane.settings import Settings
+from control_plane.store import Store
+from control_plane.store.notify import Announcer, Caches, follow
+from control_plane.workers.link import Link, MainProcessGone
+from control_plane.workers.messages import Hello
+
+log = logging.getLogger("podgate.workers")
+
+
+async def run(settings: Settings) -> None:
+    """Serve ext_proc on a free port until SIGTERM or the main process is gone."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with AsyncExitStack() as stack:
+        store = await Store.open(settings.database_url)
+        stack.push_async_callback(store.close)
+        gate, catalog = identity(settings)
+        pods = PodsView(store, lambda _pods: None, catalog=catalog)
+        await pods.refresh()
+        if catalog is not None:
+            refresher = asyncio.create_task(pods.refresh_every(settings.keystone.catalog_refresh_s))
+            stack.callback(refresher.cancel)
+        server = grpc.aio.server()
+        host = settings.control_plane.host
+        port = server.add_insecure_port(f"{host}:0")
+        link = Link(settings.grpc_target, Hello(host, port, os.getpid()))
+        announcer = Announcer(store.announce)
+        stack.push_async_callback(announcer.close)
+        routing_table = RoutingTable(
+            store,
+            max_entries=settings.decision.routing_cache_size,
+            hot_set=link,
+            on_deleted=announcer.resource_deleted,
+        )
+
+        async def forget_routings() -> None:
+            routing_table.forget_all()
+
+        caches = Caches(
+            reload_pods=pods.refresh,
+            forget_routing=routing_table.forget,
+            resource_deleted=lambda _kind, _id: None,  # the main process's fast path, not ours
+            reload_routings=forget_routings,
+        )
+        # Other replicas' changes come through PostgreSQL, this replica's over the link.
+        await stack.enter_async_context(follow(settings.database_url, store.origin, caches))
+        decision = decision_service(
+            stack,
+            settings,
+            store=store,
+            pods=pods,
+            routing_table=routing_table,
+            gate=gate,
+            catalog=catalog,
+            metrics=Metrics(),
+        )
+        add_decision(server, decision)
+        await server.start()
+        stack.push_async_callback(server.stop, 1.0)
+        linked = asyncio.create_task(link.run(caches))
+        stopped = asyncio.create_task(stop.wait())
+        log.info("decision worker serving", extra={"port": port})
+        await asyncio.wait((linked, stopped), return_when=asyncio.FIRST_COMPLETED)
+        for task in (linked, stopped):
+            task.cancel()
+        with suppress(asyncio.CancelledError, MainProcessGone):
+            await linked
+
+
+def main() -> int:
+    settings = Settings.model_validate_json(sys.stdin.read())
+    setup_logging(settings.log_format)
+    uvloop.run(run(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

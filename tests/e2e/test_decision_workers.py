@@ -1,0 +1,165 @@
+"""The decision service in three processes ([decision] workers = 2) behind one Envoy."""
+
+import os
+import signal
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from podgate.admin.v1 import admin_pb2
+from tests.e2e.http import call
+from tests.fixtures.cloud import running_cloud
+from tests.fixtures.gateway import Gateway, http_get
+from tests.fixtures.procs import SimPod, start_podsim, wait_for
+
+pytestmark = pytest.mark.e2e
+
+LAYOUT = {"pod1": ("az-east", "az-east"), "pod2": ("az-west", "az-west")}
+_WORKERS = 2
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, dict[str, SimPod]]]:
+    root = tmp_path_factory.mktemp("workers")
+    env = {"PODGATE_DECISION_WORKERS": str(_WORKERS)}
+    with running_cloud(root, LAYOUT, extra_env=env) as (gateway, pods):
+        wait_for(lambda: len(_decision_hosts(gateway)) == 1 + _WORKERS, timeout=20, what="workers")
+        yield gateway, pods
+
+
+def _decision_hosts(gateway: Gateway) -> dict[str, int]:
+    """Each decision endpoint Envoy holds, with the requests (ext_proc streams) it got."""
+    hosts: dict[str, int] = {}
+    for line in http_get(f"{gateway.envoy_admin}/clusters").splitlines():
+        parts = line.split("::")
+        if parts[0] == "podgate_decision" and len(parts) == 4 and parts[2] == "rq_total":
+            hosts[parts[1]] = int(parts[3])
+    return hosts
+
+
+def _worker_pids(gateway: Gateway) -> list[int]:
+    assert gateway.control_plane is not None
+    found = subprocess.run(
+        ["pgrep", "-P", str(gateway.control_plane.pid)], capture_output=True, text=True
+    )
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def _streams(gateway: Gateway) -> int:
+    stat = "http.compute.ext_proc.streams_started"
+    for line in http_get(f"{gateway.envoy_admin}/stats?filter=^{stat}$").splitlines():
+        name, _, value = line.partition(": ")
+        if name == stat:
+            return int(value)
+    return 0
+
+
+def _create(gateway: Gateway, project: str, az: str, name: str) -> tuple[int, dict]:
+    body = {"server": {"name": name, "flavorRef": "1", "imageRef": "img", "availability_zone": az}}
+    status, _, answer = call("POST", f"{gateway.compute_url}/{project}/servers", body)
+    return status, answer
+
+
+def test_every_process_decides_and_creates_land_in_their_az(cloud, project) -> None:
+    gateway, _ = cloud
+    before = _decision_hosts(gateway)
+    placed: Counter[str] = Counter()
+    for n in range(24):
+        az = ("az-east", "az-west")[n % 2]
+        status, answer = _create(gateway, project, az, f"vm-{n}")
+        assert status == 202, answer
+        placed[az] += 1
+        status, _, listed = call("GET", f"{gateway.compute_url}/{project}/servers/detail")
+        assert status == 200 and len(listed["servers"]) == n + 1
+    after = _decision_hosts(gateway)
+    assert all(after[host] > before.get(host, 0) for host in after), (before, after)
+    zones = Counter(s["OS-EXT-AZ:availability_zone"] for s in listed["servers"])
+    assert zones == placed
+
+
+def test_known_resources_reach_the_fast_path_and_leave_it_on_delete(cloud, project) -> None:
+    gateway, _ = cloud
+    ids = [_create(gateway, project, "az-east", f"fast-{n}")[1]["server"]["id"] for n in range(6)]
+    for server_id in ids:
+        url = f"{gateway.compute_url}/{project}/servers/{server_id}"
+        deadline = time.monotonic() + 5
+        while True:  # whichever process created it, the main process pushes it to Envoy
+            before = _streams(gateway)
+            status, _, shown = call("GET", url)
+            assert status == 200 and shown["server"]["id"] == server_id
+            if _streams(gateway) == before:
+                break
+            assert time.monotonic() < deadline, f"{server_id} never reached the fast path"
+            time.sleep(0.05)
+    for server_id in ids:
+        url = f"{gateway.compute_url}/{project}/servers/{server_id}"
+        assert call("DELETE", url)[0] == 204
+        # Within one push the id goes through a decision service again (which knows it is gone).
+        wait_for(
+            lambda url=url: _goes_to_decision(gateway, url), timeout=5, what="off the fast path"
+        )
+
+
+def _goes_to_decision(gateway: Gateway, url: str) -> bool:
+    before = _streams(gateway)
+    status, _, _ = call("GET", url)
+    return status == 404 and _streams(gateway) > before
+
+
+def test_a_pod_registered_on_the_main_process_is_known_to_every_worker(
+    cloud, project, tmp_path
+) -> None:
+    gateway, _ = cloud
+    sim = start_podsim("pod3", "az-north", tmp_path)
+    try:
+        pod = admin_pb2.Pod(
+            name="pod3",
+            az_name="az-north",
+            pod_az_name="az-north",
+            endpoints={"compute": sim.compute_url, "volumev3": sim.volume_url},
+        )
+        gateway.admin().CreatePod(admin_pb2.CreatePodRequest(pod=pod))
+        before = _decision_hosts(gateway)
+        for n in range(9):  # round robin: each process places three
+            status, answer = _create(gateway, project, "az-north", f"north-{n}")
+            assert status == 202, answer
+        after = _decision_hosts(gateway)
+        assert all(after[host] > before[host] for host in after), (before, after)
+    finally:
+        gateway.admin().DeletePod(admin_pb2.DeletePodRequest(name="pod3", force=True))
+        sim.proc.stop()
+
+
+def test_a_killed_worker_leaves_envoy_and_comes_back(cloud, project) -> None:
+    gateway, _ = cloud
+    victim = _worker_pids(gateway)[0]
+    os.kill(victim, signal.SIGKILL)
+    wait_for(lambda: len(_decision_hosts(gateway)) == _WORKERS, timeout=5, what="worker gone")
+    for n in range(6):
+        status, answer = _create(gateway, project, "az-west", f"after-kill-{n}")
+        assert status == 202, answer
+    wait_for(lambda: len(_decision_hosts(gateway)) == 1 + _WORKERS, timeout=20, what="worker back")
+    assert victim not in _worker_pids(gateway) and len(_worker_pids(gateway)) == _WORKERS
+
+
+def test_stopping_the_control_plane_stops_its_workers(tmp_path) -> None:
+    with running_cloud(tmp_path, LAYOUT, extra_env={"PODGATE_DECISION_WORKERS": "1"}) as (
+        gateway,
+        _,
+    ):
+        wait_for(lambda: len(_worker_pids(gateway)) == 1, timeout=20, what="the worker")
+        pids = _worker_pids(gateway)
+        assert gateway.control_plane is not None
+        gateway.control_plane.stop()
+        wait_for(lambda: not any(_alive(pid) for pid in pids), timeout=10, what="worker exit")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -1,0 +1,62 @@
+"""Link messages between decision workers and the main process."""
+
+import asyncio
+
+from control_plane.fastpath import HotSet
+from control_plane.model import ResourceType, Routing
+from control_plane.store.notify import PODS
+from control_plane.store.notify import decode as decode_change
+from control_plane.workers.hub import WorkerHub
+from control_plane.workers.messages import Hello, Report, decode, encode
+
+_SERVER = Routing("s1", ResourceType.SERVER, "p1", "pod1")
+_VOLUME = Routing("v1", ResourceType.VOLUME, "p1", "pod2")
+
+
+def test_messages_round_trip() -> None:
+    hello = Hello("127.0.0.1", 41000, 1234)
+    report = Report(
+        added=(_SERVER, _VOLUME), deleted=(("server", "s9"),), forgotten=(("volume", "v9"),)
+    )
+    assert decode(encode(hello)) == hello
+    assert decode(encode(report)) == report
+
+
+def test_malformed_messages_are_none() -> None:
+    for raw in (b"", b"[]", b"{", b'{"hello": [1]}', b'{"add": [["nope", "i", "p", "x"]]}'):
+        assert decode(raw) is None, raw
+
+
+class _Context:
+    async def abort(self, code, details):
+        raise AssertionError(f"aborted: {code} {details}")
+
+
+def test_hub_registers_workers_feeds_the_hot_set_and_relays_changes() -> None:
+    async def scenario() -> None:
+        hot = HotSet(max_entries=10)
+        hot.add(_VOLUME)
+        seen: list[tuple] = []
+        hub = WorkerHub(("127.0.0.1", 19990), hot, seen.append, origin="main")
+        incoming: asyncio.Queue[bytes | None] = asyncio.Queue()
+
+        async def requests():
+            while (item := await incoming.get()) is not None:
+                yield item
+
+        await incoming.put(encode(Hello("127.0.0.1", 41000, 1)))
+        stream = hub.follow(requests(), _Context())
+        relayed = asyncio.create_task(anext(stream))
+        await asyncio.sleep(0.01)
+        assert hub.endpoints() == (("127.0.0.1", 19990), ("127.0.0.1", 41000))
+        assert seen[-1] == hub.endpoints()
+        await incoming.put(encode(Report(added=(_SERVER,), deleted=(("volume", "v1"),))))
+        await asyncio.sleep(0.01)
+        assert hot.routings() == (_SERVER,)
+        hub.broadcast([PODS])
+        assert decode_change((await relayed).decode()) == ("main", PODS)
+        await incoming.put(None)  # the worker goes away
+        assert await anext(stream, None) is None
+        assert hub.endpoints() == (("127.0.0.1", 19990),) and seen[-1] == hub.endpoints()
+
+    asyncio.run(scenario())
