@@ -44,6 +44,7 @@ class Podgate:
     state_dir: Path
     concurrency: int = 1
     source: Path | None = None
+    decision_workers: int = 0
     grpc_port: int = field(default_factory=free_port)
     compute_port: int = field(default_factory=free_port)
     envoy_admin_port: int = field(default_factory=free_port)
@@ -67,6 +68,7 @@ class Podgate:
             "PODGATE_ENVOY_ADMIN_PORT": str(self.envoy_admin_port),
             "PODGATE_ENVOY_BASE_ID": str(self.base_id),
             "PODGATE_ENVOY_CONCURRENCY": str(self.concurrency),
+            "PODGATE_DECISION_WORKERS": str(self.decision_workers),
             "PODGATE_SERVER": f"127.0.0.1:{self.grpc_port}",
             **self.python_env,
         }

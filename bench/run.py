@@ -151,7 +151,12 @@ def build(rig: Rig, args: argparse.Namespace, first_touch_ids: int) -> Iterator[
     rig.direct = rig.start_envoy(
         "direct", direct_bootstrap(rig.direct_port, free_port(), rig.pods[0].port)
     )
-    podgate = Podgate(rig.root / "state", concurrency=rig.concurrency, source=args.podgate_src)
+    podgate = Podgate(
+        rig.root / "state",
+        concurrency=rig.concurrency,
+        source=args.podgate_src,
+        decision_workers=args.decision_workers,
+    )
     rig.podgate = podgate
     podgate.up()
     specs = [
@@ -392,6 +397,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="never-requested ids stored per second of first-touch load; no id is asked for "
         "twice, and a measured run that runs out of them is refused",
     )
+    parser.add_argument(
+        "--decision-workers", type=int, default=0, help="Podgate's [decision] workers"
+    )
     parser.add_argument("--podgate-src", type=Path, help="run Podgate from this source tree")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--work-dir", type=Path, help="keep logs and state here (default: temp)")
@@ -444,7 +452,7 @@ def main(argv: list[str] | None = None) -> None:
             "method": (
                 f"wrk -t1 -c16 (lists -c4), {args.rounds} interleaved round(s) of "
                 f"{args.seconds:g} s after {args.warmup:g} s warm-up, Envoy --concurrency "
-                f"{args.concurrency}, medians"
+                f"{args.concurrency}, Podgate decision workers {args.decision_workers}, medians"
             ),
             "scenarios": scenarios,
         }
