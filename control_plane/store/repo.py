@@ -32,6 +32,7 @@ from control_plane.errors import (
 )
 from control_plane.model import Binding, Pod, PodState, ResourceType, Routing
 from control_plane.store.engine import IMMEDIATE, open_engine
+from control_plane.store.group_commit import GroupCommit
 from control_plane.store.notify import PODS, ROUTINGS_DROPPED, Change, Kind, new_origin, send
 from control_plane.store.rows import (
     binding_from_row,
@@ -42,7 +43,7 @@ from control_plane.store.rows import (
     pod_from_row,
     routing_from_row,
 )
-from control_plane.store.tables import BindingRow, PodEndpointRow, PodRow, RoutingRow, UtcDateTime
+from control_plane.store.tables import BindingRow, PodEndpointRow, PodRow, RoutingRow
 
 __all__ = ["Store"]
 
@@ -69,6 +70,11 @@ class Store:
         # Called after each commit with the changes it notified (this process's decision workers
         # hear of them this way; other replicas through PostgreSQL).
         self.committed: Callable[[Sequence[Change]], None] = lambda _changes: None
+        self._routing_inserts: GroupCommit[Routing, Routing | None] = GroupCommit(
+            lambda batch: self._run(
+                partial(_insert_routings, routings=batch), write=True, plain=True
+            )
+        )
         # SQLite has one writer at a time; waiting here in turn beats its busy handler, which
         # sleeps and retries (seconds under a burst of creates).
         self._one_writer = (
@@ -154,8 +160,12 @@ class Store:
         await self._run(partial(_delete_binding, binding_id=binding_id), write=True)
 
     async def put_routing(self, routing: Routing) -> Routing:
-        """Record where a resource lives; committed on return, a re-learned location wins."""
-        new = await self._run(partial(_insert_routing, routing=routing), write=True, plain=True)
+        """Record where a resource lives; committed on return, a re-learned location wins.
+
+        New resources (the common case: a create) are inserted in batches with whatever other
+        creates are being recorded at the same time.
+        """
+        new = await self._routing_inserts.submit(_checked(routing))
         if new is not None:
             return new
         return await self._run(partial(_put_routing, routing=routing), write=True, retries=1)
@@ -448,34 +458,58 @@ async def _delete_binding(session: AsyncSession, *, binding_id: str) -> None:
         raise NotFound(f"Binding {binding_id} not found")
 
 
-async def _insert_routing(connection: AsyncConnection, *, routing: Routing) -> Routing | None:
-    """The common case, a new resource, in one statement (a create's answer waits for it);
-    None when the id is stored already or the pod is unknown (then `_put_routing` decides)."""
-    resource_type = check_resource_type(routing.resource_type)
-    resource_id = check_text("resource_id", routing.resource_id)
-    project_id = check_text("project_id", routing.project_id)
-    now = _now()
-    pod = sa.select(
-        sa.literal(resource_id),
-        sa.literal(resource_type.value),
-        sa.literal(project_id),
-        PodRow.id,
-        sa.literal(now, UtcDateTime()),
-        sa.literal(now, UtcDateTime()),
-    ).where(PodRow.name == routing.pod_name)
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    inserted = await connection.execute(
-        insert(RoutingRow)
-        .from_select(
-            ["resource_id", "resource_type", "project_id", "pod_id", "created_at", "updated_at"],
-            pod,
-        )
-        .on_conflict_do_nothing(index_elements=["resource_type", "resource_id"])
-        .returning(RoutingRow.id)
+def _checked(routing: Routing) -> Routing:
+    """The routing with its fields validated (BadRequest) and its type normalised."""
+    return replace(
+        routing,
+        resource_type=check_resource_type(routing.resource_type),
+        resource_id=check_text("resource_id", routing.resource_id),
+        project_id=check_text("project_id", routing.project_id),
     )
-    if inserted.first() is None:
-        return None
-    return replace(routing, resource_type=resource_type, created_at=now, updated_at=now)
+
+
+async def _insert_routings(
+    connection: AsyncConnection, *, routings: Sequence[Routing]
+) -> list[Routing | None]:
+    """New resources in two statements for the whole batch (creates wait for them); None for
+    an id stored already or a pod that is unknown (then `_put_routing` decides)."""
+    names = {routing.pod_name for routing in routings}
+    found = await connection.execute(
+        sa.select(PodRow.name, PodRow.id).where(PodRow.name.in_(names))
+    )
+    pod_ids = {name: pod_id for name, pod_id in found.all()}
+    now = _now()
+    rows = [
+        {
+            "resource_id": routing.resource_id,
+            "resource_type": str(routing.resource_type),
+            "project_id": routing.project_id,
+            "pod_id": pod_ids[routing.pod_name],
+            "created_at": now,
+            "updated_at": now,
+        }
+        for routing in routings
+        if routing.pod_name in pod_ids
+    ]
+    inserted: set[tuple[str, str]] = set()
+    if rows:
+        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        result = await connection.execute(
+            insert(RoutingRow)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["resource_type", "resource_id"])
+            .returning(RoutingRow.resource_type, RoutingRow.resource_id)
+        )
+        inserted = {(kind, resource_id) for kind, resource_id in result.all()}
+    done: list[Routing | None] = []
+    for routing in routings:
+        key = (str(routing.resource_type), routing.resource_id)
+        if key in inserted:
+            inserted.discard(key)  # a second copy of one id in the batch was not inserted
+            done.append(replace(routing, created_at=now, updated_at=now))
+        else:
+            done.append(None)
+    return done
 
 
 async def _put_routing(session: AsyncSession, *, routing: Routing) -> Routing:
