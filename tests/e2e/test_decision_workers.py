@@ -13,6 +13,7 @@ from podgate.admin.v1 import admin_pb2
 from tests.e2e.http import call
 from tests.fixtures.cloud import running_cloud
 from tests.fixtures.gateway import Gateway, http_get
+from tests.fixtures.postgres import fresh_database_for, postgres_url  # noqa: F401 (fixture)
 from tests.fixtures.procs import SimPod, start_podsim, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -163,3 +164,33 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+@pytest.mark.postgres
+def test_workers_on_postgresql(postgres_url: str, tmp_path, project) -> None:  # noqa: F811
+    """Workers on PostgreSQL: both processes decide, and a new pod reaches the worker."""
+
+    with fresh_database_for(postgres_url) as url:
+        env = {"PODGATE_DECISION_WORKERS": "1", "PODGATE_DB_URL": url}
+        with running_cloud(tmp_path, LAYOUT, extra_env=env) as (gateway, _):
+            wait_for(lambda: len(_decision_hosts(gateway)) == 2, timeout=20, what="the worker")
+            before = _decision_hosts(gateway)
+            for n in range(6):
+                status, answer = _create(gateway, project, "az-east", f"pg-{n}")
+                assert status == 202, answer
+            after = _decision_hosts(gateway)
+            assert all(after[host] > before[host] for host in after), (before, after)
+            sim = start_podsim("pod3", "az-north", tmp_path)
+            try:
+                pod = admin_pb2.Pod(
+                    name="pod3",
+                    az_name="az-north",
+                    pod_az_name="az-north",
+                    endpoints={"compute": sim.compute_url, "volumev3": sim.volume_url},
+                )
+                gateway.admin().CreatePod(admin_pb2.CreatePodRequest(pod=pod))
+                for n in range(4):  # round robin: both processes place two
+                    status, answer = _create(gateway, project, "az-north", f"pg-north-{n}")
+                    assert status == 202, answer
+            finally:
+                sim.proc.stop()
