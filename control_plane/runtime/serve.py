@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import secrets
 import signal
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -114,12 +115,14 @@ async def serve(
             metrics=metrics,
         )
         add_decision(server, decision)
+        link_token = secrets.token_urlsafe(32)
         if settings.decision.workers:
             hub = WorkerHub(
                 (settings.control_plane.host, settings.control_plane.grpc_port),
                 hot_set,
                 publisher.decision_endpoints_changed,
                 origin=store.origin,
+                token=link_token,
             )
             publisher.decision_endpoints_changed(hub.endpoints())
             store.committed = hub.broadcast
@@ -128,7 +131,7 @@ async def serve(
         await server.start()
         stack.push_async_callback(server.stop, 1.0)
         if settings.decision.workers:
-            pool = WorkerPool(settings)
+            pool = WorkerPool(settings, link_token)
             await pool.start()
             stack.push_async_callback(pool.close)
         log.info("control plane serving", extra={"grpc": settings.grpc_target})

@@ -1,6 +1,7 @@
 """The main process's side of the link: who the workers are and what they learn."""
 
 import asyncio
+import hmac
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 
@@ -9,7 +10,13 @@ import grpc
 from control_plane.decision.routing_table import FastPath
 from control_plane.model import ResourceType
 from control_plane.store.notify import Change, encode
-from control_plane.workers.messages import LINK_METHOD, Hello, Report, decode
+from control_plane.workers.messages import (
+    LINK_METHOD,
+    LINK_TOKEN_METADATA,
+    Hello,
+    Report,
+    decode,
+)
 
 __all__ = ["WorkerHub", "add_to_server"]
 
@@ -29,8 +36,10 @@ class WorkerHub:
         fast_path: FastPath,
         on_endpoints: Callable[[tuple[Endpoint, ...]], None],
         origin: str,
+        token: str,
     ) -> None:
         self._own = own
+        self._token = token
         self._fast_path = fast_path
         self._on_endpoints = on_endpoints
         self._origin = origin
@@ -51,7 +60,15 @@ class WorkerHub:
     async def follow(
         self, requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext
     ) -> AsyncIterator[bytes]:
-        """One worker's link, for as long as it stays connected."""
+        """One worker's link, for as long as it stays connected.
+
+        Only the workers this process started know `token`: anyone else could otherwise put
+        a decision service of theirs in front of every request.
+        """
+        given = dict(context.invocation_metadata() or ()).get(LINK_TOKEN_METADATA, "")
+        if not hmac.compare_digest(str(given), self._token):
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, "not a worker of this process")
+            return
         first = decode(await anext(requests, b"{}"))
         if not isinstance(first, Hello):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the first message is a hello")

@@ -9,7 +9,13 @@ import grpc
 from control_plane.model import ResourceType, Routing
 from control_plane.store.notify import Caches, apply
 from control_plane.store.notify import decode as decode_change
-from control_plane.workers.messages import LINK_METHOD, Hello, Report, encode
+from control_plane.workers.messages import (
+    LINK_METHOD,
+    LINK_TOKEN_METADATA,
+    Hello,
+    Report,
+    encode,
+)
 
 __all__ = ["Link"]
 
@@ -30,9 +36,10 @@ class Link:
     changes sent while the link was down are lost.
     """
 
-    def __init__(self, target: str, hello: Hello, *, batch_s: float = 0.02) -> None:
+    def __init__(self, target: str, hello: Hello, token: str, *, batch_s: float = 0.02) -> None:
         self._target = target
         self._hello = hello
+        self._metadata = ((LINK_TOKEN_METADATA, token),)
         self._batch_s = batch_s
         self._parent = os.getppid()
         self._added: dict[_Key, Routing] = {}
@@ -63,7 +70,7 @@ class Link:
         while True:
             try:
                 async with grpc.aio.insecure_channel(self._target) as channel:
-                    call = channel.stream_stream(LINK_METHOD)()
+                    call = channel.stream_stream(LINK_METHOD)(metadata=self._metadata)
                     await call.write(encode(self._hello))
                     self.connects += 1
                     await apply([None], caches)

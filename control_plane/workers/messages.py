@@ -9,10 +9,12 @@ from dataclasses import dataclass
 
 from control_plane.model import ResourceType, Routing
 
-__all__ = ["LINK_METHOD", "Hello", "Report", "decode", "encode"]
+__all__ = ["LINK_METHOD", "LINK_TOKEN_METADATA", "Hello", "Report", "decode", "encode"]
 
 # The link's one gRPC method; raw bytes both ways, no generated code.
 LINK_METHOD = "/podgate.internal.v1.Workers/Follow"
+# gRPC metadata carrying the secret the main process gave its workers at start.
+LINK_TOKEN_METADATA = "x-podgate-link-token"
 
 _Key = tuple[str, str]
 

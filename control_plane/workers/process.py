@@ -22,11 +22,12 @@ from control_plane.store import Store
 from control_plane.store.notify import Announcer, Caches, follow
 from control_plane.workers.link import Link, MainProcessGone
 from control_plane.workers.messages import Hello
+from control_plane.workers.pool import taken_over
 
 log = logging.getLogger("podgate.workers")
 
 
-async def run(settings: Settings) -> None:
+async def run(settings: Settings, token: str) -> None:
     """Serve ext_proc on a free port until SIGTERM or the main process is gone."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -44,7 +45,7 @@ async def run(settings: Settings) -> None:
         server = grpc.aio.server()
         host = settings.control_plane.host
         port = server.add_insecure_port(f"{host}:0")
-        link = Link(settings.grpc_target, Hello(host, port, os.getpid()))
+        link = Link(settings.grpc_target, Hello(host, port, os.getpid()), token)
         announcer = Announcer(store.announce)
         stack.push_async_callback(announcer.close)
         routing_table = RoutingTable(
@@ -89,9 +90,9 @@ async def run(settings: Settings) -> None:
 
 
 def main() -> int:
-    settings = Settings.model_validate_json(sys.stdin.read())
+    settings, token = taken_over(sys.stdin.buffer.read())
     setup_logging(settings.log_format)
-    uvloop.run(run(settings))
+    uvloop.run(run(settings, token))
     return 0
 
 

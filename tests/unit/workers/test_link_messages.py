@@ -4,10 +4,12 @@ import asyncio
 
 from control_plane.fastpath import HotSet
 from control_plane.model import ResourceType, Routing
+from control_plane.settings import Settings
 from control_plane.store.notify import PODS
 from control_plane.store.notify import decode as decode_change
 from control_plane.workers.hub import WorkerHub
-from control_plane.workers.messages import Hello, Report, decode, encode
+from control_plane.workers.messages import LINK_TOKEN_METADATA, Hello, Report, decode, encode
+from control_plane.workers.pool import handover, taken_over
 
 _SERVER = Routing("s1", ResourceType.SERVER, "p1", "pod1")
 _VOLUME = Routing("v1", ResourceType.VOLUME, "p1", "pod2")
@@ -27,9 +29,19 @@ def test_malformed_messages_are_none() -> None:
         assert decode(raw) is None, raw
 
 
+class _Aborted(Exception):
+    pass
+
+
 class _Context:
+    def __init__(self, token: str = "s3cret") -> None:
+        self._token = token
+
+    def invocation_metadata(self):
+        return ((LINK_TOKEN_METADATA, self._token),)
+
     async def abort(self, code, details):
-        raise AssertionError(f"aborted: {code} {details}")
+        raise _Aborted(code, details)
 
 
 def test_hub_registers_workers_feeds_the_hot_set_and_relays_changes() -> None:
@@ -37,7 +49,7 @@ def test_hub_registers_workers_feeds_the_hot_set_and_relays_changes() -> None:
         hot = HotSet(max_entries=10)
         hot.add(_VOLUME)
         seen: list[tuple] = []
-        hub = WorkerHub(("127.0.0.1", 19990), hot, seen.append, origin="main")
+        hub = WorkerHub(("127.0.0.1", 19990), hot, seen.append, origin="main", token="s3cret")
         incoming: asyncio.Queue[bytes | None] = asyncio.Queue()
 
         async def requests():
@@ -60,3 +72,27 @@ def test_hub_registers_workers_feeds_the_hot_set_and_relays_changes() -> None:
         assert hub.endpoints() == (("127.0.0.1", 19990),) and seen[-1] == hub.endpoints()
 
     asyncio.run(scenario())
+
+
+def test_a_stranger_without_the_token_is_refused() -> None:
+    async def scenario() -> None:
+        seen: list[tuple] = []
+        hub = WorkerHub(("127.0.0.1", 19990), HotSet(max_entries=10), seen.append, "m", "s3cret")
+
+        async def requests():
+            yield encode(Hello("10.9.9.9", 41000, 1))
+
+        try:
+            await anext(hub.follow(requests(), _Context(token="guess")))
+        except _Aborted as refused:
+            assert refused.args[0].name == "PERMISSION_DENIED"
+        else:
+            raise AssertionError("a stranger was linked")
+        assert hub.endpoints() == (("127.0.0.1", 19990),) and seen == []
+
+    asyncio.run(scenario())
+
+
+def test_settings_and_token_reach_the_worker_intact() -> None:
+    settings = Settings(db_url="sqlite+aiosqlite:///x.db", decision={"workers": 3})
+    assert taken_over(handover(settings, "tok-en")) == (settings, "tok-en")
