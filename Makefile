@@ -18,8 +18,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The slowest tests are listed at the end, so CI logs show where the 10-minute budget goes.
 test: $(STAMP) lint
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q --durations=15 $(PYTEST_ARGS)
 
 protos: $(STAMP)
 	$(BIN)/python protos/generate.py
