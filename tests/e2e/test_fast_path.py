@@ -13,7 +13,7 @@ import pytest
 from podgate.admin.v1 import admin_pb2
 from tests.e2e.http import call
 from tests.fixtures.cloud import running_cloud
-from tests.fixtures.gateway import Gateway, http_get
+from tests.fixtures.gateway import Gateway
 from tests.fixtures.procs import SimPod, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -35,22 +35,13 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, d
         yield running
 
 
-def _streams(gateway: Gateway, listener: str) -> int:
-    stat = f"http.{listener}.ext_proc.streams_started"
-    for line in http_get(f"{gateway.envoy_admin}/stats?filter=^{stat}$").splitlines():
-        name, _, value = line.partition(": ")
-        if name == stat:
-            return int(value)
-    return 0
-
-
 def _get_without_stream(gateway: Gateway, listener: str, url: str) -> tuple[int, dict]:
     """GET `url` once it is on the fast path (waits for the push); fails if it never gets there."""
     deadline = time.monotonic() + _PUSH_WAIT_S
     while True:
-        before = _streams(gateway, listener)
+        before = gateway.ext_proc_streams(listener)
         status, _, body = call("GET", url)
-        if _streams(gateway, listener) == before:
+        if gateway.ext_proc_streams(listener) == before:
             return status, body
         assert time.monotonic() < deadline, f"{url} still reaches the decision service"
         time.sleep(0.05)
@@ -72,13 +63,13 @@ def test_known_servers_and_volumes_skip_the_decision_service(cloud, project) -> 
         url = f"{gateway.compute_url}/{project}/servers/{server_id}"
         status, body = _get_without_stream(gateway, "compute", url)
         assert status == 200 and body["server"]["name"] == f"vm-{pod}"
-        before = _streams(gateway, "compute")
+        before = gateway.ext_proc_streams("compute")
         for _ in range(20):
             status, _, body = call("GET", url)
             assert status == 200 and body["server"]["id"] == server_id
         status, _, ips = call("GET", f"{url}/ips")
         assert status == 200 and "addresses" in ips
-        assert _streams(gateway, "compute") == before
+        assert gateway.ext_proc_streams("compute") == before
     volume = {"volume": {"size": 1, "availability_zone": LAYOUT["pod2"][0]}}
     status, _, created = call("POST", f"{gateway.volume_url}/{project}/volumes", volume)
     assert status == 202, created
@@ -93,11 +84,11 @@ def test_a_pod_that_renames_its_zone_is_answered_through_the_processor(cloud, pr
     url = f"{gateway.compute_url}/{project}/servers/{server_id}"
     time.sleep(0.3)  # past a push: the server is known, yet must not be on the fast path
     for _ in range(3):
-        before = _streams(gateway, "compute")
+        before = gateway.ext_proc_streams("compute")
         status, _, body = call("GET", url)
         assert status == 200
         assert body["server"]["OS-EXT-AZ:availability_zone"] == "az-north"
-        assert _streams(gateway, "compute") == before + 1
+        assert gateway.ext_proc_streams("compute") == before + 1
 
 
 def test_writes_lists_and_other_projects_still_ask(cloud, project) -> None:
@@ -105,7 +96,7 @@ def test_writes_lists_and_other_projects_still_ask(cloud, project) -> None:
     server_id = _create_server(gateway, project, LAYOUT["pod1"][0], "vm-asks")
     url = f"{gateway.compute_url}/{project}/servers/{server_id}"
     _get_without_stream(gateway, "compute", url)
-    before = _streams(gateway, "compute")
+    before = gateway.ext_proc_streams("compute")
     status, _, _ = call("POST", f"{url}/action", {"os-stop": None})
     assert status == 202
     status, _, listed = call("GET", f"{gateway.compute_url}/{project}/servers")
@@ -113,7 +104,7 @@ def test_writes_lists_and_other_projects_still_ask(cloud, project) -> None:
     other = uuid.uuid4().hex
     status, _, fault = call("GET", f"{gateway.compute_url}/{other}/servers/{server_id}")
     assert status == 404 and "itemNotFound" in fault
-    assert _streams(gateway, "compute") == before + 3
+    assert gateway.ext_proc_streams("compute") == before + 3
 
 
 def test_first_touch_puts_a_listed_server_on_the_fast_path(cloud, project) -> None:
@@ -125,10 +116,10 @@ def test_first_touch_puts_a_listed_server_on_the_fast_path(cloud, project) -> No
     status, _, listed = call("GET", f"{gateway.compute_url}/{project}/servers")
     assert status == 200 and server_id in {s["id"] for s in listed["servers"]}
     url = f"{gateway.compute_url}/{project}/servers/{server_id}"
-    before = _streams(gateway, "compute")
+    before = gateway.ext_proc_streams("compute")
     status, _, _ = call("GET", url)
     assert status == 200
-    assert _streams(gateway, "compute") == before + 1  # learnt by the list, not yet in Envoy
+    assert gateway.ext_proc_streams("compute") == before + 1  # learnt by the list, not yet in Envoy
     status, body = _get_without_stream(gateway, "compute", url)
     assert status == 200 and body["server"]["name"] == "made-in-pod"
 
@@ -142,9 +133,9 @@ def test_delete_takes_a_server_off_the_fast_path(cloud, project) -> None:
     assert status == 204
 
     def asks_again() -> bool:
-        before = _streams(gateway, "compute")
+        before = gateway.ext_proc_streams("compute")
         status, _, _ = call("GET", url)
-        return status == 404 and _streams(gateway, "compute") == before + 1
+        return status == 404 and gateway.ext_proc_streams("compute") == before + 1
 
     wait_for(asks_again, timeout=_PUSH_WAIT_S, what="the deleted server to leave the fast path")
     time.sleep(0.3)  # a later push must not bring it back
@@ -161,10 +152,10 @@ def test_admin_routing_delete_takes_it_off_the_fast_path(cloud, project) -> None
     )
 
     def asks_again() -> bool:
-        before = _streams(gateway, "compute")
+        before = gateway.ext_proc_streams("compute")
         status, _, _ = call("GET", url)
         # The decision service finds it again in its pod (recovery) and records it anew.
-        return status == 200 and _streams(gateway, "compute") == before + 1
+        return status == 200 and gateway.ext_proc_streams("compute") == before + 1
 
     wait_for(asks_again, timeout=_PUSH_WAIT_S, what="the unrouted server to leave the fast path")
     routing = gateway.admin().GetRouting(
@@ -182,7 +173,7 @@ def test_known_routings_survive_a_restart_of_both_halves(cloud, project) -> None
     gateway.start_control_plane()
     gateway.start_envoy()
     wait_for(lambda: len(gateway.envoy_clusters()) == 6, timeout=5, what="pod clusters")
-    before = _streams(gateway, "compute")
+    before = gateway.ext_proc_streams("compute")
     status, _, body = call("GET", url)
     assert status == 200 and body["server"]["name"] == "vm-restart"
-    assert _streams(gateway, "compute") == before
+    assert gateway.ext_proc_streams("compute") == before

@@ -12,18 +12,10 @@ import pytest
 from podgate.admin.v1 import admin_pb2
 from tests.e2e.http import call
 from tests.fixtures.dropping_relay import DroppingRelay
-from tests.fixtures.gateway import Gateway, http_get
+from tests.fixtures.gateway import Gateway
 from tests.fixtures.procs import start_podsim, wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-def _stat(gateway: Gateway, name: str) -> int:
-    for line in http_get(f"{gateway.envoy_admin}/stats?filter=^{name}$").splitlines():
-        key, _, value = line.partition(": ")
-        if key == name:
-            return int(value)
-    return 0
 
 
 @contextmanager
@@ -77,7 +69,7 @@ def _idempotent_requests_survive(gateway: Gateway, relay: DroppingRelay, project
     assert status == 204, answer
     # Each of them met a dropped connection and was tried once more on a fresh one.
     assert relay.dropped >= 2
-    assert _stat(gateway, "cluster.pod.pod1.compute.upstream_rq_retry") >= 2
+    assert gateway.envoy_stat("cluster.pod.pod1.compute.upstream_rq_retry") >= 2
 
 
 def test_a_create_is_never_sent_twice(tmp_path, project) -> None:
@@ -105,7 +97,7 @@ def _idle_connections_closed(gateway: Gateway, relay: DroppingRelay, project: st
     assert status == 202, answer
     url = f"{gateway.compute_url}/{project}/servers/{answer['server']['id']}"
     name = "cluster.pod.pod1.compute.upstream_cx_idle_timeout"
-    wait_for(lambda: _stat(gateway, name) >= 1, timeout=5, what="idle pod connection closed")
+    wait_for(lambda: gateway.envoy_stat(name) >= 1, timeout=5, what="idle pod connection closed")
     time.sleep(0.1)
     status, _, shown = call("GET", url)
     assert status == 200 and shown["server"]["name"] == "vm"

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from podgate.admin.v1 import admin_pb2
 from tests.e2e.http import call
-from tests.fixtures.gateway import Gateway, http_get
+from tests.fixtures.gateway import Gateway
 from tests.fixtures.postgres import postgres_url  # noqa: F401 (fixture)
 from tests.fixtures.procs import SimPod, start_podsim, wait_for
 
@@ -100,24 +100,14 @@ def _create_server(replica: Gateway, project: str, name: str) -> str:
     return answer["server"]["id"]
 
 
-def _streams(replica: Gateway) -> int:
-    """Requests Envoy sent to the decision service (every one not on the fast path)."""
-    stat = "http.compute.ext_proc.streams_started"
-    for line in http_get(f"{replica.envoy_admin}/stats?filter=^{stat}$").splitlines():
-        name, _, value = line.partition(": ")
-        if name == stat:
-            return int(value)
-    return 0
-
-
 def _on_fast_path(replica: Gateway, url: str) -> None:
     """GET `url` through `replica` until Envoy answers it without the decision service."""
 
     def skips_decision() -> bool:
-        before = _streams(replica)
+        before = replica.ext_proc_streams()
         status, _, _ = call("GET", url)
         assert status == 200
-        return _streams(replica) == before
+        return replica.ext_proc_streams() == before
 
     wait_for(skips_decision, timeout=_PUSH_WAIT_S, what=f"{url} on the fast path")
 
@@ -161,10 +151,10 @@ def test_a_routing_deleted_on_b_leaves_a_fast_path(cloud, project) -> None:
     start = time.monotonic()
 
     def asks_again() -> bool:
-        before = _streams(a)
+        before = a.ext_proc_streams()
         status, _, _ = call("GET", url)
         # A's decision service finds it in its pod again (recovery) and records it anew.
-        return status == 200 and _streams(a) == before + 1
+        return status == 200 and a.ext_proc_streams() == before + 1
 
     wait_for(asks_again, timeout=_PUSH_WAIT_S, what="the unrouted server to leave A's fast path")
     print(f"\nrouting deleted on B left A's fast path in {time.monotonic() - start:.2f} s")
@@ -179,9 +169,9 @@ def test_a_server_deleted_through_a_leaves_b_fast_path(cloud, project) -> None:
     assert status == 204
 
     def asks_again() -> bool:
-        before = _streams(b)
+        before = b.ext_proc_streams()
         status, _, _ = call("GET", url)
-        return status == 404 and _streams(b) == before + 1
+        return status == 404 and b.ext_proc_streams() == before + 1
 
     wait_for(asks_again, timeout=_PUSH_WAIT_S, what="the deleted server to leave B's fast path")
     time.sleep(0.3)  # a later push must not bring it back
