@@ -6,6 +6,8 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -49,15 +51,6 @@ def _worker_pids(gateway: Gateway) -> list[int]:
     return [int(pid) for pid in found.stdout.split()]
 
 
-def _streams(gateway: Gateway) -> int:
-    stat = "http.compute.ext_proc.streams_started"
-    for line in http_get(f"{gateway.envoy_admin}/stats?filter=^{stat}$").splitlines():
-        name, _, value = line.partition(": ")
-        if name == stat:
-            return int(value)
-    return 0
-
-
 def _create(gateway: Gateway, project: str, az: str, name: str) -> tuple[int, dict]:
     body = {"server": {"name": name, "flavorRef": "1", "imageRef": "img", "availability_zone": az}}
     status, _, answer = call("POST", f"{gateway.compute_url}/{project}/servers", body)
@@ -88,10 +81,10 @@ def test_known_resources_reach_the_fast_path_and_leave_it_on_delete(cloud, proje
         url = f"{gateway.compute_url}/{project}/servers/{server_id}"
         deadline = time.monotonic() + 5
         while True:  # whichever process created it, the main process pushes it to Envoy
-            before = _streams(gateway)
+            before = gateway.ext_proc_streams()
             status, _, shown = call("GET", url)
             assert status == 200 and shown["server"]["id"] == server_id
-            if _streams(gateway) == before:
+            if gateway.ext_proc_streams() == before:
                 break
             assert time.monotonic() < deadline, f"{server_id} never reached the fast path"
             time.sleep(0.05)
@@ -105,15 +98,27 @@ def test_known_resources_reach_the_fast_path_and_leave_it_on_delete(cloud, proje
 
 
 def _goes_to_decision(gateway: Gateway, url: str) -> bool:
-    before = _streams(gateway)
+    before = gateway.ext_proc_streams()
     status, _, _ = call("GET", url)
-    return status == 404 and _streams(gateway) > before
+    return status == 404 and gateway.ext_proc_streams() > before
 
 
 def test_a_pod_registered_on_the_main_process_is_known_to_every_worker(
     cloud, project, tmp_path
 ) -> None:
     gateway, _ = cloud
+    with _north_pod(gateway, tmp_path):
+        before = _decision_hosts(gateway)
+        for n in range(9):  # round robin: each process places three
+            status, answer = _create(gateway, project, "az-north", f"north-{n}")
+            assert status == 202, answer
+        after = _decision_hosts(gateway)
+        assert all(after[host] > before[host] for host in after), (before, after)
+
+
+@contextmanager
+def _north_pod(gateway: Gateway, tmp_path: Path) -> Iterator[None]:
+    """pod3 in az-north, registered through the main process's admin API while inside."""
     sim = start_podsim("pod3", "az-north", tmp_path)
     try:
         pod = admin_pb2.Pod(
@@ -123,12 +128,7 @@ def test_a_pod_registered_on_the_main_process_is_known_to_every_worker(
             endpoints={"compute": sim.compute_url, "volumev3": sim.volume_url},
         )
         gateway.admin().CreatePod(admin_pb2.CreatePodRequest(pod=pod))
-        before = _decision_hosts(gateway)
-        for n in range(9):  # round robin: each process places three
-            status, answer = _create(gateway, project, "az-north", f"north-{n}")
-            assert status == 202, answer
-        after = _decision_hosts(gateway)
-        assert all(after[host] > before[host] for host in after), (before, after)
+        yield
     finally:
         gateway.admin().DeletePod(admin_pb2.DeletePodRequest(name="pod3", force=True))
         sim.proc.stop()
@@ -180,17 +180,7 @@ def test_workers_on_postgresql(postgres_url: str, tmp_path, project) -> None:  #
                 assert status == 202, answer
             after = _decision_hosts(gateway)
             assert all(after[host] > before[host] for host in after), (before, after)
-            sim = start_podsim("pod3", "az-north", tmp_path)
-            try:
-                pod = admin_pb2.Pod(
-                    name="pod3",
-                    az_name="az-north",
-                    pod_az_name="az-north",
-                    endpoints={"compute": sim.compute_url, "volumev3": sim.volume_url},
-                )
-                gateway.admin().CreatePod(admin_pb2.CreatePodRequest(pod=pod))
+            with _north_pod(gateway, tmp_path):
                 for n in range(4):  # round robin: both processes place two
                     status, answer = _create(gateway, project, "az-north", f"pg-north-{n}")
                     assert status == 202, answer
-            finally:
-                sim.proc.stop()
