@@ -1,20 +1,54 @@
-"""The decision service with what it calls out to (pods, health probes), for any process."""
+"""The decision service with what it reads and calls out to (pods, routings, health probes),
+built the same way in the main process and in each decision worker."""
 
 import asyncio
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 
 from control_plane.decision.extproc import DecisionService
 from control_plane.decision.health import PodHealth
 from control_plane.decision.pod_client import PodClient
-from control_plane.decision.routing_table import RoutingTable
+from control_plane.decision.routing_table import FastPath, RoutingTable
 from control_plane.identity import Catalog, Gate
 from control_plane.metrics import Metrics
+from control_plane.model import Pod
 from control_plane.runtime.catalog_refresh import RefreshOnUnreachable
 from control_plane.runtime.pods_view import PodsView
 from control_plane.settings import Settings
 from control_plane.store import Store
+from control_plane.store.notify import Announcer
 
-__all__ = ["decision_service"]
+__all__ = ["decision_service", "pods_view", "routing_cache"]
+
+
+async def pods_view(
+    stack: AsyncExitStack,
+    settings: Settings,
+    store: Store,
+    catalog: Catalog | None,
+    publish: Callable[[tuple[Pod, ...]], None],
+) -> PodsView:
+    """The pods, loaded now, with catalog endpoints kept current (keystone mode)."""
+    pods = PodsView(store, publish, catalog=catalog)
+    await pods.refresh()
+    if catalog is not None:
+        refresher = asyncio.create_task(pods.refresh_every(settings.keystone.catalog_refresh_s))
+        stack.callback(refresher.cancel)
+    return pods
+
+
+def routing_cache(
+    stack: AsyncExitStack, settings: Settings, store: Store, fast_path: FastPath
+) -> RoutingTable:
+    """The routing cache; a user's DELETE also reaches other replicas (PostgreSQL)."""
+    announcer = Announcer(store.announce)
+    stack.push_async_callback(announcer.close)
+    return RoutingTable(
+        store,
+        max_entries=settings.decision.routing_cache_size,
+        hot_set=fast_path,
+        on_deleted=announcer.resource_deleted,
+    )
 
 
 def decision_service(

@@ -25,12 +25,12 @@ from control_plane.identity import (
     service_session,
 )
 from control_plane.metrics import Metrics
-from control_plane.runtime.decision_stack import decision_service
+from control_plane.runtime.decision_stack import decision_service, pods_view, routing_cache
 from control_plane.runtime.pods_view import PodsView
 from control_plane.runtime.publisher import Publisher
 from control_plane.settings import Settings
 from control_plane.store import Store
-from control_plane.store.notify import Announcer, Caches, follow
+from control_plane.store.notify import Caches, follow
 from control_plane.workers import WorkerHub, WorkerPool, add_hub
 from control_plane.xds.ads import add_to_server as add_ads
 from control_plane.xds.cache import SnapshotCache
@@ -70,19 +70,8 @@ async def serve(
         publisher = Publisher(settings, cache, hot_set, metrics)
         stack.callback(publisher.close)
         hot_set.seed(await store.recent_routings(settings.fast_path.entries(settings.auth)))
-        pods = PodsView(store, publisher.pods_changed, catalog=catalog)
-        await pods.refresh()
-        if catalog is not None:
-            refresher = asyncio.create_task(pods.refresh_every(settings.keystone.catalog_refresh_s))
-            stack.callback(refresher.cancel)
-        announcer = Announcer(store.announce)
-        stack.push_async_callback(announcer.close)
-        routing_table = RoutingTable(
-            store,
-            max_entries=settings.decision.routing_cache_size,
-            hot_set=hot_set,
-            on_deleted=announcer.resource_deleted,
-        )
+        pods = await pods_view(stack, settings, store, catalog, publisher.pods_changed)
+        routing_table = routing_cache(stack, settings, store, hot_set)
         caches = _replica_caches(store, pods, routing_table, hot_set, settings)
         await stack.enter_async_context(follow(settings.database_url, store.origin, caches))
         metrics.watch_routing_cache(lambda: (routing_table.hits, routing_table.misses))

@@ -11,15 +11,13 @@ import grpc
 import uvloop
 
 from control_plane.decision.extproc import add_to_server as add_decision
-from control_plane.decision.routing_table import RoutingTable
 from control_plane.logs import setup_logging
 from control_plane.metrics import Metrics
-from control_plane.runtime.decision_stack import decision_service
-from control_plane.runtime.pods_view import PodsView
+from control_plane.runtime.decision_stack import decision_service, pods_view, routing_cache
 from control_plane.runtime.serve import identity
 from control_plane.settings import Settings
 from control_plane.store import Store
-from control_plane.store.notify import Announcer, Caches, follow
+from control_plane.store.notify import Caches, follow
 from control_plane.workers.link import Link, MainProcessGone
 from control_plane.workers.messages import Hello
 from control_plane.workers.pool import taken_over
@@ -37,23 +35,12 @@ async def run(settings: Settings, token: str) -> None:
         store = await Store.open(settings.database_url)
         stack.push_async_callback(store.close)
         gate, catalog = identity(settings)
-        pods = PodsView(store, lambda _pods: None, catalog=catalog)
-        await pods.refresh()
-        if catalog is not None:
-            refresher = asyncio.create_task(pods.refresh_every(settings.keystone.catalog_refresh_s))
-            stack.callback(refresher.cancel)
+        pods = await pods_view(stack, settings, store, catalog, lambda _pods: None)
         server = grpc.aio.server()
         host = settings.control_plane.host
         port = server.add_insecure_port(f"{host}:0")
         link = Link(settings.grpc_target, Hello(host, port, os.getpid()), token)
-        announcer = Announcer(store.announce)
-        stack.push_async_callback(announcer.close)
-        routing_table = RoutingTable(
-            store,
-            max_entries=settings.decision.routing_cache_size,
-            hot_set=link,
-            on_deleted=announcer.resource_deleted,
-        )
+        routing_table = routing_cache(stack, settings, store, link)
 
         async def forget_routings() -> None:
             routing_table.forget_all()
