@@ -5,11 +5,12 @@ import json
 import sys
 from pathlib import Path
 
-from realcloud import cloud, results, scenario_run, tempest
+from realcloud import cleanup, cloud, results, scenario_run, tempest
 from realcloud.layout import PODS, Layout, default_layout
 
 _BASELINE = Path(__file__).with_name("podgate-baseline.txt")
 _KNOWN_DIRECT = Path(__file__).with_name("direct-known-failures.txt")
+_HOLLOW = Path(__file__).with_name("podgate-404-passes.txt")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("tempest", help="Tempest through Podgate and directly, compared")
     run.add_argument("--regex", default=tempest.SELECTION, help="default: the issue's set")
     commands.add_parser("scenario", help="the openstacksdk scenario through Podgate")
+    commands.add_parser("clean", help="delete Tempest's leftovers; check the pods agree")
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # progress shows up in CI logs as it happens
     layout = default_layout()
@@ -41,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         return _tempest(layout, args.regex)
     elif args.command == "scenario":
         return _scenario(layout)
+    elif args.command == "clean":
+        return _clean(layout)
     return 0
 
 
@@ -57,14 +61,28 @@ def _up(layout: Layout, *, restart: bool, if_needed: bool) -> int:
 
 
 def _tempest(layout: Layout, regex: str) -> int:
-    """Direct first (a clean pod), then through Podgate; compare and check the baseline."""
+    """Direct first, then through Podgate, each from the seeded state; the failures that matter
+    rerun once; compared, and checked against the known failures and the baseline."""
     if not cloud.is_up(layout):
         print("the cloud is not up: run `python -m realcloud up` first", file=sys.stderr)
         return 2
-    image_id = str(cloud.describe(layout)["image_id"])
-    done = {
-        name: tempest.run(layout, name, image_id, regex=regex) for name in ("direct", "podgate")
-    }
+    image_id, admin_project = str(cloud.describe(layout)["image_id"]), cloud.admin_project(layout)
+    done: dict[str, tempest.Outcome] = {}
+    final: dict[str, results.Run] = {}
+    flaky: dict[str, list[str]] = {}
+    for name in ("direct", "podgate"):
+        differences = cleanup.clean(layout, admin_project)
+        if differences:
+            text = f"NOT IN THE SEEDED STATE before the {name} run (clean-up could not fix it):\n"
+            text += "\n".join(f"  {line}" for line in differences)
+            print(text, file=sys.stderr)
+            layout.results.mkdir(parents=True, exist_ok=True)
+            (layout.results / "summary.txt").write_text(text + "\n")
+            return 1
+        done[name] = tempest.run(layout, name, image_id, regex=regex)
+        first = done[name].run
+        failures = _unexpected(first) if name == "direct" else _broken(final["direct"], first)
+        final[name], flaky[name] = _rerun(layout, done[name], failures, image_id)
     ports = {
         "direct": [PODS[0].nova_port, PODS[0].cinder_port],
         "podgate": [layout.ports.podgate_compute, layout.ports.podgate_volume],
@@ -75,17 +93,24 @@ def _tempest(layout: Layout, regex: str) -> int:
         )
         for name in done
     }
-    runs = {n: (o.run, o.seconds) for n, o in done.items()}
-    text = results.report(runs, errors, done["podgate"].reasons)
-    broken = results.broken_baseline(_lines(_BASELINE), done["direct"].run, done["podgate"].run)
-    unexpected = results.unexpected_failures(done["direct"].run, _lines(_KNOWN_DIRECT))
+    runs = {n: (final[n], o.seconds) for n, o in done.items()}
+    hollow = _lines(_HOLLOW)
+    text = results.report(runs, errors, done["podgate"].reasons, flaky=flaky, hollow=hollow)
+    new = results.new_passes(final["direct"], final["podgate"], _lines(_BASELINE), hollow)
+    text += f"\n\npass both ways, not in podgate-baseline.txt yet (add them): {len(new)}\n"
+    text += "\n".join(f"  {test}" for test in new)
+    broken = _broken(final["direct"], final["podgate"])
+    unexpected = _unexpected(final["direct"])
     if unexpected:
         text += (
-            "\n\nUNEXPECTED failures directly against Pod1 (not in direct-known-failures.txt):\n"
+            "\n\nUNEXPECTED failures directly against Pod1 (not in direct-known-failures.txt),"
+            " failed twice:\n"
         )
         text += "\n".join(f"  {test}" for test in unexpected)
     if broken:
-        text += "\n\nBASELINE BROKEN: passed through Podgate before, pass directly, fail now:\n"
+        text += (
+            "\n\nBASELINE BROKEN: passed through Podgate before, pass directly, fail now (twice):\n"
+        )
         text += "\n".join(f"  {test}" for test in broken)
     print(text)
     (layout.results / "summary.txt").write_text(text + "\n")
@@ -95,7 +120,8 @@ def _tempest(layout: Layout, regex: str) -> int:
                 name: {
                     "region": o.region,
                     "seconds": round(o.seconds),
-                    "counts": dict(o.run.counts()),
+                    "counts": dict(final[name].counts()),
+                    "flaky": flaky[name],
                     "tempest_exit": o.returncode,
                 }
                 for name, o in done.items()
@@ -107,10 +133,37 @@ def _tempest(layout: Layout, regex: str) -> int:
     return 1 if broken or unexpected or timed_out else 0
 
 
+def _unexpected(direct: results.Run) -> list[str]:
+    """Failures directly against Pod1 that the fakes do not explain: they fail CI."""
+    return results.unexpected_failures(direct, _lines(_KNOWN_DIRECT))
+
+
+def _broken(direct: results.Run, podgate: results.Run) -> list[str]:
+    """Baseline tests that pass directly but fail through Podgate: they fail CI."""
+    return results.broken_baseline(_lines(_BASELINE), direct, podgate)
+
+
+def _rerun(
+    layout: Layout, outcome: tempest.Outcome, failures: list[str], image_id: str
+) -> tuple[results.Run, list[str]]:
+    """One more try for the failures that matter; the outcomes after it, and the flaky tests."""
+    chosen = results.to_rerun(failures)
+    if failures and not chosen:
+        print(f"{len(failures)} failures that matter in {outcome.name}: too many to rerun")
+    if not chosen:
+        return outcome.run, []
+    again = tempest.rerun(layout, outcome, chosen, image_id)
+    return results.with_rerun(outcome.run, again.run)
+
+
 def _lines(path: Path) -> set[str]:
-    """The entries of a list file: one per line, # comments."""
-    lines = path.read_text().splitlines() if path.exists() else []
-    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+    return results.list_entries(path.read_text()) if path.exists() else set()
+
+
+def _clean(layout: Layout) -> int:
+    differences = cleanup.clean(layout, cloud.admin_project(layout))
+    print("\n".join(differences) or "the pods are in the seeded state")
+    return 1 if differences else 0
 
 
 def _scenario(layout: Layout) -> int:

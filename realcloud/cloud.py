@@ -51,6 +51,13 @@ def describe(layout: Layout) -> dict[str, object]:
     return json.loads((layout.run / "cloud.json").read_text())
 
 
+def admin_project(layout: Layout) -> str:
+    """The id of Keystone's `admin` project (Cinder's admin URLs carry it)."""
+    projects = describe(layout)["project_ids"]
+    assert isinstance(projects, dict)
+    return str(projects["admin"])
+
+
 def up(layout: Layout, *, say: Callable[[str], None] = print) -> Report:
     """Install what is missing, then start and seed everything; on failure stop what started."""
     if any(procs.alive(r) for r in procs.recorded(layout.pids)):

@@ -5,13 +5,14 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from realcloud import procs
 from realcloud.configs import render_ini
 from realcloud.layout import ADMIN, FLAVORS, GATEWAY_REGION, Layout
-from realcloud.results import Run, failure_reasons, parse
+from realcloud.results import Run, failure_reasons, parse, select
 
 # The issue's set: compute servers, volumes, flavors, keypairs, and all of the volume API
 # (backups are switched off below: there is no backup service).
@@ -31,6 +32,7 @@ class Outcome:
     returncode: int
     run: Run
     reasons: dict[str, str]
+    listed: tuple[str, ...]  # the selected ids as Tempest names them, attributes included
 
 
 def tempest_conf(layout: Layout, workspace: Path, region: str, image_id: str) -> str:
@@ -96,21 +98,52 @@ def tempest_conf(layout: Layout, workspace: Path, region: str, image_id: str) ->
 
 def run(layout: Layout, name: str, image_id: str, *, regex: str = SELECTION, say=print) -> Outcome:
     """Run the selection against one target; results under results/tempest-<name>/."""
-    region = TARGETS[name]
     workspace = layout.results / f"tempest-{name}"
-    shutil.rmtree(workspace, ignore_errors=True)
-    layout.results.mkdir(parents=True, exist_ok=True)
-    tempest = str(layout.bin("tempest", "tempest"))
-    _workspace(layout, workspace, region, image_id)
-    stestr = str(layout.bin("tempest", "stestr"))
-    env = {**os.environ, "TEMPEST_CONFIG_DIR": str(workspace / "etc")}
+    # A rerun's workspace belongs to the run before it: never let it outlive a new run.
+    shutil.rmtree(layout.results / f"tempest-{name}-rerun", ignore_errors=True)
+    _workspace(layout, workspace, TARGETS[name], image_id)
     listed = subprocess.run(
-        [stestr, "list", regex], cwd=workspace, env=env, check=True, capture_output=True, text=True
+        [str(layout.bin("tempest", "stestr")), "list", regex],
+        cwd=workspace,
+        env=_env(workspace),
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
-    say(f"tempest {name} ({region}): {len(listed)} tests, concurrency {CONCURRENCY}")
+    return _execute(layout, name, workspace, listed, ["--regex", regex], say)
+
+
+def rerun(
+    layout: Layout, first: Outcome, tests: Iterable[str], image_id: str, *, say=print
+) -> Outcome:
+    """These tests of a finished run once more, same target; results in tempest-<name>-rerun/."""
+    workspace = layout.results / f"tempest-{first.name}-rerun"
+    _workspace(layout, workspace, first.region, image_id)
+    chosen = select(first.listed, tests)
+    # Exact ids, attributes included: a regex would also pick tests whose names extend these.
+    load_list = workspace / "rerun-list.txt"
+    load_list.write_text("".join(f"{test}\n" for test in chosen))
+    return _execute(layout, first.name, workspace, chosen, ["--load-list", str(load_list)], say)
+
+
+def _execute(
+    layout: Layout,
+    name: str,
+    workspace: Path,
+    listed: list[str],
+    selection: list[str],
+    say: Callable[[str], None],
+) -> Outcome:
+    """`tempest run` with this selection in a prepared workspace; outcomes written next to it."""
+    region = TARGETS[name]
+    say(f"{workspace.name} ({region}): {len(listed)} tests, concurrency {CONCURRENCY}")
+    tempest = str(layout.bin("tempest", "tempest"))
+    stestr = str(layout.bin("tempest", "stestr"))
     begin = time.monotonic()
-    argv = [tempest, "run", "--concurrency", str(CONCURRENCY), "--regex", regex]
-    running = procs.start(f"tempest-{name}", argv, pids=layout.pids, logs=workspace, cwd=workspace)
+    argv = [tempest, "run", "--concurrency", str(CONCURRENCY), *selection]
+    running = procs.start(
+        workspace.name, argv, pids=layout.pids, logs=workspace, cwd=workspace, env=_env(workspace)
+    )
     returncode = _wait(running, layout)
     seconds = time.monotonic() - begin
     subunit = subprocess.run(
@@ -128,14 +161,25 @@ def run(layout: Layout, name: str, image_id: str, *, regex: str = SELECTION, say
     ).stdout
     (workspace / "failing.txt").write_text(failing)
     outcome = Outcome(
-        name, region, seconds, returncode, parse(listed, table), failure_reasons(failing)
+        name,
+        region,
+        seconds,
+        returncode,
+        parse(listed, table),
+        failure_reasons(failing),
+        tuple(listed),
     )
     (workspace / "outcomes.json").write_text(json.dumps(outcome.run.outcomes, indent=1))
     return outcome
 
 
+def _env(workspace: Path) -> dict[str, str]:
+    return {**os.environ, "TEMPEST_CONFIG_DIR": str(workspace / "etc")}
+
+
 def _workspace(layout: Layout, workspace: Path, region: str, image_id: str) -> None:
-    """What `tempest init` makes, without registering it in ~/.tempest."""
+    """What `tempest init` makes (a fresh one), without registering it in ~/.tempest."""
+    shutil.rmtree(workspace, ignore_errors=True)
     for sub in ("etc", "logs", "tempest_lock"):
         (workspace / sub).mkdir(parents=True)
     (workspace / "etc" / "tempest.conf").write_text(

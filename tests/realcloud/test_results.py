@@ -2,6 +2,7 @@
 
 import csv
 import io
+from pathlib import Path
 
 from realcloud.results import (
     FAIL,
@@ -12,10 +13,15 @@ from realcloud.results import (
     broken_baseline,
     error_routes,
     failure_reasons,
+    list_entries,
+    new_passes,
     parse,
     regressions,
     report,
+    select,
+    to_rerun,
     unexpected_failures,
+    with_rerun,
 )
 
 MOD = "tempest.api.compute.flavors.test_flavors"
@@ -147,3 +153,66 @@ def test_failure_reasons_keep_the_exception_lines_per_test_or_class() -> None:
         " found Details: {'message': 'The resource could not be found.', 'code': 404}",
         "tempest.api.volume.admin.test_qos.QosSpecsTestJSON": "KeyError: 'qos_specs'",
     }
+
+
+def test_a_rerun_turns_a_failure_that_passes_again_into_a_flaky_pass_and_keeps_the_rest() -> None:
+    first = Run({"a": FAIL, "b": FAIL, "c": PASS, "d": SKIP}, ("Cls",))
+    again = Run({"a": PASS, "b": FAIL, "e": PASS}, ())
+    final, flaky = with_rerun(first, again)
+    assert flaky == ["a"]
+    assert final.outcomes == {"a": PASS, "b": FAIL, "c": PASS, "d": SKIP}  # "e" never selected
+    assert final.teardown_failures == ("Cls",)
+
+
+def test_only_the_failures_that_matter_rerun_and_none_when_there_are_too_many() -> None:
+    assert to_rerun(["b", "a", "b"], limit=2) == ["a", "b"]
+    assert to_rerun(["a", "b", "c"], limit=2) == []
+    assert to_rerun([]) == []
+
+
+def test_reruns_load_the_exact_listed_ids_with_their_attributes() -> None:
+    listed = [f"{MOD}.F.test_a[id-1,smoke]", f"{MOD}.F.test_ab[id-2]", f"{MOD}.F.test_b[id-3]"]
+    assert select(listed, [f"{MOD}.F.test_a", f"{MOD}.F.test_b"]) == [listed[0], listed[2]]
+
+
+def test_the_report_names_the_flaky_tests_of_each_run() -> None:
+    run = Run({f"{MOD}.Flavors.test_list": PASS}, ())
+    text = report(
+        {"podgate": (run, 60.0), "direct": (run, 60.0)},
+        {"podgate": error_routes("", [19998]), "direct": error_routes("", [18774])},
+        flaky={"direct": [f"{MOD}.Flavors.test_list"], "podgate": []},
+    )
+    assert f"flaky direct (failed, then passed on one rerun): 1\n  {MOD}.Flavors.test_list" in text
+    assert "flaky podgate (failed, then passed on one rerun): 0" in text
+
+
+def test_new_passes_pass_both_ways_and_are_in_no_list_yet() -> None:
+    direct = Run({"a": PASS, "b": PASS, "c": PASS, "d": FAIL, "e": PASS}, ())
+    gateway = Run({"a": PASS, "b": PASS, "c": PASS, "d": PASS, "e": FAIL}, ())
+    assert new_passes(direct, gateway, {"a"}, {"b"}) == ["c"]
+
+
+def test_the_report_shows_the_blanket_404_passes_with_both_outcomes() -> None:
+    run = Run({f"{MOD}.V.test_get": PASS}, ())
+    text = report(
+        {"podgate": (run, 60.0), "direct": (run, 60.0)},
+        {"podgate": error_routes("", [19998]), "direct": error_routes("", [18774])},
+        hollow={f"{MOD}.V.test_get"},
+    )
+    assert "only because it answers 404 to every os-volumes path" in text
+    assert f"  {MOD}.V.test_get: podgate pass, direct pass" in text
+
+
+LISTS = Path(__file__).parents[2] / "realcloud"
+
+
+def test_passes_by_the_blanket_404_are_never_baseline_tests() -> None:
+    hollow = list_entries((LISTS / "podgate-404-passes.txt").read_text())
+    baseline = list_entries((LISTS / "podgate-baseline.txt").read_text())
+    assert hollow
+    assert all(t.startswith("tempest.api.compute.volumes.") for t in hollow)
+    assert not hollow & baseline
+
+
+def test_list_entries_skip_comments_and_blank_lines() -> None:
+    assert list_entries("# why\n\n a.b \nc.d\n") == {"a.b", "c.d"}
