@@ -4,7 +4,6 @@ Envoy's `ext_proc.streams_started` counts every request that reached the decisio
 a flat counter proves the fast path; each check also looks at the answer to prove the pod.
 """
 
-import time
 import uuid
 from collections.abc import Iterator
 
@@ -14,11 +13,10 @@ from podgate.admin.v1 import admin_pb2
 from tests.e2e.http import call
 from tests.fixtures.cloud import running_cloud
 from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import SimPod, wait_for
+from tests.fixtures.procs import WAIT_S, SimPod, wait_for
 
 pytestmark = pytest.mark.e2e
 
-_PUSH_WAIT_S = 5.0
 # pod -> (user-facing AZ, the pod's own AZ): pod1 and pod2 call their zones as users do; pod3
 # renames its zone, so its answers need rewriting and its resources stay with the processor.
 LAYOUT = {
@@ -37,14 +35,14 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, d
 
 def _get_without_stream(gateway: Gateway, listener: str, url: str) -> tuple[int, dict]:
     """GET `url` once it is on the fast path (waits for the push); fails if it never gets there."""
-    deadline = time.monotonic() + _PUSH_WAIT_S
-    while True:
-        before = gateway.ext_proc_streams(listener)
-        status, _, body = call("GET", url)
-        if gateway.ext_proc_streams(listener) == before:
-            return status, body
-        assert time.monotonic() < deadline, f"{url} still reaches the decision service"
-        time.sleep(0.05)
+    status, _, body = gateway.fast_path_get(url, listener)
+    return status, body
+
+
+def _a_later_push(gateway: Gateway, project: str) -> None:
+    """Wait until Envoy holds a route table pushed after now (each push carries every routing)."""
+    server_id = _create_server(gateway, project, LAYOUT["pod1"][0], "vm-later")
+    _get_without_stream(gateway, "compute", f"{gateway.compute_url}/{project}/servers/{server_id}")
 
 
 def _create_server(gateway: Gateway, project: str, az: str, name: str) -> str:
@@ -82,7 +80,7 @@ def test_a_pod_that_renames_its_zone_is_answered_through_the_processor(cloud, pr
     gateway, _ = cloud
     server_id = _create_server(gateway, project, LAYOUT["pod3"][0], "vm-renamed")
     url = f"{gateway.compute_url}/{project}/servers/{server_id}"
-    time.sleep(0.3)  # past a push: the server is known, yet must not be on the fast path
+    _a_later_push(gateway, project)  # the server is known, yet must not be on the fast path
     for _ in range(3):
         before = gateway.ext_proc_streams("compute")
         status, _, body = call("GET", url)
@@ -137,8 +135,8 @@ def test_delete_takes_a_server_off_the_fast_path(cloud, project) -> None:
         status, _, _ = call("GET", url)
         return status == 404 and gateway.ext_proc_streams("compute") == before + 1
 
-    wait_for(asks_again, timeout=_PUSH_WAIT_S, what="the deleted server to leave the fast path")
-    time.sleep(0.3)  # a later push must not bring it back
+    wait_for(asks_again, timeout=WAIT_S, what="the deleted server to leave the fast path")
+    _a_later_push(gateway, project)  # must not bring it back
     assert asks_again()
 
 
@@ -157,7 +155,7 @@ def test_admin_routing_delete_takes_it_off_the_fast_path(cloud, project) -> None
         # The decision service finds it again in its pod (recovery) and records it anew.
         return status == 200 and gateway.ext_proc_streams("compute") == before + 1
 
-    wait_for(asks_again, timeout=_PUSH_WAIT_S, what="the unrouted server to leave the fast path")
+    wait_for(asks_again, timeout=WAIT_S, what="the unrouted server to leave the fast path")
     routing = gateway.admin().GetRouting(
         admin_pb2.GetRoutingRequest(resource_type="server", resource_id=server_id)
     )
@@ -172,7 +170,7 @@ def test_known_routings_survive_a_restart_of_both_halves(cloud, project) -> None
     gateway.stop()
     gateway.start_control_plane()
     gateway.start_envoy()
-    wait_for(lambda: len(gateway.envoy_clusters()) == 6, timeout=5, what="pod clusters")
+    gateway.wait_for_clusters({f"pod.{pod}.{s}" for pod in LAYOUT for s in ("compute", "volumev3")})
     before = gateway.ext_proc_streams("compute")
     status, _, body = call("GET", url)
     assert status == 200 and body["server"]["name"] == "vm-restart"
