@@ -1,6 +1,7 @@
 """Nova flavors and their extra specs: global to the pod, seeded like devstack's m1.* flavors."""
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -8,6 +9,7 @@ from aiohttp import web
 from podsim.extra_specs import ExtraSpecs
 from podsim.faults import BadRequest, Fault, NotFound
 from podsim.handlers import json_body
+from podsim.shared_paging import FLAVORS, paged
 from podsim.store import Record
 
 _BASE = "/compute/v2.1/{project_id}/flavors"
@@ -71,15 +73,22 @@ class Flavors(ExtraSpecs):
 
     async def index(self, request: web.Request) -> web.Response:
         """GET the brief list: id, name, links."""
-        brief = [
-            {"id": f["id"], "name": f["name"], "links": _links(request, f["id"])}
-            for f in self._sorted()
-        ]
-        return web.json_response({"flavors": brief})
+
+        def brief(f: Record) -> dict[str, Any]:
+            return {"id": f["id"], "name": f["name"], "links": _links(request, f["id"])}
+
+        return web.json_response(self._page(request, brief, "flavors"))
 
     async def detail(self, request: web.Request) -> web.Response:
         """GET the detailed list."""
-        return web.json_response({"flavors": [_view(request, f) for f in self._sorted()]})
+        return web.json_response(self._page(request, lambda f: _view(request, f), "flavors/detail"))
+
+    def _page(
+        self, request: web.Request, view: Callable[[Record], dict[str, Any]], path: str
+    ) -> dict[str, Any]:
+        # Nova's default order: flavorid ascending.
+        records = list(self._flavors.values())
+        return paged(request, FLAVORS, records, view, path=path, default_order=("id",))
 
     async def show(self, request: web.Request) -> web.Response:
         """GET one flavor."""
@@ -132,10 +141,6 @@ class Flavors(ExtraSpecs):
         if record is None:
             raise flavor_not_found(flavor_id)
         return record
-
-    def _sorted(self) -> list[Record]:
-        # Nova's default order: flavorid ascending.
-        return sorted(self._flavors.values(), key=lambda f: f["id"])
 
 
 def _record(flavor_id: str, name: str, ram: object, disk: object, vcpus: object) -> Record:

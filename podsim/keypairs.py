@@ -9,9 +9,12 @@ from aiohttp import web
 
 from podsim.faults import BadRequest, Fault, NotFound
 from podsim.handlers import ANONYMOUS_USER, json_body
+from podsim.shared_paging import KEYPAIRS, paged
 from podsim.store import Record, Store
 
 _BASE = "/compute/v2.1/{project_id}/os-keypairs"
+# Nova pages key pairs (limit, marker, links) from this microversion on.
+_PAGED_SINCE = (2, 35)
 _PRIVATE = "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n"
 
 
@@ -41,9 +44,20 @@ class Keypairs:
         ]
 
     async def index(self, request: web.Request) -> web.Response:
-        """GET: the user's key pairs, each wrapped in `keypair`, by name."""
+        """GET: the user's key pairs, each wrapped in `keypair`, by name; paged from 2.35."""
         records = sorted(self._by_user.records(_user(request)), key=lambda k: k["name"])
-        return web.json_response({"keypairs": [{"keypair": _brief(k)} for k in records]})
+        version = request.get("version_headers", {}).get("X-OpenStack-Nova-API-Version", "2.1")
+        if tuple(int(part) for part in version.split(".")) < _PAGED_SINCE:
+            return web.json_response({"keypairs": [{"keypair": _brief(k)} for k in records]})
+        body = paged(
+            request,
+            KEYPAIRS,
+            records,
+            lambda k: {"keypair": _brief(k)},
+            path="os-keypairs",
+            default_order=("name",),
+        )
+        return web.json_response(body)
 
     async def show(self, request: web.Request) -> web.Response:
         """GET one key pair."""

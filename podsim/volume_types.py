@@ -8,6 +8,7 @@ from aiohttp import web
 from podsim.extra_specs import ExtraSpecs
 from podsim.faults import BadRequest, Fault, NotFound
 from podsim.handlers import json_body
+from podsim.shared_paging import VOLUME_TYPES, paged
 from podsim.store import Record
 
 _BASE = "/volume/v3/{project_id}/types"
@@ -54,9 +55,10 @@ class VolumeTypes(ExtraSpecs):
         ]
 
     async def index(self, request: web.Request) -> web.Response:
-        """GET: every type, by name."""
-        types = sorted(self._types.values(), key=lambda t: t["name"])
-        return web.json_response({"volume_types": [_view(t) for t in types]})
+        """GET: every type, by name (Cinder's own order, `created_at`, is not shown), paged."""
+        types = list(self._types.values())
+        body = paged(request, VOLUME_TYPES, types, _view, path="types", default_order=("name",))
+        return web.json_response(body)
 
     async def show(self, request: web.Request) -> web.Response:
         """GET one type."""

@@ -22,7 +22,7 @@ __all__ = [
     "Answer",
     "created_name",
     "gateway_links",
-    "merge_lists",
+    "listed",
     "own_ids",
     "pick_one",
     "refusal",
@@ -34,8 +34,6 @@ SHARED_COLLECTIONS: Mapping[Service, frozenset[str]] = {
     Service.COMPUTE: frozenset({"flavors", "os-keypairs"}),
     Service.VOLUME: frozenset({"types"}),
 }
-# Lists whose items are one by name: key pairs, and volume types (each Cinder makes its own id).
-_BY_NAME = frozenset({"keypairs", "volume_types"})
 # collection -> (member key of a create answer, the field naming it in a later DELETE path)
 _CREATED = {
     "flavors": ("flavor", "id"),
@@ -50,31 +48,6 @@ class Answer:
 
     status: int
     body: bytes
-
-
-def merge_lists(replies: Sequence[Reply]) -> Answer | None:
-    """The 200 answers' lists merged without duplicates; None when no pod answered 200.
-
-    Paging links (`*_links`) are dropped: a merged page has no single next link.
-    """
-    merged: dict[str, list[Any]] = {}
-    seen: dict[str, set[object]] = {}
-    answered = False
-    for reply in replies:
-        document = _document(reply) if reply.status == 200 else None
-        if not isinstance(document, dict):
-            continue
-        answered = True
-        for key, items in document.items():
-            if key.endswith("_links") or not isinstance(items, list):
-                continue
-            kept, known = merged.setdefault(key, []), seen.setdefault(key, set())
-            for item in items:
-                identity = _identity(item, by_name=key in _BY_NAME)
-                if identity is None or identity not in known:
-                    kept.append(item)
-                    known.add(identity)
-    return Answer(200, json.dumps(merged).encode()) if answered else None
 
 
 def pick_one(replies: Sequence[Reply]) -> Answer:
@@ -95,7 +68,7 @@ def own_ids(replies: Sequence[Reply], type_id: str) -> dict[str, str]:
     of that name are left out.
     """
     by_pod = {
-        reply.pod: {t.get("name"): t.get("id") for t in _items(reply, "volume_types")}
+        reply.pod: {t.get("name"): t.get("id") for t in listed(reply, "volume_types") or []}
         for reply in replies
     }
     name = next((n for ids in by_pod.values() for n, i in ids.items() if i == type_id), None)
@@ -163,25 +136,19 @@ def _relinked(value: Any, base: str, marker: str) -> Any:
     result = {key: _relinked(item, base, marker) for key, item in value.items()}
     href = result.get("href")
     if "rel" in result and isinstance(href, str):
-        path = urlsplit(href).path
-        _, found, below = path.partition(marker)
+        parts = urlsplit(href)
+        _, found, below = parts.path.partition(marker)
         if found:
-            result["href"] = f"{base}/{below}"
+            query = f"?{parts.query}" if parts.query else ""
+            result["href"] = f"{base}/{below}{query}"
     return result
 
 
-def _identity(item: object, *, by_name: bool) -> object:
-    """An item's name or id; key pairs come wrapped (`{"keypair": {...}}`)."""
-    if not isinstance(item, dict):
-        return None
-    inner = item.get("keypair", item)
-    return inner.get("name" if by_name else "id") if isinstance(inner, dict) else None
-
-
-def _items(reply: Reply, key: str) -> list[dict[str, Any]]:
+def listed(reply: Reply, key: str) -> list[dict[str, Any]] | None:
+    """A 200 answer's list under `key`, its objects only; None for any other answer."""
     document = _document(reply) if reply.status == 200 else None
     items = document.get(key) if isinstance(document, dict) else None
-    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else None
 
 
 def _document(reply: Reply) -> object:

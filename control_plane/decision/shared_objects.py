@@ -15,15 +15,23 @@ from dataclasses import dataclass, replace
 
 from control_plane.decision.fanout import Fanout, PodRequest, Reply, usable_pods
 from control_plane.decision.pod_client import forwarded_headers
+from control_plane.decision.resources import API_PREFIX
 from control_plane.decision.shared import (
     Answer,
     created_name,
     gateway_links,
-    merge_lists,
+    listed,
     own_ids,
     pick_one,
     refusal,
     with_public_key,
+)
+from control_plane.decision.shared_lists import (
+    SHARED_LISTS,
+    merge_in_order,
+    next_query,
+    paging,
+    take_page,
 )
 from control_plane.errors import fault_body
 from control_plane.model import Pod, Service
@@ -92,19 +100,42 @@ class SharedObjects:
         # copies) share one bound: Envoy waits for the answer only so long.
         request = call.pod_request(deadline=self._fanout.deadline())
         if call.method == "GET":
-            answer = await self._read(targets, request)
+            answer = await self._read(targets, request, call.origin)
         else:
             answer = await self._write(call.request_id, targets, request)
         body = gateway_links(answer.body, call.service, call.origin, call.project_id)
         return Answer(answer.status, body)
 
-    async def _read(self, targets: Sequence[Pod], request: PodRequest) -> Answer:
-        replies = await self._fanout.all(targets, request)
-        if _segments(request.remainder)[1:] in _LIST_TAILS:
-            merged = merge_lists(replies)
-            if merged is not None:
-                return merged
-        return pick_one(replies)
+    async def _read(self, targets: Sequence[Pod], request: PodRequest, origin: str) -> Answer:
+        collection, *rest = _segments(request.remainder)
+        shared = SHARED_LISTS.get((request.service, collection))
+        if shared is None or tuple(rest) not in _LIST_TAILS:
+            return pick_one(await self._fanout.all(targets, request))
+        pages = shared.pages(request.service, request.headers)
+        client = paging(request.query)
+        if client is None:
+            # NOTE: a `limit` or `marker` no pod accepts: they say so in their own words.
+            return pick_one(await self._fanout.all(targets, request))
+        whole = replace(request, query=client.pod_query)
+        replies = await self._fanout.all(targets, whole)
+        answered = [items for r in replies if (items := listed(r, shared.key)) is not None]
+        if not answered:
+            return pick_one(replies)
+        merged = merge_in_order(answered, shared.identity, shared.order(client))
+        if not pages:
+            return Answer(200, json.dumps({shared.key: merged}).encode())
+        aliases = {
+            shared.marker_of(item): shared.identity(item) for items in answered for item in items
+        }
+        page = take_page(merged, client, shared, aliases)
+        if page is None:
+            # The marker names no object: the pods refuse it as they do.
+            return pick_one(await self._fanout.all(targets, request))
+        base = f"{origin}/{API_PREFIX[request.service]}/{request.project_id}{request.remainder}"
+        document = page.document(
+            shared, lambda marker: f"{base}?{next_query(request.query, marker)}"
+        )
+        return Answer(200, json.dumps(document).encode())
 
     async def _write(self, request_id: str, targets: Sequence[Pod], request: PodRequest) -> Answer:
         collection, *rest = _segments(request.remainder)
