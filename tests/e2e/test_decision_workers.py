@@ -3,7 +3,7 @@
 import os
 import signal
 import subprocess
-import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +16,7 @@ from tests.e2e.http import call
 from tests.fixtures.cloud import running_cloud
 from tests.fixtures.gateway import Gateway, http_get
 from tests.fixtures.postgres import fresh_database_for, postgres_url  # noqa: F401 (fixture)
-from tests.fixtures.procs import SimPod, start_podsim, wait_for
+from tests.fixtures.procs import WAIT_S, SimPod, start_podsim, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +29,9 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, d
     root = tmp_path_factory.mktemp("workers")
     env = {"PODGATE_DECISION_WORKERS": str(_WORKERS)}
     with running_cloud(root, LAYOUT, extra_env=env) as (gateway, pods):
-        wait_for(lambda: len(_decision_hosts(gateway)) == 1 + _WORKERS, timeout=20, what="workers")
+        wait_for(
+            lambda: len(_decision_hosts(gateway)) == 1 + _WORKERS, timeout=WAIT_S, what="workers"
+        )
         yield gateway, pods
 
 
@@ -79,21 +81,17 @@ def test_known_resources_reach_the_fast_path_and_leave_it_on_delete(cloud, proje
     ids = [_create(gateway, project, "az-east", f"fast-{n}")[1]["server"]["id"] for n in range(6)]
     for server_id in ids:
         url = f"{gateway.compute_url}/{project}/servers/{server_id}"
-        deadline = time.monotonic() + 5
-        while True:  # whichever process created it, the main process pushes it to Envoy
-            before = gateway.ext_proc_streams()
-            status, _, shown = call("GET", url)
-            assert status == 200 and shown["server"]["id"] == server_id
-            if gateway.ext_proc_streams() == before:
-                break
-            assert time.monotonic() < deadline, f"{server_id} never reached the fast path"
-            time.sleep(0.05)
+        # Whichever process created it, the main process pushes it to Envoy.
+        status, _, shown = gateway.fast_path_get(url)
+        assert status == 200 and shown["server"]["id"] == server_id
     for server_id in ids:
         url = f"{gateway.compute_url}/{project}/servers/{server_id}"
         assert call("DELETE", url)[0] == 204
         # Within one push the id goes through a decision service again (which knows it is gone).
         wait_for(
-            lambda url=url: _goes_to_decision(gateway, url), timeout=5, what="off the fast path"
+            lambda url=url: _goes_to_decision(gateway, url),
+            timeout=WAIT_S,
+            what="off the fast path",
         )
 
 
@@ -128,21 +126,43 @@ def _north_pod(gateway: Gateway, tmp_path: Path) -> Iterator[None]:
             endpoints={"compute": sim.compute_url, "volumev3": sim.volume_url},
         )
         gateway.admin().CreatePod(admin_pb2.CreatePodRequest(pod=pod))
+        _wait_until_every_process_knows(gateway, "az-north")
         yield
     finally:
         gateway.admin().DeletePod(admin_pb2.DeletePodRequest(name="pod3", force=True))
         sim.proc.stop()
 
 
+def _wait_until_every_process_knows(gateway: Gateway, zone: str) -> None:
+    """Wait until each decision process lists `zone`: workers learn the main process's store
+    changes over their link a moment after the admin API has answered."""
+    url = f"{gateway.compute_url}/{uuid.uuid4().hex}/os-availability-zone"
+    knowing: set[str] = set()
+
+    def everyone() -> bool:
+        before = _decision_hosts(gateway)
+        status, _, body = call("GET", url)
+        after = _decision_hosts(gateway)
+        moved = [host for host, count in after.items() if count > before.get(host, 0)]
+        zones = {info["zoneName"] for info in body["availabilityZoneInfo"]}
+        if status == 200 and len(moved) == 1 and zone in zones:
+            knowing.update(moved)
+        return knowing == set(after)
+
+    wait_for(everyone, timeout=WAIT_S, what=f"every decision process to know {zone}")
+
+
 def test_a_killed_worker_leaves_envoy_and_comes_back(cloud, project) -> None:
     gateway, _ = cloud
     victim = _worker_pids(gateway)[0]
     os.kill(victim, signal.SIGKILL)
-    wait_for(lambda: len(_decision_hosts(gateway)) == _WORKERS, timeout=5, what="worker gone")
+    wait_for(lambda: len(_decision_hosts(gateway)) == _WORKERS, timeout=WAIT_S, what="worker gone")
     for n in range(6):
         status, answer = _create(gateway, project, "az-west", f"after-kill-{n}")
         assert status == 202, answer
-    wait_for(lambda: len(_decision_hosts(gateway)) == 1 + _WORKERS, timeout=20, what="worker back")
+    wait_for(
+        lambda: len(_decision_hosts(gateway)) == 1 + _WORKERS, timeout=WAIT_S, what="worker back"
+    )
     assert victim not in _worker_pids(gateway) and len(_worker_pids(gateway)) == _WORKERS
 
 
@@ -151,11 +171,11 @@ def test_stopping_the_control_plane_stops_its_workers(tmp_path) -> None:
         gateway,
         _,
     ):
-        wait_for(lambda: len(_worker_pids(gateway)) == 1, timeout=20, what="the worker")
+        wait_for(lambda: len(_worker_pids(gateway)) == 1, timeout=WAIT_S, what="the worker")
         pids = _worker_pids(gateway)
         assert gateway.control_plane is not None
         gateway.control_plane.stop()
-        wait_for(lambda: not any(_alive(pid) for pid in pids), timeout=10, what="worker exit")
+        wait_for(lambda: not any(_alive(pid) for pid in pids), timeout=WAIT_S, what="worker exit")
 
 
 def _alive(pid: int) -> bool:
@@ -173,7 +193,7 @@ def test_workers_on_postgresql(postgres_url: str, tmp_path, project) -> None:  #
     with fresh_database_for(postgres_url) as url:
         env = {"PODGATE_DECISION_WORKERS": "1", "PODGATE_DB_URL": url}
         with running_cloud(tmp_path, LAYOUT, extra_env=env) as (gateway, _):
-            wait_for(lambda: len(_decision_hosts(gateway)) == 2, timeout=20, what="the worker")
+            wait_for(lambda: len(_decision_hosts(gateway)) == 2, timeout=WAIT_S, what="the worker")
             before = _decision_hosts(gateway)
             for n in range(6):
                 status, answer = _create(gateway, project, "az-east", f"pg-{n}")

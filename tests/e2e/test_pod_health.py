@@ -28,17 +28,23 @@ pytestmark = pytest.mark.e2e
 AZ = "az-east"
 # Both pods in one AZ, so that a create has somewhere else to go; pod1 is registered first.
 LAYOUT = {"pod1": "nova-east-1", "pod2": "nova-east-2"}
-# Well under the list deadline (pod timeout, capped by Envoy's wait for the decision service):
-# a list that waited for the stopped pod could not be this fast.
-FAST_S = 1.0
-NOTICE_S = 10.0
+# Envoy's wait for the decision service, raised here so that the list deadline (the pod timeout,
+# 5 s, capped just below this wait) stands far from what a list that does not wait takes even on
+# a loaded machine: a list that waited for the stopped pod could not be FAST_S fast.
+MESSAGE_TIMEOUT_MS = 6000
+FAST_S = 2.5
+# Noticing takes two probes (interval + timeout each, 2.6 s); room for a loaded machine.
+NOTICE_S = 20.0
 
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, dict[str, SimPod]]]:
     settings = {
         "PODGATE_HEALTH_INTERVAL_S": "0.3",
-        "PODGATE_HEALTH_TIMEOUT_S": "0.3",
+        # Two missed probes in a row make a pod unhealthy: a live pod must not miss them on a
+        # loaded machine, while the stopped one is still noticed in a few seconds.
+        "PODGATE_HEALTH_TIMEOUT_S": "1.0",
+        "PODGATE_DECISION_MESSAGE_TIMEOUT_MS": str(MESSAGE_TIMEOUT_MS),
         "PODGATE_FAST_PATH_MAX_ENTRIES": "0",
     }
     layout = {name: (AZ, inner) for name, inner in LAYOUT.items()}

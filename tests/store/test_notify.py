@@ -32,6 +32,7 @@ from control_plane.store.notify import (
     send,
 )
 from tests.fixtures.postgres import fresh_database
+from tests.fixtures.procs import WAIT_S
 
 _FAST = Backoff(first_s=0.05, max_s=0.2, health_every_s=0.5)
 
@@ -60,7 +61,7 @@ class Recorder:
         return self.events.count(event)
 
 
-async def _until(check: Callable[[], bool], what: str, within: float = 1.0) -> None:
+async def _until(check: Callable[[], bool], what: str, within: float = WAIT_S) -> None:
     """Wait until `check` holds; fails after `within` seconds."""
     start = time.monotonic()
     while not check():
@@ -242,8 +243,10 @@ async def test_a_rolled_back_write_notifies_nobody(db_url: str, replicas) -> Non
     with pytest.raises(AlreadyExists):
         await a.store.create_pod(_pod("dup"))
     await _until(lambda: b.seen.count(("pods",)) == 2, "the first create")
-    await asyncio.sleep(0.2)
-    assert b.seen.count(("pods",)) == 2
+    # Notifications arrive in commit order: once a later change is seen, the refused one is past.
+    await a.store.create_pod(_pod("marker"))
+    await _until(lambda: b.seen.count(("pods",)) >= 3, "the marker pod")
+    assert b.seen.count(("pods",)) == 3
 
 
 @pytest.mark.postgres
@@ -262,7 +265,7 @@ async def test_a_dropped_listener_reconnects_resyncs_and_keeps_following(
     finally:
         await connection.close()
     assert killed == 1
-    await _until(lambda: b.listener.connects == 2, "B's listener to reconnect", within=5)
+    await _until(lambda: b.listener.connects == 2, "B's listener to reconnect")
     await _until(lambda: b.seen.count(("routings",)) == 2, "B to resync routings")
     await _until(lambda: b.seen.count(("pods",)) == 2, "B to resync pods")
     await a.store.create_pod(_pod("after"))

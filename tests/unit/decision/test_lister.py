@@ -66,11 +66,9 @@ async def test_pods_are_asked_concurrently() -> None:
     for fake in fakes:
         fake.delay = 0.2
     harness = Harness(*fakes)
-    started = time.monotonic()
     answer = await harness.get("/v2.1/p1/servers/detail")
-    assert time.monotonic() - started < 0.35
     assert answer.ids("servers") == ["c-03", "b-02", "a-01"]
-    assert harness.cloud.most_in_flight == 3
+    assert harness.cloud.most_in_flight == 3  # all three at once (a clock would vary with load)
 
 
 async def test_brief_list_shows_id_name_and_gateway_links(three: Harness) -> None:
@@ -254,10 +252,10 @@ async def test_failing_pod_is_named_and_others_answer() -> None:
 
 async def test_slow_pod_misses_the_deadline_and_is_named() -> None:
     harness = Harness(*_pods(a=[1], b=[2]), timeout_s=0.1)
-    harness.fakes["b"].delay = 1.0
+    harness.fakes["b"].delay = 30.0  # far beyond what the deadline takes on a loaded machine
     started = time.monotonic()
     answer = await harness.get("/v2.1/p1/servers/detail")
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 10.0
     assert (answer.ids("servers"), answer.missing) == (["a-01"], ("b",))
 
 
@@ -328,7 +326,9 @@ async def test_cancelled_list_leaves_no_task_behind(three: Harness) -> None:
     for fake in three.fakes.values():
         fake.delay = 5
     task = asyncio.create_task(three.get("/v2.1/p1/servers"))
-    await asyncio.sleep(0.05)
+    async with asyncio.timeout(5):
+        while three.cloud.in_flight < 3:  # noqa: ASYNC110 (a counter, no event): all pods asked
+            await asyncio.sleep(0.01)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
