@@ -8,12 +8,12 @@ by its own id, without links. An unknown marker is a 400.
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
 from podsim.faults import BadRequest
 from podsim.kind import MAX_LIMIT
-from podsim.links import Links
 from podsim.paging import ASC, SortError, SortOrder, page, resolve_sort
 from podsim.store import Record
 
@@ -67,16 +67,19 @@ def paged(
     result = page(records, order, limit=limit, marker=marker)
     body: dict[str, Any] = {how.key: [view(record) for record in result.items]}
     if how.links and result.full:
-        last = str(result.items[-1][how.marker_field])
-        links = Links(_origin(request), "", request.match_info["project_id"], "")
-        # Nova sorts the query by name before putting the marker in.
-        body[f"{how.key}_links"] = links.next_page(path, sorted(params), last)
+        # Nova's _get_next_link: the query sorted by name, then the marker set (a marker already
+        # there keeps its place, a new one goes last).
+        query = dict(sorted(params))
+        query["marker"] = str(result.items[-1][how.marker_field])
+        href = f"{_origin(request)}/{request.match_info['project_id']}/{path}?{urlencode(query)}"
+        body[f"{how.key}_links"] = [{"rel": "next", "href": href}]
     return body
 
 
 def _order(params: list[tuple[str, str]], default: tuple[str, ...]) -> SortOrder:
-    keys = [_FLAVOR_SORT.get(v, v) for k, v in params if k == "sort_key"][-1:]
-    dirs = [v for k, v in params if k == "sort_dir"][-1:]
+    # Nova takes one sort key (default flavorid) and one direction (default asc).
+    keys = [_FLAVOR_SORT.get(v, v) for k, v in params if k == "sort_key"][-1:] or ["id"]
+    dirs = [v for k, v in params if k == "sort_dir"][-1:] or [ASC]
     try:
         return resolve_sort(keys, dirs, default_keys=default, default_dir=ASC)
     except SortError as exc:
