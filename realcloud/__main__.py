@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-from realcloud import cleanup, cloud, results, scenario_run, tempest
+from realcloud import cleanup, cloud, gateway, results, scenario_run, tempest
 from realcloud.layout import PODS, Layout, default_layout
 
 _BASELINE = Path(__file__).with_name("podgate-baseline.txt")
@@ -112,6 +112,9 @@ def _tempest(layout: Layout, regex: str) -> int:
             "\n\nBASELINE BROKEN: passed through Podgate before, pass directly, fail now (twice):\n"
         )
         text += "\n".join(f"  {test}" for test in broken)
+    started = str(cloud.describe(layout).get("podgate_version", ""))
+    stale = results.stale_gateway(started, gateway.source_version())
+    text += f"\n\nPodgate's code: {started}" + (f"\n{stale}" if stale else "")
     print(text)
     (layout.results / "summary.txt").write_text(text + "\n")
     (layout.results / "summary.json").write_text(

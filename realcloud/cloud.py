@@ -32,6 +32,7 @@ class Report:
     total_s: float = 0.0
     project_ids: dict[str, str] = field(default_factory=dict)
     image_id: str = ""
+    podgate_version: str = ""  # gateway.source_version() when Podgate started
     rss_mb: int = 0
     pss_mb: int = 0
 
@@ -141,7 +142,7 @@ def _start_all(layout: Layout, pg_bin: Path, report: Report, say: Callable[[str]
     )
     step("pod workers", lambda: _start_workers(layout, report.project_ids["admin"]))
     step("flavors", lambda: [seed.flavors(layout, pod) for pod in PODS])
-    step("podgate", lambda: _start_gateway(layout))
+    step("podgate", lambda: _start_gateway(layout, report))
 
 
 def _pgdata(layout: Layout) -> Path:
@@ -209,7 +210,8 @@ def _discover_hosts(layout: Layout, pod: Pod) -> None:
     )
 
 
-def _start_gateway(layout: Layout) -> None:
+def _start_gateway(layout: Layout, report: Report) -> None:
+    report.podgate_version = gateway.source_version()
     spec = gateway.spec(layout)
     running = _start(layout, spec)
     procs.wait_ready(

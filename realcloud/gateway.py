@@ -1,7 +1,9 @@
 """Podgate in keystone mode in front of the pods, which it finds through the Keystone catalog."""
 
+import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 
 import grpc
 
@@ -11,6 +13,9 @@ from realcloud.layout import ADMIN, HOST, PODS, SERVICE_PASSWORD, Layout
 from realcloud.services import Spec
 
 ENVOY_BASE_ID = 1980
+_REPO = Path(__file__).resolve().parents[1]
+# What Podgate runs: a change elsewhere (tests, podsim, docs) does not make a running one stale.
+_SOURCES = ("control_plane", "protos")
 
 
 def env(layout: Layout) -> dict[str, str]:
@@ -41,6 +46,18 @@ def spec(layout: Layout) -> Spec:
         env=env(layout),
         ready_url=f"http://{HOST}:{layout.ports.podgate_envoy_admin}/ready",
     )
+
+
+def source_version() -> str:
+    """The last commit that changed Podgate's code, `+changes` when its files differ from it."""
+    git = ["git", "-C", str(_REPO)]
+    head = subprocess.run(
+        [*git, "log", "-1", "--format=%h", "--", *_SOURCES], capture_output=True, text=True
+    )
+    changed = subprocess.run(
+        [*git, "status", "--porcelain", "--", *_SOURCES], capture_output=True, text=True
+    )
+    return head.stdout.strip() + ("+changes" if changed.stdout.strip() else "")
 
 
 def admin_stub(layout: Layout) -> admin_pb2_grpc.PodAdminStub:

@@ -248,3 +248,16 @@ def new_passes(direct: Run, through: Run, *excluded: Iterable[str]) -> list[str]
 def list_entries(text: str) -> set[str]:
     """The entries of a list file (baseline, known failures): one per line, # comments."""
     return {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
+
+
+def stale_gateway(started: str, now: str) -> str:
+    """A warning when the running gateway's code is not the repository's, else nothing.
+
+    Versions are `commit[+changes]`; uncommitted edits made after the start go unnoticed.
+    """
+    if started == now:
+        return ""
+    return (
+        f"WARNING: Podgate was started from {started or 'an unknown version'}, its code is now"
+        f" {now}: run `python -m realcloud up --restart` to test the current code"
+    )

@@ -19,6 +19,7 @@ from realcloud.results import (
     regressions,
     report,
     select,
+    stale_gateway,
     to_rerun,
     unexpected_failures,
     with_rerun,
@@ -216,3 +217,10 @@ def test_passes_by_the_blanket_404_are_never_baseline_tests() -> None:
 
 def test_list_entries_skip_comments_and_blank_lines() -> None:
     assert list_entries("# why\n\n a.b \nc.d\n") == {"a.b", "c.d"}
+
+
+def test_a_gateway_started_from_other_code_is_reported_stale() -> None:
+    assert stale_gateway("47b41b6", "47b41b6") == ""
+    assert "up --restart" in stale_gateway("47b41b6", "c611fd2")
+    assert "up --restart" in stale_gateway("47b41b6", "47b41b6+changes")
+    assert "an unknown version" in stale_gateway("", "47b41b6")  # started before it was recorded
