@@ -31,6 +31,7 @@ __all__ = [
     "next_query",
     "paging",
     "take_page",
+    "unpaged",
 ]
 
 # Nova's [api]max_limit and Cinder's osapi_max_limit default: the largest page either answers.
@@ -162,6 +163,12 @@ def paging(query: str) -> Paging | None:
         return None
     rest = tuple((key, value) for key, value in params if key not in _PAGING_PARAMS)
     return Paging(limit, markers[-1] if markers else None, rest)
+
+
+def unpaged(query: str) -> Paging:
+    """The query of a list the pods do not page (they ignore `limit` and `marker`)."""
+    params = parse_qsl(query, keep_blank_values=True)
+    return Paging(None, None, tuple((k, v) for k, v in params if k not in _PAGING_PARAMS))
 
 
 def next_query(query: str, marker: str) -> str:

@@ -28,10 +28,13 @@ from control_plane.decision.shared import (
 )
 from control_plane.decision.shared_lists import (
     SHARED_LISTS,
+    Paging,
+    SharedList,
     merge_in_order,
     next_query,
     paging,
     take_page,
+    unpaged,
 )
 from control_plane.errors import fault_body
 from control_plane.model import Pod, Service
@@ -111,18 +114,30 @@ class SharedObjects:
         shared = SHARED_LISTS.get((request.service, collection))
         if shared is None or tuple(rest) not in _LIST_TAILS:
             return pick_one(await self._fanout.all(targets, request))
-        pages = shared.pages(request.service, request.headers)
+        if not shared.pages(request.service, request.headers):
+            return await self._list(targets, request, shared, unpaged(request.query), None)
         client = paging(request.query)
         if client is None:
             # NOTE: a `limit` or `marker` no pod accepts: they say so in their own words.
             return pick_one(await self._fanout.all(targets, request))
-        whole = replace(request, query=client.pod_query)
-        replies = await self._fanout.all(targets, whole)
+        base = f"{origin}/{API_PREFIX[request.service]}/{request.project_id}{request.remainder}"
+        return await self._list(targets, request, shared, client, base)
+
+    async def _list(
+        self,
+        targets: Sequence[Pod],
+        request: PodRequest,
+        shared: SharedList,
+        client: Paging,
+        base: str | None,
+    ) -> Answer:
+        """Every pod's whole list merged; the client's page of it when `base` (its URL) is set."""
+        replies = await self._fanout.all(targets, replace(request, query=client.pod_query))
         answered = [items for r in replies if (items := listed(r, shared.key)) is not None]
         if not answered:
             return pick_one(replies)
         merged = merge_in_order(answered, shared.identity, shared.order(client))
-        if not pages:
+        if base is None:
             return Answer(200, json.dumps({shared.key: merged}).encode())
         aliases = {
             shared.marker_of(item): shared.identity(item) for items in answered for item in items
@@ -131,7 +146,6 @@ class SharedObjects:
         if page is None:
             # The marker names no object: the pods refuse it as they do.
             return pick_one(await self._fanout.all(targets, request))
-        base = f"{origin}/{API_PREFIX[request.service]}/{request.project_id}{request.remainder}"
         document = page.document(
             shared, lambda marker: f"{base}?{next_query(request.query, marker)}"
         )
