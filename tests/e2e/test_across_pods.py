@@ -13,7 +13,7 @@ import pytest
 from tests.e2e.http import call
 from tests.fixtures.cloud import TWO_PODS, running_cloud
 from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import SimPod, wait_for
+from tests.fixtures.procs import WAIT_S, SimPod, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -80,7 +80,7 @@ def test_a_create_one_pod_refuses_is_undone_and_names_the_pod(cloud, project) ->
     assert (status, body) == (409, {"conflictingRequest": {"message": message, "code": 409}})
     # The undo runs after the answer.
     in_pod1 = f"{_compute(cloud, project, 'pod1')}/flavors/{project}"
-    wait_for(lambda: call("GET", in_pod1)[0] == 404, timeout=5, what="the undone flavor")
+    wait_for(lambda: call("GET", in_pod1)[0] == 404, timeout=WAIT_S, what="the undone flavor")
 
 
 def test_a_generated_key_pair_is_the_same_in_every_pod(cloud, project) -> None:

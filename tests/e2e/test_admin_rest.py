@@ -11,7 +11,7 @@ import pytest
 
 from tests.fixtures.gateway import PODGATE, Gateway
 from tests.fixtures.keystone import ADMIN, DEMO, KEYSTONE_MARKS, Keystone
-from tests.fixtures.procs import SimPod, wait_for
+from tests.fixtures.procs import WAIT_S, SimPod, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -105,7 +105,7 @@ async def test_a_rest_created_pod_serves_once_it_has_endpoints(
         )
         wait_for(
             lambda: gateway.envoy_clusters() == {"pod.pod1.compute", "pod.pod1.volumev3"},
-            timeout=5,
+            timeout=WAIT_S,
             what="the REST-created pod's clusters in Envoy",
         )
         server = {"name": "vm", "imageRef": "i", "flavorRef": "1", "availability_zone": "az-east"}

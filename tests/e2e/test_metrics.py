@@ -8,7 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.test_skeleton import PROJECT, call, register
 from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import SimPod, wait_for
+from tests.fixtures.procs import SimPod
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +33,9 @@ async def test_counters_move_by_the_traffic_sent(
     gateway: Gateway, sim_pods: dict[str, SimPod]
 ) -> None:
     register(gateway, sim_pods)
-    wait_for(lambda: len(gateway.envoy_clusters()) == 4, timeout=2, what="pod clusters")
+    gateway.wait_for_clusters(
+        {f"pod.{pod}.{s}" for pod in sim_pods for s in ("compute", "volumev3")}
+    )
     before = scrape(gateway)
     compute = f"{gateway.compute_url}/{PROJECT}"
     async with aiohttp.ClientSession() as http:

@@ -15,12 +15,12 @@ from openstack import exceptions
 from tests.e2e.http import call
 from tests.fixtures.cloud import TWO_PODS, running_cloud
 from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import SimPod
+from tests.fixtures.procs import WAIT_S, SimPod
 
 pytestmark = pytest.mark.e2e
 
 LAYOUT = TWO_PODS
-_WAIT = {"wait": 10, "interval": 0.1}
+_WAIT = {"wait": WAIT_S, "interval": 0.1}  # ends once the status is reached
 
 
 @pytest.fixture(scope="module")

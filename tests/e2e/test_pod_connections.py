@@ -1,7 +1,6 @@
 """Pods that close keep-alive connections: Envoy retires idle ones first, and a request whose
 connection drops under it is tried again only when repeating it is harmless."""
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +12,7 @@ from podgate.admin.v1 import admin_pb2
 from tests.e2e.http import call
 from tests.fixtures.dropping_relay import DroppingRelay
 from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import start_podsim, wait_for
+from tests.fixtures.procs import WAIT_S, start_podsim, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +39,7 @@ def _relayed(tmp_path: Path, idle_timeout_s: float = 60) -> Iterator[tuple[Gatew
         pod = admin_pb2.Pod(name="pod1", az_name="az1", pod_az_name="az1", endpoints=endpoints)
         gateway.admin().CreatePod(admin_pb2.CreatePodRequest(pod=pod))
         wanted = {"pod.pod1.compute", "pod.pod1.volumev3"}
-        wait_for(lambda: gateway.envoy_clusters() == wanted, timeout=5, what="pod clusters")
+        gateway.wait_for_clusters(wanted)
         yield gateway, relay
     finally:
         gateway.stop()
@@ -96,9 +95,14 @@ def _idle_connections_closed(gateway: Gateway, relay: DroppingRelay, project: st
     status, answer = _create(gateway, project)
     assert status == 202, answer
     url = f"{gateway.compute_url}/{project}/servers/{answer['server']['id']}"
-    name = "cluster.pod.pod1.compute.upstream_cx_idle_timeout"
-    wait_for(lambda: gateway.envoy_stat(name) >= 1, timeout=5, what="idle pod connection closed")
-    time.sleep(0.1)
+    stats = "cluster.pod.pod1.compute.upstream_cx"
+
+    def closed_when_idle() -> bool:
+        # Envoy counts the idle timeout a moment before the connection is gone.
+        timed_out = gateway.envoy_stat(f"{stats}_idle_timeout") >= 1
+        return timed_out and gateway.envoy_stat(f"{stats}_active") == 0
+
+    wait_for(closed_when_idle, timeout=WAIT_S, what="the idle pod connection closed")
     status, _, shown = call("GET", url)
     assert status == 200 and shown["server"]["name"] == "vm"
     assert relay.dropped == 0

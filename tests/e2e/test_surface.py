@@ -16,7 +16,7 @@ import pytest
 from podgate.admin.v1 import admin_pb2
 from tests.e2e.http import call
 from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import SimPod, start_podsim, wait_for
+from tests.fixtures.procs import WAIT_S, SimPod, start_podsim, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -86,7 +86,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, 
             pod = admin_pb2.Pod(name=name, az_name=az, pod_az_name=pod_az, endpoints=endpoints)
             admin.CreatePod(admin_pb2.CreatePodRequest(pod=pod))
         clusters = {f"pod.{name}.{s}" for name in pods for s in ("compute", "volumev3")}
-        wait_for(lambda: gateway.envoy_clusters() == clusters, timeout=5, what="pod clusters")
+        gateway.wait_for_clusters(clusters)
         yield gateway, pods
     finally:
         gateway.stop()
@@ -340,14 +340,14 @@ def test_the_window_follows_pod_changes(cloud: Cloud) -> None:
         cloud.set_state("pod1", admin_pb2.DISABLED)
         wait_for(
             lambda: call("GET", document)[2]["version"]["version"] == "2.93",
-            timeout=5,
+            timeout=WAIT_S,
             what="the window without pod1",
         )
     finally:
         cloud.set_state("pod1", admin_pb2.ENABLED)
     wait_for(
         lambda: call("GET", document)[2]["version"]["version"] == "2.90",
-        timeout=5,
+        timeout=WAIT_S,
         what="the window with pod1 again",
     )
 

