@@ -18,7 +18,7 @@ from tests.fixtures.keystone import (
     OTHER,
     Keystone,
 )
-from tests.fixtures.procs import SimPod, start_podsim, wait_for
+from tests.fixtures.procs import WAIT_S, SimPod, start_podsim, wait_for
 
 pytestmark = [pytest.mark.e2e, *KEYSTONE_MARKS]
 
@@ -65,7 +65,7 @@ def gateway(
             )
         wait_for(
             lambda: {"pod.Pod1.compute", "pod.Pod2.volumev3"} <= gw.envoy_clusters(),
-            timeout=5,
+            timeout=WAIT_S,
             what="catalog-discovered pod clusters in Envoy",
         )
         yield gw
@@ -130,16 +130,19 @@ async def test_a_revoked_token_stops_working_within_the_ttl(
     url = f"{gateway.compute_url}/{keystone.project_ids['demo']}/servers/unknown"
     async with aiohttp.ClientSession() as http:
         status, _, _ = await fetch(http, "GET", url, token)
+        cached_by = time.monotonic()  # the gateway cached the token before it answered
         assert status == 404  # accepted, then the id is unknown
         keystone.revoke(token)
-        revoked_at = time.monotonic()
-        while time.monotonic() - revoked_at < TOKEN_TTL_S + 3:
+        # Timed on the machine's monotonic clock, which the gateway's cache uses too: only a
+        # request sent while the cached entry can still be fresh may be let through, however
+        # long Keystone takes to answer the others on a loaded machine.
+        while True:
+            sent = time.monotonic()
             status, _, _ = await fetch(http, "GET", url, token)
             if status == 401:
                 break
+            assert status == 404 and sent < cached_by + TOKEN_TTL_S, (status, sent - cached_by)
             await asyncio.sleep(0.2)
-        assert status == 401
-        assert time.monotonic() - revoked_at <= TOKEN_TTL_S + 1
 
 
 def test_admin_api_needs_an_admin_token(gateway: Gateway, keystone: Keystone) -> None:

@@ -9,7 +9,7 @@ from podgate.admin.v1 import admin_pb2
 from tests.e2e.http import call
 from tests.fixtures.gateway import Gateway
 from tests.fixtures.keystone import ADMIN, DEMO, KEYSTONE_MARKS, Keystone
-from tests.fixtures.procs import SimPod, start_podsim, wait_for
+from tests.fixtures.procs import WAIT_S, SimPod, start_podsim, wait_for
 
 pytestmark = [pytest.mark.e2e, *KEYSTONE_MARKS]
 
@@ -34,7 +34,7 @@ def gateway(tmp_path: Path, keystone: Keystone) -> Iterator[Gateway]:
             ),
             metadata=(("x-auth-token", keystone.token(*ADMIN)),),
         )
-        wait_for(lambda: "pod.kpod.compute" in gw.envoy_clusters(), timeout=5, what="kpod")
+        wait_for(lambda: "pod.kpod.compute" in gw.envoy_clusters(), timeout=WAIT_S, what="kpod")
         yield gw
     finally:
         gw.stop()

@@ -15,7 +15,7 @@ from tests.e2e.http import Answer, call
 from tests.fixtures.cloud import TWO_PODS, running_cloud
 from tests.fixtures.gateway import Gateway
 from tests.fixtures.keystone import ADMIN, DEMO, KEYSTONE_MARKS, OTHER, Keystone
-from tests.fixtures.procs import SimPod, start_podsim, wait_for
+from tests.fixtures.procs import WAIT_S, SimPod, start_podsim, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -219,7 +219,7 @@ def keystone_gateway(
             pod = admin_pb2.Pod(name=name, az_name=az, pod_az_name=inner, endpoints=endpoints)
             gateway.admin().CreatePod(admin_pb2.CreatePodRequest(pod=pod), metadata=admin)
         clusters = {f"pod.{name}.{s}" for name in pods for s in ("compute", "volumev3")}
-        wait_for(lambda: gateway.envoy_clusters() == clusters, timeout=5, what="pod clusters")
+        gateway.wait_for_clusters(clusters)
     except BaseException:
         gateway.stop()
         raise
@@ -314,7 +314,9 @@ def test_trusting_pods_with_auth_lets_envoy_route_another_projects_url(
             status, headers, _ = b.at(a).call("GET", foreign)
             return status == 200 and headers.get(POD_HEADER) == "pod1"
 
-        wait_for(routed_by_envoy, timeout=5, what="Envoy routing A's server without the gateway")
+        wait_for(
+            routed_by_envoy, timeout=WAIT_S, what="Envoy routing A's server without the gateway"
+        )
         status, headers, _ = b.call("GET", f"{b.compute}/servers/{server}")
         assert (status, POD_HEADER in headers) == (404, False)  # B's own URL: still refused
         status, _, _ = b.at(a).call("DELETE", foreign)
