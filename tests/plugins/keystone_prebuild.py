@@ -36,14 +36,13 @@ class Prebuild:
         self._root = root
         self._proc: subprocess.Popen[str] | None = None
         self._stderr: IO[str] | None = None
-        self._began = 0.0
-        self._result: tuple[Path, float | None, float] | None = None
+        self._result: tuple[Path, float | None] | None = None
+        self._failure: BuildError | None = None
         self.status = "not needed"
 
     def start(self) -> None:
         if self._proc is not None:
             return
-        self._began = time.monotonic()
         self._stderr = tempfile.TemporaryFile("w+")
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "tests.fixtures.keystone_venv"],
@@ -53,33 +52,36 @@ class Prebuild:
             text=True,
             start_new_session=True,
         )
-        self.status = "building in the background"
+        self.status = "started, no test waited for it (stopped if unfinished)"
 
     def wait(self) -> tuple[Path, float | None, float]:
-        """The venv, its build's seconds (None: reused) and how long the first call waited."""
-        if self._result is not None:
-            return self._result
+        """The venv, its build's seconds (None: reused) and how long this call waited."""
+        begin = time.monotonic()
+        if self._result is None:
+            self._result = self._finish()
+            self.status += f" (tests waited {time.monotonic() - begin:.0f} s for it)"
+        return *self._result, time.monotonic() - begin
+
+    def _finish(self) -> tuple[Path, float | None]:
+        if self._failure is not None:
+            raise self._failure
         self.start()
         assert self._proc is not None and self._stderr is not None
-        waiting = time.monotonic()
         out, _ = self._proc.communicate()
-        waited = time.monotonic() - waiting
         if self._proc.returncode != 0:
             self.status = "failed"
             self._stderr.seek(0)
-            raise BuildError(f"building Keystone's venv failed:\n{self._stderr.read()}")
+            self._failure = BuildError(f"building Keystone's venv failed:\n{self._stderr.read()}")
+            raise self._failure
         result = json.loads(out)
         built_s = result["built_s"]
         self.status = "reused" if built_s is None else f"built in {built_s:.0f} s"
-        self.status += f" (tests waited {waited:.0f} s for it)"
-        self._result = (Path(result["venv"]), built_s, waited)
-        return self._result
+        return Path(result["venv"]), built_s
 
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
             os.killpg(self._proc.pid, signal.SIGTERM)
             self._proc.wait()
-            self.status = f"stopped unfinished after {time.monotonic() - self._began:.0f} s"
         if self._stderr is not None:
             self._stderr.close()
 
