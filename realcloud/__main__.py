@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     start = commands.add_parser("up", help="install (cached), start and seed the cloud + Podgate")
     start.add_argument("--restart", action="store_true", help="stop a running cloud first")
     start.add_argument("--if-needed", action="store_true", help="do nothing if it is up")
+    start.add_argument(
+        "--podgate-only", action="store_true", help="restart Podgate alone (new gateway code)"
+    )
     commands.add_parser("down", help="stop every process of the cloud by PID")
     commands.add_parser("status", help="each process, alive or not, and its memory")
     run = commands.add_parser("tempest", help="Tempest through Podgate and directly, compared")
@@ -29,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.reconfigure(line_buffering=True)  # progress shows up in CI logs as it happens
     layout = default_layout()
     if args.command == "up":
+        if args.podgate_only:
+            print(f"Podgate restarted, code {cloud.restart_gateway(layout)}")
+            return 0
         return _up(layout, restart=args.restart, if_needed=args.if_needed)
     if args.command == "down":
         cloud.down(layout)

@@ -142,7 +142,7 @@ def _start_all(layout: Layout, pg_bin: Path, report: Report, say: Callable[[str]
     )
     step("pod workers", lambda: _start_workers(layout, report.project_ids["admin"]))
     step("flavors", lambda: [seed.flavors(layout, pod) for pod in PODS])
-    step("podgate", lambda: _start_gateway(layout, report))
+    report.podgate_version = step("podgate", lambda: _start_gateway(layout))
 
 
 def _pgdata(layout: Layout) -> Path:
@@ -210,8 +210,19 @@ def _discover_hosts(layout: Layout, pod: Pod) -> None:
     )
 
 
-def _start_gateway(layout: Layout, report: Report) -> None:
-    report.podgate_version = gateway.source_version()
+def restart_gateway(layout: Layout) -> str:
+    """Podgate alone stopped by its PID and started from the current code; the pods, their
+    state and Podgate's own database stay. Returns the code's version (also in cloud.json)."""
+    procs.stop_all([r for r in procs.recorded(layout.pids) if r.name == "podgate"], layout.pids)
+    version = _start_gateway(layout)
+    described = describe(layout) | {"podgate_version": version}
+    (layout.run / "cloud.json").write_text(json.dumps(described, indent=2))
+    return version
+
+
+def _start_gateway(layout: Layout) -> str:
+    """Start Podgate and register the pods; the version of the code it runs."""
+    version = gateway.source_version()
     spec = gateway.spec(layout)
     running = _start(layout, spec)
     procs.wait_ready(
@@ -223,6 +234,7 @@ def _start_gateway(layout: Layout, report: Report) -> None:
     )
     gateway.register_pods(layout)
     seed.wait(lambda: gateway.clusters_ready(layout), timeout=30, what="Podgate's pod clusters")
+    return version
 
 
 def _installs(installs: dict[str, float | None]) -> str:

@@ -42,7 +42,9 @@ def spec(layout: Layout) -> Spec:
     """`podgate up`, so Envoy runs as its child: a detached Envoy dies when its parent exits."""
     return Spec(
         "podgate",
-        (sys.executable, "-m", "control_plane", "up"),
+        # -P: the working directory (run/) holds the state dir `podgate`, which would shadow the
+        # installed `podgate` package as a namespace package once it exists (a restart).
+        (sys.executable, "-P", "-m", "control_plane", "up"),
         env=env(layout),
         ready_url=f"http://{HOST}:{layout.ports.podgate_envoy_admin}/ready",
     )

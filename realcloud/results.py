@@ -259,5 +259,5 @@ def stale_gateway(started: str, now: str) -> str:
         return ""
     return (
         f"WARNING: Podgate was started from {started or 'an unknown version'}, its code is now"
-        f" {now}: run `python -m realcloud up --restart` to test the current code"
+        f" {now}: run `python -m realcloud up --podgate-only` to test the current code"
     )

@@ -221,6 +221,6 @@ def test_list_entries_skip_comments_and_blank_lines() -> None:
 
 def test_a_gateway_started_from_other_code_is_reported_stale() -> None:
     assert stale_gateway("47b41b6", "47b41b6") == ""
-    assert "up --restart" in stale_gateway("47b41b6", "c611fd2")
-    assert "up --restart" in stale_gateway("47b41b6", "47b41b6+changes")
+    assert "up --podgate-only" in stale_gateway("47b41b6", "c611fd2")
+    assert "up --podgate-only" in stale_gateway("47b41b6", "47b41b6+changes")
     assert "an unknown version" in stale_gateway("", "47b41b6")  # started before it was recorded
