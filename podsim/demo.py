@@ -10,6 +10,7 @@ tests); `--free-ports` ignores the topology's ports (to run beside another stack
 
 import argparse
 import os
+import random
 import re
 import shlex
 import signal
@@ -17,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import yaml
@@ -26,6 +28,10 @@ PODGATE = [sys.executable, "-m", "control_plane"]
 OPENSTACK = Path(sys.executable).parent / "openstack"
 CLOUD = "podgate"
 # Columns that keep the tour's tables narrow; the merged list shows the user-facing AZ.
+# How long each process may take to start and Envoy to get the pods: generous, for a busy machine.
+_START_S = 240
+# Below Linux's ephemeral range (32768-60999) and apart from the real tier's fixed ports.
+_FREE_PORTS = (21000, 28000)
 _LIST_COLUMNS = ("--long", "-c", "ID", "-c", "Name", "-c", "Status", "-c", "Availability Zone")
 
 
@@ -113,9 +119,9 @@ class _Demo:
         for pod in self.topology["pods"]:
             argv = ["--name", pod["name"], "--az", pod["pod_az"], "--port", str(pod["port"])]
             child = self._spawn([sys.executable, "-m", "podsim", *argv], pod["name"])
-            self._wait_log(pod["name"], r"listening on http://", child, 20)
+            self._wait_log(pod["name"], r"listening on http://", child, _START_S)
         gateway = self._spawn([*PODGATE, "up", "--state-dir", str(self.state)], "podgate-up")
-        self._wait_log("podgate-up", r"Podgate ready", gateway, 60)
+        self._wait_log("podgate-up", r"Podgate ready", gateway, _START_S)
         _step("Register the pods through the gRPC admin API")
         for pod in self.topology["pods"]:
             url = f"http://127.0.0.1:{pod['port']}"
@@ -125,7 +131,7 @@ class _Demo:
                 *("--endpoint", f"volumev3={url}/volume/v3/$(project_id)s"),
             )
         self._podgate("pod", "list")
-        time.sleep(0.5)
+        self._wait_for_clusters()
         self.clouds.write_text(clouds_yaml(self.compute, self.volume))
         self._tour()
         _step("Routings the gateway recorded")
@@ -199,6 +205,26 @@ class _Demo:
             time.sleep(0.1)
         raise SystemExit(f"{name} not ready after {timeout}s; see {path}")
 
+    def _wait_for_clusters(self) -> None:
+        """Wait until Envoy holds every pod's clusters (until then a create there is a 503)."""
+        admin = f"http://127.0.0.1:{self.topology['gateway']['envoy_admin_port']}/clusters"
+        # An endpoint's health line, for each service of each pod (cluster names: model.py).
+        wanted = [
+            re.compile(
+                rf"^pod\.{re.escape(pod['name'])}\.{service}::[^:]+:\d+::health_flags::", re.M
+            )
+            for pod in self.topology["pods"]
+            for service in ("compute", "volumev3")
+        ]
+        deadline = time.monotonic() + _START_S
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(admin, timeout=10) as answer:
+                text = answer.read().decode()
+            if all(pattern.search(text) for pattern in wanted):
+                return
+            time.sleep(0.1)
+        raise SystemExit(f"Envoy has no cluster for some pod after {_START_S}s: {admin}")
+
     def _podgate(self, *args: str) -> None:
         print(f"$ podgate {' '.join(args)}", flush=True)
         subprocess.run([*PODGATE, *args], check=True, env=self.env)
@@ -238,9 +264,17 @@ def _free_ports(topology: dict) -> None:
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port below the kernel's ephemeral range, which no outgoing connection can take
+    between this check and the child's bind (a port of bind(0) could be)."""
+    for _ in range(1000):
+        port = random.randrange(*_FREE_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise SystemExit(f"no free port in {_FREE_PORTS}")
 
 
 def _step(title: str) -> None:
