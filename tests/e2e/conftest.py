@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.gateway import Gateway
-from tests.fixtures.keystone import keystone  # noqa: F401 (fixture)
 from tests.fixtures.procs import SimPod, start_podsim
 
 
