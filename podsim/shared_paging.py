@@ -20,8 +20,13 @@ from podsim.store import Record
 __all__ = ["FLAVORS", "KEYPAIRS", "VOLUME_TYPES", "SharedPaging", "paged"]
 
 # Nova's flavor sort keys (the query's names) -> podsim's record fields.
-_FLAVOR_SORT = {"flavorid": "id", "name": "name", "memory_mb": "ram", "root_gb": "disk"}
-_FLAVOR_SORT.update(vcpus="vcpus")
+_FLAVOR_SORT = {
+    "flavorid": "id",
+    "name": "name",
+    "memory_mb": "ram",
+    "root_gb": "disk",
+    "vcpus": "vcpus",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,8 @@ class SharedList:
     key: str
     # The field a marker names ("id", or "name" for key pairs); items may come wrapped in `wrapper`.
     marker_field: str
+    # The field that makes two pods' copies one object (volume types: the name, ids differ).
+    identity_field: str
     # Whether the API answers `<key>_links` (Cinder's volume types have none).
     links: bool
     # The first microversion that pages the list at all (Nova's key pairs: 2.35).
@@ -66,8 +68,7 @@ class SharedList:
     def identity(self, item: Mapping[str, Any]) -> Hashable:
         """What makes two pods' copies one object: flavor id, key pair or volume type name."""
         inner = self._inner(item)
-        field = "id" if self.key == "flavors" else "name"
-        return inner.get(field) if inner is not None else None
+        return inner.get(self.identity_field) if inner is not None else None
 
     def marker_of(self, item: Mapping[str, Any]) -> str | None:
         """The value a marker after `item` carries."""
@@ -82,7 +83,7 @@ class SharedList:
         params = dict(request.rest)
         if self.sort_param is not None and params.get(self.sort_param, "flavorid") != "flavorid":
             return None
-        field = "id" if self.key == "flavors" else "name"
+        field = self.identity_field
 
         def key(item: Mapping[str, Any]) -> tuple[bool, str]:
             value = (self._inner(item) or {}).get(field)
@@ -107,11 +108,15 @@ class SharedList:
 # (service, collection segment) -> how it lists; flavors and key pairs by Nova's views
 # (marker: flavorid, key pair name), volume types by Cinder's (marker: the pod's own id).
 SHARED_LISTS: Mapping[tuple[Service, str], SharedList] = {
-    (Service.COMPUTE, "flavors"): SharedList("flavors", "id", links=True, sort_param="sort_key"),
-    (Service.COMPUTE, "os-keypairs"): SharedList(
-        "keypairs", "name", links=True, paged_since=(2, 35), wrapper="keypair"
+    (Service.COMPUTE, "flavors"): SharedList(
+        "flavors", "id", "id", links=True, sort_param="sort_key"
     ),
-    (Service.VOLUME, "types"): SharedList("volume_types", "id", links=False, sort_param="sort"),
+    (Service.COMPUTE, "os-keypairs"): SharedList(
+        "keypairs", "name", "name", links=True, paged_since=(2, 35), wrapper="keypair"
+    ),
+    (Service.VOLUME, "types"): SharedList(
+        "volume_types", "id", "name", links=False, sort_param="sort"
+    ),
 }
 
 
