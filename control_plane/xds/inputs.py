@@ -1,0 +1,40 @@
+"""What the Envoy config is built from (plain data, shared by the translator's parts)."""
+
+from dataclasses import dataclass
+
+from control_plane.model import Pod, Routing
+
+__all__ = ["XdsInputs"]
+
+
+@dataclass(frozen=True, slots=True)
+class XdsInputs:
+    """Everything the Envoy config depends on: the pods plus listener and timeout settings.
+
+    The admin REST listener exists when `admin_rest_port` is set; it needs the descriptor set.
+    `known`: the routings Envoy routes by itself (the fast path); the rest ask the processor.
+    """
+
+    pods: tuple[Pod, ...]
+    listen_host: str
+    compute_port: int
+    volume_port: int
+    connect_timeout_s: float
+    upstream_timeout_s: float
+    ext_proc_message_timeout_ms: int
+    # Below the pods' keep-alive (gunicorn 2 s, Apache 5 s), so Envoy closes idle connections
+    # before a pod does and never sends a request into one the pod is closing.
+    upstream_idle_timeout_s: float = 1.0
+    # Where the decision service listens when it runs in several processes (host, port each);
+    # empty: the control plane's own gRPC port, through the bootstrap cluster.
+    decision_endpoints: tuple[tuple[str, int], ...] = ()
+    admin_rest_port: int = 0
+    admin_rest_descriptors: bytes = b""
+    known: tuple[Routing, ...] = ()
+    # The largest request body the decision service reads (Envoy buffers it first).
+    max_body_bytes: int = 1_048_576
+    # Active health checks of every pod cluster (the pod's version document, no token).
+    health_interval_s: float = 2.0
+    health_timeout_s: float = 1.0
+    unhealthy_threshold: int = 2
+    healthy_threshold: int = 1

@@ -1,0 +1,107 @@
+"""Envoy's own error replies rewritten as OpenStack faults."""
+
+from envoy.config.accesslog.v3 import accesslog_pb2 as accesslog
+from envoy.config.core.v3 import (
+    base_pb2,
+)
+from envoy.config.core.v3 import substitution_format_string_pb2 as substitution
+from envoy.extensions.access_loggers.filters.cel.v3 import cel_pb2
+from envoy.extensions.filters.network.http_connection_manager.v3 import (
+    http_connection_manager_pb2 as hcm,
+)
+from google.protobuf import struct_pb2
+
+from control_plane.errors import fault_name
+from control_plane.xds.pb import any_of as _any
+
+__all__ = ["local_reply_config"]
+
+# Statuses with a specific OpenStack fault name; any other error status becomes computeFault.
+_MAPPED_STATUSES = (400, 404, 413, 503)
+# A pod that is ejected, failing health checks, refusing or dropping connections.
+_POD_DOWN_FLAGS = ("UH", "UF", "UC", "URX", "UO")
+_POD_DOWN_MESSAGE = "The pod behind %UPSTREAM_CLUSTER% is not available: %LOCAL_REPLY_BODY%."
+_NO_DECISION_MESSAGE = "The gateway cannot place this request right now; try again later."
+_BAD_PATH_MESSAGE = "The request path is not valid."
+
+
+def local_reply_config() -> hcm.LocalReplyConfig:
+    """Envoy's own error replies as OpenStack faults; the first matching mapper wins.
+
+    Only replies Envoy made itself are mapped: those with a response flag (no healthy upstream,
+    no cluster, connect failure, timeout) and ext_proc failures. The processor's immediate
+    responses carry neither and already hold a complete fault body, so they pass untouched.
+    """
+    eq, ge = accesslog.ComparisonFilter.EQ, accesslog.ComparisonFilter.GE
+    # Envoy's own words here name no pod or none at all, so the message is ours.
+    mappers = [
+        _fault_mapper(_details_are("path_normalization_failed"), 400, _BAD_PATH_MESSAGE),
+        _fault_mapper(_flagged(eq, 503, "NC"), 503, "The pod for this request is not available."),
+        _fault_mapper(_flagged(eq, 503, *_POD_DOWN_FLAGS), 503, _POD_DOWN_MESSAGE),
+        # The processor is down or slow: a bounded 503, so clients retry as for any outage.
+        _fault_mapper(_ext_proc_failed(), 503, _NO_DECISION_MESSAGE, override=True),
+    ]
+    mappers += [_fault_mapper(_flagged(eq, status), status) for status in _MAPPED_STATUSES]
+    mappers.append(_fault_mapper(_flagged(ge, 400), 500))
+    return hcm.LocalReplyConfig(mappers=mappers)
+
+
+def _flagged(op: int, status: int, *flags: str) -> accesslog.AccessLogFilter:
+    """Replies whose status compares `op` to `status` and that carry a flag (any, or `flags`)."""
+    key = f"podgate.local_reply.{accesslog.ComparisonFilter.Op.Name(op).lower()}_{status}"
+    value = base_pb2.RuntimeUInt32(default_value=status, runtime_key=key)
+    comparison = accesslog.ComparisonFilter(op=op, value=value)
+    by_status = accesslog.StatusCodeFilter(comparison=comparison)
+    return accesslog.AccessLogFilter(
+        and_filter=accesslog.AndFilter(
+            filters=[
+                accesslog.AccessLogFilter(status_code_filter=by_status),
+                accesslog.AccessLogFilter(
+                    response_flag_filter=accesslog.ResponseFlagFilter(flags=flags)
+                ),
+            ]
+        )
+    )
+
+
+def _ext_proc_failed() -> accesslog.AccessLogFilter:
+    """The processor errored or timed out: Envoy answers 500/504 with no flag and no body."""
+    return _cel("response.code_details.startsWith('ext_proc_error')")
+
+
+def _details_are(details: str) -> accesslog.AccessLogFilter:
+    """Envoy's replies for one reason (`%RESPONSE_CODE_DETAILS%`), e.g. a path it cannot
+    normalise (`%00`, encoded slashes), which it answers with an empty 400."""
+    return _cel(f"response.code_details == '{details}'")
+
+
+def _cel(source: str) -> accesslog.AccessLogFilter:
+    expression = cel_pb2.ExpressionFilter(expression=source)
+    return accesslog.AccessLogFilter(
+        extension_filter=accesslog.ExtensionFilter(
+            name="envoy.access_loggers.extension_filters.cel", typed_config=_any(expression)
+        )
+    )
+
+
+def _fault_mapper(
+    matching: accesslog.AccessLogFilter,
+    status: int,
+    message: str = "%LOCAL_REPLY_BODY%",
+    *,
+    override: bool = False,
+) -> hcm.ResponseMapper:
+    """Replace the body of matching replies with the fault for `status`; the code stays
+    Envoy's unless `override`."""
+    fault = fault_name(status)
+    body = struct_pb2.Struct()
+    body.update({fault: {"message": message, "code": "%RESPONSE_CODE%"}})
+    mapper = hcm.ResponseMapper(
+        filter=matching,
+        body_format_override=substitution.SubstitutionFormatString(
+            json_format=body, content_type="application/json"
+        ),
+    )
+    if override:
+        mapper.status_code.value = status
+    return mapper
