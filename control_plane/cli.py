@@ -31,6 +31,12 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("PODGATE_SERVER", DEFAULT_SERVER),
         help="control plane gRPC address (env PODGATE_SERVER, default %(default)s)",
     )
+    parser.add_argument(
+        "--cacert",
+        metavar="FILE",
+        default=os.environ.get("PODGATE_CACERT"),
+        help="talk TLS to the control plane and trust this CA (PEM; env PODGATE_CACERT)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.add_argument(
         "--os-token",

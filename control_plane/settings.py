@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -12,12 +12,39 @@ from pydantic_settings import (
 )
 
 
+def _check_pair(section: str, cert: Path | None, key: Path | None) -> None:
+    """A certificate without its key (or the reverse) is a typo, not a choice."""
+    if (cert is None) != (key is None):
+        raise ValueError(f"[{section}] TLS needs both a certificate file and a key file")
+
+
 class ControlPlaneSettings(BaseModel):
     """Where the control plane listens (admin API, xDS and ext_proc share one gRPC port)."""
 
     host: str = "127.0.0.1"
     grpc_port: int = 19990
     metrics_port: int = 19992
+    # TLS on the gRPC port: PEM certificate chain and key, re-read when changed; unset: plaintext.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    # The CA the port's clients (Envoy, decision workers) trust; unset: tls_cert_file (self-signed).
+    ca_file: Path | None = None
+    # The name those clients check the certificate for (SNI and SAN); empty: `host`.
+    tls_server_name: str = ""
+
+    @model_validator(mode="after")
+    def _pair(self) -> "ControlPlaneSettings":
+        _check_pair("control_plane", self.tls_cert_file, self.tls_key_file)
+        return self
+
+    @property
+    def client_ca_file(self) -> Path | None:
+        """What the port's clients trust; None: the port is plaintext to them."""
+        return self.ca_file or self.tls_cert_file
+
+    @property
+    def server_name(self) -> str:
+        return self.tls_server_name or self.host
 
 
 class EnvoySettings(BaseModel):
@@ -37,6 +64,21 @@ class EnvoySettings(BaseModel):
     # Envoy drops idle pod connections first; keep it below every pod's keep-alive timeout.
     upstream_idle_timeout_s: float = Field(default=1.0, gt=0)
     log_level: str = "warning"
+    # TLS on the compute and volume listeners: PEM certificate chain and key, which the control
+    # plane reads and pushes to Envoy by SDS (Envoy needs no access to them); unset: plaintext.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    # The admin REST listener's own pair; unset: the pair above (when set).
+    admin_rest_tls_cert_file: Path | None = None
+    admin_rest_tls_key_file: Path | None = None
+    # How often the control plane re-reads those files; a change reaches new connections then.
+    tls_reload_interval_s: float = Field(default=2.0, gt=0)
+
+    @model_validator(mode="after")
+    def _pairs(self) -> "EnvoySettings":
+        _check_pair("envoy", self.tls_cert_file, self.tls_key_file)
+        _check_pair("envoy admin_rest", self.admin_rest_tls_cert_file, self.admin_rest_tls_key_file)
+        return self
 
 
 class DecisionSettings(BaseModel):

@@ -2,8 +2,10 @@
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -19,6 +21,8 @@ from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
 __all__ = ["register"]
 
 TIMEOUT_S = 5.0
+# How gRPC words a failed handshake or certificate check in an UNAVAILABLE status.
+_TLS_FAILURE = re.compile(r"ssl|handshake|certificate", re.IGNORECASE)
 
 _Subparsers = argparse._SubParsersAction
 _STATES = [str(s) for s in PodState]
@@ -245,25 +249,45 @@ def _status(args: argparse.Namespace, client: _Client) -> None:
 def _run(args: argparse.Namespace, command: _Command) -> int:
     """Run one command over a fresh channel; a failed call is one line on stderr and exit 1."""
     try:
-        with grpc.insecure_channel(args.server) as channel:
+        channel = _channel(args.server, args.cacert)
+    except OSError as exc:
+        print(f"error: cannot read the CA file {args.cacert}: {exc.strerror}", file=sys.stderr)
+        return 1
+    try:
+        with channel:
             command(args, _Client(channel, cli_token(args.os_token, os.environ)))
     except ks_exc.ClientException as exc:
         print(f"error: cannot get a Keystone token: {exc}", file=sys.stderr)
         return 1
     except grpc.RpcError as exc:
-        print(_reason(args.server, exc), file=sys.stderr)
+        print(_reason(args.server, exc, tls=args.cacert is not None), file=sys.stderr)
         return 1
     return 0
 
 
-def _reason(server: str, exc: grpc.RpcError) -> str:
+def _channel(server: str, cacert: str | None) -> grpc.Channel:
+    """Plaintext, or TLS trusting only `cacert` (the name checked is the one in `server`)."""
+    if cacert is None:
+        return grpc.insecure_channel(server)
+    credentials = grpc.ssl_channel_credentials(root_certificates=Path(cacert).read_bytes())
+    return grpc.secure_channel(server, credentials)
+
+
+def _reason(server: str, exc: grpc.RpcError, *, tls: bool) -> str:
     """What went wrong, in one line a person can act on."""
     code = exc.code()  # type: ignore[attr-defined]
+    details = " ".join((exc.details() or "").split())  # type: ignore[attr-defined]
+    if code == grpc.StatusCode.UNAVAILABLE and tls and _TLS_FAILURE.search(details):
+        return f"error: TLS to the control plane at {server} failed (is --cacert its CA?)"
+    if code == grpc.StatusCode.UNAVAILABLE and not tls:
+        return (
+            f"error: cannot reach the control plane at {server} (if it serves TLS, "
+            "give its CA with --cacert FILE or PODGATE_CACERT)"
+        )
     if code == grpc.StatusCode.UNAVAILABLE:
         return f"error: cannot reach the control plane at {server}"
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return f"error: the control plane at {server} did not answer within {TIMEOUT_S:g} s"
-    details = " ".join((exc.details() or "").split())  # type: ignore[attr-defined]
     return f"error: {code.name}: {details}"
 
 

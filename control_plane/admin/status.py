@@ -3,7 +3,7 @@
 from collections.abc import Mapping, Sequence
 
 from control_plane.xds.cache import SnapshotCache
-from control_plane.xds.resources import TYPE_NAMES, TYPE_ORDER
+from control_plane.xds.resources import PUSH_ORDER, TYPE_NAMES
 from podgate.admin.v1 import admin_pb2
 
 __all__ = ["build_status"]
@@ -31,7 +31,11 @@ def build_status(
                         acked_version=acked.get(type_url, ""),
                         nack=nacks[type_url].message if type_url in nacks else "",
                     )
-                    for type_url in TYPE_ORDER
+                    for type_url in PUSH_ORDER
+                    # A type this Envoy never asked for and nothing holds (SDS without TLS).
+                    if type_url in acked
+                    or type_url in nacks
+                    or (current and current.resources[type_url])
                 ],
             )
         )

@@ -5,6 +5,9 @@ gathered so that a burst of them costs Envoy one route table: for `push_interval
 when the table is big. Each push rebuilds and resends the whole table, in Python and in Envoy
 (measured: ~6 ms per 1 000 entries here, Envoy several times that), so pushes are spaced by
 `_COST_FACTOR` times the last one's cost, which keeps them to a small share of the CPU.
+
+Listener certificates are files the publisher re-reads every `[envoy] tls_reload_interval_s`;
+a changed pair is published at once (an SDS secret), a broken one logged and skipped.
 """
 
 import asyncio
@@ -12,12 +15,15 @@ import logging
 import time
 from collections.abc import Callable
 from importlib.resources import files
+from pathlib import Path
 
 from control_plane.fastpath import HotSet
 from control_plane.metrics import Metrics
 from control_plane.model import Pod
+from control_plane.runtime.tls_files import TlsFilesError, read_pair
 from control_plane.settings import Settings
 from control_plane.xds.cache import SnapshotCache
+from control_plane.xds.tls import ADMIN_REST_SECRET, LISTENER_SECRET, ServerCert, UpstreamTls
 from control_plane.xds.translate import XdsInputs, translate
 
 __all__ = ["Publisher"]
@@ -26,9 +32,15 @@ log = logging.getLogger("podgate.xds")
 
 _COST_FACTOR = 10
 
+_Certs = tuple[ServerCert | None, ServerCert | None]
+
 
 class Publisher:
-    """Owns what the translator reads; every publish translates the whole state (pure, cheap)."""
+    """Owns what the translator reads; every publish translates the whole state (pure, cheap).
+
+    Created in the running loop: with listener TLS configured it reads the files (raising
+    TlsFilesError when they are unusable) and starts watching them until `close`.
+    """
 
     def __init__(
         self,
@@ -49,6 +61,13 @@ class Publisher:
         self._pending: asyncio.TimerHandle | None = None
         self._last_cost_s = 0.0
         hot_set.on_change = self.known_changed
+        self._certs = self._read_certs()
+        self._control_plane_tls = _control_plane_tls(settings)
+        self._tls_error = ""
+        self._watch: asyncio.Task[None] | None = None
+        if any(self._certs):
+            interval_s = settings.envoy.tls_reload_interval_s
+            self._watch = asyncio.get_running_loop().create_task(self._watch_certs(interval_s))
 
     def pods_changed(self, pods: tuple[Pod, ...]) -> None:
         """New pods: publish now (a new pod must be routable fast)."""
@@ -73,14 +92,19 @@ class Publisher:
         return _COST_FACTOR * self._last_cost_s
 
     def close(self) -> None:
-        """Drop a publish still waiting for its interval."""
+        """Drop a publish still waiting for its interval, and stop watching certificates."""
+        self._drop_pending()
+        if self._watch is not None:
+            self._watch.cancel()
+
+    def _drop_pending(self) -> None:
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None
 
     def publish(self) -> None:
         """Translate and hand to the cache; an inconsistent snapshot is logged, never pushed."""
-        self.close()
+        self._drop_pending()
         started = self._clock()
         settings = self._settings
         inputs = XdsInputs(
@@ -101,6 +125,9 @@ class Publisher:
             health_timeout_s=settings.health.timeout_s,
             unhealthy_threshold=settings.health.unhealthy_threshold,
             healthy_threshold=settings.health.healthy_threshold,
+            listener_tls=self._certs[0],
+            admin_rest_tls=self._certs[1],
+            control_plane_tls=self._control_plane_tls,
         )
         try:
             self._cache.set(translate(inputs))
@@ -108,3 +135,45 @@ class Publisher:
             self._last_cost_s = self._clock() - started
         except Exception:
             log.exception("xds snapshot rejected; Envoy keeps the last good one")
+
+    def _read_certs(self) -> _Certs:
+        """The listeners' and the admin REST listener's certificates (the latter's own or the
+        listeners'), None where plaintext."""
+        envoy = self._settings.envoy
+        listeners = _server_cert(LISTENER_SECRET, envoy.tls_cert_file, envoy.tls_key_file)
+        admin = _server_cert(
+            ADMIN_REST_SECRET, envoy.admin_rest_tls_cert_file, envoy.admin_rest_tls_key_file
+        )
+        return listeners, admin or listeners
+
+    async def _watch_certs(self, interval_s: float) -> None:
+        """Publish whenever the files hold another valid pair; new connections get it."""
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                certs = self._read_certs()
+            except TlsFilesError as exc:
+                if str(exc) != self._tls_error:  # once per problem, not every interval
+                    log.warning("listener certificate not reloaded; Envoy keeps the last: %s", exc)
+                self._tls_error = str(exc)
+                continue
+            self._tls_error = ""
+            if certs != self._certs:
+                self._certs = certs
+                log.info("listener certificate changed; pushing it to Envoy")
+                self.publish()
+
+
+def _server_cert(name: str, cert_file: Path | None, key_file: Path | None) -> ServerCert | None:
+    if cert_file is None or key_file is None:
+        return None
+    cert_pem, key_pem = read_pair(cert_file, key_file)
+    return ServerCert(name, cert_pem, key_pem)
+
+
+def _control_plane_tls(settings: Settings) -> UpstreamTls | None:
+    """How Envoy checks the decision workers, which serve the gRPC port's certificate."""
+    control_plane = settings.control_plane
+    if control_plane.tls_cert_file is None or control_plane.client_ca_file is None:
+        return None
+    return UpstreamTls(control_plane.client_ca_file.read_bytes(), control_plane.server_name)

@@ -26,6 +26,7 @@ from control_plane.identity import (
 )
 from control_plane.metrics import Metrics
 from control_plane.runtime.decision_stack import decision_service, pods_view, routing_cache
+from control_plane.runtime.grpc_tls import bind
 from control_plane.runtime.pods_view import PodsView
 from control_plane.runtime.publisher import Publisher
 from control_plane.settings import Settings
@@ -116,7 +117,7 @@ async def serve(
             publisher.decision_endpoints_changed(hub.endpoints())
             store.committed = hub.broadcast
             add_hub(server, hub)
-        server.add_insecure_port(settings.grpc_target)
+        bind(server, settings.grpc_target, settings.control_plane)
         await server.start()
         stack.push_async_callback(server.stop, 1.0)
         if settings.decision.workers:

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 
 import grpc
 
@@ -32,12 +33,20 @@ class Link:
     """A FastPath for the worker's routing table whose events go to the main process in
     batches (one report per `batch_s`); the main process's changes go to `caches`.
 
+    `connect` opens a channel to the main process (over TLS when its port has TLS).
     Every (re)connect starts with a resync: pods reloaded and routing caches dropped, since
     changes sent while the link was down are lost.
     """
 
-    def __init__(self, target: str, hello: Hello, token: str, *, batch_s: float = 0.02) -> None:
-        self._target = target
+    def __init__(
+        self,
+        connect: Callable[[], grpc.aio.Channel],
+        hello: Hello,
+        token: str,
+        *,
+        batch_s: float = 0.02,
+    ) -> None:
+        self._connect = connect
         self._hello = hello
         self._metadata = ((LINK_TOKEN_METADATA, token),)
         self._batch_s = batch_s
@@ -69,7 +78,7 @@ class Link:
         delay = 0.1
         while True:
             try:
-                async with grpc.aio.insecure_channel(self._target) as channel:
+                async with self._connect() as channel:
                     call = channel.stream_stream(LINK_METHOD)(metadata=self._metadata)
                     await call.write(encode(self._hello))
                     self.connects += 1

@@ -14,6 +14,7 @@ from control_plane.decision.extproc import add_to_server as add_decision
 from control_plane.logs import setup_logging
 from control_plane.metrics import Metrics
 from control_plane.runtime.decision_stack import decision_service, pods_view, routing_cache
+from control_plane.runtime.grpc_tls import aio_channel, bind
 from control_plane.runtime.serve import identity
 from control_plane.settings import Settings
 from control_plane.store import Store
@@ -38,8 +39,9 @@ async def run(settings: Settings, token: str) -> None:
         pods = await pods_view(stack, settings, store, catalog, lambda _pods: None)
         server = grpc.aio.server()
         host = settings.control_plane.host
-        port = server.add_insecure_port(f"{host}:0")
-        link = Link(settings.grpc_target, Hello(host, port, os.getpid()), token)
+        port = bind(server, f"{host}:0", settings.control_plane)
+        hello = Hello(host, port, os.getpid())
+        link = Link(lambda: aio_channel(settings.grpc_target, settings.control_plane), hello, token)
         routing_table = routing_cache(stack, settings, store, link)
 
         async def forget_routings() -> None:

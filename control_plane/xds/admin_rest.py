@@ -23,6 +23,7 @@ from google.protobuf.message import Message
 from google.rpc import code_pb2
 
 from control_plane.xds.resources import CONTROL_PLANE_CLUSTER
+from control_plane.xds.tls import ServerCert, downstream_tls
 from podgate.admin.v1 import trio2o_pb2
 
 __all__ = ["ADMIN_REST_LISTENER", "admin_rest"]
@@ -40,7 +41,9 @@ _LOCAL_REPLY_CODES = (
 )
 
 
-def admin_rest(*, listen_host: str, port: int, descriptor_set: bytes) -> listener_pb2.Listener:
+def admin_rest(
+    *, listen_host: str, port: int, descriptor_set: bytes, tls: ServerCert | None = None
+) -> listener_pb2.Listener:
     """The listener that transcodes /v1.0 JSON into Trio2oAdmin calls to the control plane.
 
     Its route is inline (it never changes): RDS would only add a resource whose one cluster,
@@ -66,7 +69,8 @@ def admin_rest(*, listen_host: str, port: int, descriptor_set: bytes) -> listene
             listener_components_pb2.Filter(
                 name="envoy.filters.network.http_connection_manager", typed_config=_any(manager)
             )
-        ]
+        ],
+        transport_socket=downstream_tls(tls),
     )
     return listener_pb2.Listener(
         name=ADMIN_REST_LISTENER,

@@ -11,7 +11,7 @@ from google.protobuf import any_pb2
 
 from control_plane.metrics import Metrics
 from control_plane.xds.cache import SnapshotCache
-from control_plane.xds.resources import TYPE_NAMES, TYPE_ORDER, WILDCARD_TYPES
+from control_plane.xds.resources import PUSH_ORDER, TYPE_NAMES, WILDCARD_TYPES
 from control_plane.xds.snapshot import Snapshot
 
 __all__ = ["AdsServer", "add_to_server"]
@@ -83,7 +83,7 @@ class _Stream:
                 if change.done():
                     snapshot = change.result()
                     change = asyncio.create_task(self._cache.wait_for_change(snapshot))
-                    for type_url in TYPE_ORDER:
+                    for type_url in PUSH_ORDER:
                         if (response := self._respond(type_url, snapshot)) is not None:
                             yield response
                 if next_request.done():

@@ -5,9 +5,19 @@ import json
 from pathlib import Path
 from string import Template
 
+from google.protobuf.json_format import MessageToDict
+
+from control_plane.xds.tls import UpstreamTls, upstream_tls
+
 __all__ = ["BOOTSTRAP_TEMPLATE", "render_bootstrap"]
 
 BOOTSTRAP_TEMPLATE = Path(__file__).parents[2] / "envoy" / "bootstrap.yaml"
+_PLAINTEXT = {
+    "name": "envoy.transport_sockets.raw_buffer",
+    "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer"
+    },
+}
 
 
 def render_bootstrap(
@@ -17,8 +27,12 @@ def render_bootstrap(
     admin_port: int,
     control_plane_host: str,
     control_plane_port: int,
+    control_plane_tls: UpstreamTls | None = None,
 ) -> str:
-    """The bootstrap YAML for one Envoy; a hostname control plane gets a STRICT_DNS cluster."""
+    """The bootstrap YAML for one Envoy; a hostname control plane gets a STRICT_DNS cluster.
+
+    With `control_plane_tls` ADS and ext_proc run over TLS, the CA inline: Envoy reads no file.
+    """
     try:
         ipaddress.ip_address(control_plane_host)
         cluster_type = "STATIC"
@@ -32,4 +46,9 @@ def render_bootstrap(
         control_plane_cluster_type=cluster_type,
         control_plane_host=json.dumps(control_plane_host),
         control_plane_port=json.dumps(control_plane_port),
+        control_plane_transport_socket=json.dumps(
+            _PLAINTEXT
+            if control_plane_tls is None
+            else MessageToDict(upstream_tls(control_plane_tls), preserving_proto_field_name=True)
+        ),
     )

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from control_plane.model import Pod, Routing
+from control_plane.xds.tls import ServerCert, UpstreamTls
 
 __all__ = ["XdsInputs"]
 
@@ -38,3 +39,8 @@ class XdsInputs:
     health_timeout_s: float = 1.0
     unhealthy_threshold: int = 2
     healthy_threshold: int = 1
+    # TLS: the compute/volume listeners' and the admin REST listener's certificates (None:
+    # plaintext), and how Envoy checks the decision workers' gRPC ports (None: plaintext).
+    listener_tls: ServerCert | None = None
+    admin_rest_tls: ServerCert | None = None
+    control_plane_tls: UpstreamTls | None = None

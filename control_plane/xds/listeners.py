@@ -35,6 +35,7 @@ from control_plane.xds.resources import (
     CONTROL_PLANE_CLUSTER,
     DECISION_CLUSTER,
 )
+from control_plane.xds.tls import downstream_tls
 
 __all__ = ["api_listener", "route_configuration"]
 
@@ -88,7 +89,8 @@ def api_listener(
             listener_components_pb2.Filter(
                 name="envoy.filters.network.http_connection_manager", typed_config=_any(manager)
             )
-        ]
+        ],
+        transport_socket=downstream_tls(inputs.listener_tls),
     )
     return listener_pb2.Listener(
         name=name,

@@ -4,9 +4,13 @@ CLUSTER_TYPE = "type.googleapis.com/envoy.config.cluster.v3.Cluster"
 ENDPOINT_TYPE = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"
 LISTENER_TYPE = "type.googleapis.com/envoy.config.listener.v3.Listener"
 ROUTE_TYPE = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration"
+SECRET_TYPE = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret"
 
-# Push order on change: make-before-break, clusters and their endpoints before what uses them.
+# The types every Envoy asks for, in push order on change: make-before-break, clusters and their
+# endpoints before what uses them.
 TYPE_ORDER: tuple[str, ...] = (CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE)
+# Every type in push order, with those only some configs use (SDS: listener TLS) first.
+PUSH_ORDER: tuple[str, ...] = (SECRET_TYPE, *TYPE_ORDER)
 
 # SotW types whose requests mean "everything" (names ignored); the others send only what is asked.
 WILDCARD_TYPES = frozenset({CLUSTER_TYPE, LISTENER_TYPE})
@@ -21,4 +25,10 @@ COMPUTE_LISTENER = "compute"
 VOLUME_LISTENER = "volume"
 
 # Short names for log lines.
-TYPE_NAMES = {CLUSTER_TYPE: "CDS", ENDPOINT_TYPE: "EDS", LISTENER_TYPE: "LDS", ROUTE_TYPE: "RDS"}
+TYPE_NAMES = {
+    CLUSTER_TYPE: "CDS",
+    ENDPOINT_TYPE: "EDS",
+    LISTENER_TYPE: "LDS",
+    ROUTE_TYPE: "RDS",
+    SECRET_TYPE: "SDS",
+}

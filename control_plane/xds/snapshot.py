@@ -18,11 +18,18 @@ from envoy.extensions.filters.http.ext_proc.v3 import ext_proc_pb2
 from envoy.extensions.filters.network.http_connection_manager.v3 import (
     http_connection_manager_pb2 as hcm,
 )
+from envoy.extensions.transport_sockets.tls.v3 import secret_pb2, tls_pb2
 from google.protobuf import duration_pb2
 from google.protobuf.message import Message
 
 from control_plane.errors import PodgateError
-from control_plane.xds.resources import CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE
+from control_plane.xds.resources import (
+    CLUSTER_TYPE,
+    ENDPOINT_TYPE,
+    LISTENER_TYPE,
+    ROUTE_TYPE,
+    SECRET_TYPE,
+)
 
 __all__ = ["InconsistentSnapshot", "Snapshot"]
 
@@ -58,6 +65,7 @@ class Snapshot:
         endpoints: Iterable[endpoint_pb2.ClusterLoadAssignment] = (),
         listeners: Iterable[listener_pb2.Listener] = (),
         routes: Iterable[route_pb2.RouteConfiguration] = (),
+        secrets: Iterable[secret_pb2.Secret] = (),
     ) -> "Snapshot":
         """Index the resources by name and hash each type; duplicate names are refused."""
         resources = {
@@ -65,6 +73,7 @@ class Snapshot:
             ENDPOINT_TYPE: _by_name(ENDPOINT_TYPE, ((e.cluster_name, e) for e in endpoints)),
             LISTENER_TYPE: _by_name(LISTENER_TYPE, ((x.name, x) for x in listeners)),
             ROUTE_TYPE: _by_name(ROUTE_TYPE, ((r.name, r) for r in routes)),
+            SECRET_TYPE: _by_name(SECRET_TYPE, ((s.name, s) for s in secrets)),
         }
         payloads = {
             type_url: MappingProxyType(
@@ -100,6 +109,7 @@ class Snapshot:
                 yield ENDPOINT_TYPE, name, "names no cluster in the snapshot"
         for name, listener in self.resources[LISTENER_TYPE].items():
             yield from _listener_problems(name, listener, routes)
+            yield from _tls_problems(name, listener, self.resources[SECRET_TYPE])
         for name, route in routes.items():
             yield from _route_problems(name, route, clusters)
 
@@ -169,6 +179,19 @@ def _listener_problems(
             manager = hcm.HttpConnectionManager()
             if network_filter.typed_config.Unpack(manager):
                 yield from _manager_problems(name, manager, routes)
+
+
+def _tls_problems(
+    name: str, listener: listener_pb2.Listener, secrets: Mapping[str, Message]
+) -> Iterator[_Problem]:
+    """A listener waiting for a secret that never comes stays warming: it never serves."""
+    for chain in listener.filter_chains:
+        context = tls_pb2.DownstreamTlsContext()
+        if not chain.transport_socket.typed_config.Unpack(context):
+            continue
+        for sds in context.common_tls_context.tls_certificate_sds_secret_configs:
+            if sds.name not in secrets:
+                yield LISTENER_TYPE, name, f"references secret {sds.name!r}, which is missing"
 
 
 def _manager_problems(

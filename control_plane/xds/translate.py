@@ -26,6 +26,7 @@ from control_plane.xds.resources import (
     VOLUME_LISTENER,
 )
 from control_plane.xds.snapshot import Snapshot
+from control_plane.xds.tls import tls_secrets, upstream_tls
 
 __all__ = ["XdsInputs", "translate"]
 
@@ -59,12 +60,15 @@ def translate(inputs: XdsInputs) -> Snapshot:
     listeners = [api_listener(name, port, service, inputs) for name, port, service in apis]
     if inputs.decision_endpoints:
         clusters.append(decision_cluster(inputs.decision_endpoints))
+        if inputs.control_plane_tls is not None:
+            clusters[-1].transport_socket.CopyFrom(upstream_tls(inputs.control_plane_tls))
     if inputs.admin_rest_port:
         listeners.append(
             admin_rest(
                 listen_host=inputs.listen_host,
                 port=inputs.admin_rest_port,
                 descriptor_set=inputs.admin_rest_descriptors,
+                tls=inputs.admin_rest_tls,
             )
         )
     return Snapshot.build(
@@ -74,4 +78,5 @@ def translate(inputs: XdsInputs) -> Snapshot:
         routes=[
             route_configuration(name, service, inputs, fast[service]) for name, _, service in apis
         ],
+        secrets=tls_secrets(inputs.listener_tls, inputs.admin_rest_tls),
     )

@@ -265,7 +265,7 @@ async def test_nonces_increase_across_types(envoy: FakeEnvoy, cache: SnapshotCac
 
 
 async def test_unknown_type_is_ignored(envoy: FakeEnvoy) -> None:
-    envoy.request("type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret")
+    envoy.request("type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig")
     await envoy.silence()
     envoy.request(LISTENER_TYPE)
     assert (await envoy.response()).type_url == LISTENER_TYPE
