@@ -23,6 +23,8 @@ __all__ = ["register"]
 TIMEOUT_S = 5.0
 # How gRPC words a failed handshake or certificate check in an UNAVAILABLE status.
 _TLS_FAILURE = re.compile(r"ssl|handshake|certificate", re.IGNORECASE)
+# ... and a TLS port's answer to a plaintext client.
+_PLAINTEXT_REFUSED = "Socket closed"
 
 _Subparsers = argparse._SubParsersAction
 _STATES = [str(s) for s in PodState]
@@ -277,14 +279,14 @@ def _reason(server: str, exc: grpc.RpcError, *, tls: bool) -> str:
     """What went wrong, in one line a person can act on."""
     code = exc.code()  # type: ignore[attr-defined]
     details = " ".join((exc.details() or "").split())  # type: ignore[attr-defined]
-    if code == grpc.StatusCode.UNAVAILABLE and tls and _TLS_FAILURE.search(details):
-        return f"error: TLS to the control plane at {server} failed (is --cacert its CA?)"
-    if code == grpc.StatusCode.UNAVAILABLE and not tls:
-        return (
-            f"error: cannot reach the control plane at {server} (if it serves TLS, "
-            "give its CA with --cacert FILE or PODGATE_CACERT)"
-        )
     if code == grpc.StatusCode.UNAVAILABLE:
+        if tls and _TLS_FAILURE.search(details):
+            return f"error: TLS to the control plane at {server} failed (is --cacert its CA?)"
+        if not tls and _PLAINTEXT_REFUSED in details:
+            return (
+                f"error: the control plane at {server} closed the connection; if it serves "
+                "TLS, give its CA with --cacert FILE or PODGATE_CACERT"
+            )
         return f"error: cannot reach the control plane at {server}"
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return f"error: the control plane at {server} did not answer within {TIMEOUT_S:g} s"

@@ -70,7 +70,7 @@ def downstream_tls(cert: ServerCert | None) -> base_pb2.TransportSocket | None:
     if cert is None:
         return None
     context = tls_pb2.DownstreamTlsContext(
-        common_tls_context=common_pb2.CommonTlsContext(
+        common_tls_context=tls_pb2.CommonTlsContext(
             tls_certificate_sds_secret_configs=[
                 secret_pb2.SdsSecretConfig(name=cert.name, sds_config=ADS)
             ],
@@ -89,7 +89,7 @@ def upstream_tls(tls: UpstreamTls) -> base_pb2.TransportSocket:
         san_type, sni = common_pb2.SubjectAltNameMatcher.DNS, tls.server_name
     context = tls_pb2.UpstreamTlsContext(
         sni=sni,
-        common_tls_context=common_pb2.CommonTlsContext(
+        common_tls_context=tls_pb2.CommonTlsContext(
             validation_context=common_pb2.CertificateValidationContext(
                 trusted_ca=base_pb2.DataSource(inline_bytes=tls.ca_pem),
                 match_typed_subject_alt_names=[

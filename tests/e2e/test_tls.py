@@ -1,0 +1,253 @@
+"""TLS on Podgate's own ports, with real Envoy: the listeners (certificate pushed by SDS and
+rotated without a restart) and the control plane's gRPC port (ADS, ext_proc to the main process
+and to a decision worker, the worker's link, the CLI with --cacert)."""
+
+import http.client
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+import pytest
+
+from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
+from tests.fixtures.certs import CertAuthority, serial_of
+from tests.fixtures.gateway import Gateway, http_get
+from tests.fixtures.procs import WAIT_S, SimPod, start_podsim, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+class TlsGateway(Gateway):
+    """A gateway whose gRPC port speaks TLS: the test's own admin calls trust the test CA."""
+
+    ca_file: Path
+
+    def admin(self) -> admin_pb2_grpc.PodAdminStub:
+        credentials = grpc.ssl_channel_credentials(self.ca_file.read_bytes())
+        channel = grpc.secure_channel(f"127.0.0.1:{self.grpc_port}", credentials)
+        return admin_pb2_grpc.PodAdminStub(channel)
+
+
+@dataclass
+class Cloud:
+    gateway: TlsGateway
+    pod: SimPod
+    ca: CertAuthority
+    files: Path
+
+    def listener_pair(self) -> tuple[Path, Path]:
+        return self.files / "listener.pem", self.files / "listener.key"
+
+    def grpc_pair(self) -> tuple[Path, Path]:
+        return self.files / "grpc.pem", self.files / "grpc.key"
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
+    root = tmp_path_factory.mktemp("tls")
+    files = root / "tls"
+    files.mkdir()
+    ca = CertAuthority(files / "ca.pem")
+    ca.issue(files / "listener.pem", files / "listener.key", ("127.0.0.1", "localhost"))
+    ca.issue(files / "grpc.pem", files / "grpc.key")
+    env = {
+        "PODGATE_ENVOY_TLS_CERT_FILE": str(files / "listener.pem"),
+        "PODGATE_ENVOY_TLS_KEY_FILE": str(files / "listener.key"),
+        "PODGATE_ENVOY_TLS_RELOAD_INTERVAL_S": "0.5",
+        "PODGATE_CONTROL_PLANE_TLS_CERT_FILE": str(files / "grpc.pem"),
+        "PODGATE_CONTROL_PLANE_TLS_KEY_FILE": str(files / "grpc.key"),
+        "PODGATE_CONTROL_PLANE_CA_FILE": str(ca.path),
+        "PODGATE_DECISION_WORKERS": "1",
+    }
+    gateway = TlsGateway(state_dir=root / "state", extra_env=env)
+    gateway.ca_file = ca.path
+    gateway.state_dir.mkdir()
+    pod = start_podsim("pod1", "nova-east", root)
+    try:
+        gateway.start_control_plane()
+        gateway.start_envoy()
+        endpoints = {"compute": pod.compute_url, "volumev3": pod.volume_url}
+        created = admin_pb2.Pod(name="pod1", az_name="az-east", endpoints=endpoints)
+        gateway.admin().CreatePod(admin_pb2.CreatePodRequest(pod=created))
+        gateway.wait_for_clusters({"pod.pod1.compute", "pod.pod1.volumev3"})
+        wait_for(lambda: len(_decision_hosts(gateway)) == 2, timeout=WAIT_S, what="the worker")
+        yield Cloud(gateway, pod, ca, files)
+    finally:
+        gateway.stop()
+        pod.proc.stop()
+
+
+def _https(cloud: Cloud, port: int, method: str, path: str, body: str | None = None):
+    """One request on a new TLS connection that trusts only the test CA: status, JSON body
+    and the serial number of the certificate the server showed."""
+    context = ssl.create_default_context(cafile=cloud.ca.path)
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
+    try:
+        headers = {"content-type": "application/json"}
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        assert conn.sock is not None
+        return response.status, data, serial_of(conn.sock.getpeercert(binary_form=True))
+    finally:
+        conn.close()
+
+
+def _serial_shown(cloud: Cloud, port: int) -> int:
+    context = ssl.create_default_context(cafile=cloud.ca.path)
+    context.set_alpn_protocols(["h2"])
+    with context.wrap_socket(
+        socket.create_connection(("127.0.0.1", port), timeout=10),
+        server_hostname="127.0.0.1",
+    ) as sock:
+        return serial_of(sock.getpeercert(binary_form=True))
+
+
+def _decision_hosts(gateway: Gateway) -> dict[str, int]:
+    """Each decision endpoint Envoy holds, with the requests (ext_proc streams) it sent it."""
+    hosts: dict[str, int] = {}
+    for line in http_get(f"{gateway.envoy_admin}/clusters").splitlines():
+        parts = line.split("::")
+        if parts[0] == "podgate_decision" and len(parts) == 4 and parts[2] == "rq_total":
+            hosts[parts[1]] = int(parts[3])
+    return hosts
+
+
+def _podgate(cloud: Cloud, *args: str, env: dict[str, str] | None = None):
+    environ = {k: v for k, v in os.environ.items() if k != "PODGATE_CACERT"}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "control_plane",
+            "--server",
+            f"127.0.0.1:{cloud.gateway.grpc_port}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**environ, **(env or {})},
+    )
+
+
+def test_https_requests_through_the_api_listeners_are_decided_and_routed(
+    cloud: Cloud, project
+) -> None:
+    gateway = cloud.gateway
+    before = _decision_hosts(gateway)
+    for n in range(8):
+        body = f'{{"server": {{"name": "vm-{n}", "flavorRef": "1", "imageRef": "i"}}}}'
+        status, answer, _ = _https(
+            cloud, gateway.compute_port, "POST", f"/v2.1/{project}/servers", body
+        )
+        assert status == 202, answer
+    status, answer, _ = _https(cloud, gateway.compute_port, "GET", f"/v2.1/{project}/servers")
+    assert status == 200 and answer.count(b'"name"') == 8, answer
+    status, _, _ = _https(cloud, gateway.volume_port, "GET", f"/v3/{project}/volumes")
+    assert status == 200
+    after = _decision_hosts(gateway)
+    # ext_proc over TLS to the main process and to the worker alike.
+    assert all(after[host] > before.get(host, 0) for host in after), (before, after)
+    assert gateway.envoy_stat("cluster.podgate_decision.ssl.handshake") >= 2
+    assert gateway.envoy_stat("cluster.podgate_control_plane.ssl.handshake") >= 1  # ADS
+
+
+def test_the_admin_rest_listener_serves_the_same_certificate(cloud: Cloud) -> None:
+    gateway = cloud.gateway
+    _, _, listener_serial = _https(cloud, gateway.compute_port, "GET", "/")
+    status, _, serial = _https(cloud, gateway.admin_rest_port, "GET", "/v1.0/pods")
+    assert 200 <= status < 600 and serial == listener_serial
+
+
+def test_plaintext_http_to_a_tls_listener_gets_no_answer(cloud: Cloud, project) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", cloud.gateway.compute_port, timeout=10)
+    with pytest.raises((OSError, http.client.HTTPException)):
+        conn.request("GET", f"/v2.1/{project}/servers")
+        conn.getresponse().read()
+    conn.close()
+
+
+def test_a_replaced_listener_certificate_reaches_new_connections_without_a_restart(
+    cloud: Cloud,
+) -> None:
+    gateway = cloud.gateway
+    assert gateway.envoy is not None
+    envoy_pid = gateway.envoy.pid
+    old = _serial_shown(cloud, gateway.compute_port)
+    started = time.monotonic()
+    new = cloud.ca.issue(*cloud.listener_pair(), ("127.0.0.1", "localhost"))
+    wait_for(
+        lambda: _serial_shown(cloud, gateway.compute_port) == new,
+        timeout=WAIT_S,
+        what="the new certificate on new connections",
+    )
+    took = time.monotonic() - started
+    print(f"listener certificate {old:x} -> {new:x} served after {took:.2f} s")
+    assert _serial_shown(cloud, gateway.volume_port) == new
+    assert gateway.envoy.pid == envoy_pid and gateway.envoy.alive()
+    status, _, serial = _https(cloud, gateway.compute_port, "GET", "/")
+    assert status == 200 and serial == new
+
+
+def test_a_broken_certificate_pair_is_not_pushed(cloud: Cloud) -> None:
+    gateway = cloud.gateway
+    _, key_file = cloud.listener_pair()
+    serving = _serial_shown(cloud, gateway.compute_port)
+    good_key = key_file.read_bytes()
+    other = cloud.files / "other"
+    cloud.ca.issue(other.with_suffix(".pem"), other.with_suffix(".key"))
+    key_file.write_bytes(other.with_suffix(".key").read_bytes())  # not the certificate's key
+    try:
+        wait_for(
+            lambda: "not the key of" in gateway.control_plane.output(),
+            timeout=WAIT_S,
+            what="the control plane to refuse the pair",
+        )
+        assert _serial_shown(cloud, gateway.compute_port) == serving
+    finally:
+        key_file.write_bytes(good_key)
+
+
+def test_the_cli_with_cacert_works(cloud: Cloud) -> None:
+    result = _podgate(cloud, "--cacert", str(cloud.ca.path), "pod", "list")
+    assert result.returncode == 0, result.stderr
+    assert "pod1" in result.stdout
+    from_env = _podgate(cloud, "pod", "list", env={"PODGATE_CACERT": str(cloud.ca.path)})
+    assert from_env.returncode == 0 and "pod1" in from_env.stdout, from_env.stderr
+
+
+def test_the_cli_without_the_ca_fails_with_a_clear_error(cloud: Cloud) -> None:
+    plain = _podgate(cloud, "pod", "list")
+    assert plain.returncode == 1
+    assert "--cacert" in plain.stderr, plain.stderr
+    stranger = CertAuthority(cloud.files / "stranger-ca.pem")
+    wrong = _podgate(cloud, "--cacert", str(stranger.path), "pod", "list")
+    assert wrong.returncode == 1
+    assert "TLS to the control plane" in wrong.stderr, wrong.stderr
+
+
+def test_a_plaintext_grpc_client_is_refused(cloud: Cloud) -> None:
+    channel = grpc.insecure_channel(f"127.0.0.1:{cloud.gateway.grpc_port}")
+    with pytest.raises(grpc.RpcError) as caught:
+        admin_pb2_grpc.PodAdminStub(channel).ListPods(admin_pb2.ListPodsRequest(), timeout=5)
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def test_a_replaced_grpc_certificate_is_shown_to_new_connections(cloud: Cloud) -> None:
+    gateway = cloud.gateway
+    new = cloud.ca.issue(*cloud.grpc_pair())
+    wait_for(
+        lambda: _serial_shown(cloud, gateway.grpc_port) == new,
+        timeout=WAIT_S,
+        what="the new gRPC certificate",
+    )
+    result = _podgate(cloud, "--cacert", str(cloud.ca.path), "pod", "list")
+    assert result.returncode == 0, result.stderr
