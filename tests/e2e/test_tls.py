@@ -3,11 +3,8 @@ rotated without a restart) and the control plane's gRPC port (ADS, ext_proc to t
 and to a decision worker, the worker's link, the CLI with --cacert)."""
 
 import http.client
-import os
 import socket
 import ssl
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +13,7 @@ from pathlib import Path
 import grpc
 import pytest
 
+from control_plane.cli import main
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
 from tests.fixtures.certs import CertAuthority, serial_of
 from tests.fixtures.gateway import Gateway, http_get
@@ -120,22 +118,12 @@ def _decision_hosts(gateway: Gateway) -> dict[str, int]:
     return hosts
 
 
-def _podgate(cloud: Cloud, *args: str, env: dict[str, str] | None = None):
-    environ = {k: v for k, v in os.environ.items() if k != "PODGATE_CACERT"}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "control_plane",
-            "--server",
-            f"127.0.0.1:{cloud.gateway.grpc_port}",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**environ, **(env or {})},
-    )
+def _podgate(cloud: Cloud, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """Run the CLI in this process (its imports cost seconds per run): status, stdout+stderr."""
+    capsys.readouterr()
+    status = main(["--server", f"127.0.0.1:{cloud.gateway.grpc_port}", *args])
+    out, err = capsys.readouterr()
+    return status, out + err
 
 
 def test_https_requests_through_the_api_listeners_are_decided_and_routed(
@@ -216,22 +204,26 @@ def test_a_broken_certificate_pair_is_not_pushed(cloud: Cloud) -> None:
         key_file.write_bytes(good_key)
 
 
-def test_the_cli_with_cacert_works(cloud: Cloud) -> None:
-    result = _podgate(cloud, "--cacert", str(cloud.ca.path), "pod", "list")
-    assert result.returncode == 0, result.stderr
-    assert "pod1" in result.stdout
-    from_env = _podgate(cloud, "pod", "list", env={"PODGATE_CACERT": str(cloud.ca.path)})
-    assert from_env.returncode == 0 and "pod1" in from_env.stdout, from_env.stderr
+def test_the_cli_with_cacert_works(cloud: Cloud, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("PODGATE_CACERT", raising=False)
+    status, out = _podgate(cloud, capsys, "--cacert", str(cloud.ca.path), "pod", "list")
+    assert status == 0 and "pod1" in out, out
+    monkeypatch.setenv("PODGATE_CACERT", str(cloud.ca.path))
+    status, out = _podgate(cloud, capsys, "pod", "list")
+    assert status == 0 and "pod1" in out, out
 
 
-def test_the_cli_without_the_ca_fails_with_a_clear_error(cloud: Cloud) -> None:
-    plain = _podgate(cloud, "pod", "list")
-    assert plain.returncode == 1
-    assert "--cacert" in plain.stderr, plain.stderr
+def test_the_cli_without_the_ca_fails_with_a_clear_error(cloud: Cloud, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("PODGATE_CACERT", raising=False)
+    status, out = _podgate(cloud, capsys, "pod", "list")
+    assert status == 1 and "--cacert" in out, out
     stranger = CertAuthority(cloud.files / "stranger-ca.pem")
-    wrong = _podgate(cloud, "--cacert", str(stranger.path), "pod", "list")
-    assert wrong.returncode == 1
-    assert "TLS to the control plane" in wrong.stderr, wrong.stderr
+    status, out = _podgate(cloud, capsys, "--cacert", str(stranger.path), "pod", "list")
+    assert status == 1 and "TLS to the control plane" in out, out
+    status, out = _podgate(
+        cloud, capsys, "--cacert", str(cloud.files / "missing.pem"), "pod", "list"
+    )
+    assert status == 1 and "cannot read the CA file" in out, out
 
 
 def test_a_plaintext_grpc_client_is_refused(cloud: Cloud) -> None:
@@ -241,7 +233,7 @@ def test_a_plaintext_grpc_client_is_refused(cloud: Cloud) -> None:
     assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
-def test_a_replaced_grpc_certificate_is_shown_to_new_connections(cloud: Cloud) -> None:
+def test_a_replaced_grpc_certificate_is_shown_to_new_connections(cloud: Cloud, capsys) -> None:
     gateway = cloud.gateway
     new = cloud.ca.issue(*cloud.grpc_pair())
     wait_for(
@@ -249,5 +241,5 @@ def test_a_replaced_grpc_certificate_is_shown_to_new_connections(cloud: Cloud) -
         timeout=WAIT_S,
         what="the new gRPC certificate",
     )
-    result = _podgate(cloud, "--cacert", str(cloud.ca.path), "pod", "list")
-    assert result.returncode == 0, result.stderr
+    status, out = _podgate(cloud, capsys, "--cacert", str(cloud.ca.path), "pod", "list")
+    assert status == 0 and "pod1" in out, out
