@@ -1,6 +1,7 @@
 """Publisher: pods publish at once, known-routing bursts are gathered into one push."""
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -8,9 +9,12 @@ from control_plane.fastpath import HotSet
 from control_plane.metrics import Metrics
 from control_plane.model import Pod, ResourceType, Routing
 from control_plane.runtime.publisher import Publisher
+from control_plane.runtime.tls_files import TlsFilesError
 from control_plane.settings import Settings
 from control_plane.xds.cache import SnapshotCache
-from control_plane.xds.resources import CLUSTER_TYPE, ROUTE_TYPE
+from control_plane.xds.resources import CLUSTER_TYPE, ROUTE_TYPE, SECRET_TYPE
+from control_plane.xds.tls import LISTENER_SECRET
+from tests.fixtures.certs import CertAuthority
 
 POD = Pod(
     name="pod1",
@@ -79,3 +83,32 @@ async def test_pushes_are_spaced_by_their_cost() -> None:
     # together with the publish, on a loaded machine).
     assert await asyncio.wait_for(cache.wait_for_change(first), 10) is cache.current
     assert loop.time() - added >= 0.1
+
+
+async def test_listener_certificates_are_pushed_and_a_changed_pair_republished(
+    tmp_path: Path,
+) -> None:
+    ca = CertAuthority(tmp_path / "ca.pem")
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    ca.issue(cert, key)
+    envoy = {"tls_cert_file": cert, "tls_key_file": key, "tls_reload_interval_s": 0.01}
+    cache = SnapshotCache()
+    publisher = Publisher(Settings(envoy=envoy), cache, HotSet(max_entries=10), Metrics())
+    try:
+        publisher.pods_changed((POD,))
+        first = cache.current
+        assert first is not None
+        secret = first.resources[SECRET_TYPE][LISTENER_SECRET]
+        assert secret.tls_certificate.certificate_chain.inline_bytes == cert.read_bytes()
+        ca.issue(cert, key)
+        second = await asyncio.wait_for(cache.wait_for_change(first), 5)
+        assert second.version(SECRET_TYPE) != first.version(SECRET_TYPE)
+        assert second.version(CLUSTER_TYPE) == first.version(CLUSTER_TYPE)
+    finally:
+        publisher.close()
+
+
+async def test_unusable_listener_certificates_stop_the_start(tmp_path: Path) -> None:
+    envoy = {"tls_cert_file": tmp_path / "c.pem", "tls_key_file": tmp_path / "k.pem"}
+    with pytest.raises(TlsFilesError, match="cannot read"):
+        Publisher(Settings(envoy=envoy), SnapshotCache(), HotSet(max_entries=10), Metrics())
