@@ -52,10 +52,11 @@ async def up(settings: Settings) -> int:
 
 def _print_ready(settings: Settings, envoy_pid: int) -> None:
     host = settings.envoy.host
+    scheme = "http" if settings.envoy.tls_cert_file is None else "https"
     print(
         f"Podgate ready (pid {os.getpid()}, envoy pid {envoy_pid})\n"
-        f"  compute API  http://{host}:{settings.envoy.compute_port}/v2.1\n"
-        f"  volume API   http://{host}:{settings.envoy.volume_port}/v3\n"
+        f"  compute API  {scheme}://{host}:{settings.envoy.compute_port}/v2.1\n"
+        f"  volume API   {scheme}://{host}:{settings.envoy.volume_port}/v3\n"
         f"  admin gRPC   {settings.grpc_target}\n"
         f"  Envoy admin  http://127.0.0.1:{settings.envoy.admin_port}\n"
         "Press Ctrl-C to stop.",

@@ -108,6 +108,13 @@ def _serial_shown(cloud: Cloud, port: int) -> int:
         return serial_of(sock.getpeercert(binary_form=True))
 
 
+def _sds_acked(gateway: Gateway) -> bool:
+    """Envoy ACKed the SDS version the control plane serves now (`podgate status`'s view)."""
+    (proxy,) = gateway.admin().GetStatus(admin_pb2.GetStatusRequest(), timeout=5).proxies
+    (sds,) = [config for config in proxy.configs if config.type == "SDS"]
+    return bool(sds.current_version) and sds.acked_version == sds.current_version and not sds.nack
+
+
 def _decision_hosts(gateway: Gateway) -> dict[str, int]:
     """Each decision endpoint Envoy holds, with the requests (ext_proc streams) it sent it."""
     hosts: dict[str, int] = {}
@@ -181,6 +188,7 @@ def test_a_replaced_listener_certificate_reaches_new_connections_without_a_resta
     print(f"listener certificate {old:x} -> {new:x} served after {took:.2f} s")
     assert _serial_shown(cloud, gateway.volume_port) == new
     assert gateway.envoy.pid == envoy_pid and gateway.envoy.alive()
+    wait_for(lambda: _sds_acked(gateway), timeout=WAIT_S, what="Envoy to ACK the new secret")
     status, _, serial = _https(cloud, gateway.compute_port, "GET", "/")
     assert status == 200 and serial == new
 
