@@ -7,9 +7,9 @@ from pathlib import Path
 
 import aiohttp
 
+from control_plane.runtime.grpc_tls import envoy_client_tls
 from control_plane.settings import Settings
 from control_plane.xds.bootstrap import render_bootstrap
-from control_plane.xds.tls import UpstreamTls
 
 
 def envoy_binary(settings: Settings) -> str:
@@ -27,12 +27,6 @@ def write_bootstrap(settings: Settings) -> Path:
     """Render envoy/bootstrap.yaml for these settings into the state directory."""
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     path = settings.state_dir / "envoy-bootstrap.yaml"
-    ca_file = settings.control_plane.client_ca_file
-    tls = (
-        None
-        if ca_file is None
-        else UpstreamTls(ca_file.read_bytes(), settings.control_plane.server_name)
-    )
     path.write_text(
         render_bootstrap(
             node_id="podgate-envoy",
@@ -40,7 +34,7 @@ def write_bootstrap(settings: Settings) -> Path:
             admin_port=settings.envoy.admin_port,
             control_plane_host=settings.control_plane.host,
             control_plane_port=settings.control_plane.grpc_port,
-            control_plane_tls=tls,
+            control_plane_tls=envoy_client_tls(settings.control_plane),
         )
     )
     return path

@@ -9,8 +9,9 @@ import grpc
 
 from control_plane.runtime.tls_files import TlsFilesError, read_pair, stamp
 from control_plane.settings import ControlPlaneSettings
+from control_plane.xds.tls import UpstreamTls
 
-__all__ = ["aio_channel", "bind", "channel_credentials"]
+__all__ = ["aio_channel", "bind", "channel_credentials", "envoy_client_tls"]
 
 log = logging.getLogger("podgate.tls")
 
@@ -36,6 +37,12 @@ def aio_channel(target: str, settings: ControlPlaneSettings) -> grpc.aio.Channel
         return grpc.aio.insecure_channel(target)
     options = [("grpc.ssl_target_name_override", settings.server_name)]
     return grpc.aio.secure_channel(target, channel_credentials(ca_file), options)
+
+
+def envoy_client_tls(settings: ControlPlaneSettings) -> UpstreamTls | None:
+    """How Envoy checks the gRPC port (and the workers' ports): None while it has no CA."""
+    ca_file = settings.client_ca_file
+    return None if ca_file is None else UpstreamTls(ca_file.read_bytes(), settings.server_name)
 
 
 class _Reload:

@@ -20,10 +20,11 @@ from pathlib import Path
 from control_plane.fastpath import HotSet
 from control_plane.metrics import Metrics
 from control_plane.model import Pod
+from control_plane.runtime.grpc_tls import envoy_client_tls
 from control_plane.runtime.tls_files import TlsFilesError, read_pair
 from control_plane.settings import Settings
 from control_plane.xds.cache import SnapshotCache
-from control_plane.xds.tls import ADMIN_REST_SECRET, LISTENER_SECRET, ServerCert, UpstreamTls
+from control_plane.xds.tls import ADMIN_REST_SECRET, LISTENER_SECRET, ServerCert
 from control_plane.xds.translate import XdsInputs, translate
 
 __all__ = ["Publisher"]
@@ -62,7 +63,9 @@ class Publisher:
         self._last_cost_s = 0.0
         hot_set.on_change = self.known_changed
         self._certs = self._read_certs()
-        self._control_plane_tls = _control_plane_tls(settings)
+        # The decision workers serve the gRPC port's certificate, when it has one.
+        control_plane = settings.control_plane
+        self._workers_tls = envoy_client_tls(control_plane) if control_plane.tls_cert_file else None
         self._tls_error = ""
         self._watch: asyncio.Task[None] | None = None
         if any(self._certs):
@@ -127,7 +130,7 @@ class Publisher:
             healthy_threshold=settings.health.healthy_threshold,
             listener_tls=self._certs[0],
             admin_rest_tls=self._certs[1],
-            control_plane_tls=self._control_plane_tls,
+            control_plane_tls=self._workers_tls,
         )
         try:
             self._cache.set(translate(inputs))
@@ -169,11 +172,3 @@ def _server_cert(name: str, cert_file: Path | None, key_file: Path | None) -> Se
         return None
     cert_pem, key_pem = read_pair(cert_file, key_file)
     return ServerCert(name, cert_pem, key_pem)
-
-
-def _control_plane_tls(settings: Settings) -> UpstreamTls | None:
-    """How Envoy checks the decision workers, which serve the gRPC port's certificate."""
-    control_plane = settings.control_plane
-    if control_plane.tls_cert_file is None or control_plane.client_ca_file is None:
-        return None
-    return UpstreamTls(control_plane.client_ca_file.read_bytes(), control_plane.server_name)
