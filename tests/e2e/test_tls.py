@@ -82,9 +82,11 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
         pod.proc.stop()
 
 
-def _https(cloud: Cloud, port: int, method: str, path: str, body: str | None = None):
-    """One request on a new TLS connection that trusts only the test CA: status, JSON body
-    and the serial number of the certificate the server showed."""
+def _https(
+    cloud: Cloud, port: int, method: str, path: str, body: str | None = None
+) -> tuple[int, bytes, int]:
+    """One request on a new TLS connection that trusts only the test CA: status, body and the
+    serial number of the certificate the server showed."""
     context = ssl.create_default_context(cafile=cloud.ca.path)
     conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
     try:
@@ -99,6 +101,7 @@ def _https(cloud: Cloud, port: int, method: str, path: str, body: str | None = N
 
 
 def _serial_shown(cloud: Cloud, port: int) -> int:
+    """The serial number of the certificate a new TLS connection to `port` is shown."""
     context = ssl.create_default_context(cafile=cloud.ca.path)
     context.set_alpn_protocols(["h2"])
     with context.wrap_socket(
