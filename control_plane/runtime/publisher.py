@@ -16,6 +16,7 @@ from importlib.resources import files
 from control_plane.fastpath import HotSet
 from control_plane.metrics import Metrics
 from control_plane.model import Pod
+from control_plane.runtime.ca_bundle import envoy_pod_ca_file
 from control_plane.settings import Settings
 from control_plane.xds.cache import SnapshotCache
 from control_plane.xds.translate import XdsInputs, translate
@@ -44,6 +45,7 @@ class Publisher:
         self._cache = cache
         self._hot_set = hot_set
         self._descriptors = files("podgate").joinpath("descriptors.pb").read_bytes()
+        self._pod_ca_file = envoy_pod_ca_file(settings)
         self._pods: tuple[Pod, ...] = ()
         self._decision_endpoints: tuple[tuple[str, int], ...] = ()
         self._pending: asyncio.TimerHandle | None = None
@@ -101,6 +103,7 @@ class Publisher:
             health_timeout_s=settings.health.timeout_s,
             unhealthy_threshold=settings.health.unhealthy_threshold,
             healthy_threshold=settings.health.healthy_threshold,
+            pod_ca_file=self._pod_ca_file,
         )
         try:
             self._cache.set(translate(inputs))

@@ -38,3 +38,6 @@ class XdsInputs:
     health_timeout_s: float = 1.0
     unhealthy_threshold: int = 2
     healthy_threshold: int = 1
+    # The CA bundle (a path Envoy reads) that https pods' certificates must chain to; required
+    # as soon as one https pod is not marked tls_insecure.
+    pod_ca_file: str = ""
