@@ -38,7 +38,8 @@ class EnvoySettings(BaseModel):
     upstream_idle_timeout_s: float = Field(default=1.0, gt=0)
     log_level: str = "warning"
     # PEM bundle of the CAs that pods' https certificates must chain to, as a path on Envoy's
-    # machine; empty: the control plane's system bundle (same path on Envoy's machine).
+    # machine; empty: the control plane's system bundle (same path on Envoy's machine). Envoy
+    # holds it per https pod service: ~280 KB for a system bundle, ~2 KB for one private CA.
     pod_ca_file: str = ""
 
 
