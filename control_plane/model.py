@@ -57,6 +57,9 @@ class Pod:
     dc_name: str = ""
     state: PodState = PodState.ENABLED
     endpoints: Mapping[str, str] = field(default_factory=dict)
+    # Its https endpoints' certificates go unchecked (Envoy and the decision service alike):
+    # an operator's explicit choice for one pod, shown wherever the pod is.
+    tls_insecure: bool = False
     id: str = ""
     created_at: datetime | None = None
     updated_at: datetime | None = None

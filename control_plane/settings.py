@@ -64,6 +64,10 @@ class EnvoySettings(BaseModel):
     # Envoy drops idle pod connections first; keep it below every pod's keep-alive timeout.
     upstream_idle_timeout_s: float = Field(default=1.0, gt=0)
     log_level: str = "warning"
+    # PEM bundle of the CAs that pods' https certificates must chain to, as a path on Envoy's
+    # machine; empty: the control plane's system bundle (same path on Envoy's machine). Envoy
+    # holds it per https pod service: ~280 KB for a system bundle, ~2 KB for one private CA.
+    pod_ca_file: str = ""
     # TLS on the compute and volume listeners: PEM certificate chain and key, which the control
     # plane reads and pushes to Envoy by SDS (Envoy needs no access to them); unset: plaintext.
     tls_cert_file: Path | None = None
@@ -101,6 +105,9 @@ class DecisionSettings(BaseModel):
     # Decision services in processes of their own besides the main one, each on a free port of
     # the control plane's host (which Envoy must reach); 0: the main process decides alone.
     workers: int = Field(default=0, ge=0)
+    # PEM bundle of the CAs that pods' https certificates must chain to for the decision
+    # service's own calls (lists, fan-out, recovery); empty: [envoy] pod_ca_file, else the system's.
+    pod_ca_file: str = ""
 
 
 class HealthSettings(BaseModel):

@@ -114,6 +114,13 @@ def _pod_options(parser: argparse.ArgumentParser) -> None:
         metavar="SERVICE=URL",
         help="catalog-style URL of a service, e.g. compute=http://h:8774/v2.1 (repeatable)",
     )
+    parser.add_argument(
+        "--insecure-tls",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="accept any certificate from the pod's https endpoints (unsafe: users' tokens go"
+        " to whoever answers); --no-insecure-tls checks them again",
+    )
 
 
 def _register_binding(verbs: _Subparsers) -> None:
@@ -157,6 +164,7 @@ def _pod_create(args: argparse.Namespace, client: _Client) -> None:
         dc_name=args.dc or "",
         state=admin_pb2.PodState.Value(args.state) if args.state else 0,
         endpoints=dict(args.endpoint),
+        tls_insecure=bool(args.insecure_tls),
     )
     render.print_one(
         args.json, client.call("CreatePod", admin_pb2.CreatePodRequest(pod=pod)), render.POD
@@ -183,6 +191,7 @@ def _pod_update(args: argparse.Namespace, client: _Client) -> None:
         state=admin_pb2.PodState.Value(args.state) if args.state else None,
         set_endpoints=dict(args.endpoint),
         remove_endpoints=args.remove_endpoint,
+        tls_insecure=args.insecure_tls,
     )
     render.print_one(args.json, client.call("UpdatePod", request), render.POD)
 

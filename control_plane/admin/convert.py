@@ -43,6 +43,7 @@ class PodChanges:
     dc_name: str | None = None
     set_endpoints: Mapping[str, str] = field(default_factory=dict)
     remove_endpoints: tuple[str, ...] = ()
+    tls_insecure: bool | None = None
 
 
 def state_to_proto(state: PodState) -> int:
@@ -80,6 +81,7 @@ def pod_to_proto(pod: Pod, in_use: Pod | None = None) -> admin_pb2.Pod:
         dc_name=pod.dc_name,
         state=state_to_proto(pod.state),
         endpoints=dict(pod.endpoints),
+        tls_insecure=pod.tls_insecure,
         created_at=_timestamp(pod.created_at),
         updated_at=_timestamp(pod.updated_at),
     )
@@ -95,6 +97,7 @@ def pod_from_proto(message: admin_pb2.Pod, *, default_state: PodState | None = N
         dc_name=message.dc_name,
         state=state_from_proto(message.state, default=default_state),
         endpoints=dict(message.endpoints),
+        tls_insecure=message.tls_insecure,
         created_at=_datetime(message, "created_at"),
         updated_at=_datetime(message, "updated_at"),
     )
@@ -109,6 +112,7 @@ def pod_changes_from_proto(request: admin_pb2.UpdatePodRequest) -> PodChanges:
         dc_name=request.dc_name if request.HasField("dc_name") else None,
         set_endpoints=dict(request.set_endpoints),
         remove_endpoints=tuple(request.remove_endpoints),
+        tls_insecure=request.tls_insecure if request.HasField("tls_insecure") else None,
     )
 
 

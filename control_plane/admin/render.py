@@ -99,6 +99,7 @@ POD = View(
         "DC": p.dc_name,
         "STATE": admin_pb2.PodState.Name(p.state),
         "ENDPOINTS": _endpoints(p),
+        "TLS": "INSECURE (certificates not checked)" if p.tls_insecure else "verified",
         "ID": p.id,
         "CREATED": _time(p, "created_at"),
         "UPDATED": _time(p, "updated_at"),

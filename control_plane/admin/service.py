@@ -128,6 +128,7 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
             dc_name=changes.dc_name,
             set_endpoints=changes.set_endpoints,
             remove_endpoints=changes.remove_endpoints,
+            tls_insecure=changes.tls_insecure,
         )
         log.info("pod updated name=%s state=%s", pod.name, pod.state)
         await self._on_pods_changed()

@@ -6,7 +6,8 @@ tests. Transport trouble leaves as PodCallError; every HTTP status, error or not
 for the caller to judge.
 """
 
-from collections.abc import Mapping
+import ssl
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -72,10 +73,19 @@ def forwarded_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 class PodClient:
-    """A PodFetch over one connection pool, created on first use on the running loop."""
+    """A PodFetch over one connection pool, created on first use on the running loop.
 
-    def __init__(self, *, connections: int = 100) -> None:
+    `tls` gives each URL's certificate check (pod_tls.PodTls); by default the system's CAs.
+    """
+
+    def __init__(
+        self,
+        *,
+        connections: int = 100,
+        tls: Callable[[str], ssl.SSLContext | bool] | None = None,
+    ) -> None:
         self._connections = connections
+        self._tls = tls or _system_check
         self._session: aiohttp.ClientSession | None = None
 
     async def __call__(self, url: str, headers: Mapping[str, str]) -> PodResponse:
@@ -87,11 +97,12 @@ class PodClient:
     ) -> PodResponse:
         """`method` on `url` with `body` (a PodSend); the caller bounds the time."""
         session = self._session_here()
+        check = self._tls(url)
         try:
             # NOTE: an empty body must go as no body: aiohttp would label b"" as
             # application/octet-stream, and real Nova answers that GET with 415.
             async with session.request(
-                method, url, headers=headers, data=body or None, allow_redirects=False
+                method, url, headers=headers, data=body or None, allow_redirects=False, ssl=check
             ) as response:
                 return PodResponse(response.status, await response.read())
         except (aiohttp.ClientError, OSError) as exc:
@@ -115,3 +126,8 @@ class PodClient:
                 raise_for_status=False,
             )
         return self._session
+
+
+def _system_check(url: str) -> bool:
+    """aiohttp's own default: verify against the system's CAs."""
+    return True

@@ -1,15 +1,28 @@
 """Envoy's own routes for known resources: GET by id goes straight to the owning pod's cluster.
 
 The virtual host's matcher looks at the method, then at the longest known path prefix
-(`/v2.1/{project}/servers/{id}`, so everything below a resource follows it); anything else falls
+(`/v2.1/{project}/servers/{id}/`, so everything below a resource follows it); anything else falls
 back to the route that asks the decision service. Entries share one route per pod, so an entry
-costs only its key (~200 bytes on the wire). Pure: no I/O.
+costs only its key (~200 bytes on the wire; Envoy still builds a route per entry, ~2.2 KiB).
+
+The id must be a whole path segment: `{id}0`, `{id};a=b` or `{id}%2F..` name other things, which
+only the decision service may route. So the table is not keyed on `:path` (a prefix match there
+cannot tell `{id}` from `{id}0`, and `{id}?query` from `{id}0?query`) but on `PATH_HEADER`, which
+the listener sets before routing to the normalised path without its query, plus a `/`: every key
+then ends where a segment ends, and one key per id serves `{id}`, `{id}/...` and `{id}?...`.
+Pure: no I/O.
 """
 
 import re
 from collections.abc import Iterable, Mapping
 
+from envoy.config.common.mutation_rules.v3 import mutation_rules_pb2
+from envoy.config.core.v3 import base_pb2
+from envoy.config.core.v3 import extension_pb2 as core_extension_pb2
 from envoy.config.route.v3 import route_components_pb2 as route_components
+from envoy.extensions.http.early_header_mutation.header_mutation.v3 import (
+    header_mutation_pb2 as early_header_mutation_pb2,
+)
 from envoy.type.matcher.v3 import http_inputs_pb2
 from google.protobuf import any_pb2
 from google.protobuf.message import Message
@@ -18,9 +31,15 @@ from xds.type.matcher.v3 import matcher_pb2
 
 from control_plane.decision.mutate import pod_path
 from control_plane.decision.resources import API_PREFIX, SPECS
-from control_plane.model import RESOURCE_SERVICE, Routing, Service, cluster_name
+from control_plane.model import (
+    INTERNAL_HEADER_PREFIX,
+    RESOURCE_SERVICE,
+    Routing,
+    Service,
+    cluster_name,
+)
 
-__all__ = ["FAST_METHODS", "known_routes"]
+__all__ = ["FAST_METHODS", "PATH_HEADER", "known_routes", "path_header"]
 
 # Only reads: writes and deletes may need checks or bookkeeping the decision service owns.
 # (One method: a second would repeat the whole path table.)
@@ -29,6 +48,11 @@ FAST_METHODS = ("GET",)
 _PROJECT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _RESOURCE_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _PROBE = "PODGATEPROJECT"
+# What the fast path matches: the request's path, normalised, without its query, plus `/`. Set
+# (overwriting whatever a client sent) before Envoy picks a route; the listener's header_mutation
+# filter strips it with every x-podgate-* header afterwards, so no pod ever sees it.
+PATH_HEADER = f"{INTERNAL_HEADER_PREFIX}path"
+_EARLY_HEADER_MUTATION = "envoy.http.early_header_mutation.header_mutation"
 
 
 def known_routes(
@@ -68,7 +92,7 @@ def known_routes(
     by_method.matcher_tree.input.CopyFrom(_header_input(":method"))
     by_method.on_no_match.CopyFrom(on_no_match)
     by_path = by_method.matcher_tree.exact_match_map.map[FAST_METHODS[0]].matcher
-    by_path.matcher_tree.input.CopyFrom(_header_input(":path"))
+    by_path.matcher_tree.input.CopyFrom(_header_input(PATH_HEADER))
     by_path.on_no_match.CopyFrom(on_no_match)
     paths = by_path.matcher_tree.prefix_match_map.map
     for key, on_match in entries:
@@ -76,8 +100,22 @@ def known_routes(
     return len(paths)
 
 
+def path_header() -> core_extension_pb2.TypedExtensionConfig:
+    """The listener's early header mutation that sets `PATH_HEADER` (see the module doc)."""
+    value = base_pb2.HeaderValueOption(
+        header=base_pb2.HeaderValue(key=PATH_HEADER, value="%PATH(NQ)%/"),
+        append_action=base_pb2.HeaderValueOption.OVERWRITE_IF_EXISTS_OR_ADD,
+    )
+    mutation = early_header_mutation_pb2.HeaderMutation(
+        mutations=[mutation_rules_pb2.HeaderMutation(append=value)]
+    )
+    return core_extension_pb2.TypedExtensionConfig(
+        name=_EARLY_HEADER_MUTATION, typed_config=_any(mutation)
+    )
+
+
 def _path_key(service: Service, routing: Routing) -> str | None:
-    """The gateway path prefix of one resource, or None when it is not the listener's."""
+    """The gateway path of one resource and a `/`, or None when it is not the listener's."""
     if RESOURCE_SERVICE[routing.resource_type] is not service:
         return None
     if not (
@@ -85,7 +123,7 @@ def _path_key(service: Service, routing: Routing) -> str | None:
     ):
         return None
     collection = SPECS[routing.resource_type].collection
-    return f"/{API_PREFIX[service]}/{routing.project_id}/{collection}/{routing.resource_id}"
+    return f"/{API_PREFIX[service]}/{routing.project_id}/{collection}/{routing.resource_id}/"
 
 
 def _prefix_rewrite(service: Service, endpoint: str) -> str | None:

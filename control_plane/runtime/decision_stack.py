@@ -8,10 +8,12 @@ from contextlib import AsyncExitStack
 from control_plane.decision.extproc import DecisionService
 from control_plane.decision.health import PodHealth
 from control_plane.decision.pod_client import PodClient
+from control_plane.decision.pod_tls import PodTls, verifying_context
 from control_plane.decision.routing_table import FastPath, RoutingTable
 from control_plane.identity import Catalog, Gate
 from control_plane.metrics import Metrics
 from control_plane.model import Pod
+from control_plane.runtime.ca_bundle import decision_pod_ca_file
 from control_plane.runtime.catalog_refresh import RefreshOnUnreachable
 from control_plane.runtime.pods_view import PodsView
 from control_plane.settings import Settings
@@ -63,7 +65,8 @@ def decision_service(
     metrics: Metrics,
 ) -> DecisionService:
     """Build it and its pod health prober; `stack` closes both."""
-    pod_client = PodClient()
+    tls = PodTls(verifying_context(decision_pod_ca_file(settings)), pods)
+    pod_client = PodClient(tls=tls)
     stack.push_async_callback(pod_client.close)
     fetch = RefreshOnUnreachable(pod_client, pods.refresh_catalog) if catalog else pod_client
     health = PodHealth(fetch=fetch, pods=pods, settings=settings.health)
@@ -76,6 +79,7 @@ def decision_service(
         settings=settings.decision,
         gate=gate,
         fetch=fetch,
+        send=pod_client.send,
         metrics=metrics,
         health=health,
     )

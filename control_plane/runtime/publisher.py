@@ -20,6 +20,7 @@ from pathlib import Path
 from control_plane.fastpath import HotSet
 from control_plane.metrics import Metrics
 from control_plane.model import Pod
+from control_plane.runtime.ca_bundle import envoy_pod_ca_file
 from control_plane.runtime.grpc_tls import envoy_client_tls
 from control_plane.runtime.tls_files import TlsFilesError, read_pair
 from control_plane.settings import Settings
@@ -57,6 +58,7 @@ class Publisher:
         self._cache = cache
         self._hot_set = hot_set
         self._descriptors = files("podgate").joinpath("descriptors.pb").read_bytes()
+        self._pod_ca_file = envoy_pod_ca_file(settings)
         self._pods: tuple[Pod, ...] = ()
         self._decision_endpoints: tuple[tuple[str, int], ...] = ()
         self._pending: asyncio.TimerHandle | None = None
@@ -131,6 +133,7 @@ class Publisher:
             listener_tls=self._certs[0],
             admin_rest_tls=self._certs[1],
             control_plane_tls=self._workers_tls,
+            pod_ca_file=self._pod_ca_file,
         )
         try:
             self._cache.set(translate(inputs))

@@ -77,6 +77,7 @@ async def create_pod(session: AsyncSession, *, pod: Pod) -> Pod:
         pod_az_name=check_text("pod_az_name", pod.pod_az_name, empty=True),
         dc_name=check_text("dc_name", pod.dc_name, empty=True),
         state=check_state(pod.state).value,
+        tls_insecure=pod.tls_insecure,
         created_at=now,
         updated_at=now,
         endpoints=[
@@ -108,6 +109,7 @@ async def update_pod(
     *,
     name: str,
     state: PodState | None,
+    tls_insecure: bool | None = None,
     fields: dict[str, str],
     set_endpoints: dict[str, str],
     remove_endpoints: frozenset[str],
@@ -116,6 +118,8 @@ async def update_pod(
     row = await pod_row(session, name, lock=True)
     if state is not None:
         row.state = check_state(state).value
+    if tls_insecure is not None:
+        row.tls_insecure = tls_insecure
     for field, value in fields.items():
         setattr(row, field, check_text(field, value, empty=field != "az_name"))
     current = {endpoint.service_type: endpoint for endpoint in row.endpoints}

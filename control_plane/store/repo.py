@@ -100,6 +100,7 @@ class Store:
         dc_name: str | None = None,
         set_endpoints: Mapping[str, str] | None = None,
         remove_endpoints: Iterable[str] = (),
+        tls_insecure: bool | None = None,
     ) -> Pod:
         """Change the given fields; removing an absent endpoint is a no-op, setting one wins."""
         fields = {"az_name": az_name, "pod_az_name": pod_az_name, "dc_name": dc_name}
@@ -107,6 +108,7 @@ class Store:
             _pods.update_pod,
             name=name,
             state=state,
+            tls_insecure=tls_insecure,
             fields={key: value for key, value in fields.items() if value is not None},
             set_endpoints=dict(set_endpoints or {}),
             remove_endpoints=frozenset(remove_endpoints),

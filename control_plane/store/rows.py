@@ -57,6 +57,7 @@ def pod_from_row(row: PodRow) -> Pod:
         dc_name=row.dc_name,
         state=PodState(row.state),
         endpoints={e.service_type: e.url for e in sorted(row.endpoints, key=_service_type)},
+        tls_insecure=row.tls_insecure,
         id=row.id,
         created_at=row.created_at,
         updated_at=row.updated_at,

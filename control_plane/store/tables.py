@@ -45,6 +45,7 @@ class PodRow(Base):
     pod_az_name: Mapped[str] = mapped_column(sa.String(255))
     dc_name: Mapped[str] = mapped_column(sa.String(255))
     state: Mapped[str] = mapped_column(sa.String(16))
+    tls_insecure: Mapped[bool] = mapped_column(sa.Boolean(), server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     endpoints: Mapped[list["PodEndpointRow"]] = relationship(

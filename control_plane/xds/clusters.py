@@ -6,12 +6,14 @@ from urllib.parse import urlsplit
 
 from envoy.config.cluster.v3 import cluster_pb2, outlier_detection_pb2
 from envoy.config.core.v3 import (
+    base_pb2,
     health_check_pb2,
     protocol_pb2,
 )
 from envoy.config.endpoint.v3 import endpoint_components_pb2, endpoint_pb2
-from envoy.extensions.transport_sockets.tls.v3 import tls_pb2
+from envoy.extensions.transport_sockets.tls.v3 import common_pb2, tls_pb2
 from envoy.extensions.upstreams.http.v3 import http_protocol_options_pb2 as upstream_http
+from envoy.type.matcher.v3 import string_pb2
 from envoy.type.v3 import range_pb2
 from google.protobuf import wrappers_pb2
 
@@ -86,9 +88,16 @@ def load_assignment(name: str, upstream: Upstream) -> endpoint_pb2.ClusterLoadAs
 
 
 def pod_cluster(
-    assignment: endpoint_pb2.ClusterLoadAssignment, upstream: Upstream, inputs: XdsInputs
+    assignment: endpoint_pb2.ClusterLoadAssignment,
+    upstream: Upstream,
+    inputs: XdsInputs,
+    *,
+    tls_insecure: bool = False,
 ) -> cluster_pb2.Cluster:
-    """EDS for IP literals (endpoint moves update in place), STRICT_DNS with inline hosts else."""
+    """EDS for IP literals (endpoint moves update in place), STRICT_DNS with inline hosts else.
+
+    https pods are verified (`_upstream_tls`) unless `tls_insecure`.
+    """
     cluster = cluster_pb2.Cluster(
         name=assignment.cluster_name, connect_timeout=_duration(inputs.connect_timeout_s)
     )
@@ -109,11 +118,42 @@ def pod_cluster(
         cluster.dns_lookup_family = cluster_pb2.Cluster.V4_PREFERRED
         cluster.load_assignment.CopyFrom(assignment)
     if upstream.tls:
-        # NOTE: SNI must not be an IP literal (RFC 6066), so IP upstreams get TLS without it.
-        tls = tls_pb2.UpstreamTlsContext(sni="" if upstream.is_ip else upstream.host)
+        tls = _upstream_tls(upstream, None if tls_insecure else inputs.pod_ca_file)
         cluster.transport_socket.name = "envoy.transport_sockets.tls"
         cluster.transport_socket.typed_config.CopyFrom(_any(tls))
     return cluster
+
+
+def _upstream_tls(upstream: Upstream, ca_file: str | None) -> tls_pb2.UpstreamTlsContext:
+    """TLS whose peer must chain to `ca_file` and name the endpoint's host; None: no checks.
+
+    The name is fixed per cluster (one host each), so SNI and SAN are set here rather than
+    derived per request (auto_sni / auto_san_validation) from a Host header that carries a port.
+    """
+    # NOTE: SNI must not be an IP literal (RFC 6066), so IP upstreams get TLS without it.
+    tls = tls_pb2.UpstreamTlsContext(sni="" if upstream.is_ip else upstream.host)
+    if ca_file is None:
+        return tls
+    if not ca_file:
+        raise ValueError(f"https pod {upstream.authority} needs a CA bundle (pod_ca_file)")
+    if upstream.is_ip:
+        san = common_pb2.SubjectAltNameMatcher(
+            san_type=common_pb2.SubjectAltNameMatcher.IP_ADDRESS,
+            matcher=string_pb2.StringMatcher(exact=ipaddress.ip_address(upstream.host).compressed),
+        )
+    else:
+        # Envoy matches a DNS SAN against `exact` as RFC 6125 says (wildcards included).
+        san = common_pb2.SubjectAltNameMatcher(
+            san_type=common_pb2.SubjectAltNameMatcher.DNS,
+            matcher=string_pb2.StringMatcher(exact=upstream.host),
+        )
+    tls.common_tls_context.validation_context.CopyFrom(
+        common_pb2.CertificateValidationContext(
+            trusted_ca=base_pb2.DataSource(filename=ca_file),
+            match_typed_subject_alt_names=[san],
+        )
+    )
+    return tls
 
 
 def decision_cluster(endpoints: tuple[tuple[str, int], ...]) -> cluster_pb2.Cluster:

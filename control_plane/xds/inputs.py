@@ -44,3 +44,6 @@ class XdsInputs:
     listener_tls: ServerCert | None = None
     admin_rest_tls: ServerCert | None = None
     control_plane_tls: UpstreamTls | None = None
+    # The CA bundle (a path Envoy reads) that https pods' certificates must chain to; required
+    # as soon as one https pod is not marked tls_insecure.
+    pod_ca_file: str = ""

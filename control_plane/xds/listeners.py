@@ -18,7 +18,7 @@ from envoy.type.matcher.v3 import regex_pb2, string_pb2
 from google.protobuf import duration_pb2, wrappers_pb2
 from google.protobuf.message import Message
 
-from control_plane.fastpath import known_routes
+from control_plane.fastpath import known_routes, path_header
 from control_plane.model import (
     INTERNAL_HEADER_PREFIX,
     POD_HEADER,
@@ -71,6 +71,10 @@ def api_listener(
         # The fast path matches path prefixes: `..` and `//` must not change what a path names.
         normalize_path=wrappers_pb2.BoolValue(value=True),
         merge_slashes=True,
+        # `%2F` (or `%5C`) would make one path segment two once a pod decodes it.
+        path_with_escaped_slashes_action=hcm.HttpConnectionManager.REJECT_REQUEST,
+        # What the fast path's table is keyed on (set before a route is picked).
+        early_header_mutation_extensions=[path_header()],
         # Any method reaches the decision service, which answers 405 as the APIs do; Envoy's
         # parser would answer a plain-text 400.
         http_protocol_options=protocol_pb2.Http1ProtocolOptions(allow_custom_methods=True),

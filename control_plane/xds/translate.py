@@ -48,7 +48,7 @@ def translate(inputs: XdsInputs) -> Snapshot:
             if not pod.renames_az:
                 fast[service][pod.name] = url
             assignment = load_assignment(cluster_name(pod.name, service), upstream)
-            cluster = pod_cluster(assignment, upstream, inputs)
+            cluster = pod_cluster(assignment, upstream, inputs, tls_insecure=pod.tls_insecure)
             watch_health(cluster, upstream, urlsplit(root_url(url)).path, inputs)
             clusters.append(cluster)
             if upstream.is_ip:

@@ -120,6 +120,20 @@ async def test_pod_update_changes_and_removes_endpoints(cli: Cli, admin: Admin) 
     assert (await admin.store.get_pod("pod1")).az_name == "az1"
 
 
+async def test_insecure_tls_is_set_shown_and_cleared(cli: Cli, admin: Admin) -> None:
+    await create_pod(cli, "pod1", "--insecure-tls")
+    assert (await admin.store.get_pod("pod1")).tls_insecure
+    code, out, _ = await cli("pod", "show", "pod1")
+    assert code == 0 and "INSECURE" in out
+    assert [p["tls_insecure"] for p in await cli.json("pod", "list")] == [True]
+    pod = await cli.json("pod", "update", "pod1", "--dc", "dc2")
+    assert pod["tls_insecure"] is True
+    pod = await cli.json("pod", "update", "pod1", "--no-insecure-tls")
+    assert pod["tls_insecure"] is False
+    code, out, _ = await cli("pod", "show", "pod1")
+    assert "INSECURE" not in out and "verified" in out
+
+
 async def test_pod_delete_and_force(cli: Cli, admin: Admin) -> None:
     await create_pod(cli)
     await add_routings(admin.store, "pod1", 1, ResourceType.SERVER)

@@ -175,3 +175,29 @@ def test_known_routings_survive_a_restart_of_both_halves(cloud, project) -> None
     status, _, body = call("GET", url)
     assert status == 200 and body["server"]["name"] == "vm-restart"
     assert gateway.ext_proc_streams("compute") == before
+
+
+def test_only_the_whole_id_segment_takes_the_fast_path(cloud, project) -> None:
+    gateway, _ = cloud
+    server_id = _create_server(gateway, project, LAYOUT["pod1"][0], "vm-segment")
+    url = f"{gateway.compute_url}/{project}/servers/{server_id}"
+    _get_without_stream(gateway, "compute", url)
+    pod_requests = "cluster.pod.pod1.compute.upstream_rq_total"
+    # The id, what lies below it and its query still go straight to its pod.
+    for path in (url, f"{url}/ips", f"{url}/action", f"{url}?fields=name"):
+        before = gateway.ext_proc_streams("compute")
+        status, _, _ = call("GET", path)
+        assert status in (200, 404, 405) and gateway.ext_proc_streams("compute") == before, path
+    # Neighbours of the id name other resources: only the decision service may route them,
+    # even when the client sends the header the table is keyed on.
+    key = {"x-podgate-path": f"/v2.1/{project}/servers/{server_id}/"}
+    for path in (f"{url}0", f"{url};a=b"):
+        before = gateway.ext_proc_streams("compute")
+        status, _, fault = call("GET", path, headers=key)
+        assert gateway.ext_proc_streams("compute") == before + 1, path
+        assert status == 404 and "itemNotFound" in fault, (path, fault)
+    # An escaped slash would make one segment two once a pod decodes it: refused by Envoy.
+    before = (gateway.ext_proc_streams("compute"), gateway.envoy_stat(pod_requests))
+    status, _, fault = call("GET", f"{url}%2F..%2F{uuid.uuid4()}")
+    assert status == 400 and "badRequest" in fault
+    assert (gateway.ext_proc_streams("compute"), gateway.envoy_stat(pod_requests)) == before

@@ -15,9 +15,9 @@ import pytest
 
 from control_plane.cli import main
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
-from tests.fixtures.certs import CertAuthority, serial_of
 from tests.fixtures.gateway import Gateway, http_get
 from tests.fixtures.procs import WAIT_S, SimPod, start_podsim, wait_for
+from tests.fixtures.tls_certs import CertAuthority, serial_of
 
 pytestmark = pytest.mark.e2e
 

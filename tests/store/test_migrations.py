@@ -1,5 +1,6 @@
 """Store lifecycle: migrations, restarts and the schema's own guarantees."""
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +31,7 @@ async def test_migrations_build_exactly_the_declared_tables(store_url: str) -> N
             version = await connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
     finally:
         await engine.dispose()
-    assert version == "0001"
+    assert version == "0002"
 
 
 async def test_reopening_keeps_data_and_migrating_again_is_harmless(store_url: str) -> None:
@@ -108,3 +109,22 @@ def test_alembic_command_line_downgrades_and_checks(tmp_path: Path) -> None:
     assert alembic("downgrade", "base").returncode == 0
     current = alembic("current")
     assert current.returncode == 0 and "0001" not in current.stdout
+
+
+def test_pods_from_before_the_tls_flag_stay_verified(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'podgate.db'}"
+    command = [sys.executable, "-m", "alembic", "-c", str(ALEMBIC_INI), "-x", f"url={url}"]
+    for revision in ("0001", "head"):
+        if revision == "head":
+            with sqlite3.connect(tmp_path / "podgate.db") as db:
+                db.execute(
+                    "INSERT INTO pods (id, name, az_name, pod_az_name, dc_name, state, created_at,"
+                    " updated_at) VALUES ('1', 'old', 'az1', '', '', 'ENABLED', '2025-01-01',"
+                    " '2025-01-01')"
+                )
+        upgraded = subprocess.run(
+            [*command, "upgrade", revision], capture_output=True, text=True, timeout=60
+        )
+        assert upgraded.returncode == 0, upgraded.stderr
+    with sqlite3.connect(tmp_path / "podgate.db") as db:
+        assert db.execute("SELECT tls_insecure FROM pods WHERE name = 'old'").fetchall() == [(0,)]

@@ -94,6 +94,14 @@ async def test_update_pod_changes_only_given_fields(store: Store) -> None:
     assert await store.get_pod("p") == after
 
 
+async def test_tls_insecure_is_kept_and_changed_only_when_given(store: Store) -> None:
+    created = await store.create_pod(Pod(name="p", az_name="az1", tls_insecure=True))
+    assert created.tls_insecure and (await store.get_pod("p")).tls_insecure
+    assert (await store.update_pod("p", dc_name="dc")).tls_insecure
+    assert not (await store.update_pod("p", tls_insecure=False)).tls_insecure
+    assert not (await store.get_pod("p")).tls_insecure
+
+
 async def test_update_pod_sets_and_removes_endpoints(store: Store) -> None:
     await store.create_pod(
         Pod(name="p", az_name="az1", endpoints={"compute": "http://old", "volumev3": "http://v"})

@@ -14,7 +14,7 @@ from control_plane.settings import Settings
 from control_plane.xds.cache import SnapshotCache
 from control_plane.xds.resources import CLUSTER_TYPE, ROUTE_TYPE, SECRET_TYPE
 from control_plane.xds.tls import LISTENER_SECRET
-from tests.fixtures.certs import CertAuthority
+from tests.fixtures.tls_certs import CertAuthority
 
 POD = Pod(
     name="pod1",

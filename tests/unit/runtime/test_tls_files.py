@@ -7,7 +7,7 @@ import pytest
 from control_plane.runtime.grpc_tls import _Reload
 from control_plane.runtime.tls_files import TlsFilesError, read_pair, stamp
 from control_plane.settings import Settings
-from tests.fixtures.certs import CertAuthority
+from tests.fixtures.tls_certs import CertAuthority
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ SECTIONS = {
     "listeners": LISTENER_TYPE,
     "routes": ROUTE_TYPE,
 }
-_POD_KEYS = {"name", "az_name", "pod_az_name", "dc_name", "state", "endpoints"}
+_POD_KEYS = {"name", "az_name", "pod_az_name", "dc_name", "state", "endpoints", "tls_insecure"}
 _ROUTING_KEYS = {"resource_type", "resource_id", "project_id", "pod_name"}
 
 

@@ -22,7 +22,7 @@ from control_plane.xds.resources import (
 from control_plane.xds.snapshot import InconsistentSnapshot, Snapshot
 from control_plane.xds.tls import ADMIN_REST_SECRET, LISTENER_SECRET, ServerCert, UpstreamTls
 from control_plane.xds.translate import XdsInputs, translate
-from tests.fixtures.certs import CertAuthority
+from tests.fixtures.tls_certs import CertAuthority
 from tests.unit.xds.cases import TESTDATA, inline_bootstrap, load_case
 from tests.unit.xds.test_envoy_validate import _bootstrap, _validate
 

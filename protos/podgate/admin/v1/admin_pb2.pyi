@@ -23,7 +23,7 @@ DRAINING: PodState
 DISABLED: PodState
 
 class Pod(_message.Message):
-    __slots__ = ("id", "name", "az_name", "pod_az_name", "dc_name", "state", "endpoints", "created_at", "updated_at", "catalog_endpoints")
+    __slots__ = ("id", "name", "az_name", "pod_az_name", "dc_name", "state", "endpoints", "created_at", "updated_at", "catalog_endpoints", "tls_insecure")
     class EndpointsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -48,6 +48,7 @@ class Pod(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     CATALOG_ENDPOINTS_FIELD_NUMBER: _ClassVar[int]
+    TLS_INSECURE_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     az_name: str
@@ -58,7 +59,8 @@ class Pod(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
     catalog_endpoints: _containers.ScalarMap[str, str]
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., az_name: _Optional[str] = ..., pod_az_name: _Optional[str] = ..., dc_name: _Optional[str] = ..., state: _Optional[_Union[PodState, str]] = ..., endpoints: _Optional[_Mapping[str, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., catalog_endpoints: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    tls_insecure: bool
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., az_name: _Optional[str] = ..., pod_az_name: _Optional[str] = ..., dc_name: _Optional[str] = ..., state: _Optional[_Union[PodState, str]] = ..., endpoints: _Optional[_Mapping[str, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., catalog_endpoints: _Optional[_Mapping[str, str]] = ..., tls_insecure: _Optional[bool] = ...) -> None: ...
 
 class CreatePodRequest(_message.Message):
     __slots__ = ("pod",)
@@ -85,7 +87,7 @@ class ListPodsResponse(_message.Message):
     def __init__(self, pods: _Optional[_Iterable[_Union[Pod, _Mapping]]] = ...) -> None: ...
 
 class UpdatePodRequest(_message.Message):
-    __slots__ = ("name", "state", "az_name", "pod_az_name", "dc_name", "set_endpoints", "remove_endpoints")
+    __slots__ = ("name", "state", "az_name", "pod_az_name", "dc_name", "set_endpoints", "remove_endpoints", "tls_insecure")
     class SetEndpointsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -100,6 +102,7 @@ class UpdatePodRequest(_message.Message):
     DC_NAME_FIELD_NUMBER: _ClassVar[int]
     SET_ENDPOINTS_FIELD_NUMBER: _ClassVar[int]
     REMOVE_ENDPOINTS_FIELD_NUMBER: _ClassVar[int]
+    TLS_INSECURE_FIELD_NUMBER: _ClassVar[int]
     name: str
     state: PodState
     az_name: str
@@ -107,7 +110,8 @@ class UpdatePodRequest(_message.Message):
     dc_name: str
     set_endpoints: _containers.ScalarMap[str, str]
     remove_endpoints: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., state: _Optional[_Union[PodState, str]] = ..., az_name: _Optional[str] = ..., pod_az_name: _Optional[str] = ..., dc_name: _Optional[str] = ..., set_endpoints: _Optional[_Mapping[str, str]] = ..., remove_endpoints: _Optional[_Iterable[str]] = ...) -> None: ...
+    tls_insecure: bool
+    def __init__(self, name: _Optional[str] = ..., state: _Optional[_Union[PodState, str]] = ..., az_name: _Optional[str] = ..., pod_az_name: _Optional[str] = ..., dc_name: _Optional[str] = ..., set_endpoints: _Optional[_Mapping[str, str]] = ..., remove_endpoints: _Optional[_Iterable[str]] = ..., tls_insecure: _Optional[bool] = ...) -> None: ...
 
 class DeletePodRequest(_message.Message):
     __slots__ = ("name", "force")

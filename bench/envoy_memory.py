@@ -1,0 +1,125 @@
+"""Envoy's heap per fast-path id and per https pod service, from its admin `/memory`.
+
+    python -m bench.envoy_memory fastpath [N]        # N known servers (default 20 000)
+    python -m bench.envoy_memory tls [N] [CA_FILE]   # N https pods, verified vs tls_insecure
+
+Each run translates a snapshot, loads it into a real Envoy as a static config (the golden
+tests' inline_bootstrap) and reads `allocated` once Envoy is ready; the per-unit figure is the
+difference to the same config without the N ids or pods, divided by N.
+"""
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+from control_plane.model import Pod, ResourceType, Routing
+from control_plane.runtime.ca_bundle import system_ca_bundle
+from control_plane.xds.bootstrap import render_bootstrap
+from control_plane.xds.translate import XdsInputs, translate
+from tests.fixtures.procs import free_port
+from tests.unit.xds.cases import inline_bootstrap
+
+_ENVOY = Path(sys.executable).parent / "envoy"
+
+
+def allocated(inputs: XdsInputs, admin_port: int) -> int:
+    """Envoy's allocated heap with `inputs` loaded, in bytes."""
+    bootstrap = render_bootstrap(
+        node_id="memory",
+        admin_host="127.0.0.1",
+        admin_port=admin_port,
+        control_plane_host="127.0.0.1",
+        control_plane_port=free_port(),
+    )
+    with tempfile.TemporaryDirectory() as work:
+        config = Path(work) / "envoy.json"
+        config.write_text(json.dumps(inline_bootstrap(translate(inputs), bootstrap)))
+        argv = [str(_ENVOY), "-c", str(config), "-l", "error", "--base-id", str(free_port())]
+        envoy = subprocess.Popen([*argv, "--concurrency", "1"])
+        try:
+            admin = f"http://127.0.0.1:{admin_port}"
+            _wait_ready(admin)
+            with urllib.request.urlopen(f"{admin}/memory") as answer:
+                return int(json.loads(answer.read())["allocated"])
+        finally:
+            envoy.terminate()
+            envoy.wait()
+
+
+def _wait_ready(admin: str) -> None:
+    for _ in range(1200):
+        try:
+            with urllib.request.urlopen(f"{admin}/ready"):
+                time.sleep(1)  # let the workers settle
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError("Envoy never became ready")
+
+
+def _inputs(pods: tuple[Pod, ...], **extra: object) -> XdsInputs:
+    return XdsInputs(
+        pods=pods,
+        listen_host="127.0.0.1",
+        compute_port=free_port(),
+        volume_port=free_port(),
+        connect_timeout_s=2.0,
+        upstream_timeout_s=60.0,
+        ext_proc_message_timeout_ms=2000,
+        health_interval_s=300.0,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def fastpath(n: int) -> str:
+    pod = Pod("p1", "az1", "az1", endpoints={"compute": "http://127.0.0.1:8774/v2.1"})
+    known = tuple(
+        Routing(str(uuid.UUID(int=i + 1)), ResourceType.SERVER, f"project{i % 50}", "p1")
+        for i in range(n)
+    )
+    empty = allocated(_inputs((pod,)), free_port())
+    full = allocated(_inputs((pod,), known=known), free_port())
+    return f"fast path: N={n} ids, {(full - empty) / n:.0f} bytes per id"
+
+
+def tls(n: int, ca_file: str) -> str:
+    lines = []
+    empty = allocated(_inputs((), pod_ca_file=ca_file), free_port())
+    for insecure in (True, False):
+        pods = tuple(
+            Pod(
+                f"p{i}",
+                "az1",
+                "az1",
+                endpoints={"compute": f"https://127.0.0.{i % 200 + 2}:9/v2.1"},
+                tls_insecure=insecure,
+            )
+            for i in range(n)
+        )
+        full = allocated(_inputs(pods, pod_ca_file=ca_file), free_port())
+        what = "tls_insecure" if insecure else f"verified against {ca_file}"
+        lines.append(f"https pods: N={n}, {what}: {(full - empty) / n:.0f} bytes per cluster")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> None:
+    kind, *rest = argv or ["fastpath"]
+    if kind == "fastpath":
+        print(fastpath(int(rest[0]) if rest else 20_000))
+    elif kind == "tls":
+        n = int(rest[0]) if rest else 100
+        print(tls(n, rest[1] if len(rest) > 1 else system_ca_bundle()))
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
