@@ -2,9 +2,9 @@
 
 import asyncio
 import json
-import uuid
 import logging
 import re
+import uuid
 from datetime import UTC, datetime
 
 import grpc
