@@ -63,7 +63,7 @@ def decision_service(
     metrics: Metrics,
 ) -> DecisionService:
     """Build it and its pod health prober; `stack` closes both."""
-    pod_client = PodClient()
+    pod_client = PodClient(max_answer_bytes=settings.decision.max_pod_answer_bytes)
     stack.push_async_callback(pod_client.close)
     fetch = RefreshOnUnreachable(pod_client, pods.refresh_catalog) if catalog else pod_client
     health = PodHealth(fetch=fetch, pods=pods, settings=settings.health)
