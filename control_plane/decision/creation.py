@@ -35,7 +35,7 @@ __all__ = ["BindingStore", "Creation", "Placed"]
 
 log = logging.getLogger("podgate.decision")
 # Routing writes that outlive their request (asyncio keeps only weak references to tasks).
-_WRITES: set["asyncio.Future[None]"] = set()
+_WRITES: set["asyncio.Future[Routing | None]"] = set()
 
 _SCHEDULED = frozenset({ResourceType.SERVER, ResourceType.VOLUME})
 # Users see zones, never pod names.
