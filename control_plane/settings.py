@@ -102,6 +102,13 @@ class DecisionSettings(BaseModel):
     # it (a routing lost in a crash); an id no pod had is not asked about again for a while.
     recovery_concurrency: int = Field(default=8, ge=1)
     recovery_negative_ttl_s: float = Field(default=5.0, ge=0)
+    # `os-server-external-events`: the most events one request may carry (more: 400), and
+    # whether noauth mode, which cannot tell Neutron from a tenant, accepts them at all (403).
+    max_external_events: int = Field(default=1000, ge=1)
+    noauth_external_events: bool = False
+    # The largest answer body read from a pod (lists, shared objects, version documents,
+    # recovery reads); a larger one is a failure of that pod, never held in memory.
+    max_pod_answer_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     # Decision services in processes of their own besides the main one, each on a free port of
     # the control plane's host (which Envoy must reach); 0: the main process decides alone.
     workers: int = Field(default=0, ge=0)

@@ -34,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         delay=args.delay_ms / 1000,
         compute_versions=VersionRange(args.min_compute_version, args.max_compute_version),
         volume_versions=VersionRange(args.min_volume_version, args.max_volume_version),
+        test_hooks=args.test_hooks,
     )
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         runner.run(_serve(config, host=args.host, port=args.port))
@@ -50,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=0, help="port to bind (0: any free port)")
     parser.add_argument(
         "--delay-ms", type=float, default=0.0, help="delay added to every list and show answer"
+    )
+    parser.add_argument(
+        "--test-hooks",
+        action="store_true",
+        help="misbehave when asked by x-podsim-* request headers (gateway tests only)",
     )
     for api, default in (("compute", NOVA), ("volume", CINDER)):
         for end, value in (("min", default.minimum), ("max", default.maximum)):

@@ -23,6 +23,7 @@ from podsim.server_parts import ServerParts
 from podsim.servers import SERVERS
 from podsim.snapshots import SNAPSHOTS
 from podsim.store import Store
+from podsim.test_hooks import misbehaviour
 from podsim.volume_parts import VolumeParts
 from podsim.volume_types import VolumeTypes
 from podsim.volumes import VOLUMES, not_found
@@ -51,7 +52,12 @@ def build_app(config: PodConfig) -> web.Application:
     """A pod answering Nova under /compute/v2.1 and Cinder under /volume/v3."""
     flavors, keypairs, types = Flavors(), Keypairs(), VolumeTypes()
     app = web.Application(
-        middlewares=[_faults, _microversions(config), references(flavors, keypairs, types)]
+        middlewares=[
+            _faults,
+            *misbehaviour(config),
+            _microversions(config),
+            references(flavors, keypairs, types),
+        ]
     )
     servers, volumes, snapshots, backups = Store(), Store(), Store(), Store()
     from_volumes = Source(volumes, not_found)

@@ -14,3 +14,5 @@ class PodConfig:
     delay: float = 0.0
     compute_versions: VersionRange = NOVA
     volume_versions: VersionRange = CINDER
+    # Obey podsim.test_hooks headers (misbehave on request): gateway tests only.
+    test_hooks: bool = False

@@ -16,6 +16,7 @@ from podsim.kind import Kind, NewRecord, Record
 from podsim.links import Links
 from podsim.paging import page
 from podsim.store import Store
+from podsim.test_hooks import CREATED_ID
 
 _FALSE_WORDS = ("0", "false", "f", "no", "n", "off")
 
@@ -65,7 +66,7 @@ class Collection:
         body = await json_body(request)
         project_id = request.match_info["project_id"]
         new = NewRecord(
-            id=str(uuid.uuid4()),
+            id=request.get(CREATED_ID) or str(uuid.uuid4()),
             project_id=project_id,
             user_id=request.headers.get("X-User-Id", ANONYMOUS_USER),
             az=self._config.az,

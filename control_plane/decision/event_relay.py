@@ -1,30 +1,67 @@
-"""Deliver one external-events request: each pod its share, all at once, within one deadline."""
+"""Deliver one external-events request: each pod its share, all at once, within one deadline.
+
+The servers' pods are found with one routing-table query for the whole request (each server
+asked once), so a large request costs one round trip to the store, not one per event.
+"""
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Protocol
 from urllib.parse import urlsplit
 
-from control_plane.decision.events import Delivery, Share, merge, parse_events, split
+from control_plane.decision.events import (
+    Delivery,
+    Share,
+    check_caller,
+    merge,
+    parse_events,
+    split,
+)
 from control_plane.decision.mutate import pod_path
 from control_plane.decision.pod_client import PodCallError, PodSend, forwarded_headers
-from control_plane.decision.targets import RoutingLookup
-from control_plane.model import Pod, PodState, ResourceType, Service
+from control_plane.identity.policy import Caller
+from control_plane.model import Pod, PodState, ResourceType, Routing, Service
+from control_plane.settings import DecisionSettings
 
 __all__ = ["EventRelay"]
 
 log = logging.getLogger("podgate.events")
 
 _REMAINDER = "/os-server-external-events"
+_DEFAULTS = DecisionSettings()
+
+
+class BatchLookup(Protocol):
+    """The part of the routing table that finds many resources' pods at once."""
+
+    async def lookup_many(
+        self, resource_type: ResourceType, resource_ids: Iterable[str]
+    ) -> dict[str, Routing]:
+        """The known routings among `resource_ids`, by id."""
 
 
 class EventRelay:
     """Splits a request's events by the pod of each server and merges the pods' answers."""
 
-    def __init__(self, *, send: PodSend, routings: RoutingLookup, timeout_s: float) -> None:
+    def __init__(
+        self,
+        *,
+        send: PodSend,
+        routings: BatchLookup,
+        timeout_s: float,
+        max_events: int = _DEFAULTS.max_external_events,
+        trust_noauth: bool = _DEFAULTS.noauth_external_events,
+    ) -> None:
         self._send = send
         self._routings = routings
         self._timeout_s = timeout_s
+        self._max_events = max_events
+        self._trust_noauth = trust_noauth
+
+    def admit(self, caller: Caller | None) -> None:
+        """Forbidden unless `caller` (None: noauth) may send events; asked before the body."""
+        check_caller(caller, trust_noauth=self._trust_noauth)
 
     async def relay(
         self,
@@ -36,12 +73,10 @@ class EventRelay:
         pods: Mapping[str, Pod],
     ) -> tuple[int, bytes]:
         """The status and body to answer; BadRequest when the body names no events."""
-        events = parse_events(body)
-        servers = sorted({event["server_uuid"] for event in events})
-        routings = await asyncio.gather(
-            *(self._routings.lookup(ResourceType.SERVER, server) for server in servers)
-        )
-        pod_of = {r.resource_id: r.pod_name for r in routings if r is not None}
+        events = parse_events(body, max_events=self._max_events)
+        servers = [event["server_uuid"] for event in events]
+        routings = await self._routings.lookup_many(ResourceType.SERVER, servers)
+        pod_of = {server: routing.pod_name for server, routing in routings.items()}
         shares = split(events, pod_of)
         outgoing = {**forwarded_headers(headers), "content-type": "application/json"}
         deliveries = await asyncio.gather(
@@ -52,7 +87,11 @@ class EventRelay:
             "%s external events -> %d",
             request_id,
             status,
-            extra={"events": len(events), "pods": ",".join(s.pod for s in shares) or "-"},
+            extra={
+                "events": len(events),
+                "servers": len(set(servers)),
+                "pods": ",".join(s.pod for s in shares) or "-",
+            },
         )
         return status, answer
 

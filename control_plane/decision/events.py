@@ -4,6 +4,12 @@ Each event goes to the pod of its `server_uuid`; an event for a server the gatew
 fails with code 404, as Nova fails it. The answer follows Nova's rule
 (nova/api/openstack/compute/server_external_events.py): 200 when every event was accepted, 207
 when some were not, and a 404 fault when none was.
+
+Only Nova's own callers may send events (policy `os_compute_api:os-server-external-events:
+create`: the admin or service role), and the caller is checked before the body is even read.
+Without Keystone the gateway cannot tell Neutron from a tenant, so it refuses events unless the
+operator says every caller is trusted. A request carries at most a configured number of events:
+Nova's schema has no bound, but each event costs the gateway a lookup.
 """
 
 import json
@@ -11,15 +17,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from control_plane.errors import BadRequest, fault_body
+from control_plane.errors import BadRequest, Forbidden, fault_body
+from control_plane.identity.policy import Caller
 
-__all__ = ["Delivery", "Share", "merge", "parse_events", "split"]
+__all__ = ["Delivery", "Share", "check_caller", "merge", "parse_events", "split"]
 
 _ACCEPTED = 200
 _UNKNOWN_SERVER = 404
 # The code of events a pod could not be asked about (down, late, or a server error).
 _POD_FAILED = 503
 _NONE_FOUND = "No instances found for any event"
+_POLICY = "Policy doesn't allow os_compute_api:os-server-external-events:create to be performed."
+# Nova's default policy: rule:admin_api or the service role (what Neutron and Cinder hold).
+_SERVICE_ROLE = "service"
 
 Event = Mapping[str, Any]
 
@@ -46,7 +56,17 @@ class Delivery:
     body: bytes = b""
 
 
-def parse_events(body: bytes) -> tuple[Event, ...]:
+def check_caller(caller: Caller | None, *, trust_noauth: bool) -> None:
+    """Forbidden unless the caller may send events (None: noauth, trusted only if told so)."""
+    if caller is None:
+        allowed = trust_noauth
+    else:
+        allowed = caller.is_admin or _SERVICE_ROLE in caller.roles
+    if not allowed:
+        raise Forbidden(_POLICY)
+
+
+def parse_events(body: bytes, *, max_events: int) -> tuple[Event, ...]:
     """The events of a request body, each naming a server; BadRequest otherwise."""
     try:
         document = json.loads(body)
@@ -55,6 +75,11 @@ def parse_events(body: bytes) -> tuple[Event, ...]:
     events = document.get("events") if isinstance(document, dict) else None
     if not isinstance(events, list) or not events:
         raise BadRequest("Invalid input for field/attribute events: a non-empty list is required.")
+    if len(events) > max_events:
+        raise BadRequest(
+            f"Invalid input for field/attribute events: {len(events)} events is too long "
+            f"(at most {max_events} per request)."
+        )
     for index, event in enumerate(events):
         if not isinstance(event, dict) or not isinstance(event.get("server_uuid"), str):
             raise BadRequest(

@@ -47,7 +47,7 @@ from control_plane.metrics import Metrics
 from control_plane.model import SERVICE_METADATA, Pod, ResourceType, Service
 from control_plane.settings import DecisionSettings
 
-__all__ = ["MISSING_PODS_HEADER", "Exchange", "Shared", "own_projects_only"]
+__all__ = ["MISSING_PODS_HEADER", "Exchange", "Shared", "no_other_projects", "own_projects_only"]
 
 log = logging.getLogger("podgate.decision")
 
@@ -62,6 +62,8 @@ _TOO_LARGE = "Request is too large: the limit is {limit} bytes."
 _ALL_TENANTS_POLICY = (
     "Policy doesn't allow os_compute_api:servers:index:get_all_tenants to be performed."
 )
+_EVERY_PROJECT = frozenset({_ALL_TENANTS, "all_projects"})
+_NOAUTH_ALL = "Policy doesn't allow all_tenants to be performed."
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,8 @@ class Exchange:
         self._status = 0
         # A validated admin token: Nova and Cinder show admins any project's resource by id.
         self._admin = False
+        # Who calls, once the gate said (None: noauth, where the gateway cannot know).
+        self._caller: Caller | None = None
 
     async def answer(self, kind: str, message: ep.ProcessingRequest) -> ep.ProcessingResponse:
         """The response to one message; raises PodgateError for answers the gateway gives."""
@@ -191,6 +195,9 @@ class Exchange:
                 authorize(caller, op.project_id)
                 op = self._operation = own_projects_only(op, caller)
                 self._admin = caller.is_admin
+                self._caller = caller
+            if caller is None:
+                no_other_projects(op)
         if op.kind is Kind.BAD_METHOD:
             raise MethodNotAllowed(_BAD_METHOD_MESSAGE)
         await self._versions.check(headers)
@@ -244,6 +251,7 @@ class Exchange:
             )
             self._on_body = self._create
             return responses.buffer(responses.CREATE_MODE, rewrite)
+        shared.relay.admit(self._caller)  # before the body is buffered or anything looked up
         versions.start()
         self._on_body = lambda body: self._events(op, rewrite, body)
         return responses.buffer(responses.BODY_MODE)
@@ -368,6 +376,19 @@ def own_projects_only(op: Operation, caller: Caller) -> Operation:
     if op.service is Service.COMPUTE:
         raise Forbidden(_ALL_TENANTS_POLICY)
     return replace(op, query="&".join(kept))
+
+
+def no_other_projects(op: Operation) -> None:
+    """Without Keystone nobody is known to be an admin: a list of every project is refused.
+
+    Nova and Cinder keep `all_tenants` (and the `all_projects` some clients send) to admins;
+    the pods may trust the gateway, so noauth mode refuses it (403) instead of passing it on.
+    """
+    if op.kind is not Kind.LIST:
+        return
+    names = {unquote(param.partition("=")[0]) for param in op.query.split("&") if param}
+    if names & _EVERY_PROJECT:
+        raise Forbidden(_ALL_TENANTS_POLICY if op.service is Service.COMPUTE else _NOAUTH_ALL)
 
 
 def _names_resource(op: Operation) -> bool:

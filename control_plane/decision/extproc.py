@@ -65,7 +65,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
         self._metrics = metrics = metrics or Metrics()
         timeout_s = list_timeout(settings)
         # NOTE: the client opens its pool on first use, so injected fakes leave it idle.
-        self._pod_client = PodClient()
+        self._pod_client = PodClient(max_answer_bytes=settings.max_pod_answer_bytes)
         fetch = fetch or self._pod_client
         send = send or self._pod_client.send
         fanout = Fanout(send=send, timeout_s=timeout_s, health=health)
@@ -84,7 +84,13 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
                 metrics=metrics,
                 health=health,
             ),
-            relay=EventRelay(send=send, routings=routing_table, timeout_s=timeout_s),
+            relay=EventRelay(
+                send=send,
+                routings=routing_table,
+                timeout_s=timeout_s,
+                max_events=settings.max_external_events,
+                trust_noauth=settings.noauth_external_events,
+            ),
             shared_objects=SharedObjects(fanout=fanout),
             views=PodViews(fanout=fanout),
             windows=VersionWindows(

@@ -3,7 +3,8 @@
 This is the decision service's only outgoing HTTP: GETs for lists and version documents
 (`PodFetch`), other methods for requests the gateway splits itself (`PodSend`), both faked in
 tests. Transport trouble leaves as PodCallError; every HTTP status, error or not, is an answer
-for the caller to judge.
+for the caller to judge. So does an answer body above the configured bound: it is never read
+whole, so a pod cannot make the gateway hold hundreds of megabytes.
 """
 
 import ssl
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import aiohttp
+
+from control_plane.settings import DecisionSettings
 
 __all__ = [
     "PodCallError",
@@ -31,6 +34,8 @@ _DROPPED_PREFIXES = (":", "x-podgate-", "x-envoy-", "x-forwarded-")
 # Below the pods' keep-alive (gunicorn 2 s), as Envoy's upstream idle timeout: a POST is never
 # sent into a connection the pod is closing (aiohttp repeats only idempotent requests).
 _KEEPALIVE_S = 1.0
+_DEFAULT_MAX_ANSWER = DecisionSettings().max_pod_answer_bytes
+_CHUNK = 256 * 1024
 
 
 class PodCallError(Exception):
@@ -83,9 +88,11 @@ class PodClient:
         *,
         connections: int = 100,
         tls: Callable[[str], ssl.SSLContext | bool] | None = None,
+        max_answer_bytes: int = _DEFAULT_MAX_ANSWER,
     ) -> None:
         self._connections = connections
         self._tls = tls or _system_check
+        self._max_answer_bytes = max_answer_bytes
         self._session: aiohttp.ClientSession | None = None
 
     async def __call__(self, url: str, headers: Mapping[str, str]) -> PodResponse:
@@ -104,9 +111,28 @@ class PodClient:
             async with session.request(
                 method, url, headers=headers, data=body or None, allow_redirects=False, ssl=check
             ) as response:
-                return PodResponse(response.status, await response.read())
+                return PodResponse(response.status, await self._bounded_body(response))
         except (aiohttp.ClientError, OSError) as exc:
             raise PodCallError(f"{type(exc).__name__}: {exc}") from exc
+
+    async def _bounded_body(self, response: aiohttp.ClientResponse) -> bytes:
+        """The whole body, or PodCallError as soon as it is known to exceed the bound.
+
+        The connection of a refused answer is closed, not drained: its rest is never read.
+        """
+        limit = self._max_answer_bytes
+        if response.content_length is not None and response.content_length > limit:
+            response.close()
+            raise PodCallError(f"answer of {response.content_length} bytes above {limit}")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                response.close()
+                raise PodCallError(f"answer above {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     async def close(self) -> None:
         """Close the pool; a later call opens a new one."""

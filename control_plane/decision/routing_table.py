@@ -22,8 +22,13 @@ class RoutingStore(Protocol):
     async def get_routing(self, resource_type: ResourceType, resource_id: str) -> Routing | None:
         """The recorded routing, if any."""
 
+    async def get_routings(
+        self, resource_type: ResourceType, resource_ids: Sequence[str]
+    ) -> list[Routing]:
+        """The recorded routings among `resource_ids`, in one query."""
+
     async def put_routing(self, routing: Routing) -> Routing:
-        """Record (or replace) a routing durably."""
+        """Record a routing durably; a stored one wins and is returned instead."""
 
     async def learn_routings(self, routings: Sequence[Routing]) -> int:
         """Record the routings of ids not stored yet; returns how many were new."""
@@ -97,11 +102,38 @@ class RoutingTable:
             self._hot_set.add(routing)
         return routing
 
-    async def record(self, routing: Routing) -> None:
-        """Store a routing durably, then serve it from memory."""
+    async def lookup_many(
+        self, resource_type: ResourceType, resource_ids: Iterable[str]
+    ) -> dict[str, Routing]:
+        """The known routings of many resources by id: memory first, then ONE store query.
+
+        Not put on the fast path: a batch names resources nobody is about to request.
+        """
+        found: dict[str, Routing] = {}
+        missing: list[str] = []
+        for resource_id in dict.fromkeys(resource_ids):
+            cached = self._cache.get((str(resource_type), resource_id))
+            if cached is None:
+                missing.append(resource_id)
+            else:
+                found[resource_id] = cached
+        self.hits += len(found)
+        self.misses += len(missing)
+        if missing:
+            stored = await self._store.get_routings(resource_type, missing)
+            found.update((routing.resource_id, routing) for routing in stored)
+        return found
+
+    async def record(self, routing: Routing) -> Routing:
+        """Store a routing durably, then serve it from memory; returns the stored routing.
+
+        A resource never moves: when the id is stored already, that routing (maybe naming
+        another pod than `routing`) is what is kept and returned.
+        """
         stored = await self._store.put_routing(routing)
         self._remember((str(stored.resource_type), stored.resource_id), stored)
         self._hot_set.add(stored)
+        return stored
 
     async def learn(self, routings: Iterable[Routing]) -> int:
         """Store the routings of ids not known to be stored; returns how many were new.

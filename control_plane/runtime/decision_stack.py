@@ -66,7 +66,7 @@ def decision_service(
 ) -> DecisionService:
     """Build it and its pod health prober; `stack` closes both."""
     tls = PodTls(verifying_context(decision_pod_ca_file(settings)), pods)
-    pod_client = PodClient(tls=tls)
+    pod_client = PodClient(tls=tls, max_answer_bytes=settings.decision.max_pod_answer_bytes)
     stack.push_async_callback(pod_client.close)
     fetch = RefreshOnUnreachable(pod_client, pods.refresh_catalog) if catalog else pod_client
     health = PodHealth(fetch=fetch, pods=pods, settings=settings.health)

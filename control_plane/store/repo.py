@@ -150,10 +150,12 @@ class Store:
         await self._run(partial(_pods.delete_binding, binding_id=binding_id), write=True)
 
     async def put_routing(self, routing: Routing) -> Routing:
-        """Record where a resource lives; committed on return, a re-learned location wins.
+        """Record where a resource lives; committed on return. Returns the stored routing.
 
-        New resources (the common case: a create) are inserted in batches with whatever other
-        creates are being recorded at the same time.
+        A resource never moves: for an id stored already, the stored routing comes back (its
+        pod may differ from the one asked for: the caller checks). New resources (the common
+        case: a create) are inserted in batches with whatever other creates are being recorded
+        at the same time.
         """
         new = await self._routing_inserts.submit(_routings.checked(routing))
         if new is not None:
@@ -182,6 +184,19 @@ class Store:
             _routings.get_routing,
             resource_type=check_resource_type(resource_type),
             resource_id=resource_id,
+        )
+        return await self._run(work, plain=True)
+
+    async def get_routings(
+        self, resource_type: ResourceType | str, resource_ids: Sequence[str]
+    ) -> list[Routing]:
+        """The known routings among `resource_ids` (in no order), in one query per 1000 ids."""
+        if not resource_ids:
+            return []
+        work = partial(
+            _routings.get_routings,
+            resource_type=check_resource_type(resource_type),
+            resource_ids=list(dict.fromkeys(resource_ids)),
         )
         return await self._run(work, plain=True)
 

@@ -29,6 +29,7 @@ __all__ = [
     "count_routings",
     "delete_routing",
     "get_routing",
+    "get_routings",
     "insert_routings",
     "learn_routings",
     "list_routings",
@@ -39,6 +40,8 @@ __all__ = [
 
 # Rows per INSERT when learning routings (6 bound values each; SQLite allows 32766 per statement).
 _LEARN_CHUNK = 500
+# Ids per lookup query (one bound value each; far below every database's limit).
+_LOOKUP_CHUNK = 1000
 
 
 def checked(routing: Routing) -> Routing:
@@ -96,6 +99,12 @@ async def insert_routings(
 
 
 async def put_routing(session: AsyncSession, *, routing: Routing) -> Routing:
+    """Insert the routing, or return the stored one: a resource never moves to another pod.
+
+    A create's answer is the only writer here, and a pod answering with an id another pod
+    already holds (a colliding or malicious pod) must not take that resource's requests over;
+    the caller sees the stored pod in the answer and decides what to tell its client.
+    """
     resource_type = check_resource_type(routing.resource_type)
     resource_id = check_text("resource_id", routing.resource_id)
     project_id = check_text("project_id", routing.project_id)
@@ -106,10 +115,12 @@ async def put_routing(session: AsyncSession, *, routing: Routing) -> Routing:
         await session.execute(
             sa.select(
                 RoutingRow.project_id,
-                RoutingRow.pod_id,
+                PodRow.name,
                 RoutingRow.created_at,
                 RoutingRow.updated_at,
-            ).where(*this)
+            )
+            .join(PodRow, PodRow.id == RoutingRow.pod_id)
+            .where(*this)
         )
     ).one_or_none()
     if stored is None:
@@ -123,24 +134,16 @@ async def put_routing(session: AsyncSession, *, routing: Routing) -> Routing:
                 updated_at=now,
             )
         )
-        created_at = updated_at = now
-    elif stored.project_id != project_id:
+        return replace(routing, resource_type=resource_type, created_at=now, updated_at=now)
+    if stored.project_id != project_id:
         raise FailedPrecondition(f"The {resource_type} {resource_id} belongs to another project")
-    elif stored.pod_id != pod_id:
-        await session.execute(
-            sa.update(RoutingRow).where(*this).values(pod_id=pod_id, updated_at=now),
-            execution_options={"synchronize_session": False},
-        )
-        created_at, updated_at = stored.created_at, now
-    else:
-        created_at, updated_at = stored.created_at, stored.updated_at
     return Routing(
         resource_id=resource_id,
         resource_type=resource_type,
         project_id=project_id,
-        pod_name=routing.pod_name,
-        created_at=created_at,
-        updated_at=updated_at,
+        pod_name=stored.name,
+        created_at=stored.created_at,
+        updated_at=stored.updated_at,
     )
 
 
@@ -210,6 +213,24 @@ async def get_routing(
     )
     found = (await connection.execute(query)).one_or_none()
     return None if found is None else _routing_of(found)
+
+
+async def get_routings(
+    connection: AsyncConnection, *, resource_type: ResourceType, resource_ids: Sequence[str]
+) -> list[Routing]:
+    """The stored routings among `resource_ids`, in one query per chunk of ids."""
+    found: list[Routing] = []
+    for start in range(0, len(resource_ids), _LOOKUP_CHUNK):
+        query = (
+            sa.select(*_ROUTING_COLUMNS)
+            .join(PodRow, PodRow.id == RoutingRow.pod_id)
+            .where(
+                RoutingRow.resource_type == resource_type.value,
+                RoutingRow.resource_id.in_(resource_ids[start : start + _LOOKUP_CHUNK]),
+            )
+        )
+        found.extend(_routing_of(row) for row in (await connection.execute(query)).all())
+    return found
 
 
 async def list_routings(

@@ -72,7 +72,10 @@ class Cloud:
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, dict[str, SimPod]]]:
     logs: Path = tmp_path_factory.mktemp("surface")
-    gateway = Gateway(state_dir=logs / "state")
+    # A noauth deployment that trusts its callers with external events (refused by default:
+    # tests/e2e/test_untrusted_input.py).
+    trusted = {"PODGATE_DECISION_NOAUTH_EXTERNAL_EVENTS": "true"}
+    gateway = Gateway(state_dir=logs / "state", extra_env=trusted)
     gateway.state_dir.mkdir()
     pods: dict[str, SimPod] = {}
     try:

@@ -50,3 +50,18 @@ def test_version_documents_need_no_token_but_zones_do(gateway: Gateway, keystone
     assert call("GET", zones)[0] == 401
     status, _, body = call("GET", zones, headers={"x-auth-token": keystone.token(*DEMO)})
     assert (status, body["availabilityZoneInfo"][0]["zoneName"]) == (200, "az-k")
+
+
+def test_external_events_need_the_admin_or_service_role(gateway: Gateway, keystone) -> None:
+    project = keystone.project_ids["demo"]
+    url = f"{gateway.compute_url}/{project}/os-server-external-events"
+    events = {"events": [{"name": "network-changed", "server_uuid": "0" * 32}] * 1000}
+    member = {"x-auth-token": keystone.token(*DEMO)}
+    status, _, body = call("POST", url, events, member)
+    assert (status, body["forbidden"]["code"]) == (403, 403), body
+    admin = {"x-auth-token": keystone.token(*ADMIN)}
+    status, _, body = call("POST", url, events, admin)
+    assert (status, body) == (
+        404,
+        {"itemNotFound": {"message": "No instances found for any event", "code": 404}},
+    )

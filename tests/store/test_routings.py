@@ -39,17 +39,31 @@ async def test_put_routing_is_idempotent(store: Store, pods: tuple[Pod, ...]) ->
     assert await store.list_routings() == [first]
 
 
-async def test_put_routing_moves_a_resource_of_the_same_project(
+async def test_put_routing_never_moves_a_resource_to_another_pod(
     store: Store, pods: tuple[Pod, ...]
 ) -> None:
     first = await store.put_routing(Routing("vm1", SERVER, "proj", "pod1"))
-    moved = await store.put_routing(Routing("vm1", SERVER, "proj", "pod2"))
-    assert moved.pod_name == "pod2"
-    assert moved.created_at == first.created_at
-    assert moved.updated_at is not None and first.updated_at is not None
-    assert moved.updated_at > first.updated_at
-    assert await store.get_routing(SERVER, "vm1") == moved
-    assert (await store.count_routings("pod1"), await store.count_routings("pod2")) == (0, 1)
+    kept = await store.put_routing(Routing("vm1", SERVER, "proj", "pod2"))
+    assert kept == first  # the caller sees the pod it stays in
+    assert await store.get_routing(SERVER, "vm1") == first
+    assert (await store.count_routings("pod1"), await store.count_routings("pod2")) == (1, 0)
+
+
+async def test_learn_routings_never_moves_a_resource_either(
+    store: Store, pods: tuple[Pod, ...]
+) -> None:
+    first = await store.put_routing(Routing("vm1", SERVER, "proj", "pod1"))
+    assert await store.learn_routings([Routing("vm1", SERVER, "proj", "pod2")]) == 0
+    assert await store.get_routing(SERVER, "vm1") == first
+
+
+async def test_get_routings_answers_many_ids_at_once(store: Store, pods: tuple[Pod, ...]) -> None:
+    stored = [await store.put_routing(Routing(f"vm{n}", SERVER, "proj", "pod1")) for n in range(3)]
+    await store.put_routing(Routing("vol", ResourceType.VOLUME, "proj", "pod2"))
+    asked = ["vm2", "vm0", "vm0", "vol", "nope", *(f"x{n}" for n in range(1500))]
+    found = await store.get_routings(SERVER, asked)
+    assert sorted(found, key=lambda r: r.resource_id) == [stored[0], stored[2]]
+    assert await store.get_routings(SERVER, []) == []
 
 
 async def test_put_routing_refuses_another_projects_id(store: Store, pods: tuple[Pod, ...]) -> None:

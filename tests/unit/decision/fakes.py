@@ -18,6 +18,7 @@ class MemoryStore:
         self.routings: dict[tuple[str, str], Routing] = {}
         self.bindings: list[Binding] = []
         self.reads = 0
+        self.batch_reads = 0
         self.learn_calls = 0
         self.fail_writes = False
 
@@ -30,8 +31,17 @@ class MemoryStore:
         await _io()
         if self.fail_writes:
             raise OSError("database is locked")
-        self.routings[(str(routing.resource_type), routing.resource_id)] = routing
-        return routing
+        # As the real store: a stored routing wins (a resource never moves to another pod).
+        return self.routings.setdefault((str(routing.resource_type), routing.resource_id), routing)
+
+    async def get_routings(
+        self, resource_type: ResourceType, resource_ids: Sequence[str]
+    ) -> list[Routing]:
+        await _io()
+        self.reads += 1
+        self.batch_reads += 1
+        found = (self.routings.get((str(resource_type), i)) for i in dict.fromkeys(resource_ids))
+        return [routing for routing in found if routing is not None]
 
     async def learn_routings(self, routings: Sequence[Routing]) -> int:
         await _io()

@@ -1,11 +1,13 @@
 """events: split external events by pod, merge the pods' answers by Nova's rules."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
-from control_plane.decision.events import Delivery, merge, parse_events, split
-from control_plane.errors import BadRequest
+from control_plane.decision.events import Delivery, check_caller, merge, parse_events, split
+from control_plane.errors import BadRequest, Forbidden
+from control_plane.identity.policy import Caller
 
 EVENTS = (
     {"name": "network-changed", "server_uuid": "s1", "tag": "port-1"},
@@ -24,7 +26,39 @@ def _accepted(*events: dict) -> bytes:
 
 
 def test_events_are_parsed_when_each_names_a_server() -> None:
-    assert parse_events(json.dumps({"events": list(EVENTS)}).encode()) == EVENTS
+    assert parse_events(json.dumps({"events": list(EVENTS)}).encode(), max_events=5) == EVENTS
+
+
+def test_more_events_than_the_bound_are_a_400_naming_it() -> None:
+    with pytest.raises(BadRequest, match="at most 4 per request"):
+        parse_events(json.dumps({"events": list(EVENTS)}).encode(), max_events=4)
+
+
+def _caller(*roles: str) -> Caller:
+    return Caller(
+        user_id="u",
+        project_id="p",
+        roles=frozenset(roles),
+        is_admin="admin" in roles,
+        expires_at=datetime.now(UTC),
+    )
+
+
+@pytest.mark.parametrize("roles", [("admin",), ("service",), ("member", "service")])
+def test_admins_and_services_may_send_events(roles: tuple[str, ...]) -> None:
+    check_caller(_caller(*roles), trust_noauth=False)
+
+
+@pytest.mark.parametrize("roles", [(), ("member",), ("reader", "member")])
+def test_other_callers_may_not_send_events(roles: tuple[str, ...]) -> None:
+    with pytest.raises(Forbidden, match="os-server-external-events:create"):
+        check_caller(_caller(*roles), trust_noauth=True)
+
+
+def test_noauth_callers_send_events_only_where_the_operator_trusts_every_caller() -> None:
+    with pytest.raises(Forbidden):
+        check_caller(None, trust_noauth=False)
+    check_caller(None, trust_noauth=True)
 
 
 @pytest.mark.parametrize(
@@ -33,7 +67,7 @@ def test_events_are_parsed_when_each_names_a_server() -> None:
 )
 def test_a_body_without_events_naming_servers_is_a_400(body: bytes) -> None:
     with pytest.raises(BadRequest):
-        parse_events(body)
+        parse_events(body, max_events=10)
 
 
 def test_each_pod_gets_its_events_in_request_order_and_unknown_servers_none() -> None:

@@ -4,6 +4,7 @@ import asyncio
 import json
 import logging
 import re
+import uuid
 from datetime import UTC, datetime
 
 import grpc
@@ -194,7 +195,7 @@ async def test_create_flow_schedules_rewrites_and_records(gateway: Gateway) -> N
         "content-length": str(len(forwarded)),
     }
     assert common.clear_route_cache
-    assert [(b.project_id, b.pod_name) for b in gateway.store.bindings] == [("p1", "b")]
+    assert gateway.store.bindings == []  # bound once the pod accepted the create, not before
 
     status = await stream.send(response_headers(202))
     assert status.WhichOneof("response") == "response_headers"
@@ -202,7 +203,8 @@ async def test_create_flow_schedules_rewrites_and_records(gateway: Gateway) -> N
 
     created = {"server": {"id": "s-new", "OS-EXT-AZ:availability_zone": "inner-b"}}
     reply = await stream.send(response_body(json.dumps(created).encode()))
-    # The routing must be durable by the time the client can see the new id.
+    # The binding and the routing must be durable by the time the client can see the new id.
+    assert [(b.project_id, b.pod_name) for b in gateway.store.bindings] == [("p1", "b")]
     assert gateway.store.routings[("server", "s-new")] == Routing(
         "s-new", ResourceType.SERVER, "p1", "b"
     )
@@ -219,6 +221,9 @@ async def _create(gateway: Gateway, body: dict, *, listener: str = "compute") ->
     stream = gateway.stream(listener)
     await stream.send(request_headers("POST", path))
     response = await stream.send(request_body(json.dumps(body).encode()))
+    await stream.send(response_headers(202))
+    member = "server" if listener == "compute" else "volume"
+    await stream.send(response_body(json.dumps({member: {"id": str(uuid.uuid4())}}).encode()))
     return set_headers(response.request_body.response.header_mutation)["x-podgate-pod"]
 
 
@@ -307,7 +312,7 @@ async def test_non_json_success_passes_through(gateway: Gateway) -> None:
     assert reply == ep.ProcessingResponse(response_body=ep.BodyResponse())
 
 
-async def test_unrecorded_routing_is_a_500_naming_the_pod(gateway, caplog) -> None:
+async def test_unrecorded_routing_is_a_500_naming_no_pod(gateway, caplog) -> None:
     gateway.store.fail_writes = True
     stream = gateway.stream()
     await stream.send(request_headers("POST", "/v2.1/p1/servers"))
@@ -319,7 +324,7 @@ async def test_unrecorded_routing_is_a_500_naming_the_pod(gateway, caplog) -> No
     assert status == 500
     assert fault == {
         "computeFault": {
-            "message": "The server s-lost was created in pod b but could not be recorded.",
+            "message": "The server s-lost was created but could not be recorded.",
             "code": 500,
         }
     }
@@ -414,4 +419,10 @@ async def test_concurrent_creates_binding_the_same_pod_both_go_through(gateway) 
     )
     pods = [set_headers(r.request_body.response.header_mutation)["x-podgate-pod"] for r in replies]
     assert pods == ["pod.b.compute", "pod.b.compute"]
+    for stream in (first, second):
+        await stream.send(response_headers(202))
+    await asyncio.gather(
+        first.send(response_body(b'{"server": {"id": "s-1"}}')),
+        second.send(response_body(b'{"server": {"id": "s-2"}}')),
+    )
     assert [b.pod_name for b in gateway.store.bindings] == ["b"]

@@ -103,4 +103,13 @@ async def test_concurrent_first_creates_share_one_binding(store: Store) -> None:
     replies = await asyncio.gather(*(s.send(request_body(b'{"server": {}}')) for s in streams))
     pods = {set_headers(r.request_body.response.header_mutation)["x-podgate-pod"] for r in replies}
     assert pods == {"pod.a.compute"}
+    assert await store.active_bindings("p1") == []  # nothing is bound before the pod answered
+    for stream in streams:
+        await stream.send(response_headers(202))
+    await asyncio.gather(
+        *(
+            s.send(response_body(json.dumps({"server": {"id": f"s-{n}"}}).encode()))
+            for n, s in enumerate(streams)
+        )
+    )
     assert [b.pod_name for b in await store.active_bindings("p1")] == ["a"]

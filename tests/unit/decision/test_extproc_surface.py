@@ -12,6 +12,7 @@ from control_plane.decision.extproc import DecisionService
 from control_plane.decision.pod_client import PodCallError, PodResponse
 from control_plane.decision.routing_table import RoutingTable
 from control_plane.model import Pod, PodState, ResourceType, Routing
+from control_plane.settings import DecisionSettings
 from tests.unit.decision.extproc_harness import (
     Stream,
     request_body,
@@ -79,6 +80,8 @@ class Gateway:
             pods=lambda: self.pods,
             fetch=self.versions,
             send=self.send,
+            # The external-events tests run as a noauth deployment that trusts its callers.
+            settings=DecisionSettings(noauth_external_events=True),
         )
 
     def stream(self, listener: str = "compute") -> Stream:

@@ -96,6 +96,7 @@ async def test_a_create_skips_the_unhealthy_pod_and_binds_the_healthy_one() -> N
     body = {"server": {"name": "vm", "imageRef": "i", "flavorRef": "1", "availability_zone": "az1"}}
     placed = await creation.place(json.dumps(body).encode())
     assert placed.target.pod.name == "pb"
+    await creation.record(202, json.dumps({"server": {"id": "s1"}}).encode())
     assert [b.pod_name for b in await store.active_bindings("p1")] == ["pb"]
 
 

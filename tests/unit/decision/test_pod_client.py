@@ -107,3 +107,45 @@ async def test_send_without_a_body_sends_no_content_type(pod) -> None:
     assert reply.status == 200
     headers = {k.lower(): v for k, v in seen[-1][0].items()}
     assert "content-type" not in headers  # real Nova answers 415 to application/octet-stream
+
+
+@pytest.fixture
+async def huge_pod() -> AsyncIterator[str]:
+    """Answers /sized with 10 MB (with a content-length) and /streamed without one."""
+    chunk = b"x" * 65536
+
+    async def sized(request: web.Request) -> web.Response:
+        return web.Response(body=chunk * 160)
+
+    async def streamed(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for _ in range(160):
+            await response.write(chunk)
+        await response.write_eof()
+        return response
+
+    app = web.Application()
+    app.router.add_get("/sized", sized)
+    app.router.add_get("/streamed", streamed)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize("path", ["/sized", "/streamed"])
+async def test_an_answer_above_the_bound_is_a_pod_call_error(huge_pod, path: str) -> None:
+    client = PodClient(max_answer_bytes=1_000_000)
+    try:
+        with pytest.raises(PodCallError, match="above 1000000"):
+            await client(f"{huge_pod}{path}", {})
+    finally:
+        await client.close()
+    roomy = PodClient(max_answer_bytes=20_000_000)
+    try:
+        assert len((await roomy(f"{huge_pod}{path}", {})).body) == 160 * 65536
+    finally:
+        await roomy.close()
