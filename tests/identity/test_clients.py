@@ -8,7 +8,7 @@ from control_plane.identity.clients import client_address
 @pytest.mark.parametrize(
     ("headers", "address"),
     [
-        # What Envoy 1.40 sends with use_remote_address (seen in tests/e2e/test_identity_floods.py)
+        # What Envoy 1.40 sends with use_remote_address (the flood e2e test relies on it)
         ({"x-envoy-external-address": "127.0.0.2", "x-forwarded-for": "127.0.0.2"}, "127.0.0.2"),
         # a loopback peer: Envoy puts the host's own address into x-forwarded-for
         ({"x-envoy-external-address": "127.0.0.1", "x-forwarded-for": "192.0.2.2"}, "127.0.0.1"),
