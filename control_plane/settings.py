@@ -158,8 +158,25 @@ class KeystoneSettings(BaseModel):
     timeout: float = 5.0
     token_cache_ttl_s: float = 300.0
     negative_cache_ttl_s: float = 10.0
-    token_cache_size: int = 10_000
+    # Accepted and rejected tokens are cached apart: bogus tokens never evict valid ones.
+    token_cache_size: int = Field(default=10_000, ge=0)
+    negative_cache_size: int = Field(default=10_000, ge=0)
     catalog_refresh_s: float = 300.0
+    # Keystone calls for tokens not in the cache: at most this many at once ...
+    validation_concurrency: int = Field(default=8, ge=1)
+    # ... and this many for one client address (IPv6: per /64);
+    validation_concurrency_per_client: int = Field(default=2, ge=1)
+    # past that a request queues (fairly by address) for at most validation_wait_s, with at
+    # most this many queued per address and in all; otherwise 503 with Retry-After at once.
+    validation_backlog_per_client: int = Field(default=8, ge=0)
+    validation_backlog: int = Field(default=256, ge=0)
+    validation_wait_s: float = Field(default=1.0, ge=0)
+    # Cloud admin (the admin API, any project): role admin_role on the system scope, or on the
+    # admin project (by id, or by name in its domain); no admin project: system scope only.
+    admin_role: str = "admin"
+    admin_project_id: str = ""
+    admin_project_name: str = ""
+    admin_project_domain_name: str = "Default"
 
 
 class Settings(BaseSettings):

@@ -42,7 +42,7 @@ from control_plane.errors import (
     PayloadTooLarge,
     PodgateError,
 )
-from control_plane.identity import Caller, Gate, authorize
+from control_plane.identity import Caller, Gate, IdentityBusy, authorize, client_address
 from control_plane.metrics import Metrics
 from control_plane.model import SERVICE_METADATA, Pod, ResourceType, Service
 from control_plane.settings import DecisionSettings
@@ -144,6 +144,8 @@ class Exchange:
         headers = self.id_header()
         if isinstance(error, MethodNotAllowed) and self._operation and self._operation.allowed:
             headers["allow"] = ", ".join(self._operation.allowed)
+        if isinstance(error, IdentityBusy):
+            headers["retry-after"] = str(error.retry_after_s)
         if self._versions is not None and self._operation is not None:
             try:
                 refused = isinstance(error, NotAcceptable)
@@ -190,7 +192,8 @@ class Exchange:
         if op.kind is Kind.UNKNOWN:
             raise NotFound(_UNKNOWN_MESSAGE)
         if op.project_id:
-            caller = await self._shared.gate.caller(headers.get("x-auth-token"))
+            token, client = headers.get("x-auth-token"), client_address(headers)
+            caller = await self._shared.gate.caller(token, client=client)
             if caller is not None:
                 authorize(caller, op.project_id)
                 op = self._operation = own_projects_only(op, caller)

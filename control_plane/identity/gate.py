@@ -11,14 +11,17 @@ __all__ = ["Gate", "KeystoneGate", "NoAuthGate"]
 class Gate(Protocol):
     """Turns a request's X-Auth-Token into a Caller; None means nothing is checked."""
 
-    async def caller(self, token: str | None) -> Caller | None:
-        """The validated caller; raises Unauthorized / IdentityUnavailable."""
+    async def caller(self, token: str | None, *, client: str = "") -> Caller | None:
+        """The validated caller; raises Unauthorized / IdentityUnavailable (IdentityBusy).
+
+        `client`: the requesting address (clients.client_address), for per-client fairness.
+        """
 
 
 class NoAuthGate:
     """`--auth noauth`: the project is the one in the URL and tokens pass through untouched."""
 
-    async def caller(self, token: str | None) -> Caller | None:
+    async def caller(self, token: str | None, *, client: str = "") -> Caller | None:
         return None
 
 
@@ -28,5 +31,5 @@ class KeystoneGate:
     def __init__(self, validator: TokenValidator) -> None:
         self.validator = validator
 
-    async def caller(self, token: str | None) -> Caller:
-        return await self.validator.validate(token)
+    async def caller(self, token: str | None, *, client: str = "") -> Caller:
+        return await self.validator.validate(token, client=client)

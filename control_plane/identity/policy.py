@@ -1,19 +1,34 @@
-"""Who is calling and what they may do: the project in the URL must be the token's, or admin."""
+"""Who is calling and what they may do: the project in the URL must be the token's, or admin.
+
+Cloud admin (any project's resources, `all_tenants`, the admin API) is decided once per token
+by AdminRule, from the token's scope and roles:
+
+- a system-scoped token with the admin role (`openstack --os-system-scope all`), or
+- a token scoped to the configured admin project (`[keystone] admin_project_id`, or
+  `admin_project_name` in `admin_project_domain_name`) with the admin role.
+
+NOTE: a role named `admin` on any other project is not cloud admin here (Keystone bug 968696,
+"admin-ness not properly scoped"): its holder is treated as a member of that project.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from control_plane.errors import Forbidden
 
-__all__ = ["ADMIN_ROLE", "Caller", "authorize", "require_admin"]
+__all__ = ["ADMIN_ROLE", "AdminRule", "Caller", "Scope", "authorize", "require_admin"]
 
-# The Keystone role that may act on any project and use the admin API.
+# The Keystone role that makes a token's holder cloud admin, on the scopes AdminRule names.
 ADMIN_ROLE = "admin"
+_NOT_ADMIN = "Cloud admin required: the admin role on the system scope or the admin project."
 
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """A validated token's identity: enough to authorize a request, never the token itself."""
+    """A validated token's identity: enough to authorize a request, never the token itself.
+
+    `project_id` is "" for a system- or domain-scoped token; `is_admin` is AdminRule's verdict.
+    """
 
     user_id: str
     project_id: str
@@ -22,13 +37,52 @@ class Caller:
     expires_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a token is scoped to, as Keystone's validation answer says."""
+
+    system: bool = False
+    project_id: str = ""
+    project_name: str = ""
+    project_domain_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AdminRule:
+    """Which tokens are cloud admins: `role` on the system scope, or on the admin project.
+
+    Without an admin project (no id and no name) only system-scoped tokens qualify.
+    """
+
+    role: str = ADMIN_ROLE
+    project_id: str = ""
+    project_name: str = ""
+    project_domain_name: str = "Default"
+
+    def admits(self, roles: frozenset[str], scope: Scope) -> bool:
+        """Whether a token with `roles` on `scope` is cloud admin."""
+        if self.role not in roles:
+            return False
+        return scope.system or self._is_admin_project(scope)
+
+    def _is_admin_project(self, scope: Scope) -> bool:
+        if not scope.project_id:
+            return False
+        if self.project_id:
+            return scope.project_id == self.project_id
+        return bool(self.project_name) and (scope.project_name, scope.project_domain_name) == (
+            self.project_name,
+            self.project_domain_name,
+        )
+
+
 def authorize(caller: Caller, url_project: str) -> None:
-    """Refuse a request for another project's URL unless the caller is admin (Trio2o trusted it)."""
+    """Refuse a request for another project's URL unless the caller is cloud admin."""
     if caller.project_id != url_project and not caller.is_admin:
         raise Forbidden(f"The token is not scoped to project {url_project}.")
 
 
 def require_admin(caller: Caller) -> None:
-    """Refuse the admin API to callers without the admin role."""
+    """Refuse the admin API to callers that are not cloud admin (see AdminRule)."""
     if not caller.is_admin:
-        raise Forbidden(f"The {ADMIN_ROLE} role is required.")
+        raise Forbidden(_NOT_ADMIN)

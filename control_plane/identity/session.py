@@ -6,13 +6,19 @@ from keystoneauth1.identity import v3
 from control_plane.errors import PodgateError
 from control_plane.settings import KeystoneSettings
 
-__all__ = ["IdentityUnavailable", "service_session"]
+__all__ = ["IdentityBusy", "IdentityUnavailable", "service_session"]
 
 
 class IdentityUnavailable(PodgateError):
     """Keystone cannot answer now (down, slow, or refusing the gateway's own credentials)."""
 
     status = 503
+
+
+class IdentityBusy(IdentityUnavailable):
+    """Too many token validations in flight, for the client's address or in all: retry soon."""
+
+    retry_after_s = 1
 
 
 def service_session(settings: KeystoneSettings) -> ks_session.Session:

@@ -1,9 +1,13 @@
 """Starts the worker processes, restarts one that dies, stops them all by PID."""
 
 import asyncio
+import json
 import logging
 import signal
 import sys
+from typing import Any
+
+from pydantic import BaseModel, SecretStr
 
 from control_plane.settings import Settings
 
@@ -12,15 +16,15 @@ __all__ = ["WorkerPool", "handover", "taken_over"]
 log = logging.getLogger("podgate.workers")
 
 _RESTART_DELAY_S = 1.0
-_TOKEN_LINE = b"\n"
+_LINE = b"\n"
 _STOP_GRACE_S = 5.0
 
 
 class WorkerPool:
     """`settings.decision.workers` processes of `python -m control_plane.workers.process`.
 
-    Settings and the link token go to each worker on its stdin (they may hold Keystone
-    credentials; command lines and environments are easier to read).
+    Settings, their secrets and the link token go to each worker on its stdin (they may hold
+    Keystone credentials; command lines and environments are easier to read).
     """
 
     def __init__(self, settings: Settings, token: str) -> None:
@@ -69,11 +73,35 @@ class WorkerPool:
 
 
 def handover(settings: Settings, token: str) -> bytes:
-    """What a worker reads on its stdin: the link token on the first line, then the settings."""
-    return token.encode() + _TOKEN_LINE + settings.model_dump_json().encode()
+    """What a worker reads on its stdin: the link token, the secrets, then the settings.
+
+    NOTE: model_dump_json() writes every SecretStr as "**********", so the secrets travel on
+    a line of their own (dotted setting path -> value) and taken_over() puts them back.
+    """
+    secrets = json.dumps(_secrets(settings)).encode()
+    return _LINE.join((token.encode(), secrets, settings.model_dump_json().encode()))
 
 
 def taken_over(raw: bytes) -> tuple[Settings, str]:
     """The worker's side of `handover`."""
-    token, _, settings = raw.partition(_TOKEN_LINE)
-    return Settings.model_validate_json(settings), token.decode()
+    token, secrets, settings = raw.split(_LINE, 2)
+    data = Settings.model_validate_json(settings).model_dump()
+    for path, value in json.loads(secrets).items():
+        *parents, name = path.split(".")
+        section = data
+        for parent in parents:
+            section = section[parent]
+        section[name] = value
+    return Settings.model_validate(data), token.decode()
+
+
+def _secrets(model: BaseModel, prefix: str = "") -> dict[str, str]:
+    """Every SecretStr in `model`, by dotted path, revealed."""
+    found: dict[str, str] = {}
+    for name in type(model).model_fields:
+        value: Any = getattr(model, name)
+        if isinstance(value, SecretStr):
+            found[prefix + name] = value.get_secret_value()
+        elif isinstance(value, BaseModel):
+            found.update(_secrets(value, f"{prefix}{name}."))
+    return found

@@ -10,8 +10,15 @@ import pytest
 from keystoneauth1 import session as ks_session
 
 from control_plane.errors import Unauthorized
-from control_plane.identity import IdentityUnavailable, TokenValidator, service_session, tokens
-from tests.fixtures.keystone import DEMO, KEYSTONE_MARKS, SERVICE, Keystone
+from control_plane.identity import (
+    Caller,
+    IdentityBusy,
+    IdentityUnavailable,
+    TokenValidator,
+    service_session,
+    tokens,
+)
+from tests.fixtures.keystone import ADMIN, ADMIN_PROJECT, DEMO, KEYSTONE_MARKS, SERVICE, Keystone
 from tests.fixtures.procs import free_port
 
 pytestmark = KEYSTONE_MARKS
@@ -67,11 +74,49 @@ async def test_a_valid_token_gives_its_user_project_and_roles(keystone: Keystone
     assert caller.expires_at > datetime.now(UTC)
 
 
-async def test_an_admin_token_is_admin(keystone: Keystone) -> None:
+async def test_admin_on_the_admin_project_is_cloud_admin(keystone: Keystone) -> None:
     validator, _ = _validator(keystone)
-    caller = await validator.validate(keystone.token(*SERVICE))
+    caller = await validator.validate(keystone.token(*ADMIN))
     assert caller.is_admin
-    assert caller.project_id == keystone.project_ids["service"]
+    assert caller.project_id == keystone.project_ids[ADMIN_PROJECT]
+
+
+async def test_a_system_scoped_admin_is_cloud_admin_without_an_admin_project(
+    keystone: Keystone,
+) -> None:
+    validator, _ = _validator(keystone, admin_project_name="")
+    user, password, _ = ADMIN
+    caller = await validator.validate(keystone.system_token(user, password))
+    assert caller.is_admin and caller.project_id == ""
+    assert not (await validator.validate(keystone.token(*ADMIN))).is_admin
+
+
+async def test_admin_on_another_project_is_not_cloud_admin(keystone: Keystone) -> None:
+    validator, _ = _validator(keystone)
+    caller = await validator.validate(keystone.token(*SERVICE))  # the admin role on `service`
+    assert "admin" in caller.roles and not caller.is_admin
+    by_id, _ = _validator(keystone, admin_project_id=keystone.project_ids["service"])
+    assert (await by_id.validate(keystone.token(*SERVICE))).is_admin
+
+
+async def test_a_flooding_address_is_refused_while_another_is_served(keystone: Keystone) -> None:
+    validator, session = _validator(
+        keystone,
+        validation_concurrency=4,
+        validation_concurrency_per_client=1,
+        validation_backlog_per_client=2,
+        validation_wait_s=60,  # however slow Keystone is here, the queued ones get their turn
+    )
+    token = keystone.token(*DEMO)
+    flood = [validator.validate(f"bogus{n}", client="10.0.0.9") for n in range(100)]
+    answers = await asyncio.gather(
+        *flood, validator.validate(token, client="10.0.0.1"), return_exceptions=True
+    )
+    assert isinstance(answers[-1], Caller)
+    refused = [a for a in answers if isinstance(a, IdentityBusy)]
+    rejected = [a for a in answers if type(a) is Unauthorized]
+    assert (len(refused), len(rejected)) == (97, 3)
+    assert session.validations == 4
 
 
 @pytest.mark.parametrize(
@@ -87,7 +132,9 @@ async def test_a_token_keystone_does_not_know_is_unauthorized(
     assert session.validations == 1
 
 
-@pytest.mark.parametrize("token", [None, "", "a\nb", "x" * 10_000], ids=repr)
+@pytest.mark.parametrize(
+    "token", [None, "", "a\nb", "x" * 10_000, "a b", "tökén", "a/b+c"], ids=repr
+)
 async def test_a_missing_or_malformed_token_is_refused_without_asking_keystone(
     keystone: Keystone, token: str | None
 ) -> None:

@@ -7,7 +7,7 @@ import pytest
 from control_plane.decision.extproc import DecisionService
 from control_plane.decision.routing_table import RoutingTable
 from control_plane.errors import Unauthorized
-from control_plane.identity import Caller
+from control_plane.identity import Caller, IdentityBusy
 from control_plane.model import Pod, ResourceType, Routing
 from tests.unit.decision.extproc_harness import Stream, request_headers, set_headers
 from tests.unit.decision.fakes import FakeVersions, MemoryStore
@@ -26,9 +26,13 @@ class FakeGate:
 
     def __init__(self) -> None:
         self.calls = 0
+        self.clients: list[str] = []
 
-    async def caller(self, token: str | None) -> Caller:
+    async def caller(self, token: str | None, *, client: str = "") -> Caller:
         self.calls += 1
+        self.clients.append(client)
+        if token == "busy-token":
+            raise IdentityBusy("Too many token validations in progress; retry later.")
         if token not in TOKENS:
             raise Unauthorized("The request you have made requires authentication.")
         project, roles = TOKENS[token]
@@ -101,3 +105,16 @@ async def test_version_documents_need_no_token(stream, path: str) -> None:
 async def test_a_known_path_with_a_wrong_method_still_needs_a_token(stream) -> None:
     reply = await stream[0].send(request_headers("PUT", "/v2.1/p1/servers", end_of_stream=True))
     assert reply.immediate_response.status.code == 401
+
+
+async def test_the_gate_is_told_the_client_address_envoy_saw(stream) -> None:
+    address = {"x-envoy-external-address": "198.51.100.7", "x-forwarded-for": "10.0.0.1"}
+    message = request_headers("GET", "/v2.1/p1/servers/s1", extra=address, end_of_stream=True)
+    await stream[0].send(message)
+    assert stream[1].clients == ["198.51.100.7"]
+
+
+async def test_too_many_validations_is_a_503_with_retry_after(stream) -> None:
+    reply = await get(stream[0], "/v2.1/p1/servers/s1", "busy-token")
+    assert reply.immediate_response.status.code == 503
+    assert set_headers(reply.immediate_response.headers)["retry-after"] == "1"
