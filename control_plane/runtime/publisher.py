@@ -37,8 +37,10 @@ class Publisher:
         hot_set: HotSet,
         metrics: Metrics,
         clock: Callable[[], float] = time.perf_counter,
+        envoy_token: str = "",
     ) -> None:
         self._settings = settings
+        self._envoy_token = envoy_token
         self._clock = clock
         self._metrics = metrics
         self._cache = cache
@@ -92,6 +94,7 @@ class Publisher:
             upstream_timeout_s=settings.envoy.upstream_timeout_s,
             upstream_idle_timeout_s=settings.envoy.upstream_idle_timeout_s,
             ext_proc_message_timeout_ms=settings.decision.message_timeout_ms,
+            admin_rest_host=settings.envoy.admin_rest_host,
             admin_rest_port=settings.envoy.admin_rest_port,
             admin_rest_descriptors=self._descriptors,
             known=self._hot_set.routings(),
@@ -101,6 +104,7 @@ class Publisher:
             health_timeout_s=settings.health.timeout_s,
             unhealthy_threshold=settings.health.unhealthy_threshold,
             healthy_threshold=settings.health.healthy_threshold,
+            envoy_token=self._envoy_token,
         )
         try:
             self._cache.set(translate(inputs))

@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 from string import Template
 
+from control_plane.model import ENVOY_TOKEN_METADATA
+
 __all__ = ["BOOTSTRAP_TEMPLATE", "render_bootstrap"]
 
 BOOTSTRAP_TEMPLATE = Path(__file__).parents[2] / "envoy" / "bootstrap.yaml"
@@ -17,8 +19,12 @@ def render_bootstrap(
     admin_port: int,
     control_plane_host: str,
     control_plane_port: int,
+    envoy_token: str,
 ) -> str:
-    """The bootstrap YAML for one Envoy; a hostname control plane gets a STRICT_DNS cluster."""
+    """The bootstrap YAML for one Envoy; a hostname control plane gets a STRICT_DNS cluster.
+
+    It holds `envoy_token`, so whoever writes it keeps it private (0600).
+    """
     try:
         ipaddress.ip_address(control_plane_host)
         cluster_type = "STATIC"
@@ -32,4 +38,6 @@ def render_bootstrap(
         control_plane_cluster_type=cluster_type,
         control_plane_host=json.dumps(control_plane_host),
         control_plane_port=json.dumps(control_plane_port),
+        envoy_token_metadata=json.dumps(ENVOY_TOKEN_METADATA),
+        envoy_token=json.dumps(envoy_token),
     )

@@ -1,6 +1,6 @@
 """What the Envoy config is built from (plain data, shared by the translator's parts)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from control_plane.model import Pod, Routing
 
@@ -29,6 +29,7 @@ class XdsInputs:
     # empty: the control plane's own gRPC port, through the bootstrap cluster.
     decision_endpoints: tuple[tuple[str, int], ...] = ()
     admin_rest_port: int = 0
+    admin_rest_host: str = "127.0.0.1"
     admin_rest_descriptors: bytes = b""
     known: tuple[Routing, ...] = ()
     # The largest request body the decision service reads (Envoy buffers it first).
@@ -38,3 +39,5 @@ class XdsInputs:
     health_timeout_s: float = 1.0
     unhealthy_threshold: int = 2
     healthy_threshold: int = 1
+    # What Envoy shows the decision service on each ext_proc stream ("": nothing).
+    envoy_token: str = field(default="", repr=False)
