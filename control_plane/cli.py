@@ -41,7 +41,17 @@ def _parser() -> argparse.ArgumentParser:
         "requested with the OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, ... variables when set, else "
         "the admin token: env PODGATE_ADMIN_TOKEN or <state dir>/admin-token)",
     )
+    # Gone: a token in argv is readable by every local user. Named so that it is refused with
+    # a reason instead of abbreviating --os-token-file.
+    parser.add_argument("--os-token", type=_refused_secret, help=argparse.SUPPRESS)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in _COMMAND_MODULES:
         module.register(subparsers)
     return parser
+
+
+def _refused_secret(_value: str) -> str:
+    raise argparse.ArgumentTypeError(
+        "a token on the command line is visible to every local user: set OS_TOKEN or use "
+        "--os-token-file FILE"
+    )
