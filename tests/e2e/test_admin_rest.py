@@ -9,6 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from podgate.admin.v1 import admin_pb2
 from tests.fixtures.gateway import PODGATE, Gateway
 from tests.fixtures.keystone import ADMIN, DEMO, KEYSTONE_MARKS, Keystone
 from tests.fixtures.procs import WAIT_S, SimPod, wait_for
@@ -238,3 +239,12 @@ async def test_keystone_mode_forwards_the_token_and_admits_admins_only(
         status, _, body = await rest(http, "POST", pods, pod, token=admin)
         assert status == 200, body
         assert (await rest(http, "GET", pods, token=admin))[2] == {"pods": [body["pod"]]}
+        # The local admin token works in keystone mode too; the audit tells the two apart.
+        local = keystone_gateway.admin_token
+        assert (await rest(http, "GET", pods, token=local))[0] == 200
+        pod2 = {"pod": {"pod_name": "Pod2", "az_name": "AZ2"}}
+        assert (await rest(http, "POST", pods, pod2, token=local))[0] == 200
+    events = keystone_gateway.admin().ListAuditEvents(admin_pb2.ListAuditEventsRequest()).events
+    who = {event.target: event.who for event in events if event.action == "CreatePod"}
+    assert who["pod Pod2"] == "local admin token"
+    assert who["pod Pod1"] not in ("", "local admin token")  # the Keystone admin's user id
