@@ -4,11 +4,12 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import grpc
 from google.protobuf import empty_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from control_plane.admin import convert, validate
 from control_plane.admin.audit import AuditTrail, event_to_proto
@@ -269,7 +270,7 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
     async def ListAuditEvents(
         self, request: admin_pb2.ListAuditEventsRequest, context: Any
     ) -> admin_pb2.ListAuditEventsResponse:
-        since = request.since.ToDatetime(tzinfo=UTC) if request.HasField("since") else None
+        since = _since(request.since) if request.HasField("since") else None
         events = await self._store.list_audit_events(
             since=since, limit=validate.page_size(request.page_size)
         )
@@ -287,6 +288,14 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
             if len(rows) < validate.MAX_PAGE_SIZE:
                 return keys
             after = keys[-1]
+
+
+def _since(stamp: Timestamp) -> datetime:
+    """A request's `since` as an aware datetime; one out of datetime's range is the caller's."""
+    try:
+        return stamp.ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError) as exc:
+        raise BadRequest(f"since is out of range: {exc}") from exc
 
 
 def add_to_server(server: grpc.aio.Server, service: PodAdminService) -> None:
