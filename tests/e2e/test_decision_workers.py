@@ -218,7 +218,6 @@ def test_a_worker_refuses_ext_proc_streams_without_the_envoy_token(
     own = f"127.0.0.1:{gateway.grpc_port}"
     wait_for(lambda: len(_decision_hosts(gateway)) == 1 + _WORKERS, timeout=WAIT_S, what="workers")
     workers = [host for host in _decision_hosts(gateway) if host != own]
-    token = (gateway.state_dir / "envoy-token").read_text().strip()
     ask = request_headers("GET", "/v2.1/", end_of_stream=True)
     service = (SERVICE_METADATA, "compute")
     for worker in workers:
@@ -226,6 +225,7 @@ def test_a_worker_refuses_ext_proc_streams_without_the_envoy_token(
         with pytest.raises(grpc.RpcError) as err:
             list(stub.Process(iter([ask]), metadata=(service,), timeout=5))
         assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        token = (gateway.state_dir / "envoy-token").read_text().strip()
         trusted = (service, (ENVOY_TOKEN_METADATA, token))
         (answer,) = list(stub.Process(iter([ask]), metadata=trusted, timeout=5))
         assert answer.WhichOneof("response")
