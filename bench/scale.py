@@ -42,8 +42,10 @@ from bench.machine import describe
 from bench.pod_envoy import PodListener, pod_bootstrap
 from bench.podgate import PODGATE, Podgate
 from bench.process import find_envoy, stop_on_signals
+from control_plane.auth import ADMIN_TOKEN_FILE
 from control_plane.store.tables import PodRow, RoutingRow
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
+from tests.fixtures.gateway import WithAdminToken
 from tests.fixtures.procs import Proc, free_port, start, wait_for
 
 __all__ = [
@@ -317,7 +319,11 @@ def _live(proc: Proc, admin_port: int) -> bool:
 
 
 def _admin(podgate: Podgate) -> tuple[grpc.Channel, admin_pb2_grpc.PodAdminStub]:
+    """A stub showing the admin token `podgate up` made in its state dir (none when benching
+    a source older than the token)."""
+    token = podgate.state_dir / ADMIN_TOKEN_FILE
     channel = grpc.insecure_channel(f"127.0.0.1:{podgate.grpc_port}")
+    channel = grpc.intercept_channel(channel, WithAdminToken(lambda: token.read_text().strip()))
     return channel, admin_pb2_grpc.PodAdminStub(channel)
 
 

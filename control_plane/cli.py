@@ -2,6 +2,7 @@
 
 import argparse
 import os
+from pathlib import Path
 
 from control_plane.admin import cli as admin_cli
 from control_plane.runtime import cli as runtime_cli
@@ -39,12 +40,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.add_argument(
-        "--os-token",
-        default=os.environ.get("OS_TOKEN"),
-        help="Keystone token for the admin API (env OS_TOKEN; else one is requested with the "
-        "OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, ... variables when set)",
+        "--os-token-file",
+        type=Path,
+        metavar="FILE",
+        help="file holding a Keystone token for the admin API (else env OS_TOKEN, else one is "
+        "requested with the OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, ... variables when set, else "
+        "the admin token: env PODGATE_ADMIN_TOKEN or <state dir>/admin-token)",
     )
+    # Gone: a token in argv is readable by every local user. Named so that it is refused with
+    # a reason instead of abbreviating --os-token-file.
+    parser.add_argument("--os-token", type=_refused_secret, help=argparse.SUPPRESS)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in _COMMAND_MODULES:
         module.register(subparsers)
     return parser
+
+
+def _refused_secret(_value: str) -> str:
+    raise argparse.ArgumentTypeError(
+        "a token on the command line is visible to every local user: set OS_TOKEN or use "
+        "--os-token-file FILE"
+    )

@@ -38,6 +38,8 @@ POD_HEADER = "x-podgate-pod"
 SERVICE_METADATA = "x-podgate-service"
 # gRPC metadata carrying the caller's Keystone token to the admin API (as the CLI sends it).
 TOKEN_METADATA = "x-auth-token"
+# gRPC metadata Envoy sends on ADS and ext_proc streams: the control plane's Envoy token.
+ENVOY_TOKEN_METADATA = "x-podgate-envoy-token"
 
 RESOURCE_SERVICE: Mapping[ResourceType, Service] = {
     ResourceType.SERVER: Service.COMPUTE,
@@ -101,3 +103,18 @@ class Routing:
 def cluster_name(pod_name: str, service: Service | str) -> str:
     """Envoy cluster that carries one service of one pod (a DESIGN.md contract)."""
     return f"pod.{pod_name}.{service}"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One admin change: who made it from where, which RPC on what, and the target's JSON
+    before and after ("" where it did not exist)."""
+
+    who: str
+    peer: str
+    action: str
+    target: str
+    before: str = ""
+    after: str = ""
+    id: int = 0
+    at: datetime | None = None

@@ -55,6 +55,8 @@ class EnvoySettings(BaseModel):
     volume_port: int = 19997
     # Trio2o's admin REST API (/v1.0/pods, /v1.0/bindings), transcoded to gRPC; 0 turns it off.
     admin_rest_port: int = 19996
+    # Where the admin REST listener binds: loopback unless operators elsewhere must reach it.
+    admin_rest_host: str = "127.0.0.1"
     admin_port: int = 19901
     concurrency: int = 1
     base_id: int = 0

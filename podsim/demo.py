@@ -166,9 +166,10 @@ class _Demo:
         _step("Podgate is running")
         print(
             f"  compute: {self.compute}\n  volume:  {self.volume}\n"
-            f"  admin:   .venv/bin/podgate pod list   (gRPC {self.env['PODGATE_SERVER']})\n"
+            f"  admin:   .venv/bin/podgate pod list --state-dir {self.state}"
+            f"   (gRPC {self.env['PODGATE_SERVER']})\n"
             f"  rest:    http://127.0.0.1:{gateway['admin_rest_port']}/v1.0/pods"
-            "   (Trio2o's admin API)\n"
+            f"   (Trio2o's admin API; header X-Auth-Token: the token in {self.state}/admin-token)\n"
             f"  metrics: http://127.0.0.1:{gateway['metrics_port']}/metrics\n"
             f"  logs:    {self.state}/*.log\n\n"
             f"  clouds.yaml for the openstack CLI and openstacksdk: {self.clouds}\n{clouds}\n"

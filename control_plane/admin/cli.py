@@ -5,6 +5,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,10 @@ from google.protobuf.message import Message
 from keystoneauth1 import exceptions as ks_exc
 
 from control_plane.admin import render
-from control_plane.admin.credentials import cli_token
+from control_plane.admin.credentials import admin_credential
 from control_plane.admin.envoy_health import ClusterHealth, fetch_health
 from control_plane.model import TOKEN_METADATA, PodState, ResourceType
+from control_plane.settings import load_settings
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
 
 __all__ = ["register"]
@@ -32,7 +34,7 @@ _TYPES = [str(t) for t in ResourceType]
 
 
 class _Client:
-    """The admin stub with the CLI's deadline (and token, in keystone mode) on every call."""
+    """The admin stub with the CLI's deadline and admin credential on every call."""
 
     def __init__(self, channel: grpc.Channel, token: str | None) -> None:
         self._stub = admin_pb2_grpc.PodAdminStub(channel)
@@ -56,6 +58,16 @@ def register(subparsers: _Subparsers) -> None:
         default=os.environ.get("PODGATE_ENVOY_ADMIN", "http://127.0.0.1:19901"),
         help="Envoy's admin URL (env PODGATE_ENVOY_ADMIN, default %(default)s)",
     )
+    audit = _leaf(subparsers, "audit", "who changed what in the admin API, oldest first", _audit)
+    audit.add_argument(
+        "--since",
+        type=_since,
+        metavar="WHEN",
+        help="only changes since WHEN: an ISO 8601 time (UTC unless given) or an age: 30m, 2h, 7d",
+    )
+    audit.add_argument(
+        "--limit", type=_positive, help="the newest N changes (server default 100, at most 1000)"
+    )
 
 
 def _verbs(subparsers: _Subparsers, name: str, help_text: str) -> _Subparsers:
@@ -68,6 +80,12 @@ def _leaf(verbs: _Subparsers, name: str, help_text: str, command: _Command) -> A
     """One verb, wired to run `command` against the control plane."""
     parser = verbs.add_parser(name, help=help_text, description=help_text)
     parser.set_defaults(func=lambda args: _run(args, command))
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        help="the control plane's state dir, where the admin token is (env PODGATE_STATE_DIR, "
+        "default .state)",
+    )
     return parser
 
 
@@ -257,18 +275,30 @@ def _status(args: argparse.Namespace, client: _Client) -> None:
     render.print_status(args.json, status, health, args.envoy_admin)
 
 
+def _audit(args: argparse.Namespace, client: _Client) -> None:
+    request = admin_pb2.ListAuditEventsRequest(page_size=args.limit or 0)
+    if args.since is not None:
+        request.since.FromDatetime(args.since)
+    render.print_many(args.json, client.call("ListAuditEvents", request).events, render.AUDIT)
+
+
 def _run(args: argparse.Namespace, command: _Command) -> int:
     """Run one command over a fresh channel; a failed call is one line on stderr and exit 1."""
+    state_dir = load_settings(state_dir=args.state_dir).state_dir
     try:
         channel = _channel(args.server, args.cacert)
     except OSError as exc:
         print(f"error: cannot read the CA file {args.cacert}: {exc.strerror}", file=sys.stderr)
         return 1
     try:
+        token = admin_credential(state_dir, args.os_token_file, os.environ)
         with channel:
-            command(args, _Client(channel, cli_token(args.os_token, os.environ)))
+            command(args, _Client(channel, token))
     except ks_exc.ClientException as exc:
         print(f"error: cannot get a Keystone token: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot read the token file: {exc}", file=sys.stderr)
         return 1
     except grpc.RpcError as exc:
         print(_reason(args.server, exc, tls=args.cacert is not None), file=sys.stderr)
@@ -308,6 +338,21 @@ def _endpoint(text: str) -> tuple[str, str]:
     if not (sep and service and url):
         raise argparse.ArgumentTypeError(f"expected SERVICE=URL, got {text!r}")
     return service, url
+
+
+_AGE = re.compile(r"(\d+)([smhd])")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def _since(text: str) -> datetime:
+    """An ISO 8601 time (naive means UTC) or an age such as 30m, 2h, 7d."""
+    if age := _AGE.fullmatch(text):
+        return datetime.now(UTC) - timedelta(**{_UNITS[age[2]]: int(age[1])})
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a time or an age (2h), got {text!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _positive(text: str) -> int:

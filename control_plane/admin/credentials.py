@@ -1,15 +1,35 @@
-"""The CLI's Keystone token: given (OS_TOKEN / --os-token) or fetched with the usual OS_* vars."""
+"""What the CLI shows the admin API: the local admin token or a Keystone token (never argv).
+
+In order: PODGATE_ADMIN_TOKEN; a Keystone token (OS_TOKEN, --os-token-file, or fetched with
+the usual OS_* variables); the admin token in the state dir, found as the server finds it.
+"""
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from keystoneauth1 import session
 from keystoneauth1.identity import v3
 
-__all__ = ["cli_token"]
+from control_plane.auth import admin_token_for_cli
+from control_plane.auth.tokens import ADMIN_TOKEN_ENV
+
+__all__ = ["admin_credential", "cli_token"]
+
+
+def admin_credential(
+    state_dir: Path, token_file: Path | None, environ: Mapping[str, str]
+) -> str | None:
+    """The token the CLI sends as x-auth-token; None when it has none (the server says 401)."""
+    if given := environ.get(ADMIN_TOKEN_ENV):
+        return given
+    os_token = token_file.read_text().strip() if token_file is not None else None
+    return cli_token(os_token or environ.get("OS_TOKEN"), environ) or admin_token_for_cli(
+        state_dir, environ
+    )
 
 
 def cli_token(given: str | None, environ: Mapping[str, str]) -> str | None:
-    """A token for the admin API, or None when no credentials are configured (noauth)."""
+    """A Keystone token: given, or requested with OS_* credentials; None without either."""
     if given:
         return given
     if not environ.get("OS_AUTH_URL"):

@@ -17,6 +17,7 @@ from control_plane.admin.envoy_health import ClusterHealth
 from podgate.admin.v1 import admin_pb2
 
 __all__ = [
+    "AUDIT",
     "BINDING",
     "POD",
     "ROUTING",
@@ -196,3 +197,39 @@ def _config_state(proxy: admin_pb2.ProxyStatus) -> str:
         + ", ".join(f"{c.type} {c.acked_version[:8]}" for c in proxy.configs)
         + ")"
     )
+
+
+def change_summary(before: str, after: str) -> str:
+    """What an audited change did, in one line: "created", "deleted" or "key: old -> new, ..."."""
+    if not before:
+        return "created"
+    if not after:
+        return "deleted"
+    old, new = _flat(json.loads(before)), _flat(json.loads(after))
+    keys = sorted((old.keys() | new.keys()) - {"updated_at"})
+    changed = [k for k in keys if old.get(k) != new.get(k)]
+    return ", ".join(f"{k}: {old.get(k, '')} -> {new.get(k, '')}" for k in changed) or "no change"
+
+
+def _flat(data: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Nested JSON objects as dotted keys (endpoints.compute) with string values."""
+    flat: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = str(value)
+    return flat
+
+
+AUDIT = View(
+    cells=lambda e: {
+        "TIME": _time(e, "time"),
+        "WHO": e.who,
+        "FROM": e.peer,
+        "ACTION": e.action,
+        "TARGET": e.target,
+        "CHANGE": change_summary(e.before, e.after),
+    },
+    listed=("TIME", "WHO", "FROM", "ACTION", "TARGET", "CHANGE"),
+)

@@ -4,13 +4,17 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import grpc
 from google.protobuf import empty_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from control_plane.admin import convert, validate
+from control_plane.admin.audit import AuditTrail, event_to_proto
 from control_plane.admin.status import build_status
+from control_plane.auth import current_principal
 from control_plane.errors import (
     AlreadyExists,
     BadRequest,
@@ -21,8 +25,8 @@ from control_plane.errors import (
     PodUnavailable,
     Unauthorized,
 )
-from control_plane.identity import Gate, IdentityUnavailable, require_admin
-from control_plane.model import TOKEN_METADATA, Pod, PodState, ResourceType
+from control_plane.identity import IdentityUnavailable
+from control_plane.model import Pod, PodState, ResourceType
 from control_plane.store import Store
 from control_plane.xds.cache import SnapshotCache
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
@@ -54,15 +58,16 @@ def _status(error: PodgateError) -> grpc.StatusCode:
 
 
 def _at_edge(method: _Method) -> _Method:
-    """Admin callers only; a Podgate error raised by an RPC travels as its gRPC status."""
+    """Admin callers only (the Guard names them); a Podgate error travels as its gRPC status.
+
+    A call that did not pass the Guard (a server built without it) is refused here too.
+    """
 
     @functools.wraps(method)
     async def wrapper(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
         try:
-            metadata = dict(context.invocation_metadata() or ())
-            caller = await self._gate.caller(metadata.get(TOKEN_METADATA))
-            if caller is not None:
-                require_admin(caller)
+            if current_principal() is None:
+                raise Unauthorized("An admin credential is required.")
             return await method(self, request, context)
         except PodgateError as exc:
             await context.abort(_status(exc), exc.message)
@@ -79,12 +84,11 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         *,
         on_pods_changed: Callable[[], Awaitable[None]],
         on_routing_deleted: Callable[[str, str], None],
-        gate: Gate,
         in_use: Callable[[], Mapping[str, Pod]] = dict,
         xds: SnapshotCache | None = None,
     ) -> None:
         self._store = store
-        self._gate = gate
+        self._audit = AuditTrail(store)
         self._in_use = in_use
         self._xds = xds
         self._on_pods_changed = on_pods_changed
@@ -102,7 +106,9 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         created = await self._store.create_pod(pod)
         log.info("pod created name=%s az=%s state=%s", created.name, created.az_name, created.state)
         await self._on_pods_changed()
-        return self._shown(created)
+        shown = self._shown(created)
+        await self._audit.record("CreatePod", f"pod {created.name}", None, shown)
+        return shown
 
     @_at_edge
     async def GetPod(self, request: admin_pb2.GetPodRequest, context: Any) -> admin_pb2.Pod:
@@ -120,6 +126,7 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
     async def UpdatePod(self, request: admin_pb2.UpdatePodRequest, context: Any) -> admin_pb2.Pod:
         changes = convert.pod_changes_from_proto(request)
         validate.check_pod_changes(request.name, changes)
+        before = self._shown(await self._store.get_pod(request.name))
         pod = await self._store.update_pod(
             request.name,
             state=changes.state,
@@ -132,11 +139,14 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         )
         log.info("pod updated name=%s state=%s", pod.name, pod.state)
         await self._on_pods_changed()
-        return self._shown(pod)
+        shown = self._shown(pod)
+        await self._audit.record("UpdatePod", f"pod {pod.name}", before, shown)
+        return shown
 
     @_at_edge
     async def DeletePod(self, request: admin_pb2.DeletePodRequest, context: Any) -> empty_pb2.Empty:
         validate.check_pod_name(request.name)
+        before = self._shown(await self._store.get_pod(request.name))
         dropped = await self._routing_keys(request.name) if request.force else []
         await self._store.delete_pod(request.name, force=request.force)
         log.info(
@@ -145,6 +155,8 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         await self._on_pods_changed()
         for resource_type, resource_id in dropped:
             self._on_routing_deleted(resource_type, resource_id)
+        action = "DeletePod --force" if request.force else "DeletePod"
+        await self._audit.record(action, f"pod {request.name}", before, None)
         return _EMPTY
 
     @_at_edge
@@ -155,7 +167,9 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         binding = await self._store.create_binding(request.project_id, request.pod_name)
         log.info("binding created id=%s pod=%s", binding.id, binding.pod_name)
         await self._on_pods_changed()
-        return convert.binding_to_proto(binding)
+        shown = convert.binding_to_proto(binding)
+        await self._audit.record("CreateBinding", f"binding {binding.id}", None, shown)
+        return shown
 
     @_at_edge
     async def ListBindings(
@@ -175,9 +189,12 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         self, request: admin_pb2.DeleteBindingRequest, context: Any
     ) -> empty_pb2.Empty:
         validate.check_required("binding id", request.id)
+        before = next((b for b in await self._store.list_bindings() if b.id == request.id), None)
         await self._store.delete_binding(request.id)
         log.info("binding deleted id=%s", request.id)
         await self._on_pods_changed()
+        shown = convert.binding_to_proto(before) if before is not None else None
+        await self._audit.record("DeleteBinding", f"binding {request.id}", shown, None)
         return _EMPTY
 
     @_at_edge
@@ -225,9 +242,12 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         self, request: admin_pb2.DeleteRoutingRequest, context: Any
     ) -> empty_pb2.Empty:
         kind = self._routing_key(request)
+        before = await self._store.get_routing(kind, request.resource_id)
         await self._store.delete_routing(kind, request.resource_id)
         log.info("routing deleted type=%s id=%s", kind, request.resource_id)
         self._on_routing_deleted(str(kind), request.resource_id)
+        shown = convert.routing_to_proto(before) if before is not None else None
+        await self._audit.record("DeleteRouting", f"{kind} {request.resource_id}", shown, None)
         return _EMPTY
 
     @staticmethod
@@ -247,6 +267,16 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         counts = await self._store.routings_per_pod()
         return build_status([self._shown(pod) for pod in pods], counts, self._xds)
 
+    @_at_edge
+    async def ListAuditEvents(
+        self, request: admin_pb2.ListAuditEventsRequest, context: Any
+    ) -> admin_pb2.ListAuditEventsResponse:
+        since = _since(request.since) if request.HasField("since") else None
+        events = await self._store.list_audit_events(
+            since=since, limit=validate.page_size(request.page_size)
+        )
+        return admin_pb2.ListAuditEventsResponse(events=[event_to_proto(e) for e in events])
+
     async def _routing_keys(self, pod_name: str) -> list[tuple[str, str]]:
         """Every routing a pod owns, so caches can forget them after a forced delete."""
         keys: list[tuple[str, str]] = []
@@ -259,6 +289,14 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
             if len(rows) < validate.MAX_PAGE_SIZE:
                 return keys
             after = keys[-1]
+
+
+def _since(stamp: Timestamp) -> datetime:
+    """A request's `since` as an aware datetime; one out of datetime's range is the caller's."""
+    try:
+        return stamp.ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError) as exc:
+        raise BadRequest(f"since is out of range: {exc}") from exc
 
 
 def add_to_server(server: grpc.aio.Server, service: PodAdminService) -> None:

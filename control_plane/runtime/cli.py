@@ -4,6 +4,7 @@ import argparse
 import os
 from pathlib import Path
 
+import sqlalchemy as sa
 import uvloop
 
 from control_plane.logs import setup_logging
@@ -25,10 +26,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser.add_argument(
             "--config", type=Path, help="TOML file; default <state dir>/podgate.toml"
         )
-        parser.add_argument("--db-url", help="default sqlite+aiosqlite:///<state dir>/podgate.db")
+        parser.add_argument(
+            "--db-url",
+            type=_db_url,
+            help="default sqlite+aiosqlite:///<state dir>/podgate.db; a URL with a password goes "
+            "in PODGATE_DB_URL or the config file, never the command line",
+        )
         parser.add_argument("--auth", choices=["noauth", "keystone"], help="default noauth")
         parser.add_argument("--log-format", choices=["text", "json"])
         parser.set_defaults(func=func)
+
+
+def _db_url(text: str) -> str:
+    """A database URL without a password (command lines are readable by every local user)."""
+    try:
+        password = sa.make_url(text).password
+    except sa.exc.ArgumentError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if password:
+        raise argparse.ArgumentTypeError(
+            "a password on the command line is visible to every local user: put the URL in "
+            "PODGATE_DB_URL or in the config file (db_url = ...) instead"
+        )
+    return text
 
 
 def _settings(args: argparse.Namespace) -> Settings:

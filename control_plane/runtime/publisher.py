@@ -51,8 +51,10 @@ class Publisher:
         hot_set: HotSet,
         metrics: Metrics,
         clock: Callable[[], float] = time.perf_counter,
+        envoy_token: str = "",
     ) -> None:
         self._settings = settings
+        self._envoy_token = envoy_token
         self._clock = clock
         self._metrics = metrics
         self._cache = cache
@@ -121,6 +123,7 @@ class Publisher:
             upstream_timeout_s=settings.envoy.upstream_timeout_s,
             upstream_idle_timeout_s=settings.envoy.upstream_idle_timeout_s,
             ext_proc_message_timeout_ms=settings.decision.message_timeout_ms,
+            admin_rest_host=settings.envoy.admin_rest_host,
             admin_rest_port=settings.envoy.admin_rest_port,
             admin_rest_descriptors=self._descriptors,
             known=self._hot_set.routings(),
@@ -134,6 +137,7 @@ class Publisher:
             admin_rest_tls=self._certs[1],
             control_plane_tls=self._workers_tls,
             pod_ca_file=self._pod_ca_file,
+            envoy_token=self._envoy_token,
         )
         try:
             self._cache.set(translate(inputs))

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import os
 import secrets
 import signal
 from collections.abc import Awaitable, Callable
@@ -13,6 +14,7 @@ from control_plane.admin.service import PodAdminService
 from control_plane.admin.service import add_to_server as add_admin
 from control_plane.admin.trio2o import Trio2oAdminService
 from control_plane.admin.trio2o import add_to_server as add_trio2o
+from control_plane.auth import AdminCheck, Guard, control_plane_tokens
 from control_plane.decision.extproc import add_to_server as add_decision
 from control_plane.decision.routing_table import RoutingTable
 from control_plane.fastpath import HotSet
@@ -62,13 +64,14 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with AsyncExitStack() as stack:
+        tokens = control_plane_tokens(settings.state_dir, os.environ)
         store = await Store.open(settings.database_url)
         stack.push_async_callback(store.close)
         cache = SnapshotCache()
         gate, catalog = identity(settings)
         metrics = Metrics()
         hot_set = HotSet(max_entries=settings.fast_path.entries(settings.auth))
-        publisher = Publisher(settings, cache, hot_set, metrics)
+        publisher = Publisher(settings, cache, hot_set, metrics, envoy_token=tokens.envoy)
         stack.callback(publisher.close)
         hot_set.seed(await store.recent_routings(settings.fast_path.entries(settings.auth)))
         pods = await pods_view(stack, settings, store, catalog, publisher.pods_changed)
@@ -82,12 +85,17 @@ async def serve(
         counter = asyncio.create_task(_count_routings(store, metrics))
         stack.callback(counter.cancel)
 
-        server = grpc.aio.server()
+        link_token = secrets.token_urlsafe(32)
+        guard = Guard(
+            envoy_token=tokens.envoy,
+            admin=AdminCheck(tokens.admin, gate),
+            worker_token=link_token if settings.decision.workers else "",
+        )
+        server = grpc.aio.server(interceptors=[guard])
         admin = PodAdminService(
             store,
             on_pods_changed=pods.refresh,
             on_routing_deleted=routing_table.forget,
-            gate=gate,
             in_use=pods,
             xds=cache,
         )
@@ -105,7 +113,6 @@ async def serve(
             metrics=metrics,
         )
         add_decision(server, decision)
-        link_token = secrets.token_urlsafe(32)
         if settings.decision.workers:
             hub = WorkerHub(
                 (settings.control_plane.host, settings.control_plane.grpc_port),

@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 
+from control_plane.auth import ADMIN_TOKEN_FILE
 from control_plane.runtime.envoy import envoy_command, wait_envoy_ready
 from control_plane.runtime.serve import serve
 from control_plane.settings import Settings
@@ -57,7 +58,8 @@ def _print_ready(settings: Settings, envoy_pid: int) -> None:
         f"Podgate ready (pid {os.getpid()}, envoy pid {envoy_pid})\n"
         f"  compute API  {scheme}://{host}:{settings.envoy.compute_port}/v2.1\n"
         f"  volume API   {scheme}://{host}:{settings.envoy.volume_port}/v3\n"
-        f"  admin gRPC   {settings.grpc_target}\n"
+        f"  admin gRPC   {settings.grpc_target}"
+        f"  (admin token: {settings.state_dir / ADMIN_TOKEN_FILE} or PODGATE_ADMIN_TOKEN)\n"
         f"  Envoy admin  http://127.0.0.1:{settings.envoy.admin_port}\n"
         "Press Ctrl-C to stop.",
         flush=True,

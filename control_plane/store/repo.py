@@ -7,6 +7,7 @@ driver errors leave as control_plane.errors, so no caller ever sees a row or an 
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from functools import partial
 from typing import TypeVar
 
@@ -23,7 +24,8 @@ from control_plane.errors import (
     FailedPrecondition,
     PodgateError,
 )
-from control_plane.model import Binding, Pod, PodState, ResourceType, Routing
+from control_plane.model import AuditEvent, Binding, Pod, PodState, ResourceType, Routing
+from control_plane.store import audit as _audit
 from control_plane.store import pods as _pods
 from control_plane.store import routings as _routings
 from control_plane.store.engine import IMMEDIATE, open_engine
@@ -248,6 +250,18 @@ class Store:
     async def routings_per_pod(self) -> dict[str, int]:
         """How many resources live in each pod (every pod named, 0 included), in one query."""
         return await self._run(_routings.routings_per_pod)
+
+    async def add_audit_event(self, event: AuditEvent) -> AuditEvent:
+        """Append one admin change to the audit log."""
+        return await self._run(partial(_audit.add_audit_event, event=event), write=True, plain=True)
+
+    async def list_audit_events(
+        self, *, since: datetime | None = None, limit: int = 100
+    ) -> list[AuditEvent]:
+        """The newest `limit` admin changes at or after `since`, oldest first."""
+        return await self._run(
+            partial(_audit.list_audit_events, since=since, limit=limit), plain=True
+        )
 
     async def _run(
         self,

@@ -116,3 +116,21 @@ class RoutingRow(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AuditRow(Base):
+    """One admin change (control_plane.model.AuditEvent); rows are only ever added."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.Index("ix_audit_events_at", "at"),)
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    who: Mapped[str] = mapped_column(sa.String(255))
+    peer: Mapped[str] = mapped_column(sa.String(255))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    target: Mapped[str] = mapped_column(sa.String(512))
+    before: Mapped[str] = mapped_column(sa.Text())
+    after: Mapped[str] = mapped_column(sa.Text())

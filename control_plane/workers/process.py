@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack, suppress
 import grpc
 import uvloop
 
+from control_plane.auth import Guard, control_plane_tokens
 from control_plane.decision.extproc import add_to_server as add_decision
 from control_plane.logs import setup_logging
 from control_plane.metrics import Metrics
@@ -37,7 +38,9 @@ async def run(settings: Settings, token: str) -> None:
         stack.push_async_callback(store.close)
         gate, catalog = identity(settings)
         pods = await pods_view(stack, settings, store, catalog, lambda _pods: None)
-        server = grpc.aio.server()
+        # Envoy's token, as the main process checks it (same state dir or environment).
+        envoy_token = control_plane_tokens(settings.state_dir, os.environ).envoy
+        server = grpc.aio.server(interceptors=[Guard(envoy_token=envoy_token)])
         host = settings.control_plane.host
         port = bind(server, f"{host}:0", settings.control_plane)
         hello = Hello(host, port, os.getpid())

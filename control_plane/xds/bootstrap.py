@@ -7,6 +7,7 @@ from string import Template
 
 from google.protobuf.json_format import MessageToDict
 
+from control_plane.model import ENVOY_TOKEN_METADATA
 from control_plane.xds.tls import UpstreamTls, upstream_tls
 
 __all__ = ["BOOTSTRAP_TEMPLATE", "render_bootstrap"]
@@ -28,10 +29,12 @@ def render_bootstrap(
     control_plane_host: str,
     control_plane_port: int,
     control_plane_tls: UpstreamTls | None = None,
+    envoy_token: str,
 ) -> str:
     """The bootstrap YAML for one Envoy; a hostname control plane gets a STRICT_DNS cluster.
 
     With `control_plane_tls` ADS and ext_proc run over TLS, the CA inline: Envoy reads no file.
+    It holds `envoy_token`, so whoever writes it keeps it private (0600).
     """
     try:
         ipaddress.ip_address(control_plane_host)
@@ -51,4 +54,6 @@ def render_bootstrap(
             if control_plane_tls is None
             else MessageToDict(upstream_tls(control_plane_tls), preserving_proto_field_name=True)
         ),
+        envoy_token_metadata=json.dumps(ENVOY_TOKEN_METADATA),
+        envoy_token=json.dumps(envoy_token),
     )

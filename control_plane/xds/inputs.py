@@ -1,6 +1,6 @@
 """What the Envoy config is built from (plain data, shared by the translator's parts)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from control_plane.model import Pod, Routing
 from control_plane.xds.tls import ServerCert, UpstreamTls
@@ -30,6 +30,7 @@ class XdsInputs:
     # empty: the control plane's own gRPC port, through the bootstrap cluster.
     decision_endpoints: tuple[tuple[str, int], ...] = ()
     admin_rest_port: int = 0
+    admin_rest_host: str = "127.0.0.1"
     admin_rest_descriptors: bytes = b""
     known: tuple[Routing, ...] = ()
     # The largest request body the decision service reads (Envoy buffers it first).
@@ -47,3 +48,5 @@ class XdsInputs:
     # The CA bundle (a path Envoy reads) that https pods' certificates must chain to; required
     # as soon as one https pod is not marked tls_insecure.
     pod_ca_file: str = ""
+    # What Envoy shows the decision service on each ext_proc stream ("": nothing).
+    envoy_token: str = field(default="", repr=False)

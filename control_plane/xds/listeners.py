@@ -20,6 +20,7 @@ from google.protobuf.message import Message
 
 from control_plane.fastpath import known_routes, path_header
 from control_plane.model import (
+    ENVOY_TOKEN_METADATA,
     INTERNAL_HEADER_PREFIX,
     POD_HEADER,
     SERVICE_METADATA,
@@ -122,11 +123,14 @@ def _strip_internal_headers() -> header_mutation_pb2.HeaderMutation:
 def _ext_proc(service: Service, inputs: XdsInputs) -> ext_proc_pb2.ExternalProcessor:
     """Request headers only; the processor asks for bodies per request via mode_override."""
     mode = processing_mode_pb2.ProcessingMode
+    metadata = [base_pb2.HeaderValue(key=SERVICE_METADATA, value=service.value)]
+    if inputs.envoy_token:  # the decision service refuses streams without it
+        metadata.append(base_pb2.HeaderValue(key=ENVOY_TOKEN_METADATA, value=inputs.envoy_token))
     grpc_service = grpc_service_pb2.GrpcService(
         envoy_grpc=grpc_service_pb2.GrpcService.EnvoyGrpc(
             cluster_name=DECISION_CLUSTER if inputs.decision_endpoints else CONTROL_PLANE_CLUSTER
         ),
-        initial_metadata=[base_pb2.HeaderValue(key=SERVICE_METADATA, value=service.value)],
+        initial_metadata=metadata,
     )
     timeout = duration_pb2.Duration()
     timeout.FromMilliseconds(inputs.ext_proc_message_timeout_ms)

@@ -65,7 +65,7 @@ def translate(inputs: XdsInputs) -> Snapshot:
     if inputs.admin_rest_port:
         listeners.append(
             admin_rest(
-                listen_host=inputs.listen_host,
+                listen_host=inputs.admin_rest_host,
                 port=inputs.admin_rest_port,
                 descriptor_set=inputs.admin_rest_descriptors,
                 tls=inputs.admin_rest_tls,

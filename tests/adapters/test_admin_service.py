@@ -11,10 +11,11 @@ import pytest
 
 from control_plane.admin.service import PodAdminService, add_to_server
 from control_plane.errors import Unauthorized
-from control_plane.identity import Caller, Gate, NoAuthGate
+from control_plane.identity import Caller, Gate
 from control_plane.model import ResourceType, Routing
 from control_plane.store import Store
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
+from tests.fixtures.guarded import admin_channel, guarded_server
 
 COMPUTE = "http://10.0.0.1:8774/v2.1"
 VOLUME = "http://10.0.0.1:8776/v3/$(project_id)s"
@@ -48,19 +49,19 @@ class Admin:
 async def serve_admin(store: Store, gate: Gate | None = None) -> AsyncIterator[Admin]:
     """Serve the admin API over `store` on a free loopback port until the block ends."""
     events = Events()
-    server = grpc.aio.server()
+    server = guarded_server(gate)
     service = PodAdminService(
         store,
         on_pods_changed=events.on_pods_changed,
         on_routing_deleted=events.on_routing_deleted,
-        gate=gate or NoAuthGate(),
     )
     add_to_server(server, service)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     target = f"127.0.0.1:{port}"
     try:
-        async with grpc.aio.insecure_channel(target) as channel:
+        # noauth: the stub shows the local admin token; keystone tests bring their own tokens.
+        async with admin_channel(target, show_token=gate is None) as channel:
             yield Admin(admin_pb2_grpc.PodAdminStub(channel), store, events, target)
     finally:
         await server.stop(None)

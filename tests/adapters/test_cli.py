@@ -13,13 +13,15 @@ from control_plane.cli import main
 from control_plane.model import ResourceType
 from control_plane.store import Store
 from tests.adapters.test_admin_service import Admin, add_routings, serve_admin
+from tests.fixtures.guarded import LOCAL_ADMIN_TOKEN
 
 COMPUTE = "http://10.0.0.1:8774/v2.1"
 VOLUME = "http://10.0.0.1:8776/v3/$(project_id)s"
 
 
 @pytest.fixture
-async def admin(tmp_path: Path) -> AsyncIterator[Admin]:
+async def admin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Admin]:
+    monkeypatch.setenv("PODGATE_ADMIN_TOKEN", LOCAL_ADMIN_TOKEN)
     store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'podgate.db'}")
     try:
         async with serve_admin(store) as admin:

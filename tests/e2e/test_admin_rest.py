@@ -9,6 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from podgate.admin.v1 import admin_pb2
 from tests.fixtures.gateway import PODGATE, Gateway
 from tests.fixtures.keystone import ADMIN, DEMO, KEYSTONE_MARKS, Keystone
 from tests.fixtures.procs import WAIT_S, SimPod, wait_for
@@ -39,6 +40,11 @@ async def rest(
         return resp.status, resp.content_type, json.loads(await resp.text())
 
 
+def admin_http(gateway: Gateway) -> aiohttp.ClientSession:
+    """A session that shows the gateway's local admin token on every request (as X-Auth-Token)."""
+    return aiohttp.ClientSession(headers={"x-auth-token": gateway.admin_token})
+
+
 def assert_status_json(answer: tuple[int, str, object], status: int, code: int) -> str:
     """An error answer: the HTTP status, JSON google.rpc.Status with the gRPC code; its message."""
     got_status, content_type, body = answer
@@ -59,7 +65,7 @@ async def test_pods_are_created_listed_shown_and_deleted_in_trio2o_shapes(
 ) -> None:
     pods = f"{gateway.admin_rest_url}/pods"
     wanted = {"pod_name": "Pod1", "az_name": "AZ1", "pod_az_name": "az1", "dc_name": "dc1"}
-    async with aiohttp.ClientSession() as http:
+    async with admin_http(gateway) as http:
         status, content_type, body = await rest(http, "POST", pods, {"pod": wanted})
         assert (status, content_type) == (200, "application/json"), body
         created = body["pod"]
@@ -81,7 +87,7 @@ async def test_a_rest_created_pod_serves_once_it_has_endpoints(
     gateway: Gateway, sim_pods: dict[str, SimPod]
 ) -> None:
     pod1 = sim_pods["pod1"]
-    async with aiohttp.ClientSession() as http:
+    async with admin_http(gateway) as http:
         status, _, body = await rest(
             http,
             "POST",
@@ -120,7 +126,7 @@ async def test_bindings_are_created_listed_shown_and_deleted_in_trio2o_shapes(
     gateway: Gateway,
 ) -> None:
     bindings = f"{gateway.admin_rest_url}/bindings"
-    async with aiohttp.ClientSession() as http:
+    async with admin_http(gateway) as http:
         _, _, body = await rest(
             http,
             "POST",
@@ -168,7 +174,7 @@ async def test_bindings_are_created_listed_shown_and_deleted_in_trio2o_shapes(
 async def test_errors_are_json_with_the_right_status(gateway: Gateway) -> None:
     pods = f"{gateway.admin_rest_url}/pods"
     pod1 = {"pod": {"pod_name": "Pod1", "az_name": "AZ1"}}
-    async with aiohttp.ClientSession() as http:
+    async with admin_http(gateway) as http:
         assert (await rest(http, "POST", pods, pod1))[0] == 200
         message = assert_status_json(await rest(http, "POST", pods, raw=b'{"pod": {'), 400, 3)
         assert message  # the parser's own words
@@ -233,3 +239,12 @@ async def test_keystone_mode_forwards_the_token_and_admits_admins_only(
         status, _, body = await rest(http, "POST", pods, pod, token=admin)
         assert status == 200, body
         assert (await rest(http, "GET", pods, token=admin))[2] == {"pods": [body["pod"]]}
+        # The local admin token works in keystone mode too; the audit tells the two apart.
+        local = keystone_gateway.admin_token
+        assert (await rest(http, "GET", pods, token=local))[0] == 200
+        pod2 = {"pod": {"pod_name": "Pod2", "az_name": "AZ2"}}
+        assert (await rest(http, "POST", pods, pod2, token=local))[0] == 200
+    events = keystone_gateway.admin().ListAuditEvents(admin_pb2.ListAuditEventsRequest()).events
+    who = {event.target: event.who for event in events if event.action == "CreatePod"}
+    assert who["pod Pod2"] == "local admin token"
+    assert who["pod Pod1"] not in ("", "local admin token")  # the Keystone admin's user id

@@ -9,14 +9,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import grpc
 import pytest
+from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as ep_grpc
 
+from control_plane.model import ENVOY_TOKEN_METADATA, SERVICE_METADATA
 from podgate.admin.v1 import admin_pb2
 from tests.e2e.http import call
 from tests.fixtures.cloud import running_cloud
 from tests.fixtures.gateway import Gateway, http_get
 from tests.fixtures.postgres import fresh_database_for, postgres_url  # noqa: F401 (fixture)
 from tests.fixtures.procs import WAIT_S, SimPod, start_podsim, wait_for
+from tests.unit.decision.extproc_harness import request_headers
 
 pytestmark = pytest.mark.e2e
 
@@ -204,3 +208,24 @@ def test_workers_on_postgresql(postgres_url: str, tmp_path, project) -> None:  #
                 for n in range(4):  # round robin: both processes place two
                     status, answer = _create(gateway, project, "az-north", f"pg-north-{n}")
                     assert status == 202, answer
+
+
+def test_a_worker_refuses_ext_proc_streams_without_the_envoy_token(
+    cloud: tuple[Gateway, dict[str, SimPod]],
+) -> None:
+    """Workers listen on ports of their own: they check Envoy's token as the main process does."""
+    gateway, _ = cloud
+    own = f"127.0.0.1:{gateway.grpc_port}"
+    wait_for(lambda: len(_decision_hosts(gateway)) == 1 + _WORKERS, timeout=WAIT_S, what="workers")
+    workers = [host for host in _decision_hosts(gateway) if host != own]
+    ask = request_headers("GET", "/v2.1/", end_of_stream=True)
+    service = (SERVICE_METADATA, "compute")
+    for worker in workers:
+        stub = ep_grpc.ExternalProcessorStub(grpc.insecure_channel(worker))
+        with pytest.raises(grpc.RpcError) as err:
+            list(stub.Process(iter([ask]), metadata=(service,), timeout=5))
+        assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        token = (gateway.state_dir / "envoy-token").read_text().strip()
+        trusted = (service, (ENVOY_TOKEN_METADATA, token))
+        (answer,) = list(stub.Process(iter([ask]), metadata=trusted, timeout=5))
+        assert answer.WhichOneof("response")

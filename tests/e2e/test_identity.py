@@ -146,7 +146,7 @@ async def test_a_revoked_token_stops_working_within_the_ttl(
 
 
 def test_admin_api_needs_an_admin_token(gateway: Gateway, keystone: Keystone) -> None:
-    admin = gateway.admin()
+    admin = gateway.admin(anonymous=True)
     request = admin_pb2.ListPodsRequest()
     for metadata, code in (
         ((), grpc.StatusCode.UNAUTHENTICATED),

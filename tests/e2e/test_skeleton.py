@@ -275,7 +275,7 @@ async def test_status_shows_pods_health_routings_and_the_envoy_ack(
                 {"server": {"name": "s", "availability_zone": az}},
             )
     server = ["--server", f"127.0.0.1:{gateway.grpc_port}"]
-    envoy = ["--envoy-admin", gateway.envoy_admin]
+    envoy = ["--envoy-admin", gateway.envoy_admin, "--state-dir", str(gateway.state_dir)]
 
     def status(*flags: str) -> str:
         argv = [*PODGATE, *server, *flags, "status", *envoy]

@@ -4,6 +4,7 @@ gRPC answers only with the codes that name the caller's mistake (never UNKNOWN o
 REST answers every request with JSON and no 5xx; every process is alive at the end.
 """
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -62,6 +63,7 @@ def _alive(gateway: Gateway, pods: dict[str, SimPod]) -> None:
 def test_admin_grpc_answers_only_with_callers_mistakes(cloud, tally: Tally) -> None:
     gateway, pods = cloud
     channel = grpc.insecure_channel(f"127.0.0.1:{gateway.grpc_port}")
+    admin = (("x-auth-token", gateway.admin_token),)  # past the admin check, into the service
     methods = {
         name: channel.unary_unary(
             f"/podgate.admin.v1.PodAdmin/{name}",
@@ -74,7 +76,9 @@ def test_admin_grpc_answers_only_with_callers_mistakes(cloud, tally: Tally) -> N
     @fuzz_settings(GRPC_EXAMPLES)
     @given(batch=lists_of(admin_calls()))
     def fuzz(batch: list[tuple[str, object]]) -> None:
-        futures = [methods[name].future(request, timeout=10) for name, request in batch]
+        futures = [
+            methods[name].future(request, timeout=10, metadata=admin) for name, request in batch
+        ]
         codes = [_code(future) for future in futures]
         tally.requests["admin gRPC"] += len(batch)
         wrong = [
@@ -97,11 +101,17 @@ def test_admin_rest_answers_json_without_5xx(cloud, tally: Tally) -> None:
     pod = admin_pb2.Pod(name="rest-pod", az_name="az-rest", endpoints=ENDPOINTS)
     pod_ids = (gateway.admin().CreatePod(admin_pb2.CreatePodRequest(pod=pod)).id,)
 
+    token = gateway.admin_token.encode()
+
+    def admin(request: RawRequest) -> RawRequest:
+        """The request with the admin token, so that it reaches the service behind the check."""
+        return dataclasses.replace(request, headers=((b"x-auth-token", token), *request.headers))
+
     @fuzz_settings(REST_EXAMPLES)
     @given(batch=lists_of(rest_requests(pod_ids)))
     def fuzz(batch: list[RawRequest]) -> None:
         with ThreadPoolExecutor(THREADS) as pool:
-            answers = list(pool.map(lambda r: send(gateway.admin_rest_port, r), batch))
+            answers = list(pool.map(lambda r: send(gateway.admin_rest_port, r), map(admin, batch)))
         tally.requests["admin REST"] += len(batch)
         wrong = [
             f"{request!r} -> {answer.status}: {answer.body[:200]!r}"

@@ -12,10 +12,11 @@ import pytest
 from control_plane.admin.service import PodAdminService
 from control_plane.admin.trio2o import Trio2oAdminService, add_to_server
 from control_plane.errors import Unauthorized
-from control_plane.identity import Caller, Gate, NoAuthGate
+from control_plane.identity import Caller, Gate
 from control_plane.model import ResourceType, Routing
 from control_plane.store import Store
 from podgate.admin.v1 import trio2o_pb2, trio2o_pb2_grpc
+from tests.fixtures.guarded import admin_channel, guarded_server
 
 
 @dataclass
@@ -49,14 +50,13 @@ async def serve(store: Store, gate: Gate | None = None) -> AsyncIterator[Trio2o]
         store,
         on_pods_changed=changed,
         on_routing_deleted=lambda kind, resource_id: None,
-        gate=gate or NoAuthGate(),
     )
-    server = grpc.aio.server()
+    server = guarded_server(gate)
     add_to_server(server, Trio2oAdminService(admin))
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        async with admin_channel(f"127.0.0.1:{port}", show_token=gate is None) as channel:
             yield Trio2o(trio2o_pb2_grpc.Trio2oAdminStub(channel), store, changes)
     finally:
         await server.stop(None)

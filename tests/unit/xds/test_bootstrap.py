@@ -3,6 +3,7 @@
 import pytest
 import yaml
 
+from control_plane.model import ENVOY_TOKEN_METADATA
 from control_plane.xds.bootstrap import render_bootstrap
 from control_plane.xds.resources import CONTROL_PLANE_CLUSTER
 
@@ -14,6 +15,7 @@ def _render(node_id: str = "podgate-envoy", host: str = "127.0.0.1") -> dict:
         admin_port=19901,
         control_plane_host=host,
         control_plane_port=19990,
+        envoy_token="test-envoy-token",
     )
     return yaml.safe_load(text)
 
@@ -50,7 +52,12 @@ def test_ads_carries_clusters_and_listeners() -> None:
     dynamic = _render()["dynamic_resources"]
     ads = dynamic["ads_config"]
     assert ads["api_type"] == "GRPC"
-    assert ads["grpc_services"] == [{"envoy_grpc": {"cluster_name": CONTROL_PLANE_CLUSTER}}]
+    assert ads["grpc_services"] == [
+        {
+            "envoy_grpc": {"cluster_name": CONTROL_PLANE_CLUSTER},
+            "initial_metadata": [{"key": ENVOY_TOKEN_METADATA, "value": "test-envoy-token"}],
+        }
+    ]
     assert (
         dynamic["cds_config"]
         == dynamic["lds_config"]
@@ -59,3 +66,17 @@ def test_ads_carries_clusters_and_listeners() -> None:
             "resource_api_version": "V3",
         }
     )
+
+
+@pytest.mark.parametrize("token", ["a: b", "#x", "${y}", "'q\""])
+def test_envoy_token_survives_yaml_quoting(token: str) -> None:
+    text = render_bootstrap(
+        node_id="n",
+        admin_host="127.0.0.1",
+        admin_port=1,
+        control_plane_host="127.0.0.1",
+        control_plane_port=2,
+        envoy_token=token,
+    )
+    ads = yaml.safe_load(text)["dynamic_resources"]["ads_config"]
+    assert ads["grpc_services"][0]["initial_metadata"][0]["value"] == token

@@ -203,6 +203,7 @@ async def gateway(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gat
             admin_port=admin_port,
             control_plane_host="127.0.0.1",
             control_plane_port=grpc_port,
+            envoy_token="test-envoy-token",
         )
         await stack.enter_async_context(_envoy(config, tmp_path_factory.mktemp("envoy")))
         http = await stack.enter_async_context(

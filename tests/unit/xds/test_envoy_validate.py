@@ -23,6 +23,7 @@ def _bootstrap(control_plane_host: str = "127.0.0.1") -> str:
         admin_port=19901,
         control_plane_host=control_plane_host,
         control_plane_port=19990,
+        envoy_token="test-envoy-token",
     )
 
 

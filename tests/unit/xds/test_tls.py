@@ -155,6 +155,7 @@ def _bootstrap_with_tls(tls: UpstreamTls) -> str:
         control_plane_host="127.0.0.1",
         control_plane_port=19990,
         control_plane_tls=tls,
+        envoy_token="test-envoy-token",
     )
 
 

@@ -95,6 +95,11 @@ class PodAdminStub:
                 request_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.GetStatusRequest.SerializeToString,
                 response_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.Status.FromString,
                 _registered_method=True)
+        self.ListAuditEvents = channel.unary_unary(
+                '/podgate.admin.v1.PodAdmin/ListAuditEvents',
+                request_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsRequest.SerializeToString,
+                response_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsResponse.FromString,
+                _registered_method=True)
 
 
 class PodAdminServicer:
@@ -173,6 +178,13 @@ class PodAdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAuditEvents(self, request, context):
+        """Every admin change (who, from where, what, before -> after), oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PodAdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -235,6 +247,11 @@ def add_PodAdminServicer_to_server(servicer, server):
                     servicer.GetStatus,
                     request_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.GetStatusRequest.FromString,
                     response_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.Status.SerializeToString,
+            ),
+            'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEvents,
+                    request_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsRequest.FromString,
+                    response_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -561,6 +578,33 @@ class PodAdmin:
             '/podgate.admin.v1.PodAdmin/GetStatus',
             podgate_dot_admin_dot_v1_dot_admin__pb2.GetStatusRequest.SerializeToString,
             podgate_dot_admin_dot_v1_dot_admin__pb2.Status.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuditEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/podgate.admin.v1.PodAdmin/ListAuditEvents',
+            podgate_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsRequest.SerializeToString,
+            podgate_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,
