@@ -179,4 +179,4 @@ def test_admin_changes_are_audited_with_who_where_before_and_after(gateway: Gate
     )  # fmt: skip
     assert "state: ENABLED -> DRAINING" in table.stdout, table.stdout
     log = Path(gateway.state_dir / "control-plane.log").read_text()
-    assert "admin change" in log and "action=UpdatePod" in log and "who=local admin token" in log
+    assert "admin change" in log and "action=UpdatePod" in log and 'who="local admin token"' in log
