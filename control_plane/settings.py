@@ -37,6 +37,23 @@ class EnvoySettings(BaseModel):
     # Envoy drops idle pod connections first; keep it below every pod's keep-alive timeout.
     upstream_idle_timeout_s: float = Field(default=1.0, gt=0)
     log_level: str = "warning"
+    # A client's request headers must all arrive within this time, the whole request (headers
+    # and body) within request_timeout_s, and a stream silent both ways for stream_idle_timeout_s
+    # is closed: slow or stalled clients cannot hold a connection or a decision stream.
+    request_headers_timeout_s: float = Field(default=10.0, gt=0)
+    request_timeout_s: float = Field(default=30.0, gt=0)
+    stream_idle_timeout_s: float = Field(default=30.0, gt=0)
+    # Requests one client HTTP/2 connection may have open at once.
+    max_concurrent_streams: int = Field(default=100, ge=1)
+    # Requests per second per project (from the path), with bursts up to project_burst; past
+    # that Envoy answers 429 overLimit. 0 turns the limit off. Envoy tracks at most
+    # rate_limited_projects projects at once (least recently seen dropped first).
+    project_rate_per_s: int = Field(default=500, ge=0)
+    project_burst: int = Field(default=1000, ge=1)
+    rate_limited_projects: int = Field(default=10_000, ge=1)
+    # Envoy's overload manager: past 90 % of this heap Envoy stops keep-alive, past 95 % it
+    # refuses new requests (503) instead of running out of memory.
+    max_heap_bytes: int = Field(default=1 << 30, ge=64 << 20)
 
 
 class DecisionSettings(BaseModel):
@@ -59,6 +76,12 @@ class DecisionSettings(BaseModel):
     # Decision services in processes of their own besides the main one, each on a free port of
     # the control plane's host (which Envoy must reach); 0: the main process decides alone.
     workers: int = Field(default=0, ge=0)
+    # Decisions one project may have in flight at once (its open ext_proc streams); past that it
+    # gets 429 overLimit at once, so one project cannot hold every stream the gateway has.
+    max_in_flight_per_project: int = Field(default=64, ge=1)
+    # Envoy's circuit breaker on the decision service: streams open at once, all projects.
+    # Far above the per-project cap, so it only trips when many projects are busy at once.
+    max_in_flight: int = Field(default=8192, ge=1)
 
 
 class HealthSettings(BaseModel):

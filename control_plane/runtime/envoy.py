@@ -33,6 +33,8 @@ def write_bootstrap(settings: Settings) -> Path:
             admin_port=settings.envoy.admin_port,
             control_plane_host=settings.control_plane.host,
             control_plane_port=settings.control_plane.grpc_port,
+            max_in_flight=settings.decision.max_in_flight,
+            max_heap_bytes=settings.envoy.max_heap_bytes,
         )
     )
     return path

@@ -101,6 +101,14 @@ class Publisher:
             health_timeout_s=settings.health.timeout_s,
             unhealthy_threshold=settings.health.unhealthy_threshold,
             healthy_threshold=settings.health.healthy_threshold,
+            request_headers_timeout_s=settings.envoy.request_headers_timeout_s,
+            request_timeout_s=settings.envoy.request_timeout_s,
+            stream_idle_timeout_s=settings.envoy.stream_idle_timeout_s,
+            max_concurrent_streams=settings.envoy.max_concurrent_streams,
+            project_rate_per_s=settings.envoy.project_rate_per_s,
+            project_burst=settings.envoy.project_burst,
+            rate_limited_projects=settings.envoy.rate_limited_projects,
+            max_in_flight=settings.decision.max_in_flight,
         )
         try:
             self._cache.set(translate(inputs))

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from control_plane.model import Pod, Routing
+from control_plane.settings import DecisionSettings, EnvoySettings
 
 __all__ = ["XdsInputs"]
 
@@ -38,3 +39,13 @@ class XdsInputs:
     health_timeout_s: float = 1.0
     unhealthy_threshold: int = 2
     healthy_threshold: int = 1
+    # Client bounds on the API listeners (EnvoySettings says why).
+    request_headers_timeout_s: float = EnvoySettings().request_headers_timeout_s
+    request_timeout_s: float = EnvoySettings().request_timeout_s
+    stream_idle_timeout_s: float = EnvoySettings().stream_idle_timeout_s
+    max_concurrent_streams: int = EnvoySettings().max_concurrent_streams
+    project_rate_per_s: int = EnvoySettings().project_rate_per_s
+    project_burst: int = EnvoySettings().project_burst
+    rate_limited_projects: int = EnvoySettings().rate_limited_projects
+    # The decision cluster's circuit breaker (streams open at once).
+    max_in_flight: int = DecisionSettings().max_in_flight

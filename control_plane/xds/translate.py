@@ -58,7 +58,7 @@ def translate(inputs: XdsInputs) -> Snapshot:
     )
     listeners = [api_listener(name, port, service, inputs) for name, port, service in apis]
     if inputs.decision_endpoints:
-        clusters.append(decision_cluster(inputs.decision_endpoints))
+        clusters.append(decision_cluster(inputs.decision_endpoints, inputs.max_in_flight))
     if inputs.admin_rest_port:
         listeners.append(
             admin_rest(
