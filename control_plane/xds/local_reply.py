@@ -44,7 +44,9 @@ def local_reply_config() -> hcm.LocalReplyConfig:
         _fault_mapper(_flagged(eq, 503, *_POD_DOWN_FLAGS), 503, _POD_DOWN_MESSAGE),
         # The processor is down or slow: a bounded 503, so clients retry as for any outage.
         _fault_mapper(_ext_proc_failed(), 503, _NO_DECISION_MESSAGE, override=True),
-        _fault_mapper(_flagged(eq, 429, "RL"), 429, _RATE_LIMITED_MESSAGE, retry_after=True),
+        _fault_mapper(
+            _details_are("local_rate_limited"), 429, _RATE_LIMITED_MESSAGE, retry_after=True
+        ),
     ]
     mappers += [_fault_mapper(_envoys_own(eq, status), status) for status in _MAPPED_STATUSES]
     mappers.append(_fault_mapper(_envoys_own(ge, 400), 500))

@@ -29,6 +29,7 @@ _PER_PROJECT_CAP = 64  # DecisionSettings.max_in_flight_per_project's default
 _SLOW_CLIENTS = 300
 _CLIENT_BOUND_S = 2.0  # the request header, whole-request and idle timeouts in that test
 _MARGIN_S = 3.0
+_BURST = 10  # the per-project burst in the strict gateway (refilled by 1 a second)
 # Pods that call their zones as users do, so known servers are on Envoy's fast path.
 _LAYOUT = {"pod1": ("az-east", "az-east"), "pod2": ("az-west", "az-west")}
 
@@ -37,6 +38,21 @@ _LAYOUT = {"pod1": ("az-east", "az-east"), "pod2": ("az-west", "az-west")}
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     """A gateway with default settings in front of two pods."""
     with running_cloud(tmp_path_factory.mktemp("availability"), _LAYOUT) as (gateway, _):
+        yield gateway
+
+
+@pytest.fixture(scope="module")
+def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """A gateway with short client timeouts and a small per-project rate."""
+    bound = str(_CLIENT_BOUND_S)
+    settings = {
+        "PODGATE_ENVOY_REQUEST_HEADERS_TIMEOUT_S": bound,
+        "PODGATE_ENVOY_REQUEST_TIMEOUT_S": bound,
+        "PODGATE_ENVOY_STREAM_IDLE_TIMEOUT_S": bound,
+        "PODGATE_ENVOY_PROJECT_RATE_PER_S": "1",
+        "PODGATE_ENVOY_PROJECT_BURST": str(_BURST),
+    }
+    with running_cloud(tmp_path_factory.mktemp("strict"), extra_env=settings) as (gateway, _):
         yield gateway
 
 
@@ -136,25 +152,31 @@ def _seconds_until_closed(clients: list[socket.socket], deadline_s: float) -> li
     return closed
 
 
-def test_slow_clients_are_closed_within_the_configured_bound(tmp_path) -> None:
-    bound = str(_CLIENT_BOUND_S)
-    settings = {
-        "PODGATE_ENVOY_REQUEST_HEADERS_TIMEOUT_S": bound,
-        "PODGATE_ENVOY_REQUEST_TIMEOUT_S": bound,
-        "PODGATE_ENVOY_STREAM_IDLE_TIMEOUT_S": bound,
-    }
-    with running_cloud(tmp_path, extra_env=settings) as (gateway, _):
-        opened = time.monotonic()
-        clients = _half_requests(gateway.compute_port, _SLOW_CLIENTS)
-        try:
-            since_opened = time.monotonic() - opened
-            closed = _seconds_until_closed(clients, _CLIENT_BOUND_S + _MARGIN_S)
-        finally:
-            for client in clients:
-                client.close()
+def test_slow_clients_are_closed_within_the_configured_bound(strict: Gateway) -> None:
+    opened = time.monotonic()
+    clients = _half_requests(strict.compute_port, _SLOW_CLIENTS)
+    try:
+        since_opened = time.monotonic() - opened
+        closed = _seconds_until_closed(clients, _CLIENT_BOUND_S + _MARGIN_S)
+    finally:
+        for client in clients:
+            client.close()
     still_open = sum(1 for seconds in closed if seconds == float("inf"))
     assert still_open == 0, f"{still_open} of {_SLOW_CLIENTS} slow clients still open"
     assert since_opened + max(closed) <= _CLIENT_BOUND_S + _MARGIN_S
+
+
+def test_a_project_past_its_rate_gets_429_over_limit_and_others_do_not(strict: Gateway) -> None:
+    flooder, other = uuid.uuid4().hex, uuid.uuid4().hex
+    answers = [_raw_get(f"{strict.compute_url}/{flooder}/servers") for _ in range(3 * _BURST)]
+    refused = [(headers, body) for status, headers, body in answers if status == 429]
+    assert len(refused) >= _BURST
+    for headers, body in refused:
+        assert headers["retry-after"] == "1" and headers["content-type"] == "application/json"
+        assert json.loads(body) == {
+            "overLimit": {"message": "This request was rate-limited.", "code": 429}
+        }
+    assert _raw_get(f"{strict.compute_url}/{other}/servers")[0] == 200
 
 
 def _raw_get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:
