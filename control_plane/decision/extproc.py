@@ -130,13 +130,17 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
                 kind = message.WhichOneof("request")
                 if kind is None:
                     continue
-                if kind == "request_headers" and listener is not None:
+                response = await self._answer(exchange, kind, message)
+                # A stream answered at once (a fault, a list, a refused token) holds nothing;
+                # one that goes on (a create waiting for its body, the pod's answer) takes a
+                # slot of the project it was authorized for.
+                if kind == "request_headers" and _goes_on(response) and listener is not None:
                     project = _project_of(listener, message.request_headers)
                     if project and not self._slots.take(project):
                         yield self._over_limit(exchange, project)
                         return
                     held = project
-                yield await self._answer(exchange, kind, message)
+                yield response
         finally:
             if held:
                 self._slots.give_back(held)
@@ -195,3 +199,8 @@ def _project_of(listener: Service, headers: ep.HttpHeaders) -> str:
     """The project the request's path names ("" for version documents and unknown paths)."""
     read = responses.read_headers(headers)
     return classify(listener, read.get(":method", ""), read.get(":path", "")).project_id
+
+
+def _goes_on(response: ep.ProcessingResponse) -> bool:
+    """Whether the request continues past the decision (not answered by the gateway itself)."""
+    return response.WhichOneof("response") != "immediate_response"

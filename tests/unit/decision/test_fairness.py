@@ -5,10 +5,12 @@ import json
 from control_plane.decision.extproc import DecisionService
 from control_plane.decision.fairness import ProjectSlots
 from control_plane.decision.routing_table import RoutingTable
+from control_plane.identity import Gate
 from control_plane.settings import DecisionSettings
 from tests.unit.decision.extproc_harness import Stream, request_headers, set_headers
 from tests.unit.decision.fakes import FakeVersions, MemoryStore
 from tests.unit.decision.test_extproc import _pod
+from tests.unit.decision.test_extproc_auth import FakeGate
 
 
 def test_a_project_at_its_cap_gets_no_slot_until_one_is_given_back() -> None:
@@ -28,7 +30,7 @@ def test_an_idle_project_is_forgotten() -> None:
     assert slots.in_flight("p1") == 0 and slots.take("p1")
 
 
-def _service(cap: int) -> DecisionService:
+def _service(cap: int, gate: Gate | None = None) -> DecisionService:
     pods = {"a": _pod("a", "az1", 1)}
     store = MemoryStore(pods)
     return DecisionService(
@@ -36,6 +38,7 @@ def _service(cap: int) -> DecisionService:
         routing_table=RoutingTable(store, max_entries=10),
         pods=lambda: pods,
         fetch=FakeVersions(),
+        gate=gate,
         settings=DecisionSettings(max_in_flight_per_project=cap),
     )
 
@@ -73,3 +76,17 @@ async def test_requests_naming_no_project_take_no_slot() -> None:
     for _ in range(2):  # both streams stay open
         answer = await Stream(service, "compute").send(request_headers("GET", "/"))
         assert answer.immediate_response.status.code == 200
+
+
+async def test_requests_with_a_refused_token_take_none_of_the_projects_slots() -> None:
+    service = _service(cap=1, gate=FakeGate())
+    for _ in range(3):  # strangers naming p1 in their path, streams left open
+        stream = Stream(service, "compute")
+        answer = await stream.send(
+            request_headers("POST", "/v2.1/p1/servers", extra={"x-auth-token": "garbage"})
+        )
+        assert answer.immediate_response.status.code == 401
+    own = await Stream(service, "compute").send(
+        request_headers("POST", "/v2.1/p1/servers", extra={"x-auth-token": "p1-token"})
+    )
+    assert own.WhichOneof("response") == "request_headers"
