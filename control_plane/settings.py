@@ -79,6 +79,24 @@ class EnvoySettings(BaseModel):
     admin_rest_tls_key_file: Path | None = None
     # How often the control plane re-reads those files; a change reaches new connections then.
     tls_reload_interval_s: float = Field(default=2.0, gt=0)
+    # A client's request headers must all arrive within this time, the whole request (headers
+    # and body) within request_timeout_s, and a stream silent both ways for stream_idle_timeout_s
+    # is closed: slow or stalled clients cannot hold a connection or a decision stream. The idle
+    # bound stays above upstream_timeout_s, so a slow pod's answer ends as a 504, not a cut stream.
+    request_headers_timeout_s: float = Field(default=10.0, gt=0)
+    request_timeout_s: float = Field(default=30.0, gt=0)
+    stream_idle_timeout_s: float = Field(default=120.0, gt=0)
+    # Requests one client HTTP/2 connection may have open at once.
+    max_concurrent_streams: int = Field(default=100, ge=1)
+    # Requests per second per project (from the path), with bursts up to project_burst; past
+    # that Envoy answers 429 overLimit. 0 turns the limit off. Envoy tracks at most
+    # rate_limited_projects projects at once (least recently seen dropped first).
+    project_rate_per_s: int = Field(default=500, ge=0)
+    project_burst: int = Field(default=1000, ge=1)
+    rate_limited_projects: int = Field(default=10_000, ge=1)
+    # Envoy's overload manager: past 90 % of this heap Envoy stops keep-alive, past 95 % it
+    # refuses new requests (503) instead of running out of memory.
+    max_heap_bytes: int = Field(default=1 << 30, ge=64 << 20)
 
     @model_validator(mode="after")
     def _pairs(self) -> "EnvoySettings":
@@ -117,6 +135,12 @@ class DecisionSettings(BaseModel):
     # PEM bundle of the CAs that pods' https certificates must chain to for the decision
     # service's own calls (lists, fan-out, recovery); empty: [envoy] pod_ca_file, else the system's.
     pod_ca_file: str = ""
+    # Decisions one project may have in flight at once (its open ext_proc streams); past that it
+    # gets 429 overLimit at once, so one project cannot hold every stream the gateway has.
+    max_in_flight_per_project: int = Field(default=64, ge=1)
+    # Envoy's circuit breaker on the decision service: streams open at once, all projects.
+    # Far above the per-project cap, so it only trips when many projects are busy at once.
+    max_in_flight: int = Field(default=8192, ge=1)
 
 
 class HealthSettings(BaseModel):

@@ -16,10 +16,12 @@ from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as ep_grpc
 
 from control_plane.decision import responses
+from control_plane.decision.classify import classify
 from control_plane.decision.creation import BindingStore
 from control_plane.decision.cursors import CursorCache
 from control_plane.decision.event_relay import EventRelay
 from control_plane.decision.exchange import Exchange, Shared
+from control_plane.decision.fairness import ProjectSlots
 from control_plane.decision.fanout import Fanout
 from control_plane.decision.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.lister import Lister
@@ -42,6 +44,10 @@ log = logging.getLogger("podgate.decision")
 # Envoy's ext_proc message_timeout runs from its send; a list must answer that much earlier.
 _ENVOY_MARGIN_S = 0.25
 _VERSION_READ_S = 1.0
+_THROTTLED = "throttled"
+_RETRY_AFTER_S = 1
+# Nova's words for a rate-limited request.
+_OVER_LIMIT_MESSAGE = "This request was rate-limited."
 
 
 class DecisionService(ep_grpc.ExternalProcessorServicer):
@@ -108,6 +114,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
             ),
             max_body_bytes=settings.max_body_bytes,
         )
+        self._slots = ProjectSlots(settings.max_in_flight_per_project)
 
     async def close(self) -> None:
         """Stop version reads, let undos finish and close the connections to pods."""
@@ -121,23 +128,54 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
         context: grpc.aio.ServicerContext,
     ) -> AsyncIterator[ep.ProcessingResponse]:
         """Answer every message of one HTTP request's stream, in order."""
-        exchange = Exchange(self._shared, _service_of(context.invocation_metadata()))
-        async for message in request_iterator:
-            kind = message.WhichOneof("request")
-            if kind is None:
-                continue
-            started = time.perf_counter()
-            try:
-                response = await exchange.answer(kind, message)
-            except PodgateError as exc:
-                exchange.log_outcome(str(exc.status))
-                response = await exchange.fault(exc)
-            except Exception:
-                log.exception("%s unexpected error on %s", exchange.request_id, kind)
-                body = fault_body(500, "Unexpected error")
-                response = responses.immediate(500, body, exchange.id_header())
-            self._metrics.decision_seconds.labels(kind).observe(time.perf_counter() - started)
-            yield response
+        listener = _service_of(context.invocation_metadata())
+        exchange = Exchange(self._shared, listener)
+        held = ""  # the project whose slot this stream holds
+        try:
+            async for message in request_iterator:
+                kind = message.WhichOneof("request")
+                if kind is None:
+                    continue
+                response = await self._answer(exchange, kind, message)
+                # A stream answered at once (a fault, a list, a refused token) holds nothing;
+                # one that goes on (a create waiting for its body, the pod's answer) takes a
+                # slot of the project it was authorized for.
+                if kind == "request_headers" and _goes_on(response) and listener is not None:
+                    project = _project_of(listener, message.request_headers)
+                    if project and not self._slots.take(project):
+                        yield self._over_limit(exchange, project)
+                        return
+                    held = project
+                yield response
+        finally:
+            if held:
+                self._slots.give_back(held)
+
+    async def _answer(
+        self, exchange: Exchange, kind: str, message: ep.ProcessingRequest
+    ) -> ep.ProcessingResponse:
+        """The answer to one message; every failure becomes a fault, never a broken stream."""
+        started = time.perf_counter()
+        try:
+            response = await exchange.answer(kind, message)
+        except PodgateError as exc:
+            exchange.log_outcome(str(exc.status))
+            response = await exchange.fault(exc)
+        except Exception:
+            log.exception("%s unexpected error on %s", exchange.request_id, kind)
+            body = fault_body(500, "Unexpected error")
+            response = responses.immediate(500, body, exchange.id_header())
+        self._metrics.decision_seconds.labels(kind).observe(time.perf_counter() - started)
+        return response
+
+    def _over_limit(self, exchange: Exchange, project: str) -> ep.ProcessingResponse:
+        """Nova's 429 for a project with too many requests in flight, answered at once."""
+        self._metrics.decisions.labels(_THROTTLED, "429").inc()
+        log.info(
+            "%s project %s at its cap of %d requests", exchange.request_id, project, self._slots.cap
+        )
+        headers = {**exchange.id_header(), "retry-after": str(_RETRY_AFTER_S)}
+        return responses.immediate(429, fault_body(429, _OVER_LIMIT_MESSAGE), headers)
 
 
 def add_to_server(server: grpc.aio.Server, service: DecisionService) -> None:
@@ -161,3 +199,14 @@ def _service_of(metadata: Iterable[tuple[str, str | bytes]] | None) -> Service |
             except ValueError:
                 return None
     return None
+
+
+def _project_of(listener: Service, headers: ep.HttpHeaders) -> str:
+    """The project the request's path names ("" for version documents and unknown paths)."""
+    read = responses.read_headers(headers)
+    return classify(listener, read.get(":method", ""), read.get(":path", "")).project_id
+
+
+def _goes_on(response: ep.ProcessingResponse) -> bool:
+    """Whether the request continues past the decision (not answered by the gateway itself)."""
+    return response.WhichOneof("response") != "immediate_response"

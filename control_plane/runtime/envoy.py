@@ -37,6 +37,8 @@ def write_bootstrap(settings: Settings) -> Path:
         control_plane_port=settings.control_plane.grpc_port,
         control_plane_tls=envoy_client_tls(settings.control_plane),
         envoy_token=control_plane_tokens(settings.state_dir, os.environ).envoy,
+        max_in_flight=settings.decision.max_in_flight,
+        max_heap_bytes=settings.envoy.max_heap_bytes,
     )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(fd, 0o600)  # an older file may have been readable by others

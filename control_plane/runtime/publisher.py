@@ -138,6 +138,14 @@ class Publisher:
             control_plane_tls=self._workers_tls,
             pod_ca_file=self._pod_ca_file,
             envoy_token=self._envoy_token,
+            request_headers_timeout_s=settings.envoy.request_headers_timeout_s,
+            request_timeout_s=settings.envoy.request_timeout_s,
+            stream_idle_timeout_s=settings.envoy.stream_idle_timeout_s,
+            max_concurrent_streams=settings.envoy.max_concurrent_streams,
+            project_rate_per_s=settings.envoy.project_rate_per_s,
+            project_burst=settings.envoy.project_burst,
+            rate_limited_projects=settings.envoy.rate_limited_projects,
+            max_in_flight=settings.decision.max_in_flight,
         )
         try:
             self._cache.set(translate(inputs))

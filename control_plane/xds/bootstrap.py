@@ -8,6 +8,7 @@ from string import Template
 from google.protobuf.json_format import MessageToDict
 
 from control_plane.model import ENVOY_TOKEN_METADATA
+from control_plane.settings import DecisionSettings, EnvoySettings
 from control_plane.xds.tls import UpstreamTls, upstream_tls
 
 __all__ = ["BOOTSTRAP_TEMPLATE", "render_bootstrap"]
@@ -30,11 +31,15 @@ def render_bootstrap(
     control_plane_port: int,
     control_plane_tls: UpstreamTls | None = None,
     envoy_token: str,
+    max_in_flight: int = DecisionSettings().max_in_flight,
+    max_heap_bytes: int = EnvoySettings().max_heap_bytes,
 ) -> str:
     """The bootstrap YAML for one Envoy; a hostname control plane gets a STRICT_DNS cluster.
 
     With `control_plane_tls` ADS and ext_proc run over TLS, the CA inline: Envoy reads no file.
-    It holds `envoy_token`, so whoever writes it keeps it private (0600).
+    It holds `envoy_token`, so whoever writes it keeps it private (0600). `max_in_flight` bounds
+    the decision streams to the control plane, `max_heap_bytes` is the heap the overload manager
+    keeps Envoy under.
     """
     try:
         ipaddress.ip_address(control_plane_host)
@@ -56,4 +61,6 @@ def render_bootstrap(
         ),
         envoy_token_metadata=json.dumps(ENVOY_TOKEN_METADATA),
         envoy_token=json.dumps(envoy_token),
+        max_in_flight=json.dumps(max_in_flight),
+        max_heap_bytes=json.dumps(max_heap_bytes),
     )

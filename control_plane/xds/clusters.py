@@ -156,10 +156,14 @@ def _upstream_tls(upstream: Upstream, ca_file: str | None) -> tls_pb2.UpstreamTl
     return tls
 
 
-def decision_cluster(endpoints: tuple[tuple[str, int], ...]) -> cluster_pb2.Cluster:
+def decision_cluster(
+    endpoints: tuple[tuple[str, int], ...], max_in_flight: int
+) -> cluster_pb2.Cluster:
     """The decision processes, HTTP/2, one stream per request spread round robin.
 
     Envoy keeps one HTTP/2 connection per endpoint, so each process needs an endpoint of its own.
+    The circuit breaker is sized on purpose (Envoy's default is 1024 streams): far above the
+    decision service's per-project cap, so only many busy projects at once can trip it.
     """
     assignment = endpoint_pb2.ClusterLoadAssignment(
         cluster_name=DECISION_CLUSTER,
@@ -188,6 +192,8 @@ def decision_cluster(endpoints: tuple[tuple[str, int], ...]) -> cluster_pb2.Clus
         load_assignment=assignment,
     )
     cluster.typed_extension_protocol_options[_UPSTREAM_HTTP].CopyFrom(_any(protocol))
+    limit = wrappers_pb2.UInt32Value(value=max_in_flight)
+    cluster.circuit_breakers.thresholds.add(max_requests=limit, max_pending_requests=limit)
     return cluster
 
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from control_plane.model import Pod, Routing
+from control_plane.settings import DecisionSettings, EnvoySettings
 from control_plane.xds.tls import ServerCert, UpstreamTls
 
 __all__ = ["XdsInputs"]
@@ -50,3 +51,13 @@ class XdsInputs:
     pod_ca_file: str = ""
     # What Envoy shows the decision service on each ext_proc stream ("": nothing).
     envoy_token: str = field(default="", repr=False)
+    # Client bounds on the API listeners (EnvoySettings says why).
+    request_headers_timeout_s: float = EnvoySettings().request_headers_timeout_s
+    request_timeout_s: float = EnvoySettings().request_timeout_s
+    stream_idle_timeout_s: float = EnvoySettings().stream_idle_timeout_s
+    max_concurrent_streams: int = EnvoySettings().max_concurrent_streams
+    project_rate_per_s: int = EnvoySettings().project_rate_per_s
+    project_burst: int = EnvoySettings().project_burst
+    rate_limited_projects: int = EnvoySettings().rate_limited_projects
+    # The decision cluster's circuit breaker (streams open at once).
+    max_in_flight: int = DecisionSettings().max_in_flight

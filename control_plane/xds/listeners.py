@@ -32,6 +32,7 @@ from control_plane.xds.pb import ADS as _ADS
 from control_plane.xds.pb import any_of as _any
 from control_plane.xds.pb import duration as _duration
 from control_plane.xds.pb import socket_address as _socket_address
+from control_plane.xds.rate_limit import RATE_LIMIT_FILTER, project_rate_limit
 from control_plane.xds.resources import (
     CONTROL_PLANE_CLUSTER,
     DECISION_CLUSTER,
@@ -69,24 +70,23 @@ def api_listener(
         rds=hcm.Rds(config_source=_ADS, route_config_name=name),
         generate_request_id=wrappers_pb2.BoolValue(value=True),
         use_remote_address=wrappers_pb2.BoolValue(value=True),
-        # The fast path matches path prefixes: `..` and `//` must not change what a path names.
+        # The fast path matches path prefixes: `..` and `//` must not change what a path names,
+        # nor may `%2F`/`%5C` hide a slash from it (rejected with 400).
         normalize_path=wrappers_pb2.BoolValue(value=True),
         merge_slashes=True,
         # `%2F` (or `%5C`) would make one path segment two once a pod decodes it.
         path_with_escaped_slashes_action=hcm.HttpConnectionManager.REJECT_REQUEST,
         # What the fast path's table is keyed on (set before a route is picked).
         early_header_mutation_extensions=[path_header()],
-        # Any method reaches the decision service, which answers 405 as the APIs do; Envoy's
-        # parser would answer a plain-text 400.
-        http_protocol_options=protocol_pb2.Http1ProtocolOptions(allow_custom_methods=True),
-        http_filters=[
-            _http_filter("envoy.filters.http.header_mutation", _strip_internal_headers()),
-            # Off unless a route turns it on: known resources never open a processor stream.
-            hcm.HttpFilter(
-                name=_EXT_PROC, typed_config=_any(_ext_proc(service, inputs)), disabled=True
-            ),
-            _http_filter("envoy.filters.http.router", router_pb2.Router()),
-        ],
+        # Slow or stalled clients must not hold connections and decision streams: headers,
+        # the whole request and any silence are bounded.
+        request_headers_timeout=_duration(inputs.request_headers_timeout_s),
+        request_timeout=_duration(inputs.request_timeout_s),
+        stream_idle_timeout=_duration(inputs.stream_idle_timeout_s),
+        http2_protocol_options=protocol_pb2.Http2ProtocolOptions(
+            max_concurrent_streams=wrappers_pb2.UInt32Value(value=inputs.max_concurrent_streams)
+        ),
+        http_filters=_http_filters(service, inputs),
         local_reply_config=local_reply_config(),
     )
     chain = listener_components_pb2.FilterChain(
@@ -106,6 +106,19 @@ def api_listener(
             value=max(inputs.max_body_bytes + _HEADER_ROOM, _DEFAULT_BUFFER)
         ),
     )
+
+
+def _http_filters(service: Service, inputs: XdsInputs) -> list[hcm.HttpFilter]:
+    """Strip, limit each project's rate (before any work is done for it), decide, route."""
+    filters = [_http_filter("envoy.filters.http.header_mutation", _strip_internal_headers())]
+    if inputs.project_rate_per_s:
+        filters.append(_http_filter(RATE_LIMIT_FILTER, project_rate_limit(inputs)))
+    # Off unless a route turns it on: known resources never open a processor stream.
+    filters.append(
+        hcm.HttpFilter(name=_EXT_PROC, typed_config=_any(_ext_proc(service, inputs)), disabled=True)
+    )
+    filters.append(_http_filter("envoy.filters.http.router", router_pb2.Router()))
+    return filters
 
 
 def _strip_internal_headers() -> header_mutation_pb2.HeaderMutation:

@@ -13,6 +13,7 @@ from google.protobuf import struct_pb2
 
 from control_plane.errors import fault_name
 from control_plane.xds.pb import any_of as _any
+from control_plane.xds.rate_limit import RETRY_AFTER_S
 
 __all__ = ["local_reply_config"]
 
@@ -23,14 +24,17 @@ _POD_DOWN_FLAGS = ("UH", "UF", "UC", "URX", "UO")
 _POD_DOWN_MESSAGE = "The pod behind %UPSTREAM_CLUSTER% is not available: %LOCAL_REPLY_BODY%."
 _NO_DECISION_MESSAGE = "The gateway cannot place this request right now; try again later."
 _BAD_PATH_MESSAGE = "The request path is not valid."
+# Nova's words for a rate-limited request.
+_RATE_LIMITED_MESSAGE = "This request was rate-limited."
 
 
 def local_reply_config() -> hcm.LocalReplyConfig:
     """Envoy's own error replies as OpenStack faults; the first matching mapper wins.
 
     Only replies Envoy made itself are mapped: those with a response flag (no healthy upstream,
-    no cluster, connect failure, timeout) and ext_proc failures. The processor's immediate
-    responses carry neither and already hold a complete fault body, so they pass untouched.
+    no cluster, connect failure, rate limited), a reason (codec errors, timeouts) or ext_proc
+    failures. The processor's immediate responses carry none of these and already hold a
+    complete fault body, so they pass untouched.
     """
     eq, ge = accesslog.ComparisonFilter.EQ, accesslog.ComparisonFilter.GE
     # Envoy's own words here name no pod or none at all, so the message is ours.
@@ -40,27 +44,50 @@ def local_reply_config() -> hcm.LocalReplyConfig:
         _fault_mapper(_flagged(eq, 503, *_POD_DOWN_FLAGS), 503, _POD_DOWN_MESSAGE),
         # The processor is down or slow: a bounded 503, so clients retry as for any outage.
         _fault_mapper(_ext_proc_failed(), 503, _NO_DECISION_MESSAGE, override=True),
+        _fault_mapper(
+            _details_are("local_rate_limited"), 429, _RATE_LIMITED_MESSAGE, retry_after=True
+        ),
     ]
-    mappers += [_fault_mapper(_flagged(eq, status), status) for status in _MAPPED_STATUSES]
-    mappers.append(_fault_mapper(_flagged(ge, 400), 500))
+    mappers += [_fault_mapper(_envoys_own(eq, status), status) for status in _MAPPED_STATUSES]
+    mappers.append(_fault_mapper(_envoys_own(ge, 400), 500))
     return hcm.LocalReplyConfig(mappers=mappers)
+
+
+def _envoys_own(op: int, status: int) -> accesslog.AccessLogFilter:
+    """Replies Envoy made itself: with a flag, or with a reason (`%RESPONSE_CODE_DETAILS%`,
+    e.g. `http1.codec_error` 400, `http1.headers_too_large` 431, `request_header_timeout` 408).
+    The processor's immediate responses have neither."""
+    any_flag = accesslog.AccessLogFilter(response_flag_filter=accesslog.ResponseFlagFilter())
+    a_reason = _cel("response.code_details != ''")
+    made_by_envoy = accesslog.AccessLogFilter(
+        or_filter=accesslog.OrFilter(filters=[any_flag, a_reason])
+    )
+    return accesslog.AccessLogFilter(
+        and_filter=accesslog.AndFilter(filters=[_status(op, status), made_by_envoy])
+    )
 
 
 def _flagged(op: int, status: int, *flags: str) -> accesslog.AccessLogFilter:
     """Replies whose status compares `op` to `status` and that carry a flag (any, or `flags`)."""
-    key = f"podgate.local_reply.{accesslog.ComparisonFilter.Op.Name(op).lower()}_{status}"
-    value = base_pb2.RuntimeUInt32(default_value=status, runtime_key=key)
-    comparison = accesslog.ComparisonFilter(op=op, value=value)
-    by_status = accesslog.StatusCodeFilter(comparison=comparison)
     return accesslog.AccessLogFilter(
         and_filter=accesslog.AndFilter(
             filters=[
-                accesslog.AccessLogFilter(status_code_filter=by_status),
+                _status(op, status),
                 accesslog.AccessLogFilter(
                     response_flag_filter=accesslog.ResponseFlagFilter(flags=flags)
                 ),
             ]
         )
+    )
+
+
+def _status(op: int, status: int) -> accesslog.AccessLogFilter:
+    """Replies whose status compares `op` to `status`."""
+    key = f"podgate.local_reply.{accesslog.ComparisonFilter.Op.Name(op).lower()}_{status}"
+    value = base_pb2.RuntimeUInt32(default_value=status, runtime_key=key)
+    comparison = accesslog.ComparisonFilter(op=op, value=value)
+    return accesslog.AccessLogFilter(
+        status_code_filter=accesslog.StatusCodeFilter(comparison=comparison)
     )
 
 
@@ -90,9 +117,10 @@ def _fault_mapper(
     message: str = "%LOCAL_REPLY_BODY%",
     *,
     override: bool = False,
+    retry_after: bool = False,
 ) -> hcm.ResponseMapper:
     """Replace the body of matching replies with the fault for `status`; the code stays
-    Envoy's unless `override`."""
+    Envoy's unless `override`; `retry_after` tells the client when to try again."""
     fault = fault_name(status)
     body = struct_pb2.Struct()
     body.update({fault: {"message": message, "code": "%RESPONSE_CODE%"}})
@@ -104,4 +132,9 @@ def _fault_mapper(
     )
     if override:
         mapper.status_code.value = status
+    if retry_after:
+        header = base_pb2.HeaderValue(key="retry-after", value=str(RETRY_AFTER_S))
+        mapper.headers_to_add.add(
+            header=header, append_action=base_pb2.HeaderValueOption.OVERWRITE_IF_EXISTS_OR_ADD
+        )
     return mapper

@@ -59,7 +59,7 @@ def translate(inputs: XdsInputs) -> Snapshot:
     )
     listeners = [api_listener(name, port, service, inputs) for name, port, service in apis]
     if inputs.decision_endpoints:
-        clusters.append(decision_cluster(inputs.decision_endpoints))
+        clusters.append(decision_cluster(inputs.decision_endpoints, inputs.max_in_flight))
         if inputs.control_plane_tls is not None:
             clusters[-1].transport_socket.CopyFrom(upstream_tls(inputs.control_plane_tls))
     if inputs.admin_rest_port:

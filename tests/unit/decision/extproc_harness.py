@@ -34,6 +34,10 @@ class Stream:
         self._queue.put_nowait(message)
         return await asyncio.wait_for(anext(self._responses), timeout=5)
 
+    async def close(self) -> None:
+        """Envoy ends the stream (the request is over or its client went away)."""
+        await self._responses.aclose()
+
 
 def _header_map(headers: Mapping[str, str]) -> base_pb2.HeaderMap:
     return base_pb2.HeaderMap(

@@ -80,3 +80,41 @@ def test_envoy_token_survives_yaml_quoting(token: str) -> None:
     )
     ads = yaml.safe_load(text)["dynamic_resources"]["ads_config"]
     assert ads["grpc_services"][0]["initial_metadata"][0]["value"] == token
+
+
+def test_decision_streams_are_bounded_on_purpose() -> None:
+    text = render_bootstrap(
+        node_id="n",
+        admin_host="127.0.0.1",
+        admin_port=19901,
+        control_plane_host="127.0.0.1",
+        control_plane_port=19990,
+        envoy_token="t",
+        max_in_flight=5000,
+    )
+    (cluster,) = yaml.safe_load(text)["static_resources"]["clusters"]
+    assert cluster["circuit_breakers"]["thresholds"] == [
+        {"max_requests": 5000, "max_pending_requests": 5000}
+    ]
+
+
+def test_the_overload_manager_keeps_envoy_under_its_heap_limit() -> None:
+    text = render_bootstrap(
+        node_id="n",
+        admin_host="127.0.0.1",
+        admin_port=19901,
+        control_plane_host="127.0.0.1",
+        control_plane_port=19990,
+        envoy_token="t",
+        max_heap_bytes=256 << 20,
+    )
+    overload = yaml.safe_load(text)["overload_manager"]
+    monitors = {m["name"]: m["typed_config"] for m in overload["resource_monitors"]}
+    assert monitors["envoy.resource_monitors.fixed_heap"]["max_heap_size_bytes"] == 256 << 20
+    heap_actions = {
+        action["name"]: action["triggers"][0]["threshold"]["value"]
+        for action in overload["actions"]
+        if action["triggers"][0]["name"] == "envoy.resource_monitors.fixed_heap"
+    }
+    assert heap_actions["envoy.overload_actions.stop_accepting_requests"] == 0.95
+    assert heap_actions["envoy.overload_actions.disable_http_keepalive"] < 0.95

@@ -181,11 +181,12 @@ def test_listeners_carry_the_service_in_ext_proc_metadata() -> None:
         manager = _manager(snapshot.resources[LISTENER_TYPE][name])
         assert [f.name for f in manager.http_filters] == [
             "envoy.filters.http.header_mutation",
+            "envoy.filters.http.local_ratelimit",
             "envoy.filters.http.ext_proc",
             "envoy.filters.http.router",
         ]
         processor = ext_proc_pb2.ExternalProcessor()
-        assert manager.http_filters[1].typed_config.Unpack(processor)
+        assert manager.http_filters[2].typed_config.Unpack(processor)
         metadata = {h.key: h.value for h in processor.grpc_service.initial_metadata}
         assert metadata == {"x-podgate-service": service}
 
