@@ -28,6 +28,8 @@ def env(layout: Layout) -> dict[str, str]:
         "PODGATE_KEYSTONE_USERNAME": "podgate",
         "PODGATE_KEYSTONE_PASSWORD": SERVICE_PASSWORD,
         "PODGATE_KEYSTONE_PROJECT_NAME": "service",
+        # Cloud admin: the admin role on keystone-manage bootstrap's project (Tempest's admin).
+        "PODGATE_KEYSTONE_ADMIN_PROJECT_NAME": "admin",
         "PODGATE_CONTROL_PLANE_GRPC_PORT": str(ports.podgate_grpc),
         "PODGATE_ENVOY_COMPUTE_PORT": str(ports.podgate_compute),
         "PODGATE_ENVOY_VOLUME_PORT": str(ports.podgate_volume),
