@@ -15,11 +15,13 @@ import pytest
 
 from control_plane.cli import main
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
+from tests.fixtures.certs import KeyPair, TestCA, serial_of
 from tests.fixtures.gateway import Gateway, http_get
 from tests.fixtures.procs import WAIT_S, SimPod, start_podsim, wait_for
-from tests.fixtures.tls_certs import CertAuthority, serial_of
 
 pytestmark = pytest.mark.e2e
+
+_LISTENER_HOSTS = ("127.0.0.1", "localhost")
 
 
 class TlsGateway(Gateway):
@@ -35,16 +37,15 @@ class TlsGateway(Gateway):
 
 @dataclass
 class Cloud:
+    """The pairs as first issued in `files`: reissuing a name there rotates its files, and
+    the new serial number is in what `ca.issue` answers."""
+
     gateway: TlsGateway
     pod: SimPod
-    ca: CertAuthority
+    ca: TestCA
     files: Path
-
-    def listener_pair(self) -> tuple[Path, Path]:
-        return self.files / "listener.pem", self.files / "listener.key"
-
-    def grpc_pair(self) -> tuple[Path, Path]:
-        return self.files / "grpc.pem", self.files / "grpc.key"
+    listener: KeyPair
+    grpc: KeyPair
 
 
 @pytest.fixture(scope="module")
@@ -52,20 +53,20 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     root = tmp_path_factory.mktemp("tls")
     files = root / "tls"
     files.mkdir()
-    ca = CertAuthority(files / "ca.pem")
-    ca.issue(files / "listener.pem", files / "listener.key", ("127.0.0.1", "localhost"))
-    ca.issue(files / "grpc.pem", files / "grpc.key")
+    ca = TestCA.create(files)
+    listener = ca.issue(files, "listener", hosts=_LISTENER_HOSTS)
+    grpc_pair = ca.issue(files, "grpc")
     env = {
-        "PODGATE_ENVOY_TLS_CERT_FILE": str(files / "listener.pem"),
-        "PODGATE_ENVOY_TLS_KEY_FILE": str(files / "listener.key"),
+        "PODGATE_ENVOY_TLS_CERT_FILE": str(listener.cert),
+        "PODGATE_ENVOY_TLS_KEY_FILE": str(listener.key),
         "PODGATE_ENVOY_TLS_RELOAD_INTERVAL_S": "0.5",
-        "PODGATE_CONTROL_PLANE_TLS_CERT_FILE": str(files / "grpc.pem"),
-        "PODGATE_CONTROL_PLANE_TLS_KEY_FILE": str(files / "grpc.key"),
-        "PODGATE_CONTROL_PLANE_CA_FILE": str(ca.path),
+        "PODGATE_CONTROL_PLANE_TLS_CERT_FILE": str(grpc_pair.cert),
+        "PODGATE_CONTROL_PLANE_TLS_KEY_FILE": str(grpc_pair.key),
+        "PODGATE_CONTROL_PLANE_CA_FILE": str(ca.cert),
         "PODGATE_DECISION_WORKERS": "1",
     }
     gateway = TlsGateway(state_dir=root / "state", extra_env=env)
-    gateway.ca_file = ca.path
+    gateway.ca_file = ca.cert
     gateway.state_dir.mkdir()
     pod = start_podsim("pod1", "nova-east", root)
     try:
@@ -76,7 +77,7 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
         gateway.admin().CreatePod(admin_pb2.CreatePodRequest(pod=created))
         gateway.wait_for_clusters({"pod.pod1.compute", "pod.pod1.volumev3"})
         wait_for(lambda: len(_decision_hosts(gateway)) == 2, timeout=WAIT_S, what="the worker")
-        yield Cloud(gateway, pod, ca, files)
+        yield Cloud(gateway, pod, ca, files, listener, grpc_pair)
     finally:
         gateway.stop()
         pod.proc.stop()
@@ -87,7 +88,7 @@ def _https(
 ) -> tuple[int, bytes, int]:
     """One request on a new TLS connection that trusts only the test CA: status, body and the
     serial number of the certificate the server showed."""
-    context = ssl.create_default_context(cafile=cloud.ca.path)
+    context = ssl.create_default_context(cafile=cloud.ca.cert)
     conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
     try:
         headers = {"content-type": "application/json"}
@@ -102,7 +103,7 @@ def _https(
 
 def _serial_shown(cloud: Cloud, port: int) -> int:
     """The serial number of the certificate a new TLS connection to `port` is shown."""
-    context = ssl.create_default_context(cafile=cloud.ca.path)
+    context = ssl.create_default_context(cafile=cloud.ca.cert)
     context.set_alpn_protocols(["h2"])
     with context.wrap_socket(
         socket.create_connection(("127.0.0.1", port), timeout=10),
@@ -181,7 +182,7 @@ def test_a_replaced_listener_certificate_reaches_new_connections_without_a_resta
     envoy_pid = gateway.envoy.pid
     old = _serial_shown(cloud, gateway.compute_port)
     started = time.monotonic()
-    new = cloud.ca.issue(*cloud.listener_pair(), ("127.0.0.1", "localhost"))
+    new = cloud.ca.issue(cloud.files, "listener", hosts=_LISTENER_HOSTS).serial
     wait_for(
         lambda: _serial_shown(cloud, gateway.compute_port) == new,
         timeout=WAIT_S,
@@ -198,12 +199,11 @@ def test_a_replaced_listener_certificate_reaches_new_connections_without_a_resta
 
 def test_a_broken_certificate_pair_is_not_pushed(cloud: Cloud) -> None:
     gateway = cloud.gateway
-    _, key_file = cloud.listener_pair()
+    key_file = cloud.listener.key
     serving = _serial_shown(cloud, gateway.compute_port)
     good_key = key_file.read_bytes()
-    other = cloud.files / "other"
-    cloud.ca.issue(other.with_suffix(".pem"), other.with_suffix(".key"))
-    key_file.write_bytes(other.with_suffix(".key").read_bytes())  # not the certificate's key
+    other = cloud.ca.issue(cloud.files, "other")
+    key_file.write_bytes(other.key.read_bytes())  # not the certificate's key
     try:
         wait_for(
             lambda: "not the key of" in gateway.control_plane.output(),
@@ -217,9 +217,9 @@ def test_a_broken_certificate_pair_is_not_pushed(cloud: Cloud) -> None:
 
 def test_the_cli_with_cacert_works(cloud: Cloud, capsys, monkeypatch) -> None:
     monkeypatch.delenv("PODGATE_CACERT", raising=False)
-    status, out = _podgate(cloud, capsys, "--cacert", str(cloud.ca.path), "pod", "list")
+    status, out = _podgate(cloud, capsys, "--cacert", str(cloud.ca.cert), "pod", "list")
     assert status == 0 and "pod1" in out, out
-    monkeypatch.setenv("PODGATE_CACERT", str(cloud.ca.path))
+    monkeypatch.setenv("PODGATE_CACERT", str(cloud.ca.cert))
     status, out = _podgate(cloud, capsys, "pod", "list")
     assert status == 0 and "pod1" in out, out
 
@@ -228,8 +228,11 @@ def test_the_cli_without_the_ca_fails_with_a_clear_error(cloud: Cloud, capsys, m
     monkeypatch.delenv("PODGATE_CACERT", raising=False)
     status, out = _podgate(cloud, capsys, "pod", "list")
     assert status == 1 and "--cacert" in out, out
-    stranger = CertAuthority(cloud.files / "stranger-ca.pem")
-    status, out = _podgate(cloud, capsys, "--cacert", str(stranger.path), "pod", "list")
+    # A CA of the same name: only the signature tells it from the trusted one.
+    stranger_dir = cloud.files / "stranger"
+    stranger_dir.mkdir()
+    stranger = TestCA.create(stranger_dir)
+    status, out = _podgate(cloud, capsys, "--cacert", str(stranger.cert), "pod", "list")
     assert status == 1 and "TLS to the control plane" in out, out
     status, out = _podgate(
         cloud, capsys, "--cacert", str(cloud.files / "missing.pem"), "pod", "list"
@@ -246,11 +249,11 @@ def test_a_plaintext_grpc_client_is_refused(cloud: Cloud) -> None:
 
 def test_a_replaced_grpc_certificate_is_shown_to_new_connections(cloud: Cloud, capsys) -> None:
     gateway = cloud.gateway
-    new = cloud.ca.issue(*cloud.grpc_pair())
+    new = cloud.ca.issue(cloud.files, "grpc").serial
     wait_for(
         lambda: _serial_shown(cloud, gateway.grpc_port) == new,
         timeout=WAIT_S,
         what="the new gRPC certificate",
     )
-    status, out = _podgate(cloud, capsys, "--cacert", str(cloud.ca.path), "pod", "list")
+    status, out = _podgate(cloud, capsys, "--cacert", str(cloud.ca.cert), "pod", "list")
     assert status == 0 and "pod1" in out, out

@@ -14,7 +14,7 @@ from control_plane.settings import Settings
 from control_plane.xds.cache import SnapshotCache
 from control_plane.xds.resources import CLUSTER_TYPE, ROUTE_TYPE, SECRET_TYPE
 from control_plane.xds.tls import LISTENER_SECRET
-from tests.fixtures.tls_certs import CertAuthority
+from tests.fixtures.certs import TestCA
 
 POD = Pod(
     name="pod1",
@@ -88,10 +88,9 @@ async def test_pushes_are_spaced_by_their_cost() -> None:
 async def test_listener_certificates_are_pushed_and_a_changed_pair_republished(
     tmp_path: Path,
 ) -> None:
-    ca = CertAuthority(tmp_path / "ca.pem")
-    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
-    ca.issue(cert, key)
-    envoy = {"tls_cert_file": cert, "tls_key_file": key, "tls_reload_interval_s": 0.01}
+    ca = TestCA.create(tmp_path)
+    pair = ca.issue(tmp_path, "listener")
+    envoy = {"tls_cert_file": pair.cert, "tls_key_file": pair.key, "tls_reload_interval_s": 0.01}
     cache = SnapshotCache()
     publisher = Publisher(Settings(envoy=envoy), cache, HotSet(max_entries=10), Metrics())
     try:
@@ -99,8 +98,8 @@ async def test_listener_certificates_are_pushed_and_a_changed_pair_republished(
         first = cache.current
         assert first is not None
         secret = first.resources[SECRET_TYPE][LISTENER_SECRET]
-        assert secret.tls_certificate.certificate_chain.inline_bytes == cert.read_bytes()
-        ca.issue(cert, key)
+        assert secret.tls_certificate.certificate_chain.inline_bytes == pair.cert.read_bytes()
+        ca.issue(tmp_path, "listener")
         second = await asyncio.wait_for(cache.wait_for_change(first), 5)
         assert second.version(SECRET_TYPE) != first.version(SECRET_TYPE)
         assert second.version(CLUSTER_TYPE) == first.version(CLUSTER_TYPE)

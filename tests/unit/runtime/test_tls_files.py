@@ -7,25 +7,24 @@ import pytest
 from control_plane.runtime.grpc_tls import _Reload
 from control_plane.runtime.tls_files import TlsFilesError, read_pair, stamp
 from control_plane.settings import Settings
-from tests.fixtures.tls_certs import CertAuthority
+from tests.fixtures.certs import TestCA
 
 
 @pytest.fixture
-def ca(tmp_path: Path) -> CertAuthority:
-    return CertAuthority(tmp_path / "ca.pem")
+def ca(tmp_path: Path) -> TestCA:
+    return TestCA.create(tmp_path)
 
 
-def test_a_matching_pair_is_read(ca: CertAuthority, tmp_path: Path) -> None:
-    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
-    ca.issue(cert, key)
-    assert read_pair(cert, key) == (cert.read_bytes(), key.read_bytes())
+def test_a_matching_pair_is_read(ca: TestCA, tmp_path: Path) -> None:
+    pair = ca.issue(tmp_path, "c")
+    assert read_pair(pair.cert, pair.key) == (pair.cert.read_bytes(), pair.key.read_bytes())
 
 
-def test_a_key_of_another_certificate_is_refused(ca: CertAuthority, tmp_path: Path) -> None:
-    ca.issue(tmp_path / "c.pem", tmp_path / "k.pem")
-    ca.issue(tmp_path / "other.pem", tmp_path / "other.key")
+def test_a_key_of_another_certificate_is_refused(ca: TestCA, tmp_path: Path) -> None:
+    pair = ca.issue(tmp_path, "c")
+    other = ca.issue(tmp_path, "other")
     with pytest.raises(TlsFilesError, match="is not the key of"):
-        read_pair(tmp_path / "c.pem", tmp_path / "other.key")
+        read_pair(pair.cert, other.key)
 
 
 def test_a_missing_file_is_refused(tmp_path: Path) -> None:
@@ -33,26 +32,22 @@ def test_a_missing_file_is_refused(tmp_path: Path) -> None:
         read_pair(tmp_path / "c.pem", tmp_path / "k.pem")
 
 
-def test_a_replaced_file_has_another_stamp(ca: CertAuthority, tmp_path: Path) -> None:
-    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
-    ca.issue(cert, key)
-    before = stamp(cert, key)
-    assert stamp(cert, key) == before
-    ca.issue(cert, key)
-    assert stamp(cert, key) != before
+def test_a_replaced_file_has_another_stamp(ca: TestCA, tmp_path: Path) -> None:
+    pair = ca.issue(tmp_path, "c")
+    before = stamp(pair.cert, pair.key)
+    assert stamp(pair.cert, pair.key) == before
+    ca.issue(tmp_path, "c")
+    assert stamp(pair.cert, pair.key) != before
 
 
-def test_grpc_gets_a_new_pair_once_and_keeps_the_last_good_one(
-    ca: CertAuthority, tmp_path: Path
-) -> None:
-    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
-    ca.issue(cert, key)
-    reload = _Reload(cert, key)
+def test_grpc_gets_a_new_pair_once_and_keeps_the_last_good_one(ca: TestCA, tmp_path: Path) -> None:
+    pair = ca.issue(tmp_path, "c")
+    reload = _Reload(pair.cert, pair.key)
     assert reload() is None  # unchanged: nothing read
-    ca.issue(cert, key)
+    ca.issue(tmp_path, "c")
     assert reload() is not None
     assert reload() is None
-    key.write_bytes(b"not a key")
+    pair.key.write_bytes(b"not a key")
     assert reload() is None  # broken: the last good pair stays
 
 

@@ -22,7 +22,7 @@ from control_plane.xds.resources import (
 from control_plane.xds.snapshot import InconsistentSnapshot, Snapshot
 from control_plane.xds.tls import ADMIN_REST_SECRET, LISTENER_SECRET, ServerCert, UpstreamTls
 from control_plane.xds.translate import XdsInputs, translate
-from tests.fixtures.tls_certs import CertAuthority
+from tests.fixtures.certs import TestCA
 from tests.unit.xds.cases import TESTDATA, inline_bootstrap, load_case
 from tests.unit.xds.test_envoy_validate import _bootstrap, _validate
 
@@ -123,12 +123,10 @@ def test_the_bootstrap_is_plaintext_without_a_ca() -> None:
 
 
 def test_envoy_accepts_tls_listeners_and_the_tls_bootstrap(tmp_path: Path) -> None:
-    ca = CertAuthority(tmp_path / "ca.pem")
-    ca.issue(tmp_path / "cert.pem", tmp_path / "key.pem")
-    cert = ServerCert(
-        LISTENER_SECRET, (tmp_path / "cert.pem").read_bytes(), (tmp_path / "key.pem").read_bytes()
-    )
-    tls = UpstreamTls(ca.path.read_bytes(), "127.0.0.1")
+    ca = TestCA.create(tmp_path)
+    pair = ca.issue(tmp_path, "listener")
+    cert = ServerCert(LISTENER_SECRET, pair.cert.read_bytes(), pair.key.read_bytes())
+    tls = UpstreamTls(ca.cert.read_bytes(), "127.0.0.1")
     inputs = dataclasses.replace(
         load_case(TESTDATA / "decision_workers.in.yaml"), listener_tls=cert, control_plane_tls=tls
     )
