@@ -16,7 +16,7 @@ import pytest
 from control_plane.cli import main
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
 from tests.fixtures.certs import KeyPair, TestCA, serial_of
-from tests.fixtures.gateway import Gateway, http_get
+from tests.fixtures.gateway import Gateway, WithAdminToken, http_get
 from tests.fixtures.procs import WAIT_S, SimPod, start_podsim, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -25,13 +25,16 @@ _LISTENER_HOSTS = ("127.0.0.1", "localhost")
 
 
 class TlsGateway(Gateway):
-    """A gateway whose gRPC port speaks TLS: the test's own admin calls trust the test CA."""
+    """A gateway whose gRPC port speaks TLS: the test's own admin calls trust the test CA and,
+    as on any gateway, show the admin token."""
 
     ca_file: Path
 
-    def admin(self) -> admin_pb2_grpc.PodAdminStub:
+    def admin(self, *, anonymous: bool = False) -> admin_pb2_grpc.PodAdminStub:
         credentials = grpc.ssl_channel_credentials(self.ca_file.read_bytes())
         channel = grpc.secure_channel(f"127.0.0.1:{self.grpc_port}", credentials)
+        if not anonymous:
+            channel = grpc.intercept_channel(channel, WithAdminToken(lambda: self.admin_token))
         return admin_pb2_grpc.PodAdminStub(channel)
 
 
@@ -130,9 +133,11 @@ def _decision_hosts(gateway: Gateway) -> dict[str, int]:
 
 
 def _podgate(cloud: Cloud, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    """Run the CLI in this process (its imports cost seconds per run): status, stdout+stderr."""
+    """Run a `pod` subcommand of the CLI in this process (its imports cost seconds per run),
+    which finds the admin token in the gateway's state dir: status, stdout+stderr."""
     capsys.readouterr()
-    status = main(["--server", f"127.0.0.1:{cloud.gateway.grpc_port}", *args])
+    server = f"127.0.0.1:{cloud.gateway.grpc_port}"
+    status = main(["--server", server, *args, "--state-dir", str(cloud.gateway.state_dir)])
     out, err = capsys.readouterr()
     return status, out + err
 
