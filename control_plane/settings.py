@@ -203,6 +203,9 @@ class KeystoneSettings(BaseModel):
     admin_project_id: str = ""
     admin_project_name: str = ""
     admin_project_domain_name: str = "Default"
+    # The admin role on any project acts on every project's resources (never the admin API), as
+    # the pods' policy does while it does not enforce scope; Tempest's dynamic admins need it.
+    admin_on_any_project: bool = False
 
 
 class Settings(BaseSettings):

@@ -28,8 +28,11 @@ def env(layout: Layout) -> dict[str, str]:
         "PODGATE_KEYSTONE_USERNAME": "podgate",
         "PODGATE_KEYSTONE_PASSWORD": SERVICE_PASSWORD,
         "PODGATE_KEYSTONE_PROJECT_NAME": "service",
-        # Cloud admin: the admin role on keystone-manage bootstrap's project (Tempest's admin).
+        # Cloud admin (the admin API too): the admin role on keystone-manage bootstrap's project.
         "PODGATE_KEYSTONE_ADMIN_PROJECT_NAME": "admin",
+        # The pods' policy (enforce_scope off) makes any project's admin act on every project;
+        # Tempest's dynamic admin credentials are such admins.
+        "PODGATE_KEYSTONE_ADMIN_ON_ANY_PROJECT": "true",
         "PODGATE_CONTROL_PLANE_GRPC_PORT": str(ports.podgate_grpc),
         "PODGATE_ENVOY_COMPUTE_PORT": str(ports.podgate_compute),
         "PODGATE_ENVOY_VOLUME_PORT": str(ports.podgate_volume),

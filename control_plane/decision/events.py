@@ -61,7 +61,7 @@ def check_caller(caller: Caller | None, *, trust_noauth: bool) -> None:
     if caller is None:
         allowed = trust_noauth
     else:
-        allowed = caller.is_admin or _SERVICE_ROLE in caller.roles
+        allowed = caller.any_project or _SERVICE_ROLE in caller.roles
     if not allowed:
         raise Forbidden(_POLICY)
 

@@ -197,7 +197,7 @@ class Exchange:
             if caller is not None:
                 authorize(caller, op.project_id)
                 op = self._operation = own_projects_only(op, caller)
-                self._admin = caller.is_admin
+                self._admin = caller.any_project
                 self._caller = caller
             if caller is None:
                 no_other_projects(op)
@@ -370,7 +370,7 @@ def own_projects_only(op: Operation, caller: Caller) -> Operation:
     Nova refuses `all_tenants` to non-admins (403); Cinder ignores it. The pods may trust the
     gateway's token (podsim checks none), so the gateway enforces this itself.
     """
-    if caller.is_admin or op.kind is not Kind.LIST:
+    if caller.any_project or op.kind is not Kind.LIST:
         return op
     params = [param for param in op.query.split("&") if param]
     kept = [param for param in params if unquote(param.partition("=")[0]) != _ALL_TENANTS]

@@ -88,6 +88,7 @@ class TokenValidator:
             project_id=settings.admin_project_id,
             project_name=settings.admin_project_name,
             project_domain_name=settings.admin_project_domain_name,
+            any_project=settings.admin_on_any_project,
         )
         self._pending: dict[bytes, asyncio.Future[Caller]] = {}
         self._hits = self._misses = self._joined = 0
@@ -188,4 +189,5 @@ def _caller(info: access.AccessInfo, rule: AdminRule) -> Caller:
         roles=roles,
         is_admin=rule.admits(roles, scope),
         expires_at=info.expires,
+        project_admin=rule.admits_project_admin(roles, scope),
     )

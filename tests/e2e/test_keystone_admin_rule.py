@@ -2,7 +2,9 @@
 
 The role `admin` on an ordinary project is that project's business: it must reach neither other
 projects' resources, nor `all_tenants`, nor the admin API. The admin role on the system scope or
-on the configured admin project (`admin`, keystone-manage bootstrap's) does.
+on the configured admin project (`admin`, keystone-manage bootstrap's) does. Pods whose policy
+treats any project's admin as admin (`admin_on_any_project`) are matched for their resources,
+never for the admin API.
 """
 
 import uuid
@@ -40,6 +42,10 @@ def project_admin(keystone: Keystone) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def demo_server(gateway: Gateway, keystone: Keystone) -> str:
     """The URL of a server of project demo."""
+    return _create_demo_server(gateway, keystone)
+
+
+def _create_demo_server(gateway: Gateway, keystone: Keystone) -> str:
     demo = f"{gateway.compute_url}/{keystone.project_ids['demo']}"
     body = {"server": {"name": "vm", "flavorRef": "1", "imageRef": "img"}}
     status, _, created = call(
@@ -80,3 +86,16 @@ def test_system_scope_and_admin_project_admins_are_cloud_admins(
     for token in (keystone.system_token(user, password), keystone.token(*ADMIN)):
         assert _get(demo_server, token) == 200
         assert _list_pods(gateway, token) == grpc.StatusCode.OK
+
+
+def test_project_admins_act_on_every_project_where_the_pods_would_but_never_on_the_gateway(
+    tmp_path_factory: pytest.TempPathFactory, keystone: Keystone, project_admin: tuple[str, str]
+) -> None:
+    own, token = project_admin
+    root = tmp_path_factory.mktemp("admin-any-project")
+    lenient = {"PODGATE_KEYSTONE_ADMIN_ON_ANY_PROJECT": "true"}
+    with keystone_cloud(root, keystone, ONE_POD, **lenient) as (gateway, _):
+        server = _create_demo_server(gateway, keystone)
+        assert _get(server, token) == 200
+        assert _get(f"{gateway.compute_url}/{own}/servers/detail?all_tenants=1", token) == 200
+        assert _list_pods(gateway, token) == grpc.StatusCode.PERMISSION_DENIED

@@ -68,3 +68,20 @@ BY_NAME = AdminRule(project_name="admin")
 )
 def test_who_is_cloud_admin(rule: AdminRule, roles: frozenset[str], scope: Scope, admin: bool):
     assert rule.admits(roles, scope) is admin
+
+
+@pytest.mark.parametrize(
+    ("rule", "roles", "scope", "project_admin"),
+    [
+        (AdminRule(), ROLE_ADMIN, ON_OTHER_PROJECT, False),
+        (AdminRule(any_project=True), ROLE_ADMIN, ON_OTHER_PROJECT, True),
+        (AdminRule(any_project=True), frozenset({"member"}), ON_OTHER_PROJECT, False),
+        (AdminRule(any_project=True), ROLE_ADMIN, SYSTEM, False),  # system scope: is_admin
+        (AdminRule(any_project=True), ROLE_ADMIN, Scope(), False),  # domain-scoped
+    ],
+)
+def test_project_admins_act_on_any_project_only_when_the_rule_says(
+    rule: AdminRule, roles: frozenset[str], scope: Scope, project_admin: bool
+) -> None:
+    assert rule.admits_project_admin(roles, scope) is project_admin
+    assert not rule.admits(roles, scope) or scope.system
