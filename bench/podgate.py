@@ -69,8 +69,10 @@ class Podgate:
             "PODGATE_ENVOY_BASE_ID": str(self.base_id),
             "PODGATE_ENVOY_CONCURRENCY": str(self.concurrency),
             "PODGATE_DECISION_WORKERS": str(self.decision_workers),
-            # One project at full speed is the point of the benchmark, not a flood to refuse.
-            "PODGATE_ENVOY_PROJECT_RATE_PER_S": "0",
+            # One project at full speed is the point of the benchmark, not a flood to refuse: the
+            # rate limit stays on (its cost is measured) with a bucket it never empties.
+            "PODGATE_ENVOY_PROJECT_RATE_PER_S": "10000000",
+            "PODGATE_ENVOY_PROJECT_BURST": "10000000",
             "PODGATE_SERVER": f"127.0.0.1:{self.grpc_port}",
             **self.python_env,
         }
