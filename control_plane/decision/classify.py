@@ -7,16 +7,15 @@ store or a pod; a known path asked with a method it lacks is BAD_METHOD.
 """
 
 import re
-from dataclasses import dataclass
-from enum import StrEnum
 from urllib.parse import unquote
 
+from control_plane.decision.operation import Kind, Operation
 from control_plane.decision.pod_views import INVENTORIES, TOTALS
 from control_plane.decision.resources import API_PREFIX, by_collection
 from control_plane.decision.shared import SHARED_COLLECTIONS
 from control_plane.model import ResourceType, Service
 
-__all__ = ["Kind", "Operation", "classify", "is_detail"]
+__all__ = ["classify"]
 
 _PROJECT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _RESOURCE_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
@@ -38,37 +37,6 @@ _VIEW_TAILS: dict[tuple[Service, str], tuple[tuple[str, ...], ...]] = {
     (Service.COMPUTE, "os-hypervisors"): ((), ("detail",)),
 }
 _QUOTA_TAILS = {Service.COMPUTE: ("detail", "defaults"), Service.VOLUME: ("defaults",)}
-
-
-class Kind(StrEnum):
-    """What the gateway does with a request."""
-
-    ROUTED = "routed"  # forwarded as is to the pod owning resource_id
-    ATTACH = "attach"  # routed, but its body may name a resource that must share the pod
-    CREATE = "create"  # a new resource: the body picks the pod, the answer is recorded
-    LIST = "list"  # merged from every pod
-    ZONES = "zones"  # the availability zones, answered from the pods' registrations
-    EVENTS = "events"  # server external events, split by the pod of each server
-    SHARED = "shared"  # flavors, key pairs, volume types: read from or written to every pod
-    VIEWS = "views"  # limits, quota sets, services, hypervisors: combined from every pod
-    VERSIONS = "versions"  # a version document, answered without a token
-    BAD_METHOD = "bad_method"  # a known path, a method it does not have (405)
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True, slots=True)
-class Operation:
-    """A classified request: enough to look up, schedule and rewrite it without re-parsing."""
-
-    kind: Kind
-    service: Service
-    project_id: str = ""
-    resource_type: ResourceType | None = None
-    resource_id: str = ""
-    remainder: str = ""
-    query: str = ""
-    # The methods the path has (the `Allow` header of a BAD_METHOD answer).
-    allowed: tuple[str, ...] = ()
 
 
 def classify(service: Service, method: str, path: str) -> Operation:
@@ -107,11 +75,6 @@ def classify(service: Service, method: str, path: str) -> Operation:
         query=query,
         allowed=allowed,
     )
-
-
-def is_detail(op: Operation) -> bool:
-    """A list of full views (`.../detail`) rather than the brief one (id, name, links)."""
-    return op.kind is Kind.LIST and op.remainder.rstrip("/").endswith(f"/{_LIST_VIEW}")
 
 
 _Resolved = tuple[Kind, ResourceType | None, str, tuple[str, ...]]

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from control_plane.decision.classify import Operation
 from control_plane.decision.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.mutate import (
     Created,
@@ -23,6 +22,7 @@ from control_plane.decision.mutate import (
     pod_body,
     user_body,
 )
+from control_plane.decision.operation import Operation
 from control_plane.decision.resources import SPECS
 from control_plane.decision.routing_table import RoutingTable
 from control_plane.decision.schedule import schedule

@@ -16,13 +16,14 @@ from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 
 from control_plane.decision import responses
 from control_plane.decision.attach import referenced
-from control_plane.decision.classify import Kind, Operation, classify, is_detail
+from control_plane.decision.classify import classify
 from control_plane.decision.creation import BindingStore, Creation
 from control_plane.decision.event_relay import EventRelay
 from control_plane.decision.health import HealthView
 from control_plane.decision.lister import ListCall, Lister
 from control_plane.decision.mutate import shown_body
 from control_plane.decision.negotiation import Negotiation
+from control_plane.decision.operation import Kind, Operation, is_detail
 from control_plane.decision.pod_views import PodViews
 from control_plane.decision.present import origin
 from control_plane.decision.recovery import Recovery

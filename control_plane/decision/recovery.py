@@ -18,9 +18,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from control_plane.decision.classify import Operation
 from control_plane.decision.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.mutate import pod_path
+from control_plane.decision.operation import Operation
 from control_plane.decision.pod_client import PodCallError, PodFetch, forwarded_headers
 from control_plane.decision.resources import SPECS
 from control_plane.errors import PodgateError

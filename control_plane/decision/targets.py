@@ -4,9 +4,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from control_plane.decision.classify import Operation
 from control_plane.decision.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.mutate import pod_path
+from control_plane.decision.operation import Operation
 from control_plane.decision.resources import SPECS
 from control_plane.errors import NotFound, PodUnavailable
 from control_plane.model import Pod, PodState, ResourceType, Routing, Service, cluster_name

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from control_plane.decision.classify import Kind, Operation, classify, is_detail
+from control_plane.decision.classify import classify
+from control_plane.decision.operation import Kind, Operation, is_detail
 from control_plane.model import ResourceType, Service
 
 _TABLE = Path(__file__).parent / "testdata" / "classify.yaml"

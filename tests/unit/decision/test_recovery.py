@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from control_plane.decision.classify import Operation, classify
+from control_plane.decision.classify import classify
+from control_plane.decision.operation import Operation
 from control_plane.decision.recovery import Recovery
 from control_plane.decision.routing_table import RoutingTable
 from control_plane.decision.targets import owner
