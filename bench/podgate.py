@@ -174,7 +174,7 @@ def source_env(source: Path | None, shim: Path) -> dict[str, str]:
     the installed one) and bench/ from here.
 
     `source` has a bench/ of its own, so `shim` mirrors the tree without it (Podgate also reads
-    files beside its packages, such as envoy/bootstrap.yaml), plus the generated protos.
+    files beside its packages, such as compose/topology.yaml), plus the generated protos.
     """
     if source is None:
         return {"PYTHONPATH": str(_HERE)}

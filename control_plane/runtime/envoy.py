@@ -26,7 +26,7 @@ def envoy_binary(settings: Settings) -> str:
 
 
 def write_bootstrap(settings: Settings) -> Path:
-    """Render envoy/bootstrap.yaml for these settings into the state directory, owner-only
+    """Render the bootstrap template for these settings into the state directory, owner-only
     (it holds the Envoy token)."""
     path = private_state_dir(settings.state_dir) / "envoy-bootstrap.yaml"
     text = render_bootstrap(

@@ -1,8 +1,9 @@
-"""Render envoy/bootstrap.yaml: the only static Envoy config; the rest comes over ADS."""
+"""Render bootstrap.yaml (package data beside this module): the only static Envoy config; the
+rest comes over ADS."""
 
 import ipaddress
 import json
-from pathlib import Path
+from importlib.resources import files
 from string import Template
 
 from google.protobuf.json_format import MessageToDict
@@ -13,7 +14,7 @@ from control_plane.xds.tls import UpstreamTls, upstream_tls
 
 __all__ = ["BOOTSTRAP_TEMPLATE", "render_bootstrap"]
 
-BOOTSTRAP_TEMPLATE = Path(__file__).parents[2] / "envoy" / "bootstrap.yaml"
+BOOTSTRAP_TEMPLATE = files(__package__).joinpath("bootstrap.yaml")
 _PLAINTEXT = {
     "name": "envoy.transport_sockets.raw_buffer",
     "typed_config": {
