@@ -74,6 +74,14 @@ class Pod:
         """
         return self.pod_az_name != self.az_name
 
+    def endpoint(self, service: Service) -> str:
+        """The catalog-style URL the pod offers `service` at, "" if it offers none."""
+        return self.endpoints.get(service, "")
+
+    def serves(self, service: Service) -> bool:
+        """Whether the pod offers `service` at all, whatever its state."""
+        return bool(self.endpoints.get(service))
+
 
 @dataclass(frozen=True, slots=True)
 class Binding:

@@ -8,7 +8,6 @@ import asyncio
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from control_plane.decision.events import (
     Delivery,
@@ -18,7 +17,7 @@ from control_plane.decision.events import (
     parse_events,
     split,
 )
-from control_plane.decision.mutate import pod_path
+from control_plane.decision.mutate import pod_url
 from control_plane.decision.pod_client import PodCallError, PodSend, forwarded_headers
 from control_plane.identity.policy import Caller
 from control_plane.model import Pod, PodState, ResourceType, Routing, Service
@@ -102,8 +101,7 @@ class EventRelay:
         if endpoint is None:
             log.warning("events for pod %s not delivered: pod not usable", share.pod)
             return Delivery(share, None)
-        parts = urlsplit(endpoint)
-        url = f"{parts.scheme}://{parts.netloc}{pod_path(endpoint, project_id, _REMAINDER)}"
+        url = pod_url(endpoint, project_id, _REMAINDER)
         try:
             async with asyncio.timeout(self._timeout_s):
                 response = await self._send("POST", url, headers, share.body())
@@ -116,4 +114,4 @@ class EventRelay:
 def _endpoint(pod: Pod | None) -> str | None:
     if pod is None or pod.state == PodState.DISABLED:
         return None
-    return pod.endpoints.get(str(Service.COMPUTE)) or None
+    return pod.endpoint(Service.COMPUTE) or None

@@ -7,10 +7,9 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from control_plane.decision.health import EVERY_POD_HEALTHY, HealthView
-from control_plane.decision.mutate import pod_path
+from control_plane.decision.mutate import pod_url
 from control_plane.decision.pod_client import PodCallError, PodSend
 from control_plane.model import Pod, PodState, Service
 
@@ -51,7 +50,7 @@ class Reply:
 def usable_pods(pods: Mapping[str, Pod], service: Service) -> list[Pod]:
     """The ENABLED pods offering `service`, by name (the order answers are judged in)."""
     return sorted(
-        (p for p in pods.values() if p.state == PodState.ENABLED and p.endpoints.get(str(service))),
+        (p for p in pods.values() if p.state == PodState.ENABLED and p.serves(service)),
         key=lambda p: p.name,
     )
 
@@ -80,7 +79,7 @@ class Fanout:
 
     async def one(self, pod: Pod, request: PodRequest) -> Reply:
         """One pod's reply; transport trouble, timeouts and unhealthy pods become status 0."""
-        endpoint = pod.endpoints.get(str(request.service), "")
+        endpoint = pod.endpoint(request.service)
         if not endpoint:
             return Reply(pod.name, 0)
         if pod.name in self._health.unhealthy(request.service):
@@ -88,9 +87,7 @@ class Fanout:
                 "%s %s not sent to unhealthy pod %s", request.method, request.remainder, pod.name
             )
             return Reply(pod.name, 0)
-        parts = urlsplit(endpoint)
-        path = pod_path(endpoint, request.project_id, request.remainder, request.query)
-        url = f"{parts.scheme}://{parts.netloc}{path}"
+        url = pod_url(endpoint, request.project_id, request.remainder, request.query)
         until = self.deadline()
         if request.deadline is not None:
             until = min(until, request.deadline)

@@ -100,7 +100,7 @@ class PodHealth:
             for pod in self._pods().values()
             if pod.state != PodState.DISABLED
             for service in Service
-            if (endpoint := pod.endpoints.get(str(service), ""))
+            if (endpoint := pod.endpoint(service))
         }
         urls = sorted(set(targets.values()))
         failures = dict(zip(urls, await asyncio.gather(*map(self._probe, urls)), strict=True))

@@ -138,7 +138,7 @@ def pods_to_ask(pods: Iterable[Pod], service: Service, availability_zone: str | 
             pod
             for pod in pods
             if pod.state != PodState.DISABLED
-            and pod.endpoints.get(str(service))
+            and pod.serves(service)
             and (availability_zone is None or pod.az_name == availability_zone)
         ),
         key=lambda pod: pod.name,

@@ -28,7 +28,7 @@ from control_plane.decision.listing import (
     merge,
 )
 from control_plane.decision.pod_client import PodFetch, forwarded_headers
-from control_plane.decision.pod_reader import Failed, Outcome, PodReader, Rejected, endpoint_of
+from control_plane.decision.pod_reader import Failed, Outcome, PodReader, Rejected
 from control_plane.decision.present import ListView, list_body, localise, origin
 from control_plane.decision.resources import SPECS
 from control_plane.errors import BadRequest, PodgateError, PodUnavailable, fault_body
@@ -161,11 +161,7 @@ class Lister:
         if routing is None or (routing.project_id != call.project_id and not any_project):
             raise BadRequest(f"marker [{marker}] not found")
         pod = pods.get(routing.pod_name)
-        if (
-            pod is None
-            or pod.state == PodState.DISABLED
-            or not endpoint_of(pod, call.resource_type)
-        ):
+        if pod is None or pod.state == PodState.DISABLED or not pod.serves(service):
             raise PodUnavailable(f"Pod {routing.pod_name} is not available.")
         if pod.name in unhealthy:
             raise PodUnavailable(f"Pod {pod.name} is not answering.")

@@ -23,6 +23,7 @@ __all__ = [
     "parse_created",
     "pod_body",
     "pod_path",
+    "pod_url",
     "shown_body",
     "user_body",
 ]
@@ -57,6 +58,12 @@ def pod_path(endpoint: str, project_id: str, remainder: str, query: str = "") ->
     base = base.replace(template, project_id) if template else f"{base}/{project_id}"
     path = base + remainder
     return f"{path}?{query}" if query else path
+
+
+def pod_url(endpoint: str, project_id: str, remainder: str, query: str = "") -> str:
+    """The absolute URL the gateway itself calls on a pod for `remainder` of a project's API."""
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.netloc}{pod_path(endpoint, project_id, remainder, query)}"
 
 
 def parse_create(resource_type: ResourceType, body: bytes) -> CreateBody:

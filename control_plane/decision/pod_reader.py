@@ -12,7 +12,6 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 
@@ -26,7 +25,7 @@ from control_plane.decision.listing import (
     ResumeAfter,
     Stream,
 )
-from control_plane.decision.mutate import pod_path
+from control_plane.decision.mutate import pod_url
 from control_plane.decision.pod_client import PodCallError, PodFetch, PodResponse
 from control_plane.decision.present import localise
 from control_plane.decision.resources import SPECS
@@ -34,7 +33,7 @@ from control_plane.errors import BadRequest, PodUnavailable
 from control_plane.metrics import Metrics
 from control_plane.model import RESOURCE_SERVICE, Pod, ResourceType
 
-__all__ = ["Failed", "Outcome", "PodReader", "Rejected", "endpoint_of"]
+__all__ = ["Failed", "Outcome", "PodReader", "Rejected"]
 
 log = logging.getLogger("podgate.lists")
 
@@ -238,15 +237,8 @@ class PodReader:
         return Entry(pod=pod.name, id=resource_id, item=item, key=self._query.order.key(compared))
 
     def _url(self, pod: Pod, remainder: str, query: str = "") -> str:
-        endpoint = endpoint_of(pod, self._resource_type)
-        parts = urlsplit(endpoint)
-        path = pod_path(endpoint, self._project_id, remainder, query)
-        return f"{parts.scheme}://{parts.netloc}{path}"
-
-
-def endpoint_of(pod: Pod, resource_type: ResourceType) -> str:
-    """The pod's catalog-style URL for the service holding `resource_type` ("" if none)."""
-    return pod.endpoints.get(str(RESOURCE_SERVICE[resource_type]), "")
+        endpoint = pod.endpoint(RESOURCE_SERVICE[self._resource_type])
+        return pod_url(endpoint, self._project_id, remainder, query)
 
 
 def _json(response: PodResponse) -> object:

@@ -16,10 +16,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from control_plane.decision.health import EVERY_POD_HEALTHY, HealthView
-from control_plane.decision.mutate import pod_path
+from control_plane.decision.mutate import pod_url
 from control_plane.decision.operation import Operation
 from control_plane.decision.pod_client import PodCallError, PodFetch, forwarded_headers
 from control_plane.decision.resources import SPECS
@@ -117,7 +116,7 @@ class Recovery:
                 pod
                 for pod in pods.values()
                 if pod.state != PodState.DISABLED
-                and pod.endpoints.get(str(spec.service))
+                and pod.serves(spec.service)
                 and pod.name not in unhealthy
             ),
             key=lambda pod: pod.name,
@@ -149,13 +148,13 @@ class Recovery:
         """The routing if `pod` shows the resource as the project's, else None."""
         assert op.resource_type is not None
         spec = SPECS[op.resource_type]
-        endpoint = pod.endpoints[str(spec.service)]
-        parts = urlsplit(endpoint)
-        path = pod_path(endpoint, op.project_id, f"/{spec.collection}/{op.resource_id}")
+        url = pod_url(
+            pod.endpoint(spec.service), op.project_id, f"/{spec.collection}/{op.resource_id}"
+        )
         async with gate:
             try:
                 async with asyncio.timeout(self._timeout_s):
-                    response = await self._fetch(f"{parts.scheme}://{parts.netloc}{path}", headers)
+                    response = await self._fetch(url, headers)
             except (PodCallError, TimeoutError) as exc:
                 log.warning("pod %s not asked about %s: %s", pod.name, op.resource_id, exc)
                 return None

@@ -128,7 +128,7 @@ def _keys(service: Service, pods: Iterable[Pod]) -> list[_Key]:
     urls = {
         version_url(endpoint)
         for pod in pods
-        if pod.state == PodState.ENABLED and (endpoint := pod.endpoints.get(str(service), ""))
+        if pod.state == PodState.ENABLED and (endpoint := pod.endpoint(service))
     }
     return [(service, url) for url in sorted(urls)]
 

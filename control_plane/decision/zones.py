@@ -18,7 +18,7 @@ def zones_body(service: Service, pods: Iterable[Pod]) -> bytes:
         {
             pod.az_name
             for pod in pods
-            if pod.state == PodState.ENABLED and pod.az_name and pod.endpoints.get(str(service))
+            if pod.state == PodState.ENABLED and pod.az_name and pod.serves(service)
         }
     )
     extra = {"hosts": None} if service is Service.COMPUTE else {}

@@ -10,6 +10,7 @@ from control_plane.decision.mutate import (
     parse_created,
     pod_body,
     pod_path,
+    pod_url,
     shown_body,
     user_body,
 )
@@ -38,6 +39,17 @@ VOLUME = ResourceType.VOLUME
 )
 def test_pod_path(endpoint: str, remainder: str, query: str, expected: str) -> None:
     assert pod_path(endpoint, "p1", remainder, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "expected"),
+    [
+        ("http://h:8774/v2.1", "http://h:8774/v2.1/p1/servers/x?a=1"),
+        ("https://user@h/volume/v3/$(project_id)s/", "https://user@h/volume/v3/p1/servers/x?a=1"),
+    ],
+)
+def test_pod_url_is_the_pod_path_on_the_endpoints_origin(endpoint: str, expected: str) -> None:
+    assert pod_url(endpoint, "p1", "/servers/x", "a=1") == expected
 
 
 SERVER_BODY = {
