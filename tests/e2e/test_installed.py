@@ -54,6 +54,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         else:
             shutil.copy2(ROOT / name, source / name)
     wheels = tmp / "wheels"
+    # Built with this venv's setuptools (grpcio-tools, in the test extra, requires it): no index.
     _run(
         sys.executable,
         *("-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index"),
@@ -65,15 +66,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (wheel,) = wheels.glob("podgate-*.whl")
     python = venv / "bin" / "python"
     _run(
-        BIN / "uv",
-        "pip",
-        "install",
-        "-q",
-        "--offline",
-        "--no-deps",
-        "--python",
-        python,
-        wheel,
+        *(BIN / "uv", "pip", "install", "--quiet", "--offline", "--no-deps"),
+        *("--python", python, wheel),
         cwd=tmp,
     )
     purelib = Path(sysconfig.get_path("purelib", vars={"base": venv, "platbase": venv}))
