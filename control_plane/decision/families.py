@@ -46,7 +46,7 @@ BELOW = "**"
 class Placement(StrEnum):
     """What a create's pod follows."""
 
-    SCHEDULED = "the zone asked for and the project's binding, the zone name translated"
+    SCHEDULED = "the project's pod in the zone asked for (bindings), the zone name translated"
     SOURCE_VOLUME = "the pod that owns the source volume (`volume_id`)"
 
 
@@ -57,9 +57,8 @@ class Merge(StrEnum):
     RECORDED = "the chosen pod's answer; the new id recorded"
     PAGED = "every pod not DISABLED, sorted and paged across pods, zone names and links rewritten"
     SHARED_READ = (
-        "lists merged from every ENABLED pod and paged as a pod pages (limit, marker, next "
-        "links), flavors de-duplicated by id, key pairs and volume types by name; a single "
-        "object from the first pod that has it"
+        "lists merged from every ENABLED pod, de-duplicated, and paged as a pod pages (limit, "
+        "marker, next links); a single object from the first pod that has it"
     )
     SHARED_WRITE = "sent to every ENABLED pod, creates undone when one pod refuses"
     SUMMED = "the project's totals over every pod not DISABLED"
