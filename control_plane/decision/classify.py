@@ -1,12 +1,10 @@
 """Tell what a user request is about from its method and path alone, before any lookup.
 
-The paths and their rules are the route-family table's (families.py); this reads a request
-against it.
-
 Paths look like `/v2.1/{project}/servers/{id}/...` (compute) or `/v3/{project}/volumes/...`
 (volume); `/` and `/v2.1/` (`/v3/`) are the version documents. Anything the gateway does not
 handle, or that looks malicious (dot segments, junk ids), is UNKNOWN so that nothing reaches the
-store or a pod; a known path asked with a method it lacks is BAD_METHOD.
+store or a pod; a known path asked with a method it lacks is BAD_METHOD. Which paths are known,
+and what each is, is the route-family table's (families.py).
 """
 
 from urllib.parse import unquote
