@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: venv test test-unit lint protos demo bench soak clean
+.PHONY: venv test test-unit lint protos docs demo bench soak clean
 
 venv: $(STAMP)
 
@@ -35,7 +35,7 @@ test:
 # --isolated (tests/plugins/isolated.py) fails any test that does; the ones left out here do.
 UNIT_TESTS = tests/unit tests/store tests/fuzz tests/realcloud tests/identity/test_policy.py \
 	tests/podsim/test_clock.py tests/podsim/test_paging.py tests/podsim/test_queries.py \
-	tests/test_compose.py tests/test_protos_current.py
+	tests/test_compose.py tests/test_protos_current.py tests/test_api_coverage_current.py
 UNIT_LEFT_OUT = \
 	--ignore=tests/realcloud/test_procs.py \
 	--ignore=tests/unit/admin/test_trio2o_service.py \
@@ -53,6 +53,10 @@ test-unit: $(STAMP)
 
 protos: $(STAMP)
 	$(BIN)/python protos/generate.py
+
+# docs/api-coverage.md, from the route-family table (control_plane/decision/families.py).
+docs: $(STAMP)
+	$(BIN)/python -m control_plane.decision.coverage > docs/api-coverage.md
 
 clean:
 	rm -rf $(VENV) .state .pytest_cache .ruff_cache *.egg-info

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping
 
 from control_plane.decision.aggregate import combine_totals, tag_inventory
+from control_plane.decision.families import INVENTORIES
 from control_plane.decision.fanout import Fanout, Reply, usable_pods
 from control_plane.decision.list_query import pods_to_ask
 from control_plane.decision.shared import Answer, refusal
@@ -18,13 +19,9 @@ from control_plane.decision.shared_objects import SharedCall
 from control_plane.errors import fault_body
 from control_plane.model import Pod
 
-__all__ = ["INVENTORIES", "TOTALS", "PodViews"]
+__all__ = ["PodViews"]
 
 log = logging.getLogger("podgate.views")
-
-# The path segment after the project naming each kind of view.
-TOTALS = frozenset({"limits", "os-quota-sets"})
-INVENTORIES = frozenset({"os-services", "os-hypervisors"})
 
 
 class PodViews:

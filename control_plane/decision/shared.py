@@ -7,7 +7,7 @@ pod that has it, and links point at the gateway.
 """
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,7 +18,6 @@ from control_plane.errors import fault_body
 from control_plane.model import Service
 
 __all__ = [
-    "SHARED_COLLECTIONS",
     "Answer",
     "created_name",
     "gateway_links",
@@ -29,11 +28,6 @@ __all__ = [
     "with_public_key",
 ]
 
-# The shared collections of each API, by the path segment after the project.
-SHARED_COLLECTIONS: Mapping[Service, frozenset[str]] = {
-    Service.COMPUTE: frozenset({"flavors", "os-keypairs"}),
-    Service.VOLUME: frozenset({"types"}),
-}
 # collection -> (member key of a create answer, the field naming it in a later DELETE path)
 _CREATED = {
     "flavors": ("flavor", "id"),

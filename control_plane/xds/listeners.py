@@ -18,7 +18,6 @@ from envoy.type.matcher.v3 import regex_pb2, string_pb2
 from google.protobuf import duration_pb2, wrappers_pb2
 from google.protobuf.message import Message
 
-from control_plane.fastpath import known_routes, path_header
 from control_plane.model import (
     ENVOY_TOKEN_METADATA,
     INTERNAL_HEADER_PREFIX,
@@ -26,6 +25,7 @@ from control_plane.model import (
     SERVICE_METADATA,
     Service,
 )
+from control_plane.xds.fast_path import known_routes, path_header
 from control_plane.xds.inputs import XdsInputs
 from control_plane.xds.local_reply import local_reply_config
 from control_plane.xds.pb import ADS as _ADS

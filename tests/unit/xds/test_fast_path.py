@@ -1,11 +1,10 @@
-"""known_routes: the table is keyed on whole path segments, never on a bare `:path` prefix."""
+"""The fast path: its table is keyed on whole path segments, never on a bare `:path` prefix."""
 
 from envoy.config.route.v3 import route_components_pb2 as route_components
 from envoy.type.matcher.v3 import http_inputs_pb2
 
-from control_plane.fastpath import known_routes
-from control_plane.fastpath.routes import PATH_HEADER
 from control_plane.model import ResourceType, Routing, Service
+from control_plane.xds.fast_path import PATH_HEADER, known_routes
 
 _ID = "6f1b0c3e-0000-4000-8000-000000000001"
 

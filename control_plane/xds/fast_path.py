@@ -1,4 +1,4 @@
-"""Envoy's own routes for known resources: GET by id goes straight to the owning pod's cluster.
+"""The fast path: Envoy routes a GET of a resource whose pod is known straight to that pod.
 
 The virtual host's matcher looks at the method, then at the longest known path prefix
 (`/v2.1/{project}/servers/{id}/`, so everything below a resource follows it); anything else falls
@@ -13,7 +13,6 @@ then ends where a segment ends, and one key per id serves `{id}`, `{id}/...` and
 Pure: no I/O.
 """
 
-import re
 from collections.abc import Iterable, Mapping
 
 from envoy.config.common.mutation_rules.v3 import mutation_rules_pb2
@@ -24,13 +23,12 @@ from envoy.extensions.http.early_header_mutation.header_mutation.v3 import (
     header_mutation_pb2 as early_header_mutation_pb2,
 )
 from envoy.type.matcher.v3 import http_inputs_pb2
-from google.protobuf import any_pb2
-from google.protobuf.message import Message
 from xds.core.v3 import extension_pb2
 from xds.type.matcher.v3 import matcher_pb2
 
+from control_plane.decision.families import owner_prefix
 from control_plane.decision.mutate import pod_path
-from control_plane.decision.resources import API_PREFIX, SPECS
+from control_plane.decision.resources import API_PREFIX
 from control_plane.model import (
     INTERNAL_HEADER_PREFIX,
     RESOURCE_SERVICE,
@@ -38,15 +36,13 @@ from control_plane.model import (
     Service,
     cluster_name,
 )
+from control_plane.xds.pb import any_of as _any
 
 __all__ = ["FAST_METHODS", "PATH_HEADER", "known_routes", "path_header"]
 
 # Only reads: writes and deletes may need checks or bookkeeping the decision service owns.
 # (One method: a second would repeat the whole path table.)
 FAST_METHODS = ("GET",)
-# The same shapes the classifier accepts; anything else stays with the decision service.
-_PROJECT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_RESOURCE_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _PROBE = "PODGATEPROJECT"
 # What the fast path matches: the request's path, normalised, without its query, plus `/`. Set
 # (overwriting whatever a client sent) before Envoy picks a route; the listener's header_mutation
@@ -115,15 +111,14 @@ def path_header() -> core_extension_pb2.TypedExtensionConfig:
 
 
 def _path_key(service: Service, routing: Routing) -> str | None:
-    """The gateway path of one resource and a `/`, or None when it is not the listener's."""
+    """The gateway path of one resource and a `/`, or None when it is not the listener's.
+
+    The route-family table says which path that is: every GET below it routes by owner, and ids
+    classify would refuse stay with the decision service.
+    """
     if RESOURCE_SERVICE[routing.resource_type] is not service:
         return None
-    if not (
-        _PROJECT_ID.fullmatch(routing.project_id) and _RESOURCE_ID.fullmatch(routing.resource_id)
-    ):
-        return None
-    collection = SPECS[routing.resource_type].collection
-    return f"/{API_PREFIX[service]}/{routing.project_id}/{collection}/{routing.resource_id}/"
+    return owner_prefix(routing.resource_type, routing.project_id, routing.resource_id)
 
 
 def _prefix_rewrite(service: Service, endpoint: str) -> str | None:
@@ -165,9 +160,3 @@ def _header_input(name: str) -> extension_pb2.TypedExtensionConfig:
         name=f"request-header{name}",
         typed_config=_any(http_inputs_pb2.HttpRequestHeaderMatchInput(header_name=name)),
     )
-
-
-def _any(message: Message) -> any_pb2.Any:
-    packed = any_pb2.Any()
-    packed.Pack(message, deterministic=True)
-    return packed

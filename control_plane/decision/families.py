@@ -1,0 +1,261 @@
+"""Every API route family the gateway serves, one row each; classify, the fast path's keys and
+docs/api-coverage.md (`python -m control_plane.decision.coverage`) are read from this table.
+
+A row's paths are patterns below `/{prefix}/{project}/`, segment by segment: a literal, `{id}` a
+resource id, `{...}` any other single segment, `**` whatever follows (nothing included). Paths
+starting with `/` are the version documents, read before any project. A request belongs to the
+first row, in table order, with a path and a method that match it (so attach rows come before
+their owner's); a path some row matches, asked with a method none of them has, is a 405. An id
+is never a literal that a sibling pattern has in its place: `servers/detail` is the list.
+Pure: no I/O.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from control_plane.decision.operation import Kind
+from control_plane.decision.resources import API_PREFIX
+from control_plane.model import ResourceType, Service
+
+__all__ = [
+    "ANY",
+    "BELOW",
+    "FAMILIES",
+    "ID",
+    "INVENTORIES",
+    "PROJECT_ID",
+    "Family",
+    "Merge",
+    "Placement",
+    "matching",
+    "owner_prefix",
+]
+
+# Every method a request may have, in the order an `Allow` header lists them. Any other token
+# (WebDAV's, lower-case `get`, ...) is refused before a pod sees it.
+ANY = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+# The shapes of the ids in a path; anything else never reaches the store or a pod.
+PROJECT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+RESOURCE_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+ID = "{id}"
+BELOW = "**"
+
+
+class Placement(StrEnum):
+    """What a create's pod follows."""
+
+    SCHEDULED = "the project's pod in the zone asked for (bindings), the zone name translated"
+    SOURCE_VOLUME = "the pod that owns the source volume (`volume_id`)"
+
+
+class Merge(StrEnum):
+    """How the pods' answers become the one the client gets."""
+
+    OWNER = "the owner's answer, unchanged"
+    RECORDED = "the chosen pod's answer; the new id recorded"
+    PAGED = "every pod not DISABLED, sorted and paged across pods, zone names and links rewritten"
+    SHARED_READ = (
+        "lists merged from every ENABLED pod, de-duplicated, and paged as a pod pages (limit, "
+        "marker, next links); a single object from the first pod that has it"
+    )
+    SHARED_WRITE = "sent to every ENABLED pod, creates undone when one pod refuses"
+    SUMMED = "the project's totals over every pod not DISABLED"
+    TAGGED = 'every pod\'s list in one, entries tagged with `"pod"`'
+    EVERY_POD = "sent to every ENABLED pod (nothing undone when one refuses)"
+    ZONES = "the `az_name`s of ENABLED pods (`hosts: null`)"
+    SPLIT = "each pod its share, by the pod of each `server_uuid` (200 / 207 / 404)"
+    WINDOW = (
+        "the microversion window every ENABLED pod supports (read from each pod's "
+        "unauthenticated root document), no token"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """Requests of one service the gateway treats alike: their paths, methods and rule."""
+
+    service: Service
+    paths: tuple[str, ...]
+    methods: tuple[str, ...]
+    # The rule: how the gateway handles the request.
+    kind: Kind
+    merge: Merge
+    # The pod-owned resource the paths name (None: shared objects, views, gateway answers).
+    resource_type: ResourceType | None = None
+    # What a create's placement follows (CREATE rows only).
+    follows: Placement | None = None
+
+
+_C, _V = Service.COMPUTE, Service.VOLUME
+_SERVER, _VOLUME = ResourceType.SERVER, ResourceType.VOLUME
+_SNAPSHOT, _BACKUP = ResourceType.SNAPSHOT, ResourceType.BACKUP
+_SCHEDULED, _SOURCE = Placement.SCHEDULED, Placement.SOURCE_VOLUME
+_GET, _POST, _WRITES, _SET = ("GET",), ("POST",), ("POST", "PUT", "DELETE"), ("PUT", "DELETE")
+_VERSIONS = "/ /{prefix}/"
+_QUOTAS = "os-quota-sets/{project}"
+
+
+def _row(
+    service: Service,
+    paths: str,
+    methods: tuple[str, ...],
+    kind: Kind,
+    merge: Merge,
+    resource_type: ResourceType | None = None,
+    follows: Placement | None = None,
+) -> Family:
+    """A row with its paths written as one string, separated by spaces."""
+    return Family(service, tuple(paths.split()), methods, kind, merge, resource_type, follows)
+
+
+FAMILIES: tuple[Family, ...] = (
+    # --- compute (Nova v2.1)
+    _row(_C, _VERSIONS, _GET, Kind.VERSIONS, Merge.WINDOW),
+    _row(_C, "servers", _POST, Kind.CREATE, Merge.RECORDED, _SERVER, _SCHEDULED),
+    _row(_C, "servers servers/detail", _GET, Kind.LIST, Merge.PAGED, _SERVER),
+    # Attach (the body names a volume, checked for the same pod): Nova's attach and swap.
+    _row(_C, "servers/{id}/os-volume_attachments", _POST, Kind.ATTACH, Merge.OWNER, _SERVER),
+    _row(_C, "servers/{id}/os-volume_attachments/{volume}", ("PUT",), Kind.ATTACH, Merge.OWNER,
+         _SERVER),
+    _row(_C, "servers/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _SERVER),
+    # Nova's `/detail` adds each zone's hosts; the gateway has none to show.
+    _row(_C, "os-availability-zone os-availability-zone/detail", _GET, Kind.ZONES, Merge.ZONES),
+    _row(_C, "os-server-external-events", _POST, Kind.EVENTS, Merge.SPLIT),
+    _row(_C, "flavors/** os-keypairs/**", _GET, Kind.SHARED, Merge.SHARED_READ),
+    _row(_C, "flavors/** os-keypairs/**", _WRITES, Kind.SHARED, Merge.SHARED_WRITE),
+    _row(_C, "limits", _GET, Kind.VIEWS, Merge.SUMMED),
+    _row(_C, f"{_QUOTAS} {_QUOTAS}/detail {_QUOTAS}/defaults", _GET, Kind.VIEWS, Merge.SUMMED),
+    _row(_C, _QUOTAS, _SET, Kind.VIEWS, Merge.EVERY_POD),
+    _row(_C, "os-services", _GET, Kind.VIEWS, Merge.TAGGED),
+    _row(_C, "os-hypervisors os-hypervisors/detail", _GET, Kind.VIEWS, Merge.TAGGED),
+    # --- volume (Cinder v3)
+    _row(_V, _VERSIONS, _GET, Kind.VERSIONS, Merge.WINDOW),
+    _row(_V, "volumes", _POST, Kind.CREATE, Merge.RECORDED, _VOLUME, _SCHEDULED),
+    _row(_V, "volumes volumes/detail", _GET, Kind.LIST, Merge.PAGED, _VOLUME),
+    # Cinder's `os-attach` action names the server.
+    _row(_V, "volumes/{id}/action", _POST, Kind.ATTACH, Merge.OWNER, _VOLUME),
+    _row(_V, "volumes/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _VOLUME),
+    _row(_V, "snapshots", _POST, Kind.CREATE, Merge.RECORDED, _SNAPSHOT, _SOURCE),
+    _row(_V, "snapshots snapshots/detail", _GET, Kind.LIST, Merge.PAGED, _SNAPSHOT),
+    _row(_V, "snapshots/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _SNAPSHOT),
+    _row(_V, "backups", _POST, Kind.CREATE, Merge.RECORDED, _BACKUP, _SOURCE),
+    _row(_V, "backups backups/detail", _GET, Kind.LIST, Merge.PAGED, _BACKUP),
+    _row(_V, "backups/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _BACKUP),
+    _row(_V, "os-availability-zone", _GET, Kind.ZONES, Merge.ZONES),
+    _row(_V, "types/**", _GET, Kind.SHARED, Merge.SHARED_READ),
+    _row(_V, "types/**", _WRITES, Kind.SHARED, Merge.SHARED_WRITE),
+    _row(_V, "limits", _GET, Kind.VIEWS, Merge.SUMMED),
+    _row(_V, f"{_QUOTAS} {_QUOTAS}/defaults", _GET, Kind.VIEWS, Merge.SUMMED),
+    _row(_V, _QUOTAS, _SET, Kind.VIEWS, Merge.EVERY_POD),
+    _row(_V, "os-services", _GET, Kind.VIEWS, Merge.TAGGED),
+)  # fmt: skip
+
+# The views whose pods' lists are put together, each entry tagged with its pod (the path segment
+# after the project); every other view is summed.
+INVENTORIES = frozenset(
+    path.split("/")[0]
+    for family in FAMILIES
+    if family.merge is Merge.TAGGED
+    for path in family.paths
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """One path of a row, split into the segments after its head."""
+
+    family: Family
+    head: str
+    below: tuple[str, ...]
+    # What `{id}` never is here: the literals sibling paths have in its place.
+    reserved: frozenset[str]
+
+
+def _index() -> Mapping[tuple[Service, str], tuple[_Route, ...]]:
+    """Every path below a project, by service and head, in table order."""
+    paths = [
+        (family, path.split("/"))
+        for family in FAMILIES
+        for path in family.paths
+        if not path.startswith("/")
+    ]
+    index: dict[tuple[Service, str], list[_Route]] = {}
+    for family, (head, *below) in paths:
+        siblings = [
+            other[1:] for row, other in paths if (row.service, other[0]) == (family.service, head)
+        ]
+        at = below.index(ID) if ID in below else -1
+        reserved = frozenset(
+            other[at] for other in siblings if 0 <= at < len(other) and _literal(other[at])
+        )
+        route = _Route(family, head, tuple(below), reserved)
+        index.setdefault((family.service, head), []).append(route)
+    return {key: tuple(routes) for key, routes in index.items()}
+
+
+def _literal(segment: str) -> bool:
+    return not segment.startswith("{") and segment != BELOW
+
+
+def _owners() -> Mapping[ResourceType, _Route]:
+    """Each resource type's first `{head}/{id}/**` path routing GETs to the owner."""
+    owners: dict[ResourceType, _Route] = {}
+    for routes in _INDEX.values():
+        for route in routes:
+            family = route.family
+            if (
+                family.resource_type is not None
+                and family.kind is Kind.ROUTED
+                and "GET" in family.methods
+                and route.below == (ID, BELOW)
+            ):
+                owners.setdefault(family.resource_type, route)
+    return owners
+
+
+_INDEX = _index()
+_OWNERS = _owners()
+
+
+def matching(service: Service, head: str, below: list[str]) -> list[tuple[Family, str]]:
+    """The rows with a path naming `head/below...` (non-empty segments), in table order, each
+    with the resource id the path names ("" for none)."""
+    found = []
+    for route in _INDEX.get((service, head), ()):
+        resource_id = _match(route, below)
+        if resource_id is not None:
+            found.append((route.family, resource_id))
+    return found
+
+
+def owner_prefix(resource_type: ResourceType, project_id: str, resource_id: str) -> str | None:
+    """The gateway path of a resource, ending in `/`, below which every GET goes to its owner.
+
+    None when the table has no such path or the ids are not ones classify accepts.
+    """
+    route = _OWNERS.get(resource_type)
+    if route is None or not PROJECT_ID.fullmatch(project_id) or not _match(route, [resource_id]):
+        return None
+    prefix = API_PREFIX[route.family.service]
+    return f"/{prefix}/{project_id}/{route.head}/{resource_id}/"
+
+
+def _match(route: _Route, below: list[str]) -> str | None:
+    """The id `below` names when `route`'s path matches it ("" for none), else None."""
+    pattern = route.below
+    open_ended = bool(pattern) and pattern[-1] == BELOW
+    if open_ended:
+        pattern = pattern[:-1]
+    if len(below) < len(pattern) or (not open_ended and len(below) > len(pattern)):
+        return None
+    resource_id = ""
+    for want, got in zip(pattern, below, strict=False):
+        if want == ID:
+            if not RESOURCE_ID.fullmatch(got) or got in route.reserved:
+                return None
+            resource_id = got
+        elif want != got and _literal(want):
+            return None
+    return resource_id
