@@ -3,9 +3,14 @@
 import asyncio
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
+from control_plane.decision.decide import decide, owned
+from control_plane.decision.decisions import Facts, Placed, Target
+from control_plane.decision.operation import Operation, ResourceOperation
 from control_plane.decision.pod_client import PodCallError, PodResponse
+from control_plane.decision.recovery import Recovery
+from control_plane.decision.routing_table import RoutingTable
 from control_plane.errors import AlreadyExists, PodgateError
 from control_plane.model import Binding, Pod, ResourceType, Routing
 
@@ -117,3 +122,36 @@ class FakeVersions:
         entry = {"id": "v2.1" if compute else "v3.0", "status": "CURRENT"}
         entry.update(min_version=low, version=high)
         return PodResponse(200, json.dumps({"version": entry}).encode())
+
+
+async def owner(
+    table: RoutingTable,
+    pods: Mapping[str, Pod],
+    op: Operation,
+    *,
+    recovery: Recovery | None = None,
+    headers: Mapping[str, str] | None = None,
+    unhealthy: Collection[str] = frozenset(),
+    any_project: bool = False,
+) -> Target:
+    """The owner's target as the exchange finds it: lookup, recovery, then decide's owned()."""
+    assert isinstance(op, ResourceOperation)
+    routing = await table.lookup(op.resource_type, op.resource_id)
+    if routing is None and recovery is not None:
+        routing = await recovery.find(op, pods, headers or {})
+    return owned(op, routing, pods, unhealthy, any_project=any_project)
+
+
+async def place(
+    store: MemoryStore,
+    pods: Mapping[str, Pod],
+    op: Operation,
+    body: bytes,
+    unhealthy: frozenset[str] = frozenset(),
+) -> Placed:
+    """A scheduled create's placement as the exchange decides it, with the project's bindings."""
+    bindings = tuple(await store.active_bindings(op.project_id))
+    facts = Facts("POST", "", {}, pods, unhealthy=unhealthy, body=body, bindings=bindings)
+    placed = decide(op, facts)
+    assert isinstance(placed, Placed)
+    return placed
