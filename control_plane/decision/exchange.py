@@ -181,7 +181,7 @@ class Exchange:
         facts = replace(
             facts,
             rewrite=rewrite,
-            unhealthy=frozenset(deps.health.unhealthy(op.service)),
+            unhealthy=deps.health.unhealthy(op.service),
             caller=caller,
             end_of_stream=message.end_of_stream,
         )
