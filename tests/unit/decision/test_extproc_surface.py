@@ -187,45 +187,6 @@ async def test_other_attach_bodies_go_unchanged_to_the_servers_pod(gateway, body
     assert not response.request_body.response.HasField("body_mutation")
 
 
-async def test_nova_swap_to_a_volume_in_another_pod_is_refused(gateway) -> None:
-    stream = gateway.stream()
-    await stream.send(request_headers("PUT", "/v2.1/p1/servers/s-a/os-volume_attachments/v-a"))
-    response = await stream.send(request_body(b'{"volumeAttachment": {"volumeId": "v-b"}}'))
-    assert _immediate(response)[:2] == (400, NOT_SAME_POD)
-
-
-async def test_attach_to_an_unknown_server_is_its_404_before_the_body(gateway) -> None:
-    response = await gateway.stream().send(
-        request_headers("POST", "/v2.1/p1/servers/s-x/os-volume_attachments")
-    )
-    status, body, _ = _immediate(response)
-    assert (status, body["itemNotFound"]["message"]) == (404, "Instance s-x could not be found.")
-
-
-async def test_cinder_os_attach_to_a_server_in_another_pod_is_refused(gateway) -> None:
-    stream = gateway.stream("volumev3")
-    await stream.send(request_headers("POST", "/v3/p1/volumes/v-b/action"))
-    body = b'{"os-attach": {"instance_uuid": "s-a", "mountpoint": "/dev/vdb"}}'
-    assert _immediate(await stream.send(request_body(body)))[:2] == (400, NOT_SAME_POD)
-
-
-async def test_other_volume_actions_go_to_the_volumes_pod(gateway) -> None:
-    stream = gateway.stream("volumev3")
-    await stream.send(request_headers("POST", "/v3/p1/volumes/v-b/action"))
-    response = await stream.send(request_body(b'{"os-extend": {"new_size": 3}}'))
-    assert _routed(response, "request_body") == {
-        "x-podgate-pod": "pod.b.volumev3",
-        ":path": "/volume/v3/p1/volumes/v-b/action",
-    }
-
-
-async def test_a_volume_action_without_a_body_is_routed_at_once(gateway) -> None:
-    response = await gateway.stream("volumev3").send(
-        request_headers("POST", "/v3/p1/volumes/v-b/action", end_of_stream=True)
-    )
-    assert _routed(response, "request_headers")["x-podgate-pod"] == "pod.b.volumev3"
-
-
 # --- snapshots and backups
 
 
@@ -247,30 +208,6 @@ async def test_snapshots_and_backups_are_created_in_the_source_volumes_pod(gatew
         request_headers("DELETE", f"/v3/p1/{kind}s/{kind}-1")
     )
     assert _routed(routed, "request_headers")["x-podgate-pod"] == "pod.b.volumev3"
-
-
-async def test_a_snapshot_of_an_unknown_volume_is_cinders_404(gateway) -> None:
-    stream = gateway.stream("volumev3")
-    await stream.send(request_headers("POST", "/v3/p1/snapshots"))
-    response = await stream.send(request_body(b'{"snapshot": {"volume_id": "v-x"}}'))
-    status, body, _ = _immediate(response)
-    assert (status, body) == (
-        404,
-        {"itemNotFound": {"message": "Volume v-x could not be found.", "code": 404}},
-    )
-
-
-async def test_another_projects_volume_is_unknown_to_a_snapshot(gateway) -> None:
-    await gateway.route(VOLUME, "v-other", "a", project="p2")
-    stream = gateway.stream("volumev3")
-    await stream.send(request_headers("POST", "/v3/p1/backups"))
-    response = await stream.send(request_body(b'{"backup": {"volume_id": "v-other"}}'))
-    assert _immediate(response)[0] == 404
-
-
-async def test_an_unknown_snapshot_says_snapshot(gateway) -> None:
-    response = await gateway.stream("volumev3").send(request_headers("GET", "/v3/p1/snapshots/x"))
-    assert _immediate(response)[1]["itemNotFound"]["message"] == "Snapshot x could not be found."
 
 
 # --- zones
