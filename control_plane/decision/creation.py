@@ -49,7 +49,7 @@ class Creation:
     ) -> None:
         self._op = op
         self._resource_type = op.resource_type
-        self.placed = placed
+        self._placed = placed
         self._store = store
         self._routing_table = routing_table
         self._request_id = request_id
@@ -63,7 +63,7 @@ class Creation:
         """
         if not 200 <= status < 300:
             return None
-        pod = self.placed.target.pod
+        pod = self._placed.target.pod
         created = parse_created(self._resource_type, body)
         noun = self._resource_type.value
         resource_id = created.resource_id if created is not None else "-"
@@ -104,7 +104,7 @@ class Creation:
 
     async def _write(self, pod: Pod, created: Created | None) -> Routing | None:
         """The project's binding when scheduling asked for one, then the new id's routing."""
-        if self.placed.bind:
+        if self._placed.bind:
             try:
                 await self._bind(self._op.project_id, pod)
             except Exception:

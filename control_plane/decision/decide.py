@@ -80,7 +80,6 @@ def admit(op: Operation, caller: Caller | None) -> Operation:
 
 def decide(op: Operation, facts: Facts) -> Decision:
     """What to do with an admitted request, given the facts gathered for it."""
-    merged = {**facts.headers, **facts.rewrite}
     match op:
         case ResourceOperation(kind=Kind.ROUTED | Kind.ATTACH):
             return _to_owner(op, facts)
@@ -89,7 +88,8 @@ def decide(op: Operation, facts: Facts) -> Decision:
         case ResourceOperation(kind=Kind.LIST):
             path = facts.path.partition("?")[0]
             detail = is_detail(op)
-            return ListPage(op.resource_type, op.project_id, path, op.query, detail, merged)
+            headers = _to_pods(facts)
+            return ListPage(op.resource_type, op.project_id, path, op.query, detail, headers)
         case Operation(kind=Kind.VERSIONS) if facts.window is not None:
             return Answer(*document(op.service, op.remainder, origin(facts.headers), facts.window))
         case Operation(kind=Kind.ZONES):
@@ -98,14 +98,19 @@ def decide(op: Operation, facts: Facts) -> Decision:
             if facts.body is None and facts.method not in ("GET", "DELETE"):
                 if not facts.end_of_stream:
                     return NeedBody(Mode.BODY)
-            return AcrossPods(op.kind, merged, facts.body or b"")
+            return AcrossPods(op.kind, _to_pods(facts), facts.body or b"")
         case Operation(kind=Kind.EVENTS):
             if facts.body is not None:
-                return AcrossPods(op.kind, merged, facts.body)
+                return AcrossPods(op.kind, _to_pods(facts), facts.body)
             if facts.end_of_stream:
                 raise BadRequest(_NO_BODY)
             return NeedBody(Mode.BODY)
     raise ValueError(f"no decision for {op.kind} with {facts}")
+
+
+def _to_pods(facts: Facts) -> dict[str, str]:
+    """The headers the gateway's own pod calls carry: the client's, at the negotiated version."""
+    return {**facts.headers, **facts.rewrite}
 
 
 @dataclass(frozen=True, slots=True)

@@ -173,7 +173,7 @@ class Exchange:
         facts = Facts(self._method, self._path, headers, deps.pods())
         if op.kind is Kind.VERSIONS:
             window = await versions.window()
-            return await self._carry_out(op, replace(facts, window=window), "request_headers")
+            return await self._decide(op, replace(facts, window=window), "request_headers")
         caller = await self._caller(op, headers)
         op = self._operation = admit(op, caller)
         await versions.check(headers)
@@ -188,7 +188,7 @@ class Exchange:
         if isinstance(op, ResourceOperation) and op.kind in (Kind.ROUTED, Kind.ATTACH):
             routing = await self._routing(op, facts.pods, {**headers, **rewrite})
             facts = replace(facts, routing=routing)
-        return await self._carry_out(op, facts, "request_headers")
+        return await self._decide(op, facts, "request_headers")
 
     async def _caller(self, op: Operation, headers: Mapping[str, str]) -> Caller | None:
         """Who calls a project's URL, as the gate says (None: noauth, or no project)."""
@@ -213,15 +213,15 @@ class Exchange:
         referenced = await self._referenced(needs.reference)
         bindings = await self._deps.store.active_bindings(op.project_id) if needs.bindings else ()
         facts = replace(facts, body=body, referenced=referenced, bindings=tuple(bindings))
-        return await self._carry_out(op, facts, "request_body")
+        return await self._decide(op, facts, "request_body")
 
     async def _referenced(self, reference: Reference | None) -> Routing | None:
         if reference is None:
             return None
         return await self._deps.routing_table.lookup(reference.resource_type, reference.resource_id)
 
-    async def _carry_out(self, op: Operation, facts: Facts, phase: str) -> ep.ProcessingResponse:
-        """Do what decide() says, answering the `phase` message."""
+    async def _decide(self, op: Operation, facts: Facts, phase: str) -> ep.ProcessingResponse:
+        """Decide, then do what the decision says, answering the `phase` message."""
         decision: Decision = decide(op, facts)
         deps = self._deps
         match decision:
