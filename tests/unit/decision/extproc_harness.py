@@ -13,8 +13,9 @@ from envoy.config.core.v3 import base_pb2
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 
 from control_plane.decision.extproc import DecisionService
-from control_plane.decision.pod_client import PodCallError, PodResponse
+from control_plane.decision.pod_client import PodCallError, PodFetch, PodResponse
 from control_plane.decision.routing_table import RoutingTable
+from control_plane.identity import Gate
 from control_plane.model import Pod, ResourceType, Routing
 from control_plane.settings import DecisionSettings
 from tests.unit.decision.fakes import FakeVersions, MemoryStore
@@ -58,14 +59,17 @@ class Gateway:
     def __init__(
         self,
         *pods: Pod,
-        versions: FakeVersions | None = None,
+        fetch: PodFetch | None = None,
+        gate: Gate | None = None,
         settings: DecisionSettings | None = None,
     ) -> None:
         self.pods = {pod.name: pod for pod in pods}
         self.store = MemoryStore(self.pods)
         self.table = RoutingTable(self.store, max_entries=100)
-        self.versions = versions or FakeVersions()
+        # What the pods answer a GET: version documents only, unless a test gives a cloud.
+        self.fetch = fetch or FakeVersions()
         self.send = FakeSend()
+        self.gate = gate
         self.service = self.decision_service(settings)
 
     def decision_service(self, settings: DecisionSettings | None = None) -> DecisionService:
@@ -74,8 +78,9 @@ class Gateway:
             store=self.store,
             routing_table=self.table,
             pods=lambda: self.pods,
-            fetch=self.versions,
+            fetch=self.fetch,
             send=self.send,
+            gate=self.gate,
             settings=settings,
         )
 
@@ -100,7 +105,7 @@ def two_pods() -> Gateway:
     )
     # The external-events tests run as a noauth deployment that trusts its callers.
     settings = DecisionSettings(noauth_external_events=True)
-    return Gateway(pod("a", "az1", 1), pod("b", "az2", 2), versions=versions, settings=settings)
+    return Gateway(pod("a", "az1", 1), pod("b", "az2", 2), fetch=versions, settings=settings)
 
 
 class FakeContext:

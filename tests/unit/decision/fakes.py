@@ -1,9 +1,10 @@
-"""In-memory stand-ins: the store's routing and binding methods, and pods' version documents."""
+"""In-memory stand-ins: the store's routings and bindings, pods' version documents, the gate."""
 
 import asyncio
 import json
 import uuid
 from collections.abc import Collection, Mapping, Sequence
+from datetime import UTC, datetime
 
 from control_plane.decision.decide import decide, owned
 from control_plane.decision.decisions import Facts, Placed, Target
@@ -11,7 +12,8 @@ from control_plane.decision.operation import Operation, ResourceOperation
 from control_plane.decision.pod_client import PodCallError, PodResponse
 from control_plane.decision.recovery import Recovery
 from control_plane.decision.routing_table import RoutingTable
-from control_plane.errors import AlreadyExists, PodgateError
+from control_plane.errors import AlreadyExists, PodgateError, Unauthorized
+from control_plane.identity import Caller, IdentityBusy
 from control_plane.model import Binding, Pod, ResourceType, Routing
 
 
@@ -155,3 +157,25 @@ async def place(
     placed = decide(op, facts)
     assert isinstance(placed, Placed)
     return placed
+
+
+# The tokens FakeGate knows: project and roles.
+TOKENS = {"p1-token": ("p1", frozenset({"member"})), "admin-token": ("ops", frozenset({"admin"}))}
+
+
+class FakeGate:
+    """Knows two tokens; counts how often it was asked."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.clients: list[str] = []
+
+    async def caller(self, token: str | None, *, client: str = "") -> Caller:
+        self.calls += 1
+        self.clients.append(client)
+        if token == "busy-token":
+            raise IdentityBusy("Too many token validations in progress; retry later.")
+        if token not in TOKENS:
+            raise Unauthorized("The request you have made requires authentication.")
+        project, roles = TOKENS[token]
+        return Caller("user", project, roles, "admin" in roles, datetime.now(UTC))

@@ -273,7 +273,7 @@ async def test_a_version_inside_the_window_is_not_rewritten(gateway) -> None:
 
 async def test_requests_without_a_version_read_no_version_document(gateway) -> None:
     await gateway.stream().send(request_headers("GET", "/v2.1/p1/servers/s-a"))
-    assert gateway.versions.calls == []
+    assert gateway.fetch.calls == []
 
 
 async def test_a_create_asking_latest_reaches_the_pod_with_the_top(gateway) -> None:
