@@ -10,7 +10,7 @@ and what each is, is the route-family table's (families.py).
 from urllib.parse import unquote
 
 from control_plane.decision.families import ANY, PROJECT_ID, matching
-from control_plane.decision.operation import Kind, Operation
+from control_plane.decision.operation import Kind, Operation, operation
 from control_plane.decision.resources import API_PREFIX
 from control_plane.model import ResourceType, Service
 
@@ -22,9 +22,9 @@ _HTTP_METHODS = frozenset(ANY)
 def classify(service: Service, method: str, path: str) -> Operation:
     """Classify one request that came in on `service`'s listener."""
     raw_path, _, query = path.partition("?")
-    unknown = Operation(Kind.UNKNOWN, service)
+    unknown = operation(Kind.UNKNOWN, service)
     if method not in _HTTP_METHODS:
-        return Operation(Kind.BAD_METHOD, service)
+        return operation(Kind.BAD_METHOD, service)
     prefix = API_PREFIX[service]
     if raw_path in ("", "/"):
         return _versions(service, method, "/")
@@ -45,9 +45,9 @@ def classify(service: Service, method: str, path: str) -> Operation:
     kind, resource_type, resource_id, allowed = _resolve(service, method, segments[3], rest)
     if kind is Kind.UNKNOWN:
         return unknown
-    return Operation(
-        kind=kind,
-        service=service,
+    return operation(
+        kind,
+        service,
         project_id=project_id,
         resource_type=resource_type,
         resource_id=resource_id,
@@ -63,8 +63,8 @@ _NOTHING: _Resolved = (Kind.UNKNOWN, None, "", ())
 
 def _versions(service: Service, method: str, remainder: str) -> Operation:
     if method == "GET":
-        return Operation(Kind.VERSIONS, service, remainder=remainder)
-    return Operation(Kind.BAD_METHOD, service, remainder=remainder, allowed=("GET",))
+        return operation(Kind.VERSIONS, service, remainder=remainder)
+    return operation(Kind.BAD_METHOD, service, remainder=remainder, allowed=("GET",))
 
 
 def _resolve(service: Service, method: str, head: str, rest: list[str]) -> _Resolved:

@@ -1,43 +1,26 @@
-"""One create request: pick the pod from the body, then record where the new resource went.
+"""One create request once placed (decide.py): record where the new resource went.
 
-Servers and volumes are scheduled (the project's binding in the AZ asked for, healthy pods
-only); snapshots and backups go to the pod of their source volume. Once the pod has accepted
-the create (2xx), the project's binding and the new id's routing are stored, so every later
-request for it is routed without asking anyone; a pod answering with an id already routed to
-another pod never takes it over.
+Once the pod has accepted the create (2xx), the project's binding (when scheduling asked for
+one) and the new id's routing are stored, so every later request for it is routed without
+asking anyone; a pod answering with an id already routed to another pod never takes it over.
 """
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
-from control_plane.decision.health import EVERY_POD_HEALTHY, HealthView
-from control_plane.decision.mutate import (
-    Created,
-    parse_create,
-    parse_created,
-    pod_body,
-    user_body,
-)
-from control_plane.decision.operation import Operation
-from control_plane.decision.resources import SPECS
+from control_plane.decision.decisions import Placed
+from control_plane.decision.mutate import Created, parse_created, user_body
+from control_plane.decision.operation import ResourceOperation
 from control_plane.decision.routing_table import RoutingTable
-from control_plane.decision.schedule import schedule
-from control_plane.decision.sources import parse_sourced, sourced_body
-from control_plane.decision.targets import Target, target, usable
-from control_plane.errors import AlreadyExists, FailedPrecondition, NotFound, PodgateError
-from control_plane.model import Binding, Pod, ResourceType, Routing
+from control_plane.errors import AlreadyExists, FailedPrecondition, PodgateError
+from control_plane.model import Binding, Pod, Routing
 
-__all__ = ["BindingStore", "Creation", "Placed"]
+__all__ = ["BindingStore", "Creation"]
 
 log = logging.getLogger("podgate.decision")
 # Routing writes that outlive their request (asyncio keeps only weak references to tasks).
 _WRITES: set["asyncio.Future[Routing | None]"] = set()
-
-_SCHEDULED = frozenset({ResourceType.SERVER, ResourceType.VOLUME})
 # Users see zones, never pod names.
 _NOT_RECORDED = "The {noun} {id} was created but could not be recorded."
 
@@ -52,47 +35,24 @@ class BindingStore(Protocol):
         """Bind the project to the pod (replacing its binding in that pod's AZ)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Placed:
-    """Where the create goes, the body the pod gets (None: the client's, unchanged), and
-    whether the project is bound to the pod once the pod accepted the create."""
-
-    target: Target
-    body: bytes | None
-    bind: bool = False
-
-
 class Creation:
-    """The decisions of one create request, in the order Envoy asks for them."""
+    """What one placed create still has to do: record it once its pod accepted it."""
 
     def __init__(
         self,
-        op: Operation,
+        op: ResourceOperation,
+        placed: Placed,
         *,
         store: BindingStore,
         routing_table: RoutingTable,
-        pods: Mapping[str, Pod],
         request_id: str,
-        health: HealthView = EVERY_POD_HEALTHY,
     ) -> None:
-        assert op.resource_type is not None
         self._op = op
         self._resource_type = op.resource_type
+        self._placed = placed
         self._store = store
         self._routing_table = routing_table
-        self._pods = pods
         self._request_id = request_id
-        self._unhealthy = health.unhealthy(op.service)
-        self.placed: Placed | None = None
-
-    async def place(self, body: bytes) -> Placed:
-        """The pod for the request body; PodgateError when there is none."""
-        if self._resource_type in _SCHEDULED:
-            placed = await self._schedule(body)
-        else:
-            placed = await self._beside_source(body)
-        self.placed = placed
-        return placed
 
     async def record(self, status: int, body: bytes) -> bytes | None:
         """Bind the project and store the routing on the pod's 2xx; the body for the user
@@ -101,10 +61,9 @@ class Creation:
         Nothing is written before the pod accepted the create: a refused create (4xx) or a
         failed one leaves neither a binding nor a routing behind.
         """
-        assert self.placed is not None
         if not 200 <= status < 300:
             return None
-        pod = self.placed.target.pod
+        pod = self._placed.target.pod
         created = parse_created(self._resource_type, body)
         noun = self._resource_type.value
         resource_id = created.resource_id if created is not None else "-"
@@ -145,8 +104,7 @@ class Creation:
 
     async def _write(self, pod: Pod, created: Created | None) -> Routing | None:
         """The project's binding when scheduling asked for one, then the new id's routing."""
-        assert self.placed is not None
-        if self.placed.bind:
+        if self._placed.bind:
             try:
                 await self._bind(self._op.project_id, pod)
             except Exception:
@@ -180,33 +138,6 @@ class Creation:
             },
         )
 
-    async def _schedule(self, body: bytes) -> Placed:
-        op = self._op
-        create = parse_create(self._resource_type, body)
-        bindings = await self._store.active_bindings(op.project_id)
-        placement = schedule(
-            _in_preference_order(self._pods.values()),
-            bindings,
-            create.availability_zone,
-            self._unhealthy,
-        )
-        pod, endpoint = usable(placement.pod.name, placement.pod, op.service)
-        body = pod_body(create, pod.pod_az_name)
-        return Placed(target(pod, endpoint, op), body, bind=placement.bind)
-
-    async def _beside_source(self, body: bytes) -> Placed:
-        """Snapshots and backups: the pod of the project's source volume."""
-        op = self._op
-        create = parse_sourced(self._resource_type, body)
-        routing = await self._routing_table.lookup(ResourceType.VOLUME, create.volume_id)
-        if routing is None or routing.project_id != op.project_id:
-            noun = SPECS[ResourceType.VOLUME].noun
-            raise NotFound(f"{noun} {create.volume_id} could not be found.")
-        pod, endpoint = usable(
-            routing.pod_name, self._pods.get(routing.pod_name), op.service, self._unhealthy
-        )
-        return Placed(target(pod, endpoint, op), sourced_body(create, pod))
-
     async def _bind(self, project_id: str, pod: Pod) -> None:
         """Bind the project unless it got bound in the pod's AZ meanwhile (a concurrent create:
         the first answer wins, so a late one never moves the project)."""
@@ -219,11 +150,3 @@ class Creation:
             log.info(
                 "%s project %s already bound to pod %s", self._request_id, project_id, pod.name
             )
-
-
-def _in_preference_order(pods: Iterable[Pod]) -> list[Pod]:
-    """Oldest pod first, then by name: the scheduler's tie-break order."""
-    return sorted(
-        pods,
-        key=lambda pod: (pod.created_at is None, pod.created_at or datetime.min, pod.name),
-    )

@@ -1,7 +1,9 @@
-"""One HTTP request as its ext_proc stream unfolds: classify, authorize, then route or answer.
+"""One HTTP request as its ext_proc stream unfolds: gather the facts, decide, carry it out.
 
 The request headers decide almost everything; creates, attach checks and external events ask
-Envoy for the body first (`mode_override`), creates also for the pod's answer.
+Envoy for the body first (`mode_override`) and are decided again once it came; creates also
+ask for the pod's answer, to record where the new resource went. The decision itself is pure
+(decide.py); this module only gathers what it reads and does what it says.
 """
 
 import logging
@@ -9,67 +11,56 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
-from urllib.parse import unquote
 
-from envoy.extensions.filters.http.ext_proc.v3.processing_mode_pb2 import ProcessingMode
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 
 from control_plane.decision import responses
-from control_plane.decision.attach import referenced
+from control_plane.decision.attach import Reference
 from control_plane.decision.classify import classify
 from control_plane.decision.creation import BindingStore, Creation
+from control_plane.decision.decide import admit, body_needs, decide
+from control_plane.decision.decisions import (
+    AcrossPods,
+    Answer,
+    Decision,
+    Facts,
+    ListPage,
+    NeedBody,
+    Placed,
+    Route,
+)
 from control_plane.decision.event_relay import EventRelay
 from control_plane.decision.health import HealthView
 from control_plane.decision.lister import ListCall, Lister
 from control_plane.decision.mutate import shown_body
 from control_plane.decision.negotiation import Negotiation
-from control_plane.decision.operation import Kind, Operation, is_detail
+from control_plane.decision.operation import Kind, Operation, ResourceOperation
 from control_plane.decision.pod_views import PodViews
 from control_plane.decision.present import origin
 from control_plane.decision.recovery import Recovery
-from control_plane.decision.resources import SPECS
 from control_plane.decision.routing_table import RoutingTable
 from control_plane.decision.shared_objects import SharedCall, SharedObjects
-from control_plane.decision.targets import Target, owner
-from control_plane.decision.version_docs import document
 from control_plane.decision.version_windows import VersionWindows
-from control_plane.decision.zones import zones_body
-from control_plane.errors import (
-    BadRequest,
-    Forbidden,
-    MethodNotAllowed,
-    NotAcceptable,
-    NotFound,
-    PayloadTooLarge,
-    PodgateError,
-)
-from control_plane.identity import Caller, Gate, IdentityBusy, authorize, client_address
+from control_plane.errors import MethodNotAllowed, NotAcceptable, PayloadTooLarge, PodgateError
+from control_plane.identity import Caller, Gate, IdentityBusy, client_address
 from control_plane.metrics import Metrics
-from control_plane.model import SERVICE_METADATA, Pod, ResourceType, Service
+from control_plane.model import SERVICE_METADATA, Pod, ResourceType, Routing, Service
 from control_plane.settings import DecisionSettings
 
-__all__ = ["MISSING_PODS_HEADER", "Exchange", "Shared", "no_other_projects", "own_projects_only"]
+__all__ = ["MISSING_PODS_HEADER", "DecisionDeps", "Exchange"]
 
 log = logging.getLogger("podgate.decision")
 
 # Names the pods a merged list is missing (a DESIGN.md contract).
 MISSING_PODS_HEADER = "x-podgate-missing-pods"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
-_UNKNOWN_MESSAGE = "The resource could not be found."
-_BAD_METHOD_MESSAGE = "The method specified is not allowed for this resource."
-_NOT_SAME_POD = "Server and volume not in the same pod"
-_ALL_TENANTS = "all_tenants"
 _TOO_LARGE = "Request is too large: the limit is {limit} bytes."
-_ALL_TENANTS_POLICY = (
-    "Policy doesn't allow os_compute_api:servers:index:get_all_tenants to be performed."
-)
-_EVERY_PROJECT = frozenset({_ALL_TENANTS, "all_projects"})
-_NOAUTH_ALL = "Policy doesn't allow all_tenants to be performed."
 
 
 @dataclass(frozen=True, slots=True)
-class Shared:
-    """What every stream uses: store, routing table, pods, auth and the fan-out helpers."""
+class DecisionDeps:
+    """What every stream's decisions read and call out to: store, routing table, pods, auth
+    and the fan-out helpers; built once per decision service."""
 
     store: BindingStore
     routing_table: RoutingTable
@@ -93,24 +84,19 @@ _BodyStep = Callable[[bytes], Awaitable[ep.ProcessingResponse]]
 class Exchange:
     """What one HTTP request's stream has learnt so far; lives as long as the stream."""
 
-    def __init__(self, shared: Shared, listener: Service | None) -> None:
-        self._shared = shared
+    def __init__(self, deps: DecisionDeps, listener: Service | None) -> None:
+        self._deps = deps
         self._listener = listener
-        self._versions = Negotiation(listener, shared.windows, shared.pods) if listener else None
+        self._versions = Negotiation(listener, deps.windows, deps.pods) if listener else None
         self.request_id = f"req-{uuid.uuid4()}"
         self._method = ""
         self._path = ""
-        self._headers: Mapping[str, str] = {}
         self._operation: Operation | None = None
         self._on_body: _BodyStep | None = None
         self._creation: Creation | None = None
         # A shown resource whose pod renames its zone: (resource type, pod) for the answer.
         self._shown: tuple[ResourceType, Pod] | None = None
         self._status = 0
-        # A validated admin token: Nova and Cinder show admins any project's resource by id.
-        self._admin = False
-        # Who calls, once the gate said (None: noauth, where the gateway cannot know).
-        self._caller: Caller | None = None
 
     async def answer(self, kind: str, message: ep.ProcessingRequest) -> ep.ProcessingResponse:
         """The response to one message; raises PodgateError for answers the gateway gives."""
@@ -125,16 +111,13 @@ class Exchange:
         elif kind == "response_body":
             new_body = await self._answer_body(message.response_body.body)
             if new_body is not None:
-                response = responses.continue_with(kind, {"content-length": str(len(new_body))})
-                response.response_body.response.body_mutation.body = new_body
-                return response
+                return responses.new_body(kind, new_body)
         return responses.continue_with(kind)
 
     async def _answer_body(self, body: bytes) -> bytes | None:
         """The pod's answer as the user must see it (recorded if a create); None if unchanged."""
-        creation = self._creation
-        if creation is not None and creation.placed is not None:
-            return await creation.record(self._status, body)
+        if self._creation is not None:
+            return await self._creation.record(self._status, body)
         if self._shown is not None and self._status == 200:
             resource_type, pod = self._shown
             return shown_body(resource_type, body, pod)
@@ -162,7 +145,7 @@ class Exchange:
     def _count(self, outcome: str) -> str:
         """Count one decision by kind and outcome (pod cluster or status); returns the kind."""
         kind = str(self._operation.kind) if self._operation else "-"
-        self._shared.metrics.decisions.labels(kind, outcome).inc()
+        self._deps.metrics.decisions.labels(kind, outcome).inc()
         return kind
 
     def log_outcome(self, outcome: str) -> None:
@@ -172,175 +155,155 @@ class Exchange:
         log.info("%s %s %r %s -> %s", self.request_id, self._method, path, kind, outcome)
 
     async def _request_headers(self, message: ep.HttpHeaders) -> ep.ProcessingResponse:
+        """Classify and admit the request, gather what its decision reads, carry it out."""
+        deps = self._deps
         headers = responses.read_headers(message)
-        self._headers = headers
         request_id = headers.get("x-request-id", "")
         if _REQUEST_ID.fullmatch(request_id):
             self.request_id = f"req-{request_id}"
         self._method = headers.get(":method", "")
         self._path = headers.get(":path", "")
         length = headers.get("content-length", "")
-        if length.isdigit() and int(length) > self._shared.max_body_bytes:
-            raise PayloadTooLarge(_TOO_LARGE.format(limit=self._shared.max_body_bytes))
-        if self._listener is None or self._versions is None:
+        if length.isdigit() and int(length) > deps.max_body_bytes:
+            raise PayloadTooLarge(_TOO_LARGE.format(limit=deps.max_body_bytes))
+        versions = self._versions
+        if self._listener is None or versions is None:
             raise RuntimeError(f"ext_proc stream without valid {SERVICE_METADATA} metadata")
-        op = classify(self._listener, self._method, self._path)
-        self._operation = op
+        op = self._operation = classify(self._listener, self._method, self._path)
+        facts = Facts(self._method, self._path, headers, deps.pods())
         if op.kind is Kind.VERSIONS:
-            window = await self._versions.window()
-            status, body = document(op.service, op.remainder, origin(headers), window)
-            return await self._answer(status, body)
-        if op.kind is Kind.UNKNOWN:
-            raise NotFound(_UNKNOWN_MESSAGE)
-        if op.project_id:
-            token, client = headers.get("x-auth-token"), client_address(headers)
-            caller = await self._shared.gate.caller(token, client=client)
-            if caller is not None:
-                authorize(caller, op.project_id)
-                op = self._operation = own_projects_only(op, caller)
-                self._admin = caller.any_project
-                self._caller = caller
-            if caller is None:
-                no_other_projects(op)
-        if op.kind is Kind.BAD_METHOD:
-            raise MethodNotAllowed(_BAD_METHOD_MESSAGE)
-        await self._versions.check(headers)
-        return await self._dispatch(op, self._versions, end_of_stream=message.end_of_stream)
-
-    async def _dispatch(
-        self, op: Operation, versions: Negotiation, *, end_of_stream: bool
-    ) -> ep.ProcessingResponse:
-        shared = self._shared
+            window = await versions.window()
+            return await self._decide(op, replace(facts, window=window), "request_headers")
+        caller = await self._caller(op, headers)
+        op = self._operation = admit(op, caller)
+        await versions.check(headers)
         rewrite = versions.rewrite()
-        if op.kind in (Kind.ROUTED, Kind.ATTACH):
-            destination = await owner(
-                shared.routing_table,
-                shared.pods(),
-                op,
-                health=shared.health,
-                recovery=shared.recovery,
-                headers={**self._headers, **rewrite},
-                any_project=self._admin,
-            )
-            if self._method == "DELETE" and _names_resource(op):
-                shared.routing_table.deleted(op.resource_type, op.resource_id)
-            if op.kind is Kind.ROUTED or end_of_stream:
-                mode = None
-                if self._method == "GET" and _shows_pod_zone(op, destination.pod):
-                    self._shown, mode = (op.resource_type, destination.pod), responses.SHOW_MODE
-                return self._route("request_headers", destination, rewrite, mode=mode)
-            self._on_body = lambda body: self._attach(op, destination, body)
-            return responses.buffer(responses.BODY_MODE, rewrite)
-        if op.kind is Kind.LIST:
-            versions.start()
-            return await self._list(op, rewrite)
-        if op.kind is Kind.ZONES:
-            return await self._answer(200, zones_body(op.service, shared.pods().values()))
-        if op.kind in (Kind.SHARED, Kind.VIEWS):
-            versions.start()
-            if self._method in ("GET", "DELETE") or end_of_stream:
-                return await self._across_pods(op, rewrite, b"")
-            self._on_body = lambda body: self._across_pods(op, rewrite, body)
-            return responses.buffer(responses.BODY_MODE)
-        if end_of_stream:
-            raise BadRequest("The request body is missing.")
-        if op.kind is Kind.CREATE:
-            self._creation = Creation(
-                op,
-                store=shared.store,
-                routing_table=shared.routing_table,
-                pods=shared.pods(),
-                request_id=self.request_id,
-                health=shared.health,
-            )
-            self._on_body = self._create
-            return responses.buffer(responses.CREATE_MODE, rewrite)
-        shared.relay.admit(self._caller)  # before the body is buffered or anything looked up
-        versions.start()
-        self._on_body = lambda body: self._events(op, rewrite, body)
-        return responses.buffer(responses.BODY_MODE)
-
-    def _route(
-        self,
-        phase: str,
-        destination: Target,
-        headers: Mapping[str, str],
-        body: bytes | None = None,
-        mode: ProcessingMode | None = None,
-    ) -> ep.ProcessingResponse:
-        self.log_outcome(destination.cluster)
-        return responses.routed(phase, destination, headers=headers, body=body, mode=mode)
-
-    async def _attach(
-        self, op: Operation, destination: Target, body: bytes
-    ) -> ep.ProcessingResponse:
-        """Send the request on to its owner's pod unless its body names another pod's resource.
-
-        Another project's resource is not looked at: its pod would tell the caller it exists.
-        """
-        assert op.resource_type is not None
-        reference = referenced(op.resource_type, body)
-        if reference is not None:
-            other = await self._shared.routing_table.lookup(
-                reference.resource_type, reference.resource_id
-            )
-            if (
-                other is not None
-                and other.project_id == op.project_id
-                and other.pod_name != destination.pod.name
-            ):
-                raise BadRequest(_NOT_SAME_POD)
-        return self._route("request_body", destination, {})
-
-    async def _create(self, body: bytes) -> ep.ProcessingResponse:
-        assert self._creation is not None
-        placed = await self._creation.place(body)
-        return self._route("request_body", placed.target, {}, placed.body)
-
-    async def _events(
-        self, op: Operation, rewrite: Mapping[str, str], body: bytes
-    ) -> ep.ProcessingResponse:
-        status, answer = await self._shared.relay.relay(
-            request_id=self.request_id,
-            project_id=op.project_id,
-            body=body,
-            headers={**self._headers, **rewrite},
-            pods=self._shared.pods(),
+        facts = replace(
+            facts,
+            rewrite=rewrite,
+            unhealthy=deps.health.unhealthy(op.service),
+            caller=caller,
+            end_of_stream=message.end_of_stream,
         )
-        return await self._answer(status, answer)
+        if isinstance(op, ResourceOperation) and op.kind in (Kind.ROUTED, Kind.ATTACH):
+            routing = await self._routing(op, facts.pods, {**headers, **rewrite})
+            facts = replace(facts, routing=routing)
+        return await self._decide(op, facts, "request_headers")
+
+    async def _caller(self, op: Operation, headers: Mapping[str, str]) -> Caller | None:
+        """Who calls a project's URL, as the gate says (None: noauth, or no project)."""
+        if not op.project_id:
+            return None
+        token, client = headers.get("x-auth-token"), client_address(headers)
+        return await self._deps.gate.caller(token, client=client)
+
+    async def _routing(
+        self, op: ResourceOperation, pods: Mapping[str, Pod], headers: Mapping[str, str]
+    ) -> Routing | None:
+        """The resource's routing; an id without one is looked for in the pods (with the
+        caller's `headers`): its routing may have been lost in a crash."""
+        routing = await self._deps.routing_table.lookup(op.resource_type, op.resource_id)
+        if routing is None:
+            routing = await self._deps.recovery.find(op, pods, headers)
+        return routing
+
+    async def _with_body(self, op: Operation, facts: Facts, body: bytes) -> ep.ProcessingResponse:
+        """Decide again with the body and what it names."""
+        needs = body_needs(op, body)
+        referenced = await self._referenced(needs.reference)
+        bindings = await self._deps.store.active_bindings(op.project_id) if needs.bindings else ()
+        facts = replace(facts, body=body, referenced=referenced, bindings=tuple(bindings))
+        return await self._decide(op, facts, "request_body")
+
+    async def _referenced(self, reference: Reference | None) -> Routing | None:
+        if reference is None:
+            return None
+        return await self._deps.routing_table.lookup(reference.resource_type, reference.resource_id)
+
+    async def _decide(self, op: Operation, facts: Facts, phase: str) -> ep.ProcessingResponse:
+        """Decide, then do what the decision says, answering the `phase` message."""
+        decision: Decision = decide(op, facts)
+        deps = self._deps
+        match decision:
+            case Route(target=target, shown=shown, forget=forget):
+                if forget and isinstance(op, ResourceOperation):
+                    deps.routing_table.deleted(op.resource_type, op.resource_id)
+                if shown is not None:
+                    self._shown = (shown, target.pod)
+                self.log_outcome(target.cluster)
+                return responses.routed(phase, decision)
+            case Placed(target=target) if isinstance(op, ResourceOperation):
+                self._creation = Creation(
+                    op,
+                    decision,
+                    store=deps.store,
+                    routing_table=deps.routing_table,
+                    request_id=self.request_id,
+                )
+                self.log_outcome(target.cluster)
+                return responses.placed(decision)
+            case NeedBody(mode=mode, headers=headers):
+                if op.kind is Kind.EVENTS:
+                    deps.relay.admit(facts.caller)  # before the body is buffered
+                if op.kind in (Kind.SHARED, Kind.VIEWS, Kind.EVENTS):
+                    self._start_versions()
+                self._on_body = lambda body: self._with_body(op, facts, body)
+                return responses.buffer(mode, headers)
+            case Answer(status=status, body=body):
+                return await self._answer(status, body)
+            case ListPage():
+                self._start_versions()
+                return await self._list(decision, facts.pods)
+            case AcrossPods():
+                self._start_versions()
+                return await self._across_pods(op, decision, facts)
+        raise ValueError(f"cannot carry out {decision} for {op.kind}")
+
+    def _start_versions(self) -> None:
+        """Read the microversion window now, while the pods are asked."""
+        if self._versions is not None:
+            self._versions.start()
 
     async def _across_pods(
-        self, op: Operation, rewrite: Mapping[str, str], body: bytes
+        self, op: Operation, fan_out: AcrossPods, facts: Facts
     ) -> ep.ProcessingResponse:
-        """Shared objects and views across pods: every pod is asked, the gateway answers."""
+        """Shared objects, views and external events: the pods are asked, the gateway answers."""
+        if fan_out.kind is Kind.EVENTS:
+            status, answer = await self._deps.relay.relay(
+                request_id=self.request_id,
+                project_id=op.project_id,
+                body=fan_out.body,
+                headers=fan_out.headers,
+                pods=self._deps.pods(),
+            )
+            return await self._answer(status, answer)
         call = SharedCall(
             request_id=self.request_id,
             service=op.service,
-            method=self._method,
+            method=facts.method,
             project_id=op.project_id,
             remainder=op.remainder,
             query=op.query,
-            headers={**self._headers, **rewrite},
-            origin=origin(self._headers),
-            body=body,
+            headers=fan_out.headers,
+            origin=origin(facts.headers),
+            body=fan_out.body,
         )
-        relay = self._shared.shared_objects if op.kind is Kind.SHARED else self._shared.views
-        answer = await relay.answer(call, self._shared.pods())
-        return await self._answer(answer.status, answer.body)
+        relay = self._deps.shared_objects if fan_out.kind is Kind.SHARED else self._deps.views
+        shared = await relay.answer(call, self._deps.pods())
+        return await self._answer(shared.status, shared.body)
 
-    async def _list(self, op: Operation, rewrite: Mapping[str, str]) -> ep.ProcessingResponse:
+    async def _list(self, page: ListPage, pods: Mapping[str, Pod]) -> ep.ProcessingResponse:
         """The gateway answers lists itself, merged from every pod that may hold the items."""
-        assert op.resource_type is not None
         call = ListCall(
             request_id=self.request_id,
-            resource_type=op.resource_type,
-            project_id=op.project_id,
-            path=self._path.partition("?")[0],
-            query=op.query,
-            detail=is_detail(op),
-            headers={**self._headers, **rewrite},
+            resource_type=page.resource_type,
+            project_id=page.project_id,
+            path=page.path,
+            query=page.query,
+            detail=page.detail,
+            headers=page.headers,
         )
-        answer = await self._shared.lister.list(call, self._shared.pods())
+        answer = await self._deps.lister.list(call, pods)
         missing = {MISSING_PODS_HEADER: ",".join(answer.missing)} if answer.missing else {}
         return await self._answer(answer.status, answer.body, missing, logged=True)
 
@@ -356,53 +319,10 @@ class Exchange:
 
         `logged`: the answer was logged already (the lister logs every list).
         """
-        assert self._versions is not None
         if logged:
             self._count(str(status))
         else:
             self.log_outcome(str(status))
-        headers = {**self.id_header(), **(extra or {}), **await self._versions.headers()}
+        version = await self._versions.headers() if self._versions is not None else {}
+        headers = {**self.id_header(), **(extra or {}), **version}
         return responses.immediate(status, body, headers)
-
-
-def own_projects_only(op: Operation, caller: Caller) -> Operation:
-    """Keep a non-admin's list to its own project, as the pods' policy would.
-
-    Nova refuses `all_tenants` to non-admins (403); Cinder ignores it. The pods may trust the
-    gateway's token (podsim checks none), so the gateway enforces this itself.
-    """
-    if caller.any_project or op.kind is not Kind.LIST:
-        return op
-    params = [param for param in op.query.split("&") if param]
-    kept = [param for param in params if unquote(param.partition("=")[0]) != _ALL_TENANTS]
-    if len(kept) == len(params):
-        return op
-    if op.service is Service.COMPUTE:
-        raise Forbidden(_ALL_TENANTS_POLICY)
-    return replace(op, query="&".join(kept))
-
-
-def no_other_projects(op: Operation) -> None:
-    """Without Keystone nobody is known to be an admin: a list of every project is refused.
-
-    Nova and Cinder keep `all_tenants` (and the `all_projects` some clients send) to admins;
-    the pods may trust the gateway, so noauth mode refuses it (403) instead of passing it on.
-    """
-    if op.kind is not Kind.LIST:
-        return
-    names = {unquote(param.partition("=")[0]) for param in op.query.split("&") if param}
-    if names & _EVERY_PROJECT:
-        raise Forbidden(_ALL_TENANTS_POLICY if op.service is Service.COMPUTE else _NOAUTH_ALL)
-
-
-def _names_resource(op: Operation) -> bool:
-    """The path is the resource itself (`/servers/{id}`), not something below it."""
-    assert op.resource_type is not None
-    collection = SPECS[op.resource_type].collection
-    return op.remainder.rstrip("/") == f"/{collection}/{op.resource_id}"
-
-
-def _shows_pod_zone(op: Operation, pod: Pod) -> bool:
-    """The answer shows a resource with an AZ the pod calls by another name than users do."""
-    assert op.resource_type is not None
-    return pod.renames_az and SPECS[op.resource_type].az_field is not None and _names_resource(op)

@@ -20,7 +20,7 @@ from control_plane.decision.classify import classify
 from control_plane.decision.creation import BindingStore
 from control_plane.decision.cursors import CursorCache
 from control_plane.decision.event_relay import EventRelay
-from control_plane.decision.exchange import Exchange, Shared
+from control_plane.decision.exchange import DecisionDeps, Exchange
 from control_plane.decision.fairness import ProjectSlots
 from control_plane.decision.fanout import Fanout
 from control_plane.decision.health import EVERY_POD_HEALTHY, HealthView
@@ -75,7 +75,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
         fetch = fetch or self._pod_client
         send = send or self._pod_client.send
         fanout = Fanout(send=send, timeout_s=timeout_s, health=health)
-        self._shared = Shared(
+        self._deps = DecisionDeps(
             store=store,
             routing_table=routing_table,
             pods=pods,
@@ -118,8 +118,8 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
 
     async def close(self) -> None:
         """Stop version reads, let undos finish and close the connections to pods."""
-        await self._shared.windows.close()
-        await self._shared.shared_objects.settle()
+        await self._deps.windows.close()
+        await self._deps.shared_objects.settle()
         await self._pod_client.close()
 
     async def Process(
@@ -129,7 +129,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
     ) -> AsyncIterator[ep.ProcessingResponse]:
         """Answer every message of one HTTP request's stream, in order."""
         listener = _service_of(context.invocation_metadata())
-        exchange = Exchange(self._shared, listener)
+        exchange = Exchange(self._deps, listener)
         held = ""  # the project whose slot this stream holds
         try:
             async for message in request_iterator:

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from control_plane.model import ResourceType, Service
 
-__all__ = ["Kind", "Operation", "is_detail"]
+__all__ = ["Kind", "Operation", "ResourceOperation", "is_detail", "operation"]
 
 _LIST_VIEW = "detail"
 
@@ -33,12 +33,44 @@ class Operation:
     kind: Kind
     service: Service
     project_id: str = ""
-    resource_type: ResourceType | None = None
-    resource_id: str = ""
     remainder: str = ""
     query: str = ""
     # The methods the path has (the `Allow` header of a BAD_METHOD answer).
     allowed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResourceOperation(Operation):
+    """A request on a collection (create, list) or on one resource of it (routed, attach)."""
+
+    resource_type: ResourceType
+    resource_id: str = ""  # "" for a create or a list
+
+
+def operation(
+    kind: Kind,
+    service: Service,
+    *,
+    project_id: str = "",
+    resource_type: ResourceType | None = None,
+    resource_id: str = "",
+    remainder: str = "",
+    query: str = "",
+    allowed: tuple[str, ...] = (),
+) -> Operation:
+    """The variant that fits: a ResourceOperation when the path names a resource type."""
+    if resource_type is None:
+        return Operation(kind, service, project_id, remainder, query, allowed)
+    return ResourceOperation(
+        kind,
+        service,
+        project_id,
+        remainder,
+        query,
+        allowed,
+        resource_type=resource_type,
+        resource_id=resource_id,
+    )
 
 
 def is_detail(op: Operation) -> bool:

@@ -19,7 +19,7 @@ from typing import Protocol
 
 from control_plane.decision.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.mutate import pod_url
-from control_plane.decision.operation import Operation
+from control_plane.decision.operation import ResourceOperation
 from control_plane.decision.pod_client import PodCallError, PodFetch, forwarded_headers
 from control_plane.decision.resources import SPECS
 from control_plane.errors import PodgateError
@@ -70,10 +70,9 @@ class Recovery:
         self.probes = 0
 
     async def find(
-        self, op: Operation, pods: Mapping[str, Pod], headers: Mapping[str, str]
+        self, op: ResourceOperation, pods: Mapping[str, Pod], headers: Mapping[str, str]
     ) -> Routing | None:
         """The routing of the project's resource `op` names, found in a pod; None if none has it."""
-        assert op.resource_type is not None
         key = (op.resource_type, op.resource_id, op.project_id)
         if self._known_missing(key):
             return None
@@ -106,9 +105,8 @@ class Recovery:
             self._missing.popitem(last=False)
 
     async def _probe(
-        self, op: Operation, pods: Mapping[str, Pod], headers: Mapping[str, str]
+        self, op: ResourceOperation, pods: Mapping[str, Pod], headers: Mapping[str, str]
     ) -> Routing | None:
-        assert op.resource_type is not None
         spec = SPECS[op.resource_type]
         unhealthy = self._health.unhealthy(spec.service)
         candidates = sorted(
@@ -143,10 +141,9 @@ class Recovery:
         return None
 
     async def _ask(
-        self, gate: asyncio.Semaphore, pod: Pod, op: Operation, headers: Mapping[str, str]
+        self, gate: asyncio.Semaphore, pod: Pod, op: ResourceOperation, headers: Mapping[str, str]
     ) -> Routing | None:
         """The routing if `pod` shows the resource as the project's, else None."""
-        assert op.resource_type is not None
         spec = SPECS[op.resource_type]
         url = pod_url(
             pod.endpoint(spec.service), op.project_id, f"/{spec.collection}/{op.resource_id}"
@@ -179,7 +176,7 @@ class Recovery:
         return stored or found
 
 
-def _owned(body: bytes, member: str, owner_field: str, op: Operation) -> bool:
+def _owned(body: bytes, member: str, owner_field: str, op: ResourceOperation) -> bool:
     """The pod's answer shows the resource and does not say it is another project's.
 
     Cinder shows the owner to admins only; the pod answered under the caller's project path

@@ -1,4 +1,4 @@
-"""The ext_proc messages the decision service answers with (protobuf only, no decisions).
+"""A Decision rendered as the ext_proc message Envoy gets (protobuf only, no deciding here).
 
 Envoy 1.40 hands header values over in `raw_value` and reads ours from there; a rewritten body
 needs a matching `content-length`, and a new route needs `clear_route_cache`.
@@ -9,16 +9,15 @@ from collections.abc import Mapping
 from envoy.extensions.filters.http.ext_proc.v3 import processing_mode_pb2
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 
-from control_plane.decision.targets import Target
+from control_plane.decision.decisions import Mode, Placed, Route, Target
 from control_plane.model import POD_HEADER
 
 __all__ = [
-    "BODY_MODE",
-    "CREATE_MODE",
-    "SHOW_MODE",
     "buffer",
     "continue_with",
     "immediate",
+    "new_body",
+    "placed",
     "read_headers",
     "routed",
     "set_headers",
@@ -39,12 +38,14 @@ def _mode(*, request_body: bool, response_body: bool) -> processing_mode_pb2.Pro
     )
 
 
-# Creates need the body (to schedule and rewrite) and the response (to record the routing).
-CREATE_MODE = _mode(request_body=True, response_body=True)
-# Attach checks and external events need the request body only.
-BODY_MODE = _mode(request_body=True, response_body=False)
+_MODES = {
+    # Creates need the body (to schedule and rewrite) and the response (to record the routing).
+    Mode.CREATE: _mode(request_body=True, response_body=True),
+    # Attach checks, fan-outs with a body and external events need the request body only.
+    Mode.BODY: _mode(request_body=True, response_body=False),
+}
 # A resource shown by a pod that renames its zone: the answer's AZ needs the user-facing name.
-SHOW_MODE = _mode(request_body=False, response_body=True)
+_SHOW_MODE = _mode(request_body=False, response_body=True)
 
 
 def read_headers(message: ep.HttpHeaders) -> dict[str, str]:
@@ -63,21 +64,30 @@ def set_headers(mutation: ep.HeaderMutation, headers: Mapping[str, str]) -> None
         option.header.raw_value = value.encode("latin-1")
 
 
-def routed(
+def routed(phase: str, route: Route) -> ep.ProcessingResponse:
+    """Send the request on as `route` says, answering the `phase` message (request_headers or
+    request_body); a shown resource asks Envoy for the pod's answer on the way."""
+    mode = _SHOW_MODE if route.shown is not None else None
+    return _sent(phase, route.target, route.headers, None, mode)
+
+
+def placed(create: Placed) -> ep.ProcessingResponse:
+    """Send a create to its pod with the body the pod gets, answering the request body."""
+    return _sent("request_body", create.target, {}, create.body, None)
+
+
+def _sent(
     phase: str,
     destination: Target,
-    *,
-    headers: Mapping[str, str] | None = None,
-    body: bytes | None = None,
-    mode: processing_mode_pb2.ProcessingMode | None = None,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    mode: processing_mode_pb2.ProcessingMode | None,
 ) -> ep.ProcessingResponse:
-    """Send the request to `destination`, answering the `phase` message (request_headers/body);
-    `mode` asks Envoy for more of the exchange (the response) on the way."""
     response = ep.ProcessingResponse()
     if mode is not None:
         response.mode_override.CopyFrom(mode)
     common = getattr(response, phase).response
-    mutated = {POD_HEADER: destination.cluster, ":path": destination.path, **(headers or {})}
+    mutated = {POD_HEADER: destination.cluster, ":path": destination.path, **headers}
     if body is not None:
         common.body_mutation.body = body
         mutated["content-length"] = str(len(body))
@@ -86,11 +96,11 @@ def routed(
     return response
 
 
-def buffer(
-    mode: processing_mode_pb2.ProcessingMode, headers: Mapping[str, str] | None = None
-) -> ep.ProcessingResponse:
+def buffer(mode: Mode, headers: Mapping[str, str] | None = None) -> ep.ProcessingResponse:
     """Ask Envoy for the body (and maybe the response) before deciding; set `headers` now."""
-    response = ep.ProcessingResponse(request_headers=ep.HeadersResponse(), mode_override=mode)
+    response = ep.ProcessingResponse(
+        request_headers=ep.HeadersResponse(), mode_override=_MODES[mode]
+    )
     if headers:
         set_headers(response.request_headers.response.header_mutation, headers)
     return response
@@ -101,6 +111,13 @@ def continue_with(phase: str, headers: Mapping[str, str] | None = None) -> ep.Pr
     response = ep.ProcessingResponse(**{phase: {}})
     if headers:
         set_headers(getattr(response, phase).response.header_mutation, headers)
+    return response
+
+
+def new_body(phase: str, body: bytes) -> ep.ProcessingResponse:
+    """Let the message pass with `body` instead of its own (the pod's answer, rewritten)."""
+    response = continue_with(phase, {"content-length": str(len(body))})
+    getattr(response, phase).response.body_mutation.body = body
     return response
 
 

@@ -1,12 +1,111 @@
-"""Drive DecisionService.Process the way Envoy does: one scripted message at a time."""
+"""Drive DecisionService.Process the way Envoy does: one scripted message at a time.
+
+`Gateway` is the one decision service the ext_proc tests talk to: an in-memory store, fake
+version documents and a fake for every pod send; `Stream` is one ext_proc stream on it.
+"""
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
 
 from envoy.config.core.v3 import base_pb2
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 
 from control_plane.decision.extproc import DecisionService
+from control_plane.decision.pod_client import PodCallError, PodFetch, PodResponse
+from control_plane.decision.routing_table import RoutingTable
+from control_plane.identity import Gate
+from control_plane.model import Pod, ResourceType, Routing
+from control_plane.settings import DecisionSettings
+from tests.unit.decision.fakes import FakeVersions, MemoryStore
+
+
+def pod(name: str, az: str, minute: int, **changes: object) -> Pod:
+    """A pod created at `minute` with Nova and Cinder endpoints on its own host."""
+    endpoints = {
+        "compute": f"http://{name}.pod/compute/v2.1",
+        "volumev3": f"http://{name}.pod/volume/v3/$(project_id)s",
+    }
+    fields = {"endpoints": endpoints, "pod_az_name": f"inner-{name}", **changes}
+    return Pod(
+        name=name, az_name=az, created_at=datetime(2026, 1, 1, 0, minute, tzinfo=UTC), **fields
+    )
+
+
+class FakeSend:
+    """A PodSend answering external events per pod host: scripted status, else all accepted."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, dict[str, str], dict]] = []
+        self.answers: dict[str, int | None] = {}
+
+    async def __call__(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes
+    ) -> PodResponse:
+        host = url.split("/")[2]
+        document = json.loads(body)
+        self.calls.append((method, url, dict(headers), document))
+        status = self.answers.get(host, 200)
+        if status is None:
+            raise PodCallError(f"{host} is down")
+        events = [{**event, "status": "completed", "code": 200} for event in document["events"]]
+        return PodResponse(status, json.dumps({"events": events}).encode())
+
+
+class Gateway:
+    """A DecisionService over `pods`, its store, and helpers to open streams on it."""
+
+    def __init__(
+        self,
+        *pods: Pod,
+        fetch: PodFetch | None = None,
+        gate: Gate | None = None,
+        settings: DecisionSettings | None = None,
+    ) -> None:
+        self.pods = {pod.name: pod for pod in pods}
+        self.store = MemoryStore(self.pods)
+        self.table = RoutingTable(self.store, max_entries=100)
+        # What the pods answer a GET: version documents only, unless a test gives a cloud.
+        self.fetch = fetch or FakeVersions()
+        self.send = FakeSend()
+        self.gate = gate
+        self.service = self.decision_service(settings)
+
+    def decision_service(self, settings: DecisionSettings | None = None) -> DecisionService:
+        """A decision service over this gateway's store, pods and fakes."""
+        return DecisionService(
+            store=self.store,
+            routing_table=self.table,
+            pods=lambda: self.pods,
+            fetch=self.fetch,
+            send=self.send,
+            gate=self.gate,
+            settings=settings,
+        )
+
+    def stream(self, listener: str | None = "compute") -> "Stream":
+        return Stream(self.service, listener)
+
+    async def route(
+        self, kind: ResourceType, resource_id: str, pod_name: str, project: str = "p1"
+    ) -> None:
+        await self.store.put_routing(Routing(resource_id, kind, project, pod_name))
+
+
+def two_pods() -> Gateway:
+    """Pods a (az1) and b (az2) with different version windows; trusted noauth events."""
+    versions = FakeVersions(
+        {
+            "http://a.pod/compute/": ("2.1", "2.96"),
+            "http://b.pod/compute/": ("2.1", "2.90"),
+            "http://a.pod/volume/": ("3.0", "3.71"),
+            "http://b.pod/volume/": ("3.0", "3.60"),
+        }
+    )
+    # The external-events tests run as a noauth deployment that trusts its callers.
+    settings = DecisionSettings(noauth_external_events=True)
+    return Gateway(pod("a", "az1", 1), pod("b", "az2", 2), fetch=versions, settings=settings)
 
 
 class FakeContext:

@@ -1,12 +1,19 @@
-"""In-memory stand-ins: the store's routing and binding methods, and pods' version documents."""
+"""In-memory stand-ins: the store's routings and bindings, pods' version documents, the gate."""
 
 import asyncio
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from datetime import UTC, datetime
 
+from control_plane.decision.decide import decide, owned
+from control_plane.decision.decisions import Facts, Placed, Target
+from control_plane.decision.operation import Operation, ResourceOperation
 from control_plane.decision.pod_client import PodCallError, PodResponse
-from control_plane.errors import AlreadyExists, PodgateError
+from control_plane.decision.recovery import Recovery
+from control_plane.decision.routing_table import RoutingTable
+from control_plane.errors import AlreadyExists, PodgateError, Unauthorized
+from control_plane.identity import Caller, IdentityBusy
 from control_plane.model import Binding, Pod, ResourceType, Routing
 
 
@@ -117,3 +124,58 @@ class FakeVersions:
         entry = {"id": "v2.1" if compute else "v3.0", "status": "CURRENT"}
         entry.update(min_version=low, version=high)
         return PodResponse(200, json.dumps({"version": entry}).encode())
+
+
+async def owner(
+    table: RoutingTable,
+    pods: Mapping[str, Pod],
+    op: Operation,
+    *,
+    recovery: Recovery | None = None,
+    headers: Mapping[str, str] | None = None,
+    unhealthy: Collection[str] = frozenset(),
+    any_project: bool = False,
+) -> Target:
+    """The owner's target as the exchange finds it: lookup, recovery, then decide's owned()."""
+    assert isinstance(op, ResourceOperation)
+    routing = await table.lookup(op.resource_type, op.resource_id)
+    if routing is None and recovery is not None:
+        routing = await recovery.find(op, pods, headers or {})
+    return owned(op, routing, pods, unhealthy, any_project=any_project)
+
+
+async def place(
+    store: MemoryStore,
+    pods: Mapping[str, Pod],
+    op: Operation,
+    body: bytes,
+    unhealthy: frozenset[str] = frozenset(),
+) -> Placed:
+    """A scheduled create's placement as the exchange decides it, with the project's bindings."""
+    bindings = tuple(await store.active_bindings(op.project_id))
+    facts = Facts("POST", "", {}, pods, unhealthy=unhealthy, body=body, bindings=bindings)
+    placed = decide(op, facts)
+    assert isinstance(placed, Placed)
+    return placed
+
+
+# The tokens FakeGate knows: project and roles.
+TOKENS = {"p1-token": ("p1", frozenset({"member"})), "admin-token": ("ops", frozenset({"admin"}))}
+
+
+class FakeGate:
+    """Knows two tokens; counts how often it was asked."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.clients: list[str] = []
+
+    async def caller(self, token: str | None, *, client: str = "") -> Caller:
+        self.calls += 1
+        self.clients.append(client)
+        if token == "busy-token":
+            raise IdentityBusy("Too many token validations in progress; retry later.")
+        if token not in TOKENS:
+            raise Unauthorized("The request you have made requires authentication.")
+        project, roles = TOKENS[token]
+        return Caller("user", project, roles, "admin" in roles, datetime.now(UTC))

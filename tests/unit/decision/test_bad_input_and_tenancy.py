@@ -7,13 +7,18 @@ import pytest
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 
 from control_plane.decision.classify import classify
-from control_plane.decision.exchange import own_projects_only
+from control_plane.decision.decide import own_projects_only
 from control_plane.decision.operation import Kind, Operation
 from control_plane.errors import Forbidden
 from control_plane.identity import Caller
 from control_plane.model import ResourceType, Routing, Service
-from tests.unit.decision.extproc_harness import request_body, request_headers, set_headers
-from tests.unit.decision.test_extproc_surface import Gateway
+from tests.unit.decision.extproc_harness import (
+    Gateway,
+    request_body,
+    request_headers,
+    set_headers,
+    two_pods,
+)
 
 SERVER, VOLUME = ResourceType.SERVER, ResourceType.VOLUME
 
@@ -31,7 +36,7 @@ def _immediate(response: ep.ProcessingResponse) -> tuple[int, dict, dict[str, st
 
 @pytest.fixture
 async def gateway() -> Gateway:
-    gw = Gateway()
+    gw = two_pods()
     await gw.route(SERVER, "s-a", "a")
     await gw.route(VOLUME, "v-a", "a")
     await gw.store.put_routing(Routing("v-other", VOLUME, "p2", "b"))

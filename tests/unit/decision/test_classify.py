@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from control_plane.decision.classify import classify
-from control_plane.decision.operation import Kind, Operation, is_detail
+from control_plane.decision.operation import Kind, Operation, is_detail, operation
 from control_plane.model import ResourceType, Service
 
 _TABLE = Path(__file__).parent / "testdata" / "classify.yaml"
@@ -29,10 +29,10 @@ def _expected(row: dict) -> Operation:
     service = Service(row["service"])
     kind = Kind(row["kind"])
     if kind is Kind.UNKNOWN:
-        return Operation(kind, service)
-    return Operation(
-        kind=kind,
-        service=service,
+        return operation(kind, service)
+    return operation(
+        kind,
+        service,
         project_id=row.get("project", ""),
         resource_type=ResourceType(row["type"]) if "type" in row else None,
         resource_id=row.get("id", ""),

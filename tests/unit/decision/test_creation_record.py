@@ -8,10 +8,11 @@ import pytest
 
 from control_plane.decision.classify import classify
 from control_plane.decision.creation import Creation
+from control_plane.decision.operation import ResourceOperation
 from control_plane.decision.routing_table import RoutingTable
 from control_plane.model import Pod, ResourceType, Routing, Service
 from tests.unit.decision.fake_pods import FakePod
-from tests.unit.decision.fakes import MemoryStore
+from tests.unit.decision.fakes import MemoryStore, place
 
 
 class _SlowStore(MemoryStore):
@@ -33,9 +34,10 @@ async def test_a_cancelled_record_still_stores_the_routing() -> None:
     store = _SlowStore(pods)
     op = classify(Service.COMPUTE, "POST", "/v2.1/p1/servers")
     table = RoutingTable(store, max_entries=10)
-    creation = Creation(op, store=store, routing_table=table, pods=pods, request_id="r")
     body = {"server": {"name": "vm", "imageRef": "i", "flavorRef": "1", "availability_zone": "az1"}}
-    await creation.place(json.dumps(body).encode())
+    placed = await place(store, pods, op, json.dumps(body).encode())
+    assert isinstance(op, ResourceOperation)
+    creation = Creation(op, placed, store=store, routing_table=table, request_id="r")
     answer = json.dumps({"server": {"id": "s1", "OS-EXT-AZ:availability_zone": "nova"}}).encode()
     recording = asyncio.create_task(creation.record(202, answer))
     await asyncio.sleep(0.01)

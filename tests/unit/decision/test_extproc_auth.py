@@ -4,13 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from control_plane.decision.extproc import DecisionService
-from control_plane.decision.routing_table import RoutingTable
-from control_plane.errors import Unauthorized
-from control_plane.identity import Caller, IdentityBusy
-from control_plane.model import Pod, ResourceType, Routing
-from tests.unit.decision.extproc_harness import Stream, request_headers, set_headers
-from tests.unit.decision.fakes import FakeVersions, MemoryStore
+from control_plane.model import Pod, ResourceType
+from tests.unit.decision.extproc_harness import Gateway, Stream, request_headers, set_headers
+from tests.unit.decision.fakes import FakeGate
 
 POD = Pod(
     name="pod1",
@@ -18,40 +14,14 @@ POD = Pod(
     endpoints={"compute": "http://10.0.0.1:8774/v2.1"},
     created_at=datetime(2026, 1, 1, tzinfo=UTC),
 )
-TOKENS = {"p1-token": ("p1", frozenset({"member"})), "admin-token": ("ops", frozenset({"admin"}))}
-
-
-class FakeGate:
-    """Knows two tokens; counts how often it was asked."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.clients: list[str] = []
-
-    async def caller(self, token: str | None, *, client: str = "") -> Caller:
-        self.calls += 1
-        self.clients.append(client)
-        if token == "busy-token":
-            raise IdentityBusy("Too many token validations in progress; retry later.")
-        if token not in TOKENS:
-            raise Unauthorized("The request you have made requires authentication.")
-        project, roles = TOKENS[token]
-        return Caller("user", project, roles, "admin" in roles, datetime.now(UTC))
 
 
 @pytest.fixture
 async def stream() -> tuple[Stream, FakeGate]:
-    store = MemoryStore({"pod1": POD})
-    await store.put_routing(Routing("s1", ResourceType.SERVER, "p1", "pod1"))
     gate = FakeGate()
-    service = DecisionService(
-        store=store,
-        routing_table=RoutingTable(store, max_entries=10),
-        pods=lambda: {"pod1": POD},
-        gate=gate,
-        fetch=FakeVersions(),
-    )
-    return Stream(service, "compute"), gate
+    gateway = Gateway(POD, gate=gate)
+    await gateway.route(ResourceType.SERVER, "s1", "pod1")
+    return gateway.stream(), gate
 
 
 async def get(stream: Stream, path: str, token: str | None):

@@ -4,11 +4,9 @@ import json
 from datetime import UTC, datetime
 
 from control_plane.decision.extproc import DecisionService, list_timeout
-from control_plane.decision.routing_table import RoutingTable
 from control_plane.settings import DecisionSettings
-from tests.unit.decision.extproc_harness import Stream, request_headers, set_headers
+from tests.unit.decision.extproc_harness import Gateway, Stream, request_headers, set_headers
 from tests.unit.decision.fake_pods import FakeCloud, FakePod
-from tests.unit.decision.fakes import MemoryStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -17,16 +15,10 @@ def _service(*, partial: bool = True) -> tuple[DecisionService, dict[str, FakePo
     fakes = {name: FakePod(name=name, az=f"nova-{name}") for name in ("a", "b")}
     fakes["a"].add("servers", "p1", "s1", "vm1", T0)
     fakes["b"].add("volumes", "p1", "v1", "vol1", T0)
-    pods = {name: fake.pod(f"az-{name}") for name, fake in fakes.items()}
-    store = MemoryStore(pods)
-    service = DecisionService(
-        store=store,
-        routing_table=RoutingTable(store, max_entries=10),
-        pods=lambda: pods,
-        settings=DecisionSettings(partial_lists=partial),
-        fetch=FakeCloud(*fakes.values()),
-    )
-    return service, fakes
+    pods = [fake.pod(f"az-{name}") for name, fake in fakes.items()]
+    settings = DecisionSettings(partial_lists=partial)
+    gateway = Gateway(*pods, fetch=FakeCloud(*fakes.values()), settings=settings)
+    return gateway.service, fakes
 
 
 def _immediate(response) -> tuple[int, dict, dict[str, str]]:

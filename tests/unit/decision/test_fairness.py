@@ -4,13 +4,10 @@ import json
 
 from control_plane.decision.extproc import DecisionService
 from control_plane.decision.fairness import ProjectSlots
-from control_plane.decision.routing_table import RoutingTable
 from control_plane.identity import Gate
 from control_plane.settings import DecisionSettings
-from tests.unit.decision.extproc_harness import Stream, request_headers, set_headers
-from tests.unit.decision.fakes import FakeVersions, MemoryStore
-from tests.unit.decision.test_extproc import _pod
-from tests.unit.decision.test_extproc_auth import FakeGate
+from tests.unit.decision.extproc_harness import Gateway, Stream, pod, request_headers, set_headers
+from tests.unit.decision.fakes import FakeGate
 
 
 def test_a_project_at_its_cap_gets_no_slot_until_one_is_given_back() -> None:
@@ -31,16 +28,8 @@ def test_an_idle_project_is_forgotten() -> None:
 
 
 def _service(cap: int, gate: Gate | None = None) -> DecisionService:
-    pods = {"a": _pod("a", "az1", 1)}
-    store = MemoryStore(pods)
-    return DecisionService(
-        store=store,
-        routing_table=RoutingTable(store, max_entries=10),
-        pods=lambda: pods,
-        fetch=FakeVersions(),
-        gate=gate,
-        settings=DecisionSettings(max_in_flight_per_project=cap),
-    )
+    settings = DecisionSettings(max_in_flight_per_project=cap)
+    return Gateway(pod("a", "az1", 1), gate=gate, settings=settings).service
 
 
 async def _open_create(service: DecisionService, project: str) -> tuple[Stream, object]:

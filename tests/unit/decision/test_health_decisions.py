@@ -9,16 +9,17 @@ import pytest
 
 from control_plane.decision.classify import classify
 from control_plane.decision.creation import Creation
+from control_plane.decision.decide import usable
 from control_plane.decision.fanout import Fanout, PodRequest
 from control_plane.decision.lister import Lister
+from control_plane.decision.operation import ResourceOperation
 from control_plane.decision.pod_client import PodResponse
 from control_plane.decision.routing_table import RoutingTable
 from control_plane.decision.schedule import Placement, schedule
-from control_plane.decision.targets import owner, usable
 from control_plane.errors import PodUnavailable
 from control_plane.model import Binding, Pod, ResourceType, Routing, Service
 from tests.unit.decision.fake_pods import FakePod
-from tests.unit.decision.fakes import MemoryStore
+from tests.unit.decision.fakes import MemoryStore, owner, place
 from tests.unit.decision.list_harness import Harness
 
 A1 = Pod(name="a1", az_name="az1")
@@ -78,23 +79,20 @@ async def test_a_routed_request_to_an_unhealthy_pod_is_a_503_naming_it() -> None
     op = classify(Service.COMPUTE, "GET", "/v2.1/p1/servers/s1")
     assert (await owner(table, {"pa": pod}, op)).pod == pod
     with pytest.raises(PodUnavailable, match="Pod pa is not answering"):
-        await owner(table, {"pa": pod}, op, health=Down(frozenset({"pa"})))
+        await owner(table, {"pa": pod}, op, unhealthy={"pa"})
 
 
 async def test_a_create_skips_the_unhealthy_pod_and_binds_the_healthy_one() -> None:
     pods = {name: FakePod(name, "nova").pod("az1") for name in ("pa", "pb")}
     store = MemoryStore(pods)
     op = classify(Service.COMPUTE, "POST", "/v2.1/p1/servers")
-    creation = Creation(
-        op,
-        store=store,
-        routing_table=RoutingTable(store, max_entries=10),
-        pods=pods,
-        request_id="req-1",
-        health=Down(frozenset({"pa"})),
-    )
     body = {"server": {"name": "vm", "imageRef": "i", "flavorRef": "1", "availability_zone": "az1"}}
-    placed = await creation.place(json.dumps(body).encode())
+    unhealthy = Down(frozenset({"pa"})).unhealthy(op.service)
+    placed = await place(store, pods, op, json.dumps(body).encode(), unhealthy)
+    assert isinstance(op, ResourceOperation)
+    creation = Creation(
+        op, placed, store=store, routing_table=RoutingTable(store, max_entries=10), request_id="r1"
+    )
     assert placed.target.pod.name == "pb"
     await creation.record(202, json.dumps({"server": {"id": "s1"}}).encode())
     assert [b.pod_name for b in await store.active_bindings("p1")] == ["pb"]

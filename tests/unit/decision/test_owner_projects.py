@@ -1,14 +1,13 @@
-"""owner(): another project's resource is not found, unless the caller is an admin."""
+"""owned(): another project's resource is not found, unless the caller is an admin."""
 
 import pytest
 
 from control_plane.decision.classify import classify
 from control_plane.decision.routing_table import RoutingTable
-from control_plane.decision.targets import owner
 from control_plane.errors import NotFound
 from control_plane.model import ResourceType, Routing, Service
 from tests.unit.decision.fake_pods import FakePod
-from tests.unit.decision.fakes import MemoryStore
+from tests.unit.decision.fakes import MemoryStore, owner
 
 
 async def test_another_projects_server_is_found_only_for_an_admin() -> None:

@@ -10,11 +10,10 @@ from control_plane.decision.classify import classify
 from control_plane.decision.operation import Operation
 from control_plane.decision.recovery import Recovery
 from control_plane.decision.routing_table import RoutingTable
-from control_plane.decision.targets import owner
 from control_plane.errors import NotFound
 from control_plane.model import Pod, PodState, ResourceType, Routing, Service
 from tests.unit.decision.fake_pods import FakeCloud, FakePod
-from tests.unit.decision.fakes import MemoryStore
+from tests.unit.decision.fakes import MemoryStore, owner
 
 AT = datetime(2024, 1, 1, tzinfo=UTC)
 HEADERS = {"x-auth-token": "tok", "openstack-api-version": "compute 2.79", ":path": "/x"}

@@ -8,18 +8,17 @@ import logging
 import pytest
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 
-from control_plane.decision.extproc import DecisionService
-from control_plane.decision.routing_table import RoutingTable
 from control_plane.model import ResourceType, Routing
 from control_plane.settings import DecisionSettings
 from tests.unit.decision.extproc_harness import (
+    Gateway,
     request_body,
     request_headers,
     response_body,
     response_headers,
     set_headers,
+    two_pods,
 )
-from tests.unit.decision.test_extproc_surface import Gateway
 
 SERVER = ResourceType.SERVER
 EVENTS = "/v2.1/p1/os-server-external-events"
@@ -32,19 +31,12 @@ def _immediate(response: ep.ProcessingResponse) -> tuple[int, dict]:
 
 def _strict(gateway: Gateway, **settings: object) -> None:
     """The gateway's decision service with the default (untrusting) settings, plus `settings`."""
-    gateway.service = DecisionService(
-        store=gateway.store,
-        routing_table=RoutingTable(gateway.store, max_entries=100),
-        pods=lambda: gateway.pods,
-        fetch=gateway.versions,
-        send=gateway.send,
-        settings=DecisionSettings(**settings),
-    )
+    gateway.service = gateway.decision_service(DecisionSettings(**settings))
 
 
 @pytest.fixture
 async def gateway() -> Gateway:
-    gw = Gateway()
+    gw = two_pods()
     await gw.route(SERVER, "s-a", "a")
     await gw.route(SERVER, "s-b", "b")
     return gw

@@ -1,0 +1,290 @@
+"""What the gateway does with one request, from the operation and the facts gathered for it.
+
+Pure: the adapter (exchange.py) gathers the facts (a routing, the bindings, the caller, ...)
+and carries the decision out. A request the gateway refuses raises the PodgateError it answers
+with (faults carry headers only the adapter knows: request id, microversion, `Allow`).
+"""
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from urllib.parse import unquote
+
+from control_plane.decision.attach import Reference, referenced
+from control_plane.decision.decisions import (
+    AcrossPods,
+    Answer,
+    Decision,
+    Facts,
+    ListPage,
+    Mode,
+    NeedBody,
+    Placed,
+    Route,
+    Target,
+)
+from control_plane.decision.mutate import parse_create, pod_body, pod_path
+from control_plane.decision.operation import Kind, Operation, ResourceOperation, is_detail
+from control_plane.decision.present import origin
+from control_plane.decision.resources import SPECS
+from control_plane.decision.schedule import schedule
+from control_plane.decision.sources import parse_sourced, sourced_body
+from control_plane.decision.version_docs import document
+from control_plane.decision.zones import zones_body
+from control_plane.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound, PodUnavailable
+from control_plane.identity.policy import Caller, authorize
+from control_plane.model import Pod, PodState, ResourceType, Routing, Service, cluster_name
+
+__all__ = [
+    "BodyNeeds",
+    "admit",
+    "body_needs",
+    "decide",
+    "no_other_projects",
+    "own_projects_only",
+    "owned",
+    "target",
+    "usable",
+]
+
+_SCHEDULED = frozenset({ResourceType.SERVER, ResourceType.VOLUME})
+_UNKNOWN_MESSAGE = "The resource could not be found."
+_BAD_METHOD_MESSAGE = "The method specified is not allowed for this resource."
+_NO_BODY = "The request body is missing."
+_NOT_SAME_POD = "Server and volume not in the same pod"
+_ALL_TENANTS = "all_tenants"
+_ALL_TENANTS_POLICY = (
+    "Policy doesn't allow os_compute_api:servers:index:get_all_tenants to be performed."
+)
+_EVERY_PROJECT = frozenset({_ALL_TENANTS, "all_projects"})
+_NOAUTH_ALL = "Policy doesn't allow all_tenants to be performed."
+
+
+def admit(op: Operation, caller: Caller | None) -> Operation:
+    """The operation as the caller (None: noauth) may make it; refused before any lookup.
+
+    Unknown paths are a 404, another project's URL or every project's list a 403, a method
+    the path lacks a 405 (after the token: a stranger learns nothing about paths).
+    """
+    if op.kind is Kind.UNKNOWN:
+        raise NotFound(_UNKNOWN_MESSAGE)
+    if op.project_id and caller is not None:
+        authorize(caller, op.project_id)
+        op = own_projects_only(op, caller)
+    elif op.project_id:
+        no_other_projects(op)
+    if op.kind is Kind.BAD_METHOD:
+        raise MethodNotAllowed(_BAD_METHOD_MESSAGE)
+    return op
+
+
+def decide(op: Operation, facts: Facts) -> Decision:
+    """What to do with an admitted request, given the facts gathered for it."""
+    match op:
+        case ResourceOperation(kind=Kind.ROUTED | Kind.ATTACH):
+            return _to_owner(op, facts)
+        case ResourceOperation(kind=Kind.CREATE):
+            return _create(op, facts)
+        case ResourceOperation(kind=Kind.LIST):
+            path = facts.path.partition("?")[0]
+            detail = is_detail(op)
+            headers = _to_pods(facts)
+            return ListPage(op.resource_type, op.project_id, path, op.query, detail, headers)
+        case Operation(kind=Kind.VERSIONS) if facts.window is not None:
+            return Answer(*document(op.service, op.remainder, origin(facts.headers), facts.window))
+        case Operation(kind=Kind.ZONES):
+            return Answer(200, zones_body(op.service, facts.pods.values()))
+        case Operation(kind=Kind.SHARED | Kind.VIEWS):
+            if facts.body is None and facts.method not in ("GET", "DELETE"):
+                if not facts.end_of_stream:
+                    return NeedBody(Mode.BODY)
+            return AcrossPods(op.kind, _to_pods(facts), facts.body or b"")
+        case Operation(kind=Kind.EVENTS):
+            if facts.body is not None:
+                return AcrossPods(op.kind, _to_pods(facts), facts.body)
+            if facts.end_of_stream:
+                raise BadRequest(_NO_BODY)
+            return NeedBody(Mode.BODY)
+    raise ValueError(f"no decision for {op.kind} with {facts}")
+
+
+def _to_pods(facts: Facts) -> dict[str, str]:
+    """The headers the gateway's own pod calls carry: the client's, at the negotiated version."""
+    return {**facts.headers, **facts.rewrite}
+
+
+@dataclass(frozen=True, slots=True)
+class BodyNeeds:
+    """What a body makes the decision depend on: the routing of the resource it names, and
+    whether the project's bindings matter (a scheduled create)."""
+
+    reference: Reference | None = None
+    bindings: bool = False
+
+
+def body_needs(op: Operation, body: bytes) -> BodyNeeds:
+    """The facts to gather once `body` came; BadRequest for a create body no pod may get."""
+    if not isinstance(op, ResourceOperation):
+        return BodyNeeds()
+    if op.kind is Kind.ATTACH:
+        return BodyNeeds(referenced(op.resource_type, body))
+    if op.kind is not Kind.CREATE:
+        return BodyNeeds()
+    if op.resource_type in _SCHEDULED:
+        parse_create(op.resource_type, body)
+        return BodyNeeds(bindings=True)
+    source = parse_sourced(op.resource_type, body).volume_id
+    return BodyNeeds(Reference(ResourceType.VOLUME, source))
+
+
+def _to_owner(op: ResourceOperation, facts: Facts) -> Decision:
+    """To the pod that owns the resource; an attach first waits for its body to be checked."""
+    admin = facts.caller is not None and facts.caller.any_project
+    destination = owned(op, facts.routing, facts.pods, facts.unhealthy, any_project=admin)
+    if facts.body is not None:
+        _same_pod(op, facts.referenced, destination)
+        return Route(destination, {})
+    if op.kind is Kind.ATTACH and not facts.end_of_stream:
+        return NeedBody(Mode.BODY, facts.rewrite)
+    shows_zone = facts.method == "GET" and _shows_pod_zone(op, destination.pod)
+    return Route(
+        destination,
+        facts.rewrite,
+        shown=op.resource_type if shows_zone else None,
+        forget=facts.method == "DELETE" and _names_resource(op),
+    )
+
+
+def _same_pod(op: ResourceOperation, other: Routing | None, destination: Target) -> None:
+    """A server can only use a volume of its own pod (and the other way round).
+
+    Another project's resource is not judged: saying where it is would tell it exists.
+    """
+    if (
+        other is not None
+        and other.project_id == op.project_id
+        and other.pod_name != destination.pod.name
+    ):
+        raise BadRequest(_NOT_SAME_POD)
+
+
+def _create(op: ResourceOperation, facts: Facts) -> Decision:
+    """Servers and volumes are scheduled; snapshots and backups go beside their source volume."""
+    if facts.body is None:
+        if facts.end_of_stream:
+            raise BadRequest(_NO_BODY)
+        return NeedBody(Mode.CREATE, facts.rewrite)
+    if op.resource_type in _SCHEDULED:
+        create = parse_create(op.resource_type, facts.body)
+        placement = schedule(
+            _in_preference_order(facts.pods.values()),
+            facts.bindings,
+            create.availability_zone,
+            facts.unhealthy,
+        )
+        pod, endpoint = usable(placement.pod.name, placement.pod, op.service)
+        body = pod_body(create, pod.pod_az_name)
+        return Placed(target(pod, endpoint, op), body, bind=placement.bind)
+    sourced = parse_sourced(op.resource_type, facts.body)
+    source = facts.referenced
+    if source is None or source.project_id != op.project_id:
+        noun = SPECS[ResourceType.VOLUME].noun
+        raise NotFound(f"{noun} {sourced.volume_id} could not be found.")
+    pod = facts.pods.get(source.pod_name)
+    pod, endpoint = usable(source.pod_name, pod, op.service, facts.unhealthy)
+    return Placed(target(pod, endpoint, op), sourced_body(sourced, pod))
+
+
+def owned(
+    op: ResourceOperation,
+    routing: Routing | None,
+    pods: Mapping[str, Pod],
+    unhealthy: Collection[str] = frozenset(),
+    *,
+    any_project: bool = False,
+) -> Target:
+    """The pod that owns the project's resource `op` names; NotFound as the API words it.
+
+    Another project's resource is not found unless `any_project` (an admin, whom Nova and
+    Cinder show any project's resource). An admin's request keeps its own project's URL:
+    Cinder refuses another one ("Malformed request url").
+    """
+    if routing is None or (routing.project_id != op.project_id and not any_project):
+        noun = SPECS[op.resource_type].noun
+        raise NotFound(f"{noun} {op.resource_id} could not be found.")
+    pod, endpoint = usable(routing.pod_name, pods.get(routing.pod_name), op.service, unhealthy)
+    return target(pod, endpoint, op)
+
+
+def usable(
+    name: str, pod: Pod | None, service: Service, unhealthy: Collection[str] = frozenset()
+) -> tuple[Pod, str]:
+    """The pod and its endpoint URL for `service`, or PodUnavailable naming the pod.
+
+    `unhealthy`: pods not answering (health.py), refused at once rather than waited for.
+    """
+    if pod is None:
+        raise PodUnavailable(f"Pod {name} is not available.")
+    if pod.state == PodState.DISABLED:
+        raise PodUnavailable(f"Pod {name} is disabled.")
+    if name in unhealthy:
+        raise PodUnavailable(f"Pod {name} is not answering.")
+    endpoint = pod.endpoint(service)
+    if not endpoint:
+        raise PodUnavailable(f"Pod {name} has no {service} endpoint.")
+    return pod, endpoint
+
+
+def target(pod: Pod, endpoint: str, op: Operation) -> Target:
+    """The request `op` sent to `pod` through its `endpoint`."""
+    path = pod_path(endpoint, op.project_id, op.remainder, op.query)
+    return Target(pod, cluster_name(pod.name, op.service), path)
+
+
+def own_projects_only(op: Operation, caller: Caller) -> Operation:
+    """Keep a non-admin's list to its own project, as the pods' policy would.
+
+    Nova refuses `all_tenants` to non-admins (403); Cinder ignores it. The pods may trust the
+    gateway's token (podsim checks none), so the gateway enforces this itself.
+    """
+    if caller.any_project or op.kind is not Kind.LIST:
+        return op
+    params = [param for param in op.query.split("&") if param]
+    kept = [param for param in params if unquote(param.partition("=")[0]) != _ALL_TENANTS]
+    if len(kept) == len(params):
+        return op
+    if op.service is Service.COMPUTE:
+        raise Forbidden(_ALL_TENANTS_POLICY)
+    return replace(op, query="&".join(kept))
+
+
+def no_other_projects(op: Operation) -> None:
+    """Without Keystone nobody is known to be an admin: a list of every project is refused.
+
+    Nova and Cinder keep `all_tenants` (and the `all_projects` some clients send) to admins;
+    the pods may trust the gateway, so noauth mode refuses it (403) instead of passing it on.
+    """
+    if op.kind is not Kind.LIST:
+        return
+    names = {unquote(param.partition("=")[0]) for param in op.query.split("&") if param}
+    if names & _EVERY_PROJECT:
+        raise Forbidden(_ALL_TENANTS_POLICY if op.service is Service.COMPUTE else _NOAUTH_ALL)
+
+
+def _names_resource(op: ResourceOperation) -> bool:
+    """The path is the resource itself (`/servers/{id}`), not something below it."""
+    collection = SPECS[op.resource_type].collection
+    return op.remainder.rstrip("/") == f"/{collection}/{op.resource_id}"
+
+
+def _shows_pod_zone(op: ResourceOperation, pod: Pod) -> bool:
+    """The answer shows a resource with an AZ the pod calls by another name than users do."""
+    return pod.renames_az and SPECS[op.resource_type].az_field is not None and _names_resource(op)
+
+
+def _in_preference_order(pods: Iterable[Pod]) -> list[Pod]:
+    """Oldest pod first, then by name: the scheduler's tie-break order."""
+    return sorted(
+        pods,
+        key=lambda pod: (pod.created_at is None, pod.created_at or datetime.min, pod.name),
+    )

@@ -1,0 +1,202 @@
+"""decide() against golden decisions; PODGATE_UPDATE_GOLDEN=1 rewrites each case's `decision`.
+
+A case (`testdata/decide/<case>.yaml`) is a request (service, method, path, headers, body) and
+the facts the exchange would gather for it (routings, pods, bindings, caller, unhealthy pods,
+negotiated version); the test runs what the exchange runs between its awaits: classify, admit,
+decide, and, when the decision asks for the body, body_needs and decide again.
+"""
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from control_plane.decision.classify import classify
+from control_plane.decision.decide import admit, body_needs, decide
+from control_plane.decision.decisions import (
+    AcrossPods,
+    Answer,
+    Decision,
+    Facts,
+    ListPage,
+    NeedBody,
+    Placed,
+    Route,
+    Target,
+)
+from control_plane.decision.microversions import Window, parse_version
+from control_plane.decision.operation import Kind, Operation
+from control_plane.errors import PodgateError
+from control_plane.identity.policy import Caller
+from control_plane.model import Binding, Pod, PodState, ResourceType, Routing, Service
+
+TESTDATA = Path(__file__).parent / "testdata" / "decide"
+CASES = sorted(TESTDATA.glob("*.yaml"))
+_EXPIRES = datetime(2030, 1, 1, tzinfo=UTC)
+# The pods every case has unless it names its own: pb calls its zone by another name.
+_PODS = (
+    {"name": "pa", "az": "az1", "minute": 1},
+    {"name": "pb", "az": "az1", "pod_az": "nova-b", "minute": 2},
+    {"name": "pc", "az": "az2", "minute": 3},
+)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[path.stem for path in CASES])
+def test_decide_matches_golden(case: Path) -> None:
+    document = yaml.safe_load(case.read_text())
+    got = _decided(document["request"], document.get("facts") or {})
+    if os.environ.get("PODGATE_UPDATE_GOLDEN") == "1":
+        case.write_text(yaml.safe_dump({**document, "decision": got}, sort_keys=False, width=100))
+    assert "decision" in document, f"{case.name} has no decision; run with PODGATE_UPDATE_GOLDEN=1"
+    assert got == document["decision"]
+
+
+def test_every_kind_has_a_golden_decision() -> None:
+    kinds = {_classified(yaml.safe_load(case.read_text())["request"]).kind for case in CASES}
+    assert kinds == set(Kind)
+
+
+def _classified(request: Mapping[str, Any]) -> Operation:
+    return classify(Service(request["service"]), request["method"], request["path"])
+
+
+def _decided(request: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """What the exchange's decisions are for `request`: the first, then the one on its body."""
+    routings = {(r["type"], r["id"]): _routing(r) for r in given.get("routings", ())}
+    op = _classified(request)
+    caller = _caller(given["caller"]) if given.get("caller") else None
+    facts = Facts(
+        method=request["method"],
+        path=request["path"],
+        headers=request.get("headers", {}),
+        pods={pod.name: pod for pod in map(_pod, given.get("pods", _PODS))},
+        rewrite=given.get("rewrite", {}),
+        unhealthy=frozenset(given.get("unhealthy", ())),
+        caller=caller,
+        end_of_stream="body" not in request,
+        window=_window(given["window"]) if "window" in given else None,
+    )
+    steps: dict[str, Any] = {}
+    try:
+        op = admit(op, caller)
+        resource = getattr(op, "resource_type", None), getattr(op, "resource_id", "")
+        facts = replace(facts, routing=routings.get((str(resource[0]), resource[1])))
+        decision = decide(op, facts)
+        steps["headers"] = _render(decision)
+        if isinstance(decision, NeedBody):
+            body = _body(request["body"])
+            needs = body_needs(op, body)
+            reference = needs.reference
+            bindings = given.get("bindings", ()) if needs.bindings else ()
+            facts = replace(
+                facts,
+                body=body,
+                referenced=(
+                    routings.get((str(reference.resource_type), reference.resource_id))
+                    if reference
+                    else None
+                ),
+                bindings=tuple(_binding(b, op.project_id) for b in bindings),
+            )
+            steps["body"] = _render(decide(op, facts))
+    except PodgateError as error:
+        steps["refused"] = {"status": error.status, "message": str(error)}
+    return steps
+
+
+def _pod(row: Mapping[str, Any]) -> Pod:
+    name = row["name"]
+    services = row.get("services", ("compute", "volumev3"))
+    endpoints = {
+        "compute": f"http://{name}.example:8774/compute/v2.1",
+        "volumev3": f"http://{name}.example:8776/volume/v3/%(project_id)s",
+    }
+    return Pod(
+        name=name,
+        az_name=row["az"],
+        pod_az_name=row.get("pod_az", row["az"]),
+        state=PodState(row.get("state", "ENABLED")),
+        endpoints={service: endpoints[service] for service in services},
+        created_at=datetime(2024, 1, 1, 0, row["minute"], tzinfo=UTC),
+    )
+
+
+def _routing(row: Mapping[str, Any]) -> Routing:
+    return Routing(row["id"], ResourceType(row["type"]), row.get("project", "p1"), row["pod"])
+
+
+def _binding(row: Mapping[str, Any], project_id: str) -> Binding:
+    return Binding(f"b-{row['pod']}", project_id, row["az"], row["pod"])
+
+
+def _caller(row: Mapping[str, Any]) -> Caller:
+    roles = frozenset(row.get("roles", ("member",)))
+    admin = row.get("admin", False)
+    return Caller("u1", row.get("project", "p1"), roles, admin, _EXPIRES)
+
+
+def _window(row: Mapping[str, str]) -> Window:
+    minimum, maximum = parse_version(row["min"]), parse_version(row["max"])
+    assert minimum is not None and maximum is not None
+    return Window(minimum, maximum)
+
+
+def _body(value: object) -> bytes:
+    return value.encode() if isinstance(value, str) else json.dumps(value).encode()
+
+
+def _render(decision: Decision) -> dict[str, Any]:
+    """The decision as plain data: bodies as JSON where they are JSON."""
+    match decision:
+        case Route():
+            return {
+                "route": {
+                    **_target(decision.target),
+                    "headers": dict(decision.headers),
+                    "shown": str(decision.shown) if decision.shown else None,
+                    "forget": decision.forget,
+                }
+            }
+        case Placed():
+            body = _shown(decision.body) if decision.body is not None else None
+            return {"placed": {**_target(decision.target), "body": body, "bind": decision.bind}}
+        case Answer():
+            return {"answer": {"status": decision.status, "body": _shown(decision.body)}}
+        case NeedBody():
+            return {"need_body": {"mode": str(decision.mode), "headers": dict(decision.headers)}}
+        case AcrossPods():
+            return {
+                "across_pods": {
+                    "kind": str(decision.kind),
+                    "headers": dict(decision.headers),
+                    "body": _shown(decision.body),
+                }
+            }
+        case ListPage():
+            return {
+                "list_page": {
+                    "resource_type": str(decision.resource_type),
+                    "project_id": decision.project_id,
+                    "path": decision.path,
+                    "query": decision.query,
+                    "detail": decision.detail,
+                    "headers": dict(decision.headers),
+                }
+            }
+
+
+def _target(target: Target) -> dict[str, str]:
+    return {"pod": target.pod.name, "cluster": target.cluster, "path": target.path}
+
+
+def _shown(body: bytes) -> object:
+    try:
+        return json.loads(body) if body else ""
+    except ValueError:
+        return body.decode()
