@@ -67,7 +67,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 _SERVING = "control plane serving"
 _INSERT_CHUNK = 50_000
 _POLL_S = 0.002
-_PUSH_TIMEOUT_S = 120.0  # pushes may be spaced by their cost (publisher)
+_PUSH_TIMEOUT_S = 120.0  # pushes may be spaced by their cost (xds runner)
 _START_TIMEOUT_S = 180.0
 # Envoy answers its admin API on its main thread, which a big route table keeps busy.
 _POLL_TIMEOUT_S = 5.0

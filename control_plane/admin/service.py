@@ -1,4 +1,5 @@
-"""The PodAdmin gRPC servicer: check input, call the store, then tell the data plane."""
+"""The PodAdmin gRPC servicer: check input, call the store (whose change feed tells the data
+plane)."""
 
 import functools
 import logging
@@ -82,8 +83,6 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         self,
         store: Store,
         *,
-        on_pods_changed: Callable[[], Awaitable[None]],
-        on_routing_deleted: Callable[[str, str], None],
         in_use: Callable[[], Mapping[str, Pod]] = dict,
         xds: SnapshotCache | None = None,
     ) -> None:
@@ -91,8 +90,6 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         self._audit = AuditTrail(store)
         self._in_use = in_use
         self._xds = xds
-        self._on_pods_changed = on_pods_changed
-        self._on_routing_deleted = on_routing_deleted
 
     def _shown(self, pod: Pod) -> admin_pb2.Pod:
         """The stored pod plus the endpoints the gateway found for it in the catalog."""
@@ -105,7 +102,6 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         validate.check_pod(pod)
         created = await self._store.create_pod(pod)
         log.info("pod created name=%s az=%s state=%s", created.name, created.az_name, created.state)
-        await self._on_pods_changed()
         shown = self._shown(created)
         await self._audit.record("CreatePod", f"pod {created.name}", None, shown)
         return shown
@@ -138,7 +134,6 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
             tls_insecure=changes.tls_insecure,
         )
         log.info("pod updated name=%s state=%s", pod.name, pod.state)
-        await self._on_pods_changed()
         shown = self._shown(pod)
         await self._audit.record("UpdatePod", f"pod {pod.name}", before, shown)
         return shown
@@ -147,14 +142,9 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
     async def DeletePod(self, request: admin_pb2.DeletePodRequest, context: Any) -> empty_pb2.Empty:
         validate.check_pod_name(request.name)
         before = self._shown(await self._store.get_pod(request.name))
-        dropped = await self._routing_keys(request.name) if request.force else []
+        dropped = await self._store.count_routings(request.name) if request.force else 0
         await self._store.delete_pod(request.name, force=request.force)
-        log.info(
-            "pod deleted name=%s force=%s routings=%d", request.name, request.force, len(dropped)
-        )
-        await self._on_pods_changed()
-        for resource_type, resource_id in dropped:
-            self._on_routing_deleted(resource_type, resource_id)
+        log.info("pod deleted name=%s force=%s routings=%d", request.name, request.force, dropped)
         action = "DeletePod --force" if request.force else "DeletePod"
         await self._audit.record(action, f"pod {request.name}", before, None)
         return _EMPTY
@@ -166,7 +156,6 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         validate.check_binding(request.project_id, request.pod_name)
         binding = await self._store.create_binding(request.project_id, request.pod_name)
         log.info("binding created id=%s pod=%s", binding.id, binding.pod_name)
-        await self._on_pods_changed()
         shown = convert.binding_to_proto(binding)
         await self._audit.record("CreateBinding", f"binding {binding.id}", None, shown)
         return shown
@@ -192,7 +181,6 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         before = next((b for b in await self._store.list_bindings() if b.id == request.id), None)
         await self._store.delete_binding(request.id)
         log.info("binding deleted id=%s", request.id)
-        await self._on_pods_changed()
         shown = convert.binding_to_proto(before) if before is not None else None
         await self._audit.record("DeleteBinding", f"binding {request.id}", shown, None)
         return _EMPTY
@@ -245,7 +233,6 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         before = await self._store.get_routing(kind, request.resource_id)
         await self._store.delete_routing(kind, request.resource_id)
         log.info("routing deleted type=%s id=%s", kind, request.resource_id)
-        self._on_routing_deleted(str(kind), request.resource_id)
         shown = convert.routing_to_proto(before) if before is not None else None
         await self._audit.record("DeleteRouting", f"{kind} {request.resource_id}", shown, None)
         return _EMPTY
@@ -276,19 +263,6 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
             since=since, limit=validate.page_size(request.page_size)
         )
         return admin_pb2.ListAuditEventsResponse(events=[event_to_proto(e) for e in events])
-
-    async def _routing_keys(self, pod_name: str) -> list[tuple[str, str]]:
-        """Every routing a pod owns, so caches can forget them after a forced delete."""
-        keys: list[tuple[str, str]] = []
-        after: tuple[str, str] | None = None
-        while True:
-            rows = await self._store.list_routings(
-                pod_name=pod_name, limit=validate.MAX_PAGE_SIZE, after=after
-            )
-            keys.extend((str(r.resource_type), r.resource_id) for r in rows)
-            if len(rows) < validate.MAX_PAGE_SIZE:
-                return keys
-            after = keys[-1]
 
 
 def _since(stamp: Timestamp) -> datetime:

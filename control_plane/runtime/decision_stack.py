@@ -15,24 +15,26 @@ from control_plane.metrics import Metrics
 from control_plane.model import Pod
 from control_plane.runtime.ca_bundle import decision_pod_ca_file
 from control_plane.runtime.catalog_refresh import RefreshOnUnreachable
-from control_plane.runtime.pods_view import PodsView
 from control_plane.settings import Settings
 from control_plane.store import Store
 from control_plane.store.notify import Announcer
+from control_plane.xds.live_pods import LivePods
 
-__all__ = ["decision_service", "pods_view", "routing_cache"]
+__all__ = ["decision_service", "live_pods", "routing_cache"]
 
 
-async def pods_view(
+async def live_pods(
     stack: AsyncExitStack,
     settings: Settings,
     store: Store,
     catalog: Catalog | None,
     publish: Callable[[tuple[Pod, ...]], None],
-) -> PodsView:
-    """The pods, loaded now, with catalog endpoints kept current (keystone mode)."""
-    pods = PodsView(store, publish, catalog=catalog)
-    await pods.refresh()
+) -> LivePods:
+    """The pods, loaded now, following the store's changes, with catalog endpoints kept
+    current (keystone mode)."""
+    pods = LivePods(store, publish, catalog=catalog)
+    store.changes.subscribe(pods.changed)
+    await pods.reload()
     if catalog is not None:
         refresher = asyncio.create_task(pods.refresh_every(settings.keystone.catalog_refresh_s))
         stack.callback(refresher.cancel)
@@ -58,7 +60,7 @@ def decision_service(
     settings: Settings,
     *,
     store: Store,
-    pods: PodsView,
+    pods: LivePods,
     routing_table: RoutingTable,
     gate: Gate,
     catalog: Catalog | None,

@@ -7,6 +7,7 @@ import secrets
 import signal
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
+from functools import partial
 
 import grpc
 
@@ -27,16 +28,18 @@ from control_plane.identity import (
     service_session,
 )
 from control_plane.metrics import Metrics
-from control_plane.runtime.decision_stack import decision_service, pods_view, routing_cache
-from control_plane.runtime.grpc_tls import bind
-from control_plane.runtime.pods_view import PodsView
-from control_plane.runtime.publisher import Publisher
+from control_plane.runtime.ca_bundle import envoy_pod_ca_file
+from control_plane.runtime.decision_stack import decision_service, live_pods, routing_cache
+from control_plane.runtime.grpc_tls import bind, envoy_client_tls
+from control_plane.runtime.listener_certs import ListenerCerts
+from control_plane.runtime.routing_changes import RoutingCaches
 from control_plane.settings import Settings
 from control_plane.store import Store
-from control_plane.store.notify import Caches, follow
+from control_plane.store.notify import follow
 from control_plane.workers import WorkerHub, WorkerPool, add_hub
 from control_plane.xds.ads import add_to_server as add_ads
 from control_plane.xds.cache import SnapshotCache
+from control_plane.xds.runner import Certs, Secrets, XdsRunner
 
 log = logging.getLogger("podgate.serve")
 
@@ -71,13 +74,20 @@ async def serve(
         gate, catalog = identity(settings)
         metrics = Metrics()
         hot_set = HotSet(max_entries=settings.fast_path.entries(settings.auth))
-        publisher = Publisher(settings, cache, hot_set, metrics, envoy_token=tokens.envoy)
-        stack.callback(publisher.close)
+        certs = ListenerCerts(settings.envoy)
+        runner = XdsRunner(
+            settings, cache, hot_set, metrics, _secrets(settings, tokens.envoy, certs.current)
+        )
+        stack.callback(runner.close)
+        certs.watch(runner.certs_changed)
+        stack.callback(certs.close)
         hot_set.seed(await store.recent_routings(settings.fast_path.entries(settings.auth)))
-        pods = await pods_view(stack, settings, store, catalog, publisher.pods_changed)
         routing_table = routing_cache(stack, settings, store, hot_set)
-        caches = _replica_caches(store, pods, routing_table, hot_set, settings)
-        await stack.enter_async_context(follow(settings.database_url, store.origin, caches))
+        store.changes.subscribe(_routing_caches(store, routing_table, hot_set, settings))
+        pods = await live_pods(stack, settings, store, catalog, runner.pods_changed)
+        # Other replicas' changes (PostgreSQL) reach the same subscribers as this one's.
+        other_replicas = partial(store.changes.publish, own=False)
+        await stack.enter_async_context(follow(settings.database_url, store.origin, other_replicas))
         metrics.watch_routing_cache(lambda: (routing_table.hits, routing_table.misses))
         stack.callback(
             metrics.serve(settings.control_plane.host, settings.control_plane.metrics_port)
@@ -92,13 +102,7 @@ async def serve(
             worker_token=link_token if settings.decision.workers else "",
         )
         server = grpc.aio.server(interceptors=[guard])
-        admin = PodAdminService(
-            store,
-            on_pods_changed=pods.refresh,
-            on_routing_deleted=routing_table.forget,
-            in_use=pods,
-            xds=cache,
-        )
+        admin = PodAdminService(store, in_use=pods, xds=cache)
         add_admin(server, admin)
         add_trio2o(server, Trio2oAdminService(admin))
         add_ads(server, cache, metrics)
@@ -117,12 +121,12 @@ async def serve(
             hub = WorkerHub(
                 (settings.control_plane.host, settings.control_plane.grpc_port),
                 hot_set,
-                publisher.decision_endpoints_changed,
+                runner.decision_endpoints_changed,
                 origin=store.origin,
                 token=link_token,
             )
-            publisher.decision_endpoints_changed(hub.endpoints())
-            store.committed = hub.broadcast
+            runner.decision_endpoints_changed(hub.endpoints())
+            store.changes.subscribe(hub.broadcast, own_only=True)
             add_hub(server, hub)
         bind(server, settings.grpc_target, settings.control_plane)
         await server.start()
@@ -138,10 +142,22 @@ async def serve(
         log.info("control plane stopping")
 
 
-def _replica_caches(
-    store: Store, pods: PodsView, routing_table: RoutingTable, hot_set: HotSet, settings: Settings
-) -> Caches:
-    """How other replicas' changes (PostgreSQL only) reach this replica's caches."""
+def _secrets(settings: Settings, envoy_token: str, certs: Certs) -> Secrets:
+    """What the xDS runner pushes from files: tokens, certificates, CAs."""
+    control_plane = settings.control_plane
+    return Secrets(
+        envoy_token=envoy_token,
+        certs=certs,
+        # The decision workers serve the gRPC port's certificate, when it has one.
+        control_plane_tls=envoy_client_tls(control_plane) if control_plane.tls_cert_file else None,
+        pod_ca_file=envoy_pod_ca_file(settings),
+    )
+
+
+def _routing_caches(
+    store: Store, routing_table: RoutingTable, hot_set: HotSet, settings: Settings
+) -> RoutingCaches:
+    """How routing changes, this replica's and the others', reach its routing caches."""
 
     async def reload_routings() -> None:
         recent = await store.recent_routings(settings.fast_path.entries(settings.auth))
@@ -150,8 +166,7 @@ def _replica_caches(
             hot_set.forget(routing.resource_type, routing.resource_id)
         hot_set.seed(recent)
 
-    return Caches(
-        reload_pods=pods.refresh,
+    return RoutingCaches(
         forget_routing=routing_table.forget,
         resource_deleted=hot_set.delete,
         reload_routings=reload_routings,

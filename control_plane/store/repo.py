@@ -28,9 +28,18 @@ from control_plane.model import AuditEvent, Binding, Pod, PodState, ResourceType
 from control_plane.store import audit as _audit
 from control_plane.store import pods as _pods
 from control_plane.store import routings as _routings
+from control_plane.store.changes import (
+    BINDINGS,
+    PODS,
+    ROUTINGS_DROPPED,
+    Change,
+    Kind,
+    new_origin,
+)
 from control_plane.store.engine import IMMEDIATE, open_engine
+from control_plane.store.feed import ChangeFeed
 from control_plane.store.group_commit import GroupCommit
-from control_plane.store.notify import PODS, ROUTINGS_DROPPED, Change, Kind, new_origin, send
+from control_plane.store.notify import send
 from control_plane.store.rows import (
     check_resource_type,
 )
@@ -49,17 +58,16 @@ _LEARN_CHUNK = 500
 class Store:
     """Pods, bindings and routings in one SQLite or PostgreSQL database.
 
-    Writes that other replicas cache (pods, deleted routings) notify them in the same
-    transaction (control_plane.store.notify), signed with this store's `origin`.
+    Writes that others derive state from (pods, bindings, deleted routings) notify the other
+    replicas in the same transaction (control_plane.store.notify), signed with this store's
+    `origin`, and this process's subscribers once committed (`changes`).
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.origin = new_origin()
-        # Called after each commit with the changes it notified (this process's decision workers
-        # hear of them this way; other replicas through PostgreSQL).
-        self.committed: Callable[[Sequence[Change]], None] = lambda _changes: None
+        self.changes = ChangeFeed()
         self._routing_inserts: GroupCommit[Routing, Routing | None] = GroupCommit(
             lambda batch: self._run(
                 partial(_routings.insert_routings, routings=batch), write=True, plain=True
@@ -128,7 +136,7 @@ class Store:
     async def create_binding(self, project_id: str, pod_name: str) -> Binding:
         """Make `pod_name` the project's active pod in that pod's AZ, deactivating the old one."""
         work = partial(_pods.create_binding, project_id=project_id, pod_name=pod_name)
-        return await self._run(work, write=True, retries=1)
+        return await self._run(work, write=True, retries=1, notify=_bindings_changed)
 
     async def list_bindings(
         self,
@@ -149,7 +157,11 @@ class Store:
 
     async def delete_binding(self, binding_id: str) -> None:
         """Delete one binding (active or not)."""
-        await self._run(partial(_pods.delete_binding, binding_id=binding_id), write=True)
+        await self._run(
+            partial(_pods.delete_binding, binding_id=binding_id),
+            write=True,
+            notify=_bindings_changed,
+        )
 
     async def put_routing(self, routing: Routing) -> Routing:
         """Record where a resource lives; committed on return. Returns the stored routing.
@@ -275,8 +287,9 @@ class Store:
         """Run `work` in one transaction, retrying lost unique-key races `retries` times.
 
         `notify` names the changes to announce from `work`'s result; they are sent in the same
-        transaction, so a write that rolls back announces nothing. `plain` work gets a bare
-        connection instead of an ORM session: half the cost, for the per-request queries.
+        transaction, so a write that rolls back announces nothing, and published to `changes`
+        once committed. `plain` work gets a bare connection instead of an ORM session: half the
+        cost, for the per-request queries.
         """
         while True:
             try:
@@ -290,7 +303,7 @@ class Store:
                         changes = tuple(notify(result)) if notify is not None else ()
                         await send(session, self.origin, changes)
                 if changes:
-                    self.committed(changes)
+                    await self.changes.publish(changes, own=True)
                 return result
             except IntegrityError as exc:
                 if retries > 0:
@@ -312,3 +325,7 @@ class Store:
 
 def _pods_changed(_: object) -> Sequence[Change]:
     return (PODS,)
+
+
+def _bindings_changed(_: object) -> Sequence[Change]:
+    return (BINDINGS,)

@@ -3,7 +3,8 @@ decision service; each worker process runs one more decision service on its own 
 
 Workers register over a gRPC stream to the main process (the link): their endpoint joins the
 `podgate_decision` cluster Envoy spreads ext_proc streams over, the routings they use feed the
-main process's fast path, and the main process's store changes reach their caches.
+main process's fast path, and the main process's store changes reach their caches. The worker
+process itself is assembled in control_plane.runtime.worker.
 """
 
 from control_plane.workers.hub import WorkerHub

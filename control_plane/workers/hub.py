@@ -9,7 +9,7 @@ import grpc
 
 from control_plane.decision.routing_table import FastPath
 from control_plane.model import ResourceType
-from control_plane.store.notify import Change, encode
+from control_plane.store.changes import Change, encode
 from control_plane.workers.messages import (
     LINK_METHOD,
     LINK_TOKEN_METADATA,
@@ -50,8 +50,8 @@ class WorkerHub:
         """This process first, then every connected worker."""
         return (self._own, *(endpoint for endpoint, _ in self._workers.values()))
 
-    def broadcast(self, changes: Sequence[Change]) -> None:
-        """Hand committed store changes to every connected worker."""
+    async def broadcast(self, changes: Sequence[Change]) -> None:
+        """Hand this process's committed store changes to every connected worker."""
         payloads = [encode(self._origin, change).encode() for change in changes]
         for _, queue in self._workers.values():
             for payload in payloads:

@@ -8,8 +8,9 @@ from collections.abc import Callable
 import grpc
 
 from control_plane.model import ResourceType, Routing
-from control_plane.store.notify import Caches, apply
-from control_plane.store.notify import decode as decode_change
+from control_plane.store.changes import RESYNC
+from control_plane.store.changes import decode as decode_change
+from control_plane.store.feed import Subscriber
 from control_plane.workers.messages import (
     LINK_METHOD,
     LINK_TOKEN_METADATA,
@@ -31,7 +32,7 @@ class MainProcessGone(Exception):
 
 class Link:
     """A FastPath for the worker's routing table whose events go to the main process in
-    batches (one report per `batch_s`); the main process's changes go to `caches`.
+    batches (one report per `batch_s`); the main process's changes go to `deliver`.
 
     `connect` opens a channel to the main process (over TLS when its port has TLS).
     Every (re)connect starts with a resync: pods reloaded and routing caches dropped, since
@@ -73,7 +74,7 @@ class Link:
         self._forgotten[key] = None
         self._wake.set()
 
-    async def run(self, caches: Caches) -> None:
+    async def run(self, deliver: Subscriber) -> None:
         """Stay linked until cancelled; raises MainProcessGone once the parent has exited."""
         delay = 0.1
         while True:
@@ -82,9 +83,9 @@ class Link:
                     call = channel.stream_stream(LINK_METHOD)(metadata=self._metadata)
                     await call.write(encode(self._hello))
                     self.connects += 1
-                    await apply([None], caches)
+                    await deliver(RESYNC)
                     delay = 0.1
-                    await self._exchange(call, caches)
+                    await self._exchange(call, deliver)
             except grpc.aio.AioRpcError as exc:
                 log.warning("link to the main process lost", extra={"error": exc.code().name})
             if os.getppid() != self._parent:
@@ -92,8 +93,8 @@ class Link:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 2.0)
 
-    async def _exchange(self, call: grpc.aio.StreamStreamCall, caches: Caches) -> None:
-        receiver = asyncio.create_task(self._receive(call, caches))
+    async def _exchange(self, call: grpc.aio.StreamStreamCall, deliver: Subscriber) -> None:
+        receiver = asyncio.create_task(self._receive(call, deliver))
         try:
             while not receiver.done():
                 waker = asyncio.create_task(self._wake.wait())
@@ -108,11 +109,11 @@ class Link:
         finally:
             receiver.cancel()
 
-    async def _receive(self, call: grpc.aio.StreamStreamCall, caches: Caches) -> None:
+    async def _receive(self, call: grpc.aio.StreamStreamCall, deliver: Subscriber) -> None:
         while (raw := await call.read()) is not grpc.aio.EOF:
             decoded = decode_change(raw.decode())
             if decoded is not None:
-                await apply([decoded[1]], caches)
+                await deliver([decoded[1]])
 
     def _take(self) -> Report:
         report = Report(tuple(self._added.values()), tuple(self._deleted), tuple(self._forgotten))

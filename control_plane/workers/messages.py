@@ -1,7 +1,7 @@
 """What a worker tells the main process over the link, as compact JSON (pure).
 
 The main process answers with store changes in PostgreSQL NOTIFY's own payloads
-(control_plane.store.notify.encode), so one format describes a change wherever it travels.
+(control_plane.store.changes.encode), so one format describes a change wherever it travels.
 """
 
 import json

@@ -21,7 +21,7 @@ _STOP_GRACE_S = 5.0
 
 
 class WorkerPool:
-    """`settings.decision.workers` processes of `python -m control_plane.workers.process`.
+    """`settings.decision.workers` processes of `python -m control_plane.runtime.worker`.
 
     Settings, their secrets and the link token go to each worker on its stdin (they may hold
     Keystone credentials; command lines and environments are easier to read).
@@ -58,7 +58,7 @@ class WorkerPool:
     async def _keep_running(self, index: int) -> None:
         while not self._closing:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "control_plane.workers.process", stdin=asyncio.subprocess.PIPE
+                sys.executable, "-m", "control_plane.runtime.worker", stdin=asyncio.subprocess.PIPE
             )
             self._procs[index] = proc
             assert proc.stdin is not None

@@ -18,10 +18,11 @@ from envoy.extensions.filters.network.http_connection_manager.v3 import (
     http_connection_manager_pb2 as hcm,
 )
 from envoy.type.matcher.v3 import string_pb2
-from google.protobuf import any_pb2, struct_pb2, wrappers_pb2
+from google.protobuf import struct_pb2, wrappers_pb2
 from google.protobuf.message import Message
 from google.rpc import code_pb2
 
+from control_plane.xds.pb import any_of
 from control_plane.xds.resources import CONTROL_PLANE_CLUSTER
 from control_plane.xds.tls import ServerCert, downstream_tls
 from podgate.admin.v1 import trio2o_pb2
@@ -67,7 +68,7 @@ def admin_rest(
     chain = listener_components_pb2.FilterChain(
         filters=[
             listener_components_pb2.Filter(
-                name="envoy.filters.network.http_connection_manager", typed_config=_any(manager)
+                name="envoy.filters.network.http_connection_manager", typed_config=any_of(manager)
             )
         ],
         transport_socket=downstream_tls(tls),
@@ -145,11 +146,4 @@ def _status_mapper(op: int, status: int, code: int) -> hcm.ResponseMapper:
 
 
 def _http_filter(name: str, config: Message) -> hcm.HttpFilter:
-    return hcm.HttpFilter(name=name, typed_config=_any(config))
-
-
-def _any(message: Message) -> any_pb2.Any:
-    """Pack deterministically so equal configs hash to equal versions in every process."""
-    packed = any_pb2.Any()
-    packed.Pack(message, deterministic=True)
-    return packed
+    return hcm.HttpFilter(name=name, typed_config=any_of(config))

@@ -1,9 +1,9 @@
-"""Change notifications between replicas: payloads, batching, and LISTEN/NOTIFY on PostgreSQL."""
+"""Change notifications between replicas: payloads, and LISTEN/NOTIFY on PostgreSQL."""
 
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -14,20 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from control_plane.errors import AlreadyExists, NotFound
 from control_plane.model import Pod, ResourceType, Routing
+from control_plane.runtime.routing_changes import RoutingCaches
 from control_plane.store import Store
+from control_plane.store.changes import BINDINGS, PODS, Change, Kind, decode, encode
 from control_plane.store.notify import (
     APPLICATION_NAME,
-    PODS,
     Announcer,
     Backoff,
-    Caches,
-    Change,
-    Kind,
     Listener,
-    apply,
     connector,
-    decode,
-    encode,
     follow,
     send,
 )
@@ -39,23 +34,23 @@ _FAST = Backoff(first_s=0.05, max_s=0.2, health_every_s=0.5)
 
 @dataclass
 class Recorder:
-    """Caches that only write down what reached them."""
+    """Caches that only write down what reached them: routing caches, then the pods (reloaded
+    once per batch that touched them), as a replica subscribes them."""
 
     events: list[tuple[str, ...]] = field(default_factory=list)
 
-    def caches(self) -> Caches:
-        async def reload_pods() -> None:
-            self.events.append(("pods",))
-
+    async def __call__(self, changes: Sequence[Change]) -> None:
         async def reload_routings() -> None:
             self.events.append(("routings",))
 
-        return Caches(
-            reload_pods=reload_pods,
+        routings = RoutingCaches(
             forget_routing=lambda kind, rid: self.events.append(("forget", kind, rid)),
             resource_deleted=lambda kind, rid: self.events.append(("deleted", kind, rid)),
             reload_routings=reload_routings,
         )
+        await routings(changes)
+        if any(change.kind is Kind.PODS for change in changes):
+            self.events.append(("pods",))
 
     def count(self, event: tuple[str, ...]) -> int:
         return self.events.count(event)
@@ -74,6 +69,7 @@ def test_payloads_round_trip_and_stay_small() -> None:
     assert decode(encode("me", deleted)) == ("me", deleted)
     assert decode(encode("me", PODS)) == ("me", PODS)
     assert encode("me", PODS) == '{"o":"me","k":"pods"}'
+    assert decode(encode("me", BINDINGS)) == ("me", BINDINGS)
     with pytest.raises(ValueError, match="too long"):
         encode("me", Change(Kind.ROUTING_DELETED, "server", "x" * 8000))
 
@@ -86,26 +82,8 @@ def test_unknown_payloads_are_ignored(payload: str) -> None:
     assert decode(payload) is None
 
 
-async def test_a_batch_applies_each_change_and_reloads_once() -> None:
-    recorder = Recorder()
-    batch = [
-        PODS,
-        Change(Kind.ROUTING_DELETED, "volume", "v1"),
-        PODS,
-        Change(Kind.RESOURCE_DELETED, "server", "s1"),
-    ]
-    await apply(batch, recorder.caches())
-    assert recorder.events == [
-        ("forget", ResourceType.VOLUME, "v1"),
-        ("deleted", ResourceType.SERVER, "s1"),
-        ("pods",),
-    ]
-    await apply([None], recorder.caches())
-    assert recorder.events[-2:] == [("routings",), ("pods",)]
-
-
 async def test_sqlite_needs_no_listener(tmp_path) -> None:
-    async with follow(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}", "me", Recorder().caches()) as f:
+    async with follow(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}", "me", Recorder()) as f:
         assert f is None
 
 
@@ -144,7 +122,7 @@ async def replicas(db_url: str) -> AsyncIterator[tuple[Replica, Replica]]:
         for _ in range(2):
             store = await Store.open(db_url)
             seen = Recorder()
-            listener = Listener(connector(db_url, store.origin), store.origin, seen.caches(), _FAST)
+            listener = Listener(connector(db_url, store.origin), store.origin, seen, _FAST)
             opened.append(Replica(store, seen, listener))
             await listener.start()
         for replica in opened:  # the first connect resyncs (nothing may be missed at start)

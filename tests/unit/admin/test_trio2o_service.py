@@ -1,6 +1,6 @@
 """The Trio2oAdmin servicer through a real stub, over PodAdmin and a real Store on SQLite."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,13 +15,14 @@ from control_plane.errors import Unauthorized
 from control_plane.identity import Caller, Gate
 from control_plane.model import ResourceType, Routing
 from control_plane.store import Store
+from control_plane.store.changes import Change
 from podgate.admin.v1 import trio2o_pb2, trio2o_pb2_grpc
 from tests.fixtures.guarded import admin_channel, guarded_server
 
 
 @dataclass
 class Trio2o:
-    """A running Trio2oAdmin server, a stub to it, and how often pods changed."""
+    """A running Trio2oAdmin server, a stub to it, and the store changes its writes made."""
 
     stub: trio2o_pb2_grpc.Trio2oAdminStub
     store: Store
@@ -43,14 +44,11 @@ async def serve(store: Store, gate: Gate | None = None) -> AsyncIterator[Trio2o]
     """Serve Trio2oAdmin over `store` on a free loopback port until the block ends."""
     changes: list[str] = []
 
-    async def changed() -> None:
-        changes.append("pods")
+    async def changed(batch: Sequence[Change]) -> None:
+        changes.extend(change.kind.value for change in batch)
 
-    admin = PodAdminService(
-        store,
-        on_pods_changed=changed,
-        on_routing_deleted=lambda kind, resource_id: None,
-    )
+    store.changes.subscribe(changed)
+    admin = PodAdminService(store)
     server = guarded_server(gate)
     add_to_server(server, Trio2oAdminService(admin))
     port = server.add_insecure_port("127.0.0.1:0")
@@ -138,7 +136,7 @@ async def test_deleting_a_pod_by_id_removes_it_and_its_bindings(trio2o: Trio2o) 
     await trio2o.stub.DeletePod(trio2o_pb2.DeleteTrio2oPodRequest(pod_id=pod.pod_id))
     assert await trio2o.store.list_pods() == []
     assert await trio2o.store.list_bindings() == []
-    assert trio2o.changes == ["pods", "pods", "pods"]
+    assert trio2o.changes == ["pods", "bindings", "pods"]
 
 
 async def test_a_pod_that_owns_routings_is_not_deleted(trio2o: Trio2o) -> None:

@@ -8,7 +8,7 @@ import pytest
 from control_plane.decision.pod_client import PodCallError, PodResponse
 from control_plane.model import Pod
 from control_plane.runtime.catalog_refresh import RefreshOnUnreachable
-from control_plane.runtime.pods_view import PodsView
+from control_plane.xds.live_pods import LivePods
 
 
 class FlakyFetch:
@@ -73,9 +73,9 @@ async def test_pods_without_endpoints_take_the_catalogs_and_keep_explicit_ones()
     store = FakeStore(explicit, Pod("Pod2", "az2"), Pod("Nowhere", "az3"))
     catalog = FakeCatalog({"Pod1": {"compute": "http://c1"}, "Pod2": {"compute": "http://c2"}})
     published: list[tuple[Pod, ...]] = []
-    view = PodsView(store, published.append, catalog=catalog)  # type: ignore[arg-type]
+    view = LivePods(store, published.append, catalog=catalog)  # type: ignore[arg-type]
 
-    await view.refresh()
+    await view.reload()
     assert view()["Pod1"].endpoints == {"compute": "http://explicit/v2.1"}
     assert view()["Pod2"].endpoints == {"compute": "http://c2"}
     assert view()["Nowhere"].endpoints == {}

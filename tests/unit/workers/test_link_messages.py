@@ -6,8 +6,8 @@ from collections.abc import Callable
 from control_plane.fastpath import HotSet
 from control_plane.model import ResourceType, Routing
 from control_plane.settings import Settings
-from control_plane.store.notify import PODS
-from control_plane.store.notify import decode as decode_change
+from control_plane.store.changes import PODS
+from control_plane.store.changes import decode as decode_change
 from control_plane.workers.hub import WorkerHub
 from control_plane.workers.messages import LINK_TOKEN_METADATA, Hello, Report, decode, encode
 from control_plane.workers.pool import handover, taken_over
@@ -74,7 +74,7 @@ def test_hub_registers_workers_feeds_the_hot_set_and_relays_changes() -> None:
         assert seen[-1] == hub.endpoints()
         await incoming.put(encode(Report(added=(_SERVER,), deleted=(("volume", "v1"),))))
         await _turns_until(lambda: hot.routings() == (_SERVER,))
-        hub.broadcast([PODS])
+        await hub.broadcast([PODS])
         assert decode_change((await relayed).decode()) == ("main", PODS)
         await incoming.put(None)  # the worker goes away
         assert await anext(stream, None) is None

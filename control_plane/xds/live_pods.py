@@ -1,12 +1,13 @@
-"""The pods as last read from the store, shared by the decision service and the xDS snapshot.
+"""The pods as served: last read from the store, shared by the decision service and xDS.
 
 Pods registered without endpoints get them from the Keystone catalog by region (keystone mode);
-the view holds each pod with the endpoints the gateway actually uses.
+each pod is held with the endpoints the gateway actually uses. A committed pod change, made
+here or elsewhere, reaches `changed` through the store's change feed.
 """
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
 
@@ -14,12 +15,13 @@ from control_plane.errors import PodgateError
 from control_plane.identity import Catalog
 from control_plane.model import Pod
 from control_plane.store import Store
+from control_plane.store.changes import Change, Kind
 
 log = logging.getLogger("podgate.pods")
 
 
-class PodsView:
-    """Re-reads pods after every change and hands them to `publish` (the xDS translator)."""
+class LivePods:
+    """Re-reads pods after every pod change and hands them to `publish` (the xDS runner)."""
 
     def __init__(
         self,
@@ -38,7 +40,12 @@ class PodsView:
         """Current pods by name, in store order (created_at, name), with usable endpoints."""
         return self._pods
 
-    async def refresh(self) -> None:
+    async def changed(self, changes: Sequence[Change]) -> None:
+        """A change feed subscriber: reload once per batch that touched pods, else nothing."""
+        if any(change.kind is Kind.PODS for change in changes):
+            await self.reload()
+
+    async def reload(self) -> None:
         """Reload from the store (and catalog); serialised so that the last write always wins."""
         async with self._lock:
             pods = [await self._with_endpoints(pod) for pod in await self._store.list_pods()]
@@ -53,7 +60,7 @@ class PodsView:
                 await self._catalog.refresh()
             except PodgateError as exc:
                 log.warning("catalog refresh failed", extra={"error": exc.message})
-        await self.refresh()
+        await self.reload()
 
     async def refresh_every(self, seconds: float) -> None:
         """Keep catalog endpoints current; runs until cancelled."""

@@ -1,4 +1,4 @@
-"""One decision worker process: `python -m control_plane.workers.process`, settings on stdin."""
+"""One decision worker process: `python -m control_plane.runtime.worker`, settings on stdin."""
 
 import asyncio
 import logging
@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 from contextlib import AsyncExitStack, suppress
+from functools import partial
 
 import grpc
 import uvloop
@@ -14,12 +15,13 @@ from control_plane.auth import Guard, control_plane_tokens
 from control_plane.decision.extproc import add_to_server as add_decision
 from control_plane.logs import setup_logging
 from control_plane.metrics import Metrics
-from control_plane.runtime.decision_stack import decision_service, pods_view, routing_cache
+from control_plane.runtime.decision_stack import decision_service, live_pods, routing_cache
 from control_plane.runtime.grpc_tls import aio_channel, bind
+from control_plane.runtime.routing_changes import RoutingCaches
 from control_plane.runtime.serve import identity
 from control_plane.settings import Settings
 from control_plane.store import Store
-from control_plane.store.notify import Caches, follow
+from control_plane.store.notify import follow
 from control_plane.workers.link import Link, MainProcessGone
 from control_plane.workers.messages import Hello
 from control_plane.workers.pool import taken_over
@@ -37,7 +39,7 @@ async def run(settings: Settings, token: str) -> None:
         store = await Store.open(settings.database_url)
         stack.push_async_callback(store.close)
         gate, catalog = identity(settings)
-        pods = await pods_view(stack, settings, store, catalog, lambda _pods: None)
+        pods = await live_pods(stack, settings, store, catalog, lambda _pods: None)
         # Envoy's token, as the main process checks it (same state dir or environment).
         envoy_token = control_plane_tokens(settings.state_dir, os.environ).envoy
         server = grpc.aio.server(interceptors=[Guard(envoy_token=envoy_token)])
@@ -50,14 +52,15 @@ async def run(settings: Settings, token: str) -> None:
         async def forget_routings() -> None:
             routing_table.forget_all()
 
-        caches = Caches(
-            reload_pods=pods.refresh,
+        caches = RoutingCaches(
             forget_routing=routing_table.forget,
             resource_deleted=lambda _kind, _id: None,  # the main process's fast path, not ours
             reload_routings=forget_routings,
         )
+        store.changes.subscribe(caches)
         # Other replicas' changes come through PostgreSQL, this replica's over the link.
-        await stack.enter_async_context(follow(settings.database_url, store.origin, caches))
+        elsewhere = partial(store.changes.publish, own=False)
+        await stack.enter_async_context(follow(settings.database_url, store.origin, elsewhere))
         decision = decision_service(
             stack,
             settings,
@@ -71,7 +74,7 @@ async def run(settings: Settings, token: str) -> None:
         add_decision(server, decision)
         await server.start()
         stack.push_async_callback(server.stop, 1.0)
-        linked = asyncio.create_task(link.run(caches))
+        linked = asyncio.create_task(link.run(elsewhere))
         stopped = asyncio.create_task(stop.wait())
         log.info("decision worker serving", extra={"port": port})
         await asyncio.wait((linked, stopped), return_when=asyncio.FIRST_COMPLETED)
