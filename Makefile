@@ -58,7 +58,7 @@ clean:
 	rm -rf $(VENV) .state .pytest_cache .ruff_cache *.egg-info
 
 demo: $(STAMP)
-	$(BIN)/python -m podsim.demo
+	$(BIN)/python -m harness.demo
 
 # Issue 8's benchmark (bench/run.py): every scenario side by side, then README's table refreshed.
 # BENCH_ARGS=--quick for a short smoke run. bench/list_latency.py and bench/token_cache.py

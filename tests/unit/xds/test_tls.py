@@ -22,8 +22,9 @@ from control_plane.xds.resources import (
 from control_plane.xds.snapshot import InconsistentSnapshot, Snapshot
 from control_plane.xds.tls import ADMIN_REST_SECRET, LISTENER_SECRET, ServerCert, UpstreamTls
 from control_plane.xds.translate import XdsInputs, translate
+from harness.snapshot_render import inline_bootstrap
 from tests.fixtures.certs import TestCA
-from tests.unit.xds.cases import TESTDATA, inline_bootstrap, load_case
+from tests.unit.xds.cases import TESTDATA, load_case
 from tests.unit.xds.test_envoy_validate import _bootstrap, _validate
 
 LISTENER_CERT = ServerCert(LISTENER_SECRET, b"listener-cert", b"listener-key")
