@@ -38,13 +38,8 @@ UNIT_TESTS = tests/unit tests/store tests/fuzz tests/realcloud tests/identity/te
 	tests/test_compose.py tests/test_protos_current.py
 UNIT_LEFT_OUT = \
 	--ignore=tests/realcloud/test_procs.py \
-	--ignore=tests/unit/admin/test_trio2o_service.py \
 	--ignore=tests/unit/decision/test_pod_client.py \
-	--ignore=tests/unit/xds/test_envoy_validate.py \
-	--ignore=tests/unit/xds/test_envoy_ads.py \
 	--deselect=tests/unit/decision/test_extproc.py::test_served_over_grpc_with_the_listener_in_metadata \
-	--deselect=tests/unit/xds/test_ads.py::test_over_grpc_first_response_arrives_and_delta_is_unimplemented \
-	--deselect=tests/unit/xds/test_snapshot.py::test_version_is_stable_across_processes \
 	--deselect=tests/store/test_migrations.py::test_alembic_command_line_downgrades_and_checks
 
 test-unit: $(STAMP)
