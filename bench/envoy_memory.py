@@ -3,8 +3,8 @@
     python -m bench.envoy_memory fastpath [N]        # N known servers (default 20 000)
     python -m bench.envoy_memory tls [N] [CA_FILE]   # N https pods, verified vs tls_insecure
 
-Each run translates a snapshot, loads it into a real Envoy as a static config (the golden
-tests' inline_bootstrap) and reads `allocated` once Envoy is ready; the per-unit figure is the
+Each run translates a snapshot, loads it into a real Envoy as a static config (harness's
+inline_bootstrap) and reads `allocated` once Envoy is ready; the per-unit figure is the
 difference to the same config without the N ids or pods, divided by N.
 """
 

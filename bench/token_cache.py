@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.token_cache [--seconds 10] [--connections 8]
 
-Starts a real Keystone (the test fixture's cached venv), one podsim pod, and two gateways (control
+Starts a real Keystone (the tests' cached venv), one podsim pod, and two gateways (control
 plane + Envoy each) on free loopback ports: one with the default token cache, one with
 `token_cache_ttl_s = 0` (every request validated by Keystone). Each is driven in turn with
 `GET /v2.1/{project}/servers/{id}` on kept-alive connections; prints requests/s, p50/p99 latency
