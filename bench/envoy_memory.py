@@ -36,6 +36,7 @@ def allocated(inputs: XdsInputs, admin_port: int) -> int:
         admin_port=admin_port,
         control_plane_host="127.0.0.1",
         control_plane_port=free_port(),
+        envoy_token="bench-envoy-token",  # inline_bootstrap drops ADS: never sent
     )
     with tempfile.TemporaryDirectory() as work:
         config = Path(work) / "envoy.json"
