@@ -27,9 +27,9 @@ TOPOLOGY = Path(__file__).resolve().parents[1] / "compose" / "topology.yaml"
 PODGATE = [sys.executable, "-m", "control_plane"]
 OPENSTACK = Path(sys.executable).parent / "openstack"
 CLOUD = "podgate"
-# Columns that keep the tour's tables narrow; the merged list shows the user-facing AZ.
 # How long each process may take to start and Envoy to get the pods: generous, for a busy machine.
 _START_S = 240
+# Columns that keep the tour's tables narrow; the merged list shows the user-facing AZ.
 _LIST_COLUMNS = ("--long", "-c", "ID", "-c", "Name", "-c", "Status", "-c", "Availability Zone")
 
 
