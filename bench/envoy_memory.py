@@ -3,8 +3,8 @@
     python -m bench.envoy_memory fastpath [N]        # N known servers (default 20 000)
     python -m bench.envoy_memory tls [N] [CA_FILE]   # N https pods, verified vs tls_insecure
 
-Each run translates a snapshot, loads it into a real Envoy as a static config (the golden
-tests' inline_bootstrap) and reads `allocated` once Envoy is ready; the per-unit figure is the
+Each run translates a snapshot, loads it into a real Envoy as a static config (harness's
+inline_bootstrap) and reads `allocated` once Envoy is ready; the per-unit figure is the
 difference to the same config without the N ids or pods, divided by N.
 """
 
@@ -22,8 +22,8 @@ from control_plane.model import Pod, ResourceType, Routing
 from control_plane.runtime.ca_bundle import system_ca_bundle
 from control_plane.xds.bootstrap import render_bootstrap
 from control_plane.xds.translate import XdsInputs, translate
-from tests.fixtures.procs import free_port
-from tests.unit.xds.cases import inline_bootstrap
+from harness.procs import free_port
+from harness.snapshot_render import inline_bootstrap
 
 _ENVOY = Path(sys.executable).parent / "envoy"
 
@@ -36,6 +36,7 @@ def allocated(inputs: XdsInputs, admin_port: int) -> int:
         admin_port=admin_port,
         control_plane_host="127.0.0.1",
         control_plane_port=free_port(),
+        envoy_token="bench-envoy-token",  # inline_bootstrap drops ADS: never sent
     )
     with tempfile.TemporaryDirectory() as work:
         config = Path(work) / "envoy.json"

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from control_plane.decision.list_query import SortOrder
 from control_plane.decision.listing import FROM_START, Entry, Stream, merge
+from harness.gateway import Gateway
+from harness.procs import SimPod, start_podsim, wait_for
 from podgate.admin.v1 import admin_pb2
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import SimPod, start_podsim, wait_for
 
 PROJECT = "b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8"
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.cpu import descendants
-from tests.fixtures.procs import Proc, free_port, start, wait_for
+from harness.procs import Proc, free_port, start, wait_for
 
 __all__ = ["PodSpec", "Podgate", "source_env"]
 

@@ -37,7 +37,7 @@ from bench.podgate import Podgate, PodSpec
 from bench.process import find_envoy, stop_on_signals
 from bench.results import HEADERS, Sample, Scenario, summarise, table_rows
 from bench.wrk import Load, ensure_wrk, run_wrk
-from tests.fixtures.procs import Proc, free_port, start, wait_for
+from harness.procs import Proc, free_port, start, wait_for
 
 PROJECT = "b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8"
 RESULTS = Path(__file__).resolve().parent / "results"

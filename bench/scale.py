@@ -44,9 +44,9 @@ from bench.podgate import PODGATE, Podgate
 from bench.process import find_envoy, stop_on_signals
 from control_plane.auth import ADMIN_TOKEN_FILE
 from control_plane.store.tables import PodRow, RoutingRow
+from harness.gateway import WithAdminToken
+from harness.procs import Proc, free_port, start, wait_for
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
-from tests.fixtures.gateway import WithAdminToken
-from tests.fixtures.procs import Proc, free_port, start, wait_for
 
 __all__ = [
     "FULL",

@@ -45,10 +45,10 @@ from rich.table import Table
 from bench.cpu import cpu_seconds
 from bench.machine import describe
 from bench.process import stop_on_signals
+from harness.cloud import running_cloud
+from harness.gateway import Gateway
+from harness.procs import SimPod
 from podgate.admin.v1 import admin_pb2
-from tests.fixtures.cloud import running_cloud
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import SimPod
 
 __all__ = [
     "KINDS",

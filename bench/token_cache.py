@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.token_cache [--seconds 10] [--connections 8]
 
-Starts a real Keystone (the test fixture's cached venv), one podsim pod, and two gateways (control
+Starts a real Keystone (the tests' cached venv), one podsim pod, and two gateways (control
 plane + Envoy each) on free loopback ports: one with the default token cache, one with
 `token_cache_ttl_s = 0` (every request validated by Keystone). Each is driven in turn with
 `GET /v2.1/{project}/servers/{id}` on kept-alive connections; prints requests/s, p50/p99 latency
@@ -18,10 +18,11 @@ from pathlib import Path
 
 import aiohttp
 
+from harness import keystone_venv
+from harness.gateway import Gateway
+from harness.keystone import ADMIN, DEMO, Keystone, start_keystone
+from harness.procs import SimPod, start_podsim, wait_for
 from podgate.admin.v1 import admin_pb2
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.keystone import ADMIN, DEMO, Keystone, _prepare, _start
-from tests.fixtures.procs import SimPod, start_podsim, wait_for
 
 
 def _gateway(root: Path, keystone: Keystone, sim: SimPod, ttl: float) -> Gateway:
@@ -77,15 +78,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args()
-    _prepare()
+    keystone_venv.ensure()
     with tempfile.TemporaryDirectory(prefix="podgate-bench-") as tmp:
         root = Path(tmp)
         (root / "keystone").mkdir()
-        keystone = _start(root / "keystone")
+        keystone = start_keystone(keystone_venv.venv_path(), root / "keystone")
         sim = start_podsim("pod1", "nova", root)
         gateways: list[Gateway] = []
         try:
-            keystone._seed()
+            keystone.seed()
             token = keystone.token(*DEMO)
             project = keystone.project_ids["demo"]
             results = {}

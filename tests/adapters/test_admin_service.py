@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import grpc
 import pytest
@@ -70,13 +69,6 @@ async def serve_admin(store: Store, gate: Gate | None = None) -> AsyncIterator[A
             yield Admin(admin_pb2_grpc.PodAdminStub(channel), store, events, target)
     finally:
         await server.stop(None)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'podgate.db'}")
-    yield store
-    await store.close()
 
 
 @pytest.fixture

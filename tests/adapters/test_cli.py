@@ -4,7 +4,6 @@ import asyncio
 import json
 import socket
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,14 +19,10 @@ VOLUME = "http://10.0.0.1:8776/v3/$(project_id)s"
 
 
 @pytest.fixture
-async def admin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Admin]:
+async def admin(store: Store, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Admin]:
     monkeypatch.setenv("PODGATE_ADMIN_TOKEN", LOCAL_ADMIN_TOKEN)
-    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'podgate.db'}")
-    try:
-        async with serve_admin(store) as admin:
-            yield admin
-    finally:
-        await store.close()
+    async with serve_admin(store) as admin:
+        yield admin
 
 
 class Cli:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import SimPod, start_podsim
+from harness.gateway import Gateway
+from harness.procs import SimPod, start_podsim
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from harness.gateway import PODGATE, Gateway
+from harness.keystone import ADMIN, DEMO, Keystone
+from harness.procs import WAIT_S, SimPod, wait_for
 from podgate.admin.v1 import admin_pb2
-from tests.fixtures.gateway import PODGATE, Gateway
-from tests.fixtures.keystone import ADMIN, DEMO, KEYSTONE_MARKS, Keystone
-from tests.fixtures.procs import WAIT_S, SimPod, wait_for
+from tests.fixtures.keystone import KEYSTONE_MARKS
 
 pytestmark = pytest.mark.e2e
 

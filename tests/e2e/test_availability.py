@@ -16,11 +16,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness.cloud import running_cloud
+from harness.gateway import Gateway
+from harness.http import call
+from harness.procs import WAIT_S, wait_for
 from tests.e2e.h2 import HeldRequests
-from tests.e2e.http import call
-from tests.fixtures.cloud import running_cloud
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import WAIT_S, wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -20,11 +20,11 @@ from google.rpc import status_pb2
 
 from control_plane.model import ENVOY_TOKEN_METADATA, SERVICE_METADATA
 from control_plane.xds.resources import TYPE_ORDER
+from harness.cloud import running_cloud
+from harness.gateway import PODGATE, Gateway
+from harness.http import call
+from harness.procs import SimPod
 from podgate.admin.v1 import admin_pb2
-from tests.e2e.http import call
-from tests.fixtures.cloud import running_cloud
-from tests.fixtures.gateway import PODGATE, Gateway
-from tests.fixtures.procs import SimPod
 from tests.unit.decision.extproc_harness import request_headers
 
 pytestmark = pytest.mark.e2e

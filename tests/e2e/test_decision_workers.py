@@ -14,12 +14,12 @@ import pytest
 from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as ep_grpc
 
 from control_plane.model import ENVOY_TOKEN_METADATA, SERVICE_METADATA
+from harness.cloud import running_cloud
+from harness.gateway import Gateway, http_get
+from harness.http import call
+from harness.procs import WAIT_S, SimPod, start_podsim, wait_for
 from podgate.admin.v1 import admin_pb2
-from tests.e2e.http import call
-from tests.fixtures.cloud import running_cloud
-from tests.fixtures.gateway import Gateway, http_get
 from tests.fixtures.postgres import fresh_database_for, postgres_url  # noqa: F401 (fixture)
-from tests.fixtures.procs import WAIT_S, SimPod, start_podsim, wait_for
 from tests.unit.decision.extproc_harness import request_headers
 
 pytestmark = pytest.mark.e2e

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from podsim.demo import OPENSTACK, clouds_yaml, run_openstack
-from tests.fixtures.procs import WAIT_S
+from harness.demo import OPENSTACK, clouds_yaml, run_openstack
+from harness.procs import WAIT_S
 
 # The tour runs the `openstack` CLI a dozen times; on a loaded machine that alone can take
 # minutes, past the suite's per-test timeout (which counts the module fixture's set-up).
@@ -37,7 +37,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
     with out.open("w") as sink:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "podsim.demo", "--free-ports"],
+            [sys.executable, "-m", "harness.demo", "--free-ports"],
             env={**env, "PODGATE_STATE_DIR": str(tmp / "state")},
             stdout=sink,
             stderr=subprocess.STDOUT,

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness.cloud import running_cloud
+from harness.gateway import Gateway
+from harness.http import call
+from harness.procs import WAIT_S, SimPod, wait_for
 from podgate.admin.v1 import admin_pb2
-from tests.e2e.http import call
-from tests.fixtures.cloud import running_cloud
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import WAIT_S, SimPod, wait_for
 
 pytestmark = pytest.mark.e2e
 

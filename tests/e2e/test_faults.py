@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.e2e.http import Answer, call
-from tests.fixtures.cloud import running_cloud
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import WAIT_S, SimPod, wait_for
+from harness.cloud import running_cloud
+from harness.gateway import Gateway
+from harness.http import Answer, call
+from harness.procs import WAIT_S, SimPod, wait_for
 
 pytestmark = pytest.mark.e2e
 

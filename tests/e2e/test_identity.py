@@ -9,16 +9,11 @@ import aiohttp
 import grpc
 import pytest
 
+from harness.gateway import Gateway
+from harness.keystone import ADMIN, DEMO, OTHER, Keystone
+from harness.procs import WAIT_S, SimPod, start_podsim, wait_for
 from podgate.admin.v1 import admin_pb2
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.keystone import (
-    ADMIN,
-    DEMO,
-    KEYSTONE_MARKS,
-    OTHER,
-    Keystone,
-)
-from tests.fixtures.procs import WAIT_S, SimPod, start_podsim, wait_for
+from tests.fixtures.keystone import KEYSTONE_MARKS
 
 pytestmark = [pytest.mark.e2e, *KEYSTONE_MARKS]
 

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.keystone import DEMO, KEYSTONE_MARKS, Keystone
+from harness.gateway import Gateway
+from harness.keystone import DEMO, Keystone
+from tests.fixtures.keystone import KEYSTONE_MARKS
 from tests.fixtures.keystone_cloud import keystone_cloud
 
 pytestmark = [pytest.mark.e2e, *KEYSTONE_MARKS]

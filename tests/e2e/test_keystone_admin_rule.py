@@ -13,10 +13,11 @@ from collections.abc import Iterator
 import grpc
 import pytest
 
+from harness.gateway import Gateway
+from harness.http import call
+from harness.keystone import ADMIN, DEMO, Keystone
 from podgate.admin.v1 import admin_pb2
-from tests.e2e.http import call
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.keystone import ADMIN, DEMO, KEYSTONE_MARKS, Keystone
+from tests.fixtures.keystone import KEYSTONE_MARKS
 from tests.fixtures.keystone_cloud import keystone_cloud
 
 pytestmark = [pytest.mark.e2e, *KEYSTONE_MARKS]

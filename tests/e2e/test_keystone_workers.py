@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.http import call
-from tests.fixtures.gateway import Gateway, http_get
-from tests.fixtures.keystone import DEMO, KEYSTONE_MARKS, Keystone
+from harness.gateway import Gateway, http_get
+from harness.http import call
+from harness.keystone import DEMO, Keystone
+from harness.procs import WAIT_S, wait_for
+from tests.fixtures.keystone import KEYSTONE_MARKS
 from tests.fixtures.keystone_cloud import keystone_cloud
-from tests.fixtures.procs import WAIT_S, wait_for
 
 pytestmark = [pytest.mark.e2e, *KEYSTONE_MARKS]
 

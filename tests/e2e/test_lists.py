@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from harness.gateway import Gateway
+from harness.procs import SimPod, start_podsim
 from podgate.admin.v1 import admin_pb2
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import SimPod, start_podsim
 
 pytestmark = pytest.mark.e2e
 

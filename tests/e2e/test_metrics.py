@@ -6,9 +6,9 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from harness.gateway import Gateway
+from harness.procs import SimPod
 from tests.e2e.test_skeleton import PROJECT, call, register
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import SimPod
 
 pytestmark = pytest.mark.e2e
 

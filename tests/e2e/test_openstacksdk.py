@@ -12,10 +12,10 @@ import openstack
 import pytest
 from openstack import exceptions
 
-from tests.e2e.http import call
-from tests.fixtures.cloud import TWO_PODS, running_cloud
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import WAIT_S, SimPod
+from harness.cloud import TWO_PODS, running_cloud
+from harness.gateway import Gateway
+from harness.http import call
+from harness.procs import WAIT_S, SimPod
 
 pytestmark = pytest.mark.e2e
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import pytest
 
+from harness.gateway import PODGATE, Gateway
+from harness.http import call
+from harness.procs import WAIT_S, SimPod, start_podsim, wait_for
 from podgate.admin.v1 import admin_pb2
-from tests.e2e.http import call
 from tests.fixtures.certs import TestCA, self_signed
-from tests.fixtures.gateway import PODGATE, Gateway
-from tests.fixtures.procs import WAIT_S, SimPod, start_podsim, wait_for
 from tests.fixtures.tls_front import TlsFront
 
 pytestmark = pytest.mark.e2e

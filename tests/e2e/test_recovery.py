@@ -12,11 +12,11 @@ from collections.abc import Iterator
 import grpc
 import pytest
 
+from harness.cloud import TWO_PODS, running_cloud
+from harness.gateway import Gateway
+from harness.http import call
+from harness.procs import SimPod
 from podgate.admin.v1 import admin_pb2
-from tests.e2e.http import call
-from tests.fixtures.cloud import TWO_PODS, running_cloud
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import SimPod
 
 pytestmark = pytest.mark.e2e
 

@@ -16,11 +16,11 @@ import asyncpg
 import pytest
 import sqlalchemy as sa
 
+from harness.gateway import Gateway
+from harness.http import call
+from harness.procs import WAIT_S, SimPod, start_podsim, wait_for
 from podgate.admin.v1 import admin_pb2
-from tests.e2e.http import call
-from tests.fixtures.gateway import Gateway
 from tests.fixtures.postgres import postgres_url  # noqa: F401 (fixture)
-from tests.fixtures.procs import WAIT_S, SimPod, start_podsim, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 

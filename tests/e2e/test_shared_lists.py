@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 import openstack
 import pytest
 
-from tests.e2e.http import call
-from tests.fixtures.cloud import TWO_PODS, running_cloud
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import SimPod
+from harness.cloud import TWO_PODS, running_cloud
+from harness.gateway import Gateway
+from harness.http import call
+from harness.procs import SimPod
 
 pytestmark = pytest.mark.e2e
 

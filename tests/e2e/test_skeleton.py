@@ -7,9 +7,9 @@ import time
 import aiohttp
 import pytest
 
+from harness.gateway import PODGATE, Gateway
+from harness.procs import WAIT_S, SimPod, wait_for
 from podgate.admin.v1 import admin_pb2
-from tests.fixtures.gateway import PODGATE, Gateway
-from tests.fixtures.procs import WAIT_S, SimPod, wait_for
 
 pytestmark = pytest.mark.e2e
 

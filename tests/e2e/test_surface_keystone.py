@@ -5,11 +5,12 @@ from pathlib import Path
 
 import pytest
 
+from harness.gateway import Gateway
+from harness.http import call
+from harness.keystone import ADMIN, DEMO, Keystone
+from harness.procs import WAIT_S, SimPod, start_podsim, wait_for
 from podgate.admin.v1 import admin_pb2
-from tests.e2e.http import call
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.keystone import ADMIN, DEMO, KEYSTONE_MARKS, Keystone
-from tests.fixtures.procs import WAIT_S, SimPod, start_podsim, wait_for
+from tests.fixtures.keystone import KEYSTONE_MARKS
 
 pytestmark = [pytest.mark.e2e, *KEYSTONE_MARKS]
 

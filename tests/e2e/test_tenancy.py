@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from harness.cloud import TWO_PODS, running_cloud
+from harness.gateway import Gateway
+from harness.http import Answer, call
+from harness.keystone import ADMIN, DEMO, OTHER, Keystone
+from harness.procs import WAIT_S, SimPod, start_podsim, wait_for
 from podgate.admin.v1 import admin_pb2
-from tests.e2e.http import Answer, call
-from tests.fixtures.cloud import TWO_PODS, running_cloud
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.keystone import ADMIN, DEMO, KEYSTONE_MARKS, OTHER, Keystone
-from tests.fixtures.procs import WAIT_S, SimPod, start_podsim, wait_for
+from tests.fixtures.keystone import KEYSTONE_MARKS
 
 pytestmark = pytest.mark.e2e
 

@@ -14,10 +14,10 @@ import grpc
 import pytest
 
 from control_plane.cli import main
+from harness.gateway import Gateway, WithAdminToken, http_get
+from harness.procs import WAIT_S, SimPod, start_podsim, wait_for
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
 from tests.fixtures.certs import KeyPair, TestCA, serial_of
-from tests.fixtures.gateway import Gateway, WithAdminToken, http_get
-from tests.fixtures.procs import WAIT_S, SimPod, start_podsim, wait_for
 
 pytestmark = pytest.mark.e2e
 

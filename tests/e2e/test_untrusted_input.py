@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.cloud import running_cloud
+from harness.gateway import Gateway
+from harness.http import Answer, call
+from harness.procs import SimPod
 from podgate.admin.v1 import admin_pb2
-from tests.e2e.http import Answer, call
-from tests.fixtures.cloud import running_cloud
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import SimPod
 
 pytestmark = pytest.mark.e2e
 

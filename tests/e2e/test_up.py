@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.gateway import PODGATE, Gateway, http_get
-from tests.fixtures.procs import start, wait_for
+from harness.gateway import PODGATE, Gateway, http_get
+from harness.procs import start, wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.e2e.http import call
-from tests.fixtures.cloud import running_cloud
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import SimPod
+from harness.cloud import running_cloud
+from harness.gateway import Gateway
+from harness.http import call
+from harness.procs import SimPod
 from tests.fuzz.raw_http import RawRequest, send
 from tests.fuzz.strategies import Known, gateway_requests
 from tests.fuzz.tally import Tally

@@ -6,8 +6,9 @@ import pytest
 from keystoneauth1.identity import v3
 
 from control_plane.identity import PROJECT_TEMPLATE, Catalog, IdentityUnavailable, service_session
-from tests.fixtures.keystone import KEYSTONE_MARKS, Keystone
-from tests.fixtures.procs import free_port
+from harness.keystone import Keystone
+from harness.procs import free_port
+from tests.fixtures.keystone import KEYSTONE_MARKS
 
 pytestmark = KEYSTONE_MARKS
 

@@ -18,8 +18,9 @@ from control_plane.identity import (
     service_session,
     tokens,
 )
-from tests.fixtures.keystone import ADMIN, ADMIN_PROJECT, DEMO, KEYSTONE_MARKS, SERVICE, Keystone
-from tests.fixtures.procs import free_port
+from harness.keystone import ADMIN, ADMIN_PROJECT, DEMO, SERVICE, Keystone
+from harness.procs import free_port
+from tests.fixtures.keystone import KEYSTONE_MARKS
 
 pytestmark = KEYSTONE_MARKS
 

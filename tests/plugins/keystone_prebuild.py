@@ -1,7 +1,7 @@
 """Build the test Keystone's venv in the background while the rest of the suite runs.
 
 Once collection shows that a selected test uses the `keystone` fixture, `python -m
-tests.fixtures.keystone_venv` starts in its own process group and the fixture waits for it
+harness.keystone_venv` starts in its own process group and the fixture waits for it
 (`wait_for_venv`); the modules that need Keystone move to the end of the run to give it time.
 A session that ends first kills the build; that venv has no stamp yet, so the next run builds
 it again.
@@ -19,7 +19,7 @@ from typing import IO
 
 import pytest
 
-from tests.fixtures.keystone_venv import BuildError
+from harness.keystone_venv import BuildError
 
 
 def skip_reason() -> str | None:
@@ -45,7 +45,7 @@ class Prebuild:
             return
         self._stderr = tempfile.TemporaryFile("w+")
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.fixtures.keystone_venv"],
+            [sys.executable, "-m", "harness.keystone_venv"],
             cwd=self._root,
             stdout=subprocess.PIPE,
             stderr=self._stderr,

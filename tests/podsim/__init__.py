@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 from multidict import CIMultiDict
 
-from tests.fixtures.procs import WAIT_S
+from harness.procs import WAIT_S
 
 LISTENING = re.compile(r"^podsim (\S+) listening on (http://127\.0\.0\.1:(\d+))\n$")
 

@@ -1,7 +1,7 @@
-"""Store fixtures: every store test runs on SQLite and on a throwaway PostgreSQL database."""
+"""Every store test runs on SQLite and on a throwaway PostgreSQL database (`store_url` here
+overrides the suite's SQLite one, so tests/conftest.py's `store` opens either)."""
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -11,21 +11,13 @@ from tests.fixtures.postgres import fresh_database, postgres_url  # noqa: F401 (
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database URL: a SQLite file under tmp_path or a new PostgreSQL database."""
+async def store_url(request: pytest.FixtureRequest, store_url: str) -> AsyncIterator[str]:
+    """An empty database URL: the suite's SQLite one, or a new PostgreSQL database."""
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'state' / 'podgate.db'}"
+        yield store_url
         return
     async with fresh_database(request.getfixturevalue("postgres_url")) as url:
         yield url
-
-
-@pytest.fixture
-async def store(store_url: str) -> AsyncIterator[Store]:
-    """A migrated store on an empty database, closed after the test."""
-    opened = await Store.open(store_url)
-    yield opened
-    await opened.close()
 
 
 @pytest.fixture

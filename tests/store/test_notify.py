@@ -26,8 +26,8 @@ from control_plane.store.notify import (
     follow,
     send,
 )
+from harness.procs import WAIT_S
 from tests.fixtures.postgres import fresh_database
-from tests.fixtures.procs import WAIT_S
 
 _FAST = Backoff(first_s=0.05, max_s=0.2, health_every_s=0.5)
 

@@ -6,7 +6,7 @@ import pytest
 from aiohttp import web
 
 from control_plane.decision.pod_client import PodCallError, PodClient, forwarded_headers
-from tests.fixtures.procs import free_port
+from harness.procs import free_port
 
 
 @pytest.fixture

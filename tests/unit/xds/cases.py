@@ -1,28 +1,18 @@
-"""Golden-case loading and snapshot rendering shared by the xDS tests."""
+"""Golden-case loading shared by the xDS tests."""
 
 import dataclasses
-import json
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
-from google.protobuf.json_format import MessageToJson
 
 from control_plane.model import Pod, PodState, ResourceType, Routing
-from control_plane.xds.resources import CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE
-from control_plane.xds.snapshot import Snapshot
 from control_plane.xds.translate import XdsInputs
 
 TESTDATA = Path(__file__).parent / "testdata"
 # The committed descriptor set every case's admin REST listener carries (not spelled in YAML).
 DESCRIPTOR_SET = files("podgate").joinpath("descriptors.pb").read_bytes()
-SECTIONS = {
-    "clusters": CLUSTER_TYPE,
-    "endpoints": ENDPOINT_TYPE,
-    "listeners": LISTENER_TYPE,
-    "routes": ROUTE_TYPE,
-}
 _POD_KEYS = {"name", "az_name", "pod_az_name", "dc_name", "state", "endpoints", "tls_insecure"}
 _ROUTING_KEYS = {"resource_type", "resource_id", "project_id", "pod_name"}
 
@@ -58,43 +48,6 @@ def _routing(path: Path, raw: dict[str, str]) -> Routing:
     return Routing(**{**raw, "resource_type": ResourceType(raw["resource_type"])})
 
 
-def render(snapshot: Snapshot) -> dict[str, list[dict[str, Any]]]:
-    """Every resource as a dict, name-sorted per section (the golden output shape)."""
-    return {
-        section: [
-            json.loads(MessageToJson(message, preserving_proto_field_name=True))
-            for _, message in sorted(snapshot.resources[type_url].items())
-        ]
-        for section, type_url in SECTIONS.items()
-    }
-
-
 def _expect_keys(path: Path, where: str, doc: dict[str, Any], keys: set[str]) -> None:
     assert isinstance(doc, dict), f"{path.name}: {where} must be a mapping"
     assert doc.keys() == keys, f"{path.name}: {where} keys {sorted(doc)} != {sorted(keys)}"
-
-
-def inline_bootstrap(snapshot: Snapshot, bootstrap_yaml: str) -> dict[str, Any]:
-    """A static bootstrap holding the snapshot inline, for `envoy --mode validate`.
-
-    EDS clusters become STATIC with their ClusterLoadAssignment inline, and each listener's
-    RDS reference becomes the route configuration itself; ADS is dropped.
-    """
-    doc = yaml.safe_load(bootstrap_yaml)
-    del doc["dynamic_resources"]
-    rendered = render(snapshot)
-    assignments = {a["cluster_name"]: a for a in rendered["endpoints"]}
-    routes = {r["name"]: r for r in rendered["routes"]}
-    for cluster in rendered["clusters"]:
-        if cluster["type"] == "EDS":
-            del cluster["eds_cluster_config"]
-            cluster.update(type="STATIC", load_assignment=assignments[cluster["name"]])
-    for listener in rendered["listeners"]:
-        for chain in listener["filter_chains"]:
-            for network_filter in chain["filters"]:
-                manager = network_filter["typed_config"]
-                if "rds" in manager:
-                    manager["route_config"] = routes[manager.pop("rds")["route_config_name"]]
-    doc["static_resources"]["clusters"].extend(rendered["clusters"])
-    doc["static_resources"]["listeners"] = rendered["listeners"]
-    return doc

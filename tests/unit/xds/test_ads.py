@@ -5,15 +5,14 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator, Iterable
 
-import grpc
 import pytest
 from envoy.config.cluster.v3 import cluster_pb2
 from envoy.config.endpoint.v3 import endpoint_pb2
-from envoy.service.discovery.v3 import ads_pb2_grpc, discovery_pb2
+from envoy.service.discovery.v3 import discovery_pb2
 from google.rpc import status_pb2
 
 from control_plane.metrics import Metrics
-from control_plane.xds.ads import AdsServer, add_to_server
+from control_plane.xds.ads import AdsServer
 from control_plane.xds.cache import Nack, SnapshotCache
 from control_plane.xds.resources import (
     CLUSTER_TYPE,
@@ -276,40 +275,6 @@ async def test_stream_ends_when_envoy_hangs_up(cache: SnapshotCache) -> None:
     envoy.request(CLUSTER_TYPE)
     await envoy.response()
     await envoy.close()
-
-
-async def test_over_grpc_first_response_arrives_and_delta_is_unimplemented(
-    cache: SnapshotCache,
-) -> None:
-    server = grpc.aio.server()
-    add_to_server(server, cache)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            stub = ads_pb2_grpc.AggregatedDiscoveryServiceStub(channel)
-            call = stub.StreamAggregatedResources()
-            request = discovery_pb2.DiscoveryRequest(type_url=CLUSTER_TYPE)
-            request.node.id = NODE
-            await call.write(request)
-            response = await asyncio.wait_for(call.read(), 2)
-            assert response.version_info == cache.current.version(CLUSTER_TYPE)
-            await call.write(
-                discovery_pb2.DiscoveryRequest(
-                    type_url=CLUSTER_TYPE,
-                    version_info=response.version_info,
-                    response_nonce=response.nonce,
-                )
-            )
-            await call.done_writing()
-            assert await asyncio.wait_for(call.read(), 2) is grpc.aio.EOF
-            assert cache.acked(NODE) == {CLUSTER_TYPE: response.version_info}
-            delta = stub.DeltaAggregatedResources()
-            with pytest.raises(grpc.aio.AioRpcError) as caught:
-                await asyncio.wait_for(delta.read(), 2)
-            assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    finally:
-        await server.stop(None)
 
 
 async def test_pushes_acks_and_nacks_are_counted_per_type(envoy: FakeEnvoy) -> None:

@@ -1,14 +1,11 @@
 """Listener TLS by SDS and Envoy's checked TLS to Podgate's gRPC ports, as translated."""
 
 import dataclasses
-import json
-from pathlib import Path
 
 import pytest
 import yaml
 from envoy.config.listener.v3 import listener_pb2
 from envoy.extensions.transport_sockets.tls.v3 import common_pb2, tls_pb2
-from google.protobuf.json_format import MessageToDict
 
 from control_plane.xds.bootstrap import render_bootstrap
 from control_plane.xds.resources import (
@@ -22,9 +19,7 @@ from control_plane.xds.resources import (
 from control_plane.xds.snapshot import InconsistentSnapshot, Snapshot
 from control_plane.xds.tls import ADMIN_REST_SECRET, LISTENER_SECRET, ServerCert, UpstreamTls
 from control_plane.xds.translate import XdsInputs, translate
-from tests.fixtures.certs import TestCA
-from tests.unit.xds.cases import TESTDATA, inline_bootstrap, load_case
-from tests.unit.xds.test_envoy_validate import _bootstrap, _validate
+from tests.unit.xds.cases import TESTDATA, load_case
 
 LISTENER_CERT = ServerCert(LISTENER_SECRET, b"listener-cert", b"listener-key")
 ADMIN_CERT = ServerCert(ADMIN_REST_SECRET, b"admin-cert", b"admin-key")
@@ -118,47 +113,13 @@ def test_envoy_checks_the_decision_workers_certificate(name: str, san_type: int,
 
 
 def test_the_bootstrap_is_plaintext_without_a_ca() -> None:
-    (cluster,) = yaml.safe_load(_bootstrap())["static_resources"]["clusters"]
-    assert cluster["transport_socket"]["name"] == "envoy.transport_sockets.raw_buffer"
-
-
-def test_envoy_accepts_tls_listeners_and_the_tls_bootstrap(tmp_path: Path) -> None:
-    ca = TestCA.create(tmp_path)
-    pair = ca.issue(tmp_path, "listener")
-    cert = ServerCert(LISTENER_SECRET, pair.cert.read_bytes(), pair.key.read_bytes())
-    tls = UpstreamTls(ca.cert.read_bytes(), "127.0.0.1")
-    inputs = dataclasses.replace(
-        load_case(TESTDATA / "decision_workers.in.yaml"), listener_tls=cert, control_plane_tls=tls
-    )
-    snapshot = translate(inputs)
-    bootstrap = _bootstrap_with_tls(tls)
-    config = inline_bootstrap(snapshot, bootstrap)
-    # Static: the secrets inline and the listeners naming them without a config source.
-    config["static_resources"]["secrets"] = _secrets(snapshot)
-    for listener in config["static_resources"]["listeners"]:
-        context = listener["filter_chains"][0]["transport_socket"]["typed_config"]
-        for sds in context["common_tls_context"]["tls_certificate_sds_secret_configs"]:
-            del sds["sds_config"]
-    result = _validate(json.dumps(config), tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    (cluster,) = yaml.safe_load(bootstrap)["static_resources"]["clusters"]
-    assert cluster["transport_socket"]["name"] == "envoy.transport_sockets.tls"
-
-
-def _bootstrap_with_tls(tls: UpstreamTls) -> str:
-    return render_bootstrap(
+    bootstrap = render_bootstrap(
         node_id="test-node",
         admin_host="127.0.0.1",
         admin_port=19901,
         control_plane_host="127.0.0.1",
         control_plane_port=19990,
-        control_plane_tls=tls,
         envoy_token="test-envoy-token",
     )
-
-
-def _secrets(snapshot: Snapshot) -> list[dict]:
-    return [
-        MessageToDict(secret, preserving_proto_field_name=True)
-        for _, secret in sorted(snapshot.resources[SECRET_TYPE].items())
-    ]
+    (cluster,) = yaml.safe_load(bootstrap)["static_resources"]["clusters"]
+    assert cluster["transport_socket"]["name"] == "envoy.transport_sockets.raw_buffer"

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from control_plane.xds.translate import translate
-from tests.unit.xds.cases import DESCRIPTOR_SET, TESTDATA, load_case, render
+from harness.snapshot_render import render
+from tests.unit.xds.cases import DESCRIPTOR_SET, TESTDATA, load_case
 
 CASES = sorted(TESTDATA.glob("*.in.yaml"))
 # Golden files name the committed descriptor set instead of holding ~30 kB of base64.

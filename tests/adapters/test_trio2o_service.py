@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import grpc
 import pytest
@@ -58,13 +57,6 @@ async def serve(store: Store, gate: Gate | None = None) -> AsyncIterator[Trio2o]
             yield Trio2o(trio2o_pb2_grpc.Trio2oAdminStub(channel), store, changes)
     finally:
         await server.stop(None)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'podgate.db'}")
-    yield opened
-    await opened.close()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""A blocking HTTP call for end-to-end tests: status, lower-case headers, decoded JSON."""
+"""A blocking HTTP call for tests and the gateway harness: status, lower-case headers, JSON."""
 
 import json
 import urllib.error

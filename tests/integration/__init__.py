@@ -1,0 +1,2 @@
+"""One piece of Podgate against a real neighbour (Envoy's config validator, a second Python
+process): unlike tests/unit, these start processes."""
