@@ -17,8 +17,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from control_plane.decision.list_query import SortOrder
-from control_plane.decision.listing import FROM_START, Entry, Stream, merge
+from control_plane.decision.lists.listing import FROM_START, Entry, Stream, merge
+from control_plane.decision.lists.query import SortOrder
 from harness.gateway import Gateway
 from harness.procs import SimPod, start_podsim, wait_for
 from podgate.admin.v1 import admin_pb2

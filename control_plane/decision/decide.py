@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import unquote
 
-from control_plane.decision.attach import Reference, referenced
+from control_plane.decision.create.schedule import schedule
+from control_plane.decision.create.sources import parse_sourced, sourced_body
 from control_plane.decision.decisions import (
     AcrossPods,
     Answer,
@@ -23,14 +24,14 @@ from control_plane.decision.decisions import (
     Route,
     Target,
 )
-from control_plane.decision.mutate import parse_create, pod_body, pod_path
+from control_plane.decision.lists.present import origin
+from control_plane.decision.mutate import parse_create, pod_body
 from control_plane.decision.operation import Kind, Operation, ResourceOperation, is_detail
-from control_plane.decision.present import origin
 from control_plane.decision.resources import SPECS
-from control_plane.decision.schedule import schedule
-from control_plane.decision.sources import parse_sourced, sourced_body
-from control_plane.decision.version_docs import document
-from control_plane.decision.zones import zones_body
+from control_plane.decision.routed.attach import Reference, referenced
+from control_plane.decision.versions.documents import document
+from control_plane.decision.views.zones import zones_body
+from control_plane.endpoints import pod_path
 from control_plane.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound, PodUnavailable
 from control_plane.identity.policy import Caller, authorize
 from control_plane.model import Pod, PodState, ResourceType, Routing, Service, cluster_name

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from control_plane.decision.microversions import Window
 from control_plane.decision.operation import Kind
+from control_plane.decision.versions.microversions import Window
 from control_plane.identity.policy import Caller
 from control_plane.model import Binding, Pod, ResourceType, Routing
 

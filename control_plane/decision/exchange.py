@@ -15,9 +15,8 @@ from dataclasses import dataclass, replace
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 
 from control_plane.decision import responses
-from control_plane.decision.attach import Reference
 from control_plane.decision.classify import classify
-from control_plane.decision.creation import BindingStore, Creation
+from control_plane.decision.create.creation import BindingStore, Creation
 from control_plane.decision.decide import admit, body_needs, decide
 from control_plane.decision.decisions import (
     AcrossPods,
@@ -29,18 +28,20 @@ from control_plane.decision.decisions import (
     Placed,
     Route,
 )
-from control_plane.decision.event_relay import EventRelay
-from control_plane.decision.health import HealthView
-from control_plane.decision.lister import ListCall, Lister
+from control_plane.decision.events.relay import EventRelay
+from control_plane.decision.lists.lister import ListCall, Lister
+from control_plane.decision.lists.present import origin
 from control_plane.decision.mutate import shown_body
-from control_plane.decision.negotiation import Negotiation
 from control_plane.decision.operation import Kind, Operation, ResourceOperation
-from control_plane.decision.pod_views import PodViews
-from control_plane.decision.present import origin
-from control_plane.decision.recovery import Recovery
-from control_plane.decision.routing_table import RoutingTable
-from control_plane.decision.shared_objects import SharedCall, SharedObjects
-from control_plane.decision.version_windows import VersionWindows
+from control_plane.decision.pods.fanout import AcrossPodsCall
+from control_plane.decision.pods.health import HealthView
+from control_plane.decision.routed.attach import Reference
+from control_plane.decision.routed.recovery import Recovery
+from control_plane.decision.routed.routing_table import RoutingTable
+from control_plane.decision.shared.relay import SharedObjects
+from control_plane.decision.versions.negotiation import Negotiation
+from control_plane.decision.versions.windows import VersionWindows
+from control_plane.decision.views.relay import ViewRelay
 from control_plane.errors import MethodNotAllowed, NotAcceptable, PayloadTooLarge, PodgateError
 from control_plane.identity import Caller, Gate, IdentityBusy, client_address
 from control_plane.metrics import Metrics
@@ -69,7 +70,7 @@ class DecisionDeps:
     lister: Lister
     relay: EventRelay
     shared_objects: SharedObjects
-    views: PodViews
+    views: ViewRelay
     windows: VersionWindows
     metrics: Metrics
     health: HealthView
@@ -277,7 +278,7 @@ class Exchange:
                 pods=self._deps.pods(),
             )
             return await self._answer(status, answer)
-        call = SharedCall(
+        call = AcrossPodsCall(
             request_id=self.request_id,
             service=op.service,
             method=facts.method,

@@ -17,20 +17,20 @@ from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as ep_grpc
 
 from control_plane.decision import responses
 from control_plane.decision.classify import classify
-from control_plane.decision.creation import BindingStore
-from control_plane.decision.cursors import CursorCache
-from control_plane.decision.event_relay import EventRelay
+from control_plane.decision.create.creation import BindingStore
+from control_plane.decision.events.relay import EventRelay
 from control_plane.decision.exchange import DecisionDeps, Exchange
 from control_plane.decision.fairness import ProjectSlots
-from control_plane.decision.fanout import Fanout
-from control_plane.decision.health import EVERY_POD_HEALTHY, HealthView
-from control_plane.decision.lister import Lister
-from control_plane.decision.pod_client import PodClient, PodFetch, PodSend
-from control_plane.decision.pod_views import PodViews
-from control_plane.decision.recovery import Recovery
-from control_plane.decision.routing_table import RoutingTable
-from control_plane.decision.shared_objects import SharedObjects
-from control_plane.decision.version_windows import VersionWindows
+from control_plane.decision.lists.cursors import CursorCache
+from control_plane.decision.lists.lister import Lister
+from control_plane.decision.pods.client import PodClient, PodFetch, PodSend
+from control_plane.decision.pods.fanout import Fanout
+from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
+from control_plane.decision.routed.recovery import Recovery
+from control_plane.decision.routed.routing_table import RoutingTable
+from control_plane.decision.shared.relay import SharedObjects
+from control_plane.decision.versions.windows import VersionWindows
+from control_plane.decision.views.relay import ViewRelay
 from control_plane.errors import PodgateError, fault_body
 from control_plane.identity import Gate, NoAuthGate
 from control_plane.metrics import Metrics
@@ -98,7 +98,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
                 trust_noauth=settings.noauth_external_events,
             ),
             shared_objects=SharedObjects(fanout=fanout),
-            views=PodViews(fanout=fanout),
+            views=ViewRelay(fanout=fanout),
             windows=VersionWindows(
                 fetch=fetch, ttl_s=version_ttl_s, timeout_s=min(_VERSION_READ_S, timeout_s / 2)
             ),

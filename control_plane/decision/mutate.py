@@ -1,4 +1,4 @@
-"""Rewrite what passes between user and pod: the path onto the pod's endpoint, and the AZ names.
+"""Rewrite the bodies that pass between user and pod: the AZ names.
 
 Users see a pod's `az_name`; inside the pod the same place is called `pod_az_name`. Create
 requests are rewritten user → pod, create responses pod → user. Everything else in a body is
@@ -8,7 +8,6 @@ kept as it was (a JSON round trip).
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 
@@ -22,14 +21,11 @@ __all__ = [
     "parse_create",
     "parse_created",
     "pod_body",
-    "pod_path",
-    "pod_url",
     "shown_body",
     "user_body",
 ]
 
 _REQUEST_AZ = "availability_zone"
-_TEMPLATES = ("$(project_id)s", "$(tenant_id)s", "%(project_id)s", "%(tenant_id)s")
 _INVALID = object()
 
 
@@ -49,21 +45,6 @@ class Created:
     resource_type: ResourceType
     resource_id: str
     document: Mapping[str, Any]
-
-
-def pod_path(endpoint: str, project_id: str, remainder: str, query: str = "") -> str:
-    """The request path on a pod whose catalog-style endpoint URL is `endpoint`."""
-    base = urlsplit(endpoint).path.rstrip("/")
-    template = next((t for t in _TEMPLATES if t in base), None)
-    base = base.replace(template, project_id) if template else f"{base}/{project_id}"
-    path = base + remainder
-    return f"{path}?{query}" if query else path
-
-
-def pod_url(endpoint: str, project_id: str, remainder: str, query: str = "") -> str:
-    """The absolute URL the gateway itself calls on a pod for `remainder` of a project's API."""
-    parts = urlsplit(endpoint)
-    return f"{parts.scheme}://{parts.netloc}{pod_path(endpoint, project_id, remainder, query)}"
 
 
 def parse_create(resource_type: ResourceType, body: bytes) -> CreateBody:

@@ -5,7 +5,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
-from control_plane.decision.pod_client import PodCallError, PodFetch, PodResponse
+from control_plane.decision.pods.client import PodCallError, PodFetch, PodResponse
 
 log = logging.getLogger("podgate.pods")
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 
 from control_plane.decision.extproc import DecisionService
-from control_plane.decision.health import PodHealth
-from control_plane.decision.pod_client import PodClient
-from control_plane.decision.pod_tls import PodTls, verifying_context
-from control_plane.decision.routing_table import FastPath, RoutingTable
+from control_plane.decision.pods.client import PodClient
+from control_plane.decision.pods.health import PodHealth
+from control_plane.decision.pods.tls import PodTls, verifying_context
+from control_plane.decision.routed.routing_table import FastPath, RoutingTable
 from control_plane.identity import Catalog, Gate
 from control_plane.metrics import Metrics
 from control_plane.model import Pod

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 
 import grpc
 
-from control_plane.decision.routing_table import FastPath
+from control_plane.decision.routed.routing_table import FastPath
 from control_plane.model import ResourceType
 from control_plane.store.changes import Change, encode
 from control_plane.workers.messages import (

@@ -30,7 +30,7 @@ class Hello:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """Fast-path events since the last report (control_plane.decision.routing_table.FastPath)."""
+    """Fast-path events since the last report (routed/routing_table.py: FastPath)."""
 
     added: tuple[Routing, ...] = ()
     deleted: tuple[_Key, ...] = ()

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from envoy.config.cluster.v3 import cluster_pb2
 from envoy.config.endpoint.v3 import endpoint_pb2
 
-from control_plane.decision.version_docs import root_url
+from control_plane.endpoints import root_url
 from control_plane.model import (
     PodState,
     Service,

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.http import call
-from tests.fixtures.gateway import Gateway
-from tests.fixtures.procs import WAIT_S, Proc, wait_for
+from harness.gateway import Gateway
+from harness.http import call
+from harness.procs import WAIT_S, Proc, wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -3,7 +3,7 @@
 import itertools
 
 from bench.pod_envoy import PodListener, direct_bootstrap, pod_bootstrap, server_list
-from control_plane.decision.list_query import parse_query
+from control_plane.decision.lists.query import parse_query
 from control_plane.model import Service
 
 

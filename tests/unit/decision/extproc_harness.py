@@ -13,8 +13,8 @@ from envoy.config.core.v3 import base_pb2
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 
 from control_plane.decision.extproc import DecisionService
-from control_plane.decision.pod_client import PodCallError, PodFetch, PodResponse
-from control_plane.decision.routing_table import RoutingTable
+from control_plane.decision.pods.client import PodCallError, PodFetch, PodResponse
+from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.identity import Gate
 from control_plane.model import Pod, ResourceType, Routing
 from control_plane.settings import DecisionSettings

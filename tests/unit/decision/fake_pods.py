@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from control_plane.decision.pod_client import PodCallError, PodResponse
+from control_plane.decision.pods.client import PodCallError, PodResponse
 from control_plane.model import Pod, PodState
 from podsim.backups import BACKUPS
 from podsim.faults import Fault

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from control_plane.decision.decide import decide, owned
 from control_plane.decision.decisions import Facts, Placed, Target
 from control_plane.decision.operation import Operation, ResourceOperation
-from control_plane.decision.pod_client import PodCallError, PodResponse
-from control_plane.decision.recovery import Recovery
-from control_plane.decision.routing_table import RoutingTable
+from control_plane.decision.pods.client import PodCallError, PodResponse
+from control_plane.decision.routed.recovery import Recovery
+from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.errors import AlreadyExists, PodgateError, Unauthorized
 from control_plane.identity import Caller, IdentityBusy
 from control_plane.model import Binding, Pod, ResourceType, Routing

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from control_plane.decision.cursors import CursorCache
-from control_plane.decision.lister import ListCall, Lister
+from control_plane.decision.lists.cursors import CursorCache
+from control_plane.decision.lists.lister import ListCall, Lister
 from control_plane.decision.resources import by_collection
-from control_plane.decision.routing_table import RoutingTable
+from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.model import Pod, Service
 from tests.unit.decision.fake_pods import FakeCloud, FakePod
 from tests.unit.decision.fakes import MemoryStore

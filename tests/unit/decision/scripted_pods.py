@@ -5,7 +5,7 @@ import json
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
-from control_plane.decision.pod_client import PodCallError, PodResponse
+from control_plane.decision.pods.client import PodCallError, PodResponse
 from control_plane.model import Pod, PodState
 
 Script = Callable[[str, str, dict], PodResponse]

@@ -1,6 +1,6 @@
 """The rules combining pods' limits and quota sets, and tagging inventories by pod."""
 
-from control_plane.decision.aggregate import combine_totals, tag_inventory
+from control_plane.decision.views.aggregate import combine_totals, tag_inventory
 from control_plane.model import Pod, PodState
 
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from control_plane.decision.attach import Reference, referenced
-from control_plane.decision.sources import parse_sourced, sourced_body
+from control_plane.decision.create.sources import parse_sourced, sourced_body
+from control_plane.decision.routed.attach import Reference, referenced
 from control_plane.errors import BadRequest
 from control_plane.model import Pod, ResourceType
 

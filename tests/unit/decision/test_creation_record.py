@@ -7,9 +7,9 @@ from collections.abc import Mapping
 import pytest
 
 from control_plane.decision.classify import classify
-from control_plane.decision.creation import Creation
+from control_plane.decision.create.creation import Creation
 from control_plane.decision.operation import ResourceOperation
-from control_plane.decision.routing_table import RoutingTable
+from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.model import Pod, ResourceType, Routing, Service
 from tests.unit.decision.fake_pods import FakePod
 from tests.unit.decision.fakes import MemoryStore, place

@@ -2,8 +2,8 @@
 
 import pytest
 
-from control_plane.decision.cursors import CursorCache
-from control_plane.decision.listing import EXHAUSTED, Cursor
+from control_plane.decision.lists.cursors import CursorCache
+from control_plane.decision.lists.listing import EXHAUSTED, Cursor
 
 CURSOR = Cursor(after=None, positions={"pod1": EXHAUSTED})
 

@@ -30,8 +30,8 @@ from control_plane.decision.decisions import (
     Route,
     Target,
 )
-from control_plane.decision.microversions import Window, parse_version
 from control_plane.decision.operation import Kind, Operation
+from control_plane.decision.versions.microversions import Window, parse_version
 from control_plane.errors import PodgateError
 from control_plane.identity.policy import Caller
 from control_plane.model import Binding, Pod, PodState, ResourceType, Routing, Service

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from control_plane.decision.events import Delivery, check_caller, merge, parse_events, split
+from control_plane.decision.events.parse import Delivery, check_caller, merge, parse_events, split
 from control_plane.errors import BadRequest, Forbidden
 from control_plane.identity.policy import Caller
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from control_plane.decision.extproc import DecisionService
-from control_plane.decision.routing_table import RoutingTable
+from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.model import Pod, ResourceType
 from control_plane.store import Store
 from tests.unit.decision.extproc_harness import (

@@ -13,7 +13,7 @@ from control_plane.decision.families import (
 )
 from control_plane.decision.operation import Kind
 from control_plane.decision.resources import API_PREFIX, SPECS
-from control_plane.decision.shared_lists import SHARED_LISTS
+from control_plane.decision.shared.paging import SHARED_LISTS
 from control_plane.model import ResourceType, Service
 
 _ROWS = [(family, path) for family in FAMILIES for path in family.paths]

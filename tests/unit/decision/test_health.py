@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 import pytest
 
-from control_plane.decision.health import PodHealth, Standing, observe
-from control_plane.decision.pod_client import PodCallError, PodResponse
+from control_plane.decision.pods.client import PodCallError, PodResponse
+from control_plane.decision.pods.health import PodHealth, Standing, observe
 from control_plane.model import Pod, PodState, Service
 from control_plane.settings import HealthSettings
 

@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 import pytest
 
 from control_plane.decision.classify import classify
-from control_plane.decision.creation import Creation
+from control_plane.decision.create.creation import Creation
+from control_plane.decision.create.schedule import Placement, schedule
 from control_plane.decision.decide import usable
-from control_plane.decision.fanout import Fanout, PodRequest
-from control_plane.decision.lister import Lister
+from control_plane.decision.lists.lister import Lister
 from control_plane.decision.operation import ResourceOperation
-from control_plane.decision.pod_client import PodResponse
-from control_plane.decision.routing_table import RoutingTable
-from control_plane.decision.schedule import Placement, schedule
+from control_plane.decision.pods.client import PodResponse
+from control_plane.decision.pods.fanout import Fanout, PodRequest
+from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.errors import PodUnavailable
 from control_plane.model import Binding, Pod, ResourceType, Routing, Service
 from tests.unit.decision.fake_pods import FakePod

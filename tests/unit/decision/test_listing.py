@@ -4,13 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from control_plane.decision.list_query import (
-    SortOrder,
-    parse_query,
-    pod_query,
-    pods_to_ask,
-)
-from control_plane.decision.listing import (
+from control_plane.decision.lists.listing import (
     EXHAUSTED,
     FROM_START,
     Cursor,
@@ -20,6 +14,12 @@ from control_plane.decision.listing import (
     advance,
     cursor_key,
     merge,
+)
+from control_plane.decision.lists.query import (
+    SortOrder,
+    parse_query,
+    pod_query,
+    pods_to_ask,
 )
 from control_plane.errors import BadRequest
 from control_plane.model import Pod, PodState, Service

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from control_plane.decision.microversions import (
+from control_plane.decision.versions.microversions import (
     BASE_WINDOWS,
     Window,
     answer_headers,

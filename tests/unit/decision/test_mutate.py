@@ -9,11 +9,10 @@ from control_plane.decision.mutate import (
     parse_create,
     parse_created,
     pod_body,
-    pod_path,
-    pod_url,
     shown_body,
     user_body,
 )
+from control_plane.endpoints import pod_path, pod_url
 from control_plane.errors import BadRequest
 from control_plane.model import Pod, ResourceType
 

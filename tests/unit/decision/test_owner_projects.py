@@ -3,7 +3,7 @@
 import pytest
 
 from control_plane.decision.classify import classify
-from control_plane.decision.routing_table import RoutingTable
+from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.errors import NotFound
 from control_plane.model import ResourceType, Routing, Service
 from tests.unit.decision.fake_pods import FakePod

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from control_plane.decision.pod_client import PodCallError, PodClient, forwarded_headers
+from control_plane.decision.pods.client import PodCallError, PodClient, forwarded_headers
 from harness.procs import free_port
 
 

@@ -8,8 +8,8 @@ from types import MappingProxyType
 import pytest
 from aiohttp import web
 
-from control_plane.decision.pod_client import PodCallError, PodClient
-from control_plane.decision.pod_tls import PodTls, insecure_origins, verifying_context
+from control_plane.decision.pods.client import PodCallError, PodClient
+from control_plane.decision.pods.tls import PodTls, insecure_origins, verifying_context
 from control_plane.model import Pod
 from tests.fixtures.certs import KeyPair, TestCA, self_signed
 

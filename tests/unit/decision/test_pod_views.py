@@ -1,11 +1,10 @@
-"""PodViews over scripted pods: which pods are asked, combined answers, refusals naming a pod."""
+"""ViewRelay over scripted pods: which pods are asked, combined answers, refusals naming a pod."""
 
 import json
 
-from control_plane.decision.fanout import Fanout
-from control_plane.decision.pod_client import PodResponse
-from control_plane.decision.pod_views import PodViews
-from control_plane.decision.shared_objects import SharedCall
+from control_plane.decision.pods.client import PodResponse
+from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout
+from control_plane.decision.views.relay import ViewRelay
 from control_plane.model import PodState, Service
 from tests.unit.decision.scripted_pods import Pods, Script, json_response, scripted_pod
 
@@ -16,8 +15,8 @@ def _limits(cores_used: int) -> Script:
 
 
 async def _run(pods: Pods, method: str, remainder: str, body: object = None):
-    views = PodViews(fanout=Fanout(send=pods.send, timeout_s=1))
-    call = SharedCall(
+    views = ViewRelay(fanout=Fanout(send=pods.send, timeout_s=1))
+    call = AcrossPodsCall(
         request_id="req-1",
         service=Service.COMPUTE,
         method=method,

@@ -2,7 +2,7 @@
 
 import json
 
-from control_plane.decision.present import ListView, list_body, localise, origin
+from control_plane.decision.lists.present import ListView, list_body, localise, origin
 from control_plane.model import Pod, ResourceType
 
 SERVER, VOLUME = ResourceType.SERVER, ResourceType.VOLUME

@@ -8,8 +8,8 @@ import pytest
 
 from control_plane.decision.classify import classify
 from control_plane.decision.operation import Operation
-from control_plane.decision.recovery import Recovery
-from control_plane.decision.routing_table import RoutingTable
+from control_plane.decision.routed.recovery import Recovery
+from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.errors import NotFound
 from control_plane.model import Pod, PodState, ResourceType, Routing, Service
 from tests.unit.decision.fake_pods import FakeCloud, FakePod

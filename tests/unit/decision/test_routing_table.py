@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from control_plane.decision.routing_table import RoutingTable
+from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.model import ResourceType, Routing
 from tests.unit.decision.fakes import MemoryStore
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from control_plane.decision.routing_table import RoutingTable
+from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.errors import PodgateError
 from control_plane.model import ResourceType, Routing
 from tests.unit.decision.fakes import MemoryStore

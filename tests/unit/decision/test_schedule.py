@@ -2,7 +2,7 @@
 
 import pytest
 
-from control_plane.decision.schedule import Placement, schedule
+from control_plane.decision.create.schedule import Placement, schedule
 from control_plane.errors import BadRequest, PodUnavailable
 from control_plane.model import Binding, Pod, PodState
 

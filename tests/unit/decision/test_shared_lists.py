@@ -1,6 +1,6 @@
 """The pure parts of shared-object lists: the client's paging, the ordered merge, the page cut."""
 
-from control_plane.decision.shared_lists import (
+from control_plane.decision.shared.paging import (
     MAX_LIMIT,
     SHARED_LISTS,
     Order,

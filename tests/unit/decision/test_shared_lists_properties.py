@@ -18,9 +18,9 @@ from aiohttp.test_utils import make_mocked_request
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from control_plane.decision.fanout import Fanout
-from control_plane.decision.pod_client import PodResponse
-from control_plane.decision.shared_objects import SharedCall, SharedObjects
+from control_plane.decision.pods.client import PodResponse
+from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout
+from control_plane.decision.shared.relay import SharedObjects
 from control_plane.model import Pod, Service
 from podsim import flavors as sim_flavors
 from podsim import volume_types as sim_types
@@ -102,7 +102,7 @@ def _gateway(pods: list[SimPod]):
     registered = {pod.name: pod.pod() for pod in pods}
 
     async def get(service: Service, remainder: str, query: str, headers: dict[str, str]):
-        call = SharedCall("req", service, "GET", PROJECT, remainder, query, headers, ORIGIN)
+        call = AcrossPodsCall("req", service, "GET", PROJECT, remainder, query, headers, ORIGIN)
         answer = await shared.answer(call, registered)
         return answer.status, json.loads(answer.body)
 

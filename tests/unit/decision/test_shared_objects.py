@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from control_plane.decision.fanout import Fanout
-from control_plane.decision.pod_client import PodResponse
-from control_plane.decision.shared_objects import SharedCall, SharedObjects
+from control_plane.decision.pods.client import PodResponse
+from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout
+from control_plane.decision.shared.relay import SharedObjects
 from control_plane.model import PodState, Service
 from tests.unit.decision.scripted_pods import Pods, Script, json_response, scripted_pod
 
@@ -15,7 +15,7 @@ async def _run(
     pods: Pods, method: str, remainder: str, body: object = None, service=Service.COMPUTE
 ):
     shared = SharedObjects(fanout=Fanout(send=pods.send, timeout_s=1))
-    call = SharedCall(
+    call = AcrossPodsCall(
         request_id="req-1",
         service=service,
         method=method,

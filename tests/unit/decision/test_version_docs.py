@@ -4,14 +4,9 @@ import json
 
 import pytest
 
-from control_plane.decision.microversions import Window
-from control_plane.decision.version_docs import (
-    document,
-    document_urls,
-    pod_window,
-    root_url,
-    version_url,
-)
+from control_plane.decision.versions.documents import document, pod_window
+from control_plane.decision.versions.microversions import Window
+from control_plane.endpoints import document_urls, root_url, version_url
 from control_plane.model import Service
 from podsim.versions import VersionRange, cinder_versions, nova_version, nova_versions
 

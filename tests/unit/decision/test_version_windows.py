@@ -5,9 +5,9 @@ import json
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from control_plane.decision.microversions import Window
-from control_plane.decision.pod_client import PodCallError, PodResponse
-from control_plane.decision.version_windows import VersionWindows
+from control_plane.decision.pods.client import PodCallError, PodResponse
+from control_plane.decision.versions.microversions import Window
+from control_plane.decision.versions.windows import VersionWindows
 from control_plane.model import Pod, PodState, Service
 from podsim.versions import VersionRange, cinder_versions, nova_version, nova_versions
 

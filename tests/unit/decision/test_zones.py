@@ -2,7 +2,7 @@
 
 import json
 
-from control_plane.decision.zones import zones_body
+from control_plane.decision.views.zones import zones_body
 from control_plane.model import Pod, PodState, Service
 
 BOTH = {"compute": "http://h/compute/v2.1", "volumev3": "http://h/volume/v3"}

@@ -1,6 +1,6 @@
 """HotSet: the bounded, change-notifying set of routings Envoy routes by itself."""
 
-from control_plane.decision.routing_table import RoutingTable
+from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.fastpath import HotSet
 from control_plane.model import ResourceType, Routing
 from control_plane.settings import FastPathSettings

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 
 import pytest
 
-from control_plane.decision.pod_client import PodCallError, PodResponse
+from control_plane.decision.pods.client import PodCallError, PodResponse
 from control_plane.model import Pod
 from control_plane.runtime.catalog_refresh import RefreshOnUnreachable
 from control_plane.xds.live_pods import LivePods

@@ -14,9 +14,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from control_plane.decision.microversions import Window, intersect, text
-from control_plane.decision.pod_client import PodCallError, PodFetch
-from control_plane.decision.version_docs import document_urls, pod_window, version_url
+from control_plane.decision.pods.client import PodCallError, PodFetch
+from control_plane.decision.versions.documents import pod_window
+from control_plane.decision.versions.microversions import Window, intersect, text
+from control_plane.endpoints import document_urls, version_url
 from control_plane.model import Pod, PodState, Service
 
 __all__ = ["VersionWindows"]

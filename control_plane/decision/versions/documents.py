@@ -9,16 +9,14 @@ answers something else.
 """
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from control_plane.decision.microversions import Window, parse_version, text
 from control_plane.decision.resources import API_PREFIX
+from control_plane.decision.versions.microversions import Window, parse_version, text
 from control_plane.model import Service
 
-__all__ = ["VersionDocument", "document", "document_urls", "pod_window", "root_url", "version_url"]
+__all__ = ["VersionDocument", "document", "pod_window"]
 
 _DESCRIBED_BY = {"rel": "describedby", "type": "text/html", "href": "https://docs.openstack.org/"}
 _ID = {Service.COMPUTE: "v2.1", Service.VOLUME: "v3.0"}
@@ -28,8 +26,6 @@ _MEDIA_TYPE = {
     Service.COMPUTE: "application/vnd.openstack.compute+json;version=2.1",
     Service.VOLUME: "application/vnd.openstack.volume+json;version=3",
 }
-_TEMPLATE_MARKS = ("$(", "%(")
-_VERSION_SEGMENT = re.compile(r"v\d+(\.\d+)?")
 
 VersionDocument = tuple[int, bytes]
 
@@ -45,40 +41,6 @@ def document(service: Service, remainder: str, origin: str, window: Window) -> V
         brief["links"] = [link for link in entry["links"] if link["rel"] == "self"]
         return 200, _dumps({"versions": [brief]})
     return 200, _dumps({"version": entry})
-
-
-def document_urls(endpoint: str) -> tuple[str, ...]:
-    """Where to read a pod's window, best first: its API root, then its version document."""
-    return tuple(dict.fromkeys((root_url(endpoint), version_url(endpoint))))
-
-
-def root_url(endpoint: str) -> str:
-    """A pod's API root: its endpoint up to (without) the version, with a slash."""
-    segments = _segments(endpoint)
-    versioned = [i for i, segment in enumerate(segments) if _VERSION_SEGMENT.fullmatch(segment)]
-    return _url(endpoint, segments[: versioned[0]] if versioned else segments)
-
-
-def version_url(endpoint: str) -> str:
-    """Where a pod's version document is: its endpoint up to the version, with a slash."""
-    return _url(endpoint, _segments(endpoint))
-
-
-def _segments(endpoint: str) -> list[str]:
-    """The endpoint's path segments before any template (`$(project_id)s`, `%(tenant_id)s`)."""
-    kept: list[str] = []
-    for segment in urlsplit(endpoint).path.split("/"):
-        if any(mark in segment for mark in _TEMPLATE_MARKS):
-            break
-        if segment:
-            kept.append(segment)
-    return kept
-
-
-def _url(endpoint: str, segments: list[str]) -> str:
-    parts = urlsplit(endpoint)
-    path = "/" + "".join(f"{segment}/" for segment in segments)
-    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
 def pod_window(service: Service, body: bytes) -> Window | None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from control_plane.decision.list_query import ListQuery, SortKey
+from control_plane.decision.lists.query import ListQuery, SortKey
 from control_plane.model import Service
 
 __all__ = [

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from control_plane.decision.fanout import Reply
+from control_plane.decision.pods.reply import Reply
 from control_plane.decision.resources import API_PREFIX
 from control_plane.errors import fault_body
 from control_plane.model import Service

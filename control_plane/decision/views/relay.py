@@ -10,27 +10,27 @@ import json
 import logging
 from collections.abc import Mapping
 
-from control_plane.decision.aggregate import combine_totals, tag_inventory
 from control_plane.decision.families import INVENTORIES
-from control_plane.decision.fanout import Fanout, Reply, usable_pods
-from control_plane.decision.list_query import pods_to_ask
-from control_plane.decision.shared import Answer, refusal
-from control_plane.decision.shared_objects import SharedCall
+from control_plane.decision.lists.query import pods_to_ask
+from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout, usable_pods
+from control_plane.decision.pods.reply import Reply
+from control_plane.decision.shared.merge import Answer, refusal
+from control_plane.decision.views.aggregate import combine_totals, tag_inventory
 from control_plane.errors import fault_body
 from control_plane.model import Pod
 
-__all__ = ["PodViews"]
+__all__ = ["ViewRelay"]
 
 log = logging.getLogger("podgate.views")
 
 
-class PodViews:
+class ViewRelay:
     """Answers totals and inventories from all pods at once."""
 
     def __init__(self, *, fanout: Fanout) -> None:
         self._fanout = fanout
 
-    async def answer(self, call: SharedCall, pods: Mapping[str, Pod]) -> Answer:
+    async def answer(self, call: AcrossPodsCall, pods: Mapping[str, Pod]) -> Answer:
         """The combined answer, or the first pod's refusal naming it."""
         reading = call.method == "GET"
         targets = (

@@ -8,12 +8,13 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from control_plane.decision.health import EVERY_POD_HEALTHY, HealthView
-from control_plane.decision.mutate import pod_url
-from control_plane.decision.pod_client import PodCallError, PodSend
+from control_plane.decision.pods.client import PodCallError, PodSend, forwarded_headers
+from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
+from control_plane.decision.pods.reply import Reply
+from control_plane.endpoints import pod_url
 from control_plane.model import Pod, PodState, Service
 
-__all__ = ["Fanout", "PodRequest", "Reply", "usable_pods"]
+__all__ = ["AcrossPodsCall", "Fanout", "PodRequest", "usable_pods"]
 
 log = logging.getLogger("podgate.fanout")
 
@@ -34,17 +35,36 @@ class PodRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class Reply:
-    """One pod's answer; `status` 0 when it gave none (unreachable, late, no endpoint)."""
+class AcrossPodsCall:
+    """One request the gateway answers from every pod (shared objects, views), as received."""
 
-    pod: str
-    status: int
+    request_id: str
+    service: Service
+    method: str
+    project_id: str
+    # The path below the project, e.g. "/flavors/detail".
+    remainder: str
+    query: str
+    headers: Mapping[str, str]
+    # `scheme://authority` the client used, for the links in the answer.
+    origin: str
     body: bytes = b""
 
-    @property
-    def ok(self) -> bool:
-        """A 2xx answer."""
-        return 200 <= self.status < 300
+    def pod_request(self, deadline: float | None = None) -> PodRequest:
+        """The request each pod gets: the caller's forwarded headers, the body as JSON."""
+        headers = forwarded_headers(self.headers)
+        if self.body:
+            headers["content-type"] = "application/json"
+        return PodRequest(
+            self.service,
+            self.method,
+            self.project_id,
+            self.remainder,
+            self.query,
+            headers,
+            self.body,
+            deadline=deadline,
+        )
 
 
 def usable_pods(pods: Mapping[str, Pod], service: Service) -> list[Pod]:

@@ -12,7 +12,7 @@ from typing import Protocol
 from control_plane.decision.decisions import Placed
 from control_plane.decision.mutate import Created, parse_created, user_body
 from control_plane.decision.operation import ResourceOperation
-from control_plane.decision.routing_table import RoutingTable
+from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.errors import AlreadyExists, FailedPrecondition, PodgateError
 from control_plane.model import Binding, Pod, Routing
 

@@ -7,7 +7,7 @@ and at most once per request; `start` begins reading it early so it overlaps wit
 import asyncio
 from collections.abc import Callable, Mapping
 
-from control_plane.decision.microversions import (
+from control_plane.decision.versions.microversions import (
     Negotiated,
     Version,
     Window,
@@ -15,7 +15,7 @@ from control_plane.decision.microversions import (
     negotiate,
     requested,
 )
-from control_plane.decision.version_windows import VersionWindows
+from control_plane.decision.versions.windows import VersionWindows
 from control_plane.errors import PodgateError
 from control_plane.model import Pod, Service
 

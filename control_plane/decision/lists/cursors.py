@@ -8,7 +8,7 @@ item, which costs an extra lookup and a scan of the other pods.
 
 from collections import OrderedDict
 
-from control_plane.decision.listing import Cursor, CursorKey
+from control_plane.decision.lists.listing import Cursor, CursorKey
 
 __all__ = ["CursorCache"]
 

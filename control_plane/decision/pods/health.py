@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from control_plane.decision.pod_client import PodCallError, PodFetch
-from control_plane.decision.version_docs import root_url
+from control_plane.decision.pods.client import PodCallError, PodFetch
+from control_plane.endpoints import root_url
 from control_plane.model import Pod, PodState, Service
 from control_plane.settings import HealthSettings
 

@@ -11,12 +11,12 @@ import asyncio
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from control_plane.decision.fanout import Fanout, PodRequest, Reply, usable_pods
-from control_plane.decision.pod_client import forwarded_headers
+from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout, PodRequest, usable_pods
+from control_plane.decision.pods.reply import Reply
 from control_plane.decision.resources import API_PREFIX
-from control_plane.decision.shared import (
+from control_plane.decision.shared.merge import (
     Answer,
     created_name,
     gateway_links,
@@ -26,7 +26,7 @@ from control_plane.decision.shared import (
     refusal,
     with_public_key,
 )
-from control_plane.decision.shared_lists import (
+from control_plane.decision.shared.paging import (
     SHARED_LISTS,
     Paging,
     SharedList,
@@ -37,9 +37,9 @@ from control_plane.decision.shared_lists import (
     unpaged,
 )
 from control_plane.errors import fault_body
-from control_plane.model import Pod, Service
+from control_plane.model import Pod
 
-__all__ = ["SharedCall", "SharedObjects"]
+__all__ = ["SharedObjects"]
 
 log = logging.getLogger("podgate.shared")
 
@@ -48,39 +48,6 @@ _TYPES = "types"
 # Cinder lists only public types unless asked for all (admins may).
 _ALL_TYPES = "is_public=None"
 _LIST_TAILS = ((), ("detail",))
-
-
-@dataclass(frozen=True, slots=True)
-class SharedCall:
-    """One request the gateway answers from every pod, as the decision service received it."""
-
-    request_id: str
-    service: Service
-    method: str
-    project_id: str
-    # The path below the project, e.g. "/flavors/detail".
-    remainder: str
-    query: str
-    headers: Mapping[str, str]
-    # `scheme://authority` the client used, for the links in the answer.
-    origin: str
-    body: bytes = b""
-
-    def pod_request(self, deadline: float | None = None) -> PodRequest:
-        """The request each pod gets: the caller's forwarded headers, the body as JSON."""
-        headers = forwarded_headers(self.headers)
-        if self.body:
-            headers["content-type"] = "application/json"
-        return PodRequest(
-            self.service,
-            self.method,
-            self.project_id,
-            self.remainder,
-            self.query,
-            headers,
-            self.body,
-            deadline=deadline,
-        )
 
 
 class SharedObjects:
@@ -94,7 +61,7 @@ class SharedObjects:
         """Wait for the undos still running (they outlive the answer they follow)."""
         await asyncio.gather(*self._undoing, return_exceptions=True)
 
-    async def answer(self, call: SharedCall, pods: Mapping[str, Pod]) -> Answer:
+    async def answer(self, call: AcrossPodsCall, pods: Mapping[str, Pod]) -> Answer:
         """The gateway's answer to `call`, links pointing at the gateway."""
         targets = usable_pods(pods, call.service)
         if not targets:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from control_plane.decision.microversions import Version, parse_version, requested
+from control_plane.decision.versions.microversions import Version, parse_version, requested
 from control_plane.model import Service
 
 __all__ = [

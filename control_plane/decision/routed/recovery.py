@@ -17,11 +17,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
-from control_plane.decision.health import EVERY_POD_HEALTHY, HealthView
-from control_plane.decision.mutate import pod_url
 from control_plane.decision.operation import ResourceOperation
-from control_plane.decision.pod_client import PodCallError, PodFetch, forwarded_headers
+from control_plane.decision.pods.client import PodCallError, PodFetch, forwarded_headers
+from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.resources import SPECS
+from control_plane.endpoints import pod_url
 from control_plane.errors import PodgateError
 from control_plane.model import Pod, PodState, ResourceType, Routing
 

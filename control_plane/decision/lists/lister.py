@@ -14,10 +14,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from control_plane.decision.cursors import CursorCache
-from control_plane.decision.health import EVERY_POD_HEALTHY, HealthView
-from control_plane.decision.list_query import ListQuery, SortKey, parse_query, pods_to_ask
-from control_plane.decision.listing import (
+from control_plane.decision.lists.cursors import CursorCache
+from control_plane.decision.lists.listing import (
     FROM_START,
     Cursor,
     Entry,
@@ -27,9 +25,11 @@ from control_plane.decision.listing import (
     cursor_key,
     merge,
 )
-from control_plane.decision.pod_client import PodFetch, forwarded_headers
-from control_plane.decision.pod_reader import Failed, Outcome, PodReader, Rejected
-from control_plane.decision.present import ListView, list_body, localise, origin
+from control_plane.decision.lists.pod_reader import Failed, Outcome, PodReader, Rejected
+from control_plane.decision.lists.present import ListView, list_body, localise, origin
+from control_plane.decision.lists.query import ListQuery, SortKey, parse_query, pods_to_ask
+from control_plane.decision.pods.client import PodFetch, forwarded_headers
+from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.resources import SPECS
 from control_plane.errors import BadRequest, PodgateError, PodUnavailable, fault_body
 from control_plane.metrics import Metrics

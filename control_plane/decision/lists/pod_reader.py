@@ -15,8 +15,7 @@ from typing import Any
 
 import orjson
 
-from control_plane.decision.list_query import ListQuery, SortKey, pod_query
-from control_plane.decision.listing import (
+from control_plane.decision.lists.listing import (
     FROM_START,
     Cursor,
     Entry,
@@ -25,10 +24,11 @@ from control_plane.decision.listing import (
     ResumeAfter,
     Stream,
 )
-from control_plane.decision.mutate import pod_url
-from control_plane.decision.pod_client import PodCallError, PodFetch, PodResponse
-from control_plane.decision.present import localise
+from control_plane.decision.lists.present import localise
+from control_plane.decision.lists.query import ListQuery, SortKey, pod_query
+from control_plane.decision.pods.client import PodCallError, PodFetch, PodResponse
 from control_plane.decision.resources import SPECS
+from control_plane.endpoints import pod_url
 from control_plane.errors import BadRequest, PodUnavailable
 from control_plane.metrics import Metrics
 from control_plane.model import RESOURCE_SERVICE, Pod, ResourceType

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-from control_plane.decision.events import (
+from control_plane.decision.events.parse import (
     Delivery,
     Share,
     check_caller,
@@ -17,8 +17,8 @@ from control_plane.decision.events import (
     parse_events,
     split,
 )
-from control_plane.decision.mutate import pod_url
-from control_plane.decision.pod_client import PodCallError, PodSend, forwarded_headers
+from control_plane.decision.pods.client import PodCallError, PodSend, forwarded_headers
+from control_plane.endpoints import pod_url
 from control_plane.identity.policy import Caller
 from control_plane.model import Pod, PodState, ResourceType, Routing, Service
 from control_plane.settings import DecisionSettings

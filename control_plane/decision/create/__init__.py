@@ -1,0 +1,1 @@
+"""Creates: where a new resource goes, and recording it once the pod accepted it."""

@@ -1,0 +1,1 @@
+"""Server external events, split by the pod of each server."""

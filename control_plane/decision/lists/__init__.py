@@ -1,0 +1,1 @@
+"""Lists merged across pods: the query, the pods' pages, the merge and the page shown."""

@@ -1,0 +1,1 @@
+"""Requests for one resource: the routing table that finds its pod, recovery, attach checks."""

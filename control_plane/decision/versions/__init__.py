@@ -1,0 +1,1 @@
+"""Microversions: negotiation, the version documents and each pod's window."""

@@ -1,0 +1,1 @@
+"""Views combined from every pod: limits, quotas, services, hypervisors, zones."""
