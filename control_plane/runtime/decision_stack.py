@@ -50,7 +50,7 @@ def routing_cache(
     return RoutingTable(
         store,
         max_entries=settings.decision.routing_cache_size,
-        hot_set=fast_path,
+        fast_path_set=fast_path,
         on_deleted=announcer.resource_deleted,
     )
 

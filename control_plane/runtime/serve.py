@@ -18,7 +18,6 @@ from control_plane.admin.trio2o import add_to_server as add_trio2o
 from control_plane.auth import AdminCheck, Guard, control_plane_tokens
 from control_plane.decision.extproc import add_to_server as add_decision
 from control_plane.decision.routed.routing_table import RoutingTable
-from control_plane.fastpath import HotSet
 from control_plane.identity import (
     Catalog,
     Gate,
@@ -39,6 +38,7 @@ from control_plane.store.notify import follow
 from control_plane.workers import WorkerHub, WorkerPool, add_hub
 from control_plane.xds.ads import add_to_server as add_ads
 from control_plane.xds.cache import SnapshotCache
+from control_plane.xds.fast_path_set import FastPathSet
 from control_plane.xds.runner import Certs, Secrets, XdsRunner
 
 log = logging.getLogger("podgate.serve")
@@ -73,17 +73,17 @@ async def serve(
         cache = SnapshotCache()
         gate, catalog = identity(settings)
         metrics = Metrics()
-        hot_set = HotSet(max_entries=settings.fast_path.entries(settings.auth))
+        fast_path_set = FastPathSet(max_entries=settings.fast_path.entries(settings.auth))
         certs = ListenerCerts(settings.envoy)
         runner = XdsRunner(
-            settings, cache, hot_set, metrics, _secrets(settings, tokens.envoy, certs.current)
+            settings, cache, fast_path_set, metrics, _secrets(settings, tokens.envoy, certs.current)
         )
         stack.callback(runner.close)
         certs.watch(runner.certs_changed)
         stack.callback(certs.close)
-        hot_set.seed(await store.recent_routings(settings.fast_path.entries(settings.auth)))
-        routing_table = routing_cache(stack, settings, store, hot_set)
-        store.changes.subscribe(_routing_caches(store, routing_table, hot_set, settings))
+        fast_path_set.seed(await store.recent_routings(settings.fast_path.entries(settings.auth)))
+        routing_table = routing_cache(stack, settings, store, fast_path_set)
+        store.changes.subscribe(_routing_caches(store, routing_table, fast_path_set, settings))
         pods = await live_pods(stack, settings, store, catalog, runner.pods_changed)
         # Other replicas' changes (PostgreSQL) reach the same subscribers as this one's.
         other_replicas = partial(store.changes.publish, own=False)
@@ -120,7 +120,7 @@ async def serve(
         if settings.decision.workers:
             hub = WorkerHub(
                 (settings.control_plane.host, settings.control_plane.grpc_port),
-                hot_set,
+                fast_path_set,
                 runner.decision_endpoints_changed,
                 origin=store.origin,
                 token=link_token,
@@ -155,20 +155,20 @@ def _secrets(settings: Settings, envoy_token: str, certs: Certs) -> Secrets:
 
 
 def _routing_caches(
-    store: Store, routing_table: RoutingTable, hot_set: HotSet, settings: Settings
+    store: Store, routing_table: RoutingTable, fast_path_set: FastPathSet, settings: Settings
 ) -> RoutingCaches:
     """How routing changes, this replica's and the others', reach its routing caches."""
 
     async def reload_routings() -> None:
         recent = await store.recent_routings(settings.fast_path.entries(settings.auth))
         routing_table.forget_all()
-        for routing in hot_set.routings():
-            hot_set.forget(routing.resource_type, routing.resource_id)
-        hot_set.seed(recent)
+        for routing in fast_path_set.routings():
+            fast_path_set.forget(routing.resource_type, routing.resource_id)
+        fast_path_set.seed(recent)
 
     return RoutingCaches(
         forget_routing=routing_table.forget,
-        resource_deleted=hot_set.delete,
+        resource_deleted=fast_path_set.delete,
         reload_routings=reload_routings,
     )
 

@@ -27,7 +27,7 @@ Endpoint = tuple[str, int]
 
 class WorkerHub:
     """Keeps Envoy's decision endpoints to the workers that are connected, feeds their
-    fast-path reports into this process's hot set and sends them this process's store changes.
+    fast-path reports into this process's fast-path set and sends them this process's store changes.
     """
 
     def __init__(

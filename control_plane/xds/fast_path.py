@@ -38,7 +38,7 @@ from control_plane.model import (
 )
 from control_plane.xds.pb import any_of as _any
 
-__all__ = ["FAST_METHODS", "PATH_HEADER", "known_routes", "path_header"]
+__all__ = ["FAST_METHODS", "PATH_HEADER", "fast_path_routes", "path_header"]
 
 # Only reads: writes and deletes may need checks or bookkeeping the decision service owns.
 # (One method: a second would repeat the whole path table.)
@@ -51,7 +51,7 @@ PATH_HEADER = f"{INTERNAL_HEADER_PREFIX}path"
 _EARLY_HEADER_MUTATION = "envoy.http.early_header_mutation.header_mutation"
 
 
-def known_routes(
+def fast_path_routes(
     host: route_components.VirtualHost,
     service: Service,
     routings: Iterable[Routing],

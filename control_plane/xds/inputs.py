@@ -33,7 +33,7 @@ class XdsInputs:
     admin_rest_port: int = 0
     admin_rest_host: str = "127.0.0.1"
     admin_rest_descriptors: bytes = b""
-    known: tuple[Routing, ...] = ()
+    fast_path: tuple[Routing, ...] = ()
     # The largest request body the decision service reads (Envoy buffers it first).
     max_body_bytes: int = 1_048_576
     # Active health checks of every pod cluster (the pod's version document, no token).

@@ -25,7 +25,7 @@ from control_plane.model import (
     SERVICE_METADATA,
     Service,
 )
-from control_plane.xds.fast_path import known_routes, path_header
+from control_plane.xds.fast_path import fast_path_routes, path_header
 from control_plane.xds.inputs import XdsInputs
 from control_plane.xds.local_reply import local_reply_config
 from control_plane.xds.pb import ADS as _ADS
@@ -185,10 +185,10 @@ def route_configuration(
         typed_per_filter_config={_EXT_PROC: _any(enable)},
     )
     config = route_pb2.RouteConfiguration(name=name)
-    known_routes(
+    fast_path_routes(
         config.virtual_hosts.add(name=name, domains=["*"], retry_policy=_RETRY_IDEMPOTENT),
         service,
-        inputs.known,
+        inputs.fast_path,
         endpoints,
         fallback=fallback,
         action=route_components_pb2.RouteAction(

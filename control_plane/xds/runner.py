@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib.resources import files
 
-from control_plane.fastpath import HotSet
 from control_plane.metrics import Metrics
 from control_plane.model import Pod
 from control_plane.settings import Settings
 from control_plane.xds.cache import SnapshotCache
+from control_plane.xds.fast_path_set import FastPathSet
 from control_plane.xds.tls import ServerCert, UpstreamTls
 from control_plane.xds.translate import XdsInputs, translate
 
@@ -53,7 +53,7 @@ class XdsRunner:
         self,
         settings: Settings,
         cache: SnapshotCache,
-        hot_set: HotSet,
+        fast_path_set: FastPathSet,
         metrics: Metrics,
         secrets: Secrets = Secrets(),
         clock: Callable[[], float] = time.perf_counter,
@@ -63,13 +63,13 @@ class XdsRunner:
         self._clock = clock
         self._metrics = metrics
         self._cache = cache
-        self._hot_set = hot_set
+        self._fast_path_set = fast_path_set
         self._descriptors = files("podgate").joinpath("descriptors.pb").read_bytes()
         self._pods: tuple[Pod, ...] = ()
         self._decision_endpoints: tuple[tuple[str, int], ...] = ()
         self._pending: asyncio.TimerHandle | None = None
         self._last_cost_s = 0.0
-        hot_set.on_change = self.known_changed
+        fast_path_set.on_change = self.known_changed
 
     def pods_changed(self, pods: tuple[Pod, ...]) -> None:
         """New pods: publish now (a new pod must be routable fast)."""
@@ -124,7 +124,7 @@ class XdsRunner:
             admin_rest_host=settings.envoy.admin_rest_host,
             admin_rest_port=settings.envoy.admin_rest_port,
             admin_rest_descriptors=self._descriptors,
-            known=self._hot_set.routings(),
+            fast_path=self._fast_path_set.routings(),
             decision_endpoints=self._decision_endpoints,
             max_body_bytes=settings.decision.max_body_bytes,
             health_interval_s=settings.health.interval_s,
@@ -147,7 +147,7 @@ class XdsRunner:
         )
         try:
             self._cache.set(translate(inputs))
-            self._metrics.fast_path_routings.set(len(inputs.known))
+            self._metrics.fast_path_routings.set(len(inputs.fast_path))
             self._last_cost_s = self._clock() - started
         except Exception:
             log.exception("xds snapshot rejected; Envoy keeps the last good one")

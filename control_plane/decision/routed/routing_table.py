@@ -35,7 +35,7 @@ class RoutingStore(Protocol):
 
 
 class FastPath(Protocol):
-    """The routings Envoy routes by itself (control_plane.fastpath.HotSet)."""
+    """The routings Envoy routes by itself (control_plane.xds.fast_path_set.FastPathSet)."""
 
     def add(self, routing: Routing) -> None:
         """A routing just used or recorded."""
@@ -66,13 +66,13 @@ class RoutingTable:
         store: RoutingStore,
         *,
         max_entries: int,
-        hot_set: FastPath | None = None,
+        fast_path_set: FastPath | None = None,
         on_deleted: Callable[[ResourceType, str], None] = lambda _type, _id: None,
     ) -> None:
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
         self._store = store
-        self._hot_set = _NoFastPath() if hot_set is None else hot_set
+        self._fast_path_set = _NoFastPath() if fast_path_set is None else fast_path_set
         self._on_deleted = on_deleted
         self._max_entries = max_entries
         self._cache: OrderedDict[_Key, Routing] = OrderedDict()
@@ -91,7 +91,7 @@ class RoutingTable:
         if cached is not None:
             self._cache.move_to_end(key)
             self.hits += 1
-            self._hot_set.add(cached)
+            self._fast_path_set.add(cached)
             return cached
         self.misses += 1
         forgotten = self._forgotten
@@ -99,7 +99,7 @@ class RoutingTable:
         # NOTE: a forget() during the read may concern this very key; don't cache a stale answer.
         if routing is not None and forgotten == self._forgotten:
             self._remember(key, routing)
-            self._hot_set.add(routing)
+            self._fast_path_set.add(routing)
         return routing
 
     async def lookup_many(
@@ -132,7 +132,7 @@ class RoutingTable:
         """
         stored = await self._store.put_routing(routing)
         self._remember((str(stored.resource_type), stored.resource_id), stored)
-        self._hot_set.add(stored)
+        self._fast_path_set.add(stored)
         return stored
 
     async def learn(self, routings: Iterable[Routing]) -> int:
@@ -168,7 +168,7 @@ class RoutingTable:
         key = (str(resource_type), resource_id)
         self._cache.pop(key, None)
         self._stored.pop(key, None)
-        self._hot_set.forget(resource_type, resource_id)
+        self._fast_path_set.forget(resource_type, resource_id)
 
     def forget_all(self) -> None:
         """Drop every routing from memory (changes by other replicas may have been missed)."""
@@ -183,7 +183,7 @@ class RoutingTable:
         failed delete leaves it in place); only the fast path lets go of it, here and (through
         `on_deleted`) in the other replicas' Envoys.
         """
-        self._hot_set.delete(resource_type, resource_id)
+        self._fast_path_set.delete(resource_type, resource_id)
         self._on_deleted(resource_type, resource_id)
 
     def _remember(self, key: _Key, routing: Routing) -> None:

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from control_plane.fastpath import HotSet
 from control_plane.metrics import Metrics
 from control_plane.model import Pod
 from control_plane.runtime.listener_certs import ListenerCerts
 from control_plane.runtime.tls_files import TlsFilesError
 from control_plane.settings import EnvoySettings, Settings
 from control_plane.xds.cache import SnapshotCache
+from control_plane.xds.fast_path_set import FastPathSet
 from control_plane.xds.resources import CLUSTER_TYPE, SECRET_TYPE
 from control_plane.xds.runner import Secrets, XdsRunner
 from control_plane.xds.tls import LISTENER_SECRET
@@ -31,7 +31,9 @@ async def test_listener_certificates_are_pushed_and_a_changed_pair_republished(
     cache = SnapshotCache()
     certs = ListenerCerts(envoy)
     secrets = Secrets(certs=certs.current)
-    runner = XdsRunner(Settings(envoy=envoy), cache, HotSet(max_entries=10), Metrics(), secrets)
+    runner = XdsRunner(
+        Settings(envoy=envoy), cache, FastPathSet(max_entries=10), Metrics(), secrets
+    )
     certs.watch(runner.certs_changed)
     try:
         runner.pods_changed((POD,))

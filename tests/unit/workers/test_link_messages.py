@@ -3,7 +3,6 @@
 import asyncio
 from collections.abc import Callable
 
-from control_plane.fastpath import HotSet
 from control_plane.model import ResourceType, Routing
 from control_plane.settings import Settings
 from control_plane.store.changes import PODS
@@ -11,6 +10,7 @@ from control_plane.store.changes import decode as decode_change
 from control_plane.workers.hub import WorkerHub
 from control_plane.workers.messages import LINK_TOKEN_METADATA, Hello, Report, decode, encode
 from control_plane.workers.pool import handover, taken_over
+from control_plane.xds.fast_path_set import FastPathSet
 
 _SERVER = Routing("s1", ResourceType.SERVER, "p1", "pod1")
 _VOLUME = Routing("v1", ResourceType.VOLUME, "p1", "pod2")
@@ -54,9 +54,9 @@ async def _turns_until(check: Callable[[], bool]) -> None:
     raise AssertionError("the hub never got there")
 
 
-def test_hub_registers_workers_feeds_the_hot_set_and_relays_changes() -> None:
+def test_hub_registers_workers_feeds_the_fast_path_set_and_relays_changes() -> None:
     async def scenario() -> None:
-        hot = HotSet(max_entries=10)
+        hot = FastPathSet(max_entries=10)
         hot.add(_VOLUME)
         seen: list[tuple] = []
         hub = WorkerHub(("127.0.0.1", 19990), hot, seen.append, origin="main", token="s3cret")
@@ -86,7 +86,9 @@ def test_hub_registers_workers_feeds_the_hot_set_and_relays_changes() -> None:
 def test_a_stranger_without_the_token_is_refused() -> None:
     async def scenario() -> None:
         seen: list[tuple] = []
-        hub = WorkerHub(("127.0.0.1", 19990), HotSet(max_entries=10), seen.append, "m", "s3cret")
+        hub = WorkerHub(
+            ("127.0.0.1", 19990), FastPathSet(max_entries=10), seen.append, "m", "s3cret"
+        )
 
         async def requests():
             yield encode(Hello("10.9.9.9", 41000, 1))

@@ -22,11 +22,11 @@ def load_case(path: Path) -> XdsInputs:
     doc = yaml.safe_load(path.read_text())
     _expect_keys(path, "top level", doc, {"inputs", "pods"})
     settings = dict(doc["inputs"])
-    known = tuple(_routing(path, raw) for raw in settings.pop("known", ()))
+    known = tuple(_routing(path, raw) for raw in settings.pop("fast_path", ()))
     if "decision_endpoints" in settings:
         settings["decision_endpoints"] = tuple(map(tuple, settings["decision_endpoints"]))
     fields = dataclasses.fields(XdsInputs)
-    given = {f.name for f in fields} - {"pods", "admin_rest_descriptors", "known"}
+    given = {f.name for f in fields} - {"pods", "admin_rest_descriptors", "fast_path"}
     required = {f.name for f in fields if f.default is dataclasses.MISSING} - {"pods"}
     assert isinstance(settings, dict), f"{path.name}: inputs must be a mapping"
     unknown, missing = settings.keys() - given, required - settings.keys()
@@ -39,7 +39,7 @@ def load_case(path: Path) -> XdsInputs:
         pod["state"] = PodState(pod.get("state", "ENABLED"))
         pods.append(Pod(**pod))
     return XdsInputs(
-        pods=tuple(pods), admin_rest_descriptors=DESCRIPTOR_SET, known=known, **settings
+        pods=tuple(pods), admin_rest_descriptors=DESCRIPTOR_SET, fast_path=known, **settings
     )
 
 

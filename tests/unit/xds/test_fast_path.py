@@ -4,14 +4,14 @@ from envoy.config.route.v3 import route_components_pb2 as route_components
 from envoy.type.matcher.v3 import http_inputs_pb2
 
 from control_plane.model import ResourceType, Routing, Service
-from control_plane.xds.fast_path import PATH_HEADER, known_routes
+from control_plane.xds.fast_path import PATH_HEADER, fast_path_routes
 
 _ID = "6f1b0c3e-0000-4000-8000-000000000001"
 
 
 def _table(*routings: Routing) -> route_components.VirtualHost:
     host = route_components.VirtualHost(name="compute")
-    known_routes(
+    fast_path_routes(
         host,
         Service.COMPUTE,
         routings,

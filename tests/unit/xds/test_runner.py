@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from control_plane.fastpath import HotSet
 from control_plane.metrics import Metrics
 from control_plane.model import Pod, ResourceType, Routing
 from control_plane.settings import Settings
 from control_plane.store import Store
 from control_plane.xds.cache import SnapshotCache
+from control_plane.xds.fast_path_set import FastPathSet
 from control_plane.xds.live_pods import LivePods
 from control_plane.xds.resources import CLUSTER_TYPE, ROUTE_TYPE
 from control_plane.xds.runner import XdsRunner
@@ -28,10 +28,10 @@ def _routing(resource_id: str) -> Routing:
     return Routing(resource_id, ResourceType.SERVER, "p1", "pod1")
 
 
-def _runner(interval_ms: int) -> tuple[XdsRunner, SnapshotCache, HotSet, Metrics]:
+def _runner(interval_ms: int) -> tuple[XdsRunner, SnapshotCache, FastPathSet, Metrics]:
     settings = Settings(fast_path={"push_interval_ms": interval_ms})
-    cache, hot_set, metrics = SnapshotCache(), HotSet(max_entries=10), Metrics()
-    return XdsRunner(settings, cache, hot_set, metrics), cache, hot_set, metrics
+    cache, fast_path_set, metrics = SnapshotCache(), FastPathSet(max_entries=10), Metrics()
+    return XdsRunner(settings, cache, fast_path_set, metrics), cache, fast_path_set, metrics
 
 
 async def test_pods_publish_at_once() -> None:
@@ -42,13 +42,13 @@ async def test_pods_publish_at_once() -> None:
 
 
 async def test_a_burst_of_known_routings_is_one_snapshot() -> None:
-    runner, cache, hot_set, metrics = _runner(interval_ms=50)
+    runner, cache, fast_path_set, metrics = _runner(interval_ms=50)
     runner.pods_changed((POD,))
     first = cache.current
     seen = []
     waiter = asyncio.create_task(cache.wait_for_change(first))
     for n in range(5):
-        hot_set.add(_routing(f"s{n}"))
+        fast_path_set.add(_routing(f"s{n}"))
     assert cache.current is first  # nothing before the interval
     seen.append(await asyncio.wait_for(waiter, timeout=2))
     await asyncio.sleep(0.1)
@@ -58,10 +58,10 @@ async def test_a_burst_of_known_routings_is_one_snapshot() -> None:
 
 
 async def test_close_drops_a_pending_publish() -> None:
-    runner, cache, hot_set, _ = _runner(interval_ms=20)
+    runner, cache, fast_path_set, _ = _runner(interval_ms=20)
     runner.pods_changed((POD,))
     first = cache.current
-    hot_set.add(_routing("s1"))
+    fast_path_set.add(_routing("s1"))
     runner.close()
     await asyncio.sleep(0.1)
     assert cache.current is first
@@ -70,15 +70,15 @@ async def test_close_drops_a_pending_publish() -> None:
 async def test_pushes_are_spaced_by_their_cost() -> None:
     ticks = iter(range(1000))
     settings = Settings(fast_path={"push_interval_ms": 0})
-    cache, hot_set = SnapshotCache(), HotSet(max_entries=10)
+    cache, fast_path_set = SnapshotCache(), FastPathSet(max_entries=10)
     # Every publish reads the clock twice, 0.01 s apart: it "costs" 10 ms, so 0.1 s apart.
-    runner = XdsRunner(settings, cache, hot_set, Metrics(), clock=lambda: next(ticks) / 100)
+    runner = XdsRunner(settings, cache, fast_path_set, Metrics(), clock=lambda: next(ticks) / 100)
     runner.pods_changed((POD,))
     assert runner.spacing_s == pytest.approx(0.1)
     first = cache.current
     loop = asyncio.get_running_loop()
     added = loop.time()
-    hot_set.add(_routing("s1"))
+    fast_path_set.add(_routing("s1"))
     # Timed by the loop's clock, which no timer beats (a sleep beside it could be woken late,
     # together with the publish, on a loaded machine).
     assert await asyncio.wait_for(cache.wait_for_change(first), 10) is cache.current

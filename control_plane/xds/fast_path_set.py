@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterable
 
 from control_plane.model import ResourceType, Routing
 
-__all__ = ["HotSet"]
+__all__ = ["FastPathSet"]
 
 _Key = tuple[str, str]
 
 
-class HotSet:
+class FastPathSet:
     """Routings for Envoy's table; `on_change` is called after every change of its content."""
 
     def __init__(self, *, max_entries: int, on_change: Callable[[], None] = lambda: None) -> None:
