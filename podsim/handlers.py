@@ -12,7 +12,7 @@ from aiohttp import web
 from podsim.clock import Clock
 from podsim.config import PodConfig
 from podsim.faults import BadRequest, Fault
-from podsim.kind import Kind, NewRecord, Record
+from podsim.kind import NewRecord, Record, ResourceKind
 from podsim.links import Links
 from podsim.paging import page
 from podsim.store import Store
@@ -37,7 +37,7 @@ class Collection:
 
     def __init__(
         self,
-        kind: Kind,
+        kind: ResourceKind,
         *,
         config: PodConfig,
         store: Store,

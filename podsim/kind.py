@@ -40,7 +40,7 @@ class ListQuery:
 
 
 @dataclass(frozen=True, slots=True)
-class Kind:
+class ResourceKind:
     """One resource kind: its URLs, its clock resolution and its pure API functions."""
 
     collection: str

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from podsim.faults import BadRequest, Fault, NotFound
-from podsim.kind import MAX_LIMIT, Filters, Kind, ListQuery, NewRecord, Record
+from podsim.kind import MAX_LIMIT, Filters, ListQuery, NewRecord, Record, ResourceKind
 from podsim.links import Links
 from podsim.paging import SortError, resolve_sort
 
@@ -197,7 +197,7 @@ def marker_not_found(marker: str) -> Fault:
     return BadRequest(f"marker [{marker}] not found")
 
 
-SERVERS = Kind(
+SERVERS = ResourceKind(
     collection="servers",
     member="server",
     prefix="/compute/v2.1",

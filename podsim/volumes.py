@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from podsim.faults import BadRequest, Fault, NotFound
-from podsim.kind import MAX_LIMIT, Filters, Kind, ListQuery, NewRecord, Record
+from podsim.kind import MAX_LIMIT, Filters, ListQuery, NewRecord, Record, ResourceKind
 from podsim.links import Links
 from podsim.paging import DESC, SortError, resolve_sort
 
@@ -128,7 +128,7 @@ def cinder_matches(record: Record, filters: Filters) -> bool:
     return all(record.get(column) == values[0] for column, values in filters.items())
 
 
-def cinder_kind(*, not_found: Callable[[str], Fault], **specific: Any) -> Kind:
+def cinder_kind(*, not_found: Callable[[str], Fault], **specific: Any) -> ResourceKind:
     """A Cinder resource kind: what volumes, snapshots and backups share, plus `specific`.
 
     NOTE: Cinder looks a marker up as the listed resource (e.g. db _volume_get), so an unknown
@@ -145,7 +145,7 @@ def cinder_kind(*, not_found: Callable[[str], Fault], **specific: Any) -> Kind:
         "not_found": not_found,
         "marker_not_found": not_found,
     }
-    return Kind(**shared, **specific)
+    return ResourceKind(**shared, **specific)
 
 
 def not_found(volume_id: str) -> Fault:

@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from control_plane.model import ResourceType
-from control_plane.store.changes import Change, Kind
+from control_plane.store.changes import Change, ChangeKind
 
 __all__ = ["RoutingCaches"]
 
@@ -21,11 +21,11 @@ class RoutingCaches:
         """Apply a batch in order; a reload (routings were dropped) runs once, last."""
         reload = False
         for change in changes:
-            if change.kind is Kind.ROUTINGS_DROPPED:
+            if change.kind is ChangeKind.ROUTINGS_DROPPED:
                 reload = True
-            elif change.kind is Kind.ROUTING_DELETED:
+            elif change.kind is ChangeKind.ROUTING_DELETED:
                 self.forget_routing(ResourceType(change.resource_type), change.resource_id)
-            elif change.kind is Kind.RESOURCE_DELETED:
+            elif change.kind is ChangeKind.RESOURCE_DELETED:
                 self.resource_deleted(ResourceType(change.resource_type), change.resource_id)
         if reload:
             await self.reload_routings()

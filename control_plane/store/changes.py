@@ -18,7 +18,7 @@ __all__ = [
     "RESYNC",
     "ROUTINGS_DROPPED",
     "Change",
-    "Kind",
+    "ChangeKind",
     "decode",
     "encode",
     "new_origin",
@@ -28,7 +28,7 @@ __all__ = [
 MAX_PAYLOAD = 7999
 
 
-class Kind(StrEnum):
+class ChangeKind(StrEnum):
     """What changed; each kind names the state derived from it."""
 
     PODS = "pods"  # a pod was created, updated or deleted: reload pods (and push xDS)
@@ -42,14 +42,14 @@ class Kind(StrEnum):
 class Change:
     """One change; resource kinds carry the resource's type and id."""
 
-    kind: Kind
+    kind: ChangeKind
     resource_type: str = ""
     resource_id: str = ""
 
 
-PODS = Change(Kind.PODS)
-BINDINGS = Change(Kind.BINDINGS)
-ROUTINGS_DROPPED = Change(Kind.ROUTINGS_DROPPED)
+PODS = Change(ChangeKind.PODS)
+BINDINGS = Change(ChangeKind.BINDINGS)
+ROUTINGS_DROPPED = Change(ChangeKind.ROUTINGS_DROPPED)
 # Changes may have been missed (a connection was down): reload everything derived.
 RESYNC = (PODS, ROUTINGS_DROPPED)
 
@@ -74,8 +74,8 @@ def decode(payload: str) -> tuple[str, Change] | None:
     """(origin, change) from a payload; None for anything this version does not understand."""
     try:
         fields = json.loads(payload)
-        kind = Kind(fields["k"])
-        if kind in (Kind.ROUTING_DELETED, Kind.RESOURCE_DELETED):
+        kind = ChangeKind(fields["k"])
+        if kind in (ChangeKind.ROUTING_DELETED, ChangeKind.RESOURCE_DELETED):
             change = Change(kind, ResourceType(fields["t"]).value, str(fields["i"]))
         else:
             change = Change(kind)

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from control_plane.model import ResourceType
-from control_plane.store.changes import RESYNC, Change, Kind, decode, encode
+from control_plane.store.changes import RESYNC, Change, ChangeKind, decode, encode
 from control_plane.store.feed import Subscriber
 
 __all__ = [
@@ -61,7 +61,7 @@ class Announcer:
     def resource_deleted(self, resource_type: ResourceType | str, resource_id: str) -> None:
         """Tell the other replicas to take the resource off their fast path."""
         task = asyncio.get_running_loop().create_task(
-            self._send(Change(Kind.RESOURCE_DELETED, str(resource_type), resource_id))
+            self._send(Change(ChangeKind.RESOURCE_DELETED, str(resource_type), resource_id))
         )
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)

@@ -33,7 +33,7 @@ from control_plane.store.changes import (
     PODS,
     ROUTINGS_DROPPED,
     Change,
-    Kind,
+    ChangeKind,
     new_origin,
 )
 from control_plane.store.engine import IMMEDIATE, open_engine
@@ -246,7 +246,7 @@ class Store:
         """Forget where a resource lives."""
         kind = check_resource_type(resource_type)
         work = partial(_routings.delete_routing, resource_type=kind, resource_id=resource_id)
-        deleted = Change(Kind.ROUTING_DELETED, kind.value, resource_id)
+        deleted = Change(ChangeKind.ROUTING_DELETED, kind.value, resource_id)
         await self._run(work, write=True, notify=lambda _: (deleted,))
 
     async def announce(self, change: Change) -> None:

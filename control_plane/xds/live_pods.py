@@ -15,7 +15,7 @@ from control_plane.errors import PodgateError
 from control_plane.identity import Catalog
 from control_plane.model import Pod
 from control_plane.store import Store
-from control_plane.store.changes import Change, Kind
+from control_plane.store.changes import Change, ChangeKind
 
 log = logging.getLogger("podgate.pods")
 
@@ -42,7 +42,7 @@ class LivePods:
 
     async def changed(self, changes: Sequence[Change]) -> None:
         """A change feed subscriber: reload once per batch that touched pods, else nothing."""
-        if any(change.kind is Kind.PODS for change in changes):
+        if any(change.kind is ChangeKind.PODS for change in changes):
             await self.reload()
 
     async def reload(self) -> None:

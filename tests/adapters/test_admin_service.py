@@ -13,7 +13,7 @@ from control_plane.errors import Unauthorized
 from control_plane.identity import Caller, Gate
 from control_plane.model import ResourceType, Routing
 from control_plane.store import Store
-from control_plane.store.changes import Change, Kind
+from control_plane.store.changes import Change, ChangeKind
 from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
 from tests.fixtures.guarded import admin_channel, guarded_server
 
@@ -32,13 +32,13 @@ class Events:
 
     async def __call__(self, changes: Sequence[Change]) -> None:
         kinds = [change.kind for change in changes]
-        self.pods_changed += Kind.PODS in kinds
-        self.bindings_changed += Kind.BINDINGS in kinds
-        self.routings_dropped += Kind.ROUTINGS_DROPPED in kinds
+        self.pods_changed += ChangeKind.PODS in kinds
+        self.bindings_changed += ChangeKind.BINDINGS in kinds
+        self.routings_dropped += ChangeKind.ROUTINGS_DROPPED in kinds
         self.routings_deleted.extend(
             (change.resource_type, change.resource_id)
             for change in changes
-            if change.kind is Kind.ROUTING_DELETED
+            if change.kind is ChangeKind.ROUTING_DELETED
         )
 
 

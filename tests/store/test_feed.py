@@ -7,7 +7,7 @@ import pytest
 from control_plane.errors import AlreadyExists
 from control_plane.model import Pod, ResourceType, Routing
 from control_plane.store import Store
-from control_plane.store.changes import BINDINGS, PODS, ROUTINGS_DROPPED, Change, Kind
+from control_plane.store.changes import BINDINGS, PODS, ROUTINGS_DROPPED, Change, ChangeKind
 
 
 class Seen:
@@ -35,7 +35,7 @@ async def test_each_write_publishes_its_changes_and_reads_publish_nothing(store:
         (PODS,),
         (BINDINGS,),
         (BINDINGS,),
-        (Change(Kind.ROUTING_DELETED, "server", "s1"),),
+        (Change(ChangeKind.ROUTING_DELETED, "server", "s1"),),
         (PODS,),
     ]
     assert own.batches == seen.batches

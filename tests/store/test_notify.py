@@ -16,7 +16,7 @@ from control_plane.errors import AlreadyExists, NotFound
 from control_plane.model import Pod, ResourceType, Routing
 from control_plane.runtime.routing_changes import RoutingCaches
 from control_plane.store import Store
-from control_plane.store.changes import BINDINGS, PODS, Change, Kind, decode, encode
+from control_plane.store.changes import BINDINGS, PODS, Change, ChangeKind, decode, encode
 from control_plane.store.notify import (
     APPLICATION_NAME,
     Announcer,
@@ -49,7 +49,7 @@ class Recorder:
             reload_routings=reload_routings,
         )
         await routings(changes)
-        if any(change.kind is Kind.PODS for change in changes):
+        if any(change.kind is ChangeKind.PODS for change in changes):
             self.events.append(("pods",))
 
     def count(self, event: tuple[str, ...]) -> int:
@@ -65,13 +65,13 @@ async def _until(check: Callable[[], bool], what: str, within: float = WAIT_S) -
 
 
 def test_payloads_round_trip_and_stay_small() -> None:
-    deleted = Change(Kind.RESOURCE_DELETED, "server", "abc")
+    deleted = Change(ChangeKind.RESOURCE_DELETED, "server", "abc")
     assert decode(encode("me", deleted)) == ("me", deleted)
     assert decode(encode("me", PODS)) == ("me", PODS)
     assert encode("me", PODS) == '{"o":"me","k":"pods"}'
     assert decode(encode("me", BINDINGS)) == ("me", BINDINGS)
     with pytest.raises(ValueError, match="too long"):
-        encode("me", Change(Kind.ROUTING_DELETED, "server", "x" * 8000))
+        encode("me", Change(ChangeKind.ROUTING_DELETED, "server", "x" * 8000))
 
 
 @pytest.mark.parametrize(
@@ -171,7 +171,7 @@ async def test_routing_deletes_and_user_deletes_reach_the_other_replica(replicas
     await a.store.put_routing(_routing("s1", "pod1"))
     await a.store.delete_routing(ResourceType.SERVER, "s1")
     await _until(lambda: ("forget", ResourceType.SERVER, "s1") in b.seen.events, "the forget")
-    await a.store.announce(Change(Kind.RESOURCE_DELETED, "server", "s2"))
+    await a.store.announce(Change(ChangeKind.RESOURCE_DELETED, "server", "s2"))
     await _until(lambda: ("deleted", ResourceType.SERVER, "s2") in b.seen.events, "the delete")
     with pytest.raises(NotFound):
         await a.store.delete_routing(ResourceType.SERVER, "s1")
@@ -198,7 +198,7 @@ class _RolledBack(Exception):
 
 
 def _deleted(server_id: str) -> Change:
-    return Change(Kind.RESOURCE_DELETED, "server", server_id)
+    return Change(ChangeKind.RESOURCE_DELETED, "server", server_id)
 
 
 @pytest.mark.postgres

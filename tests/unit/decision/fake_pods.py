@@ -18,7 +18,7 @@ from control_plane.decision.pods.client import PodCallError, PodResponse
 from control_plane.model import Pod, PodState
 from podsim.backups import BACKUPS
 from podsim.faults import Fault
-from podsim.kind import Kind, NewRecord
+from podsim.kind import NewRecord, ResourceKind
 from podsim.links import Links
 from podsim.paging import page
 from podsim.servers import SERVERS
@@ -116,7 +116,7 @@ class FakePod:
             return _json(fault.status, fault.body())
 
     def _list(
-        self, kind: Kind, collection: str, mine: dict[str, dict], query: str, links: Links
+        self, kind: ResourceKind, collection: str, mine: dict[str, dict], query: str, links: Links
     ) -> dict[str, Any]:
         params = parse_qsl(query, keep_blank_values=True)
         parsed = kind.list_query(params)

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from control_plane.model import Pod, ResourceType
 from control_plane.runtime.routing_changes import RoutingCaches
-from control_plane.store.changes import BINDINGS, PODS, RESYNC, Change, Kind
+from control_plane.store.changes import BINDINGS, PODS, RESYNC, Change, ChangeKind
 from control_plane.xds.live_pods import LivePods
 
 
@@ -26,11 +26,11 @@ class Recorder:
 async def test_a_batch_applies_each_routing_change_and_reloads_once_last() -> None:
     recorder = Recorder()
     batch = [
-        Change(Kind.ROUTINGS_DROPPED),
-        Change(Kind.ROUTING_DELETED, "volume", "v1"),
+        Change(ChangeKind.ROUTINGS_DROPPED),
+        Change(ChangeKind.ROUTING_DELETED, "volume", "v1"),
         PODS,
-        Change(Kind.ROUTINGS_DROPPED),
-        Change(Kind.RESOURCE_DELETED, "server", "s1"),
+        Change(ChangeKind.ROUTINGS_DROPPED),
+        Change(ChangeKind.RESOURCE_DELETED, "server", "s1"),
     ]
     await recorder.caches()(batch)
     assert recorder.events == [
@@ -55,10 +55,10 @@ async def test_pods_reload_once_per_batch_that_touched_them() -> None:
     store = CountingStore()
     published: list[tuple[Pod, ...]] = []
     pods = LivePods(store, published.append)  # type: ignore[arg-type]
-    await pods.changed([PODS, Change(Kind.ROUTING_DELETED, "volume", "v1"), PODS])
+    await pods.changed([PODS, Change(ChangeKind.ROUTING_DELETED, "volume", "v1"), PODS])
     assert store.reads == 1 and len(published) == 1
     assert list(pods()) == ["pod1"]
-    await pods.changed([BINDINGS, Change(Kind.RESOURCE_DELETED, "server", "s1")])
+    await pods.changed([BINDINGS, Change(ChangeKind.RESOURCE_DELETED, "server", "s1")])
     assert store.reads == 1
     await pods.changed(RESYNC)
     assert store.reads == 2
