@@ -24,6 +24,7 @@ from control_plane.decision.decisions import (
     Route,
     Target,
 )
+from control_plane.decision.families import Placement, placement
 from control_plane.decision.lists.present import origin
 from control_plane.decision.mutate import parse_create, pod_body
 from control_plane.decision.operation import Kind, Operation, ResourceOperation, is_detail
@@ -48,7 +49,6 @@ __all__ = [
     "usable",
 ]
 
-_SCHEDULED = frozenset({ResourceType.SERVER, ResourceType.VOLUME})
 _UNKNOWN_MESSAGE = "The resource could not be found."
 _BAD_METHOD_MESSAGE = "The method specified is not allowed for this resource."
 _NO_BODY = "The request body is missing."
@@ -131,7 +131,7 @@ def body_needs(op: Operation, body: bytes) -> BodyNeeds:
         return BodyNeeds(referenced(op.resource_type, body))
     if op.kind is not Kind.CREATE:
         return BodyNeeds()
-    if op.resource_type in _SCHEDULED:
+    if placement(op.resource_type) is Placement.SCHEDULED:
         parse_create(op.resource_type, body)
         return BodyNeeds(bindings=True)
     source = parse_sourced(op.resource_type, body).volume_id
@@ -175,17 +175,17 @@ def _create(op: ResourceOperation, facts: Facts) -> Decision:
         if facts.end_of_stream:
             raise BadRequest(_NO_BODY)
         return NeedBody(Mode.CREATE, facts.rewrite)
-    if op.resource_type in _SCHEDULED:
+    if placement(op.resource_type) is Placement.SCHEDULED:
         create = parse_create(op.resource_type, facts.body)
-        placement = schedule(
+        chosen = schedule(
             _in_preference_order(facts.pods.values()),
             facts.bindings,
             create.availability_zone,
             facts.unhealthy,
         )
-        pod, endpoint = usable(placement.pod.name, placement.pod, op.service)
+        pod, endpoint = usable(chosen.pod.name, chosen.pod, op.service)
         body = pod_body(create, pod.pod_az_name)
-        return Placed(target(pod, endpoint, op), body, bind=placement.bind)
+        return Placed(target(pod, endpoint, op), body, bind=chosen.bind)
     sourced = parse_sourced(op.resource_type, facts.body)
     source = facts.referenced
     if source is None or source.project_id != op.project_id:

@@ -31,6 +31,7 @@ __all__ = [
     "Placement",
     "matching",
     "owner_prefix",
+    "placement",
 ]
 
 # Every method a request may have, in the order an `Allow` header lists them. Any other token
@@ -230,6 +231,11 @@ def matching(service: Service, head: str, below: list[str]) -> list[tuple[Family
     return found
 
 
+def placement(resource_type: ResourceType) -> Placement:
+    """What a create of `resource_type` follows: its CREATE row's rule."""
+    return _PLACEMENTS[resource_type]
+
+
 def owner_prefix(resource_type: ResourceType, project_id: str, resource_id: str) -> str | None:
     """The gateway path of a resource, ending in `/`, below which every GET goes to its owner.
 
@@ -259,3 +265,10 @@ def _match(route: _Route, below: list[str]) -> str | None:
         elif want != got and _literal(want):
             return None
     return resource_id
+
+
+_PLACEMENTS: Mapping[ResourceType, Placement] = {
+    family.resource_type: family.follows
+    for family in FAMILIES
+    if family.kind is Kind.CREATE and family.resource_type and family.follows
+}
