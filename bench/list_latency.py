@@ -21,7 +21,7 @@ from control_plane.decision.lists.listing import FROM_START, Entry, Stream, merg
 from control_plane.decision.lists.query import SortOrder
 from harness.gateway import Gateway
 from harness.procs import SimPod, start_podsim, wait_for
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 
 PROJECT = "b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8"
 

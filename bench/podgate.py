@@ -181,7 +181,8 @@ def source_env(source: Path | None, shim: Path) -> dict[str, str]:
     shim.mkdir(parents=True, exist_ok=True)
     root = source.resolve()
     targets = {entry.name: entry for entry in root.iterdir() if entry.name != "bench"}
-    targets["podgate"] = root / "protos" / "podgate"
+    # Every generated package under protos/, so a checkout from before a rename runs too.
+    targets |= {p.name: p for p in (root / "protos").iterdir() if (p / "__init__.py").exists()}
     for name, target in targets.items():
         if not (shim / name).exists():
             (shim / name).symlink_to(target, target_is_directory=target.is_dir())

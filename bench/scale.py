@@ -46,7 +46,7 @@ from control_plane.auth import ADMIN_TOKEN_FILE
 from control_plane.store.tables import PodRow, RoutingRow
 from harness.gateway import WithAdminToken
 from harness.procs import Proc, free_port, start, wait_for
-from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
+from podgate_api.admin.v1 import admin_pb2, admin_pb2_grpc
 
 __all__ = [
     "FULL",

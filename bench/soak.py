@@ -48,7 +48,7 @@ from bench.process import stop_on_signals
 from harness.cloud import running_cloud
 from harness.gateway import Gateway
 from harness.procs import SimPod
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 
 __all__ = [
     "KINDS",

@@ -22,7 +22,7 @@ from harness import keystone_venv
 from harness.gateway import Gateway
 from harness.keystone import ADMIN, DEMO, Keystone, start_keystone
 from harness.procs import SimPod, start_podsim, wait_for
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 
 
 def _gateway(root: Path, keystone: Keystone, sim: SimPod, ttl: float) -> Gateway:

@@ -1,7 +1,7 @@
 """Regenerate the code and descriptor set for Podgate's own protos (``make protos``).
 
-Python (_pb2, .pyi, _pb2_grpc) is generated for podgate/**.proto only: the vendored google/api
-protos are imports, and their Python comes from xds-protos. DESCRIPTOR_SET holds every podgate
+Python (_pb2, .pyi, _pb2_grpc) is generated for podgate_api/**.proto only: the vendored google/api
+protos are imports, and their Python comes from xds-protos. DESCRIPTOR_SET holds every Podgate
 proto with its imports, for Envoy's gRPC-JSON transcoder.
 
 Usage: python protos/generate.py [OUT_DIR]   (default: this folder, next to the .proto files)
@@ -14,12 +14,12 @@ from pathlib import Path
 from grpc_tools import protoc
 
 HERE = Path(__file__).resolve().parent
-PROTOS = sorted(p.relative_to(HERE).as_posix() for p in (HERE / "podgate").rglob("*.proto"))
-DESCRIPTOR_SET = "podgate/descriptors.pb"
+PROTOS = sorted(p.relative_to(HERE).as_posix() for p in (HERE / "podgate_api").rglob("*.proto"))
+DESCRIPTOR_SET = "podgate_api/descriptors.pb"
 
 
 def generate(out_dir: Path) -> None:
-    """Run protoc on every podgate .proto: Python code plus the descriptor set."""
+    """Run protoc on every podgate_api .proto: Python code plus the descriptor set."""
     include = str(files("grpc_tools") / "_proto")
     descriptor_set = out_dir / DESCRIPTOR_SET
     descriptor_set.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import grpc
 
-from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
+from podgate_api.admin.v1 import admin_pb2, admin_pb2_grpc
 from realcloud import seed
 from realcloud.layout import ADMIN, HOST, PODS, SERVICE_PASSWORD, Layout
 from realcloud.services import Spec

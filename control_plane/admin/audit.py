@@ -11,7 +11,7 @@ from control_plane.auth import current_principal
 from control_plane.errors import Unauthorized
 from control_plane.model import AuditEvent
 from control_plane.store import Store
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 
 __all__ = ["AuditTrail", "event_to_proto"]
 

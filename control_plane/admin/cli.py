@@ -18,7 +18,7 @@ from control_plane.admin.credentials import admin_credential
 from control_plane.admin.envoy_health import ClusterHealth, fetch_health
 from control_plane.model import TOKEN_METADATA, PodState, ResourceType
 from control_plane.settings import load_settings
-from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
+from podgate_api.admin.v1 import admin_pb2, admin_pb2_grpc
 
 __all__ = ["register"]
 

@@ -10,7 +10,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from control_plane.errors import BadRequest
 from control_plane.model import Binding, Pod, PodState, ResourceType, Routing
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 
 __all__ = [
     "PodChanges",

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from control_plane.admin.envoy_health import ClusterHealth
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 
 __all__ = [
     "AUDIT",

@@ -30,7 +30,7 @@ from control_plane.identity import IdentityUnavailable
 from control_plane.model import Pod, PodState, ResourceType
 from control_plane.store import Store
 from control_plane.xds.cache import SnapshotCache
-from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
+from podgate_api.admin.v1 import admin_pb2, admin_pb2_grpc
 
 __all__ = ["PodAdminService", "add_to_server"]
 

@@ -4,7 +4,7 @@ from collections.abc import Mapping, Sequence
 
 from control_plane.xds.cache import SnapshotCache
 from control_plane.xds.resources import PUSH_ORDER, TYPE_NAMES
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 
 __all__ = ["build_status"]
 

@@ -11,7 +11,7 @@ import grpc
 from google.protobuf import empty_pb2
 
 from control_plane.admin.service import PodAdminService
-from podgate.admin.v1 import admin_pb2, trio2o_pb2, trio2o_pb2_grpc
+from podgate_api.admin.v1 import admin_pb2, trio2o_pb2, trio2o_pb2_grpc
 
 __all__ = [
     "Trio2oAdminService",

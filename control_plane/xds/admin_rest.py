@@ -25,7 +25,7 @@ from google.rpc import code_pb2
 from control_plane.xds.pb import any_of
 from control_plane.xds.resources import CONTROL_PLANE_CLUSTER
 from control_plane.xds.tls import ServerCert, downstream_tls
-from podgate.admin.v1 import trio2o_pb2
+from podgate_api.admin.v1 import trio2o_pb2
 
 __all__ = ["ADMIN_REST_LISTENER", "admin_rest"]
 

@@ -64,7 +64,7 @@ class XdsRunner:
         self._metrics = metrics
         self._cache = cache
         self._fast_path_set = fast_path_set
-        self._descriptors = files("podgate").joinpath("descriptors.pb").read_bytes()
+        self._descriptors = files("podgate_api").joinpath("descriptors.pb").read_bytes()
         self._pods: tuple[Pod, ...] = ()
         self._decision_endpoints: tuple[tuple[str, int], ...] = ()
         self._pending: asyncio.TimerHandle | None = None

@@ -14,7 +14,7 @@ from control_plane.identity import Caller, Gate
 from control_plane.model import ResourceType, Routing
 from control_plane.store import Store
 from control_plane.store.changes import Change, ChangeKind
-from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
+from podgate_api.admin.v1 import admin_pb2, admin_pb2_grpc
 from tests.fixtures.guarded import admin_channel, guarded_server
 
 COMPUTE = "http://10.0.0.1:8774/v2.1"

@@ -15,7 +15,7 @@ from control_plane.identity import Caller, Gate
 from control_plane.model import ResourceType, Routing
 from control_plane.store import Store
 from control_plane.store.changes import Change
-from podgate.admin.v1 import trio2o_pb2, trio2o_pb2_grpc
+from podgate_api.admin.v1 import trio2o_pb2, trio2o_pb2_grpc
 from tests.fixtures.guarded import admin_channel, guarded_server
 
 

@@ -24,7 +24,7 @@ from harness.cloud import running_cloud
 from harness.gateway import PODGATE, Gateway
 from harness.http import call
 from harness.procs import SimPod
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 from tests.unit.decision.extproc_harness import request_headers
 
 pytestmark = pytest.mark.e2e

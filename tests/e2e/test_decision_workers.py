@@ -18,7 +18,7 @@ from harness.cloud import running_cloud
 from harness.gateway import Gateway, http_get
 from harness.http import call
 from harness.procs import WAIT_S, SimPod, start_podsim, wait_for
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 from tests.fixtures.postgres import fresh_database_for, postgres_url  # noqa: F401 (fixture)
 from tests.unit.decision.extproc_harness import request_headers
 

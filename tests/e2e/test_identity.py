@@ -12,7 +12,7 @@ import pytest
 from harness.gateway import Gateway
 from harness.keystone import ADMIN, DEMO, OTHER, Keystone
 from harness.procs import WAIT_S, SimPod, start_podsim, wait_for
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 from tests.fixtures.keystone import KEYSTONE_MARKS
 
 pytestmark = [pytest.mark.e2e, *KEYSTONE_MARKS]

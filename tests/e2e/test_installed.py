@@ -80,7 +80,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_installed_package_is_not_the_checkout(installed: Path, tmp_path: Path) -> None:
     found = _run(
         installed / "python",
-        *("-c", "import control_plane, podgate; print(control_plane.__file__, podgate.__file__)"),
+        *("-c", "import control_plane as c, podgate_api as p; print(c.__file__, p.__file__)"),
         cwd=tmp_path,
     ).split()
     venv = installed.parent.resolve()

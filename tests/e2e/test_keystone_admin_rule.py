@@ -16,7 +16,7 @@ import pytest
 from harness.gateway import Gateway
 from harness.http import call
 from harness.keystone import ADMIN, DEMO, Keystone
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 from tests.fixtures.keystone import KEYSTONE_MARKS
 from tests.fixtures.keystone_cloud import keystone_cloud
 

@@ -14,7 +14,7 @@ import pytest
 
 from harness.gateway import Gateway
 from harness.procs import SimPod, start_podsim
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 
 pytestmark = pytest.mark.e2e
 

@@ -16,7 +16,7 @@ import pytest
 from harness.gateway import PODGATE, Gateway
 from harness.http import call
 from harness.procs import WAIT_S, SimPod, start_podsim, wait_for
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 from tests.fixtures.certs import TestCA, self_signed
 from tests.fixtures.tls_front import TlsFront
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from harness.gateway import Gateway
 from harness.http import call
 from harness.procs import WAIT_S, SimPod, start_podsim, wait_for
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 from tests.fixtures.postgres import postgres_url  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]

@@ -9,7 +9,7 @@ import pytest
 
 from harness.gateway import PODGATE, Gateway
 from harness.procs import WAIT_S, SimPod, wait_for
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 
 pytestmark = pytest.mark.e2e
 

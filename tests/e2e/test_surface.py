@@ -16,7 +16,7 @@ import pytest
 from harness.gateway import Gateway
 from harness.http import call
 from harness.procs import WAIT_S, SimPod, start_podsim, wait_for
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 
 pytestmark = pytest.mark.e2e
 

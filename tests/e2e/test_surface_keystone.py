@@ -9,7 +9,7 @@ from harness.gateway import Gateway
 from harness.http import call
 from harness.keystone import ADMIN, DEMO, Keystone
 from harness.procs import WAIT_S, SimPod, start_podsim, wait_for
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 from tests.fixtures.keystone import KEYSTONE_MARKS
 
 pytestmark = [pytest.mark.e2e, *KEYSTONE_MARKS]

@@ -16,7 +16,7 @@ import pytest
 from control_plane.cli import main
 from harness.gateway import Gateway, WithAdminToken, http_get
 from harness.procs import WAIT_S, SimPod, start_podsim, wait_for
-from podgate.admin.v1 import admin_pb2, admin_pb2_grpc
+from podgate_api.admin.v1 import admin_pb2, admin_pb2_grpc
 from tests.fixtures.certs import KeyPair, TestCA, serial_of
 
 pytestmark = pytest.mark.e2e

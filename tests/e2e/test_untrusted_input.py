@@ -21,7 +21,7 @@ from harness.cloud import running_cloud
 from harness.gateway import Gateway
 from harness.http import Answer, call
 from harness.procs import SimPod
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 
 pytestmark = pytest.mark.e2e
 

@@ -4,7 +4,7 @@ import json
 
 from hypothesis import strategies as st
 
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 from tests.fuzz.raw_http import RawRequest
 
 __all__ = ["admin_calls", "rest_requests"]

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from harness.cloud import running_cloud
 from harness.gateway import Gateway
 from harness.procs import SimPod
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 from tests.fuzz.admin_strategies import admin_calls, rest_requests
 from tests.fuzz.raw_http import RawAnswer, RawRequest, send
 from tests.fuzz.tally import Tally

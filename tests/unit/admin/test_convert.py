@@ -7,7 +7,7 @@ import pytest
 from control_plane.admin import convert
 from control_plane.errors import BadRequest
 from control_plane.model import Binding, Pod, PodState, ResourceType, Routing
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 
 T1 = datetime(2026, 11, 25, 12, 30, 1, 123456, tzinfo=UTC)
 T2 = datetime(2026, 11, 26, 8, 0, 0, tzinfo=UTC)

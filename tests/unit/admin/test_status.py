@@ -7,7 +7,7 @@ from control_plane.model import Pod
 from control_plane.xds.cache import SnapshotCache
 from control_plane.xds.resources import CLUSTER_TYPE, TYPE_ORDER
 from control_plane.xds.translate import XdsInputs, translate
-from podgate.admin.v1 import admin_pb2
+from podgate_api.admin.v1 import admin_pb2
 
 CLUSTERS = {
     "cluster_statuses": [

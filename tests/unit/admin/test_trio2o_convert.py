@@ -6,7 +6,7 @@ from google.protobuf.json_format import MessageToDict
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from control_plane.admin.trio2o import binding_to_trio2o, pod_from_trio2o, pod_to_trio2o
-from podgate.admin.v1 import admin_pb2, trio2o_pb2
+from podgate_api.admin.v1 import admin_pb2, trio2o_pb2
 
 POD_ID = "3f2b9d7e-0000-4000-8000-000000000001"
 

@@ -12,7 +12,7 @@ from control_plane.xds.translate import XdsInputs
 
 TESTDATA = Path(__file__).parent / "testdata"
 # The committed descriptor set every case's admin REST listener carries (not spelled in YAML).
-DESCRIPTOR_SET = files("podgate").joinpath("descriptors.pb").read_bytes()
+DESCRIPTOR_SET = files("podgate_api").joinpath("descriptors.pb").read_bytes()
 _POD_KEYS = {"name", "az_name", "pod_az_name", "dc_name", "state", "endpoints", "tls_insecure"}
 _ROUTING_KEYS = {"resource_type", "resource_id", "project_id", "pod_name"}
 

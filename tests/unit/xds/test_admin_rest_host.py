@@ -7,7 +7,7 @@ from control_plane.xds.admin_rest import ADMIN_REST_LISTENER
 from control_plane.xds.resources import LISTENER_TYPE
 from control_plane.xds.translate import XdsInputs, translate
 
-_DESCRIPTORS = files("podgate").joinpath("descriptors.pb").read_bytes()
+_DESCRIPTORS = files("podgate_api").joinpath("descriptors.pb").read_bytes()
 
 
 def _addresses(**given: object) -> dict[str, str]:

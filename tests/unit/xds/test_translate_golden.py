@@ -15,7 +15,7 @@ from tests.unit.xds.cases import DESCRIPTOR_SET, TESTDATA, load_case
 CASES = sorted(TESTDATA.glob("*.in.yaml"))
 # Golden files name the committed descriptor set instead of holding ~30 kB of base64.
 _DESCRIPTOR_B64 = base64.b64encode(DESCRIPTOR_SET).decode()
-_DESCRIPTOR_MARK = "<protos/podgate/descriptors.pb>"
+_DESCRIPTOR_MARK = "<protos/podgate_api/descriptors.pb>"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[p.name.removesuffix(".in.yaml") for p in CASES])

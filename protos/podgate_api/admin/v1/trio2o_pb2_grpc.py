@@ -4,7 +4,7 @@ import grpc
 import warnings
 
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
-from podgate.admin.v1 import trio2o_pb2 as podgate_dot_admin_dot_v1_dot_trio2o__pb2
+from podgate_api.admin.v1 import trio2o_pb2 as podgate__api_dot_admin_dot_v1_dot_trio2o__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -19,7 +19,7 @@ except ImportError:
 if _version_not_supported:
     raise RuntimeError(
         f'The grpc package installed is at version {GRPC_VERSION},'
-        + ' but the generated code in podgate/admin/v1/trio2o_pb2_grpc.py depends on'
+        + ' but the generated code in podgate_api/admin/v1/trio2o_pb2_grpc.py depends on'
         + f' grpcio>={GRPC_GENERATED_VERSION}.'
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
@@ -37,42 +37,42 @@ class Trio2oAdminStub:
         """
         self.CreatePod = channel.unary_unary(
                 '/podgate.admin.v1.Trio2oAdmin/CreatePod',
-                request_serializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.CreateTrio2oPodRequest.SerializeToString,
-                response_deserializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oPodReply.FromString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.CreateTrio2oPodRequest.SerializeToString,
+                response_deserializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oPodReply.FromString,
                 _registered_method=True)
         self.ListPods = channel.unary_unary(
                 '/podgate.admin.v1.Trio2oAdmin/ListPods',
-                request_serializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oPodsRequest.SerializeToString,
-                response_deserializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oPodsReply.FromString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oPodsRequest.SerializeToString,
+                response_deserializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oPodsReply.FromString,
                 _registered_method=True)
         self.GetPod = channel.unary_unary(
                 '/podgate.admin.v1.Trio2oAdmin/GetPod',
-                request_serializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.GetTrio2oPodRequest.SerializeToString,
-                response_deserializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oPodReply.FromString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.GetTrio2oPodRequest.SerializeToString,
+                response_deserializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oPodReply.FromString,
                 _registered_method=True)
         self.DeletePod = channel.unary_unary(
                 '/podgate.admin.v1.Trio2oAdmin/DeletePod',
-                request_serializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.DeleteTrio2oPodRequest.SerializeToString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.DeleteTrio2oPodRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
         self.CreateBinding = channel.unary_unary(
                 '/podgate.admin.v1.Trio2oAdmin/CreateBinding',
-                request_serializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.CreateTrio2oBindingRequest.SerializeToString,
-                response_deserializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oBindingReply.FromString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.CreateTrio2oBindingRequest.SerializeToString,
+                response_deserializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oBindingReply.FromString,
                 _registered_method=True)
         self.ListBindings = channel.unary_unary(
                 '/podgate.admin.v1.Trio2oAdmin/ListBindings',
-                request_serializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oBindingsRequest.SerializeToString,
-                response_deserializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oBindingsReply.FromString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oBindingsRequest.SerializeToString,
+                response_deserializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oBindingsReply.FromString,
                 _registered_method=True)
         self.GetBinding = channel.unary_unary(
                 '/podgate.admin.v1.Trio2oAdmin/GetBinding',
-                request_serializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.GetTrio2oBindingRequest.SerializeToString,
-                response_deserializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oBindingReply.FromString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.GetTrio2oBindingRequest.SerializeToString,
+                response_deserializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oBindingReply.FromString,
                 _registered_method=True)
         self.DeleteBinding = channel.unary_unary(
                 '/podgate.admin.v1.Trio2oAdmin/DeleteBinding',
-                request_serializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.DeleteTrio2oBindingRequest.SerializeToString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.DeleteTrio2oBindingRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
 
@@ -133,42 +133,42 @@ def add_Trio2oAdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'CreatePod': grpc.unary_unary_rpc_method_handler(
                     servicer.CreatePod,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.CreateTrio2oPodRequest.FromString,
-                    response_serializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oPodReply.SerializeToString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.CreateTrio2oPodRequest.FromString,
+                    response_serializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oPodReply.SerializeToString,
             ),
             'ListPods': grpc.unary_unary_rpc_method_handler(
                     servicer.ListPods,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oPodsRequest.FromString,
-                    response_serializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oPodsReply.SerializeToString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oPodsRequest.FromString,
+                    response_serializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oPodsReply.SerializeToString,
             ),
             'GetPod': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPod,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.GetTrio2oPodRequest.FromString,
-                    response_serializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oPodReply.SerializeToString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.GetTrio2oPodRequest.FromString,
+                    response_serializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oPodReply.SerializeToString,
             ),
             'DeletePod': grpc.unary_unary_rpc_method_handler(
                     servicer.DeletePod,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.DeleteTrio2oPodRequest.FromString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.DeleteTrio2oPodRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
             ),
             'CreateBinding': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateBinding,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.CreateTrio2oBindingRequest.FromString,
-                    response_serializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oBindingReply.SerializeToString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.CreateTrio2oBindingRequest.FromString,
+                    response_serializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oBindingReply.SerializeToString,
             ),
             'ListBindings': grpc.unary_unary_rpc_method_handler(
                     servicer.ListBindings,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oBindingsRequest.FromString,
-                    response_serializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oBindingsReply.SerializeToString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oBindingsRequest.FromString,
+                    response_serializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oBindingsReply.SerializeToString,
             ),
             'GetBinding': grpc.unary_unary_rpc_method_handler(
                     servicer.GetBinding,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.GetTrio2oBindingRequest.FromString,
-                    response_serializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oBindingReply.SerializeToString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.GetTrio2oBindingRequest.FromString,
+                    response_serializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oBindingReply.SerializeToString,
             ),
             'DeleteBinding': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteBinding,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_trio2o__pb2.DeleteTrio2oBindingRequest.FromString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.DeleteTrio2oBindingRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
             ),
     }
@@ -197,8 +197,8 @@ class Trio2oAdmin:
             request,
             target,
             '/podgate.admin.v1.Trio2oAdmin/CreatePod',
-            podgate_dot_admin_dot_v1_dot_trio2o__pb2.CreateTrio2oPodRequest.SerializeToString,
-            podgate_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oPodReply.FromString,
+            podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.CreateTrio2oPodRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oPodReply.FromString,
             options,
             channel_credentials,
             insecure,
@@ -224,8 +224,8 @@ class Trio2oAdmin:
             request,
             target,
             '/podgate.admin.v1.Trio2oAdmin/ListPods',
-            podgate_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oPodsRequest.SerializeToString,
-            podgate_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oPodsReply.FromString,
+            podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oPodsRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oPodsReply.FromString,
             options,
             channel_credentials,
             insecure,
@@ -251,8 +251,8 @@ class Trio2oAdmin:
             request,
             target,
             '/podgate.admin.v1.Trio2oAdmin/GetPod',
-            podgate_dot_admin_dot_v1_dot_trio2o__pb2.GetTrio2oPodRequest.SerializeToString,
-            podgate_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oPodReply.FromString,
+            podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.GetTrio2oPodRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oPodReply.FromString,
             options,
             channel_credentials,
             insecure,
@@ -278,7 +278,7 @@ class Trio2oAdmin:
             request,
             target,
             '/podgate.admin.v1.Trio2oAdmin/DeletePod',
-            podgate_dot_admin_dot_v1_dot_trio2o__pb2.DeleteTrio2oPodRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.DeleteTrio2oPodRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,
@@ -305,8 +305,8 @@ class Trio2oAdmin:
             request,
             target,
             '/podgate.admin.v1.Trio2oAdmin/CreateBinding',
-            podgate_dot_admin_dot_v1_dot_trio2o__pb2.CreateTrio2oBindingRequest.SerializeToString,
-            podgate_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oBindingReply.FromString,
+            podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.CreateTrio2oBindingRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oBindingReply.FromString,
             options,
             channel_credentials,
             insecure,
@@ -332,8 +332,8 @@ class Trio2oAdmin:
             request,
             target,
             '/podgate.admin.v1.Trio2oAdmin/ListBindings',
-            podgate_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oBindingsRequest.SerializeToString,
-            podgate_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oBindingsReply.FromString,
+            podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oBindingsRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.ListTrio2oBindingsReply.FromString,
             options,
             channel_credentials,
             insecure,
@@ -359,8 +359,8 @@ class Trio2oAdmin:
             request,
             target,
             '/podgate.admin.v1.Trio2oAdmin/GetBinding',
-            podgate_dot_admin_dot_v1_dot_trio2o__pb2.GetTrio2oBindingRequest.SerializeToString,
-            podgate_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oBindingReply.FromString,
+            podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.GetTrio2oBindingRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.Trio2oBindingReply.FromString,
             options,
             channel_credentials,
             insecure,
@@ -386,7 +386,7 @@ class Trio2oAdmin:
             request,
             target,
             '/podgate.admin.v1.Trio2oAdmin/DeleteBinding',
-            podgate_dot_admin_dot_v1_dot_trio2o__pb2.DeleteTrio2oBindingRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_trio2o__pb2.DeleteTrio2oBindingRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,

@@ -4,7 +4,7 @@ import grpc
 import warnings
 
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
-from podgate.admin.v1 import admin_pb2 as podgate_dot_admin_dot_v1_dot_admin__pb2
+from podgate_api.admin.v1 import admin_pb2 as podgate__api_dot_admin_dot_v1_dot_admin__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -19,7 +19,7 @@ except ImportError:
 if _version_not_supported:
     raise RuntimeError(
         f'The grpc package installed is at version {GRPC_VERSION},'
-        + ' but the generated code in podgate/admin/v1/admin_pb2_grpc.py depends on'
+        + ' but the generated code in podgate_api/admin/v1/admin_pb2_grpc.py depends on'
         + f' grpcio>={GRPC_GENERATED_VERSION}.'
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
@@ -37,68 +37,68 @@ class PodAdminStub:
         """
         self.CreatePod = channel.unary_unary(
                 '/podgate.admin.v1.PodAdmin/CreatePod',
-                request_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.CreatePodRequest.SerializeToString,
-                response_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.Pod.FromString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.CreatePodRequest.SerializeToString,
+                response_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.Pod.FromString,
                 _registered_method=True)
         self.GetPod = channel.unary_unary(
                 '/podgate.admin.v1.PodAdmin/GetPod',
-                request_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.GetPodRequest.SerializeToString,
-                response_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.Pod.FromString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.GetPodRequest.SerializeToString,
+                response_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.Pod.FromString,
                 _registered_method=True)
         self.ListPods = channel.unary_unary(
                 '/podgate.admin.v1.PodAdmin/ListPods',
-                request_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListPodsRequest.SerializeToString,
-                response_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListPodsResponse.FromString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListPodsRequest.SerializeToString,
+                response_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListPodsResponse.FromString,
                 _registered_method=True)
         self.UpdatePod = channel.unary_unary(
                 '/podgate.admin.v1.PodAdmin/UpdatePod',
-                request_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.UpdatePodRequest.SerializeToString,
-                response_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.Pod.FromString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.UpdatePodRequest.SerializeToString,
+                response_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.Pod.FromString,
                 _registered_method=True)
         self.DeletePod = channel.unary_unary(
                 '/podgate.admin.v1.PodAdmin/DeletePod',
-                request_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.DeletePodRequest.SerializeToString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.DeletePodRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
         self.CreateBinding = channel.unary_unary(
                 '/podgate.admin.v1.PodAdmin/CreateBinding',
-                request_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.CreateBindingRequest.SerializeToString,
-                response_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.Binding.FromString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.CreateBindingRequest.SerializeToString,
+                response_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.Binding.FromString,
                 _registered_method=True)
         self.ListBindings = channel.unary_unary(
                 '/podgate.admin.v1.PodAdmin/ListBindings',
-                request_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListBindingsRequest.SerializeToString,
-                response_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListBindingsResponse.FromString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListBindingsRequest.SerializeToString,
+                response_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListBindingsResponse.FromString,
                 _registered_method=True)
         self.DeleteBinding = channel.unary_unary(
                 '/podgate.admin.v1.PodAdmin/DeleteBinding',
-                request_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.DeleteBindingRequest.SerializeToString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.DeleteBindingRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
         self.ListRoutings = channel.unary_unary(
                 '/podgate.admin.v1.PodAdmin/ListRoutings',
-                request_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListRoutingsRequest.SerializeToString,
-                response_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListRoutingsResponse.FromString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListRoutingsRequest.SerializeToString,
+                response_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListRoutingsResponse.FromString,
                 _registered_method=True)
         self.GetRouting = channel.unary_unary(
                 '/podgate.admin.v1.PodAdmin/GetRouting',
-                request_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.GetRoutingRequest.SerializeToString,
-                response_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.Routing.FromString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.GetRoutingRequest.SerializeToString,
+                response_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.Routing.FromString,
                 _registered_method=True)
         self.DeleteRouting = channel.unary_unary(
                 '/podgate.admin.v1.PodAdmin/DeleteRouting',
-                request_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.DeleteRoutingRequest.SerializeToString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.DeleteRoutingRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 _registered_method=True)
         self.GetStatus = channel.unary_unary(
                 '/podgate.admin.v1.PodAdmin/GetStatus',
-                request_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.GetStatusRequest.SerializeToString,
-                response_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.Status.FromString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.GetStatusRequest.SerializeToString,
+                response_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.Status.FromString,
                 _registered_method=True)
         self.ListAuditEvents = channel.unary_unary(
                 '/podgate.admin.v1.PodAdmin/ListAuditEvents',
-                request_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsRequest.SerializeToString,
-                response_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsResponse.FromString,
+                request_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsRequest.SerializeToString,
+                response_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsResponse.FromString,
                 _registered_method=True)
 
 
@@ -190,68 +190,68 @@ def add_PodAdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'CreatePod': grpc.unary_unary_rpc_method_handler(
                     servicer.CreatePod,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.CreatePodRequest.FromString,
-                    response_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.Pod.SerializeToString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.CreatePodRequest.FromString,
+                    response_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.Pod.SerializeToString,
             ),
             'GetPod': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPod,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.GetPodRequest.FromString,
-                    response_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.Pod.SerializeToString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.GetPodRequest.FromString,
+                    response_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.Pod.SerializeToString,
             ),
             'ListPods': grpc.unary_unary_rpc_method_handler(
                     servicer.ListPods,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListPodsRequest.FromString,
-                    response_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListPodsResponse.SerializeToString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListPodsRequest.FromString,
+                    response_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListPodsResponse.SerializeToString,
             ),
             'UpdatePod': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdatePod,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.UpdatePodRequest.FromString,
-                    response_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.Pod.SerializeToString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.UpdatePodRequest.FromString,
+                    response_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.Pod.SerializeToString,
             ),
             'DeletePod': grpc.unary_unary_rpc_method_handler(
                     servicer.DeletePod,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.DeletePodRequest.FromString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.DeletePodRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
             ),
             'CreateBinding': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateBinding,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.CreateBindingRequest.FromString,
-                    response_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.Binding.SerializeToString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.CreateBindingRequest.FromString,
+                    response_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.Binding.SerializeToString,
             ),
             'ListBindings': grpc.unary_unary_rpc_method_handler(
                     servicer.ListBindings,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListBindingsRequest.FromString,
-                    response_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListBindingsResponse.SerializeToString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListBindingsRequest.FromString,
+                    response_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListBindingsResponse.SerializeToString,
             ),
             'DeleteBinding': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteBinding,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.DeleteBindingRequest.FromString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.DeleteBindingRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
             ),
             'ListRoutings': grpc.unary_unary_rpc_method_handler(
                     servicer.ListRoutings,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListRoutingsRequest.FromString,
-                    response_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListRoutingsResponse.SerializeToString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListRoutingsRequest.FromString,
+                    response_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListRoutingsResponse.SerializeToString,
             ),
             'GetRouting': grpc.unary_unary_rpc_method_handler(
                     servicer.GetRouting,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.GetRoutingRequest.FromString,
-                    response_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.Routing.SerializeToString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.GetRoutingRequest.FromString,
+                    response_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.Routing.SerializeToString,
             ),
             'DeleteRouting': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteRouting,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.DeleteRoutingRequest.FromString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.DeleteRoutingRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
             ),
             'GetStatus': grpc.unary_unary_rpc_method_handler(
                     servicer.GetStatus,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.GetStatusRequest.FromString,
-                    response_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.Status.SerializeToString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.GetStatusRequest.FromString,
+                    response_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.Status.SerializeToString,
             ),
             'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAuditEvents,
-                    request_deserializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsRequest.FromString,
-                    response_serializer=podgate_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsResponse.SerializeToString,
+                    request_deserializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsRequest.FromString,
+                    response_serializer=podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -279,8 +279,8 @@ class PodAdmin:
             request,
             target,
             '/podgate.admin.v1.PodAdmin/CreatePod',
-            podgate_dot_admin_dot_v1_dot_admin__pb2.CreatePodRequest.SerializeToString,
-            podgate_dot_admin_dot_v1_dot_admin__pb2.Pod.FromString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.CreatePodRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.Pod.FromString,
             options,
             channel_credentials,
             insecure,
@@ -306,8 +306,8 @@ class PodAdmin:
             request,
             target,
             '/podgate.admin.v1.PodAdmin/GetPod',
-            podgate_dot_admin_dot_v1_dot_admin__pb2.GetPodRequest.SerializeToString,
-            podgate_dot_admin_dot_v1_dot_admin__pb2.Pod.FromString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.GetPodRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.Pod.FromString,
             options,
             channel_credentials,
             insecure,
@@ -333,8 +333,8 @@ class PodAdmin:
             request,
             target,
             '/podgate.admin.v1.PodAdmin/ListPods',
-            podgate_dot_admin_dot_v1_dot_admin__pb2.ListPodsRequest.SerializeToString,
-            podgate_dot_admin_dot_v1_dot_admin__pb2.ListPodsResponse.FromString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListPodsRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListPodsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -360,8 +360,8 @@ class PodAdmin:
             request,
             target,
             '/podgate.admin.v1.PodAdmin/UpdatePod',
-            podgate_dot_admin_dot_v1_dot_admin__pb2.UpdatePodRequest.SerializeToString,
-            podgate_dot_admin_dot_v1_dot_admin__pb2.Pod.FromString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.UpdatePodRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.Pod.FromString,
             options,
             channel_credentials,
             insecure,
@@ -387,7 +387,7 @@ class PodAdmin:
             request,
             target,
             '/podgate.admin.v1.PodAdmin/DeletePod',
-            podgate_dot_admin_dot_v1_dot_admin__pb2.DeletePodRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.DeletePodRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,
@@ -414,8 +414,8 @@ class PodAdmin:
             request,
             target,
             '/podgate.admin.v1.PodAdmin/CreateBinding',
-            podgate_dot_admin_dot_v1_dot_admin__pb2.CreateBindingRequest.SerializeToString,
-            podgate_dot_admin_dot_v1_dot_admin__pb2.Binding.FromString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.CreateBindingRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.Binding.FromString,
             options,
             channel_credentials,
             insecure,
@@ -441,8 +441,8 @@ class PodAdmin:
             request,
             target,
             '/podgate.admin.v1.PodAdmin/ListBindings',
-            podgate_dot_admin_dot_v1_dot_admin__pb2.ListBindingsRequest.SerializeToString,
-            podgate_dot_admin_dot_v1_dot_admin__pb2.ListBindingsResponse.FromString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListBindingsRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListBindingsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -468,7 +468,7 @@ class PodAdmin:
             request,
             target,
             '/podgate.admin.v1.PodAdmin/DeleteBinding',
-            podgate_dot_admin_dot_v1_dot_admin__pb2.DeleteBindingRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.DeleteBindingRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,
@@ -495,8 +495,8 @@ class PodAdmin:
             request,
             target,
             '/podgate.admin.v1.PodAdmin/ListRoutings',
-            podgate_dot_admin_dot_v1_dot_admin__pb2.ListRoutingsRequest.SerializeToString,
-            podgate_dot_admin_dot_v1_dot_admin__pb2.ListRoutingsResponse.FromString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListRoutingsRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListRoutingsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -522,8 +522,8 @@ class PodAdmin:
             request,
             target,
             '/podgate.admin.v1.PodAdmin/GetRouting',
-            podgate_dot_admin_dot_v1_dot_admin__pb2.GetRoutingRequest.SerializeToString,
-            podgate_dot_admin_dot_v1_dot_admin__pb2.Routing.FromString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.GetRoutingRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.Routing.FromString,
             options,
             channel_credentials,
             insecure,
@@ -549,7 +549,7 @@ class PodAdmin:
             request,
             target,
             '/podgate.admin.v1.PodAdmin/DeleteRouting',
-            podgate_dot_admin_dot_v1_dot_admin__pb2.DeleteRoutingRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.DeleteRoutingRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,
@@ -576,8 +576,8 @@ class PodAdmin:
             request,
             target,
             '/podgate.admin.v1.PodAdmin/GetStatus',
-            podgate_dot_admin_dot_v1_dot_admin__pb2.GetStatusRequest.SerializeToString,
-            podgate_dot_admin_dot_v1_dot_admin__pb2.Status.FromString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.GetStatusRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.Status.FromString,
             options,
             channel_credentials,
             insecure,
@@ -603,8 +603,8 @@ class PodAdmin:
             request,
             target,
             '/podgate.admin.v1.PodAdmin/ListAuditEvents',
-            podgate_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsRequest.SerializeToString,
-            podgate_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsResponse.FromString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsRequest.SerializeToString,
+            podgate__api_dot_admin_dot_v1_dot_admin__pb2.ListAuditEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,
