@@ -41,7 +41,7 @@ def translate(inputs: XdsInputs) -> Snapshot:
         if pod.state == PodState.DISABLED:
             continue
         for service in Service:
-            url = pod.endpoints.get(service.value, "")
+            url = pod.endpoint(service)
             upstream = parse_upstream(url)
             if upstream is None:
                 continue
