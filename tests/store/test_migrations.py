@@ -3,11 +3,14 @@
 import sqlite3
 import subprocess
 import sys
+from argparse import Namespace
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -112,19 +115,16 @@ def test_alembic_command_line_downgrades_and_checks(tmp_path: Path) -> None:
 
 
 def test_pods_from_before_the_tls_flag_stay_verified(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'podgate.db'}"
-    command = [sys.executable, "-m", "alembic", "-c", str(ALEMBIC_INI), "-x", f"url={url}"]
-    for revision in ("0001", "head"):
-        if revision == "head":
-            with sqlite3.connect(tmp_path / "podgate.db") as db:
-                db.execute(
-                    "INSERT INTO pods (id, name, az_name, pod_az_name, dc_name, state, created_at,"
-                    " updated_at) VALUES ('1', 'old', 'az1', '', '', 'ENABLED', '2025-01-01',"
-                    " '2025-01-01')"
-                )
-        upgraded = subprocess.run(
-            [*command, "upgrade", revision], capture_output=True, text=True, timeout=60
+    # In process (the command line's own test is above): alembic's commands, as `-x url=` runs them.
+    config = Config(str(ALEMBIC_INI))
+    config.cmd_opts = Namespace(x=[f"url=sqlite+aiosqlite:///{tmp_path / 'podgate.db'}"])
+    command.upgrade(config, "0001")
+    with sqlite3.connect(tmp_path / "podgate.db") as db:
+        db.execute(
+            "INSERT INTO pods (id, name, az_name, pod_az_name, dc_name, state, created_at,"
+            " updated_at) VALUES ('1', 'old', 'az1', '', '', 'ENABLED', '2025-01-01',"
+            " '2025-01-01')"
         )
-        assert upgraded.returncode == 0, upgraded.stderr
+    command.upgrade(config, "head")
     with sqlite3.connect(tmp_path / "podgate.db") as db:
         assert db.execute("SELECT tls_insecure FROM pods WHERE name = 'old'").fetchall() == [(0,)]
