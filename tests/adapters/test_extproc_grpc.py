@@ -6,7 +6,8 @@ from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as ep_grpc
 
 from control_plane.decision.extproc import add_to_server
 from control_plane.model import ResourceType
-from tests.unit.decision.extproc_harness import Gateway, pod, request_headers, set_headers
+from tests.unit.decision.extproc_harness import Gateway, request_headers, set_headers
+from tests.unit.decision.fake_pods import pod
 
 COMPUTE = {"compute": "http://10.0.0.1:8774/v2.1"}
 

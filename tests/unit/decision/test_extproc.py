@@ -14,13 +14,13 @@ from control_plane.decision.extproc import DecisionService
 from control_plane.model import Pod, ResourceType, Routing
 from tests.unit.decision.extproc_harness import (
     Gateway,
-    pod,
     request_body,
     request_headers,
     response_body,
     response_headers,
     set_headers,
 )
+from tests.unit.decision.fake_pods import pod
 
 PM = processing_mode_pb2.ProcessingMode
 SERVER = ResourceType.SERVER

@@ -18,9 +18,9 @@ from control_plane.decision.pods.fanout import Fanout, PodRequest
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.errors import PodUnavailable
 from control_plane.model import Binding, Pod, ResourceType, Routing, Service
+from tests.unit.decision.extproc_harness import ListGateway
 from tests.unit.decision.fake_pods import FakePod
 from tests.unit.decision.fakes import MemoryStore, owner, place
-from tests.unit.decision.list_harness import Harness
 
 A1 = Pod(name="a1", az_name="az1")
 A2 = Pod(name="a2", az_name="az1")
@@ -102,9 +102,9 @@ async def test_a_list_skips_an_unhealthy_pod_without_asking_it_and_names_it() ->
     up, down = FakePod("pa", "nova-a"), FakePod("pb", "nova-b")
     up.add("servers", "p1", "s-a", "a", AT)
     down.add("servers", "p1", "s-b", "b", AT)
-    harness = Harness(up, down)
+    harness = ListGateway(up, down)
     harness.lister = Lister(
-        fetch=harness.cloud,
+        fetch=harness.fetch,
         routings=harness.table,
         cursors=harness.cursors,
         timeout_s=5.0,
@@ -120,9 +120,9 @@ async def test_a_list_skips_an_unhealthy_pod_without_asking_it_and_names_it() ->
 
 
 async def test_a_list_whose_pods_are_all_unhealthy_is_a_503_naming_them() -> None:
-    harness = Harness(FakePod("pa", "nova-a"))
+    harness = ListGateway(FakePod("pa", "nova-a"))
     harness.lister = Lister(
-        fetch=harness.cloud,
+        fetch=harness.fetch,
         routings=harness.table,
         cursors=harness.cursors,
         timeout_s=5.0,
