@@ -32,14 +32,11 @@ test:
 	PODGATE_INSTALL_TIME="$$install" $(BIN)/pytest -q --durations=15 --timing-summary $(PYTEST_ARGS)
 
 # The tests that start no process and open no socket but AF_UNIX ones, in well under a minute.
-# --isolated (tests/plugins/isolated.py) fails any test that does; the ones left out here do
-# (tests/unit itself has none).
+# --isolated (tests/plugins/isolated.py) fails any test that does; the ones left out here do.
 UNIT_TESTS = tests/unit tests/store tests/fuzz tests/realcloud tests/identity/test_policy.py \
 	tests/podsim/test_clock.py tests/podsim/test_paging.py tests/podsim/test_queries.py \
 	tests/test_compose.py tests/test_protos_current.py tests/test_api_coverage_current.py
-UNIT_LEFT_OUT = \
-	--ignore=tests/realcloud/test_procs.py \
-	--deselect=tests/store/test_migrations.py::test_alembic_command_line_downgrades_and_checks
+UNIT_LEFT_OUT = --ignore=tests/realcloud/test_procs.py
 
 test-unit: $(STAMP)
 	$(BIN)/pytest -q --isolated -m "not e2e and not postgres and not keystone and not real" \

@@ -1,8 +1,6 @@
 """Store lifecycle: migrations, restarts and the schema's own guarantees."""
 
 import sqlite3
-import subprocess
-import sys
 from argparse import Namespace
 from pathlib import Path
 
@@ -99,23 +97,8 @@ async def test_sqlite_store_enforces_foreign_keys(tmp_path: Path) -> None:
         await store.close()
 
 
-def test_alembic_command_line_downgrades_and_checks(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'podgate.db'}"
-
-    def alembic(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "alembic", "-c", str(ALEMBIC_INI), "-x", f"url={url}"]
-        return subprocess.run([*command, *args], capture_output=True, text=True, timeout=60)
-
-    assert alembic("upgrade", "head").returncode == 0
-    checked = alembic("check")
-    assert checked.returncode == 0, checked.stderr
-    assert alembic("downgrade", "base").returncode == 0
-    current = alembic("current")
-    assert current.returncode == 0 and "0001" not in current.stdout
-
-
 def test_pods_from_before_the_tls_flag_stay_verified(tmp_path: Path) -> None:
-    # In process (the command line's own test is above): alembic's commands, as `-x url=` runs them.
+    # In process (the command line's own test: tests/integration/test_alembic_cli.py).
     config = Config(str(ALEMBIC_INI))
     config.cmd_opts = Namespace(x=[f"url=sqlite+aiosqlite:///{tmp_path / 'podgate.db'}"])
     command.upgrade(config, "0001")
