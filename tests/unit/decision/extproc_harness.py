@@ -18,6 +18,7 @@ from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 from control_plane.decision.extproc import DecisionService
 from control_plane.decision.lists.cursors import CursorCache
 from control_plane.decision.lists.lister import ListCall, Lister
+from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.resources import by_collection
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.identity import Gate
@@ -197,6 +198,7 @@ class ListGateway(Gateway):
         partial: bool = True,
         timeout_s: float = 5.0,
         pods: Mapping[str, Pod] | None = None,
+        health: HealthView = EVERY_POD_HEALTHY,
     ) -> None:
         self.fakes = {fake.name: fake for fake in fakes}
         azs = azs or {}
@@ -210,6 +212,7 @@ class ListGateway(Gateway):
             timeout_s=timeout_s,
             partial=partial,
             max_limit=1000,
+            health=health,
         )
 
     async def get(self, path: str, headers: Mapping[str, str] | None = None) -> Answer:
