@@ -10,7 +10,7 @@ A pod's sends answer from its script (by default: every external event accepted)
 
 import asyncio
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -158,18 +158,16 @@ class FakeCloud:
     `windows` maps a version document URL (see version_docs.document_urls) to (min, max); it
     and any URL of a host that is no FakePod get a single version document, by default the
     window of its API (compute when the path holds "/compute" or "/v2", volume otherwise).
-    URLs in `down` refuse the connection. Every URL asked is recorded in `calls`.
+    Every URL asked is recorded in `calls`.
     """
 
     def __init__(
         self,
         *pods: FakePod,
         windows: Mapping[str, tuple[str, str]] | None = None,
-        down: Sequence[str] = (),
     ) -> None:
         self.pods = {f"{pod.name}.pod": pod for pod in pods}
         self.windows = dict(windows or {})
-        self.down = set(down)
         self.calls: list[str] = []
         self.in_flight = 0
         self.most_in_flight = 0
@@ -178,7 +176,7 @@ class FakeCloud:
         self.calls.append(url)
         parts = urlsplit(url)
         pod = self.pods.get(parts.netloc)
-        if pod is None or url in self.windows or url in self.down:
+        if pod is None or url in self.windows:
             return await self._version(url)
         pod.calls.append((parts.path + (f"?{parts.query}" if parts.query else ""), dict(headers)))
         self.in_flight += 1
@@ -199,8 +197,6 @@ class FakeCloud:
         # A few loop turns, as real I/O would take.
         for _ in range(3):
             await asyncio.sleep(0)
-        if url in self.down:
-            raise PodCallError(f"{url} refused the connection")
         compute = "/compute" in url or "/v2" in url
         default = ("2.1", "2.96") if compute else ("3.0", "3.71")
         low, high = self.windows.get(url, default)
