@@ -32,18 +32,11 @@ test:
 	PODGATE_INSTALL_TIME="$$install" $(BIN)/pytest -q --durations=15 --timing-summary $(PYTEST_ARGS)
 
 # The tests that start no process and open no socket but AF_UNIX ones, in well under a minute.
-# --isolated (tests/plugins/isolated.py) fails any test that does; the ones left out here do
-# (tests/unit/decision's three are still to move out of tests/unit).
+# --isolated (tests/plugins/isolated.py) fails any test that does; the ones left out here do.
 UNIT_TESTS = tests/unit tests/store tests/fuzz tests/realcloud tests/identity/test_policy.py \
 	tests/podsim/test_clock.py tests/podsim/test_paging.py tests/podsim/test_queries.py \
 	tests/test_compose.py tests/test_protos_current.py tests/test_api_coverage_current.py
-UNIT_LEFT_OUT = \
-	--ignore=tests/realcloud/test_procs.py \
-	--ignore=tests/unit/decision/test_pod_client.py \
-	--deselect=tests/unit/decision/test_extproc.py::test_served_over_grpc_with_the_listener_in_metadata \
-	--deselect=tests/unit/decision/test_pod_tls.py::test_pod_client_trusts_the_ca_and_the_name_only \
-	--deselect=tests/store/test_migrations.py::test_pods_from_before_the_tls_flag_stay_verified \
-	--deselect=tests/store/test_migrations.py::test_alembic_command_line_downgrades_and_checks
+UNIT_LEFT_OUT = --ignore=tests/realcloud/test_procs.py
 
 test-unit: $(STAMP)
 	$(BIN)/pytest -q --isolated -m "not e2e and not postgres and not keystone and not real" \

@@ -1,69 +1,21 @@
-"""podsim tests; the helpers here start a real podsim process and talk HTTP to it."""
+"""podsim tests; the helpers here talk HTTP to a podsim process (conftest.py's `pod`)."""
 
 import json
-import re
-import select
-import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 
 import aiohttp
 from multidict import CIMultiDict
 
-from harness.procs import WAIT_S
-
-LISTENING = re.compile(r"^podsim (\S+) listening on (http://127\.0\.0\.1:(\d+))\n$")
+from harness.procs import SimPod
 
 
-@dataclass
-class SimPod:
-    """One podsim process; `first_line` is what it printed once listening."""
-
-    name: str
-    az: str
-    proc: subprocess.Popen[bytes]
-    url: str
-    first_line: str
-
-    def compute(self, project: str) -> str:
-        return f"{self.url}/compute/v2.1/{project}"
-
-    def volume(self, project: str) -> str:
-        return f"{self.url}/volume/v3/{project}"
-
-    def stop(self) -> int:
-        """SIGTERM, wait, kill if it lingers; returns the exit code."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-        return self.proc.returncode
+def compute_api(pod: SimPod, project: str) -> str:
+    """The root of `project`'s Nova API on `pod`."""
+    return f"{pod.compute_url}/{project}"
 
 
-def start_pod(name: str, az: str, log: Path, *extra: str) -> SimPod:
-    """`python -m podsim --port 0 …`; the port comes from its single stdout line."""
-    with log.open("ab") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "podsim", "--name", name, "--az", az, "--port", "0", *extra],
-            stdout=subprocess.PIPE,
-            stderr=err,
-        )
-    assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], WAIT_S)
-    line = proc.stdout.readline().decode() if ready else ""
-    match = LISTENING.match(line)
-    if match is None:
-        proc.kill()
-        proc.wait()
-        proc.stdout.close()
-        raise AssertionError(f"podsim printed {line!r}; stderr:\n{log.read_text()}")
-    return SimPod(name, az, proc, match.group(2), line)
+def volume_api(pod: SimPod, project: str) -> str:
+    """The root of `project`'s Cinder API on `pod`."""
+    return f"{pod.url}/volume/v3/{project}"
 
 
 async def call(

@@ -1,22 +1,19 @@
 """What every podsim answer shares: version documents, fault bodies, request ids, pod header."""
 
 import re
-from collections.abc import Iterator
 
 import aiohttp
 import pytest
 
-from tests.podsim import SimPod, call, start_pod
+from harness.procs import SimPod
+from tests.podsim import call
 
 REQUEST_ID = re.compile(r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 PROJECT = "p1"
 
 
-@pytest.fixture(scope="module")
-def pod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimPod]:
-    sim = start_pod("pod-h", "az-h", tmp_path_factory.mktemp("podsim") / "pod-h.log")
-    yield sim
-    sim.stop()
+# The podsim process this module talks to (tests/podsim/conftest.py): name, zone, options.
+POD = ("pod-h", "az-h")
 
 
 @pytest.mark.parametrize("path", ["/compute", "/compute/"])

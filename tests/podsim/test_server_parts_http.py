@@ -1,29 +1,17 @@
 """Under one Nova server, over real HTTP against podsim: actions, metadata, tags, attachments."""
 
-import uuid
-from collections.abc import Iterator
-
 import aiohttp
-import pytest
 
-from tests.podsim import SimPod, call, start_pod
+from harness.procs import SimPod
+from tests.podsim import call, compute_api, volume_api
 
-
-@pytest.fixture(scope="module")
-def pod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimPod]:
-    sim = start_pod("pod-p", "az-p", tmp_path_factory.mktemp("podsim") / "pod-p.log")
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture
-def project() -> str:
-    return uuid.uuid4().hex
+# The podsim process this module talks to (tests/podsim/conftest.py): name, zone, options.
+POD = ("pod-p", "az-p")
 
 
 async def server(http: aiohttp.ClientSession, pod: SimPod, project: str) -> str:
     body = {"server": {"name": "vm", "metadata": {"a": "1"}}}
-    status, _, answer = await call(http, "POST", f"{pod.compute(project)}/servers", body)
+    status, _, answer = await call(http, "POST", f"{compute_api(pod, project)}/servers", body)
     assert status == 202, answer
     return answer["server"]["id"]  # type: ignore[index]
 
@@ -31,7 +19,7 @@ async def server(http: aiohttp.ClientSession, pod: SimPod, project: str) -> str:
 async def test_stop_and_start_change_the_status_and_are_logged(pod, project) -> None:
     async with aiohttp.ClientSession() as http:
         server_id = await server(http, pod, project)
-        base = f"{pod.compute(project)}/servers/{server_id}"
+        base = f"{compute_api(pod, project)}/servers/{server_id}"
         status, headers, _ = await call(http, "POST", f"{base}/action", {"os-stop": None})
         assert status == 202
         stop_request = headers["x-openstack-request-id"]
@@ -50,7 +38,7 @@ async def test_stop_and_start_change_the_status_and_are_logged(pod, project) -> 
 async def test_an_unknown_action_is_novas_400(pod, project) -> None:
     async with aiohttp.ClientSession() as http:
         server_id = await server(http, pod, project)
-        url = f"{pod.compute(project)}/servers/{server_id}/action"
+        url = f"{compute_api(pod, project)}/servers/{server_id}/action"
         status, _, body = await call(http, "POST", url, {"os-teleport": {}})
     assert (status, body["badRequest"]["message"]) == (  # type: ignore[index]
         400,
@@ -61,7 +49,7 @@ async def test_an_unknown_action_is_novas_400(pod, project) -> None:
 async def test_metadata_merges_replaces_and_deletes(pod, project) -> None:
     async with aiohttp.ClientSession() as http:
         server_id = await server(http, pod, project)
-        url = f"{pod.compute(project)}/servers/{server_id}/metadata"
+        url = f"{compute_api(pod, project)}/servers/{server_id}/metadata"
         _, _, merged = await call(http, "POST", url, {"metadata": {"b": "2"}})
         assert merged == {"metadata": {"a": "1", "b": "2"}}
         _, _, item = await call(http, "PUT", f"{url}/c", {"meta": {"c": "3"}})
@@ -78,7 +66,7 @@ async def test_metadata_merges_replaces_and_deletes(pod, project) -> None:
 async def test_tags_are_added_checked_and_removed(pod, project) -> None:
     async with aiohttp.ClientSession() as http:
         server_id = await server(http, pod, project)
-        url = f"{pod.compute(project)}/servers/{server_id}/tags"
+        url = f"{compute_api(pod, project)}/servers/{server_id}/tags"
         assert (await call(http, "PUT", f"{url}/blue"))[0] == 201
         assert (await call(http, "PUT", f"{url}/blue"))[0] == 204
         assert (await call(http, "GET", f"{url}/blue"))[0] == 204
@@ -91,7 +79,7 @@ async def test_tags_are_added_checked_and_removed(pod, project) -> None:
 async def test_addresses_and_interfaces_are_empty(pod, project) -> None:
     async with aiohttp.ClientSession() as http:
         server_id = await server(http, pod, project)
-        base = f"{pod.compute(project)}/servers/{server_id}"
+        base = f"{compute_api(pod, project)}/servers/{server_id}"
         assert (await call(http, "GET", f"{base}/ips"))[2] == {"addresses": {}}
         assert (await call(http, "GET", f"{base}/os-interface"))[2] == {"interfaceAttachments": []}
 
@@ -100,10 +88,10 @@ async def test_a_volume_attaches_detaches_and_both_records_show_it(pod, project)
     async with aiohttp.ClientSession() as http:
         server_id = await server(http, pod, project)
         _, _, made = await call(
-            http, "POST", f"{pod.volume(project)}/volumes", {"volume": {"size": 1}}
+            http, "POST", f"{volume_api(pod, project)}/volumes", {"volume": {"size": 1}}
         )
         volume_id = made["volume"]["id"]  # type: ignore[index]
-        url = f"{pod.compute(project)}/servers/{server_id}/os-volume_attachments"
+        url = f"{compute_api(pod, project)}/servers/{server_id}/os-volume_attachments"
         status, _, body = await call(
             http, "POST", url, {"volumeAttachment": {"volumeId": volume_id}}
         )
@@ -116,7 +104,7 @@ async def test_a_volume_attaches_detaches_and_both_records_show_it(pod, project)
                 "device": "/dev/vdb",
             }
         }
-        _, _, shown = await call(http, "GET", f"{pod.volume(project)}/volumes/{volume_id}")
+        _, _, shown = await call(http, "GET", f"{volume_api(pod, project)}/volumes/{volume_id}")
         assert shown["volume"]["status"] == "in-use"  # type: ignore[index]
         assert shown["volume"]["attachments"][0]["server_id"] == server_id  # type: ignore[index]
         _, _, listed = await call(http, "GET", url)
@@ -124,7 +112,7 @@ async def test_a_volume_attaches_detaches_and_both_records_show_it(pod, project)
         status, _, _ = await call(http, "POST", url, {"volumeAttachment": {"volumeId": volume_id}})
         assert status == 400
         assert (await call(http, "DELETE", f"{url}/{volume_id}"))[0] == 202
-        _, _, shown = await call(http, "GET", f"{pod.volume(project)}/volumes/{volume_id}")
+        _, _, shown = await call(http, "GET", f"{volume_api(pod, project)}/volumes/{volume_id}")
         assert shown["volume"]["status"] == "available"  # type: ignore[index]
         assert (await call(http, "GET", f"{url}/{volume_id}"))[0] == 404
 
@@ -132,7 +120,7 @@ async def test_a_volume_attaches_detaches_and_both_records_show_it(pod, project)
 async def test_attaching_a_volume_the_pod_does_not_hold_is_its_404(pod, project) -> None:
     async with aiohttp.ClientSession() as http:
         server_id = await server(http, pod, project)
-        url = f"{pod.compute(project)}/servers/{server_id}/os-volume_attachments"
+        url = f"{compute_api(pod, project)}/servers/{server_id}/os-volume_attachments"
         status, _, body = await call(http, "POST", url, {"volumeAttachment": {"volumeId": "nope"}})
     assert (status, body["itemNotFound"]["message"]) == (  # type: ignore[index]
         404,

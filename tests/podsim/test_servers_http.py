@@ -1,29 +1,20 @@
 """Nova servers over real HTTP against a podsim process: shapes, scoping, lists, paging, sorting."""
 
 import uuid
-from collections.abc import Iterator
 
 import aiohttp
 import pytest
 
-from tests.podsim import SimPod, call, start_pod, walk
+from harness.procs import SimPod
+from tests.podsim import call, compute_api, walk
 
-
-@pytest.fixture(scope="module")
-def pod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimPod]:
-    sim = start_pod("pod-a", "az-sim", tmp_path_factory.mktemp("podsim") / "pod-a.log")
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture
-def project() -> str:
-    return uuid.uuid4().hex
+# The podsim process this module talks to (tests/podsim/conftest.py): name, zone, options.
+POD = ("pod-a", "az-sim")
 
 
 async def create(http: aiohttp.ClientSession, pod: SimPod, project: str, **server: object) -> str:
     status, _, body = await call(
-        http, "POST", f"{pod.compute(project)}/servers", {"server": server}
+        http, "POST", f"{compute_api(pod, project)}/servers", {"server": server}
     )
     assert status == 202, body
     return body["server"]["id"]  # type: ignore[index]
@@ -34,14 +25,14 @@ async def test_create_answers_202_like_nova_without_the_availability_zone(
 ) -> None:
     async with aiohttp.ClientSession() as http:
         status, headers, body = await call(
-            http, "POST", f"{pod.compute(project)}/servers", {"server": {"name": "vm"}}
+            http, "POST", f"{compute_api(pod, project)}/servers", {"server": {"name": "vm"}}
         )
     assert status == 202
     server = body["server"]  # type: ignore[index]
     assert set(server) == {"id", "links", "OS-DCF:diskConfig", "security_groups", "adminPass"}
     assert server["OS-DCF:diskConfig"] == "MANUAL"
     assert server["security_groups"] == [{"name": "default"}]
-    self_href = f"{pod.compute(project)}/servers/{server['id']}"
+    self_href = f"{compute_api(pod, project)}/servers/{server['id']}"
     assert headers["Location"] == self_href
     assert server["links"] == [
         {"rel": "self", "href": self_href},
@@ -66,10 +57,12 @@ async def test_show_has_the_full_detail_and_keeps_every_field_sent(
     }
     async with aiohttp.ClientSession() as http:
         keypair = {"keypair": {"name": "mykey"}}
-        status, _, _ = await call(http, "POST", f"{pod.compute(project)}/os-keypairs", keypair)
+        status, _, _ = await call(http, "POST", f"{compute_api(pod, project)}/os-keypairs", keypair)
         assert status == 200
         server_id = await create(http, pod, project, **sent)
-        status, _, body = await call(http, "GET", f"{pod.compute(project)}/servers/{server_id}")
+        status, _, body = await call(
+            http, "GET", f"{compute_api(pod, project)}/servers/{server_id}"
+        )
     assert status == 200
     server = body["server"]  # type: ignore[index]
     assert server["id"] == server_id and server["name"] == "web-1"
@@ -87,7 +80,7 @@ async def test_show_has_the_full_detail_and_keeps_every_field_sent(
 async def test_links_are_built_from_the_host_header(pod: SimPod, project: str) -> None:
     async with aiohttp.ClientSession() as http:
         server_id = await create(http, pod, project, name="vm")
-        url = f"{pod.compute(project)}/servers/{server_id}"
+        url = f"{compute_api(pod, project)}/servers/{server_id}"
         _, _, body = await call(http, "GET", url, headers={"Host": "gw.example:8774"})
     assert body["server"]["links"] == [  # type: ignore[index]
         {
@@ -104,7 +97,7 @@ async def test_links_are_built_from_the_host_header(pod: SimPod, project: str) -
 async def test_delete_answers_204_then_the_server_is_gone(pod: SimPod, project: str) -> None:
     async with aiohttp.ClientSession() as http:
         server_id = await create(http, pod, project, name="vm")
-        url = f"{pod.compute(project)}/servers/{server_id}"
+        url = f"{compute_api(pod, project)}/servers/{server_id}"
         status, _, body = await call(http, "DELETE", url)
         assert (status, body) == (204, None)
         gone = {
@@ -121,11 +114,13 @@ async def test_another_project_cannot_see_or_delete_a_server(pod: SimPod, projec
     async with aiohttp.ClientSession() as http:
         server_id = await create(http, pod, project, name="mine")
         for method in ("GET", "DELETE"):
-            status, _, body = await call(http, method, f"{pod.compute(other)}/servers/{server_id}")
+            status, _, body = await call(
+                http, method, f"{compute_api(pod, other)}/servers/{server_id}"
+            )
             assert status == 404 and "itemNotFound" in body  # type: ignore[operator]
-        _, _, body = await call(http, "GET", f"{pod.compute(other)}/servers/detail")
+        _, _, body = await call(http, "GET", f"{compute_api(pod, other)}/servers/detail")
         assert body == {"servers": []}
-        status, _, _ = await call(http, "GET", f"{pod.compute(project)}/servers/{server_id}")
+        status, _, _ = await call(http, "GET", f"{compute_api(pod, project)}/servers/{server_id}")
         assert status == 200
 
 
@@ -145,8 +140,8 @@ async def test_invalid_creates_are_400_bad_request(
     pod: SimPod, project: str, body: dict, message: str
 ) -> None:
     async with aiohttp.ClientSession() as http:
-        status, _, fault = await call(http, "POST", f"{pod.compute(project)}/servers", body)
-        _, _, listed = await call(http, "GET", f"{pod.compute(project)}/servers")
+        status, _, fault = await call(http, "POST", f"{compute_api(pod, project)}/servers", body)
+        _, _, listed = await call(http, "GET", f"{compute_api(pod, project)}/servers")
     assert status == 400
     assert fault["badRequest"]["code"] == 400  # type: ignore[index]
     assert message in fault["badRequest"]["message"]  # type: ignore[index]
@@ -158,7 +153,7 @@ async def test_malformed_json_is_400_malformed_request_body(pod: SimPod, project
         status, _, body = await call(
             http,
             "POST",
-            f"{pod.compute(project)}/servers",
+            f"{compute_api(pod, project)}/servers",
             data=b"{not json",
             headers={"Content-Type": "application/json"},
         )
@@ -181,8 +176,8 @@ async def test_default_order_is_newest_first_and_pages_walk_every_server_once(
 ) -> None:
     async with aiohttp.ClientSession() as http:
         created = await make_servers(http, pod, project)
-        _, _, whole = await call(http, "GET", f"{pod.compute(project)}/servers/detail")
-        pages = await walk(http, f"{pod.compute(project)}/servers?limit=3", "servers")
+        _, _, whole = await call(http, "GET", f"{compute_api(pod, project)}/servers/detail")
+        pages = await walk(http, f"{compute_api(pod, project)}/servers?limit=3", "servers")
     assert [s["id"] for s in whole["servers"]] == created[::-1]  # type: ignore[index]
     assert "servers_links" not in whole  # type: ignore[operator]
     assert [len(items) for items, _ in pages] == [3, 3, 1]
@@ -191,7 +186,7 @@ async def test_default_order_is_newest_first_and_pages_walk_every_server_once(
     assert [s["id"] for s in walked] == created[::-1]
     assert all(set(s) == {"id", "name", "links"} for s in walked)
     first_next = pages[0][1][0]["href"]  # type: ignore[index]
-    assert first_next == f"{pod.compute(project)}/servers?limit=3&marker={created[-3]}"
+    assert first_next == f"{compute_api(pod, project)}/servers?limit=3&marker={created[-3]}"
 
 
 async def test_a_full_last_page_still_links_to_an_empty_next_page(
@@ -199,7 +194,7 @@ async def test_a_full_last_page_still_links_to_an_empty_next_page(
 ) -> None:
     async with aiohttp.ClientSession() as http:
         await make_servers(http, pod, project)
-        pages = await walk(http, f"{pod.compute(project)}/servers/detail?limit=7", "servers")
+        pages = await walk(http, f"{compute_api(pod, project)}/servers/detail?limit=7", "servers")
     assert [len(items) for items, _ in pages] == [7, 0]
     assert "/servers/detail?" in pages[0][1][0]["href"]  # type: ignore[index]
 
@@ -211,8 +206,8 @@ async def test_sort_by_display_name_breaks_ties_by_creation_in_the_same_directio
     async with aiohttp.ClientSession() as http:
         created = await make_servers(http, pod, project)
         query = f"sort_key=display_name&sort_dir={direction}"
-        _, _, whole = await call(http, "GET", f"{pod.compute(project)}/servers?{query}")
-        pages = await walk(http, f"{pod.compute(project)}/servers?{query}&limit=2", "servers")
+        _, _, whole = await call(http, "GET", f"{compute_api(pod, project)}/servers?{query}")
+        pages = await walk(http, f"{compute_api(pod, project)}/servers?{query}&limit=2", "servers")
     expected = sorted(zip(NAMES, range(len(NAMES)), created, strict=True))
     if direction == "desc":
         expected.reverse()
@@ -236,7 +231,7 @@ async def test_bad_list_parameters_are_400(
 ) -> None:
     async with aiohttp.ClientSession() as http:
         await create(http, pod, project, name="vm")
-        status, _, body = await call(http, "GET", f"{pod.compute(project)}/servers?{query}")
+        status, _, body = await call(http, "GET", f"{compute_api(pod, project)}/servers?{query}")
     assert status == 400
     assert message in body["badRequest"]["message"]  # type: ignore[index]
 
@@ -245,7 +240,7 @@ async def test_a_marker_of_another_project_is_not_found(pod: SimPod, project: st
     async with aiohttp.ClientSession() as http:
         foreign = await create(http, pod, uuid.uuid4().hex, name="theirs")
         status, _, body = await call(
-            http, "GET", f"{pod.compute(project)}/servers?marker={foreign}"
+            http, "GET", f"{compute_api(pod, project)}/servers?marker={foreign}"
         )
     assert (status, body) == (
         400,
@@ -260,7 +255,7 @@ async def test_filters_by_name_regex_status_and_availability_zone(
         created = await make_servers(http, pod, project)
 
         async def names(query: str) -> list[str]:
-            _, _, body = await call(http, "GET", f"{pod.compute(project)}/servers?{query}")
+            _, _, body = await call(http, "GET", f"{compute_api(pod, project)}/servers?{query}")
             return [s["name"] for s in body["servers"]]  # type: ignore[index]
 
         assert await names("name=^[ab]") == ["bravo", "alpha", "alpha"]

@@ -1,30 +1,18 @@
 """Flavors, key pairs and volume types over real HTTP against podsim, and creates naming them."""
 
-import uuid
-from collections.abc import Iterator
-
 import aiohttp
-import pytest
 
-from tests.podsim import SimPod, call, start_pod
+from harness.procs import SimPod
+from tests.podsim import call, compute_api, volume_api
 
-
-@pytest.fixture(scope="module")
-def pod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimPod]:
-    sim = start_pod("pod-s", "az-s", tmp_path_factory.mktemp("podsim") / "pod-s.log")
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture
-def project() -> str:
-    return uuid.uuid4().hex
+# The podsim process this module talks to (tests/podsim/conftest.py): name, zone, options.
+POD = ("pod-s", "az-s")
 
 
 async def test_devstack_flavors_are_seeded_with_nova_links(pod: SimPod, project: str) -> None:
     async with aiohttp.ClientSession() as http:
-        status, _, brief = await call(http, "GET", f"{pod.compute(project)}/flavors")
-        _, _, detail = await call(http, "GET", f"{pod.compute(project)}/flavors/detail")
+        status, _, brief = await call(http, "GET", f"{compute_api(pod, project)}/flavors")
+        _, _, detail = await call(http, "GET", f"{compute_api(pod, project)}/flavors/detail")
     assert status == 200
     assert [(f["id"], f["name"]) for f in brief["flavors"]][:2] == [
         ("1", "m1.tiny"),
@@ -32,11 +20,11 @@ async def test_devstack_flavors_are_seeded_with_nova_links(pod: SimPod, project:
     ]
     tiny = detail["flavors"][0]
     assert (tiny["ram"], tiny["disk"], tiny["vcpus"]) == (512, 1, 1)
-    assert tiny["links"][0]["href"] == f"{pod.compute(project)}/flavors/1"
+    assert tiny["links"][0]["href"] == f"{compute_api(pod, project)}/flavors/1"
 
 
 async def test_flavor_create_conflict_extra_specs_and_delete(pod: SimPod, project: str) -> None:
-    base = f"{pod.compute(project)}/flavors"
+    base = f"{compute_api(pod, project)}/flavors"
     flavor = {"name": f"f-{project}", "ram": 1, "vcpus": 1, "disk": 0, "id": project}
     async with aiohttp.ClientSession() as http:
         created = await call(http, "POST", base, {"flavor": flavor})
@@ -60,7 +48,7 @@ async def test_flavor_create_conflict_extra_specs_and_delete(pod: SimPod, projec
 
 
 async def test_keypairs_are_generated_or_imported_per_user(pod: SimPod, project: str) -> None:
-    base = f"{pod.compute(project)}/os-keypairs"
+    base = f"{compute_api(pod, project)}/os-keypairs"
     user = {"X-User-Id": project}
     async with aiohttp.ClientSession() as http:
         made = await call(http, "POST", base, {"keypair": {"name": "gen"}}, headers=user)
@@ -83,7 +71,7 @@ async def test_keypairs_are_generated_or_imported_per_user(pod: SimPod, project:
 
 
 async def test_volume_types_default_create_update_delete(pod: SimPod, project: str) -> None:
-    base = f"{pod.volume(project)}/types"
+    base = f"{volume_api(pod, project)}/types"
     async with aiohttp.ClientSession() as http:
         _, _, listed = await call(http, "GET", base)
         status, _, made = await call(http, "POST", base, {"volume_type": {"name": f"t-{project}"}})
@@ -102,11 +90,11 @@ async def test_volume_types_default_create_update_delete(pod: SimPod, project: s
 
 async def test_creates_must_name_shared_objects_the_pod_has(pod: SimPod, project: str) -> None:
     async with aiohttp.ClientSession() as http:
-        servers = f"{pod.compute(project)}/servers"
+        servers = f"{compute_api(pod, project)}/servers"
         no_flavor = await call(http, "POST", servers, {"server": {"name": "a", "flavorRef": "99"}})
         no_key = await call(http, "POST", servers, {"server": {"name": "a", "key_name": "nokey"}})
         good = await call(http, "POST", servers, {"server": {"name": "a", "flavorRef": "1"}})
-        volumes = f"{pod.volume(project)}/volumes"
+        volumes = f"{volume_api(pod, project)}/volumes"
         no_type = await call(http, "POST", volumes, {"volume": {"size": 1, "volume_type": "x"}})
         typed = await call(
             http, "POST", volumes, {"volume": {"size": 1, "volume_type": "__DEFAULT__"}}

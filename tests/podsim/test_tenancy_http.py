@@ -1,19 +1,13 @@
 """What podsim tells gateway tests: the internal headers it received, and all_tenants lists."""
 
-from collections.abc import Iterator
-
 import aiohttp
-import pytest
 
+from harness.procs import SimPod
 from podsim.app import INTERNAL_HEADERS_SEEN
-from tests.podsim import SimPod, call, start_pod
+from tests.podsim import call
 
-
-@pytest.fixture(scope="module")
-def pod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimPod]:
-    sim = start_pod("pod-t", "az-t", tmp_path_factory.mktemp("podsim") / "pod-t.log")
-    yield sim
-    sim.stop()
+# The podsim process this module talks to (tests/podsim/conftest.py): name, zone, options.
+POD = ("pod-t", "az-t")
 
 
 async def test_internal_headers_received_are_named_in_the_answer(pod: SimPod) -> None:

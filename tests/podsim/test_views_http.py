@@ -1,28 +1,16 @@
 """Limits, quota sets, services, hypervisors over real HTTP against podsim."""
 
-import uuid
-from collections.abc import Iterator
-
 import aiohttp
-import pytest
 
-from tests.podsim import SimPod, call, start_pod
+from harness.procs import SimPod
+from tests.podsim import call, compute_api, volume_api
 
-
-@pytest.fixture(scope="module")
-def pod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimPod]:
-    sim = start_pod("pod-q", "az-q", tmp_path_factory.mktemp("podsim") / "pod-q.log")
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture
-def project() -> str:
-    return uuid.uuid4().hex
+# The podsim process this module talks to (tests/podsim/conftest.py): name, zone, options.
+POD = ("pod-q", "az-q")
 
 
 async def test_nova_limits_and_quota_detail_count_servers_by_flavor(pod: SimPod, project) -> None:
-    base = pod.compute(project)
+    base = compute_api(pod, project)
     async with aiohttp.ClientSession() as http:
         for flavor in ("1", "2"):
             server = {"server": {"name": "vm", "flavorRef": flavor}}
@@ -36,10 +24,10 @@ async def test_nova_limits_and_quota_detail_count_servers_by_flavor(pod: SimPod,
 
 
 async def test_quota_updates_show_in_limits_and_revert(pod: SimPod, project) -> None:
-    quotas = f"{pod.compute(project)}/os-quota-sets/{project}"
+    quotas = f"{compute_api(pod, project)}/os-quota-sets/{project}"
     async with aiohttp.ClientSession() as http:
         updated = await call(http, "PUT", quotas, {"quota_set": {"cores": -1, "instances": 3}})
-        _, _, limits = await call(http, "GET", f"{pod.compute(project)}/limits")
+        _, _, limits = await call(http, "GET", f"{compute_api(pod, project)}/limits")
         bad = await call(http, "PUT", quotas, {"quota_set": {"cores": -2}})
         reverted = await call(http, "DELETE", quotas)
         _, _, shown = await call(http, "GET", quotas)
@@ -49,7 +37,7 @@ async def test_quota_updates_show_in_limits_and_revert(pod: SimPod, project) -> 
 
 
 async def test_cinder_limits_and_usage_count_volumes_and_snapshots(pod: SimPod, project) -> None:
-    base = pod.volume(project)
+    base = volume_api(pod, project)
     async with aiohttp.ClientSession() as http:
         _, _, made = await call(http, "POST", f"{base}/volumes", {"volume": {"size": 3}})
         snapshot = {"snapshot": {"volume_id": made["volume"]["id"]}}
@@ -64,10 +52,10 @@ async def test_cinder_limits_and_usage_count_volumes_and_snapshots(pod: SimPod, 
 
 async def test_one_service_and_hypervisor_per_pod_in_its_zone(pod: SimPod, project) -> None:
     async with aiohttp.ClientSession() as http:
-        _, _, nova = await call(http, "GET", f"{pod.compute(project)}/os-services")
-        _, _, cinder = await call(http, "GET", f"{pod.volume(project)}/os-services")
-        _, _, brief = await call(http, "GET", f"{pod.compute(project)}/os-hypervisors")
-        _, _, detail = await call(http, "GET", f"{pod.compute(project)}/os-hypervisors/detail")
+        _, _, nova = await call(http, "GET", f"{compute_api(pod, project)}/os-services")
+        _, _, cinder = await call(http, "GET", f"{volume_api(pod, project)}/os-services")
+        _, _, brief = await call(http, "GET", f"{compute_api(pod, project)}/os-hypervisors")
+        _, _, detail = await call(http, "GET", f"{compute_api(pod, project)}/os-hypervisors/detail")
     assert [(s["binary"], s["host"], s["zone"]) for s in nova["services"]] == [
         ("nova-compute", "pod-q-host", "az-q")
     ]

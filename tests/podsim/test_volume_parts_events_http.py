@@ -1,37 +1,24 @@
 """Volume actions and metadata, external events and configurable microversions against podsim."""
 
-import uuid
-from collections.abc import Iterator
-
 import aiohttp
-import pytest
 
-from tests.podsim import SimPod, call, start_pod
+from harness.procs import SimPod
+from tests.podsim import call, compute_api, volume_api
 
-
-@pytest.fixture(scope="module")
-def pod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimPod]:
-    log = tmp_path_factory.mktemp("podsim") / "pod-e.log"
-    sim = start_pod("pod-e", "az-e", log, "--max-compute-version", "2.90")
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture
-def project() -> str:
-    return uuid.uuid4().hex
+# The podsim process this module talks to (tests/podsim/conftest.py): name, zone, options.
+POD = ("pod-e", "az-e", "--max-compute-version", "2.90")
 
 
 async def volume(http: aiohttp.ClientSession, pod: SimPod, project: str) -> str:
     body = {"volume": {"size": 1, "metadata": {"a": "1"}}}
-    _, _, answer = await call(http, "POST", f"{pod.volume(project)}/volumes", body)
+    _, _, answer = await call(http, "POST", f"{volume_api(pod, project)}/volumes", body)
     return answer["volume"]["id"]  # type: ignore[index]
 
 
 async def test_os_attach_and_os_detach_move_the_volume_in_and_out_of_use(pod, project) -> None:
     async with aiohttp.ClientSession() as http:
         volume_id = await volume(http, pod, project)
-        base = f"{pod.volume(project)}/volumes/{volume_id}"
+        base = f"{volume_api(pod, project)}/volumes/{volume_id}"
         attach = {"os-attach": {"instance_uuid": "s-1", "mountpoint": "/dev/vdc"}}
         assert (await call(http, "POST", f"{base}/action", attach))[0] == 202
         _, _, shown = await call(http, "GET", base)
@@ -46,7 +33,7 @@ async def test_os_attach_and_os_detach_move_the_volume_in_and_out_of_use(pod, pr
 async def test_os_extend_grows_and_unknown_actions_are_400(pod, project) -> None:
     async with aiohttp.ClientSession() as http:
         volume_id = await volume(http, pod, project)
-        base = f"{pod.volume(project)}/volumes/{volume_id}"
+        base = f"{volume_api(pod, project)}/volumes/{volume_id}"
         assert (await call(http, "POST", f"{base}/action", {"os-extend": {"new_size": 5}}))[
             0
         ] == 202
@@ -63,7 +50,7 @@ async def test_os_extend_grows_and_unknown_actions_are_400(pod, project) -> None
 async def test_volume_metadata_items(pod, project) -> None:
     async with aiohttp.ClientSession() as http:
         volume_id = await volume(http, pod, project)
-        url = f"{pod.volume(project)}/volumes/{volume_id}/metadata"
+        url = f"{volume_api(pod, project)}/volumes/{volume_id}/metadata"
         assert (await call(http, "GET", url))[2] == {"metadata": {"a": "1"}}
         assert (await call(http, "POST", url, {"metadata": {"b": "2"}}))[2] == {
             "metadata": {"a": "1", "b": "2"}
@@ -83,10 +70,10 @@ async def test_volume_metadata_items(pod, project) -> None:
 async def test_external_events_reach_servers_of_any_project(pod, project) -> None:
     async with aiohttp.ClientSession() as http:
         _, _, made = await call(
-            http, "POST", f"{pod.compute(project)}/servers", {"server": {"name": "vm"}}
+            http, "POST", f"{compute_api(pod, project)}/servers", {"server": {"name": "vm"}}
         )
         server_id = made["server"]["id"]  # type: ignore[index]
-        url = f"{pod.compute('admin-project')}/os-server-external-events"
+        url = f"{compute_api(pod, 'admin-project')}/os-server-external-events"
         events = [
             {"name": "network-changed", "server_uuid": server_id, "tag": "port-1"},
             {"name": "network-changed", "server_uuid": "unknown"},
@@ -112,7 +99,7 @@ async def test_the_configured_range_is_advertised_and_enforced(pod, project) -> 
     async with aiohttp.ClientSession() as http:
         _, _, document = await call(http, "GET", f"{pod.url}/compute/v2.1/")
         assert document["version"]["version"] == "2.90"  # type: ignore[index]
-        url = f"{pod.compute(project)}/servers"
+        url = f"{compute_api(pod, project)}/servers"
         _, headers, _ = await call(
             http, "GET", url, headers={"OpenStack-API-Version": "compute latest"}
         )

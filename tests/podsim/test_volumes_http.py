@@ -1,28 +1,21 @@
 """Cinder volumes over real HTTP against podsim: shapes, scoping, lists, paging, sorting."""
 
 import uuid
-from collections.abc import Iterator
 
 import aiohttp
 import pytest
 
-from tests.podsim import SimPod, call, start_pod, walk
+from harness.procs import SimPod
+from tests.podsim import call, volume_api, walk
 
-
-@pytest.fixture(scope="module")
-def pod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimPod]:
-    sim = start_pod("pod-v", "az-vol", tmp_path_factory.mktemp("podsim") / "pod-v.log")
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture
-def project() -> str:
-    return uuid.uuid4().hex
+# The podsim process this module talks to (tests/podsim/conftest.py): name, zone, options.
+POD = ("pod-v", "az-vol")
 
 
 async def create(http: aiohttp.ClientSession, pod: SimPod, project: str, **volume: object) -> dict:
-    status, _, body = await call(http, "POST", f"{pod.volume(project)}/volumes", {"volume": volume})
+    status, _, body = await call(
+        http, "POST", f"{volume_api(pod, project)}/volumes", {"volume": volume}
+    )
     assert status == 202, body
     return body["volume"]  # type: ignore[index]
 
@@ -42,7 +35,7 @@ async def test_create_answers_202_with_the_availability_zone_and_every_field_sen
     assert volume["volume_type"] and volume["user_id"]
     assert volume["created_at"] == volume["updated_at"]
     assert volume["links"] == [
-        {"rel": "self", "href": f"{pod.volume(project)}/volumes/{volume['id']}"},
+        {"rel": "self", "href": f"{volume_api(pod, project)}/volumes/{volume['id']}"},
         {"rel": "bookmark", "href": f"{pod.url}/volume/{project}/volumes/{volume['id']}"},
     ]
 
@@ -50,7 +43,7 @@ async def test_create_answers_202_with_the_availability_zone_and_every_field_sen
 async def test_show_equals_the_create_answer_and_delete_is_202(pod: SimPod, project: str) -> None:
     async with aiohttp.ClientSession() as http:
         created = await create(http, pod, project, size=1, availability_zone="az-vol")
-        url = f"{pod.volume(project)}/volumes/{created['id']}"
+        url = f"{volume_api(pod, project)}/volumes/{created['id']}"
         status, _, shown = await call(http, "GET", url)
         assert (status, shown) == (200, {"volume": created})
         status, _, body = await call(http, "DELETE", url)
@@ -67,10 +60,10 @@ async def test_another_project_cannot_see_or_delete_a_volume(pod: SimPod, projec
     async with aiohttp.ClientSession() as http:
         volume_id = (await create(http, pod, project, size=1))["id"]
         for method in ("GET", "DELETE"):
-            status, _, _ = await call(http, method, f"{pod.volume(other)}/volumes/{volume_id}")
+            status, _, _ = await call(http, method, f"{volume_api(pod, other)}/volumes/{volume_id}")
             assert status == 404
-        assert (await call(http, "GET", f"{pod.volume(other)}/volumes"))[2] == {"volumes": []}
-        status, _, _ = await call(http, "GET", f"{pod.volume(project)}/volumes/{volume_id}")
+        assert (await call(http, "GET", f"{volume_api(pod, other)}/volumes"))[2] == {"volumes": []}
+        status, _, _ = await call(http, "GET", f"{volume_api(pod, project)}/volumes/{volume_id}")
         assert status == 200
 
 
@@ -90,8 +83,8 @@ async def test_invalid_creates_are_400_bad_request(
     pod: SimPod, project: str, body: dict, message: str
 ) -> None:
     async with aiohttp.ClientSession() as http:
-        status, _, fault = await call(http, "POST", f"{pod.volume(project)}/volumes", body)
-        _, _, listed = await call(http, "GET", f"{pod.volume(project)}/volumes")
+        status, _, fault = await call(http, "POST", f"{volume_api(pod, project)}/volumes", body)
+        _, _, listed = await call(http, "GET", f"{volume_api(pod, project)}/volumes")
     assert status == 400
     assert message in fault["badRequest"]["message"]  # type: ignore[index]
     assert listed == {"volumes": []}
@@ -110,8 +103,8 @@ async def test_default_order_is_newest_first_and_pages_walk_every_volume_once(
 ) -> None:
     async with aiohttp.ClientSession() as http:
         created = await make_volumes(http, pod, project)
-        _, _, whole = await call(http, "GET", f"{pod.volume(project)}/volumes/detail")
-        pages = await walk(http, f"{pod.volume(project)}/volumes?limit=2", "volumes")
+        _, _, whole = await call(http, "GET", f"{volume_api(pod, project)}/volumes/detail")
+        pages = await walk(http, f"{volume_api(pod, project)}/volumes?limit=2", "volumes")
     assert [v["id"] for v in whole["volumes"]] == created[::-1]  # type: ignore[index]
     assert all(v["status"] == "available" for v in whole["volumes"])  # type: ignore[index]
     assert "volumes_links" not in whole  # type: ignore[operator]
@@ -137,7 +130,9 @@ async def test_sort_by_name_with_sort_or_legacy_sort_key(
 ) -> None:
     async with aiohttp.ClientSession() as http:
         created = await make_volumes(http, pod, project)
-        pages = await walk(http, f"{pod.volume(project)}/volumes/detail?{query}&limit=2", "volumes")
+        pages = await walk(
+            http, f"{volume_api(pod, project)}/volumes/detail?{query}&limit=2", "volumes"
+        )
     assert [v["id"] for items, _ in pages for v in items] == expected_by_name(created, direction)
     assert "/volumes/detail?" in pages[0][1][0]["href"]  # type: ignore[index]
 
@@ -157,13 +152,13 @@ async def test_bad_list_parameters_are_faults(
 ) -> None:
     async with aiohttp.ClientSession() as http:
         await create(http, pod, project, size=1)
-        got, _, body = await call(http, "GET", f"{pod.volume(project)}/volumes?{query}")
+        got, _, body = await call(http, "GET", f"{volume_api(pod, project)}/volumes?{query}")
     assert (got, list(body)) == (status, [fault])  # type: ignore[arg-type]
 
 
 async def test_unknown_marker_answers_as_cinder_does(pod: SimPod, project: str) -> None:
     async with aiohttp.ClientSession() as http:
-        status, _, body = await call(http, "GET", f"{pod.volume(project)}/volumes?marker=nope")
+        status, _, body = await call(http, "GET", f"{volume_api(pod, project)}/volumes?marker=nope")
     assert (status, body) == (
         404,
         {"itemNotFound": {"message": "Volume nope could not be found.", "code": 404}},
@@ -177,7 +172,7 @@ async def test_filters_by_exact_name_status_and_availability_zone(
         created = await make_volumes(http, pod, project)
 
         async def ids(query: str) -> list[str]:
-            _, _, body = await call(http, "GET", f"{pod.volume(project)}/volumes?{query}")
+            _, _, body = await call(http, "GET", f"{volume_api(pod, project)}/volumes?{query}")
             return [v["id"] for v in body["volumes"]]  # type: ignore[index]
 
         assert await ids("name=alpha") == [created[3], created[1]]

@@ -1,13 +1,14 @@
 """Store lifecycle: migrations, restarts and the schema's own guarantees."""
 
 import sqlite3
-import subprocess
-import sys
+from argparse import Namespace
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -96,35 +97,17 @@ async def test_sqlite_store_enforces_foreign_keys(tmp_path: Path) -> None:
         await store.close()
 
 
-def test_alembic_command_line_downgrades_and_checks(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'podgate.db'}"
-
-    def alembic(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "alembic", "-c", str(ALEMBIC_INI), "-x", f"url={url}"]
-        return subprocess.run([*command, *args], capture_output=True, text=True, timeout=60)
-
-    assert alembic("upgrade", "head").returncode == 0
-    checked = alembic("check")
-    assert checked.returncode == 0, checked.stderr
-    assert alembic("downgrade", "base").returncode == 0
-    current = alembic("current")
-    assert current.returncode == 0 and "0001" not in current.stdout
-
-
 def test_pods_from_before_the_tls_flag_stay_verified(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'podgate.db'}"
-    command = [sys.executable, "-m", "alembic", "-c", str(ALEMBIC_INI), "-x", f"url={url}"]
-    for revision in ("0001", "head"):
-        if revision == "head":
-            with sqlite3.connect(tmp_path / "podgate.db") as db:
-                db.execute(
-                    "INSERT INTO pods (id, name, az_name, pod_az_name, dc_name, state, created_at,"
-                    " updated_at) VALUES ('1', 'old', 'az1', '', '', 'ENABLED', '2025-01-01',"
-                    " '2025-01-01')"
-                )
-        upgraded = subprocess.run(
-            [*command, "upgrade", revision], capture_output=True, text=True, timeout=60
+    # In process (the command line's own test: tests/integration/test_alembic_cli.py).
+    config = Config(str(ALEMBIC_INI))
+    config.cmd_opts = Namespace(x=[f"url=sqlite+aiosqlite:///{tmp_path / 'podgate.db'}"])
+    command.upgrade(config, "0001")
+    with sqlite3.connect(tmp_path / "podgate.db") as db:
+        db.execute(
+            "INSERT INTO pods (id, name, az_name, pod_az_name, dc_name, state, created_at,"
+            " updated_at) VALUES ('1', 'old', 'az1', '', '', 'ENABLED', '2025-01-01',"
+            " '2025-01-01')"
         )
-        assert upgraded.returncode == 0, upgraded.stderr
+    command.upgrade(config, "head")
     with sqlite3.connect(tmp_path / "podgate.db") as db:
         assert db.execute("SELECT tls_insecure FROM pods WHERE name = 'old'").fetchall() == [(0,)]

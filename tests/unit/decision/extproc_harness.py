@@ -1,56 +1,31 @@
 """Drive DecisionService.Process the way Envoy does: one scripted message at a time.
 
-`Gateway` is the one decision service the ext_proc tests talk to: an in-memory store, fake
-version documents and a fake for every pod send; `Stream` is one ext_proc stream on it.
+`Gateway` is the one decision service the ext_proc tests talk to: an in-memory store and the
+fake pods (fake_pods: FakeCloud for reads, FakeSend for sends); `Stream` is one ext_proc
+stream on it. `ListGateway` is a Gateway over FakePods whose Lister tests ask page by page.
 """
 
 import asyncio
 import json
 from collections.abc import AsyncIterator, Mapping
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
 from envoy.config.core.v3 import base_pb2
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 
 from control_plane.decision.extproc import DecisionService
-from control_plane.decision.pods.client import PodCallError, PodFetch, PodResponse
+from control_plane.decision.lists.cursors import CursorCache
+from control_plane.decision.lists.lister import ListCall, Lister
+from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
+from control_plane.decision.resources import by_collection
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.identity import Gate
-from control_plane.model import Pod, ResourceType, Routing
+from control_plane.model import Pod, ResourceType, Routing, Service
 from control_plane.settings import DecisionSettings
-from tests.unit.decision.fakes import FakeVersions, MemoryStore
-
-
-def pod(name: str, az: str, minute: int, **changes: object) -> Pod:
-    """A pod created at `minute` with Nova and Cinder endpoints on its own host."""
-    endpoints = {
-        "compute": f"http://{name}.pod/compute/v2.1",
-        "volumev3": f"http://{name}.pod/volume/v3/$(project_id)s",
-    }
-    fields = {"endpoints": endpoints, "pod_az_name": f"inner-{name}", **changes}
-    return Pod(
-        name=name, az_name=az, created_at=datetime(2026, 1, 1, 0, minute, tzinfo=UTC), **fields
-    )
-
-
-class FakeSend:
-    """A PodSend answering external events per pod host: scripted status, else all accepted."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str, dict[str, str], dict]] = []
-        self.answers: dict[str, int | None] = {}
-
-    async def __call__(
-        self, method: str, url: str, headers: Mapping[str, str], body: bytes
-    ) -> PodResponse:
-        host = url.split("/")[2]
-        document = json.loads(body)
-        self.calls.append((method, url, dict(headers), document))
-        status = self.answers.get(host, 200)
-        if status is None:
-            raise PodCallError(f"{host} is down")
-        events = [{**event, "status": "completed", "code": 200} for event in document["events"]]
-        return PodResponse(status, json.dumps({"events": events}).encode())
+from tests.unit.decision.fake_pods import FakeCloud, FakePod, FakeSend, pod
+from tests.unit.decision.fakes import MemoryStore
 
 
 class Gateway:
@@ -59,15 +34,16 @@ class Gateway:
     def __init__(
         self,
         *pods: Pod,
-        fetch: PodFetch | None = None,
+        fetch: FakeCloud | None = None,
         gate: Gate | None = None,
         settings: DecisionSettings | None = None,
+        routings: int = 100,
     ) -> None:
         self.pods = {pod.name: pod for pod in pods}
         self.store = MemoryStore(self.pods)
-        self.table = RoutingTable(self.store, max_entries=100)
-        # What the pods answer a GET: version documents only, unless a test gives a cloud.
-        self.fetch = fetch or FakeVersions()
+        self.table = RoutingTable(self.store, max_entries=routings)
+        # What the pods answer a GET: version documents only, unless a test gives FakePods.
+        self.fetch = fetch or FakeCloud()
         self.send = FakeSend()
         self.gate = gate
         self.service = self.decision_service(settings)
@@ -95,8 +71,8 @@ class Gateway:
 
 def two_pods() -> Gateway:
     """Pods a (az1) and b (az2) with different version windows; trusted noauth events."""
-    versions = FakeVersions(
-        {
+    versions = FakeCloud(
+        windows={
             "http://a.pod/compute/": ("2.1", "2.96"),
             "http://b.pod/compute/": ("2.1", "2.90"),
             "http://a.pod/volume/": ("3.0", "3.71"),
@@ -176,3 +152,97 @@ def response_body(body: bytes) -> ep.ProcessingRequest:
 def set_headers(mutation: ep.HeaderMutation) -> dict[str, str]:
     """A header mutation's set_headers as a dict (values from raw_value, as Envoy reads them)."""
     return {option.header.key: option.header.raw_value.decode() for option in mutation.set_headers}
+
+
+GATEWAY = "http://gw:19998"
+HEADERS = {
+    ":scheme": "http",
+    ":authority": "gw:19998",
+    ":method": "GET",
+    "x-auth-token": "tok",
+    "x-request-id": "envoy-id",
+    "x-forwarded-proto": "http",
+    "x-envoy-expected-rq-timeout-ms": "2000",
+    "openstack-api-version": "compute 2.79",
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One page as the client sees it."""
+
+    status: int
+    body: dict[str, Any]
+    missing: tuple[str, ...]
+
+    def ids(self, collection: str) -> list[str]:
+        return [item["id"] for item in self.body[collection]]
+
+    def next_path(self, collection: str) -> str | None:
+        links = self.body.get(f"{collection}_links")
+        if not links:
+            return None
+        href = urlsplit(links[0]["href"])
+        assert f"{href.scheme}://{href.netloc}" == GATEWAY
+        return f"{href.path}?{href.query}"
+
+
+class ListGateway(Gateway):
+    """A Gateway over FakePods registered under user-facing AZs, and a Lister over them."""
+
+    def __init__(
+        self,
+        *fakes: FakePod,
+        azs: Mapping[str, str] | None = None,
+        cursors: int = 100,
+        partial: bool = True,
+        timeout_s: float = 5.0,
+        pods: Mapping[str, Pod] | None = None,
+        health: HealthView = EVERY_POD_HEALTHY,
+    ) -> None:
+        self.fakes = {fake.name: fake for fake in fakes}
+        azs = azs or {}
+        pods = pods or {f.name: f.pod(azs.get(f.name, f"az-{f.name}")) for f in fakes}
+        super().__init__(*pods.values(), fetch=FakeCloud(*fakes), routings=10_000)
+        self.cursors = CursorCache(cursors)
+        self.lister = Lister(
+            fetch=self.fetch,
+            routings=self.table,
+            cursors=self.cursors,
+            timeout_s=timeout_s,
+            partial=partial,
+            max_limit=1000,
+            health=health,
+        )
+
+    async def get(self, path: str, headers: Mapping[str, str] | None = None) -> Answer:
+        """Ask for one page, `path` as the client sends it (with its query)."""
+        raw_path, _, query = path.partition("?")
+        parts = raw_path.split("/")
+        service = Service.COMPUTE if parts[1] == "v2.1" else Service.VOLUME
+        spec = by_collection(service, parts[3])
+        assert spec is not None, raw_path
+        call = ListCall(
+            request_id="req-test",
+            resource_type=spec.resource_type,
+            project_id=parts[2],
+            path=raw_path,
+            query=query,
+            detail=raw_path.rstrip("/").endswith("/detail"),
+            headers=dict(headers or HEADERS),
+        )
+        answer = await self.lister.list(call, self.pods)
+        return Answer(answer.status, json.loads(answer.body), answer.missing)
+
+    async def walk(self, path: str, collection: str, *, most_pages: int = 200) -> list[list[str]]:
+        """Every page's ids from `path` on, following next links."""
+        pages: list[list[str]] = []
+        next_path: str | None = path
+        while next_path is not None:
+            answer = await self.get(next_path)
+            assert answer.status == 200, answer.body
+            pages.append(answer.ids(collection))
+            next_path = answer.next_path(collection)
+            assert next_path is None or pages[-1], "a page with a next link must make progress"
+            assert len(pages) <= most_pages, "paging does not end"
+        return pages

@@ -1,7 +1,6 @@
-"""In-memory stand-ins: the store's routings and bindings, pods' version documents, the gate."""
+"""In-memory stand-ins: the store's routings and bindings, the gate (pods: fake_pods)."""
 
 import asyncio
-import json
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
@@ -9,7 +8,6 @@ from datetime import UTC, datetime
 from control_plane.decision.decide import decide, owned
 from control_plane.decision.decisions import Facts, Placed, Target
 from control_plane.decision.operation import Operation, ResourceOperation
-from control_plane.decision.pods.client import PodCallError, PodResponse
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.errors import AlreadyExists, PodgateError, Unauthorized
@@ -93,37 +91,6 @@ async def _io() -> None:
     """A few loop turns, so work left to a background task would visibly lag behind."""
     for _ in range(3):
         await asyncio.sleep(0)
-
-
-class FakeVersions:
-    """A PodFetch that serves version documents only: each URL's window, or a scripted failure.
-
-    `windows` maps a document URL (see version_docs.document_urls) to (min, max); any other
-    URL gets the default window of its API (compute when the path holds "/compute" or "/v2",
-    volume otherwise).
-    """
-
-    def __init__(
-        self,
-        windows: Mapping[str, tuple[str, str]] | None = None,
-        *,
-        down: Sequence[str] = (),
-    ) -> None:
-        self.windows = dict(windows or {})
-        self.down = set(down)
-        self.calls: list[str] = []
-
-    async def __call__(self, url: str, headers: Mapping[str, str]) -> PodResponse:
-        await _io()
-        self.calls.append(url)
-        if url in self.down:
-            raise PodCallError(f"{url} refused the connection")
-        compute = "/compute" in url or "/v2" in url
-        default = ("2.1", "2.96") if compute else ("3.0", "3.71")
-        low, high = self.windows.get(url, default)
-        entry = {"id": "v2.1" if compute else "v3.0", "status": "CURRENT"}
-        entry.update(min_version=low, version=high)
-        return PodResponse(200, json.dumps({"version": entry}).encode())
 
 
 async def owner(

@@ -6,23 +6,21 @@ import logging
 import re
 import uuid
 
-import grpc
 import pytest
 from envoy.extensions.filters.http.ext_proc.v3 import processing_mode_pb2
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
-from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as ep_grpc
 
-from control_plane.decision.extproc import DecisionService, add_to_server
+from control_plane.decision.extproc import DecisionService
 from control_plane.model import Pod, ResourceType, Routing
 from tests.unit.decision.extproc_harness import (
     Gateway,
-    pod,
     request_body,
     request_headers,
     response_body,
     response_headers,
     set_headers,
 )
+from tests.unit.decision.fake_pods import pod
 
 PM = processing_mode_pb2.ProcessingMode
 SERVER = ResourceType.SERVER
@@ -308,26 +306,6 @@ async def test_one_log_line_per_decision_without_query_or_headers(gateway, caplo
         "req-r2 GET '/v2.1/p1/servers/s2' routed -> 404",
     ]
     assert "secret" not in caplog.text
-
-
-async def test_served_over_grpc_with_the_listener_in_metadata(gateway: Gateway) -> None:
-    await gateway.route(SERVER, "s1", "a")
-    server = grpc.aio.server()
-    add_to_server(server, gateway.service)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            stub = ep_grpc.ExternalProcessorStub(channel)
-            call = stub.Process(metadata=(("x-podgate-service", "compute"),))
-            await call.write(request_headers("GET", "/v2.1/p1/servers/s1"))
-            response = await call.read()
-            await call.done_writing()
-            assert set_headers(response.request_headers.response.header_mutation)[
-                "x-podgate-pod"
-            ] == ("pod.a.compute")
-    finally:
-        await server.stop(grace=None)
 
 
 async def test_concurrent_creates_binding_the_same_pod_both_go_through(gateway) -> None:

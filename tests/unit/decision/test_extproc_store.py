@@ -19,7 +19,7 @@ from tests.unit.decision.extproc_harness import (
     response_headers,
     set_headers,
 )
-from tests.unit.decision.fakes import FakeVersions
+from tests.unit.decision.fake_pods import FakeCloud
 
 ENDPOINTS = {
     "compute": "http://10.0.0.1:8774/v2.1",
@@ -44,9 +44,7 @@ async def _service(store: Store) -> DecisionService:
     """A freshly started decision service: empty routing cache, pods read from the store."""
     pods = {pod.name: pod for pod in await store.list_pods()}
     table = RoutingTable(store, max_entries=100)
-    return DecisionService(
-        store=store, routing_table=table, pods=lambda: pods, fetch=FakeVersions()
-    )
+    return DecisionService(store=store, routing_table=table, pods=lambda: pods, fetch=FakeCloud())
 
 
 async def test_created_volume_is_bound_recorded_and_then_routed(store: Store) -> None:

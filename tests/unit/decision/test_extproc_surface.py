@@ -9,7 +9,6 @@ from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 from control_plane.model import PodState, ResourceType, Routing
 from tests.unit.decision.extproc_harness import (
     Gateway,
-    pod,
     request_body,
     request_headers,
     response_body,
@@ -17,6 +16,7 @@ from tests.unit.decision.extproc_harness import (
     set_headers,
     two_pods,
 )
+from tests.unit.decision.fake_pods import pod
 
 PM = processing_mode_pb2.ProcessingMode
 SERVER, VOLUME = ResourceType.SERVER, ResourceType.VOLUME
@@ -180,12 +180,13 @@ async def test_events_are_split_by_pod_and_merged(gateway) -> None:
         ("s-b", 200),
         ("s-x", 404),
     ]
-    sent = {url: (headers_, doc) for _, url, headers_, doc in gateway.send.calls}
+    sent = {f"http://{pod_}.pod{path}": doc for pod_, _, path, doc in gateway.send.calls}
     assert set(sent) == {
         "http://a.pod/compute/v2.1/admin/os-server-external-events",
         "http://b.pod/compute/v2.1/admin/os-server-external-events",
     }
-    a_headers, a_body = sent["http://a.pod/compute/v2.1/admin/os-server-external-events"]
+    a_url = "http://a.pod/compute/v2.1/admin/os-server-external-events"
+    a_headers, a_body = gateway.send.headers[a_url], sent[a_url]
     assert a_body == {"events": [events[0]]}
     assert a_headers["x-auth-token"] == "tok"
     assert a_headers["openstack-api-version"] == "compute 2.90"
@@ -202,7 +203,7 @@ async def test_events_for_no_known_server_are_novas_404(gateway) -> None:
 
 
 async def test_events_to_a_pod_that_is_down_fail_with_503(gateway) -> None:
-    gateway.send.answers["b.pod"] = None
+    gateway.send.scripts["b"] = None
     stream = gateway.stream()
     await stream.send(request_headers("POST", "/v2.1/p1/os-server-external-events"))
     events = [{"name": "x", "server_uuid": "s-a"}, {"name": "x", "server_uuid": "s-b"}]

@@ -6,7 +6,8 @@ from control_plane.decision.extproc import DecisionService
 from control_plane.decision.fairness import ProjectSlots
 from control_plane.identity import Gate
 from control_plane.settings import DecisionSettings
-from tests.unit.decision.extproc_harness import Gateway, Stream, pod, request_headers, set_headers
+from tests.unit.decision.extproc_harness import Gateway, Stream, request_headers, set_headers
+from tests.unit.decision.fake_pods import pod
 from tests.unit.decision.fakes import FakeGate
 
 

@@ -1,7 +1,6 @@
 """Unhealthy pods in decisions: scheduling, routed requests, lists and fan-outs skip them."""
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -11,16 +10,14 @@ from control_plane.decision.classify import classify
 from control_plane.decision.create.creation import Creation
 from control_plane.decision.create.schedule import Placement, schedule
 from control_plane.decision.decide import usable
-from control_plane.decision.lists.lister import Lister
 from control_plane.decision.operation import ResourceOperation
-from control_plane.decision.pods.client import PodResponse
 from control_plane.decision.pods.fanout import Fanout, PodRequest
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.errors import PodUnavailable
 from control_plane.model import Binding, Pod, ResourceType, Routing, Service
-from tests.unit.decision.fake_pods import FakePod
+from tests.unit.decision.extproc_harness import ListGateway
+from tests.unit.decision.fake_pods import FakePod, FakeSend, json_response
 from tests.unit.decision.fakes import MemoryStore, owner, place
-from tests.unit.decision.list_harness import Harness
 
 A1 = Pod(name="a1", az_name="az1")
 A2 = Pod(name="a2", az_name="az1")
@@ -102,16 +99,7 @@ async def test_a_list_skips_an_unhealthy_pod_without_asking_it_and_names_it() ->
     up, down = FakePod("pa", "nova-a"), FakePod("pb", "nova-b")
     up.add("servers", "p1", "s-a", "a", AT)
     down.add("servers", "p1", "s-b", "b", AT)
-    harness = Harness(up, down)
-    harness.lister = Lister(
-        fetch=harness.cloud,
-        routings=harness.table,
-        cursors=harness.cursors,
-        timeout_s=5.0,
-        partial=True,
-        max_limit=1000,
-        health=Down(frozenset({"pb"})),
-    )
+    harness = ListGateway(up, down, health=Down(frozenset({"pb"})))
     answer = await harness.get("/v2.1/p1/servers/detail")
     assert answer.status == 200
     assert answer.ids("servers") == ["s-a"]
@@ -120,31 +108,17 @@ async def test_a_list_skips_an_unhealthy_pod_without_asking_it_and_names_it() ->
 
 
 async def test_a_list_whose_pods_are_all_unhealthy_is_a_503_naming_them() -> None:
-    harness = Harness(FakePod("pa", "nova-a"))
-    harness.lister = Lister(
-        fetch=harness.cloud,
-        routings=harness.table,
-        cursors=harness.cursors,
-        timeout_s=5.0,
-        partial=True,
-        max_limit=1000,
-        health=Down(frozenset({"pa"})),
-    )
+    harness = ListGateway(FakePod("pa", "nova-a"), health=Down(frozenset({"pa"})))
     answer = await harness.get("/v2.1/p1/servers/detail")
     assert answer.status == 503 and "pod(s) pa." in json.dumps(answer.body)
     assert answer.missing == ("pa",)
 
 
 async def test_a_fanout_sends_nothing_to_an_unhealthy_pod() -> None:
-    sent: list[str] = []
-
-    async def send(method: str, url: str, headers: Mapping[str, str], body: bytes):
-        sent.append(url)
-        return PodResponse(200, b"{}")
-
+    send = FakeSend({name: lambda m, p, b: json_response(200, {}) for name in ("pa", "pb")})
     fanout = Fanout(send=send, timeout_s=5.0, health=Down(frozenset({"pb"})))
     pods = [FakePod(name, "nova").pod("az1") for name in ("pa", "pb")]
     request = PodRequest(Service.COMPUTE, "GET", "p1", "/limits", "", {})
     replies = await fanout.all(pods, request)
     assert [(reply.pod, reply.status) for reply in replies] == [("pa", 200), ("pb", 0)]
-    assert sent == ["http://pa.pod/compute/v2.1/p1/limits"]
+    assert send.calls == [("pa", "GET", "/compute/v2.1/p1/limits", {})]

@@ -11,8 +11,8 @@ import pytest
 
 from control_plane.errors import BadRequest, PodUnavailable
 from control_plane.model import Pod, PodState, ResourceType, Routing
+from tests.unit.decision.extproc_harness import ListGateway
 from tests.unit.decision.fake_pods import FakePod
-from tests.unit.decision.list_harness import Harness
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 PROJECT = "p1"
@@ -36,18 +36,18 @@ def _query(call: tuple[str, dict]) -> dict[str, str]:
 
 
 @pytest.fixture
-def three() -> Harness:
-    return Harness(*_pods(a=[1, 4, 7], b=[2, 5, 8], c=[3, 6, 9]))
+def three() -> ListGateway:
+    return ListGateway(*_pods(a=[1, 4, 7], b=[2, 5, 8], c=[3, 6, 9]))
 
 
-async def test_first_page_merges_newest_first_across_pods(three: Harness) -> None:
+async def test_first_page_merges_newest_first_across_pods(three: ListGateway) -> None:
     answer = await three.get("/v2.1/p1/servers/detail?limit=4")
     assert answer.status == 200 and answer.missing == ()
     assert answer.ids("servers") == ["c-09", "b-08", "a-07", "c-06"]
     assert answer.next_path("servers") == "/v2.1/p1/servers/detail?limit=4&marker=c-06"
 
 
-async def test_every_pod_is_asked_for_limit_plus_one_of_its_detail_list(three: Harness) -> None:
+async def test_every_pod_is_asked_for_limit_plus_one_of_its_detail_list(three: ListGateway) -> None:
     await three.get("/v2.1/p1/servers?limit=4&name=vm&sort_key=display_name")
     for fake in three.fakes.values():
         [(path, _)] = fake.calls
@@ -55,7 +55,7 @@ async def test_every_pod_is_asked_for_limit_plus_one_of_its_detail_list(three: H
         assert _query(fake.calls[0]) == {"name": "vm", "sort_key": "display_name", "limit": "5"}
 
 
-async def test_caller_headers_pass_but_gateway_headers_stay(three: Harness) -> None:
+async def test_caller_headers_pass_but_gateway_headers_stay(three: ListGateway) -> None:
     await three.get("/v2.1/p1/servers/detail")
     _, headers = three.fakes["a"].calls[0]
     assert headers == {"x-auth-token": "tok", "openstack-api-version": "compute 2.79"}
@@ -65,13 +65,13 @@ async def test_pods_are_asked_concurrently() -> None:
     fakes = _pods(a=[1], b=[2], c=[3])
     for fake in fakes:
         fake.delay = 0.2
-    harness = Harness(*fakes)
+    harness = ListGateway(*fakes)
     answer = await harness.get("/v2.1/p1/servers/detail")
     assert answer.ids("servers") == ["c-03", "b-02", "a-01"]
-    assert harness.cloud.most_in_flight == 3  # all three at once (a clock would vary with load)
+    assert harness.fetch.most_in_flight == 3  # all three at once (a clock would vary with load)
 
 
-async def test_brief_list_shows_id_name_and_gateway_links(three: Harness) -> None:
+async def test_brief_list_shows_id_name_and_gateway_links(three: ListGateway) -> None:
     answer = await three.get("/v3/p1/volumes?limit=1")
     assert answer.body["volumes"] == [
         {
@@ -86,7 +86,7 @@ async def test_brief_list_shows_id_name_and_gateway_links(three: Harness) -> Non
     assert answer.next_path("volumes") == "/v3/p1/volumes?limit=1&marker=c-v09"
 
 
-async def test_detail_list_rewrites_each_pods_az(three: Harness) -> None:
+async def test_detail_list_rewrites_each_pods_az(three: ListGateway) -> None:
     answer = await three.get("/v2.1/p1/servers/detail?limit=3")
     zones = [s["OS-EXT-AZ:availability_zone"] for s in answer.body["servers"]]
     assert zones == ["az-c", "az-b", "az-a"]
@@ -96,7 +96,7 @@ async def test_az_sort_uses_the_user_facing_names() -> None:
     fakes = [FakePod(name="a", az="nova-z"), FakePod(name="b", az="nova-a")]
     for n, fake in enumerate(fakes * 2):
         fake.add("servers", PROJECT, f"{fake.name}-{n}", "vm", T0 + timedelta(seconds=n))
-    harness = Harness(*fakes, azs={"a": "az-1", "b": "az-2"})
+    harness = ListGateway(*fakes, azs={"a": "az-1", "b": "az-2"})
     answer = await harness.get("/v2.1/p1/servers/detail?sort_key=availability_zone&sort_dir=asc")
     assert answer.ids("servers") == ["a-0", "a-2", "b-1", "b-3"]
     zones = [s["OS-EXT-AZ:availability_zone"] for s in answer.body["servers"]]
@@ -105,7 +105,7 @@ async def test_az_sort_uses_the_user_facing_names() -> None:
 
 async def test_az_filter_asks_only_that_azs_pods_with_their_own_az_name() -> None:
     fakes = _pods(a=[1, 3], b=[2], c=[4])
-    harness = Harness(*fakes, azs={"a": "az1", "b": "az1", "c": "az2"})
+    harness = ListGateway(*fakes, azs={"a": "az1", "b": "az1", "c": "az2"})
     answer = await harness.get("/v3/p1/volumes/detail?availability_zone=az1&sort=name:asc")
     assert answer.ids("volumes") == ["a-v01", "b-v02", "a-v03"]
     assert {v["availability_zone"] for v in answer.body["volumes"]} == {"az1"}
@@ -117,47 +117,47 @@ async def test_az_filter_asks_only_that_azs_pods_with_their_own_az_name() -> Non
 async def test_az_filter_is_dropped_for_a_pod_without_an_inner_az_name() -> None:
     [fake] = _pods(a=[1])
     pod = Pod(name="a", az_name="az1", pod_az_name="", endpoints=fake.endpoints)
-    harness = Harness(fake, pods={"a": pod})
+    harness = ListGateway(fake, pods={"a": pod})
     answer = await harness.get("/v2.1/p1/servers/detail?availability_zone=az1")
     assert answer.ids("servers") == ["a-01"]
     assert "availability_zone" not in _query(fake.calls[0])
 
 
 async def test_unknown_az_or_no_pods_is_an_empty_list() -> None:
-    harness = Harness(*_pods(a=[1]))
+    harness = ListGateway(*_pods(a=[1]))
     answer = await harness.get("/v2.1/p1/servers/detail?availability_zone=nowhere")
     assert (answer.status, answer.body) == (200, {"servers": []})
     assert harness.fakes["a"].calls == []
-    assert (await Harness().get("/v3/p1/volumes")).body == {"volumes": []}
+    assert (await ListGateway().get("/v3/p1/volumes")).body == {"volumes": []}
 
 
 async def test_disabled_pods_are_not_asked() -> None:
     fakes = _pods(a=[1], b=[2])
-    harness = Harness(*fakes)
+    harness = ListGateway(*fakes)
     harness.pods["b"] = fakes[1].pod("az-b", state=PodState.DISABLED)
     assert (await harness.get("/v2.1/p1/servers")).ids("servers") == ["a-01"]
     assert harness.fakes["b"].calls == []
 
 
-async def test_limit_zero_is_an_empty_list_without_asking_pods(three: Harness) -> None:
+async def test_limit_zero_is_an_empty_list_without_asking_pods(three: ListGateway) -> None:
     answer = await three.get("/v2.1/p1/servers?limit=0")
     assert answer.body == {"servers": []}
     assert all(not fake.calls for fake in three.fakes.values())
 
 
 @pytest.mark.parametrize("limit", ["x", "-2"])
-async def test_bad_limit_is_a_bad_request(three: Harness, limit: str) -> None:
+async def test_bad_limit_is_a_bad_request(three: ListGateway, limit: str) -> None:
     with pytest.raises(BadRequest, match="limit param must be"):
         await three.get(f"/v2.1/p1/servers?limit={limit}")
 
 
-async def test_a_pods_4xx_is_the_answer_unchanged(three: Harness) -> None:
+async def test_a_pods_4xx_is_the_answer_unchanged(three: ListGateway) -> None:
     answer = await three.get("/v2.1/p1/servers/detail?sort_key=name")
     assert answer.status == 400
     assert "Invalid input for query parameters sort_key" in answer.body["badRequest"]["message"]
 
 
-async def test_second_page_resumes_each_pod_with_its_own_marker(three: Harness) -> None:
+async def test_second_page_resumes_each_pod_with_its_own_marker(three: ListGateway) -> None:
     first = await three.get("/v2.1/p1/servers/detail?limit=4")
     second = await three.get(first.next_path("servers"))
     assert second.ids("servers") == ["b-05", "a-04", "c-03", "b-02"]
@@ -169,7 +169,7 @@ async def test_second_page_resumes_each_pod_with_its_own_marker(three: Harness) 
 
 
 async def test_an_exhausted_pod_is_not_asked_again() -> None:
-    harness = Harness(*_pods(a=[1], b=[2, 3, 4, 5]))
+    harness = ListGateway(*_pods(a=[1], b=[2, 3, 4, 5]))
     first = await harness.get("/v2.1/p1/servers/detail?limit=4")
     assert first.ids("servers") == ["b-05", "b-04", "b-03", "b-02"]
     second = await harness.get(first.next_path("servers"))
@@ -178,26 +178,26 @@ async def test_an_exhausted_pod_is_not_asked_again() -> None:
     assert "marker" not in _query(harness.fakes["a"].calls[1])  # nothing of a was shown yet
 
 
-async def test_unknown_marker_is_nova_s_bad_request(three: Harness) -> None:
+async def test_unknown_marker_is_nova_s_bad_request(three: ListGateway) -> None:
     with pytest.raises(BadRequest, match=r"^marker \[nope\] not found$"):
         await three.get("/v2.1/p1/servers/detail?marker=nope")
     with pytest.raises(BadRequest, match=r"marker \[nope\] not found"):
         await three.get("/v3/p1/volumes?marker=nope")
 
 
-async def test_another_projects_marker_is_not_found(three: Harness) -> None:
+async def test_another_projects_marker_is_not_found(three: ListGateway) -> None:
     await three.store.put_routing(Routing("b-05", ResourceType.SERVER, "p2", "b"))
     with pytest.raises(BadRequest, match="not found"):
         await three.get("/v2.1/p1/servers/detail?marker=b-05")
 
 
-async def test_marker_deleted_from_its_pod_is_not_found(three: Harness) -> None:
+async def test_marker_deleted_from_its_pod_is_not_found(three: ListGateway) -> None:
     await three.store.put_routing(Routing("b-99", ResourceType.SERVER, PROJECT, "b"))
     with pytest.raises(BadRequest, match=r"marker \[b-99\] not found"):
         await three.get("/v2.1/p1/servers/detail?marker=b-99")
 
 
-async def test_marker_the_gateway_never_emitted_resumes_every_pod(three: Harness) -> None:
+async def test_marker_the_gateway_never_emitted_resumes_every_pod(three: ListGateway) -> None:
     await three.get("/v2.1/p1/servers/detail")  # learns where every server lives
     answer = await three.get("/v2.1/p1/servers/detail?marker=b-05&limit=3")
     assert answer.ids("servers") == ["a-04", "c-03", "b-02"]
@@ -207,7 +207,7 @@ async def test_marker_the_gateway_never_emitted_resumes_every_pod(three: Harness
     assert later.ids("servers") == ["a-01"]
 
 
-async def test_marker_pod_down_is_a_503_naming_it(three: Harness) -> None:
+async def test_marker_pod_down_is_a_503_naming_it(three: ListGateway) -> None:
     await three.get("/v2.1/p1/servers/detail")
     three.fakes["b"].failure = "down"
     with pytest.raises(PodUnavailable, match="Pod b is not available"):
@@ -215,7 +215,7 @@ async def test_marker_pod_down_is_a_503_naming_it(three: Harness) -> None:
 
 
 async def test_deep_marker_scan_doubles_its_pages() -> None:
-    harness = Harness(*_pods(a=list(range(1, 41)), b=[5]))
+    harness = ListGateway(*_pods(a=list(range(1, 41)), b=[5]))
     await harness.get("/v2.1/p1/servers/detail")  # learns where every server lives
     answer = await harness.get("/v2.1/p1/servers/detail?marker=b-05&limit=2")
     assert answer.ids("servers") == ["a-05", "a-04"]  # same second as b-05: the id decides
@@ -224,7 +224,7 @@ async def test_deep_marker_scan_doubles_its_pages() -> None:
     assert [_query(call).get("marker") for call in scan] == [None, "a-38", "a-32", "a-20"]
 
 
-async def test_a_deleted_local_marker_falls_back_to_the_sort_values(three: Harness) -> None:
+async def test_a_deleted_local_marker_falls_back_to_the_sort_values(three: ListGateway) -> None:
     first = await three.get("/v2.1/p1/servers/detail?limit=4")
     del three.fakes["a"].records["servers"]["a-07"]
     second = await three.get(first.next_path("servers"))
@@ -234,7 +234,7 @@ async def test_a_deleted_local_marker_falls_back_to_the_sort_values(three: Harne
 async def test_truncating_pod_gives_a_shorter_page_then_continues() -> None:
     fakes = _pods(a=[1, 2, 3, 4, 5, 6], b=[7, 8])
     fakes[0].max_limit = 2
-    harness = Harness(*fakes)
+    harness = ListGateway(*fakes)
     pages = await harness.walk(
         "/v2.1/p1/servers/detail?limit=5&sort_key=created_at&sort_dir=asc", "servers"
     )
@@ -242,7 +242,7 @@ async def test_truncating_pod_gives_a_shorter_page_then_continues() -> None:
 
 
 async def test_failing_pod_is_named_and_others_answer() -> None:
-    harness = Harness(*_pods(a=[1], b=[2], c=[3]))
+    harness = ListGateway(*_pods(a=[1], b=[2], c=[3]))
     harness.fakes["b"].failure = "error"
     harness.fakes["c"].failure = "junk"
     answer = await harness.get("/v2.1/p1/servers/detail")
@@ -251,7 +251,7 @@ async def test_failing_pod_is_named_and_others_answer() -> None:
 
 
 async def test_slow_pod_misses_the_deadline_and_is_named() -> None:
-    harness = Harness(*_pods(a=[1], b=[2]), timeout_s=0.1)
+    harness = ListGateway(*_pods(a=[1], b=[2]), timeout_s=0.1)
     harness.fakes["b"].delay = 30.0  # far beyond what the deadline takes on a loaded machine
     started = time.monotonic()
     answer = await harness.get("/v2.1/p1/servers/detail")
@@ -260,7 +260,7 @@ async def test_slow_pod_misses_the_deadline_and_is_named() -> None:
 
 
 async def test_without_partial_lists_a_missing_pod_is_a_503() -> None:
-    harness = Harness(*_pods(a=[1], b=[2]), partial=False)
+    harness = ListGateway(*_pods(a=[1], b=[2]), partial=False)
     harness.fakes["a"].failure = "down"
     answer = await harness.get("/v2.1/p1/servers/detail")
     assert (answer.status, answer.missing) == (503, ("a",))
@@ -273,7 +273,7 @@ async def test_without_partial_lists_a_missing_pod_is_a_503() -> None:
 
 
 async def test_every_pod_failing_is_a_503_naming_them() -> None:
-    harness = Harness(*_pods(a=[1], b=[2]))
+    harness = ListGateway(*_pods(a=[1], b=[2]))
     harness.fakes["a"].failure = "down"
     harness.fakes["b"].failure = "error"
     answer = await harness.get("/v3/p1/volumes")
@@ -284,7 +284,7 @@ async def test_every_pod_failing_is_a_503_naming_them() -> None:
 
 
 async def test_pod_missing_on_one_page_is_scanned_after_the_marker_on_the_next() -> None:
-    harness = Harness(*_pods(a=[1, 3, 5], b=[2, 4, 6]))
+    harness = ListGateway(*_pods(a=[1, 3, 5], b=[2, 4, 6]))
     harness.fakes["b"].failure = "down"
     first = await harness.get("/v2.1/p1/servers/detail?limit=1")
     assert (first.ids("servers"), first.missing) == (["a-05"], ("b",))
@@ -294,7 +294,7 @@ async def test_pod_missing_on_one_page_is_scanned_after_the_marker_on_the_next()
     assert "marker" not in _query(harness.fakes["b"].calls[1])
 
 
-async def test_listed_items_are_learnt_with_their_pod_and_owner(three: Harness) -> None:
+async def test_listed_items_are_learnt_with_their_pod_and_owner(three: ListGateway) -> None:
     await three.get("/v2.1/p1/servers?limit=2")
     assert three.store.routings == {
         ("server", "c-09"): Routing("c-09", ResourceType.SERVER, PROJECT, "c"),
@@ -304,7 +304,7 @@ async def test_listed_items_are_learnt_with_their_pod_and_owner(three: Harness) 
     assert three.store.learn_calls == 1  # known ids cost no second write
 
 
-async def test_learning_failure_still_answers(three: Harness, caplog) -> None:
+async def test_learning_failure_still_answers(three: ListGateway, caplog) -> None:
     three.store.fail_writes = True
     with caplog.at_level(logging.ERROR, logger="podgate.lists"):
         answer = await three.get("/v2.1/p1/servers?limit=2")
@@ -312,7 +312,7 @@ async def test_learning_failure_still_answers(three: Harness, caplog) -> None:
     assert "could not be learnt" in caplog.text
 
 
-async def test_one_log_line_per_list_without_query_or_token(three: Harness, caplog) -> None:
+async def test_one_log_line_per_list_without_query_or_token(three: ListGateway, caplog) -> None:
     three.fakes["c"].failure = "down"
     with caplog.at_level(logging.INFO, logger="podgate.lists"):
         await three.get("/v2.1/p1/servers?limit=2&tag=secret")
@@ -322,17 +322,17 @@ async def test_one_log_line_per_list_without_query_or_token(three: Harness, capl
     assert "secret" not in caplog.text and "tok" not in caplog.text
 
 
-async def test_cancelled_list_leaves_no_task_behind(three: Harness) -> None:
+async def test_cancelled_list_leaves_no_task_behind(three: ListGateway) -> None:
     for fake in three.fakes.values():
         fake.delay = 5
     task = asyncio.create_task(three.get("/v2.1/p1/servers"))
     async with asyncio.timeout(5):
-        while three.cloud.in_flight < 3:  # noqa: ASYNC110 (a counter, no event): all pods asked
+        while three.fetch.in_flight < 3:  # noqa: ASYNC110 (a counter, no event): all pods asked
             await asyncio.sleep(0.01)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert three.cloud.in_flight == 0
+    assert three.fetch.in_flight == 0
 
 
 def test_fake_pod_answers_like_podsim() -> None:

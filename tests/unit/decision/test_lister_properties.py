@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from podsim.paging import page
 from podsim.servers import SERVERS
 from podsim.volumes import VOLUMES
+from tests.unit.decision.extproc_harness import ListGateway
 from tests.unit.decision.fake_pods import FakePod
-from tests.unit.decision.list_harness import Harness
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 PROJECT = "p1"
@@ -85,7 +85,7 @@ def _expected(collection: str, fakes: list[FakePod], sort: list[tuple[str, str]]
 def _walk(collection: str, fakes: list[FakePod], path: str, *, cursors: int) -> list[list[str]]:
     for fake in fakes:
         fake.calls.clear()
-    return asyncio.run(Harness(*fakes, cursors=cursors).walk(path, collection))
+    return asyncio.run(ListGateway(*fakes, cursors=cursors).walk(path, collection))
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -3,13 +3,13 @@
 from datetime import UTC, datetime, timedelta
 
 from control_plane.model import ResourceType
+from tests.unit.decision.extproc_harness import ListGateway
 from tests.unit.decision.fake_pods import FakePod
-from tests.unit.decision.list_harness import Harness
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _harness(collection: str) -> Harness:
+def _harness(collection: str) -> ListGateway:
     east, west = FakePod("east", "nova-east"), FakePod("west", "nova-west")
     for minute, pod in enumerate([east, west, east, west]):
         pod.add(
@@ -19,7 +19,7 @@ def _harness(collection: str) -> Harness:
             f"n{minute}",
             T0 + timedelta(minutes=minute),
         )
-    return Harness(east, west, azs={"east": "az-east", "west": "az-west"})
+    return ListGateway(east, west, azs={"east": "az-east", "west": "az-west"})
 
 
 async def test_snapshots_are_merged_newest_first_and_paged() -> None:

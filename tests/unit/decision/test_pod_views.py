@@ -6,7 +6,7 @@ from control_plane.decision.pods.client import PodResponse
 from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout
 from control_plane.decision.views.relay import ViewRelay
 from control_plane.model import PodState, Service
-from tests.unit.decision.scripted_pods import Pods, Script, json_response, scripted_pod
+from tests.unit.decision.fake_pods import FakeSend, Script, json_response, pod
 
 
 def _limits(cores_used: int) -> Script:
@@ -14,8 +14,8 @@ def _limits(cores_used: int) -> Script:
     return lambda m, p, b: json_response(200, {"limits": {"rate": [], "absolute": absolute}})
 
 
-async def _run(pods: Pods, method: str, remainder: str, body: object = None):
-    views = ViewRelay(fanout=Fanout(send=pods.send, timeout_s=1))
+async def _run(pods: FakeSend, method: str, remainder: str, body: object = None):
+    views = ViewRelay(fanout=Fanout(send=pods, timeout_s=1))
     call = AcrossPodsCall(
         request_id="req-1",
         service=Service.COMPUTE,
@@ -27,14 +27,14 @@ async def _run(pods: Pods, method: str, remainder: str, body: object = None):
         origin="http://gw",
         body=b"" if body is None else json.dumps(body).encode(),
     )
-    registered = {name: scripted_pod(name) for name in pods.scripts}
-    registered["draining"] = scripted_pod("draining", PodState.DRAINING)
-    registered["off"] = scripted_pod("off", PodState.DISABLED)
+    registered = {name: pod(name) for name in pods.scripts}
+    registered["draining"] = pod("draining", state=PodState.DRAINING)
+    registered["off"] = pod("off", state=PodState.DISABLED)
     return await views.answer(call, registered)
 
 
 async def test_limits_sum_every_pod_that_holds_resources() -> None:
-    pods = Pods({"a": _limits(1), "draining": _limits(4), "off": _limits(100)})
+    pods = FakeSend({"a": _limits(1), "draining": _limits(4), "off": _limits(100)})
     answer = await _run(pods, "GET", "/limits")
     assert json.loads(answer.body)["limits"]["absolute"] == {
         "maxTotalCores": 40,
@@ -45,7 +45,7 @@ async def test_limits_sum_every_pod_that_holds_resources() -> None:
 
 async def test_a_pod_missing_from_a_total_makes_the_answer_its_refusal() -> None:
     forbidden = {"forbidden": {"message": "Policy doesn't allow it.", "code": 403}}
-    pods = Pods({"a": _limits(1), "draining": lambda m, p, b: json_response(403, forbidden)})
+    pods = FakeSend({"a": _limits(1), "draining": lambda m, p, b: json_response(403, forbidden)})
     answer = await _run(pods, "GET", "/limits")
     message = "Pod draining: Policy doesn't allow it."
     assert (answer.status, json.loads(answer.body)) == (
@@ -58,7 +58,7 @@ async def test_quota_updates_go_to_every_enabled_pod() -> None:
     def updated(method: str, path: str, body: dict) -> PodResponse:
         return json_response(200, {"quota_set": {"cores": body["quota_set"]["cores"]}})
 
-    pods = Pods({"a": updated, "b": updated, "draining": updated})
+    pods = FakeSend({"a": updated, "b": updated, "draining": updated})
     answer = await _run(pods, "PUT", "/os-quota-sets/p9", {"quota_set": {"cores": 7}})
     assert json.loads(answer.body) == {"quota_set": {"cores": 14}}
     assert sorted(call[:3] for call in pods.calls) == [
@@ -71,7 +71,7 @@ async def test_services_are_listed_from_each_pod_with_its_name() -> None:
     def services(host: str) -> Script:
         return lambda m, p, b: json_response(200, {"services": [{"host": host, "zone": "x"}]})
 
-    pods = Pods({"a": services("h1"), "draining": services("h2")})
+    pods = FakeSend({"a": services("h1"), "draining": services("h2")})
     answer = await _run(pods, "GET", "/os-services")
     assert json.loads(answer.body) == {
         "services": [
@@ -82,7 +82,7 @@ async def test_services_are_listed_from_each_pod_with_its_name() -> None:
 
 
 async def test_an_answer_that_is_not_json_counts_as_no_answer() -> None:
-    pods = Pods({"a": _limits(1), "draining": lambda m, p, b: PodResponse(200, b"<html>")})
+    pods = FakeSend({"a": _limits(1), "draining": lambda m, p, b: PodResponse(200, b"<html>")})
     answer = await _run(pods, "GET", "/limits")
     assert answer.status == 503
     assert (

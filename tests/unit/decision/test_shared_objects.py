@@ -8,13 +8,13 @@ from control_plane.decision.pods.client import PodResponse
 from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout
 from control_plane.decision.shared.relay import SharedObjects
 from control_plane.model import PodState, Service
-from tests.unit.decision.scripted_pods import Pods, Script, json_response, scripted_pod
+from tests.unit.decision.fake_pods import FakeSend, Script, json_response, pod
 
 
 async def _run(
-    pods: Pods, method: str, remainder: str, body: object = None, service=Service.COMPUTE
+    pods: FakeSend, method: str, remainder: str, body: object = None, service=Service.COMPUTE
 ):
-    shared = SharedObjects(fanout=Fanout(send=pods.send, timeout_s=1))
+    shared = SharedObjects(fanout=Fanout(send=pods, timeout_s=1))
     call = AcrossPodsCall(
         request_id="req-1",
         service=service,
@@ -26,8 +26,8 @@ async def _run(
         origin="https://gw:8774",
         body=b"" if body is None else json.dumps(body).encode(),
     )
-    registered = {name: scripted_pod(name) for name in pods.scripts}
-    registered["off"] = scripted_pod("off", PodState.DISABLED)
+    registered = {name: pod(name) for name in pods.scripts}
+    registered["off"] = pod("off", state=PodState.DISABLED)
     answer = await shared.answer(call, registered)
     await shared.settle()
     return answer
@@ -44,7 +44,7 @@ def _flavor(flavor_id: str, pod: str) -> dict:
 
 
 async def test_lists_merge_pods_once_per_id_with_gateway_links() -> None:
-    pods = Pods(
+    pods = FakeSend(
         {
             "a": lambda m, p, b: json_response(
                 200, {"flavors": [_flavor("1", "a"), _flavor("2", "a")]}
@@ -69,7 +69,7 @@ async def test_keypairs_are_one_per_name() -> None:
             200, {"keypairs": [{"keypair": {"name": n}} for n in names]}
         )
 
-    pods = Pods({"a": keys("k1"), "b": keys("k1", "k2")})
+    pods = FakeSend({"a": keys("k1"), "b": keys("k1", "k2")})
     answer = await _run(pods, "GET", "/os-keypairs")
     assert json.loads(answer.body) == {
         "keypairs": [{"keypair": {"name": "k1"}}, {"keypair": {"name": "k2"}}]
@@ -80,21 +80,21 @@ async def test_a_single_object_comes_from_the_first_pod_having_it() -> None:
     missing = json_response(
         404, {"itemNotFound": {"message": "Flavor 9 could not be found.", "code": 404}}
     )
-    pods = Pods(
+    pods = FakeSend(
         {
             "a": lambda m, p, b: missing,
             "b": lambda m, p, b: json_response(200, {"flavor": _flavor("9", "b")}),
         }
     )
     found = await _run(pods, "GET", "/flavors/9")
-    pods_missing = Pods({"a": lambda m, p, b: missing, "b": lambda m, p, b: missing})
+    pods_missing = FakeSend({"a": lambda m, p, b: missing, "b": lambda m, p, b: missing})
     not_found = await _run(pods_missing, "GET", "/flavors/9")
     assert json.loads(found.body)["flavor"]["name"] == "f9@b"
     assert (not_found.status, json.loads(not_found.body)) == (404, json.loads(missing.body))
 
 
 async def test_writes_reach_every_enabled_pod_with_the_body_and_token_unchanged() -> None:
-    pods = Pods(
+    pods = FakeSend(
         {name: lambda m, p, b: json_response(200, {"flavor": b["flavor"]}) for name in "ab"}
     )
     flavor = {"flavor": {"name": "big", "ram": 1, "vcpus": 1, "disk": 1, "id": "f-big"}}
@@ -110,7 +110,7 @@ async def test_a_refused_create_is_undone_where_it_succeeded_and_names_thescript
     conflict = {
         "conflictingRequest": {"message": "Flavor with name big already exists.", "code": 409}
     }
-    pods = Pods(
+    pods = FakeSend(
         {
             "a": lambda m, p, b: (
                 json_response(200, {"flavor": {"id": "f-new"}})
@@ -132,7 +132,9 @@ async def test_a_refused_create_is_undone_where_it_succeeded_and_names_thescript
 
 
 async def test_an_unreachable_pod_refuses_with_503_naming_it() -> None:
-    pods = Pods({"a": lambda m, p, b: json_response(200, {"volume_type": {"id": "t1"}}), "b": None})
+    pods = FakeSend(
+        {"a": lambda m, p, b: json_response(200, {"volume_type": {"id": "t1"}}), "b": None}
+    )
     answer = await _run(pods, "POST", "/types", {"volume_type": {"name": "x"}}, Service.VOLUME)
     assert answer.status == 503
     assert json.loads(answer.body)["serviceUnavailable"]["message"] == "Pod b is not available."
@@ -145,7 +147,9 @@ async def test_a_generated_key_pair_is_made_by_the_first_pod_and_copied_to_the_o
             200, {"keypair": {"name": "k", "public_key": "ssh-rsa GEN", "private_key": "P"}}
         )
 
-    pods = Pods({"a": first, "b": lambda m, p, b: json_response(200, {"keypair": b["keypair"]})})
+    pods = FakeSend(
+        {"a": first, "b": lambda m, p, b: json_response(200, {"keypair": b["keypair"]})}
+    )
     answer = await _run(pods, "POST", "/os-keypairs", {"keypair": {"name": "k"}})
     assert json.loads(answer.body)["keypair"]["private_key"] == "P"
     assert pods.calls == [
@@ -169,7 +173,7 @@ async def test_a_delete_is_done_where_the_object_is_missing(statuses, expected) 
             json_response(status, fault) if status >= 400 else PodResponse(status, b"")
         )
 
-    pods = Pods({"a": answering(statuses[0]), "b": answering(statuses[1])})
+    pods = FakeSend({"a": answering(statuses[0]), "b": answering(statuses[1])})
     answer = await _run(pods, "DELETE", "/os-keypairs/k")
     assert answer.status == expected
 
@@ -183,7 +187,7 @@ async def test_a_volume_type_write_addresses_each_pods_own_id_for_the_name() -> 
 
         return answer
 
-    pods = Pods({"a": types("id-a"), "b": types("id-b")})
+    pods = FakeSend({"a": types("id-a"), "b": types("id-b")})
     answer = await _run(pods, "DELETE", "/types/id-b/extra_specs/k", service=Service.VOLUME)
     assert answer.status == 202
     deletes = sorted(call[2] for call in pods.calls if call[1] == "DELETE")
@@ -200,7 +204,7 @@ async def test_the_rounds_of_one_write_share_one_time_bound_and_late_pods_are_un
         return json_response(200, {"keypair": {"name": "k", "public_key": "ssh-rsa GEN"}})
 
     # Each pod alone answers within the 1 s bound, but the copy starts 0.6 s into it.
-    pods = Pods({"a": generated, "b": generated}, delays={"a": 0.6, "b": 0.6})
+    pods = FakeSend({"a": generated, "b": generated}, delays={"a": 0.6, "b": 0.6})
     answer = await _run(pods, "POST", "/os-keypairs", {"keypair": {"name": "k"}})
     assert answer.status == 503
     assert json.loads(answer.body)["serviceUnavailable"]["message"] == "Pod b is not available."

@@ -1,12 +1,17 @@
-"""PodClient against a real HTTP server on 127.0.0.1: pooled GETs, forwarded headers, errors."""
+"""PodClient against real HTTP(S) servers on 127.0.0.1: pooled GETs, errors, bounds, TLS checks."""
 
-from collections.abc import AsyncIterator
+import ssl
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 
-from control_plane.decision.pods.client import PodCallError, PodClient, forwarded_headers
+from control_plane.decision.pods.client import PodCallError, PodClient
+from control_plane.decision.pods.tls import PodTls, verifying_context
+from control_plane.model import Pod
 from harness.procs import free_port
+from tests.fixtures.certs import KeyPair, TestCA, self_signed
 
 
 @pytest.fixture
@@ -68,35 +73,6 @@ async def test_no_server_is_a_pod_call_error() -> None:
         await client.close()
 
 
-def test_forwarded_headers_keep_the_callers_and_drop_the_gateways() -> None:
-    headers = {
-        ":method": "GET",
-        ":path": "/v2.1/p/servers",
-        ":authority": "gw",
-        "host": "gw",
-        "x-auth-token": "tok",
-        "X-OpenStack-Nova-API-Version": "2.79",
-        "openstack-api-version": "compute 2.79",
-        "accept": "application/json",
-        "user-agent": "openstacksdk",
-        "connection": "keep-alive",
-        "content-length": "0",
-        "transfer-encoding": "chunked",
-        "x-request-id": "envoy",
-        "x-envoy-expected-rq-timeout-ms": "60000",
-        "x-forwarded-proto": "http",
-        "x-forwarded-for": "10.0.0.9",
-        "x-podgate-pod": "pod.x.compute",
-    }
-    assert forwarded_headers(headers) == {
-        "x-auth-token": "tok",
-        "X-OpenStack-Nova-API-Version": "2.79",
-        "openstack-api-version": "compute 2.79",
-        "accept": "application/json",
-        "user-agent": "openstacksdk",
-    }
-
-
 async def test_send_without_a_body_sends_no_content_type(pod) -> None:
     url, seen = pod
     client = PodClient()
@@ -149,3 +125,53 @@ async def test_an_answer_above_the_bound_is_a_pod_call_error(huge_pod, path: str
         assert len((await roomy(f"{huge_pod}{path}", {})).body) == 160 * 65536
     finally:
         await roomy.close()
+
+
+def _pod(name: str, url: str, *, insecure: bool = False) -> Pod:
+    return Pod(name=name, az_name="az1", endpoints={"compute": url}, tls_insecure=insecure)
+
+
+async def _versions(request: web.Request) -> web.Response:
+    return web.json_response({"versions": []})
+
+
+@pytest.fixture
+async def https_pod(tmp_path: Path) -> AsyncIterator[Callable[[KeyPair], str]]:
+    """Start HTTPS servers on 127.0.0.1 presenting a given certificate; yields their URL."""
+    runners: list[web.AppRunner] = []
+
+    async def start(pair: KeyPair) -> str:
+        app = web.Application()
+        app.router.add_get("/", _versions)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(pair.cert, pair.key)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+        await site.start()
+        runners.append(runner)
+        return f"https://127.0.0.1:{runner.addresses[0][1]}/"
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
+
+
+async def test_pod_client_trusts_the_ca_and_the_name_only(tmp_path: Path, https_pod) -> None:
+    ca = TestCA.create(tmp_path)
+    trusted = await https_pod(ca.issue(tmp_path, "trusted", hosts=("127.0.0.1",)))
+    misnamed = await https_pod(ca.issue(tmp_path, "misnamed", hosts=("pod.invalid",)))
+    untrusted = await https_pod(self_signed(tmp_path, "untrusted", hosts=("127.0.0.1",)))
+    checked = {name: _pod(name, url) for name, url in (("t", trusted), ("m", misnamed))}
+    pods = {**checked, "u": _pod("u", untrusted, insecure=True)}
+    client = PodClient(tls=PodTls(verifying_context(str(ca.cert)), lambda: pods))
+    try:
+        assert (await client(trusted, {})).status == 200
+        with pytest.raises(PodCallError, match=r"[Cc]ertificate"):
+            await client(misnamed, {})
+        assert (await client(untrusted, {})).status == 200  # marked insecure
+        pods = {**checked, "u": _pod("u", untrusted)}  # the view hands out a new mapping
+        with pytest.raises(PodCallError, match=r"[Cc]ertificate"):
+            await client(untrusted, {})
+    finally:
+        await client.close()
