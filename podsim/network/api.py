@@ -1,0 +1,225 @@
+"""HTTP handlers of the Neutron subset under `/network` (thin: the logic is in the kinds)."""
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from podsim.network import meta
+from podsim.network.faults import NeutronFault, http_bad_request
+from podsim.network.floatingips import FLOATINGIPS
+from podsim.network.model import Caller, NetKind, NetState, Record, caller_of, project_of
+from podsim.network.networks import NETWORKS
+from podsim.network.ports import PORTS
+from podsim.network.query import links, matches, only, parse_query, select
+from podsim.network.routers import ROUTERS, add_interface, remove_interface
+from podsim.network.security_groups import SECURITY_GROUP_RULES, SECURITY_GROUPS
+from podsim.network.subnets import SUBNETS
+
+PREFIX = "/network"
+API = f"{PREFIX}/v2.0"
+KINDS = (NETWORKS, SUBNETS, PORTS, ROUTERS, FLOATINGIPS, SECURITY_GROUPS, SECURITY_GROUP_RULES)
+_PROJECT_KEYS = frozenset({"project_id", "tenant_id"})
+_AZ_ATTRIBUTES = frozenset({"name", "resource", "state"})
+
+
+def not_found_fault() -> NeutronFault:
+    """What Neutron answers for a path it has no route for."""
+    return NeutronFault(404, "HTTPNotFound", "The resource could not be found.")
+
+
+class NeutronApi:
+    """Routes of the pod's Neutron: one `NetState`, every kind's CRUD, routers' interfaces."""
+
+    def __init__(self, az: str, delay: float = 0.0) -> None:
+        self._state = NetState(az)
+        self._delay = delay
+
+    def routes(self) -> list[web.RouteDef]:
+        """Routes to add to the pod's app."""
+        routes = [
+            web.get(PREFIX, self._versions),
+            web.get(f"{PREFIX}/", self._versions),
+            web.get(API, self._resources),
+            web.get(f"{API}/", self._resources),
+            web.get(f"{API}/extensions", self._extensions),
+            web.get(f"{API}/extensions/{{alias}}", self._extension),
+            web.get(f"{API}/availability_zones", self._zones),
+            web.put(f"{API}/routers/{{id}}/add_router_interface", self._interface(add_interface)),
+            web.put(
+                f"{API}/routers/{{id}}/remove_router_interface", self._interface(remove_interface)
+            ),
+        ]
+        for kind in KINDS:
+            # The URL names a collection with hyphens, the JSON with underscores.
+            base = f"{API}/{kind.collection.replace('_', '-')}"
+            routes += [
+                web.get(base, self._list(kind)),
+                web.post(base, self._create(kind)),
+                web.get(f"{base}/{{id}}", self._show(kind)),
+                web.put(f"{base}/{{id}}", self._update(kind)),
+                web.delete(f"{base}/{{id}}", self._delete(kind)),
+            ]
+        return routes
+
+    def _list(self, kind: NetKind) -> Callable[[web.Request], Any]:
+        async def handle(request: web.Request) -> web.Response:
+            await self._pause()
+            caller = caller_of(request.headers)
+            if kind.prepare is not None:
+                kind.prepare(self._state, caller.project_id)
+            params = list(request.query.items())
+            query = parse_query(
+                params,
+                attributes=kind.attributes,
+                sort_keys=kind.sort_keys,
+                extra=frozenset(kind.filters),
+            )
+            visible = [
+                r for r in self._state.table(kind.collection).values() if kind.visible(caller, r)
+            ]
+            views = [kind.view(self._state, record) for record in visible]
+            chosen = [view for view in views if matches(view, query.filters, kind.filters)]
+            by_id = {view["id"]: view for view in views}
+            items = select(
+                chosen,
+                query,
+                marker_of=by_id.get,
+                not_found=kind.not_found,
+                strict_marker=kind.strict_marker,
+            )
+            body: dict[str, Any] = {kind.collection: [only(v, query.fields) for v in items]}
+            paging = links(_url(request), params, items, query)
+            if paging:
+                body[f"{kind.collection}_links"] = paging
+            return web.json_response(body)
+
+        return handle
+
+    def _show(self, kind: NetKind) -> Callable[[web.Request], Any]:
+        async def handle(request: web.Request) -> web.Response:
+            await self._pause()
+            record = self._visible(kind, request)
+            fields = [v for k, v in request.query.items() if k == "fields" and v]
+            return web.json_response({kind.member: only(kind.view(self._state, record), fields)})
+
+        return handle
+
+    def _create(self, kind: NetKind) -> Callable[[web.Request], Any]:
+        async def handle(request: web.Request) -> web.Response:
+            attrs = await _member(request, kind.member)
+            caller = caller_of(request.headers)
+            project_id = project_of(caller, attrs)
+            _check_keys(attrs, allowed=kind.create_keys, known=kind.attributes)
+            record = kind.create(self._state, caller, project_id, attrs)
+            return web.json_response({kind.member: kind.view(self._state, record)}, status=201)
+
+        return handle
+
+    def _update(self, kind: NetKind) -> Callable[[web.Request], Any]:
+        async def handle(request: web.Request) -> web.Response:
+            attrs = await _member(request, kind.member)
+            record = self._owned(kind, request)
+            _check_keys(attrs, allowed=kind.update_keys, known=kind.attributes | _PROJECT_KEYS)
+            kind.update(self._state, caller_of(request.headers), record, attrs)
+            return web.json_response({kind.member: kind.view(self._state, record)})
+
+        return handle
+
+    def _delete(self, kind: NetKind) -> Callable[[web.Request], Any]:
+        async def handle(request: web.Request) -> web.Response:
+            record = self._owned(kind, request)
+            kind.delete(self._state, caller_of(request.headers), record)
+            return web.Response(status=204)
+
+        return handle
+
+    def _interface(
+        self, action: Callable[[NetState, Caller, Record, object], dict]
+    ) -> Callable[[web.Request], Any]:
+        async def handle(request: web.Request) -> web.Response:
+            body = await _json(request)
+            router = self._owned(ROUTERS, request)
+            return web.json_response(action(self._state, caller_of(request.headers), router, body))
+
+        return handle
+
+    async def _versions(self, request: web.Request) -> web.Response:
+        return web.json_response(meta.versions(_origin(request)))
+
+    async def _resources(self, request: web.Request) -> web.Response:
+        return web.json_response(meta.resources(_origin(request)))
+
+    async def _extensions(self, request: web.Request) -> web.Response:
+        return web.json_response({"extensions": meta.extensions()})
+
+    async def _extension(self, request: web.Request) -> web.Response:
+        return web.json_response({"extension": meta.extension(request.match_info["alias"])})
+
+    async def _zones(self, request: web.Request) -> web.Response:
+        params = list(request.query.items())
+        query = parse_query(
+            params, attributes=_AZ_ATTRIBUTES, sort_keys=frozenset(), extra=frozenset()
+        )
+        zones = [z for z in meta.availability_zones(self._state.az) if matches(z, query.filters)]
+        return web.json_response({"availability_zones": [only(z, query.fields) for z in zones]})
+
+    def _visible(self, kind: NetKind, request: web.Request) -> Record:
+        """The addressed record if the caller may see it, else the kind's 404."""
+        resource_id = request.match_info["id"]
+        record = self._state.table(kind.collection).get(resource_id)
+        if record is None or not kind.visible(caller_of(request.headers), record):
+            raise kind.not_found(resource_id)
+        return record
+
+    def _owned(self, kind: NetKind, request: web.Request) -> Record:
+        """The addressed record if the caller may change it: 404 unseen, 403 only seen."""
+        record = self._visible(kind, request)
+        if not caller_of(request.headers).owns(record):
+            action = f"{(request.method == 'DELETE' and 'delete') or 'update'}_{kind.member}"
+            raise NeutronFault(403, "PolicyNotAuthorized", f"{action} is disallowed by policy")
+        return record
+
+    async def _pause(self) -> None:
+        if self._delay > 0:
+            await asyncio.sleep(self._delay)
+
+
+async def _json(request: web.Request) -> object:
+    raw = await request.read()
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise http_bad_request("Malformed request body") from None
+
+
+async def _member(request: web.Request, member: str) -> dict[str, Any]:
+    """The `{"<member>": {...}}` document of a create or update, its inner dict copied."""
+    body = await _json(request)
+    if not body:
+        raise http_bad_request("Resource body required")
+    if not isinstance(body, dict) or member not in body:
+        raise http_bad_request(f"Unable to find '{member}' in request body")
+    if not isinstance(body[member], dict):
+        raise http_bad_request(f"Object '{member}' contains invalid data")
+    return dict(body[member])
+
+
+def _check_keys(attrs: dict[str, Any], *, allowed: frozenset[str], known: frozenset[str]) -> None:
+    unknown = sorted(set(attrs) - allowed - known)
+    if unknown:
+        raise http_bad_request(f"Unrecognized attribute(s) '{', '.join(unknown)}'")
+    for key in sorted(set(attrs) - allowed):
+        raise http_bad_request(f"Cannot update read-only attribute {key}")
+
+
+def _origin(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}{PREFIX}"
+
+
+def _url(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}{request.path}"
