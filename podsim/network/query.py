@@ -22,6 +22,11 @@ from podsim.paging import ASC, DESC, SortOrder, page
 _PAGING = ("fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse")
 _TRUE = ("true", "1", "t", "yes", "y", "on")
 _FALSE = ("false", "0", "f", "no", "n", "off")
+# Attributes whose filter values Neutron converts to booleans before querying.
+_BOOLEANS = frozenset(
+    {"admin_state_up", "shared", "router:external", "port_security_enabled", "enable_dhcp",
+     "stateful", "l2_adjacency", "is_default", "belongs_to_default_sg"}
+)  # fmt: skip
 
 Params = Sequence[tuple[str, str]]
 
@@ -67,6 +72,9 @@ def parse_query(
     unknown = [key for key in filters if key not in attributes and key not in extra]
     if unknown:
         raise http_bad_request(f"{unknown} is invalid attribute for filtering")
+    for key in _BOOLEANS.intersection(filters):
+        for value in filters[key]:
+            to_bool(value)
     return NeutronQuery(
         limit=limit,
         marker=marker,
