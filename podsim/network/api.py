@@ -78,7 +78,9 @@ class NeutronApi:
                 extra=frozenset(kind.filters),
             )
             visible = [
-                r for r in self._state.table(kind.collection).values() if kind.visible(caller, r)
+                r
+                for r in self._state.table(kind.collection).values()
+                if kind.visible(self._state, caller, r)
             ]
             views = [kind.view(self._state, record) for record in visible]
             chosen = [view for view in views if matches(view, query.filters, kind.filters)]
@@ -170,7 +172,7 @@ class NeutronApi:
         """The addressed record if the caller may see it, else the kind's 404."""
         resource_id = request.match_info["id"]
         record = self._state.table(kind.collection).get(resource_id)
-        if record is None or not kind.visible(caller_of(request.headers), record):
+        if record is None or not kind.visible(self._state, caller_of(request.headers), record):
             raise kind.not_found(resource_id)
         return record
 

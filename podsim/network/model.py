@@ -130,7 +130,7 @@ def _no_update(state: NetState, caller: Caller, record: Record, attrs: Record) -
     record.update(attrs)
 
 
-def _seen_by_owner(caller: Caller, record: Record) -> bool:
+def _seen_by_owner(state: NetState, caller: Caller, record: Record) -> bool:
     return caller.owns(record)
 
 
@@ -154,7 +154,7 @@ class NetKind:
     create: Create
     delete: Delete
     update: Update = _no_update
-    visible: Callable[[Caller, Record], bool] = _seen_by_owner
+    visible: Callable[[NetState, Caller, Record], bool] = _seen_by_owner
     view: Callable[[NetState, Record], dict[str, Any]] = lambda state, record: public(record)
     filters: Mapping[str, Filter] = field(default_factory=dict)
     # Called before a list or create by a project (the default security group's creation).

@@ -69,7 +69,7 @@ def _delete(state: NetState, caller: Caller, record: Record) -> None:
     del state.table("networks")[record["id"]]
 
 
-def _visible(caller: Caller, record: Record) -> bool:
+def _visible(state: NetState, caller: Caller, record: Record) -> bool:
     """Own networks, and shared or external ones of anyone (read-only to others)."""
     return caller.owns(record) or record["shared"] or record["router:external"]
 

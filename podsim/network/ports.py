@@ -187,6 +187,11 @@ def _delete(state: NetState, caller: Caller, record: Record) -> None:
     delete_port(state, record)
 
 
+def _visible(state: NetState, caller: Caller, record: Record) -> bool:
+    """Own ports, and those on the caller's networks (Neutron's ADMIN_OR_NET_OWNER)."""
+    return caller.owns(record) or caller.owns(state.table("networks").get(record["network_id"], {}))
+
+
 def _fixed_ips_filter(record: Record, values: Sequence[str]) -> bool:
     """`fixed_ips=ip_address=X`, `fixed_ips=subnet_id=Y`: some fixed IP matches each key."""
     wanted: dict[str, set[str]] = {}
@@ -229,5 +234,6 @@ PORTS = NetKind(
     create=_create,
     update=_update,
     delete=_delete,
+    visible=_visible,
     filters={"fixed_ips": _fixed_ips_filter},
 )

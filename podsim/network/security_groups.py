@@ -179,10 +179,6 @@ def _delete_rule(state: NetState, caller: Caller, record: Record) -> None:
     del state.table("security_group_rules")[record["id"]]
 
 
-def _rule_visible(caller: Caller, record: Record) -> bool:
-    return caller.owns(record)
-
-
 def _duplicate(state: NetState, fields: Record) -> Record | None:
     keys = ("direction", "ethertype", "protocol", "port_range_min", "port_range_max",
             "remote_ip_prefix", "remote_group_id")  # fmt: skip
@@ -282,5 +278,4 @@ SECURITY_GROUP_RULES = NetKind(
     update_keys=names("description"),
     create=_create_rule,
     delete=_delete_rule,
-    visible=_rule_visible,
 )

@@ -114,6 +114,13 @@ def _delete(state: NetState, caller: Caller, record: Record) -> None:
     del state.table("subnets")[record["id"]]
 
 
+def _visible(state: NetState, caller: Caller, record: Record) -> bool:
+    """Own subnets, those on the caller's networks, and those of shared or external ones."""
+    network = state.table("networks").get(record["network_id"], {})
+    seen_network = network.get("shared") or network.get("router:external")
+    return caller.owns(record) or caller.owns(network) or bool(seen_network)
+
+
 def _cidr(raw: object, version: int) -> Network:
     if raw is None:
         raise bad_request("subnets", "a subnetpool must be specified in the absence of a cidr")
@@ -192,4 +199,5 @@ SUBNETS = NetKind(
     create=_create,
     update=_update,
     delete=_delete,
+    visible=_visible,
 )

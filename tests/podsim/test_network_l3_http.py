@@ -194,8 +194,11 @@ async def test_floating_ip_create_associate_and_delete(pod: SimPod, project: str
 async def test_floating_ip_faults(pod: SimPod, project: str) -> None:
     async with aiohttp.ClientSession() as http:
         neutron = Neutron(http, pod, project)
-        public, _ = await external(http, pod)
+        public, public_subnet = await external(http, pod)
         private, subnet = await neutron.network_with_subnet("10.6.0.0/24")
+        # An external network's subnets are visible to every project (policy rule
+        # external_network), its gateway and floating IP ports are not (project "").
+        assert (await neutron.call("GET", f"subnets/{public_subnet['id']}"))[0] == 200
         assert await neutron.fault(
             "POST", "floatingips", {"floatingip": {"floating_network_id": private["id"]}}
         ) == (
