@@ -1,7 +1,8 @@
 """Neutron's list query (neutron/api/api_common.py), parsed and applied to records (pure).
 
 - `limit` (0 or absent: everything; else an integer ≥ 0), `marker` (used only with a limit),
-  `page_reverse` ("true" in any case: the page before the marker, still in forward order);
+  `page_reverse` ("true" in any case: the page before the marker, still in forward order;
+  without a limit, the whole list in reverse order);
 - `sort_key`/`sort_dir`, repeatable, as many keys as directions; `id` ascending is appended
   when missing (PaginationNativeHelper), so the order is total;
 - `fields`, repeatable: only those attributes are shown;
@@ -111,12 +112,14 @@ def select(
         marker = marker_of(query.marker)
         if marker is None and strict_marker:
             raise not_found(query.marker)
-    if query.limit is None:
-        return list(page(records, query.order, limit=len(records), marker=marker).items)
     order = query.order
     if query.page_reverse:
         flipped = tuple(DESC if d == ASC else ASC for d in order.dirs)
         order = SortOrder(order.keys, flipped)
+    if query.limit is None:
+        # NOTE: as neutron_lib's get_collection, only a limited page is turned back to the
+        # forward order: `page_reverse` alone lists everything backwards.
+        return list(page(records, order, limit=len(records)).items)
     items = list(page(records, order, limit=query.limit, marker=marker).items)
     return items[::-1] if query.page_reverse else items
 

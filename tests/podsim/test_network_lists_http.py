@@ -61,6 +61,8 @@ async def test_reverse_pages_walk_back_from_the_end(pod: SimPod, project: str) -
         neutron = Neutron(http, pod, project)
         ids = sorted(n["id"] for n in await make_networks(neutron))
         pages = await follow(neutron, "networks?limit=2&page_reverse=true", "previous")
+        backwards = await neutron.list("network", "?page_reverse=True")
+        assert [n["id"] for n in backwards] == ids[::-1]  # no limit: everything, reversed
         before_last = await follow(
             neutron, f"networks?limit=2&marker={ids[4]}&page_reverse=True", "previous"
         )
