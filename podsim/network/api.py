@@ -68,9 +68,11 @@ class NeutronApi:
         async def handle(request: web.Request) -> web.Response:
             await self._pause()
             caller = caller_of(request.headers)
-            if kind.prepare is not None:
-                kind.prepare(self._state, caller.project_id)
             params = list(request.query.items())
+            if kind.prepare is not None and caller.project_id:
+                # As get_security_groups: for the project filtered on, else the caller's.
+                named = [v for k, v in params if k in ("project_id", "tenant_id") and v]
+                kind.prepare(self._state, named[0] if named else caller.project_id)
             query = parse_query(
                 params,
                 attributes=kind.attributes,

@@ -157,7 +157,7 @@ class NetKind:
     visible: Callable[[NetState, Caller, Record], bool] = _seen_by_owner
     view: Callable[[NetState, Record], dict[str, Any]] = lambda state, record: public(record)
     filters: Mapping[str, Filter] = field(default_factory=dict)
-    # Called before a list or create by a project (the default security group's creation).
+    # Called before a list by a caller with a project (the default security group's creation).
     prepare: Callable[[NetState, str], None] | None = None
 
 

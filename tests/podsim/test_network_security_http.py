@@ -33,6 +33,12 @@ async def test_default_group_made_on_first_list_with_its_four_rules(
         }
         listed = await neutron.list("security_group_rule", f"?security_group_id={default['id']}")
         assert len(listed) == 4
+        # An admin listing another project's groups makes that project's default; noauth does not.
+        other, third = uuid.uuid4().hex, uuid.uuid4().hex
+        assert await Neutron(http, pod, None).list("security_group", f"?project_id={third}") == []
+        admin = Neutron(http, pod, uuid.uuid4().hex, admin=True)
+        (made,) = await admin.list("security_group", f"?project_id={other}")
+        assert (made["name"], made["project_id"]) == ("default", other)
         assert await neutron.fault("DELETE", f"security-groups/{default['id']}") == (
             409,
             "SecurityGroupCannotRemoveDefault",
