@@ -116,7 +116,7 @@ class NeutronApi:
             attrs = await _member(request, kind.member)
             caller = caller_of(request.headers)
             project_id = project_of(caller, attrs)
-            _check_keys(attrs, allowed=kind.create_keys, known=kind.attributes)
+            _check_keys(attrs, allowed=kind.create_keys, known=kind.attributes, create=True)
             record = kind.create(self._state, caller, project_id, attrs)
             return web.json_response({kind.member: kind.view(self._state, record)}, status=201)
 
@@ -126,7 +126,9 @@ class NeutronApi:
         async def handle(request: web.Request) -> web.Response:
             attrs = await _member(request, kind.member)
             record = self._owned(kind, request)
-            _check_keys(attrs, allowed=kind.update_keys, known=kind.attributes | _PROJECT_KEYS)
+            _check_keys(
+                attrs, allowed=kind.update_keys, known=kind.attributes | _PROJECT_KEYS, create=False
+            )
             kind.update(self._state, caller_of(request.headers), record, attrs)
             return web.json_response({kind.member: kind.view(self._state, record)})
 
@@ -206,18 +208,25 @@ async def _member(request: web.Request, member: str) -> dict[str, Any]:
     body = await _json(request)
     if not body:
         raise http_bad_request("Resource body required")
-    if not isinstance(body, dict) or member not in body:
+    if not isinstance(body, dict):
+        raise http_bad_request("Body contains invalid data")
+    if body.get(member) is None:
         raise http_bad_request(f"Unable to find '{member}' in request body")
     if not isinstance(body[member], dict):
         raise http_bad_request(f"Object '{member}' contains invalid data")
     return dict(body[member])
 
 
-def _check_keys(attrs: dict[str, Any], *, allowed: frozenset[str], known: frozenset[str]) -> None:
+def _check_keys(
+    attrs: dict[str, Any], *, allowed: frozenset[str], known: frozenset[str], create: bool
+) -> None:
+    """neutron/api/v2/base.py prepare_request_body: unknown, then not settable, attributes."""
     unknown = sorted(set(attrs) - allowed - known)
     if unknown:
         raise http_bad_request(f"Unrecognized attribute(s) '{', '.join(unknown)}'")
     for key in sorted(set(attrs) - allowed):
+        if create:
+            raise http_bad_request(f"Attribute '{key}' not allowed in POST")
         raise http_bad_request(f"Cannot update read-only attribute {key}")
 
 

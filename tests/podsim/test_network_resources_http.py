@@ -52,6 +52,14 @@ async def test_show_with_fields(pod: SimPod, project: str) -> None:
     [
         (None, 400, "HTTPBadRequest", "Resource body required"),
         ({"net": {}}, 400, "HTTPBadRequest", "Unable to find 'network' in request body"),
+        ([1], 400, "HTTPBadRequest", "Body contains invalid data"),
+        ({"network": []}, 400, "HTTPBadRequest", "Object 'network' contains invalid data"),
+        (
+            {"network": {"status": "DOWN"}},
+            400,
+            "HTTPBadRequest",
+            "Attribute 'status' not allowed in POST",
+        ),
         (
             {"network": {"colour": "red"}},
             400,
