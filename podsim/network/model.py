@@ -158,7 +158,7 @@ class NetKind:
     view: Callable[[NetState, Record], dict[str, Any]] = lambda state, record: public(record)
     filters: Mapping[str, Filter] = field(default_factory=dict)
     # Called before a list by a caller with a project (the default security group's creation).
-    prepare: Callable[[NetState, str], None] | None = None
+    prepare: Callable[[NetState, str], object] | None = None
 
 
 def names(text: str) -> frozenset[str]:

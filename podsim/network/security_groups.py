@@ -1,8 +1,8 @@
 """Security groups and their rules; each project's `default` group, made on first use.
 
 Neutron makes a project's `default` group (ingress from itself, egress anywhere, for IPv4 and
-IPv6) when the project first lists or creates groups, or creates a network or a port; a new group
-of its own gets the two egress rules.
+IPv6) when the project first lists groups or rules, creates a group, a network or a port
+(neutron/db/securitygroups_db.py); a new group of its own gets the two egress rules.
 """
 
 import ipaddress
@@ -278,4 +278,5 @@ SECURITY_GROUP_RULES = NetKind(
     update_keys=names("description"),
     create=_create_rule,
     delete=_delete_rule,
+    prepare=ensure_default,
 )
