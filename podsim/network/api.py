@@ -14,6 +14,7 @@ from podsim.network.model import Caller, NetKind, NetState, Record, caller_of, p
 from podsim.network.networks import NETWORKS
 from podsim.network.ports import PORTS
 from podsim.network.query import links, matches, only, parse_query, select
+from podsim.network.quotas import Quotas, may_change, may_see
 from podsim.network.routers import ROUTERS, add_interface, remove_interface
 from podsim.network.security_groups import SECURITY_GROUP_RULES, SECURITY_GROUPS
 from podsim.network.subnets import SUBNETS
@@ -35,6 +36,7 @@ class NeutronApi:
 
     def __init__(self, az: str, delay: float = 0.0) -> None:
         self._state = NetState(az)
+        self._quotas = Quotas()
         self._delay = delay
 
     def routes(self) -> list[web.RouteDef]:
@@ -47,6 +49,12 @@ class NeutronApi:
             web.get(f"{API}/extensions", self._extensions),
             web.get(f"{API}/extensions/{{alias}}", self._extension),
             web.get(f"{API}/availability_zones", self._zones),
+            web.get(f"{API}/quotas", self._quota_list),
+            web.get(f"{API}/quotas/{{project}}", self._quota_show),
+            web.get(f"{API}/quotas/{{project}}/details", self._quota_show),
+            web.get(f"{API}/quotas/{{project}}/default", self._quota_show),
+            web.put(f"{API}/quotas/{{project}}", self._quota_update),
+            web.delete(f"{API}/quotas/{{project}}", self._quota_delete),
             web.put(f"{API}/routers/{{id}}/add_router_interface", self._interface(add_interface)),
             web.put(
                 f"{API}/routers/{{id}}/remove_router_interface", self._interface(remove_interface)
@@ -117,6 +125,7 @@ class NeutronApi:
             caller = caller_of(request.headers)
             project_id = project_of(caller, attrs)
             _check_keys(attrs, allowed=kind.create_keys, known=kind.attributes, create=True)
+            self._quotas.check(self._state, project_id, kind.collection)
             record = kind.create(self._state, caller, project_id, attrs)
             return web.json_response({kind.member: kind.view(self._state, record)}, status=201)
 
@@ -171,6 +180,30 @@ class NeutronApi:
         )
         zones = [z for z in meta.availability_zones(self._state.az) if matches(z, query.filters)]
         return web.json_response({"availability_zones": [only(z, query.fields) for z in zones]})
+
+    async def _quota_list(self, request: web.Request) -> web.Response:
+        may_change(caller_of(request.headers), "get")
+        return web.json_response({"quotas": self._quotas.listed()})
+
+    async def _quota_show(self, request: web.Request) -> web.Response:
+        """The limits, `/details` with use, `/default` the defaults."""
+        project = request.match_info["project"]
+        may_see(caller_of(request.headers), project)
+        if request.path.endswith("/details"):
+            return web.json_response({"quota": self._quotas.details(self._state, project)})
+        if request.path.endswith("/default"):
+            return web.json_response({"quota": Quotas().limits(project)})
+        return web.json_response({"quota": self._quotas.limits(project)})
+
+    async def _quota_update(self, request: web.Request) -> web.Response:
+        may_change(caller_of(request.headers), "update")
+        limits = self._quotas.update(request.match_info["project"], await _json(request))
+        return web.json_response({"quota": limits})
+
+    async def _quota_delete(self, request: web.Request) -> web.Response:
+        may_change(caller_of(request.headers), "delete")
+        self._quotas.reset(request.match_info["project"])
+        return web.Response(status=204)
 
     def _visible(self, kind: NetKind, request: web.Request) -> Record:
         """The addressed record if the caller may see it, else the kind's 404."""

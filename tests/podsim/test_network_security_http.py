@@ -189,3 +189,40 @@ async def test_versions_extensions_and_availability_zones(pod: SimPod) -> None:
         )
         _, routers = await neutron.call("GET", "availability_zones?resource=router&fields=name")
         assert routers == {"availability_zones": [{"name": "az-sec"}]}
+
+
+async def test_quotas_show_use_and_limit_creates(pod: SimPod, project: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        neutron = Neutron(http, pod, project)
+        admin = Neutron(http, pod, uuid.uuid4().hex, admin=True)
+        status, body = await neutron.call("GET", f"quotas/{project}")
+        assert status == 200
+        assert (body["quota"]["network"], body["quota"]["port"], body["quota"]["router"]) == (
+            100,
+            500,
+            10,
+        )
+        await neutron.create("network")
+        _, details = await neutron.call("GET", f"quotas/{project}/details")
+        assert details["quota"]["network"] == {"limit": 100, "used": 1, "reserved": 0}
+        assert details["quota"]["security_group"]["used"] == 1  # the default group
+        assert (await neutron.fault("PUT", f"quotas/{project}", {"quota": {"network": 1}}))[:2] == (
+            403,
+            "PolicyNotAuthorized",
+        )
+        assert (await Neutron(http, pod, uuid.uuid4().hex).fault("GET", f"quotas/{project}"))[
+            0
+        ] == 403
+        status, body = await admin.call("PUT", f"quotas/{project}", {"quota": {"network": 1}})
+        assert (status, body["quota"]["network"]) == (200, 1)
+        assert await neutron.fault("POST", "networks", {"network": {}}) == (
+            409,
+            "OverQuota",
+            "Quota exceeded for resources: ['network'].",
+        )
+        _, listed = await admin.call("GET", "quotas")
+        assert {"project_id": project, **body["quota"]} in listed["quotas"]
+        assert await admin.call("DELETE", f"quotas/{project}") == (204, None)
+        _, default = await neutron.call("GET", f"quotas/{project}/default")
+        assert default["quota"]["network"] == 100
+        await neutron.create("network")
