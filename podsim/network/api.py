@@ -10,6 +10,8 @@ from aiohttp import web
 from podsim.network import meta
 from podsim.network.faults import NeutronFault, http_bad_request
 from podsim.network.floatingips import FLOATINGIPS
+from podsim.network.ip_availability import ATTRIBUTES as IP_ATTRIBUTES
+from podsim.network.ip_availability import HIDDEN, availability, ip_version_filter
 from podsim.network.model import Caller, NetKind, NetState, Record, caller_of, project_of
 from podsim.network.networks import NETWORKS
 from podsim.network.ports import PORTS
@@ -49,6 +51,8 @@ class NeutronApi:
             web.get(f"{API}/extensions", self._extensions),
             web.get(f"{API}/extensions/{{alias}}", self._extension),
             web.get(f"{API}/availability_zones", self._zones),
+            web.get(f"{API}/network-ip-availabilities", self._ip_list),
+            web.get(f"{API}/network-ip-availabilities/{{id}}", self._ip_show),
             web.get(f"{API}/quotas", self._quota_list),
             web.get(f"{API}/quotas/{{project}}", self._quota_show),
             web.get(f"{API}/quotas/{{project}}/details", self._quota_show),
@@ -180,6 +184,27 @@ class NeutronApi:
         )
         zones = [z for z in meta.availability_zones(self._state.az) if matches(z, query.filters)]
         return web.json_response({"availability_zones": [only(z, query.fields) for z in zones]})
+
+    async def _ip_list(self, request: web.Request) -> web.Response:
+        params = list(request.query.items())
+        special = {"ip_version": ip_version_filter}
+        query = parse_query(
+            params, attributes=IP_ATTRIBUTES, sort_keys=frozenset(), extra=frozenset(special)
+        )
+        items: list[dict[str, Any]] = []
+        if caller_of(request.headers).admin:
+            every = [availability(self._state, n) for n in self._state.table("networks").values()]
+            items = [item for item in every if matches(item, query.filters, special)]
+        body = [only(item, query.fields) for item in items]
+        return web.json_response({"network_ip_availabilities": body})
+
+    async def _ip_show(self, request: web.Request) -> web.Response:
+        network = self._state.table("networks").get(request.match_info["id"])
+        if network is None:
+            raise NETWORKS.not_found(request.match_info["id"])
+        if not caller_of(request.headers).admin:
+            return web.json_response(HIDDEN, status=404)
+        return web.json_response({"network_ip_availability": availability(self._state, network)})
 
     async def _quota_list(self, request: web.Request) -> web.Response:
         may_change(caller_of(request.headers), "get")

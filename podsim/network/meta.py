@@ -49,6 +49,8 @@ _EXTENSIONS = (
     ("net-mtu", "Network MTU", "Provides MTU attribute for a network resource."),
     ("l2_adjacency", "L2 Adjacency",
      "Display whether a network is guaranteed to be adjacent at layer 2"),
+    ("network-ip-availability", "Network IP Availability",
+     "Provides IP availability data for each network and subnet."),
     ("quotas", "Quota management support", "Expose functions for quotas management per project"),
     ("quota_details", "Quota details management support",
      "Expose functions for quotas usage statistics per project"),

@@ -271,3 +271,39 @@ async def test_unknown_path_is_a_neutron_404(pod: SimPod) -> None:
             "HTTPNotFound",
             "The resource could not be found.",
         )
+
+
+async def test_ip_availability_for_admins_only(pod: SimPod, project: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        neutron = Neutron(http, pod, project)
+        admin = Neutron(http, pod, uuid.uuid4().hex, admin=True)
+        net, subnet = await neutron.network_with_subnet("10.7.0.0/28")
+        await neutron.create("port", network_id=net["id"])
+        status, body = await admin.call("GET", f"network-ip-availabilities/{net['id']}")
+        assert status == 200
+        assert body["network_ip_availability"] == {
+            "network_id": net["id"],
+            "network_name": net["name"],
+            "project_id": project,
+            "tenant_id": project,
+            "total_ips": 13,
+            "used_ips": 1,
+            "subnet_ip_availability": [
+                {
+                    "subnet_id": subnet["id"],
+                    "subnet_name": subnet["name"],
+                    "cidr": "10.7.0.0/28",
+                    "ip_version": 4,
+                    "total_ips": 13,
+                    "used_ips": 1,
+                }
+            ],
+        }
+        _, listed = await admin.call(
+            "GET", f"network-ip-availabilities?network_id={net['id']}&fields=used_ips"
+        )
+        assert listed == {"network_ip_availabilities": [{"used_ips": 1}]}
+        _, mine = await neutron.call("GET", "network-ip-availabilities")
+        assert mine == {"network_ip_availabilities": []}
+        status, hidden = await neutron.call("GET", f"network-ip-availabilities/{net['id']}")
+        assert (status, hidden["type"]) == (404, "HTTPNotFound")  # the policy hook's own body
