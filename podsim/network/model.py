@@ -126,8 +126,9 @@ Delete = Callable[[NetState, Caller, Record], None]
 Filter = Callable[[Record, Sequence[str]], bool]
 
 
-def _no_update(state: NetState, caller: Caller, record: Record, attrs: Record) -> None:
+def _plain_update(state: NetState, caller: Caller, record: Record, attrs: Record) -> None:
     record.update(attrs)
+    touch(record)
 
 
 def _seen_by_owner(state: NetState, caller: Caller, record: Record) -> bool:
@@ -153,7 +154,7 @@ class NetKind:
     update_keys: frozenset[str]
     create: Create
     delete: Delete
-    update: Update = _no_update
+    update: Update = _plain_update
     visible: Callable[[NetState, Caller, Record], bool] = _seen_by_owner
     view: Callable[[NetState, Record], dict[str, Any]] = lambda state, record: public(record)
     filters: Mapping[str, Filter] = field(default_factory=dict)

@@ -1,6 +1,12 @@
 """Networks: create, update, delete with Neutron's checks; AZ hints of the pod's one zone."""
 
-from podsim.network.faults import invalid_input, network_in_use, network_not_found, not_found
+from podsim.network.faults import (
+    http_bad_request,
+    invalid_input,
+    network_in_use,
+    network_not_found,
+    not_found,
+)
 from podsim.network.model import COMMON, Caller, NetKind, NetState, Record, names, touch
 from podsim.network.query import to_bool
 from podsim.network.security_groups import ensure_default
@@ -38,7 +44,7 @@ def _create(state: NetState, caller: Caller, project_id: str, attrs: Record) -> 
             "subnets": [],
             "shared": to_bool(attrs.get("shared", False)),
             "router:external": to_bool(attrs.get("router:external", False)),
-            "mtu": int(attrs.get("mtu", _MTU)),
+            "mtu": _mtu(attrs.get("mtu", _MTU)),
             "port_security_enabled": to_bool(attrs.get("port_security_enabled", True)),
             "availability_zone_hints": hints,
             "availability_zones": [state.az],
@@ -54,8 +60,23 @@ def _update(state: NetState, caller: Caller, record: Record, attrs: Record) -> N
     for key in ("admin_state_up", "shared", "router:external", "port_security_enabled"):
         if key in attrs:
             attrs[key] = to_bool(attrs[key])
+    if "mtu" in attrs:
+        attrs["mtu"] = _mtu(attrs["mtu"])
     record.update(attrs)
     touch(record)
+
+
+def _mtu(value: object) -> int:
+    """neutron_lib convert_to_int, then the validator of a non-negative MTU."""
+    try:
+        mtu = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise invalid_input(f"'{value}' is not an integer") from None
+    if mtu < 0:
+        raise http_bad_request(
+            f"Invalid input for mtu. Reason: '{mtu}' is too small - must be at least '0'."
+        )
+    return mtu
 
 
 def _delete(state: NetState, caller: Caller, record: Record) -> None:
@@ -92,7 +113,7 @@ NETWORKS = NetKind(
     ),
     create_keys=names(
         "name description admin_state_up shared router:external mtu port_security_enabled "
-        "availability_zone_hints tags"
+        "availability_zone_hints"
     ),
     update_keys=names(
         "name description admin_state_up shared router:external mtu port_security_enabled"

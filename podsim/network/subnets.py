@@ -63,7 +63,7 @@ def _create(state: NetState, caller: Caller, project_id: str, attrs: Record) -> 
     version = int(attrs["ip_version"])
     cidr = _cidr(attrs.get("cidr"), version)
     gateway = _gateway(attrs, cidr)
-    pools = attrs.get("allocation_pools") or [_default_pool(cidr, gateway)]
+    pools = _pools(attrs.get("allocation_pools"), cidr, gateway)
     _check_overlap(state, network, cidr)
     subnet = state.add(
         "subnets",
@@ -154,13 +154,40 @@ def _gateway(attrs: Record, cidr: Network) -> str | None:
     return str(address)
 
 
-def _default_pool(cidr: Network, gateway: str | None) -> dict[str, str]:
-    """The pool after the gateway (when it is the first host) up to the last usable address."""
+def _pools(asked: object, cidr: Network, gateway: str | None) -> list[dict[str, str]]:
+    """The asked allocation pools, checked; by default the usable range without the gateway."""
+    if asked is None or asked == []:
+        return _default_pools(cidr, gateway)
+    if not isinstance(asked, list) or not all(isinstance(pool, dict) for pool in asked):
+        raise invalid_input(f"Invalid data format for IP pool: '{asked}'")
+    pools = []
+    for pool in asked:
+        try:
+            start = ipaddress.ip_address(str(pool["start"]))
+            end = ipaddress.ip_address(str(pool["end"]))
+        except (KeyError, ValueError):
+            raise invalid_input(f"Invalid data format for IP pool: '{pool}'") from None
+        if start not in cidr or end not in cidr:
+            raise bad_request(
+                "subnets",
+                f"The allocation pool {start}-{end} spans beyond the subnet cidr {cidr}",
+            )
+        if end < start:
+            raise bad_request("subnets", f"The allocation pool {start}-{end} is not valid")
+        pools.append({"start": str(start), "end": str(end)})
+    return pools
+
+
+def _default_pools(cidr: Network, gateway: str | None) -> list[dict[str, str]]:
+    """The usable addresses (IPv4: without network and broadcast) minus the gateway."""
     first = cidr.network_address + 1
-    if gateway == str(first):
-        first += 1
     last = cidr.broadcast_address - 1 if cidr.version == 4 else cidr.broadcast_address
-    return {"start": str(first), "end": str(last)}
+    ranges = [(first, last)]
+    if gateway is not None:
+        address = ipaddress.ip_address(gateway)
+        if first <= address <= last:
+            ranges = [(first, address - 1), (address + 1, last)]  # type: ignore[operator]
+    return [{"start": str(a), "end": str(b)} for a, b in ranges if a <= b]
 
 
 def _check_overlap(state: NetState, network: Record, cidr: Network) -> None:

@@ -307,3 +307,43 @@ async def test_ip_availability_for_admins_only(pod: SimPod, project: str) -> Non
         assert mine == {"network_ip_availabilities": []}
         status, hidden = await neutron.call("GET", f"network-ip-availabilities/{net['id']}")
         assert (status, hidden["type"]) == (404, "HTTPNotFound")  # the policy hook's own body
+
+
+async def test_subnet_pools_leave_out_the_gateway_and_are_checked(
+    pod: SimPod, project: str
+) -> None:
+    async with aiohttp.ClientSession() as http:
+        neutron = Neutron(http, pod, project)
+        net = await neutron.create("network")
+        middle = await neutron.create(
+            "subnet",
+            network_id=net["id"],
+            ip_version=4,
+            cidr="10.20.0.0/24",
+            gateway_ip="10.20.0.100",
+        )
+        assert middle["allocation_pools"] == [
+            {"start": "10.20.0.1", "end": "10.20.0.99"},
+            {"start": "10.20.0.101", "end": "10.20.0.254"},
+        ]
+        other = await neutron.create("network")
+        v6 = await neutron.create("subnet", network_id=other["id"], ip_version=6, cidr="fd00::/64")
+        assert v6["gateway_ip"] == "fd00::1"
+        assert v6["allocation_pools"] == [{"start": "fd00::2", "end": "fd00::ffff:ffff:ffff:ffff"}]
+        port = await neutron.create("port", network_id=other["id"])
+        assert port["fixed_ips"] == [{"subnet_id": v6["id"], "ip_address": "fd00::2"}]
+        status, kind, _ = await neutron.fault(
+            "POST",
+            "subnets",
+            {
+                "subnet": {
+                    "network_id": other["id"],
+                    "ip_version": 4,
+                    "cidr": "10.21.0.0/24",
+                    "allocation_pools": [{"start": "10.22.0.2", "end": "10.22.0.9"}],
+                }
+            },
+        )
+        assert (status, kind) == (400, "BadRequest")
+        status, kind, _ = await neutron.fault("POST", "networks", {"network": {"mtu": "big"}})
+        assert (status, kind) == (400, "InvalidInput")
