@@ -54,6 +54,21 @@ _EXTENSIONS = (
     ("quotas", "Quota management support", "Expose functions for quotas management per project"),
     ("quota_details", "Quota details management support",
      "Expose functions for quotas usage statistics per project"),
+    ("address-scope", "Address scope", "Address scopes extension."),
+    ("segment", "Segment", "Segments extension."),
+    ("subnet-service-types", "Subnet service types",
+     "Provides ability to set the subnet service_types field"),
+    ("ip_allocation", "IP Allocation", "IP allocation extension."),
+    ("security-groups-shared-filtering", "Security group filtering on the shared field",
+     "Support filtering security groups on the shared field"),
+    ("security-groups-remote-address-group", "Remote address group id field for security group "
+     "rules", "Add new field of remote address group id in security group rules"),
+    ("security-groups-normalized-cidr", "Normalized CIDR field for security group rules",
+     "Add new field with normalized remote_ip_prefix cidr in SG rule"),
+    ("security-groups-rules-belongs-to-default-sg", "Security group rule belongs to the "
+     "project's default security group",
+     "Flag to determine if the security group rule belongs to the project's default "
+     "security group"),
     ("stateful-security-group", "Stateful security group",
      "Indicates if the security group is stateful or not"),
 )  # fmt: skip

@@ -51,7 +51,6 @@ def _create(state: NetState, caller: Caller, project_id: str, attrs: Record) -> 
             "ipv4_address_scope": None,
             "ipv6_address_scope": None,
             "l2_adjacency": True,
-            "is_default": False,
         },
     )
 
@@ -98,7 +97,7 @@ def _visible(state: NetState, caller: Caller, record: Record) -> bool:
 _ATTRIBUTES = COMMON | {
     "name", "admin_state_up", "status", "subnets", "shared", "router:external", "mtu",
     "port_security_enabled", "availability_zone_hints", "availability_zones",
-    "ipv4_address_scope", "ipv6_address_scope", "l2_adjacency", "is_default",
+    "ipv4_address_scope", "ipv6_address_scope", "l2_adjacency",
 }  # fmt: skip
 
 NETWORKS = NetKind(

@@ -26,7 +26,7 @@ _FALSE = ("false", "0", "f", "no", "n", "off")
 # Attributes whose filter values Neutron converts to booleans before querying.
 _BOOLEANS = frozenset(
     {"admin_state_up", "shared", "router:external", "port_security_enabled", "enable_dhcp",
-     "stateful", "l2_adjacency", "is_default", "belongs_to_default_sg"}
+     "stateful", "l2_adjacency", "belongs_to_default_sg"}
 )  # fmt: skip
 
 Params = Sequence[tuple[str, str]]

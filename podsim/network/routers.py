@@ -191,7 +191,6 @@ def _create(state: NetState, caller: Caller, project_id: str, attrs: Record) -> 
             "routes": list(attrs.get("routes") or []),
             "availability_zone_hints": hints,
             "availability_zones": [state.az],
-            "flavor_id": None,
         },
     )
     try:
@@ -229,7 +228,7 @@ ROUTERS = NetKind(
     attributes=COMMON
     | names(
         "name admin_state_up status external_gateway_info routes availability_zone_hints "
-        "availability_zones flavor_id"
+        "availability_zones"
     ),
     sort_keys=names("id name status admin_state_up project_id tenant_id created_at updated_at"),
     create_keys=names(

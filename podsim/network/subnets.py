@@ -84,7 +84,6 @@ def _create(state: NetState, caller: Caller, project_id: str, attrs: Record) -> 
             "subnetpool_id": None,
             "segment_id": None,
             "service_types": [],
-            "dns_publish_fixed_ip": False,
         },
     )
     network["subnets"].append(subnet["id"])
@@ -209,8 +208,7 @@ SUBNETS = NetKind(
     attributes=COMMON
     | names(
         "name network_id ip_version cidr gateway_ip allocation_pools enable_dhcp dns_nameservers "
-        "host_routes ipv6_ra_mode ipv6_address_mode subnetpool_id segment_id service_types "
-        "dns_publish_fixed_ip"
+        "host_routes ipv6_ra_mode ipv6_address_mode subnetpool_id segment_id service_types"
     ),
     sort_keys=names(
         "id name network_id ip_version cidr gateway_ip enable_dhcp project_id tenant_id "
