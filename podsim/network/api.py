@@ -20,6 +20,7 @@ from podsim.network.quotas import Quotas, may_change, may_see
 from podsim.network.routers import ROUTERS, add_interface, remove_interface
 from podsim.network.security_groups import SECURITY_GROUP_RULES, SECURITY_GROUPS
 from podsim.network.subnets import SUBNETS
+from podsim.test_hooks import CREATED_ID
 
 PREFIX = "/network"
 API = f"{PREFIX}/v2.0"
@@ -129,8 +130,14 @@ class NeutronApi:
             caller = caller_of(request.headers)
             project_id = project_of(caller, attrs)
             _check_keys(attrs, allowed=kind.create_keys, known=kind.attributes, create=True)
+            if kind.prepare is not None:
+                kind.prepare(self._state, project_id)
             self._quotas.check(self._state, project_id, kind.collection)
-            record = kind.create(self._state, caller, project_id, attrs)
+            self._state.give_id(kind.collection, request.get(CREATED_ID))
+            try:
+                record = kind.create(self._state, caller, project_id, attrs)
+            finally:
+                self._state.give_id(kind.collection, None)
             return web.json_response({kind.member: kind.view(self._state, record)}, status=201)
 
         return handle

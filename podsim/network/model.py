@@ -69,6 +69,15 @@ class NetState:
     def __init__(self, az: str) -> None:
         self.az = az
         self._tables: dict[str, dict[str, Record]] = {}
+        # The id the next record of a collection takes (podsim.test_hooks' x-podsim-created-id).
+        self._given_ids: dict[str, str] = {}
+
+    def give_id(self, collection: str, resource_id: str | None) -> None:
+        """Let the next record of `collection` take `resource_id` (None: forget any given)."""
+        if resource_id is None:
+            self._given_ids.pop(collection, None)
+        else:
+            self._given_ids[collection] = resource_id
 
     def table(self, collection: str) -> dict[str, Record]:
         """The records of one collection by id (live: add and remove through it)."""
@@ -86,7 +95,7 @@ class NetState:
         """A new record with Neutron's common attributes, stored."""
         now = timestamp()
         record: Record = {
-            "id": str(uuid.uuid4()),
+            "id": self._given_ids.pop(collection, None) or str(uuid.uuid4()),
             "project_id": project_id,
             "tenant_id": project_id,
             "description": "",
@@ -158,7 +167,8 @@ class NetKind:
     visible: Callable[[NetState, Caller, Record], bool] = _seen_by_owner
     view: Callable[[NetState, Record], dict[str, Any]] = lambda state, record: public(record)
     filters: Mapping[str, Filter] = field(default_factory=dict)
-    # Called before a list by a caller with a project (the default security group's creation).
+    # Called before a list by a caller with a project, and before a create, with the project
+    # (the default security group's creation).
     prepare: Callable[[NetState, str], object] | None = None
 
 
