@@ -29,3 +29,13 @@ async def test_created_id_header_names_the_new_resource_only(pod: SimPod, projec
         assert default["id"] != wanted
         another = await neutron.create("security_group", name="other")
         assert another["id"] != wanted
+
+
+async def test_answer_bytes_header_pads_a_neutron_list(pod: SimPod, project: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        neutron = Neutron(http, pod, project)
+        headers = {**neutron.headers, "x-podsim-answer-bytes": "4096"}
+        url = f"{neutron.api}/security-groups"
+        status, response, body = await call(http, "GET", url, headers=headers)
+    assert status == 200 and int(response["Content-Length"]) == 4096
+    assert body["security_groups"] == []
