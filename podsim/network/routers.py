@@ -213,8 +213,6 @@ def _update(state: NetState, caller: Caller, record: Record, attrs: Record) -> N
 def _delete(state: NetState, caller: Caller, record: Record) -> None:
     if state.where("ports", device_id=record["id"], device_owner=ROUTER_INTERFACE):
         raise in_use("RouterInUse", f"Router {record['id']} still has ports")
-    if state.where("floatingips", router_id=record["id"]):
-        raise in_use("RouterInUse", f"Router {record['id']} still has floating IPs")
     for port in state.where("ports", device_id=record["id"], device_owner=ROUTER_GATEWAY):
         delete_port(state, port)
     del state.table("routers")[record["id"]]
