@@ -161,6 +161,12 @@ async def test_versions_extensions_and_availability_zones(pod: SimPod) -> None:
             },
         )
         neutron = Neutron(http, pod, uuid.uuid4().hex)
+        status, resources = await neutron.call("GET", neutron.api)
+        assert status == 200
+        assert {r["collection"] for r in resources["resources"]} == {"networks", "subnets", "ports"}
+        assert {"href": f"{neutron.api}/networks", "rel": "self"} in [
+            link for r in resources["resources"] for link in r["links"]
+        ]
         status, body = await neutron.call("GET", "extensions")
         aliases = {extension["alias"] for extension in body["extensions"]}
         assert status == 200
