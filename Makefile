@@ -35,6 +35,7 @@ test:
 # --isolated (tests/plugins/isolated.py) fails any test that does; the ones left out here do.
 UNIT_TESTS = tests/unit tests/store tests/fuzz tests/realcloud tests/identity/test_policy.py \
 	tests/podsim/test_clock.py tests/podsim/test_paging.py tests/podsim/test_queries.py \
+	tests/podsim/test_network_query.py \
 	tests/test_compose.py tests/test_protos_current.py tests/test_api_coverage_current.py
 UNIT_LEFT_OUT = --ignore=tests/realcloud/test_procs.py
 

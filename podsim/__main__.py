@@ -43,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="podsim", description="A simulated OpenStack pod: in-memory Nova v2.1 and Cinder v3."
+        prog="podsim",
+        description="A simulated OpenStack pod: in-memory Nova v2.1, Cinder v3 and Neutron v2.0.",
     )
     parser.add_argument("--name", required=True, help="pod (region) name, sent as x-podsim-pod")
     parser.add_argument("--az", required=True, help="the pod's one availability zone")

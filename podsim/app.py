@@ -17,6 +17,8 @@ from podsim.flavors import Flavors
 from podsim.handlers import Collection, Source
 from podsim.inventory import Inventory
 from podsim.keypairs import Keypairs
+from podsim.network.api import PREFIX as NETWORK_PREFIX
+from podsim.network.api import NeutronApi, not_found_fault
 from podsim.quotas import cinder_quotas, nova_quotas
 from podsim.references import references
 from podsim.server_parts import ServerParts
@@ -49,7 +51,7 @@ _DOCUMENTS = {
 
 
 def build_app(config: PodConfig) -> web.Application:
-    """A pod answering Nova under /compute/v2.1 and Cinder under /volume/v3."""
+    """A pod answering Nova under /compute/v2.1, Cinder under /volume/v3, Neutron under /network."""
     flavors, keypairs, types = Flavors(), Keypairs(), VolumeTypes()
     app = web.Application(
         middlewares=[
@@ -81,6 +83,7 @@ def build_app(config: PodConfig) -> web.Application:
     app.add_routes(cinder_quotas(volumes, snapshots, backups).routes(detail=False))
     app.add_routes(Inventory(config).routes())
     app.add_routes(_version_routes(config))
+    app.add_routes(NeutronApi(config.az, config.delay).routes())
 
     async def stamp(request: web.Request, response: web.StreamResponse) -> None:
         request_id = request.get("request_id") or f"req-{uuid.uuid4()}"
@@ -111,7 +114,8 @@ async def _faults(request: web.Request, handler: Handler) -> web.StreamResponse:
         allow = ", ".join(sorted(exc.allowed_methods))
         return web.json_response(fault.body(), status=fault.status, headers={"Allow": allow})
     except web.HTTPNotFound:
-        fault = NotFound("The resource could not be found.")
+        network = request.path.startswith(NETWORK_PREFIX)
+        fault = not_found_fault() if network else NotFound("The resource could not be found.")
         return web.json_response(fault.body(), status=fault.status)
     except web.HTTPException as exc:
         if exc.status < 400:

@@ -42,6 +42,8 @@ async def _huge_list(request: web.Request, size: int) -> web.StreamResponse:
     collection = request.path.rstrip("/").split("/")[-1]
     if collection == "detail":
         collection = request.path.rstrip("/").split("/")[-2]
+    if request.path.startswith("/network/"):
+        collection = collection.replace("-", "_")  # Neutron: security-groups -> security_groups
     head = f'{{"{collection}": [], "padding": "'.encode()
     tail = b'"}'
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
