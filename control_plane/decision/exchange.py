@@ -29,7 +29,7 @@ from control_plane.decision.decisions import (
     Route,
 )
 from control_plane.decision.events.relay import EventRelay
-from control_plane.decision.lists.lister import ListCall, Lister
+from control_plane.decision.lists.lister import Lister
 from control_plane.decision.lists.present import origin
 from control_plane.decision.mutate import shown_body
 from control_plane.decision.operation import Kind, Operation, ResourceOperation
@@ -295,16 +295,7 @@ class Exchange:
 
     async def _list(self, page: ListPage, pods: Mapping[str, Pod]) -> ep.ProcessingResponse:
         """The gateway answers lists itself, merged from every pod that may hold the items."""
-        call = ListCall(
-            request_id=self.request_id,
-            resource_type=page.resource_type,
-            project_id=page.project_id,
-            path=page.path,
-            query=page.query,
-            detail=page.detail,
-            headers=page.headers,
-        )
-        answer = await self._deps.lister.list(call, pods)
+        answer = await self._deps.lister.list(self.request_id, page, pods)
         missing = {MISSING_PODS_HEADER: ",".join(answer.missing)} if answer.missing else {}
         return await self._answer(answer.status, answer.body, missing, logged=True)
 

@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from control_plane.decision.decisions import ListPage
 from control_plane.decision.lists.cursors import CursorCache
 from control_plane.decision.lists.listing import (
     FROM_START,
@@ -35,7 +36,7 @@ from control_plane.errors import BadRequest, PodgateError, PodUnavailable, fault
 from control_plane.metrics import Metrics
 from control_plane.model import RESOURCE_SERVICE, Pod, PodState, ResourceType, Routing
 
-__all__ = ["ListAnswer", "ListCall", "Lister", "RoutingLearner"]
+__all__ = ["ListAnswer", "Lister", "RoutingLearner"]
 
 log = logging.getLogger("podgate.lists")
 
@@ -50,19 +51,6 @@ class RoutingLearner(Protocol):
 
     async def learn(self, routings: Sequence[Routing]) -> int:
         """Record routings not known yet; returns how many were new."""
-
-
-@dataclass(frozen=True, slots=True)
-class ListCall:
-    """One list request as the decision service received it."""
-
-    request_id: str
-    resource_type: ResourceType
-    project_id: str
-    path: str
-    query: str
-    detail: bool
-    headers: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,30 +86,30 @@ class Lister:
         self._partial = partial
         self._max_limit = max_limit
 
-    async def list(self, call: ListCall, pods: Mapping[str, Pod]) -> ListAnswer:
+    async def list(self, request_id: str, page: ListPage, pods: Mapping[str, Pod]) -> ListAnswer:
         """One page of the merged list; PodgateError for answers the gateway gives itself."""
         started = time.perf_counter()
-        service = RESOURCE_SERVICE[call.resource_type]
-        query = parse_query(service, call.query, max_limit=self._max_limit)
+        service = RESOURCE_SERVICE[page.resource_type]
+        query = parse_query(service, page.query, max_limit=self._max_limit)
         asked = pods_to_ask(pods.values(), service, query.availability_zone)
         view = ListView(
-            resource_type=call.resource_type,
-            detail=call.detail,
-            origin=origin(call.headers),
-            project_id=call.project_id,
-            path=call.path,
+            resource_type=page.resource_type,
+            detail=page.detail,
+            origin=origin(page.headers),
+            project_id=page.project_id,
+            path=page.path,
         )
         if not asked or query.limit == 0:
             body = list_body(view, [], params=query.params, limit_param=None, more=False)
-            self._log(call, started, asked, (), 0)
+            self._log(request_id, page, started, asked, (), 0)
             return ListAnswer(200, body)
         reader = PodReader(
-            resource_type=call.resource_type,
-            project_id=call.project_id,
-            request_id=call.request_id,
+            resource_type=page.resource_type,
+            project_id=page.project_id,
+            request_id=request_id,
             query=query,
             fetch=self._fetch,
-            headers=forwarded_headers(call.headers),
+            headers=forwarded_headers(page.headers),
             deadline=asyncio.get_running_loop().time() + self._timeout_s,
             max_page=max(self._max_limit, query.limit + 1),
             metrics=self._metrics,
@@ -129,13 +117,13 @@ class Lister:
         unhealthy = self._health.unhealthy(service)
         reading = [pod for pod in asked if pod.name not in unhealthy]
         skipped = [Failed(pod.name, "not answering") for pod in asked if pod.name in unhealthy]
-        cursor, marker_task = await self._cursor(call, query, reader, pods, reading, unhealthy)
+        cursor, marker_task = await self._cursor(page, query, reader, pods, reading, unhealthy)
         outcomes = [*await reader.read_all(reading, cursor, marker_task=marker_task), *skipped]
-        return await self._answer(call, view, query, cursor, asked, outcomes, started)
+        return await self._answer(request_id, page, view, query, cursor, asked, outcomes, started)
 
     async def _cursor(
         self,
-        call: ListCall,
+        page: ListPage,
         query: ListQuery,
         reader: PodReader,
         pods: Mapping[str, Pod],
@@ -152,13 +140,13 @@ class Lister:
         if marker is None:
             start = dict.fromkeys((pod.name for pod in asked), FROM_START)
             return Cursor(after=None, positions=start), None
-        service = RESOURCE_SERVICE[call.resource_type]
-        cursor = self._cursors.get(cursor_key(call.project_id, service, query, marker))
+        service = RESOURCE_SERVICE[page.resource_type]
+        cursor = self._cursors.get(cursor_key(page.project_id, service, query, marker))
         if cursor is not None:
             return cursor, None
-        routing = await self._routings.lookup(call.resource_type, marker)
+        routing = await self._routings.lookup(page.resource_type, marker)
         any_project = _ALL_TENANTS in dict(query.params)
-        if routing is None or (routing.project_id != call.project_id and not any_project):
+        if routing is None or (routing.project_id != page.project_id and not any_project):
             raise BadRequest(f"marker [{marker}] not found")
         pod = pods.get(routing.pod_name)
         if pod is None or pod.state == PodState.DISABLED or not pod.serves(service):
@@ -172,7 +160,8 @@ class Lister:
 
     async def _answer(
         self,
-        call: ListCall,
+        request_id: str,
+        page: ListPage,
         view: ListView,
         query: ListQuery,
         cursor: Cursor,
@@ -182,43 +171,43 @@ class Lister:
     ) -> ListAnswer:
         for outcome in outcomes:
             if isinstance(outcome, Rejected):
-                self._log(call, started, asked, (), 0, status=outcome.status)
+                self._log(request_id, page, started, asked, (), 0, status=outcome.status)
                 return ListAnswer(outcome.status, outcome.body)
         streams = [outcome for outcome in outcomes if isinstance(outcome, Stream)]
         missing = tuple(sorted(o.pod for o in outcomes if isinstance(o, Failed)))
         if missing and (not streams or not self._partial):
-            self._log(call, started, asked, missing, 0, status=503)
+            self._log(request_id, page, started, asked, missing, 0, status=503)
             names = ", ".join(missing)
             message = f"The list could not be read from pod(s) {names}."
             return ListAnswer(503, fault_body(503, message), missing)
         merged = merge(streams, limit=query.limit)
         if merged.more and merged.entries:
             last = merged.entries[-1]
-            service = RESOURCE_SERVICE[call.resource_type]
+            service = RESOURCE_SERVICE[page.resource_type]
             self._cursors.put(
-                cursor_key(call.project_id, service, query, last.id),
+                cursor_key(page.project_id, service, query, last.id),
                 advance(cursor, streams, merged),
             )
-        await self._learn(call, merged.entries)
+        await self._learn(request_id, page, merged.entries)
         by_name = {pod.name: pod for pod in asked}
         body = list_body(
             view,
-            [localise(call.resource_type, e.item, by_name[e.pod]) for e in merged.entries],
+            [localise(page.resource_type, e.item, by_name[e.pod]) for e in merged.entries],
             params=query.params,
             limit_param=query.limit_param,
             more=merged.more,
         )
-        self._log(call, started, asked, missing, len(merged.entries))
+        self._log(request_id, page, started, asked, missing, len(merged.entries))
         return ListAnswer(200, body, missing)
 
-    async def _learn(self, call: ListCall, entries: Sequence[Entry]) -> None:
+    async def _learn(self, request_id: str, page: ListPage, entries: Sequence[Entry]) -> None:
         """Record where every listed item lives, so a GET by id works next (best effort)."""
-        owner = SPECS[call.resource_type].owner_field
+        owner = SPECS[page.resource_type].owner_field
         routings = [
             Routing(
                 resource_id=entry.id,
-                resource_type=call.resource_type,
-                project_id=_text(entry.item.get(owner)) or call.project_id,
+                resource_type=page.resource_type,
+                project_id=_text(entry.item.get(owner)) or page.project_id,
                 pod_name=entry.pod,
             )
             for entry in entries
@@ -226,11 +215,12 @@ class Lister:
         try:
             await self._routings.learn(routings)
         except PodgateError:
-            log.exception("%s listed items could not be learnt", call.request_id)
+            log.exception("%s listed items could not be learnt", request_id)
 
     def _log(
         self,
-        call: ListCall,
+        request_id: str,
+        page: ListPage,
         started: float,
         asked: Sequence[Pod],
         missing: Sequence[str],
@@ -239,11 +229,11 @@ class Lister:
         status: int = 200,
     ) -> None:
         elapsed_ms = (time.perf_counter() - started) * 1000
-        self._metrics.fanout_seconds.labels(str(call.resource_type)).observe(elapsed_ms / 1000)
+        self._metrics.fanout_seconds.labels(str(page.resource_type)).observe(elapsed_ms / 1000)
         log.info(
             "%s list %s -> %d",
-            call.request_id,
-            call.path,
+            request_id,
+            page.path,
             status,
             extra={
                 "pods": ",".join(pod.name for pod in asked) or "-",

@@ -15,9 +15,10 @@ from urllib.parse import urlsplit
 from envoy.config.core.v3 import base_pb2
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 
+from control_plane.decision.decisions import ListPage
 from control_plane.decision.extproc import DecisionService
 from control_plane.decision.lists.cursors import CursorCache
-from control_plane.decision.lists.lister import ListCall, Lister
+from control_plane.decision.lists.lister import Lister
 from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.resources import by_collection
 from control_plane.decision.routed.routing_table import RoutingTable
@@ -222,8 +223,7 @@ class ListGateway(Gateway):
         service = Service.COMPUTE if parts[1] == "v2.1" else Service.VOLUME
         spec = by_collection(service, parts[3])
         assert spec is not None, raw_path
-        call = ListCall(
-            request_id="req-test",
+        page = ListPage(
             resource_type=spec.resource_type,
             project_id=parts[2],
             path=raw_path,
@@ -231,7 +231,7 @@ class ListGateway(Gateway):
             detail=raw_path.rstrip("/").endswith("/detail"),
             headers=dict(headers or HEADERS),
         )
-        answer = await self.lister.list(call, self.pods)
+        answer = await self.lister.list("req-test", page, self.pods)
         return Answer(answer.status, json.loads(answer.body), answer.missing)
 
     async def walk(self, path: str, collection: str, *, most_pages: int = 200) -> list[list[str]]:
