@@ -142,8 +142,7 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
     async def DeletePod(self, request: admin_pb2.DeletePodRequest, context: Any) -> empty_pb2.Empty:
         validate.check_pod_name(request.name)
         before = self._shown(await self._store.get_pod(request.name))
-        dropped = await self._store.count_routings(request.name) if request.force else 0
-        await self._store.delete_pod(request.name, force=request.force)
+        dropped = await self._store.delete_pod(request.name, force=request.force)
         log.info("pod deleted name=%s force=%s routings=%d", request.name, request.force, dropped)
         action = "DeletePod --force" if request.force else "DeletePod"
         await self._audit.record(action, f"pod {request.name}", before, None)

@@ -125,9 +125,9 @@ class Store:
         )
         return await self._run(work, write=True, notify=_pods_changed)
 
-    async def delete_pod(self, name: str, *, force: bool = False) -> None:
-        """Delete a pod and its bindings; its routings too, but only when forced."""
-        await self._run(
+    async def delete_pod(self, name: str, *, force: bool = False) -> int:
+        """Delete a pod and its bindings; its routings too, but only when forced (how many)."""
+        return await self._run(
             partial(_pods.delete_pod, name=name, force=force),
             write=True,
             notify=lambda dropped: (PODS, ROUTINGS_DROPPED) if dropped else (PODS,),
