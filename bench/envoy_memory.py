@@ -72,6 +72,7 @@ def _inputs(pods: tuple[Pod, ...], **extra: object) -> XdsInputs:
         listen_host="127.0.0.1",
         compute_port=free_port(),
         volume_port=free_port(),
+        network_port=free_port(),
         connect_timeout_s=2.0,
         upstream_timeout_s=60.0,
         ext_proc_message_timeout_ms=2000,

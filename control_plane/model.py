@@ -19,6 +19,7 @@ class Service(StrEnum):
 
     COMPUTE = "compute"
     VOLUME = "volumev3"
+    NETWORK = "network"
 
 
 class ResourceType(StrEnum):
@@ -28,6 +29,12 @@ class ResourceType(StrEnum):
     VOLUME = "volume"
     SNAPSHOT = "snapshot"
     BACKUP = "backup"
+    NETWORK = "network"
+    SUBNET = "subnet"
+    PORT = "port"
+    ROUTER = "router"
+    FLOATING_IP = "floatingip"
+    SECURITY_GROUP = "security_group"
 
 
 # Contract between the xDS translator and the decision service (DESIGN.md "Internal headers").
@@ -46,6 +53,12 @@ RESOURCE_SERVICE: Mapping[ResourceType, Service] = {
     ResourceType.VOLUME: Service.VOLUME,
     ResourceType.SNAPSHOT: Service.VOLUME,
     ResourceType.BACKUP: Service.VOLUME,
+    ResourceType.NETWORK: Service.NETWORK,
+    ResourceType.SUBNET: Service.NETWORK,
+    ResourceType.PORT: Service.NETWORK,
+    ResourceType.ROUTER: Service.NETWORK,
+    ResourceType.FLOATING_IP: Service.NETWORK,
+    ResourceType.SECURITY_GROUP: Service.NETWORK,
 }
 
 

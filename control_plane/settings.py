@@ -53,6 +53,7 @@ class EnvoySettings(BaseModel):
     host: str = "127.0.0.1"
     compute_port: int = 19998
     volume_port: int = 19997
+    network_port: int = 19995
     # Trio2o's admin REST API (/v1.0/pods, /v1.0/bindings), transcoded to gRPC; 0 turns it off.
     admin_rest_port: int = 19996
     # Where the admin REST listener binds: loopback unless operators elsewhere must reach it.

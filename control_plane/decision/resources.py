@@ -12,7 +12,11 @@ from control_plane.model import RESOURCE_SERVICE, ResourceType, Service
 __all__ = ["API_PREFIX", "SPECS", "ResourceSpec", "by_collection"]
 
 # The versioned path prefix of each API (a DESIGN.md contract).
-API_PREFIX: Mapping[Service, str] = {Service.COMPUTE: "v2.1", Service.VOLUME: "v3"}
+API_PREFIX: Mapping[Service, str] = {
+    Service.COMPUTE: "v2.1",
+    Service.VOLUME: "v3",
+    Service.NETWORK: "v2.0",
+}
 
 _BRIEF = ("id", "name", "links")
 # cinder/api/views/snapshots.py summary(): snapshots have no links, even in detail.
@@ -82,6 +86,33 @@ SPECS: Mapping[ResourceType, ResourceSpec] = {
             "Backup",
             "availability_zone",
             "os-backup-project-attr:project_id",
+        ),
+        # Neutron: one view per resource (no brief list, no links), the owner in `project_id`.
+        *(
+            ResourceSpec(
+                resource_type,
+                Service.NETWORK,
+                collection,
+                member,
+                noun,
+                None,
+                "project_id",
+                brief_fields=(),
+                links=False,
+            )
+            for resource_type, collection, member, noun in (
+                (ResourceType.NETWORK, "networks", "network", "Network"),
+                (ResourceType.SUBNET, "subnets", "subnet", "Subnet"),
+                (ResourceType.PORT, "ports", "port", "Port"),
+                (ResourceType.ROUTER, "routers", "router", "Router"),
+                (ResourceType.FLOATING_IP, "floatingips", "floatingip", "Floating IP"),
+                (
+                    ResourceType.SECURITY_GROUP,
+                    "security-groups",
+                    "security_group",
+                    "Security group",
+                ),
+            )
         ),
     )
 }

@@ -58,6 +58,7 @@ def _print_ready(settings: Settings, envoy_pid: int) -> None:
         f"Podgate ready (pid {os.getpid()}, envoy pid {envoy_pid})\n"
         f"  compute API  {scheme}://{host}:{settings.envoy.compute_port}/v2.1\n"
         f"  volume API   {scheme}://{host}:{settings.envoy.volume_port}/v3\n"
+        f"  network API  {scheme}://{host}:{settings.envoy.network_port}/v2.0\n"
         f"  admin gRPC   {settings.grpc_target}"
         f"  (admin token: {settings.state_dir / ADMIN_TOKEN_FILE} or PODGATE_ADMIN_TOKEN)\n"
         f"  Envoy admin  http://127.0.0.1:{settings.envoy.admin_port}\n"

@@ -21,6 +21,7 @@ class XdsInputs:
     listen_host: str
     compute_port: int
     volume_port: int
+    network_port: int
     connect_timeout_s: float
     upstream_timeout_s: float
     ext_proc_message_timeout_ms: int

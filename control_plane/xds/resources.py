@@ -23,6 +23,7 @@ DECISION_CLUSTER = "podgate_decision"
 # Listener names; each listener's route configuration carries the same name.
 COMPUTE_LISTENER = "compute"
 VOLUME_LISTENER = "volume"
+NETWORK_LISTENER = "network"
 
 # Short names for log lines.
 TYPE_NAMES = {

@@ -117,6 +117,7 @@ class XdsRunner:
             listen_host=settings.envoy.host,
             compute_port=settings.envoy.compute_port,
             volume_port=settings.envoy.volume_port,
+            network_port=settings.envoy.network_port,
             connect_timeout_s=settings.envoy.connect_timeout_s,
             upstream_timeout_s=settings.envoy.upstream_timeout_s,
             upstream_idle_timeout_s=settings.envoy.upstream_idle_timeout_s,

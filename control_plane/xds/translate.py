@@ -23,6 +23,7 @@ from control_plane.xds.inputs import XdsInputs
 from control_plane.xds.listeners import api_listener, route_configuration
 from control_plane.xds.resources import (
     COMPUTE_LISTENER,
+    NETWORK_LISTENER,
     VOLUME_LISTENER,
 )
 from control_plane.xds.snapshot import Snapshot
@@ -56,6 +57,7 @@ def translate(inputs: XdsInputs) -> Snapshot:
     apis = (
         (COMPUTE_LISTENER, inputs.compute_port, Service.COMPUTE),
         (VOLUME_LISTENER, inputs.volume_port, Service.VOLUME),
+        (NETWORK_LISTENER, inputs.network_port, Service.NETWORK),
     )
     listeners = [api_listener(name, port, service, inputs) for name, port, service in apis]
     if inputs.decision_endpoints:

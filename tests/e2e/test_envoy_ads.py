@@ -183,6 +183,7 @@ async def fed(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FedEnvo
             listen_host="127.0.0.1",
             compute_port=free_port(),
             volume_port=free_port(),
+            network_port=free_port(),
             connect_timeout_s=1.0,
             upstream_timeout_s=5.0,
             ext_proc_message_timeout_ms=_MESSAGE_TIMEOUT_MS,

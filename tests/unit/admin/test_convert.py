@@ -92,8 +92,8 @@ def test_routing_round_trips(kind: ResourceType) -> None:
 
 
 def test_unknown_resource_type_is_rejected() -> None:
-    with pytest.raises(BadRequest, match="'network'"):
-        convert.routing_from_proto(admin_pb2.Routing(resource_id="r", resource_type="network"))
+    with pytest.raises(BadRequest, match="'image'"):
+        convert.routing_from_proto(admin_pb2.Routing(resource_id="r", resource_type="image"))
 
 
 def test_update_keeps_unset_fields_as_none() -> None:
@@ -144,7 +144,7 @@ def test_page_token_is_opaque_and_url_safe() -> None:
     [
         "!!!",
         "abc",
-        convert.encode_page_token("network", "x"),
+        convert.encode_page_token("image", "x"),
         convert.encode_page_token("server", ""),
         "c2VydmVy",  # "server": no id part
         "é",

@@ -36,7 +36,7 @@ def test_only_pod_clusters_are_read_and_failed_hosts_are_not_healthy() -> None:
 def _cache() -> SnapshotCache:
     cache = SnapshotCache()
     pods = (Pod("pod1", "az1", endpoints={"compute": "http://10.0.0.1:8774/v2.1"}),)
-    cache.set(translate(XdsInputs(pods, "127.0.0.1", 19998, 19997, 1.0, 60.0, 2000)))
+    cache.set(translate(XdsInputs(pods, "127.0.0.1", 19998, 19997, 19995, 1.0, 60.0, 2000)))
     return cache
 
 

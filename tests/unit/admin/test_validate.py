@@ -87,7 +87,7 @@ def test_full_pod_passes() -> None:
         ({"az_name": " az"}, "az_name .* spaces"),
         ({"pod_az_name": "nova\t"}, "pod_az_name .* control"),
         ({"dc_name": "d" * 256}, "dc_name is longer"),
-        ({"endpoints": {"network": "http://h:9696"}}, "service type 'network'"),
+        ({"endpoints": {"image": "http://h:9292"}}, "service type 'image'"),
         ({"name": "bad name"}, "pod name"),
     ],
 )

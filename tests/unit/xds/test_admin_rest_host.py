@@ -16,6 +16,7 @@ def _addresses(**given: object) -> dict[str, str]:
         listen_host="0.0.0.0",
         compute_port=1,
         volume_port=2,
+        network_port=3,
         connect_timeout_s=1.0,
         upstream_timeout_s=1.0,
         ext_proc_message_timeout_ms=100,

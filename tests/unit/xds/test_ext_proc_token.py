@@ -14,6 +14,7 @@ _INPUTS = dict(
     listen_host="127.0.0.1",
     compute_port=1,
     volume_port=2,
+    network_port=3,
     connect_timeout_s=1.0,
     upstream_timeout_s=1.0,
     ext_proc_message_timeout_ms=100,
