@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from control_plane.model import RESOURCE_SERVICE, ResourceType, Service
 
-__all__ = ["API_PREFIX", "SPECS", "ResourceSpec", "by_collection"]
+__all__ = ["API_PREFIX", "PROJECT_FROM_TOKEN", "SPECS", "ResourceSpec", "by_collection"]
 
 # The versioned path prefix of each API (a DESIGN.md contract).
 API_PREFIX: Mapping[Service, str] = {
@@ -17,6 +17,9 @@ API_PREFIX: Mapping[Service, str] = {
     Service.VOLUME: "v3",
     Service.NETWORK: "v2.0",
 }
+# APIs whose paths name no project (Neutron's): the caller's token names it (noauth: the
+# `X-Project-Id` header, as Neutron's own noauth reads it).
+PROJECT_FROM_TOKEN = frozenset({Service.NETWORK})
 
 _BRIEF = ("id", "name", "links")
 # cinder/api/views/snapshots.py summary(): snapshots have no links, even in detail.
