@@ -119,6 +119,14 @@ class NeutronCloud:
             assert answer["id"] == made["id"]
         return made
 
+    async def delete(self, sim: SimNeutron, project: str, path: str) -> None:
+        """DELETE `/v2.0/<path>` from `sim` and from the solo pod."""
+        assert self.http is not None
+        for target in (sim, self.solo):
+            url = f"{target.endpoint}/v2.0/{path}"
+            async with self.http.delete(url, headers={"X-Project-Id": project}) as response:
+                assert response.status == 204, await response.text()
+
     async def _call(
         self, method: str, url: str, headers: Mapping[str, str], attrs: object, member: str
     ) -> dict[str, Any]:

@@ -5,7 +5,9 @@ walk through the gateway's lister (following its `next`, then its `previous` lin
 solo Neutron's pages and links, with every sort, filter, `fields` and `page_reverse`.
 """
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
@@ -13,6 +15,7 @@ import pytest
 from control_plane.decision.lists.cursors import CursorCache
 from control_plane.errors import NotFound
 from tests.adapters.neutron_pods import GATEWAY, NeutronCloud, Page, cloud
+from tests.unit.decision.extproc_harness import Gateway, request_headers
 
 OWNER, OTHER = "p-owner", "p-other"
 _TIMES = ("created_at", "updated_at")
@@ -134,8 +137,8 @@ async def test_a_walk_shows_the_other_projects_shared_network_but_not_its_privat
     neutron: NeutronCloud,
 ) -> None:
     pages = await _same_walks(neutron, "/v2.0/networks?limit=4&sort_key=name&sort_dir=asc")
-    forward = [item for items, _, _ in pages[: len(pages) // 2 + 1] for item in items]
-    others = [item for item in forward if item["project_id"] == OTHER]
+    seen = {item["id"]: item for items, _, _ in pages for item in items}
+    others = [item for item in seen.values() if item["project_id"] == OTHER]
     assert [(item["name"], item["shared"]) for item in others] == [("beta", True)]
 
 
@@ -213,3 +216,64 @@ async def test_every_pod_down_is_a_503_neutron_error(neutron: NeutronCloud) -> N
     assert page.status == 503
     assert page.body["NeutronError"]["type"] == "ServiceUnavailable"
     assert page.missing == ("east", "west")
+
+
+async def test_a_deleted_resume_marker_of_a_pod_that_ignores_it_repeats_nothing(
+    neutron: NeutronCloud,
+) -> None:
+    network = await neutron.create(neutron.west, OWNER, "network", "networks", name="first")
+    made = [
+        await neutron.create(
+            neutron.west,
+            OWNER,
+            "subnet",
+            "subnets",
+            network_id=network["id"],
+            cidr=f"10.9.{n}.0/24",
+            ip_version=4,
+            name=f"aa{n}",
+        )
+        for n in range(3)
+    ]
+    start = "/v2.0/subnets?limit=2&sort_key=name&sort_dir=asc"
+    first = await neutron.gateway_get(start, OWNER)
+    assert [subnet["name"] for subnet in first.items("subnets")] == ["aa0", "aa1"]
+    # west resumes after aa1, which is gone: its Neutron ignores the marker, starts at aa0
+    await neutron.delete(neutron.west, OWNER, f"subnets/{made[1]['id']}")
+    following = first.link("subnets", "next")
+    assert following is not None
+    rest = await neutron.gateway_get(_relative(following, GATEWAY), OWNER)
+    assert [subnet["name"] for subnet in rest.items("subnets")] == ["aa2", "alpha"]
+    assert neutron.cursors.hits == 1
+
+
+async def test_the_network_listener_answers_lists_and_neutron_faults(
+    neutron: NeutronCloud,
+) -> None:
+    gateway = Gateway(*neutron.pods.values(), fetch=neutron.client)  # type: ignore[arg-type]
+    headers = {"x-project-id": OWNER, ":scheme": "http"}
+    stream = gateway.stream("network")
+    listed = await stream.send(request_headers("GET", "/v2.0/networks?limit=2", extra=headers))
+    status, body = _immediate(listed)
+    assert status == 200 and len(body["networks"]) == 2
+    assert {link["rel"] for link in body["networks_links"]} == {"next", "previous"}
+    refused = await gateway.stream("network").send(
+        request_headers("GET", "/v2.0/networks?limit=two", extra=headers)
+    )
+    assert _immediate(refused) == (
+        400,
+        {
+            "NeutronError": {
+                "type": "BadRequest",
+                "message": "Bad limit request: Limit must be an integer 0 or greater and not "
+                "'two'.",
+                "detail": "",
+            }
+        },
+    )
+
+
+def _immediate(response: Any) -> tuple[int, dict]:
+    assert response.WhichOneof("response") == "immediate_response", response
+    immediate = response.immediate_response
+    return immediate.status.code, json.loads(immediate.body)
