@@ -277,3 +277,18 @@ def _immediate(response: Any) -> tuple[int, dict]:
     assert response.WhichOneof("response") == "immediate_response", response
     immediate = response.immediate_response
     return immediate.status.code, json.loads(immediate.body)
+
+
+async def test_a_marker_no_routing_names_is_found_in_its_pod_and_learnt(
+    neutron: NeutronCloud,
+) -> None:
+    start = "/v2.0/networks?limit=3&sort_key=mtu&sort_dir=desc"
+    first = await neutron.solo_get(start, OWNER)
+    following = first.link("networks", "next")
+    assert following is not None and not neutron.store.routings
+    path = _relative(following, neutron.solo.endpoint)
+    gateway = await neutron.gateway_get(path, OWNER)
+    solo = await neutron.solo_get(path, OWNER)
+    assert _seen(gateway, "networks", GATEWAY) == _seen(solo, "networks", neutron.solo.endpoint)
+    marker = dict(parse_qsl(urlsplit(following).query))["marker"]
+    assert marker in {r.resource_id for r in neutron.store.routings.values()}  # not on the page

@@ -128,7 +128,9 @@ class Lister:
         reading = [pod for pod in asked if pod.name not in unhealthy]
         skipped = [Failed(pod.name, "not answering") for pod in asked if pod.name in unhealthy]
         try:
-            cursor, marker_task = await self._cursor(page, query, reader, pods, reading, unhealthy)
+            cursor, marker_task = await self._cursor(
+                request_id, page, query, reader, pods, reading, unhealthy
+            )
             outcomes = await reader.read_all(reading, cursor, marker_task=marker_task)
         except MarkerMissing:
             if dialect.strict_marker(spec):
@@ -141,6 +143,7 @@ class Lister:
 
     async def _cursor(
         self,
+        request_id: str,
         page: ListPage,
         query: ListQuery,
         reader: PodReader,
@@ -163,7 +166,10 @@ class Lister:
         if cursor is not None:
             return cursor, None
         routing = await self._routings.lookup(page.resource_type, marker)
-        any_project = _ALL_TENANTS in dict(query.params) or not DIALECTS[service].own_markers
+        pods_judge = not DIALECTS[service].own_markers
+        if routing is None and pods_judge:
+            return await self._located(request_id, page, reader, asked, marker), None
+        any_project = _ALL_TENANTS in dict(query.params) or pods_judge
         if routing is None or (routing.project_id != page.project_id and not any_project):
             raise MarkerMissing(marker)
         pod = pods.get(routing.pod_name)
@@ -175,6 +181,20 @@ class Lister:
         in_list = any(candidate.name == pod.name for candidate in asked)
         positions = {pod.name: ResumeAfter(marker)} if in_list else {}
         return Cursor(after=None, positions=positions), task
+
+    async def _located(
+        self, request_id: str, page: ListPage, reader: PodReader, asked: Sequence[Pod], marker: str
+    ) -> Cursor:
+        """The cursor after a marker no routing names, found by asking every pod for it (as
+        one Neutron would find any item the caller sees); its routing is learnt."""
+        located = await reader.locate(asked, marker)
+        owner = _text(located.item.get(SPECS[page.resource_type].owner_field))
+        routing = Routing(marker, page.resource_type, owner or page.project_id, located.pod.name)
+        try:
+            await self._routings.learn([routing])
+        except PodgateError:
+            log.exception("%s marker %s could not be learnt", request_id, marker)
+        return Cursor(after=located.key, positions={located.pod.name: ResumeAfter(marker)})
 
     async def _answer(
         self,

@@ -34,7 +34,7 @@ from control_plane.errors import PodUnavailable
 from control_plane.metrics import Metrics
 from control_plane.model import RESOURCE_SERVICE, Pod, ResourceType
 
-__all__ = ["Failed", "MarkerMissing", "Outcome", "PodReader", "Rejected"]
+__all__ = ["Failed", "Located", "MarkerMissing", "Outcome", "PodReader", "Rejected"]
 
 log = logging.getLogger("podgate.lists")
 
@@ -60,6 +60,15 @@ Outcome = Stream | Rejected | Failed
 
 class MarkerMissing(Exception):
     """The marker's pod does not show the caller the marker item (any more)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """The pod showing a marker the routing table did not know, the item and its sort values."""
+
+    pod: Pod
+    item: Mapping[str, Any]
+    key: SortKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +143,27 @@ class PodReader:
 
     async def marker_key(self, pod: Pod, marker: str) -> SortKey:
         """The sort values of the marker item, read from its pod; MarkerMissing on its 404."""
+        return self._query.order.key(await self._marker_item(pod, marker))
+
+    async def locate(self, pods: Sequence[Pod], marker: str) -> Located:
+        """The pod showing the caller the marker item, asking them all at once.
+
+        MarkerMissing when every pod says it has none, PodUnavailable when one that did not
+        answer might have it.
+        """
+        found = await asyncio.gather(
+            *(self._marker_item(pod, marker) for pod in pods), return_exceptions=True
+        )
+        for pod, item in zip(pods, found, strict=True):
+            if isinstance(item, dict):
+                return Located(pod, item, self._query.order.key(item))
+        for outcome in found:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, MarkerMissing):
+                raise outcome
+        raise MarkerMissing(marker)
+
+    async def _marker_item(self, pod: Pod, marker: str) -> dict[str, Any]:
+        """The marker item as its pod shows it (AZ localised); MarkerMissing on a 404."""
         spec = SPECS[self._resource_type]
         url = self._url(pod, spec.item_path(marker))
         unavailable = PodUnavailable(f"Pod {pod.name} is not available.")
@@ -148,7 +178,7 @@ class PodReader:
         item = document.get(spec.member) if isinstance(document, dict) else None
         if not isinstance(item, dict):
             raise unavailable
-        return self._query.order.key(localise(self._resource_type, item, pod))
+        return localise(self._resource_type, item, pod)
 
     async def _read(
         self, pod: Pod, position: Position | None, after: Callable[[], Awaitable[SortKey]]
