@@ -61,7 +61,8 @@ def parse_neutron_query(spec: ResourceSpec, query: str) -> ListQuery:
         params=tuple((key, value) for key, value in sent if key not in ("limit", "marker")),
         limit=limit,
         limit_param=raw_limit,
-        marker=_last(sent, "marker") if limit else None,
+        # An empty marker is none (get_marker_obj and the Pager test it for truth).
+        marker=(_last(sent, "marker") or None) if limit else None,
         order=order,
         availability_zone=None,
         pod_params=_pod_params(spec, sent, order, shown),

@@ -61,6 +61,10 @@ def test_no_limit_means_every_item_and_no_marker(limit: str) -> None:
     assert query.limit is None and query.marker is None
 
 
+def test_an_empty_marker_is_no_marker() -> None:
+    assert parse_neutron_query(NETWORKS, "limit=2&marker=").marker is None
+
+
 def test_the_last_of_repeated_paging_parameters_counts_as_in_webob() -> None:
     query = parse_neutron_query(NETWORKS, "limit=5&marker=a&limit=2&marker=b")
     assert (query.limit, query.marker, query.limit_param) == (2, "b", "2")
