@@ -130,7 +130,7 @@ def decide(op: Operation, facts: Facts) -> Decision:
             return Answer(*document(op.service, op.remainder, origin(facts.headers), facts.window))
         case Operation(kind=Kind.ZONES):
             return Answer(200, zones_body(op.service, facts.pods.values()))
-        case Operation(kind=Kind.SHARED | Kind.VIEWS):
+        case Operation(kind=Kind.SHARED | Kind.VIEWS | Kind.COPIES):
             if facts.body is None and facts.method not in ("GET", "DELETE"):
                 if not facts.end_of_stream:
                     return NeedBody(Mode.BODY)

@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 
@@ -45,6 +46,7 @@ from control_plane.decision.resources import PROJECT_FROM_TOKEN
 from control_plane.decision.routed.attach import Reference
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
+from control_plane.decision.security_groups.relay import CopyStore, SecurityGroups
 from control_plane.decision.shared.relay import SharedObjects
 from control_plane.decision.versions.negotiation import Negotiation
 from control_plane.decision.versions.windows import VersionWindows
@@ -55,7 +57,7 @@ from control_plane.metrics import Metrics
 from control_plane.model import SERVICE_METADATA, Pod, ResourceType, Routing, Service
 from control_plane.settings import DecisionSettings
 
-__all__ = ["MISSING_PODS_HEADER", "DecisionDeps", "Exchange"]
+__all__ = ["MISSING_PODS_HEADER", "DecisionDeps", "DecisionStore", "Exchange"]
 
 log = logging.getLogger("podgate.decision")
 
@@ -65,12 +67,16 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _TOO_LARGE = "Request is too large: the limit is {limit} bytes."
 
 
+class DecisionStore(BindingStore, CopyStore, Protocol):
+    """What decisions read and write in the store: bindings, and copies of security groups."""
+
+
 @dataclass(frozen=True, slots=True)
 class DecisionDeps:
     """What every stream's decisions read and call out to: store, routing table, pods, auth
     and the fan-out helpers; built once per decision service."""
 
-    store: BindingStore
+    store: DecisionStore
     routing_table: RoutingTable
     pods: Callable[[], Mapping[str, Pod]]
     gate: Gate
@@ -78,6 +84,7 @@ class DecisionDeps:
     relay: EventRelay
     shared_objects: SharedObjects
     views: ViewRelay
+    security_groups: SecurityGroups
     windows: VersionWindows
     metrics: Metrics
     health: HealthView
@@ -253,7 +260,7 @@ class Exchange:
             case NeedBody(mode=mode, headers=headers):
                 if op.kind is Kind.EVENTS:
                     deps.relay.admit(facts.caller)  # before the body is buffered
-                if op.kind in (Kind.SHARED, Kind.VIEWS, Kind.EVENTS):
+                if op.kind in (Kind.SHARED, Kind.VIEWS, Kind.EVENTS, Kind.COPIES):
                     self._start_versions()
                 self._on_body = lambda body: self._with_body(op, facts, body)
                 return responses.buffer(mode, headers)
@@ -296,8 +303,12 @@ class Exchange:
             origin=origin(facts.headers),
             body=fan_out.body,
         )
-        relay = self._deps.shared_objects if fan_out.kind is Kind.SHARED else self._deps.views
-        shared = await relay.answer(call, self._deps.pods())
+        relays = {
+            Kind.SHARED: self._deps.shared_objects,
+            Kind.VIEWS: self._deps.views,
+            Kind.COPIES: self._deps.security_groups,
+        }
+        shared = await relays[fan_out.kind].answer(call, self._deps.pods())
         return await self._answer(shared.status, shared.body)
 
     async def _list(self, page: ListPage, pods: Mapping[str, Pod]) -> ep.ProcessingResponse:

@@ -17,9 +17,8 @@ from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as ep_grpc
 
 from control_plane.decision import responses
 from control_plane.decision.classify import classify
-from control_plane.decision.create.creation import BindingStore
 from control_plane.decision.events.relay import EventRelay
-from control_plane.decision.exchange import DecisionDeps, Exchange
+from control_plane.decision.exchange import DecisionDeps, DecisionStore, Exchange
 from control_plane.decision.fairness import ProjectSlots
 from control_plane.decision.lists.cursors import CursorCache
 from control_plane.decision.lists.lister import Lister
@@ -28,6 +27,7 @@ from control_plane.decision.pods.fanout import Fanout
 from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
+from control_plane.decision.security_groups.relay import SecurityGroups
 from control_plane.decision.shared.relay import SharedObjects
 from control_plane.decision.versions.windows import VersionWindows
 from control_plane.decision.views.relay import ViewRelay
@@ -56,7 +56,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
     def __init__(
         self,
         *,
-        store: BindingStore,
+        store: DecisionStore,
         routing_table: RoutingTable,
         pods: Callable[[], Mapping[str, Pod]],
         settings: DecisionSettings | None = None,
@@ -99,6 +99,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
             ),
             shared_objects=SharedObjects(fanout=fanout),
             views=ViewRelay(fanout=fanout),
+            security_groups=SecurityGroups(fanout=fanout, store=store),
             windows=VersionWindows(
                 fetch=fetch, ttl_s=version_ttl_s, timeout_s=min(_VERSION_READ_S, timeout_s / 2)
             ),

@@ -129,3 +129,87 @@ def test_compute_paths_are_unknown_on_the_network_listener(
     root = f"http://127.0.0.1:{gateway.network_port}"
     status, _, _ = as_project("GET", f"{root}/v2.1/{PROJECT}/servers")
     assert status == 404
+
+
+def direct_groups(pod: SimPod, project: str = PROJECT) -> dict[str, list[str]]:
+    """The project's security groups in one pod, by name."""
+    status, _, body = as_project("GET", f"{pod.network_url}/v2.0/security-groups", None, project)
+    assert status == 200, body
+    groups: dict[str, list[str]] = {}
+    for group in body["security_groups"]:
+        groups.setdefault(group["name"], []).append(group["id"])
+    return groups
+
+
+def test_a_security_group_follows_the_project_into_every_pod(
+    cloud: tuple[Gateway, dict[str, SimPod]],
+) -> None:
+    gateway, pods = cloud
+    project = "3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f"
+    groups = f"{gateway.network_url}/security-groups"
+    status, _, made = as_project("POST", groups, {"security_group": {"name": "web"}}, project)
+    assert status == 201, made
+    group = made["security_group"]["id"]
+    copies = {name: direct_groups(sim, project)["web"] for name, sim in pods.items()}
+    assert copies["pod1"] == [group]
+    assert len(copies["pod2"]) == 1 and copies["pod2"] != [group]
+
+    status, _, listed = as_project("GET", groups, None, project)
+    assert status == 200, listed
+    names = sorted(item["name"] for item in listed["security_groups"])
+    assert names == ["default", "web"]
+    assert [g["id"] for g in listed["security_groups"] if g["name"] == "web"] == [group]
+
+    rule = {"security_group_rule": {"security_group_id": group, "direction": "ingress",
+                                    "protocol": "tcp", "port_range_min": 80,
+                                    "port_range_max": 80}}  # fmt: skip
+    status, _, made_rule = as_project("POST", f"{gateway.network_url}/security-group-rules", rule,
+                                      project)  # fmt: skip
+    assert status == 201, made_rule
+    assert made_rule["security_group_rule"]["security_group_id"] == group
+    for name, sim in pods.items():
+        url = f"{sim.network_url}/v2.0/security-groups/{copies[name][0]}"
+        _, _, shown = as_project("GET", url, None, project)
+        ports = [r.get("port_range_min") for r in shown["security_group"]["security_group_rules"]]
+        assert 80 in ports, name
+
+    rule_url = (
+        f"{gateway.network_url}/security-group-rules/{made_rule['security_group_rule']['id']}"
+    )
+    assert as_project("GET", rule_url, None, project)[0] == 200
+    assert as_project("DELETE", rule_url, None, project)[0] == 204
+    for name, sim in pods.items():
+        url = f"{sim.network_url}/v2.0/security-groups/{copies[name][0]}"
+        _, _, shown = as_project("GET", url, None, project)
+        ports = [r.get("port_range_min") for r in shown["security_group"]["security_group_rules"]]
+        assert 80 not in ports, name
+
+    assert as_project("DELETE", f"{groups}/{group}", None, project)[0] == 204
+    for sim in pods.values():
+        assert "web" not in direct_groups(sim, project)
+    status, _, gone = as_project("GET", f"{groups}/{group}", None, project)
+    assert status == 404
+    assert gone["NeutronError"]["type"] == "SecurityGroupNotFound"
+
+
+def test_a_rule_on_the_default_group_reaches_every_pods_default(
+    cloud: tuple[Gateway, dict[str, SimPod]],
+) -> None:
+    gateway, pods = cloud
+    project = "4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a"
+    _, _, listed = as_project("GET", f"{gateway.network_url}/security-groups", None, project)
+    (default,) = [g["id"] for g in listed["security_groups"] if g["name"] == "default"]
+    rule = {"security_group_rule": {"security_group_id": default, "direction": "ingress",
+                                    "protocol": "icmp"}}  # fmt: skip
+    status, _, made = as_project("POST", f"{gateway.network_url}/security-group-rules", rule,
+                                 project)  # fmt: skip
+    assert status == 201, made
+    for name, sim in pods.items():
+        (own,) = direct_groups(sim, project)["default"]
+        _, _, shown = as_project("GET", f"{sim.network_url}/v2.0/security-groups/{own}", None,
+                                 project)  # fmt: skip
+        protocols = [r.get("protocol") for r in shown["security_group"]["security_group_rules"]]
+        assert "icmp" in protocols, name
+    _, _, rules = as_project("GET", f"{gateway.network_url}/security-group-rules", None, project)
+    icmp = [r for r in rules["security_group_rules"] if r.get("protocol") == "icmp"]
+    assert [r["security_group_id"] for r in icmp] == [default]
