@@ -51,7 +51,13 @@ from control_plane.decision.shared.relay import SharedObjects
 from control_plane.decision.versions.negotiation import Negotiation
 from control_plane.decision.versions.windows import VersionWindows
 from control_plane.decision.views.relay import ViewRelay
-from control_plane.errors import MethodNotAllowed, NotAcceptable, PayloadTooLarge, PodgateError
+from control_plane.errors import (
+    MethodNotAllowed,
+    NotAcceptable,
+    PayloadTooLarge,
+    PodgateError,
+    fault_body,
+)
 from control_plane.identity import Caller, Gate, IdentityBusy, client_address
 from control_plane.metrics import Metrics
 from control_plane.model import SERVICE_METADATA, Pod, ResourceType, Routing, Service
@@ -152,6 +158,10 @@ class Exchange:
             except Exception:
                 log.exception("%s no microversion for the fault", self.request_id)
         return responses.immediate(error.status, error.fault(self._listener), headers)
+
+    def fault_body(self, status: int, message: str) -> bytes:
+        """A fault body in the shape of the listener's API (Neutron's on the network API)."""
+        return fault_body(status, message, self._listener)
 
     def id_header(self) -> dict[str, str]:
         """The request id every gateway answer carries."""

@@ -31,7 +31,7 @@ from control_plane.decision.security_groups.relay import SecurityGroups
 from control_plane.decision.shared.relay import SharedObjects
 from control_plane.decision.versions.windows import VersionWindows
 from control_plane.decision.views.relay import ViewRelay
-from control_plane.errors import PodgateError, fault_body
+from control_plane.errors import PodgateError
 from control_plane.identity import Gate, NoAuthGate
 from control_plane.metrics import Metrics
 from control_plane.model import SERVICE_METADATA, Pod, Service
@@ -164,7 +164,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
             response = await exchange.fault(exc)
         except Exception:
             log.exception("%s unexpected error on %s", exchange.request_id, kind)
-            body = fault_body(500, "Unexpected error")
+            body = exchange.fault_body(500, "Unexpected error")
             response = responses.immediate(500, body, exchange.id_header())
         self._metrics.decision_seconds.labels(kind).observe(time.perf_counter() - started)
         return response
@@ -176,7 +176,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
             "%s project %s at its cap of %d requests", exchange.request_id, project, self._slots.cap
         )
         headers = {**exchange.id_header(), "retry-after": str(_RETRY_AFTER_S)}
-        return responses.immediate(429, fault_body(429, _OVER_LIMIT_MESSAGE), headers)
+        return responses.immediate(429, exchange.fault_body(429, _OVER_LIMIT_MESSAGE), headers)
 
 
 def add_to_server(server: grpc.aio.Server, service: DecisionService) -> None:

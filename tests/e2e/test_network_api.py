@@ -213,3 +213,16 @@ def test_a_rule_on_the_default_group_reaches_every_pods_default(
     _, _, rules = as_project("GET", f"{gateway.network_url}/security-group-rules", None, project)
     icmp = [r for r in rules["security_group_rules"] if r.get("protocol") == "icmp"]
     assert [r["security_group_id"] for r in icmp] == [default]
+
+
+def test_extensions_are_the_pods_once(cloud: tuple[Gateway, dict[str, SimPod]]) -> None:
+    gateway, pods = cloud
+    status, _, body = as_project("GET", f"{gateway.network_url}/extensions")
+    assert status == 200, body
+    aliases = [extension["alias"] for extension in body["extensions"]]
+    _, _, direct = as_project("GET", f"{pods['pod1'].network_url}/v2.0/extensions")
+    assert sorted(aliases) == sorted(extension["alias"] for extension in direct["extensions"])
+    assert len(aliases) == len(set(aliases))
+    status, _, router = as_project("GET", f"{gateway.network_url}/extensions/router")
+    assert status == 200, router
+    assert router["extension"]["alias"] == "router"
