@@ -145,13 +145,11 @@ class PodCapacity:
             return
         self._failures.pop(name, None)
         if before is None or before.full != result.full:
-            log.info(
-                "pod %s %s: %d MiB RAM and %d vCPUs free",
-                name,
-                "is full" if result.full else "has room",
-                result.free_ram_mib,
-                result.free_vcpus,
-            )
+            ram, vcpus = result.free_ram_mib, result.free_vcpus
+            if result.full:
+                log.warning("pod %s is full: %d MiB RAM and %d vCPUs free", name, ram, vcpus)
+            else:
+                log.info("pod %s has room: %d MiB RAM and %d vCPUs free", name, ram, vcpus)
         gauge = self._metrics.pod_free_capacity
         gauge.labels(name, "ram_mib").set(result.free_ram_mib)
         gauge.labels(name, "vcpus").set(result.free_vcpus)
