@@ -219,10 +219,11 @@ def _create(op: ResourceOperation, facts: Facts) -> Decision:
             facts.bindings,
             create.availability_zone,
             facts.unhealthy,
+            facts.capacity,
         )
         pod, endpoint = usable(chosen.pod.name, chosen.pod, op.service)
         body = pod_body(create, pod.pod_az_name)
-        return Placed(target(pod, endpoint, op), body, bind=chosen.bind)
+        return Placed(target(pod, endpoint, op), body, bind=chosen.bind, replaces=chosen.replaces)
     sourced = parse_sourced(op.resource_type, facts.body)
     source = facts.referenced
     if source is None or source.project_id != op.project_id:

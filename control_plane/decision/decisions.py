@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from control_plane.decision.create.capacity import Capacity
 from control_plane.decision.operation import Kind
 from control_plane.decision.versions.microversions import Window
 from control_plane.identity.policy import Caller
@@ -55,6 +56,8 @@ class Facts:
     # The routing of the resource the body names (an attach's other resource, a source volume).
     referenced: Routing | None = None
     bindings: tuple[Binding, ...] = ()
+    # Each pod's free room as last read (create/capacity.py), for a scheduled create.
+    capacity: Mapping[str, Capacity] = field(default_factory=dict)
 
 
 class Mode(StrEnum):
@@ -88,11 +91,13 @@ class Route:
 @dataclass(frozen=True, slots=True)
 class Placed:
     """A create sent to `target` with the pod's `body` (None: the client's, unchanged); the
-    project is bound to the pod (`bind`) and the new id routed once the pod accepted it."""
+    project is bound to the pod (`bind`, replacing its binding to the pod `replaces`) and the
+    new id routed once the pod accepted it."""
 
     target: Target
     body: bytes | None
     bind: bool = False
+    replaces: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

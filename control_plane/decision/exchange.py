@@ -40,6 +40,7 @@ from control_plane.decision.lists.lister import Lister
 from control_plane.decision.lists.present import origin
 from control_plane.decision.mutate import shown_body
 from control_plane.decision.operation import Kind, Operation, ResourceOperation
+from control_plane.decision.pods.capacity import NOTHING_KNOWN, CapacityView
 from control_plane.decision.pods.fanout import AcrossPodsCall
 from control_plane.decision.pods.health import HealthView
 from control_plane.decision.resources import PROJECT_FROM_TOKEN
@@ -97,6 +98,7 @@ class DecisionDeps:
     recovery: Recovery
     # Larger bodies are refused (413) before they are buffered or reach a pod.
     max_body_bytes: int = DecisionSettings().max_body_bytes
+    capacity: CapacityView = NOTHING_KNOWN
 
 
 _BodyStep = Callable[[bytes], Awaitable[ep.ProcessingResponse]]
@@ -237,7 +239,14 @@ class Exchange:
         needs = body_needs(op, body)
         referenced = await self._referenced(needs.reference)
         bindings = await self._deps.store.active_bindings(op.project_id) if needs.bindings else ()
-        facts = replace(facts, body=body, referenced=referenced, bindings=tuple(bindings))
+        capacity = self._deps.capacity.capacity() if needs.bindings else {}
+        facts = replace(
+            facts,
+            body=body,
+            referenced=referenced,
+            bindings=tuple(bindings),
+            capacity=capacity,
+        )
         return await self._decide(op, facts, "request_body")
 
     async def _referenced(self, reference: Reference | None) -> Routing | None:

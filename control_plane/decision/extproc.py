@@ -22,6 +22,7 @@ from control_plane.decision.exchange import DecisionDeps, DecisionStore, Exchang
 from control_plane.decision.fairness import ProjectSlots
 from control_plane.decision.lists.cursors import CursorCache
 from control_plane.decision.lists.lister import Lister
+from control_plane.decision.pods.capacity import NOTHING_KNOWN, CapacityView
 from control_plane.decision.pods.client import PodClient, PodFetch, PodSend
 from control_plane.decision.pods.fanout import Fanout
 from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
@@ -66,6 +67,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
         version_ttl_s: float = 30.0,
         metrics: Metrics | None = None,
         health: HealthView = EVERY_POD_HEALTHY,
+        capacity: CapacityView = NOTHING_KNOWN,
     ) -> None:
         settings = settings or DecisionSettings()
         self._metrics = metrics = metrics or Metrics()
@@ -105,6 +107,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
             ),
             metrics=metrics,
             health=health,
+            capacity=capacity,
             recovery=Recovery(
                 fetch=fetch,
                 routings=routing_table,

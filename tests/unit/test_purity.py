@@ -28,6 +28,7 @@ PURE = (
     "control_plane.decision.resources",
     "control_plane.decision.mutate",
     "control_plane.decision.routed.attach",
+    "control_plane.decision.create.capacity",
     "control_plane.decision.create.schedule",
     "control_plane.decision.create.sources",
     "control_plane.decision.lists.listing",

@@ -2,8 +2,8 @@
 
 A case (`testdata/decide/<case>.yaml`) is a request (service, method, path, headers, body) and
 the facts the exchange would gather for it (routings, pods, bindings, caller, unhealthy pods,
-negotiated version); the test runs what the exchange runs between its awaits: classify, admit,
-decide, and, when the decision asks for the body, body_needs and decide again.
+pods' capacity, negotiated version); the test runs what the exchange runs between its awaits:
+classify, admit, decide, and, when the decision asks for the body, body_needs and decide again.
 """
 
 import json
@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from control_plane.decision.classify import classify
+from control_plane.decision.create.capacity import Capacity
 from control_plane.decision.decide import admit, body_needs, decide
 from control_plane.decision.decisions import (
     AcrossPods,
@@ -103,6 +104,11 @@ def _decided(request: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, 
                     else None
                 ),
                 bindings=tuple(_binding(b, op.project_id) for b in bindings),
+                capacity=(
+                    {name: Capacity(**room) for name, room in given.get("capacity", {}).items()}
+                    if needs.bindings
+                    else {}
+                ),
             )
             steps["body"] = _render(decide(op, facts))
     except PodgateError as error:
@@ -165,7 +171,10 @@ def _render(decision: Decision) -> dict[str, Any]:
             }
         case Placed():
             body = _shown(decision.body) if decision.body is not None else None
-            return {"placed": {**_target(decision.target), "body": body, "bind": decision.bind}}
+            placed = {**_target(decision.target), "body": body, "bind": decision.bind}
+            if decision.replaces is not None:
+                placed["replaces"] = decision.replaces
+            return {"placed": placed}
         case Answer():
             return {"answer": {"status": decision.status, "body": _shown(decision.body)}}
         case NeedBody():
