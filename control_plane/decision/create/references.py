@@ -14,7 +14,7 @@ from control_plane.decision.decisions import Reference
 from control_plane.errors import BadRequest
 from control_plane.model import ResourceType
 
-__all__ = ["references"]
+__all__ = ["gateway_network", "references"]
 
 _NETWORK, _PORT = ResourceType.NETWORK, ResourceType.PORT
 _VOLUME, _SNAPSHOT, _BACKUP = ResourceType.VOLUME, ResourceType.SNAPSHOT, ResourceType.BACKUP
@@ -29,6 +29,8 @@ _FIELDS: Mapping[ResourceType, tuple[tuple[str, ResourceType], ...]] = {
 }
 # `block_device_mapping_v2[].source_type` values naming a pod's resource (images are shared).
 _BOOT_SOURCES = {"volume": _VOLUME, "snapshot": _SNAPSHOT}
+# The legacy `block_device_mapping[]` names them in fields of their own.
+_LEGACY_SOURCES = (("volume_id", _VOLUME), ("snapshot_id", _SNAPSHOT))
 # Made from a volume, always: no volume is no placement (Cinder's own 400).
 _FROM_VOLUME = frozenset({_SNAPSHOT, _BACKUP})
 
@@ -46,7 +48,8 @@ def references(resource_type: ResourceType, resource: Mapping[str, Any]) -> tupl
     if resource_type is ResourceType.SERVER:
         named = [*_networks(resource.get("networks")), *_boot(resource)]
     elif resource_type is ResourceType.ROUTER:
-        named = list(_gateway(resource.get("external_gateway_info")))
+        gateway = gateway_network(resource.get("external_gateway_info"))
+        named = [gateway] if gateway else []
     if resource_type in _FROM_VOLUME and not named:
         member = resource_type.value
         raise BadRequest(
@@ -57,18 +60,15 @@ def references(resource_type: ResourceType, resource: Mapping[str, Any]) -> tupl
 
 def gateway_network(gateway: object) -> Reference | None:
     """The network a router's `external_gateway_info` names, if any."""
-    found = _gateway(gateway)
-    return found[0] if found else None
+    if not isinstance(gateway, dict) or not _is_id(network := gateway.get("network_id")):
+        return None
+    return Reference(_NETWORK, network)
 
 
 def _networks(networks: object) -> list[Reference]:
     """`networks[].uuid` and `networks[].port` (`"auto"` and `"none"` name nothing)."""
-    if not isinstance(networks, list):
-        return []
     named = []
-    for entry in networks:
-        if not isinstance(entry, dict):
-            continue
+    for entry in _dicts(networks):
         if _is_id(network := entry.get("uuid")):
             named.append(Reference(_NETWORK, network))
         if _is_id(port := entry.get("port")):
@@ -77,24 +77,28 @@ def _networks(networks: object) -> list[Reference]:
 
 
 def _boot(server: Mapping[str, Any]) -> list[Reference]:
-    """The volumes and snapshots `block_device_mapping_v2` boots or attaches from."""
-    mappings = server.get("block_device_mapping_v2")
-    if not isinstance(mappings, list):
-        return []
-    return [
+    """The volumes and snapshots the block device mappings (v2, then legacy) boot or attach."""
+    named = [
         Reference(_BOOT_SOURCES[source], mapping["uuid"])
-        for mapping in mappings
-        if isinstance(mapping, dict)
-        and isinstance(source := mapping.get("source_type"), str)
+        for mapping in _dicts(server.get("block_device_mapping_v2"))
+        if isinstance(source := mapping.get("source_type"), str)
         and source in _BOOT_SOURCES
         and _is_id(mapping.get("uuid"))
     ]
+    for mapping in _dicts(server.get("block_device_mapping")):
+        named += [
+            Reference(named_type, value)
+            for field, named_type in _LEGACY_SOURCES
+            if _is_id(value := mapping.get(field))
+        ]
+    return named
 
 
-def _gateway(gateway: object) -> list[Reference]:
-    if not isinstance(gateway, dict) or not _is_id(network := gateway.get("network_id")):
+def _dicts(entries: object) -> list[dict[str, Any]]:
+    """The objects of a list field (anything else in it, or another type, names nothing)."""
+    if not isinstance(entries, list):
         return []
-    return [Reference(_NETWORK, network)]
+    return [entry for entry in entries if isinstance(entry, dict)]
 
 
 def _is_id(value: object) -> bool:

@@ -74,6 +74,7 @@ def test_a_server_names_its_networks_ports_and_boot_sources_in_body_order() -> N
             {"uuid": "img", "source_type": "image", "destination_type": "volume"},
             {"source_type": "blank", "destination_type": "local", "guest_format": "swap"},
         ],
+        "block_device_mapping": [{"device_name": "vdb", "snapshot_id": "s2"}],
         "os:scheduler_hints": {"group": "g1"},
     }
     assert references(SERVER, server) == (
@@ -82,6 +83,7 @@ def test_a_server_names_its_networks_ports_and_boot_sources_in_body_order() -> N
         Reference(NETWORK, "n2"),
         Reference(VOLUME, "v1"),
         Reference(SNAPSHOT, "s1"),
+        Reference(SNAPSHOT, "s2"),
     )
 
 
@@ -94,6 +96,7 @@ def test_a_server_names_its_networks_ports_and_boot_sources_in_body_order() -> N
         {"block_device_mapping_v2": {"uuid": "v1"}},
         {"block_device_mapping_v2": [{"uuid": "v1"}, {"source_type": "volume"}, "v1"]},
         {"block_device_mapping_v2": [{"uuid": "v1", "source_type": ["volume"]}]},
+        {"block_device_mapping": [{"volume_id": ""}, "v1"], "block_device_mapping_v2": None},
     ],
 )
 def test_a_server_field_of_the_wrong_shape_names_nothing(server: dict) -> None:
