@@ -23,9 +23,18 @@ __all__ = [
     "Mode",
     "NeedBody",
     "Placed",
+    "Reference",
     "Route",
     "Target",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A resource a request body names (a create's network or boot volume, an attach's volume)."""
+
+    resource_type: ResourceType
+    resource_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +42,7 @@ class Facts:
     """What the adapter knows of one request when it asks for a decision.
 
     Only what the operation needs is gathered: a routing for a request on one resource, the
-    window for a version document, the bindings and the referenced routing once a body named them.
+    window for a version document, the bindings and the referenced routings once a body named them.
     """
 
     method: str
@@ -53,8 +62,8 @@ class Facts:
     window: Window | None = None
     # The request body, once it was asked for.
     body: bytes | None = None
-    # The routing of the resource the body names (an attach's other resource, a source volume).
-    referenced: Routing | None = None
+    # The routings of the resources the body names (unknown ones absent).
+    referenced: Mapping[Reference, Routing] = field(default_factory=dict)
     bindings: tuple[Binding, ...] = ()
     # Each pod's free room as last read (create/capacity.py), for a scheduled create.
     capacity: Mapping[str, Capacity] = field(default_factory=dict)

@@ -6,6 +6,7 @@ ask for the pod's answer, to record where the new resource went. The decision it
 (decide.py); this module only gathers what it reads and does what it says.
 """
 
+import asyncio
 import logging
 import re
 import uuid
@@ -33,6 +34,7 @@ from control_plane.decision.decisions import (
     ListPage,
     NeedBody,
     Placed,
+    Reference,
     Route,
 )
 from control_plane.decision.events.relay import EventRelay
@@ -44,7 +46,6 @@ from control_plane.decision.pods.capacity import NOTHING_KNOWN, CapacityView
 from control_plane.decision.pods.fanout import AcrossPodsCall
 from control_plane.decision.pods.health import HealthView
 from control_plane.decision.resources import PROJECT_FROM_TOKEN
-from control_plane.decision.routed.attach import Reference
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.decision.security_groups.relay import CopyStore, SecurityGroups
@@ -237,7 +238,7 @@ class Exchange:
     async def _with_body(self, op: Operation, facts: Facts, body: bytes) -> ep.ProcessingResponse:
         """Decide again with the body and what it names."""
         needs = body_needs(op, body)
-        referenced = await self._referenced(needs.reference)
+        referenced = await self._referenced(needs.references)
         bindings = await self._deps.store.active_bindings(op.project_id) if needs.bindings else ()
         capacity = self._deps.capacity.capacity() if needs.bindings else {}
         facts = replace(
@@ -249,10 +250,16 @@ class Exchange:
         )
         return await self._decide(op, facts, "request_body")
 
-    async def _referenced(self, reference: Reference | None) -> Routing | None:
-        if reference is None:
-            return None
-        return await self._deps.routing_table.lookup(reference.resource_type, reference.resource_id)
+    async def _referenced(self, references: tuple[Reference, ...]) -> dict[Reference, Routing]:
+        """The routings of the resources a body names, looked up together; unknown ones absent."""
+        lookup = self._deps.routing_table.lookup
+        named = list(dict.fromkeys(references))
+        found = await asyncio.gather(*(lookup(r.resource_type, r.resource_id) for r in named))
+        return {
+            reference: routing
+            for reference, routing in zip(named, found, strict=True)
+            if routing is not None
+        }
 
     async def _decide(self, op: Operation, facts: Facts, phase: str) -> ep.ProcessingResponse:
         """Decide, then do what the decision says, answering the `phase` message."""

@@ -47,7 +47,10 @@ BELOW = "**"
 class Placement(StrEnum):
     """What a create's pod follows."""
 
-    SCHEDULED = "the project's pod in the zone asked for (bindings), the zone name translated"
+    SCHEDULED = (
+        "the pod of the resources its body uses (networks, ports, volumes, snapshots, backups), "
+        "else the project's pod in the zone asked for (bindings), the zone name translated"
+    )
     SOURCE_VOLUME = "the pod that owns the source volume (`volume_id`)"
     NETWORK = "the pod that owns its network (`network_id`)"
     EXTERNAL_NETWORK = "the pod that owns its external network (`floating_network_id`)"
