@@ -81,7 +81,7 @@ def build_app(config: PodConfig) -> web.Application:
     app.add_routes(types.routes())
     app.add_routes(nova_quotas(servers, flavors).routes(detail=True))
     app.add_routes(cinder_quotas(volumes, snapshots, backups).routes(detail=False))
-    app.add_routes(Inventory(config).routes())
+    app.add_routes(Inventory(config, servers, flavors).routes())
     app.add_routes(_version_routes(config))
     app.add_routes(NeutronApi(config.az, config.delay).routes())
 

@@ -40,8 +40,6 @@ _NEUTRON = (
      "Router {id} could not be found"),
     (ResourceType.FLOATING_IP, "floatingips", "floatingip", "Floating IP", "FloatingIPNotFound",
      "Floating IP {id} could not be found"),
-    (ResourceType.SECURITY_GROUP, "security-groups", "security_group", "Security group",
-     "SecurityGroupNotFound", "Security group {id} does not exist"),
 )  # fmt: skip
 
 
