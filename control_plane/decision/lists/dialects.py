@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from control_plane.decision.lists.neutron import (
-    document_key,
     neutron_body,
     parse_neutron_query,
     strict_marker,
@@ -36,8 +35,6 @@ class Dialect:
     parse: Callable[[ResourceSpec, str, int], ListQuery]
     # The pod path of the list, below the project (or the endpoint, without one).
     remainder: Callable[[ResourceSpec], str]
-    # The key of the list in the pods' answers and in the gateway's.
-    key: Callable[[ResourceSpec], str]
     # The answer: the view, the page's items in merge order, the query, whether more follow.
     body: Callable[[ListView, Items, ListQuery, bool], bytes]
     # Whether a marker naming nothing the caller sees is refused (else: listed from the top).
@@ -60,7 +57,6 @@ def _unknown_marker(spec: ResourceSpec, marker: str) -> PodgateError:
 _NOVA_CINDER = Dialect(
     parse=lambda spec, query, max_limit: parse_query(spec.service, query, max_limit=max_limit),
     remainder=lambda spec: f"/{spec.collection}/detail",
-    key=lambda spec: spec.collection,
     body=_nova_cinder_body,
     strict_marker=lambda spec: True,
     unknown_marker=_unknown_marker,
@@ -69,7 +65,6 @@ _NOVA_CINDER = Dialect(
 _NEUTRON = Dialect(
     parse=lambda spec, query, _max_limit: parse_neutron_query(spec, query),
     remainder=lambda spec: f"/{API_PREFIX[spec.service]}/{spec.collection}",
-    key=document_key,
     body=lambda view, items, query, _more: neutron_body(view, items, query),
     strict_marker=strict_marker,
     unknown_marker=unknown_marker,

@@ -25,7 +25,6 @@ from control_plane.errors import BadRequest, NotFound, PodgateError
 from control_plane.model import ResourceType
 
 __all__ = [
-    "document_key",
     "neutron_body",
     "parse_neutron_query",
     "strict_marker",
@@ -37,7 +36,7 @@ _ASC, _DESC = "asc", "desc"
 # neutron/pecan_wsgi/hooks/query_parameters.py: these are no filters.
 _NOT_FILTERS = frozenset({"fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse"})
 # get_marker_obj (plugin._get_<resource>) makes an unknown marker the resource's 404 for these;
-# the OVO Pager of the others (subnets, floating IPs, security groups) ignores it.
+# the OVO Pager of the others (subnets, floating IPs) ignores it.
 _STRICT_MARKERS = frozenset({ResourceType.NETWORK, ResourceType.PORT, ResourceType.ROUTER})
 
 
@@ -72,11 +71,6 @@ def parse_neutron_query(spec: ResourceSpec, query: str) -> ListQuery:
     )
 
 
-def document_key(spec: ResourceSpec) -> str:
-    """The list's key in Neutron's JSON: the collection with underscores (`security_groups`)."""
-    return spec.collection.replace("-", "_")
-
-
 def strict_marker(spec: ResourceSpec) -> bool:
     """Whether a marker no pod shows the caller is refused (else the list starts at the top)."""
     return spec.resource_type in _STRICT_MARKERS
@@ -89,7 +83,7 @@ def unknown_marker(spec: ResourceSpec, marker: str) -> PodgateError:
 
 def neutron_body(view: ListView, items: Sequence[Mapping[str, Any]], query: ListQuery) -> bytes:
     """`{<collection>: [...], <collection>_links: [...]}` as api_common.get_pagination_links."""
-    spec_key = document_key(SPECS[view.resource_type])
+    spec_key = SPECS[view.resource_type].collection
     shown = list(reversed(items)) if query.reverse else list(items)
     document: dict[str, Any] = {spec_key: [_only(item, query.fields) for item in shown]}
     links = _links(view, query, shown)

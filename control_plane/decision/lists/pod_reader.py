@@ -97,7 +97,7 @@ class PodReader:
         spec = SPECS[resource_type]
         self._metrics = metrics
         self._remainder = dialect.remainder(spec)
-        self._key = dialect.key(spec)
+        self._collection = spec.collection
         # NOTE: a pod that ignores a marker it does not know answers from its start; a resumed
         # page must then be seen to follow the cursor, or the walk would repeat items.
         self._check_resumes = not dialect.strict_marker(spec)
@@ -263,10 +263,10 @@ class PodReader:
         if response.status != 200:
             raise PodCallError(f"HTTP {response.status}")
         document = _json(response)
-        items = document.get(self._key) if isinstance(document, dict) else None
+        items = document.get(self._collection) if isinstance(document, dict) else None
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-            raise PodCallError(f"no {self._key} list in the answer")
-        links = document.get(f"{self._key}_links") or []
+            raise PodCallError(f"no {self._collection} list in the answer")
+        links = document.get(f"{self._collection}_links") or []
         has_next = isinstance(links, list) and any(
             isinstance(link, dict) and link.get("rel") == "next" for link in links
         )

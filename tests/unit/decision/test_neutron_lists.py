@@ -178,13 +178,6 @@ def test_only_the_asked_fields_are_shown_but_links_still_use_ids() -> None:
     assert dict(_links(body)["next"])["marker"] == "a"
 
 
-def test_security_groups_are_listed_under_their_json_key() -> None:
-    view = ListView(ResourceType.SECURITY_GROUP, False, "http://gw", "p1", "/v2.0/security-groups")
-    query = parse_neutron_query(SPECS[ResourceType.SECURITY_GROUP], "limit=1")
-    body = json.loads(neutron_body(view, [{"id": "g"}], query))
-    assert set(body) == {"security_groups", "security_groups_links"}
-
-
 def _stream(pod: str, *items: tuple[str, str, int], order_query: str) -> Stream:
     order = parse_neutron_query(NETWORKS, order_query).order
     entries = tuple(
