@@ -270,7 +270,7 @@ async def test_last_full_page_has_no_next_token(admin: Admin) -> None:
         (pod_request("bad name"), "pod name 'bad name'"),
         (pod_request(az_name=""), "az_name is required"),
         (pod_request(endpoints={"compute": "ftp://h/v2.1"}), "http:// or https://"),
-        (pod_request(endpoints={"network": "http://h:9696"}), "service type 'network'"),
+        (pod_request(endpoints={"image": "http://h:9292"}), "service type 'image'"),
         (pod_request(state=9), "pod state 9"),
     ],
     ids=["empty-name", "malformed-name", "no-az", "non-http-url", "unknown-service", "bad-state"],
