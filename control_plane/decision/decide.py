@@ -31,6 +31,7 @@ from control_plane.decision.mutate import parse_create, pod_body
 from control_plane.decision.operation import Kind, Operation, ResourceOperation, is_detail
 from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
 from control_plane.decision.routed.attach import referenced
+from control_plane.decision.security_groups.copies import own_ids
 from control_plane.decision.versions.documents import document
 from control_plane.decision.views.zones import zones_body
 from control_plane.endpoints import pod_path
@@ -158,6 +159,8 @@ class BodyNeeds:
 
     references: tuple[Reference, ...] = ()
     bindings: bool = False
+    # Security groups the create names, each pod to get its own copy's id.
+    groups: tuple[str, ...] = ()
 
 
 def body_needs(op: Operation, body: bytes) -> BodyNeeds:
@@ -171,7 +174,7 @@ def body_needs(op: Operation, body: bytes) -> BodyNeeds:
         return BodyNeeds()
     create = parse_create(op.resource_type, body)
     scheduled = placement(op.resource_type) is not Placement.SOURCE_VOLUME
-    return BodyNeeds(create.references, bindings=scheduled)
+    return BodyNeeds(create.references, bindings=scheduled, groups=create.groups)
 
 
 def _to_owner(op: ResourceOperation, facts: Facts) -> Decision:
@@ -218,7 +221,7 @@ def _create(op: ResourceOperation, facts: Facts) -> Decision:
     if pod is not None:
         in_zone(named[0], create.availability_zone)
         pod, endpoint = usable(pod.name, pod, op.service, facts.unhealthy)
-        body = pod_body(create, pod.pod_az_name, pin=False)
+        body = pod_body(create, pod.pod_az_name, pin=False, groups=own_ids(facts.copies, pod.name))
         return Placed(target(pod, endpoint, op), body)
     if placement(op.resource_type) is Placement.SOURCE_VOLUME:
         (volume,) = create.references
@@ -232,7 +235,7 @@ def _create(op: ResourceOperation, facts: Facts) -> Decision:
         facts.capacity,
     )
     pod, endpoint = usable(chosen.pod.name, chosen.pod, op.service)
-    body = pod_body(create, pod.pod_az_name)
+    body = pod_body(create, pod.pod_az_name, groups=own_ids(facts.copies, pod.name))
     return Placed(target(pod, endpoint, op), body, bind=chosen.bind, replaces=chosen.replaces)
 
 

@@ -12,7 +12,7 @@ from control_plane.decision.create.capacity import Capacity
 from control_plane.decision.operation import Kind
 from control_plane.decision.versions.microversions import Window
 from control_plane.identity.policy import Caller
-from control_plane.model import Binding, Pod, ResourceType, Routing
+from control_plane.model import Binding, Copies, Pod, ResourceType, Routing
 
 __all__ = [
     "AcrossPods",
@@ -67,6 +67,8 @@ class Facts:
     bindings: tuple[Binding, ...] = ()
     # Each pod's free room as last read (create/capacity.py), for a scheduled create.
     capacity: Mapping[str, Capacity] = field(default_factory=dict)
+    # The copies of the security groups a create names, by the id the user gave.
+    copies: Mapping[str, Copies] = field(default_factory=dict)
 
 
 class Mode(StrEnum):

@@ -62,7 +62,7 @@ from control_plane.errors import (
 )
 from control_plane.identity import Caller, Gate, IdentityBusy, client_address
 from control_plane.metrics import Metrics
-from control_plane.model import SERVICE_METADATA, Pod, ResourceType, Routing, Service
+from control_plane.model import SERVICE_METADATA, CopiedType, Pod, ResourceType, Routing, Service
 from control_plane.settings import DecisionSettings
 
 __all__ = ["MISSING_PODS_HEADER", "DecisionDeps", "DecisionStore", "Exchange"]
@@ -241,12 +241,14 @@ class Exchange:
         referenced = await self._referenced(needs.references)
         bindings = await self._deps.store.active_bindings(op.project_id) if needs.bindings else ()
         capacity = self._deps.capacity.capacity() if needs.bindings else {}
+        copies = await self._deps.store.copies_of(CopiedType.SECURITY_GROUP, needs.groups)
         facts = replace(
             facts,
             body=body,
             referenced=referenced,
             bindings=tuple(bindings),
             capacity=capacity,
+            copies=copies,
         )
         return await self._decide(op, facts, "request_body")
 

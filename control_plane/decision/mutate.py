@@ -39,6 +39,7 @@ _ZONE_FIELDS: Mapping[ResourceType, str] = {
     ResourceType.ROUTER: _HINTS,
 }
 _INVALID = object()
+_GROUPS = "security_groups"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,9 @@ class CreateBody:
     # The zone asked for (None: any): `availability_zone`, or the one zone hints name.
     availability_zone: str | None
     references: tuple[Reference, ...] = ()
+    # The security groups it names (ids or names): a server's `security_groups[].name`, a
+    # port's `security_groups`.
+    groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +86,18 @@ def parse_create(resource_type: ResourceType, body: bytes) -> CreateBody:
         if zone is not None and not isinstance(zone, str):
             raise BadRequest(f"Invalid input for '{key}.{_REQUEST_AZ}': it must be a string.")
     named = references(resource_type, resource)
-    return CreateBody(resource_type, document, zone or None, named)
+    return CreateBody(
+        resource_type, document, zone or None, named, _groups(resource_type, resource)
+    )
+
+
+def _groups(resource_type: ResourceType, resource: Mapping[str, Any]) -> tuple[str, ...]:
+    groups = resource.get(_GROUPS)
+    if not isinstance(groups, list):
+        return ()
+    if resource_type is ResourceType.SERVER:
+        groups = [group.get("name") for group in groups if isinstance(group, dict)]
+    return tuple(group for group in groups if isinstance(group, str) and group)
 
 
 def _hinted(key: str, hints: object) -> str | None:
@@ -102,18 +117,26 @@ def _hinted(key: str, hints: object) -> str | None:
     return zones[0] if zones else None
 
 
-def pod_body(create: CreateBody, pod_az_name: str, *, pin: bool = True) -> bytes | None:
+def pod_body(
+    create: CreateBody,
+    pod_az_name: str,
+    *,
+    pin: bool = True,
+    groups: Mapping[str, str] | None = None,
+) -> bytes | None:
     """The create request as the pod must see it: the zone asked for under the pod's own name
-    (none when the pod has no name of its own: its default); None when unchanged.
+    (none when the pod has no name of its own: its default), the security groups by the pod's
+    own ids (`groups`: gateway id -> the pod's); None when unchanged.
 
     `pin`: Nova's and Cinder's zone is written even when none was asked for (a scheduled
     create). Neutron's hints never are: its answer would show the hint the user did not give.
     """
-    field = _ZONE_FIELDS.get(create.resource_type)
-    if field is None or (create.availability_zone is None and not (pin and field == _REQUEST_AZ)):
-        return None
     key = SPECS[create.resource_type].member
     resource = dict(create.document[key])
+    renamed = _own_groups(create.resource_type, resource, groups or {})
+    field = _ZONE_FIELDS.get(create.resource_type)
+    if field is None or (create.availability_zone is None and not (pin and field == _REQUEST_AZ)):
+        return _dumps({**create.document, key: resource}) if renamed else None
     if not pod_az_name:
         resource.pop(field, None)
     elif field == _HINTS:
@@ -121,6 +144,26 @@ def pod_body(create: CreateBody, pod_az_name: str, *, pin: bool = True) -> bytes
     else:
         resource[field] = pod_az_name
     return _dumps({**create.document, key: resource})
+
+
+def _own_groups(
+    resource_type: ResourceType, resource: dict[str, Any], groups: Mapping[str, str]
+) -> bool:
+    """Name each security group by the pod's own copy (in place); whether any was renamed."""
+    named = resource.get(_GROUPS)
+    if not groups or not isinstance(named, list):
+        return False
+    if resource_type is ResourceType.SERVER:
+        renamed = [
+            {**group, "name": groups[group["name"]]}
+            if isinstance(group, dict) and group.get("name") in groups
+            else group
+            for group in named
+        ]
+    else:
+        renamed = [groups.get(group, group) if isinstance(group, str) else group for group in named]
+    resource[_GROUPS] = renamed
+    return renamed != named
 
 
 def parse_created(resource_type: ResourceType, body: bytes) -> Created | None:

@@ -120,6 +120,15 @@ def external_network(pod: SimPod) -> str:
     return network
 
 
+def copies_of(pod: SimPod, name: str) -> str:
+    """The id of the pod's own copy of the demo project's security group `name`."""
+    admin = {"x-roles": "admin", "x-project-id": "admin"}
+    url = f"{pod.network_url}/v2.0/security-groups?name={name}"
+    _, _, body = call("GET", url, None, admin)
+    (group,) = body["security_groups"]
+    return group["id"]
+
+
 def test_networks_routers_security_groups_and_servers_through_the_cli(
     cloud: tuple[Gateway, dict[str, SimPod]], keystone: Keystone, tmp_path: Path
 ) -> None:
@@ -151,6 +160,8 @@ def test_networks_routers_security_groups_and_servers_through_the_cli(
     assert holders(pods, "subnets", subnet["id"]) == ["pod2"]
     assert holders(pods, "ports", port["id"]) == ["pod2"]
     assert holders(pods, "routers", router["id"]) == ["pod2"]
+    gateway_set = osc.run("router", "set", "--external-gateway", "public", "router-west")
+    assert gateway_set.returncode == 0, gateway_set.stderr
     added = osc.run("router", "add", "subnet", "router-west", "sub-west")
     assert added.returncode == 0, added.stderr
     rule = osc.json(
@@ -161,6 +172,34 @@ def test_networks_routers_security_groups_and_servers_through_the_cli(
     listed = osc.json("network", "list")
     names = {network["Name"] for network in listed}
     assert {"net-west", "net-default", "public"} <= names
+
+    # A server on the network in each AZ, protected by the one `web` group in both pods.
+    net_east = osc.json("network", "create", "--availability-zone-hint", EAST, "net-east")
+    assert holders(pods, "networks", net_east["id"]) == ["pod1"]
+    volumes = osc.json_all(
+        [["volume", "create", "--size", "1", "--availability-zone", az, f"boot-{az}"]
+         for az in (EAST, WEST)]
+    )  # fmt: skip
+    servers = osc.json_all(
+        [
+            ["server", "create", "--flavor", "m1.tiny", "--volume", volume["id"],
+             "--network", network, "--security-group", "web", f"vm-{az}"]
+            for az, volume, network in ((EAST, volumes[0], "net-east"),
+                                        (WEST, volumes[1], "net-west"))
+        ]
+    )  # fmt: skip
+    for server, pod in zip(servers, ("pod1", "pod2"), strict=True):
+        _, _, shown = call("GET", f"{pods[pod].compute_url}/{keystone.project_ids['demo']}"
+                                  f"/servers/{server['id']}")  # fmt: skip
+        groups = [group["name"] for group in shown["server"]["security_groups"]]
+        assert groups == [copies_of(pods[pod], "web")], pod
+    across = osc.run(
+        "server", "create", "--flavor", "m1.tiny", "--volume", volumes[0]["id"],
+        "--network", "net-west", "vm-across",
+    )  # fmt: skip
+    assert across.returncode != 0
+    assert "400" in across.stderr and EAST in across.stderr and WEST in across.stderr
+    assert "pod" not in across.stderr.lower()
 
     fip = osc.json("floating", "ip", "create", "public")
     assert holders(pods, "floatingips", fip["id"]) == ["pod2"]

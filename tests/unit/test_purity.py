@@ -32,6 +32,7 @@ PURE = (
     "control_plane.decision.create.schedule",
     "control_plane.decision.create.references",
     "control_plane.decision.create.follow",
+    "control_plane.decision.security_groups.copies",
     "control_plane.decision.lists.listing",
     "control_plane.decision.lists.cursors",
     "control_plane.decision.lists.query",

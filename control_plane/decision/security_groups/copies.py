@@ -22,6 +22,7 @@ __all__ = [
     "created",
     "for_pod",
     "named_groups",
+    "own_ids",
     "paired_rules",
     "shown",
 ]
@@ -68,6 +69,11 @@ def for_pod(body: bytes, groups: Mapping[str, Copies], pod: str) -> bytes | None
                     return None
                 rule[field] = copies.ids[pod]
     return json.dumps(document).encode()
+
+
+def own_ids(copies: Mapping[str, Copies], pod: str) -> dict[str, str]:
+    """`pod`'s own id of each group named by its gateway id (groups it has no copy of left out)."""
+    return {name: group.ids[pod] for name, group in copies.items() if pod in group.ids}
 
 
 def paired_rules(home: Mapping[str, Any], other: Mapping[str, Any]) -> dict[str, str]:
