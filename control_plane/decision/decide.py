@@ -322,7 +322,7 @@ def _names_resource(op: ResourceOperation) -> bool:
 
 def _shows_pod_zone(op: ResourceOperation, pod: Pod) -> bool:
     """The answer shows a resource with an AZ the pod calls by another name than users do."""
-    return pod.renames_az and SPECS[op.resource_type].az_field is not None and _names_resource(op)
+    return pod.renames_az and SPECS[op.resource_type].shows_zones and _names_resource(op)
 
 
 def _in_preference_order(pods: Iterable[Pod]) -> list[Pod]:

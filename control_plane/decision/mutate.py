@@ -181,17 +181,9 @@ def parse_created(resource_type: ResourceType, body: bytes) -> Created | None:
 def user_body(created: Created, pod: Pod) -> bytes | None:
     """The response with the pod's AZ name replaced by the user-facing one; None if unchanged."""
     spec = SPECS[created.resource_type]
-    field = spec.az_field
-    if field is None:
-        return None
     key = spec.member
-    resource = created.document[key]
-    az = resource.get(field)
-    if not isinstance(az, str) or az == pod.az_name:
-        return None
-    if pod.pod_az_name and az != pod.pod_az_name:
-        return None
-    return _dumps({**created.document, key: {**resource, field: pod.az_name}})
+    resource = spec.localised(created.document[key], pod)
+    return None if resource is None else _dumps({**created.document, key: resource})
 
 
 def shown_body(resource_type: ResourceType, body: bytes, pod: Pod) -> bytes | None:

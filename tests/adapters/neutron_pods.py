@@ -84,7 +84,7 @@ class NeutronCloud:
         for sim in (self.east, self.west, self.solo):
             await sim.start()
         self.http = aiohttp.ClientSession()
-        self.pods = {sim.name: sim.pod("az1") for sim in (self.east, self.west)}
+        self.pods = {sim.name: sim.pod("nova") for sim in (self.east, self.west)}
         self.store.pods = dict(self.pods)
 
     async def close(self) -> None:

@@ -226,3 +226,20 @@ def test_extensions_are_the_pods_once(cloud: tuple[Gateway, dict[str, SimPod]]) 
     status, _, router = as_project("GET", f"{gateway.network_url}/extensions/router")
     assert status == 200, router
     assert router["extension"]["alias"] == "router"
+
+
+def test_a_network_shows_the_users_zone_in_every_answer(
+    cloud: tuple[Gateway, dict[str, SimPod]],
+) -> None:
+    gateway, pods = cloud
+    body = {"network": {"name": "zoned", "availability_zone_hints": ["az-west"]}}
+    status, _, made = as_project("POST", f"{gateway.network_url}/networks", body)
+    assert status == 201, made
+    network = made["network"]
+    _, _, direct = as_project("GET", f"{pods['pod2'].network_url}/v2.0/networks/{network['id']}")
+    assert direct["network"]["availability_zone_hints"] == ["nova-west"]
+    _, _, shown = as_project("GET", f"{gateway.network_url}/networks/{network['id']}")
+    _, _, listed = as_project("GET", f"{gateway.network_url}/networks?name=zoned")
+    for seen in (network, shown["network"], *listed["networks"]):
+        assert seen["availability_zone_hints"] == ["az-west"]
+        assert seen["availability_zones"] == ["az-west"]

@@ -295,8 +295,9 @@ class PodReader:
             raise PodCallError(f"a listed {SPECS[self._resource_type].member} has no id")
         # NOTE: only an AZ sort needs the user-facing AZ before the merge; the pod's item is
         # kept as is and only the shown ones are rewritten (copying thousands costs).
-        az_field = SPECS[self._resource_type].az_field
-        sorted_by_az = az_field is not None and az_field in self._query.order.fields
+        spec = SPECS[self._resource_type]
+        zoned = (spec.az_field, *spec.az_lists)
+        sorted_by_az = any(field in self._query.order.fields for field in zoned if field)
         compared = localise(self._resource_type, item, pod) if sorted_by_az else item
         return Entry(pod=pod.name, id=resource_id, item=item, key=self._query.order.key(compared))
 
