@@ -45,7 +45,7 @@ from control_plane.decision.operation import Kind, Operation, ResourceOperation
 from control_plane.decision.pods.capacity import NOTHING_KNOWN, CapacityView
 from control_plane.decision.pods.fanout import AcrossPodsCall
 from control_plane.decision.pods.health import HealthView
-from control_plane.decision.resources import PROJECT_FROM_TOKEN
+from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.decision.security_groups.relay import CopyStore, SecurityGroups
@@ -238,10 +238,11 @@ class Exchange:
     async def _with_body(self, op: Operation, facts: Facts, body: bytes) -> ep.ProcessingResponse:
         """Decide again with the body and what it names."""
         needs = body_needs(op, body)
-        referenced = await self._referenced(needs.references)
+        referenced = await self._referenced(op, needs.references, facts)
         bindings = await self._deps.store.active_bindings(op.project_id) if needs.bindings else ()
         capacity = self._deps.capacity.capacity() if needs.bindings else {}
-        copies = await self._deps.store.copies_of(CopiedType.SECURITY_GROUP, needs.groups)
+        groups = CopiedType.SECURITY_GROUP
+        copies = await self._deps.store.copies_of(groups, needs.groups) if needs.groups else {}
         facts = replace(
             facts,
             body=body,
@@ -252,16 +253,36 @@ class Exchange:
         )
         return await self._decide(op, facts, "request_body")
 
-    async def _referenced(self, references: tuple[Reference, ...]) -> dict[Reference, Routing]:
-        """The routings of the resources a body names, looked up together; unknown ones absent."""
-        lookup = self._deps.routing_table.lookup
+    async def _referenced(
+        self, op: Operation, references: tuple[Reference, ...], facts: Facts
+    ) -> dict[Reference, Routing]:
+        """The routings of the resources a body names, looked up together; one the table does
+        not know is looked for in the pods (an operator's `public` network, made in its pod);
+        unknown ones absent."""
         named = list(dict.fromkeys(references))
-        found = await asyncio.gather(*(lookup(r.resource_type, r.resource_id) for r in named))
+        found = await asyncio.gather(*(self._reference(op, r, facts) for r in named))
         return {
             reference: routing
             for reference, routing in zip(named, found, strict=True)
             if routing is not None
         }
+
+    async def _reference(self, op: Operation, reference: Reference, facts: Facts) -> Routing | None:
+        routing = await self._deps.routing_table.lookup(
+            reference.resource_type, reference.resource_id
+        )
+        if routing is not None:
+            return routing
+        spec = SPECS[reference.resource_type]
+        named = ResourceOperation(
+            Kind.ROUTED,
+            spec.service,
+            op.project_id,
+            spec.item_path(reference.resource_id),
+            resource_type=reference.resource_type,
+            resource_id=reference.resource_id,
+        )
+        return await self._deps.recovery.find(named, facts.pods, {**facts.headers, **facts.rewrite})
 
     async def _decide(self, op: Operation, facts: Facts, phase: str) -> ep.ProcessingResponse:
         """Decide, then do what the decision says, answering the `phase` message."""

@@ -243,3 +243,41 @@ def test_a_network_shows_the_users_zone_in_every_answer(
     for seen in (network, shown["network"], *listed["networks"]):
         assert seen["availability_zone_hints"] == ["az-west"]
         assert seen["availability_zones"] == ["az-west"]
+
+
+def test_cross_zone_interfaces_and_associations_are_refused_before_any_pod(
+    cloud: tuple[Gateway, dict[str, SimPod]],
+) -> None:
+    gateway, pods = cloud
+    api = gateway.network_url
+
+    def made(path: str, body: dict) -> dict:
+        status, _, answer = as_project("POST", f"{api}/{path}", body)
+        assert status == 201, answer
+        return next(iter(answer.values()))
+
+    east = made("networks", {"network": {"name": "e", "availability_zone_hints": ["az-east"]}})
+    subnet = made("subnets", {"subnet": {"network_id": east["id"], "cidr": "10.9.0.0/24",
+                                         "ip_version": 4}})  # fmt: skip
+    port = made("ports", {"port": {"network_id": east["id"]}})
+    router = made("routers", {"router": {"name": "w", "availability_zone_hints": ["az-west"]}})
+    public = direct_network(pods["pod2"], "public-west", project=OTHER, **{"router:external": True})
+    pool = {"subnet": {"network_id": public, "cidr": "172.24.9.0/24", "ip_version": 4}}
+    assert as_project("POST", f"{pods['pod2'].network_url}/v2.0/subnets", pool, OTHER)[0] == 201
+    fip = made("floatingips", {"floatingip": {"floating_network_id": public}})
+
+    for method, path, body in (
+        ("PUT", f"routers/{router['id']}/add_router_interface", {"subnet_id": subnet["id"]}),
+        ("PUT", f"routers/{router['id']}/add_router_interface", {"port_id": port["id"]}),
+        ("PUT", f"floatingips/{fip['id']}", {"floatingip": {"port_id": port["id"]}}),
+    ):
+        status, headers, answer = as_project(method, f"{api}/{path}", body)
+        assert status == 400, (path, answer)
+        message = answer["NeutronError"]["message"]
+        assert "az-east" in message and "az-west" in message, message
+        assert "pod" not in message.lower(), message
+        assert "x-podsim-pod" not in headers
+    _, _, direct = as_project(
+        "GET", f"{pods['pod2'].network_url}/v2.0/ports?device_id={router['id']}"
+    )
+    assert direct["ports"] == []
