@@ -2,7 +2,9 @@
 
 Binding stickiness keeps one project's servers and volumes of one AZ in one pod (as Trio2o did),
 so they can be attached to each other. An unbound project goes to the pod of the AZ with the most
-free capacity (capacity.py: free RAM, then free vCPUs); pods whose capacity is unknown (not read
+free capacity (capacity.py: free RAM, then free vCPUs); a create naming no AZ is in the oldest
+usable pod's AZ (unless all of its pods are full), so capacity never spreads a project's first
+resources over zones it did not ask for; pods whose capacity is unknown (not read
 yet, or the read failed) come after those known to have room, and full pods last; ties keep the
 preference order (oldest pod first). A project bound to a full, DRAINING or DISABLED pod gets its
 new resources in the AZ's best other pod and is bound there (its old resources stay where they
@@ -67,8 +69,13 @@ def schedule(
         if _tier(room.get(pod.name)) != _FULL:
             return Placement(pod=pod, bind=False)
     if usable:
+        # A create naming no zone goes to the oldest usable pod's (Nova's default schedule
+        # zone), unless every pod there is full.
+        zone = [pod for pod in usable if pod.az_name == (az or usable[0].az_name)]
+        if all(_tier(room.get(pod.name)) == _FULL for pod in zone):
+            zone = usable
         # min() keeps the first of equals: ties go by preference order.
-        best = min(usable, key=lambda pod: _rank(room.get(pod.name)))
+        best = min(zone, key=lambda pod: _rank(room.get(pod.name)))
         if kept and _tier(room.get(best.name)) == _FULL:
             return Placement(pod=kept[0], bind=False)
         replaced = next((b.pod_name for b in active if b.az_name == best.az_name), None)

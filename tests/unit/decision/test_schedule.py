@@ -96,8 +96,13 @@ def test_without_any_capacity_known_the_oldest_pod_wins() -> None:
     assert schedule([A1, A2, A3], [], "az1", capacity={}) == Placement(A1, bind=True)
 
 
-def test_no_az_takes_the_roomiest_pod_anywhere() -> None:
-    capacity = {"a1": SMALL, "a2": SMALL, "b1": ROOMY}
+def test_no_az_takes_the_roomiest_pod_of_the_oldest_pods_zone() -> None:
+    capacity = {"a1": SMALL, "a2": ROOMY, "b1": ROOMY}
+    assert schedule(PODS, [], None, capacity=capacity) == Placement(A2, bind=True)
+
+
+def test_no_az_goes_to_another_zone_only_when_the_oldest_pods_zone_is_full() -> None:
+    capacity = {"a1": FULL, "a2": FULL, "b1": SMALL}
     assert schedule(PODS, [], None, capacity=capacity) == Placement(B1, bind=True)
 
 
