@@ -5,6 +5,7 @@ and carries the decision out. A request the gateway refuses raises the PodgateEr
 with (faults carry headers only the adapter knows: request id, microversion, `Allow`).
 """
 
+import json
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -53,6 +54,7 @@ __all__ = [
     "decide",
     "identity_headers",
     "no_other_projects",
+    "on_behalf",
     "own_projects_only",
     "owned",
     "target",
@@ -97,6 +99,30 @@ def identity_headers(op: Operation, caller: Caller | None) -> dict[str, str]:
     if caller is None or op.service not in PROJECT_FROM_TOKEN:
         return {}
     return {_PROJECT_HEADER: caller.project_id, _ROLES_HEADER: ",".join(sorted(caller.roles))}
+
+
+def on_behalf(op: Operation, body: bytes, caller: Caller | None) -> Operation:
+    """A network resource an admin creates for another project (`project_id` or `tenant_id` in
+    the body, as Tempest's isolated networks are made) is that project's: its binding places
+    it, its routing names it. Anyone else's such body goes on unchanged, for the pod to refuse.
+    """
+    if op.service not in PROJECT_FROM_TOKEN or op.kind is not Kind.CREATE:
+        return op
+    if caller is not None and not caller.any_project:
+        return op
+    if not isinstance(op, ResourceOperation):
+        return op
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return op
+    resource = document.get(SPECS[op.resource_type].member) if isinstance(document, dict) else None
+    if not isinstance(resource, dict):
+        return op
+    owner = resource.get("project_id") or resource.get("tenant_id")
+    if not isinstance(owner, str) or not PROJECT_ID.fullmatch(owner):
+        return op
+    return replace(op, project_id=owner)
 
 
 def admit(op: Operation, caller: Caller | None) -> Operation:

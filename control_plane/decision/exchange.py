@@ -24,6 +24,7 @@ from control_plane.decision.decide import (
     body_needs,
     decide,
     identity_headers,
+    on_behalf,
     with_project,
 )
 from control_plane.decision.decisions import (
@@ -237,6 +238,7 @@ class Exchange:
 
     async def _with_body(self, op: Operation, facts: Facts, body: bytes) -> ep.ProcessingResponse:
         """Decide again with the body and what it names."""
+        op = self._operation = on_behalf(op, body, facts.caller)
         needs = body_needs(op, body)
         referenced = await self._referenced(op, needs.references, facts)
         bindings = await self._deps.store.active_bindings(op.project_id) if needs.bindings else ()
