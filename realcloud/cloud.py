@@ -32,6 +32,7 @@ class Report:
     total_s: float = 0.0
     project_ids: dict[str, str] = field(default_factory=dict)
     image_id: str = ""
+    public_network_ids: dict[str, str] = field(default_factory=dict)  # pod name → `public`'s id
     podgate_version: str = ""  # gateway.source_version() when Podgate started
     rss_mb: int = 0
     pss_mb: int = 0
@@ -139,6 +140,9 @@ def _start_all(layout: Layout, pg_bin: Path, report: Report, say: Callable[[str]
     step(
         "pod APIs",
         lambda: _start_ready(layout, [s for p in PODS for s in services.pod_apis(layout, p)]),
+    )
+    report.public_network_ids = step(
+        "public networks", lambda: {pod.name: seed.public_network(layout, pod) for pod in PODS}
     )
     step("pod workers", lambda: _start_workers(layout, report.project_ids["admin"]))
     step("flavors", lambda: [seed.flavors(layout, pod) for pod in PODS])

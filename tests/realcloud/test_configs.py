@@ -37,6 +37,21 @@ def test_each_pods_nova_talks_to_its_own_region_vhost_and_databases(pod) -> None
     assert nova["database"]["connection"].endswith(f"/{pod.key}_nova_cell1")
     assert nova["api_database"]["connection"].endswith(f"/{pod.key}_nova_api")
     assert nova["service_user"]["send_service_user_token"] == "true"
+    # No agent sends network-vif-plugged: a boot must not wait for it.
+    assert nova["DEFAULT"]["vif_plugging_is_fatal"] == "false"
+    assert nova["DEFAULT"]["vif_plugging_timeout"] == "0"
+
+
+@pytest.mark.parametrize("pod", PODS, ids=lambda p: p.name)
+def test_each_pods_neutron_binds_ports_with_openvswitch_and_serves_routers(pod) -> None:
+    neutron = ini(configs.neutron_conf(LAYOUT, pod))
+    assert neutron["DEFAULT"]["bind_port"] == str(pod.neutron_port)
+    assert neutron["DEFAULT"]["service_plugins"] == "router"
+    assert neutron["database"]["connection"].endswith(f"/{pod.key}_neutron")
+    assert neutron["keystone_authtoken"]["region_name"] == pod.name
+    assert neutron["ml2"]["mechanism_drivers"] == "openvswitch"
+    assert neutron["ml2"]["project_network_types"] == "vxlan"
+    assert neutron["ml2_type_flat"]["flat_networks"] == configs.PUBLIC_PHYSNET
 
 
 @pytest.mark.parametrize("pod", PODS, ids=lambda p: p.name)
@@ -68,6 +83,7 @@ def test_the_gateway_region_points_at_podgate_with_the_project_in_the_compute_ur
     assert seed.gateway_endpoints(LAYOUT) == {
         "compute": "http://127.0.0.1:19998/v2.1/$(project_id)s",
         "volumev3": "http://127.0.0.1:19997/v3/$(project_id)s",
+        "network": "http://127.0.0.1:19995",
     }
     monkeypatch.setenv(seed.COMPUTE_PATH_ENV, "/v2.1")
     assert seed.gateway_endpoints(LAYOUT)["compute"] == "http://127.0.0.1:19998/v2.1"
