@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from realcloud import etc, gateway, procs, seed, services, system, templates, venvs
+from realcloud import etc, gateway, procs, seed, services, system, tempest, templates, venvs
 from realcloud.layout import PODS, Layout, Pod
 from realcloud.services import Spec
 
@@ -58,6 +58,19 @@ def admin_project(layout: Layout) -> str:
     projects = describe(layout)["project_ids"]
     assert isinstance(projects, dict)
     return str(projects["admin"])
+
+
+def tempest_inputs(layout: Layout) -> tempest.Seeded:
+    """The image, and Pod1's external network and extensions (Tempest's project routers take
+    their gateway there, through Podgate too: new projects start in Pod1)."""
+    described, pod = describe(layout), PODS[0]
+    networks = described["public_network_ids"]
+    assert isinstance(networks, dict)
+    return tempest.Seeded(
+        image_id=str(described["image_id"]),
+        public_network_id=str(networks[pod.name]),
+        network_extensions=seed.network_extensions(layout, pod),
+    )
 
 
 def up(layout: Layout, *, say: Callable[[str], None] = print) -> Report:

@@ -173,6 +173,13 @@ def public_network(layout: Layout, pod: Pod) -> str:
     return network_id
 
 
+def network_extensions(layout: Layout, pod: Pod) -> tuple[str, ...]:
+    """The aliases of the pod's Neutron extensions, sorted."""
+    url = f"http://{HOST}:{pod.neutron_port}/v2.0/extensions"
+    extensions = admin_session(layout).get(url).json()["extensions"]
+    return tuple(sorted(e["alias"] for e in extensions))
+
+
 def compute_up(layout: Layout, pod: Pod) -> bool:
     """The pod's nova-compute reports up and has its resource provider in Placement."""
     admin = admin_session(layout)
