@@ -17,10 +17,19 @@ _VERSION_SEGMENT = re.compile(r"v\d+(\.\d+)?")
 
 
 def pod_path(endpoint: str, project_id: str, remainder: str, query: str = "") -> str:
-    """The request path on a pod whose catalog-style endpoint URL is `endpoint`."""
+    """The request path on a pod whose catalog-style endpoint URL is `endpoint`.
+
+    A remainder that starts with its version (`/v2.0/networks`: Neutron's catalog names no
+    version and its paths no project) follows the endpoint as it is.
+    """
     base = urlsplit(endpoint).path.rstrip("/")
     template = next((t for t in _TEMPLATES if t in base), None)
-    base = base.replace(template, project_id) if template else f"{base}/{project_id}"
+    if _VERSION_SEGMENT.fullmatch(remainder.split("/")[1] if remainder.count("/") > 1 else ""):
+        base = base.replace(template, "") if template else base
+    elif template:
+        base = base.replace(template, project_id)
+    else:
+        base = f"{base}/{project_id}"
     path = base + remainder
     return f"{path}?{query}" if query else path
 

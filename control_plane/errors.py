@@ -15,6 +15,8 @@
 
 import json
 
+from control_plane.model import Service
+
 # Nova's and Cinder's fault names by HTTP status (nova/api/openstack/wsgi.py, cinder likewise).
 _FAULT_NAMES = {
     400: "badRequest",
@@ -31,13 +33,36 @@ _FAULT_NAMES = {
 }
 
 
+# Neutron's fault types by HTTP status where no finer one is given (neutron-lib exceptions;
+# webob's for what its router refuses).
+_NEUTRON_TYPES = {
+    400: "BadRequest",
+    401: "NotAuthorized",
+    403: "PolicyNotAuthorized",
+    404: "HTTPNotFound",
+    405: "HTTPMethodNotAllowed",
+    409: "Conflict",
+    413: "HTTPRequestEntityTooLarge",
+    429: "OverQuota",
+    503: "ServiceUnavailable",
+}
+
+
 def fault_name(status: int) -> str:
     """The OpenStack fault key for an HTTP status ("computeFault" when none is specific)."""
     return _FAULT_NAMES.get(status, "computeFault")
 
 
-def fault_body(status: int, message: str) -> bytes:
-    """An OpenStack fault body, e.g. {"itemNotFound": {"message": ..., "code": 404}}."""
+def fault_body(
+    status: int, message: str, service: Service | None = None, neutron_type: str = ""
+) -> bytes:
+    """An OpenStack fault body, e.g. {"itemNotFound": {"message": ..., "code": 404}}; on the
+    network API Neutron's {"NeutronError": {"type": ..., "message": ..., "detail": ""}}."""
+    if service is Service.NETWORK:
+        kind = neutron_type or _NEUTRON_TYPES.get(status, "HTTPInternalServerError")
+        return json.dumps(
+            {"NeutronError": {"type": kind, "message": message, "detail": ""}}
+        ).encode()
     return json.dumps({fault_name(status): {"message": message, "code": status}}).encode()
 
 
@@ -46,13 +71,15 @@ class PodgateError(Exception):
 
     status = 500
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, neutron_type: str = "") -> None:
         super().__init__(message)
         self.message = message
+        # Neutron's name for it where the network API has a finer one ("NetworkNotFound").
+        self.neutron_type = neutron_type
 
-    def fault(self) -> bytes:
-        """This error as an OpenStack fault body."""
-        return fault_body(self.status, self.message)
+    def fault(self, service: Service | None = None) -> bytes:
+        """This error as the fault body of `service`'s API (Nova's shape when None)."""
+        return fault_body(self.status, self.message, service, self.neutron_type)
 
 
 class BadRequest(PodgateError):

@@ -1,7 +1,8 @@
 """Tell what a user request is about from its method and path alone, before any lookup.
 
-Paths look like `/v2.1/{project}/servers/{id}/...` (compute) or `/v3/{project}/volumes/...`
-(volume); `/` and `/v2.1/` (`/v3/`) are the version documents. Anything the gateway does not
+Paths look like `/v2.1/{project}/servers/{id}/...` (compute), `/v3/{project}/volumes/...`
+(volume) or `/v2.0/networks/...` (network: the project is the token's); `/` and `/v2.1/` (`/v3/`,
+`/v2.0/`) are the version documents. Anything the gateway does not
 handle, or that looks malicious (dot segments, junk ids), is UNKNOWN so that nothing reaches the
 store or a pod; a known path asked with a method it lacks is BAD_METHOD. Which paths are known,
 and what each is, is the route-family table's (families.py).
@@ -11,7 +12,7 @@ from urllib.parse import unquote
 
 from control_plane.decision.families import ANY, PROJECT_ID, matching
 from control_plane.decision.operation import Kind, Operation, operation
-from control_plane.decision.resources import API_PREFIX
+from control_plane.decision.resources import API_PREFIX, PROJECT_FROM_TOKEN
 from control_plane.model import ResourceType, Service
 
 __all__ = ["classify"]
@@ -31,18 +32,21 @@ def classify(service: Service, method: str, path: str) -> Operation:
     if raw_path in (f"/{prefix}", f"/{prefix}/"):
         return _versions(service, method, f"/{prefix}/")
     segments = raw_path.split("/")
-    if len(segments) < 4 or segments[0] or segments[1] != prefix:
+    # Where the collection is: after the project, or after the version where the token names it.
+    head = 2 if service in PROJECT_FROM_TOKEN else 3
+    if len(segments) <= head or segments[0] or segments[1] != prefix:
         return unknown
     if any(_is_unsafe(segment) for segment in segments):
         return unknown
-    project_id = segments[2]
-    if not PROJECT_ID.fullmatch(project_id):
+    project_id = "" if head == 2 else segments[2]
+    if head == 3 and not PROJECT_ID.fullmatch(project_id):
         return unknown
-    rest = segments[4:]
+    rest = segments[head + 1 :]
     if rest and not rest[-1]:
         rest = rest[:-1]
-    remainder = "/" + "/".join(segments[3:])
-    kind, resource_type, resource_id, allowed = _resolve(service, method, segments[3], rest)
+    # The path below the project; a project-less API's keeps its version (endpoints.pod_path).
+    remainder = "/" + "/".join(segments[1 if head == 2 else head :])
+    kind, resource_type, resource_id, allowed = _resolve(service, method, segments[head], rest)
     if kind is Kind.UNKNOWN:
         return unknown
     return operation(

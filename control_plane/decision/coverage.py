@@ -13,14 +13,18 @@ from control_plane.model import Service
 
 __all__ = ["render"]
 
-_API = {Service.COMPUTE: "Compute (Nova v2.1)", Service.VOLUME: "Volume (Cinder v3)"}
+_API = {
+    Service.COMPUTE: "Compute (Nova v2.1)",
+    Service.VOLUME: "Volume (Cinder v3)",
+    Service.NETWORK: "Network (Neutron v2.0; paths below `/v2.0/`, the project is the token's)",
+}
 _RULES = {
     Kind.VERSIONS: "answered by the gateway",
     Kind.CREATE: "created by placement: {follows}",
     Kind.LIST: "merged list",
     Kind.ATTACH: (
-        "attach: routed by owner once the body's server and volume are found in the same pod "
-        '(else 400 "Server and volume not in the same pod")'
+        "attach: routed by owner once what the body names (server and volume; a router's "
+        "network, subnet or port; a floating IP's port) is found in the same pod (else 400)"
     ),
     Kind.ROUTED: "routed by owner",
     Kind.ZONES: "answered by the gateway",

@@ -24,16 +24,23 @@ from control_plane.decision.decisions import (
     Route,
     Target,
 )
-from control_plane.decision.families import Placement, placement
+from control_plane.decision.families import PROJECT_ID, Placement, placement
 from control_plane.decision.lists.present import origin
 from control_plane.decision.mutate import parse_create, pod_body
 from control_plane.decision.operation import Kind, Operation, ResourceOperation, is_detail
-from control_plane.decision.resources import SPECS
+from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
 from control_plane.decision.routed.attach import Reference, referenced
 from control_plane.decision.versions.documents import document
 from control_plane.decision.views.zones import zones_body
 from control_plane.endpoints import pod_path
-from control_plane.errors import BadRequest, Forbidden, MethodNotAllowed, NotFound, PodUnavailable
+from control_plane.errors import (
+    BadRequest,
+    Forbidden,
+    MethodNotAllowed,
+    NotFound,
+    PodUnavailable,
+    Unauthorized,
+)
 from control_plane.identity.policy import Caller, authorize
 from control_plane.model import Pod, PodState, ResourceType, Routing, Service, cluster_name
 
@@ -42,11 +49,13 @@ __all__ = [
     "admit",
     "body_needs",
     "decide",
+    "identity_headers",
     "no_other_projects",
     "own_projects_only",
     "owned",
     "target",
     "usable",
+    "with_project",
 ]
 
 _UNKNOWN_MESSAGE = "The resource could not be found."
@@ -59,6 +68,32 @@ _ALL_TENANTS_POLICY = (
 )
 _EVERY_PROJECT = frozenset({_ALL_TENANTS, "all_projects"})
 _NOAUTH_ALL = "Policy doesn't allow all_tenants to be performed."
+_PROJECT_HEADER, _ROLES_HEADER = "x-project-id", "x-roles"
+_PROJECT_SCOPE = "The network API needs a project-scoped token."
+_NOAUTH_PROJECT = "Without Keystone the X-Project-Id header must name the project."
+
+
+def with_project(op: Operation, caller: Caller | None, headers: Mapping[str, str]) -> Operation:
+    """A project-less API's request with its project: the token's (noauth: `X-Project-Id`).
+
+    The pods get the same identity (`identity_headers`): a noauth client's header goes on as
+    sent, a token's project and roles are set as keystonemiddleware would set them.
+    """
+    if op.service not in PROJECT_FROM_TOKEN or op.kind in (Kind.UNKNOWN, Kind.VERSIONS):
+        return op
+    project = caller.project_id if caller is not None else headers.get(_PROJECT_HEADER, "")
+    if not PROJECT_ID.fullmatch(project):
+        if caller is not None:
+            raise Forbidden(_PROJECT_SCOPE)
+        raise Unauthorized(_NOAUTH_PROJECT)
+    return replace(op, project_id=project)
+
+
+def identity_headers(op: Operation, caller: Caller | None) -> dict[str, str]:
+    """The caller's identity as a project-less API's pods read it (none for noauth or others)."""
+    if caller is None or op.service not in PROJECT_FROM_TOKEN:
+        return {}
+    return {_PROJECT_HEADER: caller.project_id, _ROLES_HEADER: ",".join(sorted(caller.roles))}
 
 
 def admit(op: Operation, caller: Caller | None) -> Operation:
@@ -140,7 +175,9 @@ def body_needs(op: Operation, body: bytes) -> BodyNeeds:
 
 def _to_owner(op: ResourceOperation, facts: Facts) -> Decision:
     """To the pod that owns the resource; an attach first waits for its body to be checked."""
-    admin = facts.caller is not None and facts.caller.any_project
+    # Neutron shows other projects' shared and external networks: its pods judge who sees what.
+    anyone = op.service in PROJECT_FROM_TOKEN
+    admin = anyone or (facts.caller is not None and facts.caller.any_project)
     destination = owned(op, facts.routing, facts.pods, facts.unhealthy, any_project=admin)
     if facts.body is not None:
         _same_pod(op, facts.referenced, destination)
@@ -211,8 +248,8 @@ def owned(
     Cinder refuses another one ("Malformed request url").
     """
     if routing is None or (routing.project_id != op.project_id and not any_project):
-        noun = SPECS[op.resource_type].noun
-        raise NotFound(f"{noun} {op.resource_id} could not be found.")
+        spec = SPECS[op.resource_type]
+        raise NotFound(spec.not_found(op.resource_id), neutron_type=spec.fault_type)
     pod, endpoint = usable(routing.pod_name, pods.get(routing.pod_name), op.service, unhealthy)
     return target(pod, endpoint, op)
 
@@ -274,8 +311,7 @@ def no_other_projects(op: Operation) -> None:
 
 def _names_resource(op: ResourceOperation) -> bool:
     """The path is the resource itself (`/servers/{id}`), not something below it."""
-    collection = SPECS[op.resource_type].collection
-    return op.remainder.rstrip("/") == f"/{collection}/{op.resource_id}"
+    return op.remainder.rstrip("/") == SPECS[op.resource_type].item_path(op.resource_id)
 
 
 def _shows_pod_zone(op: ResourceOperation, pod: Pod) -> bool:

@@ -17,7 +17,13 @@ from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 from control_plane.decision import responses
 from control_plane.decision.classify import classify
 from control_plane.decision.create.creation import BindingStore, Creation
-from control_plane.decision.decide import admit, body_needs, decide
+from control_plane.decision.decide import (
+    admit,
+    body_needs,
+    decide,
+    identity_headers,
+    with_project,
+)
 from control_plane.decision.decisions import (
     AcrossPods,
     Answer,
@@ -35,6 +41,7 @@ from control_plane.decision.mutate import shown_body
 from control_plane.decision.operation import Kind, Operation, ResourceOperation
 from control_plane.decision.pods.fanout import AcrossPodsCall
 from control_plane.decision.pods.health import HealthView
+from control_plane.decision.resources import PROJECT_FROM_TOKEN
 from control_plane.decision.routed.attach import Reference
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
@@ -137,7 +144,7 @@ class Exchange:
                 headers.update(await self._versions.headers(refused=refused))
             except Exception:
                 log.exception("%s no microversion for the fault", self.request_id)
-        return responses.immediate(error.status, error.fault(), headers)
+        return responses.immediate(error.status, error.fault(self._listener), headers)
 
     def id_header(self) -> dict[str, str]:
         """The request id every gateway answer carries."""
@@ -176,9 +183,9 @@ class Exchange:
             window = await versions.window()
             return await self._decide(op, replace(facts, window=window), "request_headers")
         caller = await self._caller(op, headers)
-        op = self._operation = admit(op, caller)
+        op = self._operation = admit(with_project(op, caller, headers), caller)
         await versions.check(headers)
-        rewrite = versions.rewrite()
+        rewrite = {**versions.rewrite(), **identity_headers(op, caller)}
         facts = replace(
             facts,
             rewrite=rewrite,
@@ -193,7 +200,7 @@ class Exchange:
 
     async def _caller(self, op: Operation, headers: Mapping[str, str]) -> Caller | None:
         """Who calls a project's URL, as the gate says (None: noauth, or no project)."""
-        if not op.project_id:
+        if not op.project_id and op.service not in PROJECT_FROM_TOKEN:
             return None
         token, client = headers.get("x-auth-token"), client_address(headers)
         return await self._deps.gate.caller(token, client=client)

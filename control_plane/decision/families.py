@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from control_plane.decision.operation import Kind
-from control_plane.decision.resources import API_PREFIX
+from control_plane.decision.resources import API_PREFIX, PROJECT_FROM_TOKEN
 from control_plane.model import ResourceType, Service
 
 __all__ = [
@@ -49,6 +49,8 @@ class Placement(StrEnum):
 
     SCHEDULED = "the project's pod in the zone asked for (bindings), the zone name translated"
     SOURCE_VOLUME = "the pod that owns the source volume (`volume_id`)"
+    NETWORK = "the pod that owns its network (`network_id`)"
+    EXTERNAL_NETWORK = "the pod that owns its external network (`floating_network_id`)"
 
 
 class Merge(StrEnum):
@@ -89,7 +91,10 @@ class Family:
     follows: Placement | None = None
 
 
-_C, _V = Service.COMPUTE, Service.VOLUME
+_C, _V, _N = Service.COMPUTE, Service.VOLUME, Service.NETWORK
+_NETWORK, _SUBNET, _PORT = ResourceType.NETWORK, ResourceType.SUBNET, ResourceType.PORT
+_ROUTER, _FLOATING_IP = ResourceType.ROUTER, ResourceType.FLOATING_IP
+_SECURITY_GROUP = ResourceType.SECURITY_GROUP
 _SERVER, _VOLUME = ResourceType.SERVER, ResourceType.VOLUME
 _SNAPSHOT, _BACKUP = ResourceType.SNAPSHOT, ResourceType.BACKUP
 _SCHEDULED, _SOURCE = Placement.SCHEDULED, Placement.SOURCE_VOLUME
@@ -151,6 +156,38 @@ FAMILIES: tuple[Family, ...] = (
     _row(_V, f"{_QUOTAS} {_QUOTAS}/defaults", _GET, Kind.VIEWS, Merge.SUMMED),
     _row(_V, _QUOTAS, _SET, Kind.VIEWS, Merge.EVERY_POD),
     _row(_V, "os-services", _GET, Kind.VIEWS, Merge.TAGGED),
+    # --- network (Neutron v2.0): paths below `/v2.0/`, the project is the token's
+    _row(_N, _VERSIONS, _GET, Kind.VERSIONS, Merge.WINDOW),
+    _row(_N, "extensions extensions/{...}", _GET, Kind.SHARED, Merge.SHARED_READ),
+    _row(_N, "availability_zones", _GET, Kind.ZONES, Merge.ZONES),
+    _row(_N, "networks", _POST, Kind.CREATE, Merge.RECORDED, _NETWORK, _SCHEDULED),
+    _row(_N, "networks", _GET, Kind.LIST, Merge.PAGED, _NETWORK),
+    _row(_N, "networks/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _NETWORK),
+    _row(_N, "subnets", _POST, Kind.CREATE, Merge.RECORDED, _SUBNET, Placement.NETWORK),
+    _row(_N, "subnets", _GET, Kind.LIST, Merge.PAGED, _SUBNET),
+    _row(_N, "subnets/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _SUBNET),
+    _row(_N, "ports", _POST, Kind.CREATE, Merge.RECORDED, _PORT, Placement.NETWORK),
+    _row(_N, "ports", _GET, Kind.LIST, Merge.PAGED, _PORT),
+    _row(_N, "ports/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _PORT),
+    _row(_N, "routers", _POST, Kind.CREATE, Merge.RECORDED, _ROUTER, _SCHEDULED),
+    _row(_N, "routers", _GET, Kind.LIST, Merge.PAGED, _ROUTER),
+    # An external gateway or an interface names a network, subnet or port of the router's pod.
+    _row(_N, "routers/{id} routers/{id}/add_router_interface", ("PUT",), Kind.ATTACH,
+         Merge.OWNER, _ROUTER),
+    _row(_N, "routers/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _ROUTER),
+    _row(_N, "floatingips", _POST, Kind.CREATE, Merge.RECORDED, _FLOATING_IP,
+         Placement.EXTERNAL_NETWORK),
+    _row(_N, "floatingips", _GET, Kind.LIST, Merge.PAGED, _FLOATING_IP),
+    # Associating names a port of the floating IP's pod.
+    _row(_N, "floatingips/{id}", ("PUT",), Kind.ATTACH, Merge.OWNER, _FLOATING_IP),
+    _row(_N, "floatingips/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _FLOATING_IP),
+    _row(_N, "security-groups", _POST, Kind.CREATE, Merge.RECORDED, _SECURITY_GROUP,
+         _SCHEDULED),
+    _row(_N, "security-groups", _GET, Kind.LIST, Merge.PAGED, _SECURITY_GROUP),
+    _row(_N, "security-groups/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _SECURITY_GROUP),
+    _row(_N, "quotas/{project} quotas/{project}/details quotas/{project}/default", _GET,
+         Kind.VIEWS, Merge.SUMMED),
+    _row(_N, "quotas/{project}", _SET, Kind.VIEWS, Merge.EVERY_POD),
 )  # fmt: skip
 
 # The views whose pods' lists are put together, each entry tagged with its pod (the path segment
@@ -242,7 +279,13 @@ def owner_prefix(resource_type: ResourceType, project_id: str, resource_id: str)
     None when the table has no such path or the ids are not ones classify accepts.
     """
     route = _OWNERS.get(resource_type)
-    if route is None or not PROJECT_ID.fullmatch(project_id) or not _match(route, [resource_id]):
+    # A project-less API's requests need the caller's project set by the decision service.
+    if (
+        route is None
+        or route.family.service in PROJECT_FROM_TOKEN
+        or not PROJECT_ID.fullmatch(project_id)
+        or not _match(route, [resource_id])
+    ):
         return None
     prefix = API_PREFIX[route.family.service]
     return f"/{prefix}/{project_id}/{route.head}/{resource_id}/"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from control_plane.model import RESOURCE_SERVICE, ResourceType, Service
 
-__all__ = ["API_PREFIX", "SPECS", "ResourceSpec", "by_collection"]
+__all__ = ["API_PREFIX", "PROJECT_FROM_TOKEN", "SPECS", "ResourceSpec", "by_collection"]
 
 # The versioned path prefix of each API (a DESIGN.md contract).
 API_PREFIX: Mapping[Service, str] = {
@@ -17,12 +17,31 @@ API_PREFIX: Mapping[Service, str] = {
     Service.VOLUME: "v3",
     Service.NETWORK: "v2.0",
 }
+# APIs whose paths name no project (Neutron's): the caller's token names it (noauth: the
+# `X-Project-Id` header, as Neutron's own noauth reads it).
+PROJECT_FROM_TOKEN = frozenset({Service.NETWORK})
 
 _BRIEF = ("id", "name", "links")
 # cinder/api/views/snapshots.py summary(): snapshots have no links, even in detail.
 _SNAPSHOT_BRIEF = (
     "id", "created_at", "updated_at", "name", "description", "volume_id", "status", "size",
     "metadata",
+)  # fmt: skip
+
+
+# Neutron's resources: type, collection, member, noun, and neutron-lib's "not found" exception.
+_NEUTRON = (
+    (ResourceType.NETWORK, "networks", "network", "Network", "NetworkNotFound",
+     "Network {id} could not be found."),
+    (ResourceType.SUBNET, "subnets", "subnet", "Subnet", "SubnetNotFound",
+     "Subnet {id} could not be found."),
+    (ResourceType.PORT, "ports", "port", "Port", "PortNotFound", "Port {id} could not be found."),
+    (ResourceType.ROUTER, "routers", "router", "Router", "RouterNotFound",
+     "Router {id} could not be found"),
+    (ResourceType.FLOATING_IP, "floatingips", "floatingip", "Floating IP", "FloatingIPNotFound",
+     "Floating IP {id} could not be found"),
+    (ResourceType.SECURITY_GROUP, "security-groups", "security_group", "Security group",
+     "SecurityGroupNotFound", "Security group {id} does not exist"),
 )  # fmt: skip
 
 
@@ -44,6 +63,19 @@ class ResourceSpec:
     brief_fields: tuple[str, ...] = _BRIEF
     # Whether items carry `links` (self and bookmark).
     links: bool = True
+    # Neutron's fault type for an unknown id ("" on APIs without fault types).
+    fault_type: str = ""
+    # The "not found" message, `{id}` filled in.
+    not_found_message: str = "{noun} {id} could not be found."
+
+    def item_path(self, resource_id: str) -> str:
+        """One resource's path below the project (a project-less API's: below nothing)."""
+        version = f"/{API_PREFIX[self.service]}" if self.service in PROJECT_FROM_TOKEN else ""
+        return f"{version}/{self.collection}/{resource_id}"
+
+    def not_found(self, resource_id: str) -> str:
+        """The API's message for an id it does not know."""
+        return self.not_found_message.format(noun=self.noun, id=resource_id)
 
 
 SPECS: Mapping[ResourceType, ResourceSpec] = {
@@ -99,20 +131,10 @@ SPECS: Mapping[ResourceType, ResourceSpec] = {
                 "project_id",
                 brief_fields=(),
                 links=False,
+                fault_type=fault_type,
+                not_found_message=message,
             )
-            for resource_type, collection, member, noun in (
-                (ResourceType.NETWORK, "networks", "network", "Network"),
-                (ResourceType.SUBNET, "subnets", "subnet", "Subnet"),
-                (ResourceType.PORT, "ports", "port", "Port"),
-                (ResourceType.ROUTER, "routers", "router", "Router"),
-                (ResourceType.FLOATING_IP, "floatingips", "floatingip", "Floating IP"),
-                (
-                    ResourceType.SECURITY_GROUP,
-                    "security-groups",
-                    "security_group",
-                    "Security group",
-                ),
-            )
+            for resource_type, collection, member, noun, fault_type, message in _NEUTRON
         ),
     )
 }

@@ -20,7 +20,7 @@ from typing import Protocol
 from control_plane.decision.operation import ResourceOperation
 from control_plane.decision.pods.client import PodCallError, PodFetch, forwarded_headers
 from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
-from control_plane.decision.resources import SPECS
+from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
 from control_plane.endpoints import pod_url
 from control_plane.errors import PodgateError
 from control_plane.model import Pod, PodState, ResourceType, Routing
@@ -145,9 +145,7 @@ class Recovery:
     ) -> Routing | None:
         """The routing if `pod` shows the resource as the project's, else None."""
         spec = SPECS[op.resource_type]
-        url = pod_url(
-            pod.endpoint(spec.service), op.project_id, f"/{spec.collection}/{op.resource_id}"
-        )
+        url = pod_url(pod.endpoint(spec.service), op.project_id, spec.item_path(op.resource_id))
         async with gate:
             try:
                 async with asyncio.timeout(self._timeout_s):
@@ -155,12 +153,17 @@ class Recovery:
             except (PodCallError, TimeoutError) as exc:
                 log.warning("pod %s not asked about %s: %s", pod.name, op.resource_id, exc)
                 return None
-        if response.status != 200 or not _owned(response.body, spec.member, spec.owner_field, op):
+        owner = (
+            _owner(response.body, spec.member, spec.owner_field, op)
+            if response.status == 200
+            else None
+        )
+        if owner is None:
             return None
         return Routing(
             resource_id=op.resource_id,
             resource_type=op.resource_type,
-            project_id=op.project_id,
+            project_id=owner,
             pod_name=pod.name,
         )
 
@@ -176,21 +179,25 @@ class Recovery:
         return stored or found
 
 
-def _owned(body: bytes, member: str, owner_field: str, op: ResourceOperation) -> bool:
-    """The pod's answer shows the resource and does not say it is another project's.
+def _owner(body: bytes, member: str, owner_field: str, op: ResourceOperation) -> str | None:
+    """The project owning the resource the pod's answer shows; None when it shows none, or
+    another project's on an API whose pods show only the caller's own.
 
     Cinder shows the owner to admins only; the pod answered under the caller's project path
     with the caller's token, so an answer without the field is the project's (as lists assume).
+    Neutron shows other projects' shared and external networks: they are theirs.
     """
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):
-        return False
+        return None
     item = document.get(member) if isinstance(document, dict) else None
     if not isinstance(item, dict) or item.get("id") != op.resource_id:
-        return False
+        return None
     owner = item.get(owner_field)
-    return not isinstance(owner, str) or not owner or owner == op.project_id
+    if not isinstance(owner, str) or not owner or owner == op.project_id:
+        return op.project_id
+    return owner if op.service in PROJECT_FROM_TOKEN else None
 
 
 def _describe(routing: Routing) -> tuple[str, str, str]:

@@ -117,6 +117,8 @@ SHARED_LISTS: Mapping[tuple[Service, str], SharedList] = {
     (Service.VOLUME, "types"): SharedList(
         "volume_types", "id", "name", links=False, sort_param="sort"
     ),
+    # Neutron lists every extension at once, by alias; a pod's own copy of the API's list.
+    (Service.NETWORK, "extensions"): SharedList("extensions", "alias", "alias", links=False),
 }
 
 

@@ -1,8 +1,9 @@
 """Version documents: the gateway's own (Nova's and Cinder's shapes) and reading a pod's.
 
-`GET /` and `GET /v2.1/` (compute), `GET /` and `GET /v3/` (volume) are answered without a
-token, advertising the window every pod supports. A pod's window is read from its API root,
-its endpoint cut before the version (`http://h/volume/v3/$(project_id)s` → `http://h/volume/`):
+`GET /` and `GET /v2.1/` (compute), `GET /` and `GET /v3/` (volume), `GET /` and `GET /v2.0/`
+(network: Neutron's version and resource lists) are answered without a token, advertising the
+window every pod supports. A pod's window is read from its API root, its endpoint cut
+before the version (`http://h/volume/v3/$(project_id)s` → `http://h/volume/`):
 Nova (200) and Cinder (300) serve that list without a token, while Cinder's `/v3/` wants one.
 The endpoint cut after the version (`http://h/volume/v3/`) is the fallback for a root that
 answers something else.
@@ -12,7 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from control_plane.decision.resources import API_PREFIX
+from control_plane.decision.resources import API_PREFIX, SPECS
 from control_plane.decision.versions.microversions import Window, parse_version, text
 from control_plane.model import Service
 
@@ -31,7 +32,9 @@ VersionDocument = tuple[int, bytes]
 
 
 def document(service: Service, remainder: str, origin: str, window: Window) -> VersionDocument:
-    """The status and body of `GET {remainder}` (`/` or `/v2.1/`, `/v3/`) on `service`."""
+    """The status and body of `GET {remainder}` (`/` or `/v2.1/`, `/v3/`, `/v2.0/`) on `service`."""
+    if service is Service.NETWORK:
+        return 200, _dumps(_neutron(remainder, f"{origin}/{API_PREFIX[service]}/"))
     entry = _entry(service, origin, window)
     if service is Service.VOLUME:
         # Cinder lists its versions under both paths; its root answers 300 Multiple Choices.
@@ -98,6 +101,26 @@ def _entry(service: Service, origin: str, window: Window) -> dict[str, Any]:
         "links": links,
         "media-types": [{"base": "application/json", "type": _MEDIA_TYPE[service]}],
     }
+
+
+def _neutron(remainder: str, base: str) -> dict[str, Any]:
+    """Neutron's version list (`/`), or its resource list (`/v2.0/`); it has no microversions."""
+    if remainder == "/":
+        return {"versions": [{"id": "v2.0", "status": "CURRENT", "links": [_self(base)]}]}
+    resources = [
+        {
+            "name": spec.member,
+            "collection": spec.collection,
+            "links": [_self(base + spec.collection)],
+        }
+        for spec in SPECS.values()
+        if spec.service is Service.NETWORK
+    ]
+    return {"resources": resources}
+
+
+def _self(href: str) -> dict[str, str]:
+    return {"href": href, "rel": "self"}
 
 
 def _dumps(document: Mapping[str, Any]) -> bytes:

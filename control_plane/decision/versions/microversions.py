@@ -16,6 +16,7 @@ from control_plane.model import Service
 __all__ = [
     "API_VERSION_HEADER",
     "BASE_WINDOWS",
+    "MICROVERSIONED",
     "NOVA_LEGACY_HEADER",
     "Negotiated",
     "Version",
@@ -34,6 +35,8 @@ Version = tuple[int, int]
 API_VERSION_HEADER = "openstack-api-version"
 NOVA_LEGACY_HEADER = "x-openstack-nova-api-version"
 _SERVICE_NAME = {Service.COMPUTE: "compute", Service.VOLUME: "volume"}
+# The APIs with microversions (Neutron has none: its requests and answers carry no version).
+MICROVERSIONED = frozenset(_SERVICE_NAME)
 # nova/cinder api_version_request.py: "^([1-9]\d*)\.([1-9]\d*|0)$"
 _VERSION = re.compile(r"([1-9]\d*)\.([1-9]\d*|0)")
 _LATEST = "latest"
@@ -54,6 +57,7 @@ class Window:
 BASE_WINDOWS: Mapping[Service, Window] = {
     Service.COMPUTE: Window((2, 1), (2, 1)),
     Service.VOLUME: Window((3, 0), (3, 0)),
+    Service.NETWORK: Window((2, 0), (2, 0)),
 }
 
 
@@ -78,7 +82,9 @@ def parse_version(value: str) -> Version | None:
 
 def requested(service: Service, headers: Mapping[str, str]) -> str | None:
     """The version text the request names for `service` (new header first), if any."""
-    name = _SERVICE_NAME[service]
+    name = _SERVICE_NAME.get(service)
+    if name is None:
+        return None
     for part in headers.get(API_VERSION_HEADER, "").split(","):
         words = part.split()
         if len(words) == 2 and words[0].lower() == name:
@@ -113,6 +119,8 @@ def negotiate(service: Service, headers: Mapping[str, str], window: Window) -> N
 
 def answer_headers(service: Service, version: Version | None) -> dict[str, str]:
     """The version headers of an answer the gateway gives itself (Vary alone when none)."""
+    if service not in MICROVERSIONED:
+        return {}
     if service is Service.COMPUTE:
         vary = {"vary": "OpenStack-API-Version, X-OpenStack-Nova-API-Version"}
         if version is None:

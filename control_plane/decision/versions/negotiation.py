@@ -8,6 +8,8 @@ import asyncio
 from collections.abc import Callable, Mapping
 
 from control_plane.decision.versions.microversions import (
+    BASE_WINDOWS,
+    MICROVERSIONED,
     Negotiated,
     Version,
     Window,
@@ -59,12 +61,14 @@ class Negotiation:
 
     def start(self) -> None:
         """Begin reading the window now (once per request)."""
-        if self._task is None:
+        if self._task is None and self._service in MICROVERSIONED:
             pods = self._pods().values()
             self._task = asyncio.create_task(self._windows.window(self._service, pods))
 
     async def window(self) -> Window:
-        """What every pod supports, as read for this request."""
+        """What every pod supports, as read for this request (an API without any: its base)."""
+        if self._service not in MICROVERSIONED:
+            return BASE_WINDOWS[self._service]
         self.start()
         assert self._task is not None
         return await self._task

@@ -12,7 +12,7 @@ from control_plane.decision.families import (
     owner_prefix,
 )
 from control_plane.decision.operation import Kind
-from control_plane.decision.resources import API_PREFIX, SPECS
+from control_plane.decision.resources import API_PREFIX, PROJECT_FROM_TOKEN, SPECS
 from control_plane.decision.shared.paging import SHARED_LISTS
 from control_plane.model import ResourceType, Service
 
@@ -23,12 +23,17 @@ def _example(service: Service, path: str) -> str:
     """A request path the pattern matches."""
     if path.startswith("/"):
         return path.replace("{prefix}", API_PREFIX[service])
+    # A tail is shown as one segment: the bare resource may be an earlier row's (an attach).
     segments = [
-        "abc-1" if segment == ID else "x" if segment.startswith("{") else segment
+        "abc-1"
+        if segment == ID
+        else "x"
+        if segment.startswith("{") or segment == BELOW
+        else segment
         for segment in path.split("/")
-        if segment != BELOW
     ]
-    return f"/{API_PREFIX[service]}/p1/" + "/".join(segments)
+    project = "" if service in PROJECT_FROM_TOKEN else "p1/"
+    return f"/{API_PREFIX[service]}/{project}" + "/".join(segments)
 
 
 @pytest.mark.parametrize(("family", "path"), _ROWS, ids=[path for _, path in _ROWS])
