@@ -29,6 +29,7 @@ NETWORK = (
 )
 SELECTION = f"{COMPUTE_VOLUME}|{NETWORK}"
 TARGETS = {"podgate": GATEWAY_REGION, "direct": "Pod1"}
+GATEWAY_NETWORKS_ENV = "PODGATE_REALCLOUD_GATEWAY_NETWORKS"
 CONCURRENCY = 2
 _RUN_TIMEOUT_S = 2100  # the direct run takes ~16 min with networks
 
@@ -55,9 +56,19 @@ class Outcome:
     listed: tuple[str, ...]  # the selected ids as Tempest names them, attributes included
 
 
-def tempest_conf(layout: Layout, workspace: Path, region: str, seeded: Seeded) -> str:
-    """Dynamic credentials through the admin user, each with its own network, subnet and router
-    (the router's gateway on `public`); services found in `region`'s catalog."""
+def with_networks(name: str) -> bool:
+    """Whether a run uses Neutron: directly always; through Podgate once
+    $PODGATE_REALCLOUD_GATEWAY_NETWORKS is 1. With Neutron every server test's project network,
+    subnet and router are made through the target, so until Podgate creates and lists them the
+    compute baseline would fail on that; without, the network tests skip there."""
+    return name != "podgate" or os.environ.get(GATEWAY_NETWORKS_ENV) == "1"
+
+
+def tempest_conf(
+    layout: Layout, workspace: Path, region: str, seeded: Seeded, *, networks: bool
+) -> str:
+    """Dynamic credentials through the admin user, with `networks` each with its own network,
+    subnet and router (the router's gateway on `public`); services in `region`'s catalog."""
     user, password = ADMIN
     return render_ini(
         {
@@ -69,7 +80,7 @@ def tempest_conf(layout: Layout, workspace: Path, region: str, seeded: Seeded) -
                 "admin_project_name": "admin",
                 "admin_domain_name": "Default",
                 "use_dynamic_credentials": True,
-                "create_isolated_networks": True,
+                "create_isolated_networks": networks,
             },
             "identity": {"uri_v3": layout.keystone_url, "auth_version": "v3", "region": region},
             "identity-feature-enabled": {"api_v2": False},
@@ -77,7 +88,7 @@ def tempest_conf(layout: Layout, workspace: Path, region: str, seeded: Seeded) -
                 "nova": True,
                 "cinder": True,
                 "glance": True,
-                "neutron": True,
+                "neutron": networks,
                 "swift": False,
             },
             "compute": {
@@ -134,7 +145,7 @@ def run(layout: Layout, name: str, seeded: Seeded, *, regex: str = SELECTION, sa
     workspace = layout.results / f"tempest-{name}"
     # A rerun's workspace belongs to the run before it: never let it outlive a new run.
     shutil.rmtree(layout.results / f"tempest-{name}-rerun", ignore_errors=True)
-    _workspace(layout, workspace, TARGETS[name], seeded)
+    _workspace(layout, workspace, name, seeded)
     listed = subprocess.run(
         [str(layout.bin("tempest", "stestr")), "list", regex],
         cwd=workspace,
@@ -151,7 +162,7 @@ def rerun(
 ) -> Outcome:
     """These tests of a finished run once more, same target; results in tempest-<name>-rerun/."""
     workspace = layout.results / f"tempest-{first.name}-rerun"
-    _workspace(layout, workspace, first.region, seeded)
+    _workspace(layout, workspace, first.name, seeded)
     chosen = select(first.listed, tests)
     # Exact ids, attributes included: a regex would also pick tests whose names extend these.
     load_list = workspace / "rerun-list.txt"
@@ -169,7 +180,8 @@ def _execute(
 ) -> Outcome:
     """`tempest run` with this selection in a prepared workspace; outcomes written next to it."""
     region = TARGETS[name]
-    say(f"{workspace.name} ({region}): {len(listed)} tests, concurrency {CONCURRENCY}")
+    neutron = "with Neutron" if with_networks(name) else "without Neutron"
+    say(f"{workspace.name} ({region}, {neutron}): {len(listed)} tests, concurrency {CONCURRENCY}")
     tempest = str(layout.bin("tempest", "tempest"))
     stestr = str(layout.bin("tempest", "stestr"))
     begin = time.monotonic()
@@ -210,12 +222,14 @@ def _env(workspace: Path) -> dict[str, str]:
     return {**os.environ, "TEMPEST_CONFIG_DIR": str(workspace / "etc")}
 
 
-def _workspace(layout: Layout, workspace: Path, region: str, seeded: Seeded) -> None:
+def _workspace(layout: Layout, workspace: Path, name: str, seeded: Seeded) -> None:
     """What `tempest init` makes (a fresh one), without registering it in ~/.tempest."""
     shutil.rmtree(workspace, ignore_errors=True)
     for sub in ("etc", "logs", "tempest_lock"):
         (workspace / sub).mkdir(parents=True)
-    (workspace / "etc" / "tempest.conf").write_text(tempest_conf(layout, workspace, region, seeded))
+    (workspace / "etc" / "tempest.conf").write_text(
+        tempest_conf(layout, workspace, TARGETS[name], seeded, networks=with_networks(name))
+    )
     package = next((layout.venv("tempest") / "lib").glob("python3*/site-packages/tempest"))
     (workspace / ".stestr.conf").write_text(
         f"[DEFAULT]\ntest_path={package / 'test_discover'}\ntop_dir={package}\n"
