@@ -71,6 +71,13 @@ class Metrics:
             "podgate_routings_stored", "Resource routings in the store, by pod", ["pod"],
             registry=registry,
         )  # fmt: skip
+        self.pod_free_capacity = Gauge(
+            "podgate_pod_free_capacity",
+            "Free room each ENABLED pod's hypervisors last showed (resource: ram_mib, vcpus); "
+            "absent while unknown",
+            ["pod", "resource"],
+            registry=registry,
+        )
         self.fast_path_routings = Gauge(
             "podgate_fast_path_routings",
             "Known resources in the last published Envoy route table (routed without a decision)",

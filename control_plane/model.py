@@ -34,7 +34,6 @@ class ResourceType(StrEnum):
     PORT = "port"
     ROUTER = "router"
     FLOATING_IP = "floatingip"
-    SECURITY_GROUP = "security_group"
 
 
 # Contract between the xDS translator and the decision service (DESIGN.md "Internal headers").
@@ -58,8 +57,25 @@ RESOURCE_SERVICE: Mapping[ResourceType, Service] = {
     ResourceType.PORT: Service.NETWORK,
     ResourceType.ROUTER: Service.NETWORK,
     ResourceType.FLOATING_IP: Service.NETWORK,
-    ResourceType.SECURITY_GROUP: Service.NETWORK,
 }
+
+
+class CopiedType(StrEnum):
+    """A project's objects the gateway keeps a copy of in every pod, under one id."""
+
+    SECURITY_GROUP = "security_group"
+    SECURITY_GROUP_RULE = "security_group_rule"
+
+
+@dataclass(frozen=True, slots=True)
+class Copies:
+    """One object's copies: each pod's own id for it; the gateway shows its home pod's id."""
+
+    copied_type: CopiedType
+    gateway_id: str
+    project_id: str
+    # pod name -> the id that pod gave its copy (the home pod's is `gateway_id`)
+    ids: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,6 +142,11 @@ class DecisionSettings(BaseModel):
     # Envoy's circuit breaker on the decision service: streams open at once, all projects.
     # Far above the per-project cap, so it only trips when many projects are busy at once.
     max_in_flight: int = Field(default=8192, ge=1)
+    # Each ENABLED pod's free capacity (its hypervisors' statistics) is read this often; a new
+    # project goes to the AZ's pod with the most free RAM, and a pod with at most
+    # `pod_full_free_ram_mib` free is full: its projects' new resources go to another pod.
+    capacity_refresh_s: float = Field(default=30.0, gt=0)
+    pod_full_free_ram_mib: int = 0
 
 
 class HealthSettings(BaseModel):

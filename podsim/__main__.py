@@ -1,7 +1,8 @@
 """`python -m podsim --name POD --az AZ`: serve one simulated pod until SIGTERM or SIGINT.
 
 `--min-compute-version`/`--max-compute-version` (and the volume pair) set the microversion
-range the pod's version documents advertise and its API accepts.
+range the pod's version documents advertise and its API accepts; `--vcpus`, `--memory-mb` and
+`--local-gb` size its one hypervisor, whose use grows with the servers it holds.
 """
 
 import argparse
@@ -35,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         compute_versions=VersionRange(args.min_compute_version, args.max_compute_version),
         volume_versions=VersionRange(args.min_volume_version, args.max_volume_version),
         test_hooks=args.test_hooks,
+        vcpus=args.vcpus,
+        memory_mb=args.memory_mb,
+        local_gb=args.local_gb,
     )
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         runner.run(_serve(config, host=args.host, port=args.port))
@@ -58,6 +62,18 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="misbehave when asked by x-podsim-* request headers (gateway tests only)",
     )
+    sizes = PodConfig("", "")
+    for flag, default in (
+        ("vcpus", sizes.vcpus),
+        ("memory-mb", sizes.memory_mb),
+        ("local-gb", sizes.local_gb),
+    ):
+        parser.add_argument(
+            f"--{flag}",
+            type=int,
+            default=default,
+            help=f"the hypervisor's {flag} (default {default})",
+        )
     for api, default in (("compute", NOVA), ("volume", CINDER)):
         for end, value in (("min", default.minimum), ("max", default.maximum)):
             parser.add_argument(

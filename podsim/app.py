@@ -19,6 +19,7 @@ from podsim.inventory import Inventory
 from podsim.keypairs import Keypairs
 from podsim.network.api import PREFIX as NETWORK_PREFIX
 from podsim.network.api import NeutronApi, not_found_fault
+from podsim.network.model import NetState
 from podsim.quotas import cinder_quotas, nova_quotas
 from podsim.references import references
 from podsim.server_parts import ServerParts
@@ -53,12 +54,13 @@ _DOCUMENTS = {
 def build_app(config: PodConfig) -> web.Application:
     """A pod answering Nova under /compute/v2.1, Cinder under /volume/v3, Neutron under /network."""
     flavors, keypairs, types = Flavors(), Keypairs(), VolumeTypes()
+    network = NetState(config.az)
     app = web.Application(
         middlewares=[
             _faults,
             *misbehaviour(config),
             _microversions(config),
-            references(flavors, keypairs, types),
+            references(flavors, keypairs, types, network),
         ]
     )
     servers, volumes, snapshots, backups = Store(), Store(), Store(), Store()
@@ -81,9 +83,9 @@ def build_app(config: PodConfig) -> web.Application:
     app.add_routes(types.routes())
     app.add_routes(nova_quotas(servers, flavors).routes(detail=True))
     app.add_routes(cinder_quotas(volumes, snapshots, backups).routes(detail=False))
-    app.add_routes(Inventory(config).routes())
+    app.add_routes(Inventory(config, servers, flavors).routes())
     app.add_routes(_version_routes(config))
-    app.add_routes(NeutronApi(config.az, config.delay).routes())
+    app.add_routes(NeutronApi(network, config.delay).routes())
 
     async def stamp(request: web.Request, response: web.StreamResponse) -> None:
         request_id = request.get("request_id") or f"req-{uuid.uuid4()}"

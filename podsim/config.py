@@ -7,7 +7,8 @@ from podsim.versions import CINDER, NOVA, VersionRange
 
 @dataclass(frozen=True, slots=True)
 class PodConfig:
-    """Identity and behaviour of one pod; `delay` (seconds) is added to every list/show answer."""
+    """Identity and behaviour of one pod; `delay` (seconds) is added to every list/show answer;
+    `vcpus`, `memory_mb` and `local_gb` are its one hypervisor's size."""
 
     name: str
     az: str
@@ -16,3 +17,6 @@ class PodConfig:
     volume_versions: VersionRange = CINDER
     # Obey podsim.test_hooks headers (misbehave on request): gateway tests only.
     test_hooks: bool = False
+    vcpus: int = 8
+    memory_mb: int = 16384
+    local_gb: int = 160

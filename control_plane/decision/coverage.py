@@ -31,6 +31,7 @@ _RULES = {
     Kind.EVENTS: "external events split by server pod",
     Kind.SHARED: "shared object",
     Kind.VIEWS: "view across pods",
+    Kind.COPIES: "the project's copies in every pod",
 }
 
 _HEAD = """\

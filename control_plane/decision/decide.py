@@ -10,8 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import unquote
 
+from control_plane.decision.create.follow import Followed, beside, followed, in_zone, shared_pod
 from control_plane.decision.create.schedule import schedule
-from control_plane.decision.create.sources import parse_sourced, sourced_body
 from control_plane.decision.decisions import (
     AcrossPods,
     Answer,
@@ -21,6 +21,7 @@ from control_plane.decision.decisions import (
     Mode,
     NeedBody,
     Placed,
+    Reference,
     Route,
     Target,
 )
@@ -29,7 +30,8 @@ from control_plane.decision.lists.present import origin
 from control_plane.decision.mutate import parse_create, pod_body
 from control_plane.decision.operation import Kind, Operation, ResourceOperation, is_detail
 from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
-from control_plane.decision.routed.attach import Reference, referenced
+from control_plane.decision.routed.attach import referenced
+from control_plane.decision.security_groups.copies import own_ids
 from control_plane.decision.versions.documents import document
 from control_plane.decision.views.zones import zones_body
 from control_plane.endpoints import pod_path
@@ -42,7 +44,7 @@ from control_plane.errors import (
     Unauthorized,
 )
 from control_plane.identity.policy import Caller, authorize
-from control_plane.model import Pod, PodState, ResourceType, Routing, Service, cluster_name
+from control_plane.model import Pod, PodState, Routing, Service, cluster_name
 
 __all__ = [
     "BodyNeeds",
@@ -61,6 +63,7 @@ __all__ = [
 _UNKNOWN_MESSAGE = "The resource could not be found."
 _BAD_METHOD_MESSAGE = "The method specified is not allowed for this resource."
 _NO_BODY = "The request body is missing."
+# Trio2o's words, which clients of the compute and volume APIs already match.
 _NOT_SAME_POD = "Server and volume not in the same pod"
 _ALL_TENANTS = "all_tenants"
 _ALL_TENANTS_POLICY = (
@@ -130,7 +133,7 @@ def decide(op: Operation, facts: Facts) -> Decision:
             return Answer(*document(op.service, op.remainder, origin(facts.headers), facts.window))
         case Operation(kind=Kind.ZONES):
             return Answer(200, zones_body(op.service, facts.pods.values()))
-        case Operation(kind=Kind.SHARED | Kind.VIEWS):
+        case Operation(kind=Kind.SHARED | Kind.VIEWS | Kind.COPIES):
             if facts.body is None and facts.method not in ("GET", "DELETE"):
                 if not facts.end_of_stream:
                     return NeedBody(Mode.BODY)
@@ -151,11 +154,13 @@ def _to_pods(facts: Facts) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class BodyNeeds:
-    """What a body makes the decision depend on: the routing of the resource it names, and
-    whether the project's bindings matter (a scheduled create)."""
+    """What a body makes the decision depend on: the routings of the resources it names, and
+    whether the project's bindings matter (a create that may be scheduled)."""
 
-    reference: Reference | None = None
+    references: tuple[Reference, ...] = ()
     bindings: bool = False
+    # Security groups the create names, each pod to get its own copy's id.
+    groups: tuple[str, ...] = ()
 
 
 def body_needs(op: Operation, body: bytes) -> BodyNeeds:
@@ -163,14 +168,13 @@ def body_needs(op: Operation, body: bytes) -> BodyNeeds:
     if not isinstance(op, ResourceOperation):
         return BodyNeeds()
     if op.kind is Kind.ATTACH:
-        return BodyNeeds(referenced(op.resource_type, body))
+        reference = referenced(op.resource_type, body)
+        return BodyNeeds((reference,) if reference else ())
     if op.kind is not Kind.CREATE:
         return BodyNeeds()
-    if placement(op.resource_type) is Placement.SCHEDULED:
-        parse_create(op.resource_type, body)
-        return BodyNeeds(bindings=True)
-    source = parse_sourced(op.resource_type, body).volume_id
-    return BodyNeeds(Reference(ResourceType.VOLUME, source))
+    create = parse_create(op.resource_type, body)
+    scheduled = placement(op.resource_type) is not Placement.SOURCE_VOLUME
+    return BodyNeeds(create.references, bindings=scheduled, groups=create.groups)
 
 
 def _to_owner(op: ResourceOperation, facts: Facts) -> Decision:
@@ -180,7 +184,7 @@ def _to_owner(op: ResourceOperation, facts: Facts) -> Decision:
     admin = anyone or (facts.caller is not None and facts.caller.any_project)
     destination = owned(op, facts.routing, facts.pods, facts.unhealthy, any_project=admin)
     if facts.body is not None:
-        _same_pod(op, facts.referenced, destination)
+        _same_pod(op, facts, destination)
         return Route(destination, {})
     if op.kind is Kind.ATTACH and not facts.end_of_stream:
         return NeedBody(Mode.BODY, facts.rewrite)
@@ -193,44 +197,46 @@ def _to_owner(op: ResourceOperation, facts: Facts) -> Decision:
     )
 
 
-def _same_pod(op: ResourceOperation, other: Routing | None, destination: Target) -> None:
-    """A server can only use a volume of its own pod (and the other way round).
-
-    Another project's resource is not judged: saying where it is would tell it exists.
-    """
-    if (
-        other is not None
-        and other.project_id == op.project_id
-        and other.pod_name != destination.pod.name
-    ):
+def _same_pod(op: ResourceOperation, facts: Facts, destination: Target) -> None:
+    """What an attach names must be in the pod of the resource it is attached to (follow.py
+    says which named resources count)."""
+    named = followed(facts.referenced, facts.referenced, op.project_id, facts.pods)
+    if op.service is Service.NETWORK:
+        owner = Followed(Reference(op.resource_type, op.resource_id), destination.pod)
+        beside(owner, named)
+    elif any(other.pod.name != destination.pod.name for other in named):
         raise BadRequest(_NOT_SAME_POD)
 
 
 def _create(op: ResourceOperation, facts: Facts) -> Decision:
-    """Servers and volumes are scheduled; snapshots and backups go beside their source volume."""
+    """To the pod of the resources the body names, else scheduled (servers, volumes, networks,
+    routers, and what names a network unknown here); a snapshot or backup needs its volume."""
     if facts.body is None:
         if facts.end_of_stream:
             raise BadRequest(_NO_BODY)
         return NeedBody(Mode.CREATE, facts.rewrite)
-    if placement(op.resource_type) is Placement.SCHEDULED:
-        create = parse_create(op.resource_type, facts.body)
-        chosen = schedule(
-            _in_preference_order(facts.pods.values()),
-            facts.bindings,
-            create.availability_zone,
-            facts.unhealthy,
-        )
-        pod, endpoint = usable(chosen.pod.name, chosen.pod, op.service)
-        body = pod_body(create, pod.pod_az_name)
-        return Placed(target(pod, endpoint, op), body, bind=chosen.bind)
-    sourced = parse_sourced(op.resource_type, facts.body)
-    source = facts.referenced
-    if source is None or source.project_id != op.project_id:
-        noun = SPECS[ResourceType.VOLUME].noun
-        raise NotFound(f"{noun} {sourced.volume_id} could not be found.")
-    pod = facts.pods.get(source.pod_name)
-    pod, endpoint = usable(source.pod_name, pod, op.service, facts.unhealthy)
-    return Placed(target(pod, endpoint, op), sourced_body(sourced, pod))
+    create = parse_create(op.resource_type, facts.body)
+    named = followed(create.references, facts.referenced, op.project_id, facts.pods)
+    pod = shared_pod(named)
+    if pod is not None:
+        in_zone(named[0], create.availability_zone)
+        pod, endpoint = usable(pod.name, pod, op.service, facts.unhealthy)
+        body = pod_body(create, pod.pod_az_name, pin=False, groups=own_ids(facts.copies, pod.name))
+        return Placed(target(pod, endpoint, op), body)
+    if placement(op.resource_type) is Placement.SOURCE_VOLUME:
+        (volume,) = create.references
+        noun = SPECS[volume.resource_type].noun
+        raise NotFound(f"{noun} {volume.resource_id} could not be found.")
+    chosen = schedule(
+        _in_preference_order(facts.pods.values()),
+        facts.bindings,
+        create.availability_zone,
+        facts.unhealthy,
+        facts.capacity,
+    )
+    pod, endpoint = usable(chosen.pod.name, chosen.pod, op.service)
+    body = pod_body(create, pod.pod_az_name, groups=own_ids(facts.copies, pod.name))
+    return Placed(target(pod, endpoint, op), body, bind=chosen.bind, replaces=chosen.replaces)
 
 
 def owned(
@@ -316,7 +322,7 @@ def _names_resource(op: ResourceOperation) -> bool:
 
 def _shows_pod_zone(op: ResourceOperation, pod: Pod) -> bool:
     """The answer shows a resource with an AZ the pod calls by another name than users do."""
-    return pod.renames_az and SPECS[op.resource_type].az_field is not None and _names_resource(op)
+    return pod.renames_az and SPECS[op.resource_type].shows_zones and _names_resource(op)
 
 
 def _in_preference_order(pods: Iterable[Pod]) -> list[Pod]:

@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from control_plane.decision.create.capacity import Capacity
 from control_plane.decision.operation import Kind
 from control_plane.decision.versions.microversions import Window
 from control_plane.identity.policy import Caller
-from control_plane.model import Binding, Pod, ResourceType, Routing
+from control_plane.model import Binding, Copies, Pod, ResourceType, Routing
 
 __all__ = [
     "AcrossPods",
@@ -22,9 +23,18 @@ __all__ = [
     "Mode",
     "NeedBody",
     "Placed",
+    "Reference",
     "Route",
     "Target",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A resource a request body names (a create's network or boot volume, an attach's volume)."""
+
+    resource_type: ResourceType
+    resource_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +42,7 @@ class Facts:
     """What the adapter knows of one request when it asks for a decision.
 
     Only what the operation needs is gathered: a routing for a request on one resource, the
-    window for a version document, the bindings and the referenced routing once a body named them.
+    window for a version document, the bindings and the referenced routings once a body named them.
     """
 
     method: str
@@ -52,9 +62,13 @@ class Facts:
     window: Window | None = None
     # The request body, once it was asked for.
     body: bytes | None = None
-    # The routing of the resource the body names (an attach's other resource, a source volume).
-    referenced: Routing | None = None
+    # The routings of the resources the body names (unknown ones absent).
+    referenced: Mapping[Reference, Routing] = field(default_factory=dict)
     bindings: tuple[Binding, ...] = ()
+    # Each pod's free room as last read (create/capacity.py), for a scheduled create.
+    capacity: Mapping[str, Capacity] = field(default_factory=dict)
+    # The copies of the security groups a create names, by the id the user gave.
+    copies: Mapping[str, Copies] = field(default_factory=dict)
 
 
 class Mode(StrEnum):
@@ -88,11 +102,13 @@ class Route:
 @dataclass(frozen=True, slots=True)
 class Placed:
     """A create sent to `target` with the pod's `body` (None: the client's, unchanged); the
-    project is bound to the pod (`bind`) and the new id routed once the pod accepted it."""
+    project is bound to the pod (`bind`, replacing its binding to the pod `replaces`) and the
+    new id routed once the pod accepted it."""
 
     target: Target
     body: bytes | None
     bind: bool = False
+    replaces: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

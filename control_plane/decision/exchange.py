@@ -6,11 +6,13 @@ ask for the pod's answer, to record where the new resource went. The decision it
 (decide.py); this module only gathers what it reads and does what it says.
 """
 
+import asyncio
 import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 
@@ -32,6 +34,7 @@ from control_plane.decision.decisions import (
     ListPage,
     NeedBody,
     Placed,
+    Reference,
     Route,
 )
 from control_plane.decision.events.relay import EventRelay
@@ -39,23 +42,30 @@ from control_plane.decision.lists.lister import Lister
 from control_plane.decision.lists.present import origin
 from control_plane.decision.mutate import shown_body
 from control_plane.decision.operation import Kind, Operation, ResourceOperation
+from control_plane.decision.pods.capacity import NOTHING_KNOWN, CapacityView
 from control_plane.decision.pods.fanout import AcrossPodsCall
 from control_plane.decision.pods.health import HealthView
-from control_plane.decision.resources import PROJECT_FROM_TOKEN
-from control_plane.decision.routed.attach import Reference
+from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
+from control_plane.decision.security_groups.relay import CopyStore, SecurityGroups
 from control_plane.decision.shared.relay import SharedObjects
 from control_plane.decision.versions.negotiation import Negotiation
 from control_plane.decision.versions.windows import VersionWindows
 from control_plane.decision.views.relay import ViewRelay
-from control_plane.errors import MethodNotAllowed, NotAcceptable, PayloadTooLarge, PodgateError
+from control_plane.errors import (
+    MethodNotAllowed,
+    NotAcceptable,
+    PayloadTooLarge,
+    PodgateError,
+    fault_body,
+)
 from control_plane.identity import Caller, Gate, IdentityBusy, client_address
 from control_plane.metrics import Metrics
-from control_plane.model import SERVICE_METADATA, Pod, ResourceType, Routing, Service
+from control_plane.model import SERVICE_METADATA, CopiedType, Pod, ResourceType, Routing, Service
 from control_plane.settings import DecisionSettings
 
-__all__ = ["MISSING_PODS_HEADER", "DecisionDeps", "Exchange"]
+__all__ = ["MISSING_PODS_HEADER", "DecisionDeps", "DecisionStore", "Exchange"]
 
 log = logging.getLogger("podgate.decision")
 
@@ -65,12 +75,16 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _TOO_LARGE = "Request is too large: the limit is {limit} bytes."
 
 
+class DecisionStore(BindingStore, CopyStore, Protocol):
+    """What decisions read and write in the store: bindings, and copies of security groups."""
+
+
 @dataclass(frozen=True, slots=True)
 class DecisionDeps:
     """What every stream's decisions read and call out to: store, routing table, pods, auth
     and the fan-out helpers; built once per decision service."""
 
-    store: BindingStore
+    store: DecisionStore
     routing_table: RoutingTable
     pods: Callable[[], Mapping[str, Pod]]
     gate: Gate
@@ -78,12 +92,14 @@ class DecisionDeps:
     relay: EventRelay
     shared_objects: SharedObjects
     views: ViewRelay
+    security_groups: SecurityGroups
     windows: VersionWindows
     metrics: Metrics
     health: HealthView
     recovery: Recovery
     # Larger bodies are refused (413) before they are buffered or reach a pod.
     max_body_bytes: int = DecisionSettings().max_body_bytes
+    capacity: CapacityView = NOTHING_KNOWN
 
 
 _BodyStep = Callable[[bytes], Awaitable[ep.ProcessingResponse]]
@@ -145,6 +161,10 @@ class Exchange:
             except Exception:
                 log.exception("%s no microversion for the fault", self.request_id)
         return responses.immediate(error.status, error.fault(self._listener), headers)
+
+    def fault_body(self, status: int, message: str) -> bytes:
+        """A fault body in the shape of the listener's API (Neutron's on the network API)."""
+        return fault_body(status, message, self._listener)
 
     def id_header(self) -> dict[str, str]:
         """The request id every gateway answer carries."""
@@ -218,15 +238,51 @@ class Exchange:
     async def _with_body(self, op: Operation, facts: Facts, body: bytes) -> ep.ProcessingResponse:
         """Decide again with the body and what it names."""
         needs = body_needs(op, body)
-        referenced = await self._referenced(needs.reference)
+        referenced = await self._referenced(op, needs.references, facts)
         bindings = await self._deps.store.active_bindings(op.project_id) if needs.bindings else ()
-        facts = replace(facts, body=body, referenced=referenced, bindings=tuple(bindings))
+        capacity = self._deps.capacity.capacity() if needs.bindings else {}
+        groups = CopiedType.SECURITY_GROUP
+        copies = await self._deps.store.copies_of(groups, needs.groups) if needs.groups else {}
+        facts = replace(
+            facts,
+            body=body,
+            referenced=referenced,
+            bindings=tuple(bindings),
+            capacity=capacity,
+            copies=copies,
+        )
         return await self._decide(op, facts, "request_body")
 
-    async def _referenced(self, reference: Reference | None) -> Routing | None:
-        if reference is None:
-            return None
-        return await self._deps.routing_table.lookup(reference.resource_type, reference.resource_id)
+    async def _referenced(
+        self, op: Operation, references: tuple[Reference, ...], facts: Facts
+    ) -> dict[Reference, Routing]:
+        """The routings of the resources a body names, looked up together; one the table does
+        not know is looked for in the pods (an operator's `public` network, made in its pod);
+        unknown ones absent."""
+        named = list(dict.fromkeys(references))
+        found = await asyncio.gather(*(self._reference(op, r, facts) for r in named))
+        return {
+            reference: routing
+            for reference, routing in zip(named, found, strict=True)
+            if routing is not None
+        }
+
+    async def _reference(self, op: Operation, reference: Reference, facts: Facts) -> Routing | None:
+        routing = await self._deps.routing_table.lookup(
+            reference.resource_type, reference.resource_id
+        )
+        if routing is not None:
+            return routing
+        spec = SPECS[reference.resource_type]
+        named = ResourceOperation(
+            Kind.ROUTED,
+            spec.service,
+            op.project_id,
+            spec.item_path(reference.resource_id),
+            resource_type=reference.resource_type,
+            resource_id=reference.resource_id,
+        )
+        return await self._deps.recovery.find(named, facts.pods, {**facts.headers, **facts.rewrite})
 
     async def _decide(self, op: Operation, facts: Facts, phase: str) -> ep.ProcessingResponse:
         """Decide, then do what the decision says, answering the `phase` message."""
@@ -253,7 +309,7 @@ class Exchange:
             case NeedBody(mode=mode, headers=headers):
                 if op.kind is Kind.EVENTS:
                     deps.relay.admit(facts.caller)  # before the body is buffered
-                if op.kind in (Kind.SHARED, Kind.VIEWS, Kind.EVENTS):
+                if op.kind in (Kind.SHARED, Kind.VIEWS, Kind.EVENTS, Kind.COPIES):
                     self._start_versions()
                 self._on_body = lambda body: self._with_body(op, facts, body)
                 return responses.buffer(mode, headers)
@@ -296,8 +352,12 @@ class Exchange:
             origin=origin(facts.headers),
             body=fan_out.body,
         )
-        relay = self._deps.shared_objects if fan_out.kind is Kind.SHARED else self._deps.views
-        shared = await relay.answer(call, self._deps.pods())
+        relays = {
+            Kind.SHARED: self._deps.shared_objects,
+            Kind.VIEWS: self._deps.views,
+            Kind.COPIES: self._deps.security_groups,
+        }
+        shared = await relays[fan_out.kind].answer(call, self._deps.pods())
         return await self._answer(shared.status, shared.body)
 
     async def _list(self, page: ListPage, pods: Mapping[str, Pod]) -> ep.ProcessingResponse:

@@ -17,21 +17,22 @@ from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as ep_grpc
 
 from control_plane.decision import responses
 from control_plane.decision.classify import classify
-from control_plane.decision.create.creation import BindingStore
 from control_plane.decision.events.relay import EventRelay
-from control_plane.decision.exchange import DecisionDeps, Exchange
+from control_plane.decision.exchange import DecisionDeps, DecisionStore, Exchange
 from control_plane.decision.fairness import ProjectSlots
 from control_plane.decision.lists.cursors import CursorCache
 from control_plane.decision.lists.lister import Lister
+from control_plane.decision.pods.capacity import NOTHING_KNOWN, CapacityView
 from control_plane.decision.pods.client import PodClient, PodFetch, PodSend
 from control_plane.decision.pods.fanout import Fanout
 from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
+from control_plane.decision.security_groups.relay import SecurityGroups
 from control_plane.decision.shared.relay import SharedObjects
 from control_plane.decision.versions.windows import VersionWindows
 from control_plane.decision.views.relay import ViewRelay
-from control_plane.errors import PodgateError, fault_body
+from control_plane.errors import PodgateError
 from control_plane.identity import Gate, NoAuthGate
 from control_plane.metrics import Metrics
 from control_plane.model import SERVICE_METADATA, Pod, Service
@@ -56,7 +57,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
     def __init__(
         self,
         *,
-        store: BindingStore,
+        store: DecisionStore,
         routing_table: RoutingTable,
         pods: Callable[[], Mapping[str, Pod]],
         settings: DecisionSettings | None = None,
@@ -66,6 +67,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
         version_ttl_s: float = 30.0,
         metrics: Metrics | None = None,
         health: HealthView = EVERY_POD_HEALTHY,
+        capacity: CapacityView = NOTHING_KNOWN,
     ) -> None:
         settings = settings or DecisionSettings()
         self._metrics = metrics = metrics or Metrics()
@@ -99,11 +101,13 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
             ),
             shared_objects=SharedObjects(fanout=fanout),
             views=ViewRelay(fanout=fanout),
+            security_groups=SecurityGroups(fanout=fanout, store=store),
             windows=VersionWindows(
                 fetch=fetch, ttl_s=version_ttl_s, timeout_s=min(_VERSION_READ_S, timeout_s / 2)
             ),
             metrics=metrics,
             health=health,
+            capacity=capacity,
             recovery=Recovery(
                 fetch=fetch,
                 routings=routing_table,
@@ -163,7 +167,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
             response = await exchange.fault(exc)
         except Exception:
             log.exception("%s unexpected error on %s", exchange.request_id, kind)
-            body = fault_body(500, "Unexpected error")
+            body = exchange.fault_body(500, "Unexpected error")
             response = responses.immediate(500, body, exchange.id_header())
         self._metrics.decision_seconds.labels(kind).observe(time.perf_counter() - started)
         return response
@@ -175,7 +179,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
             "%s project %s at its cap of %d requests", exchange.request_id, project, self._slots.cap
         )
         headers = {**exchange.id_header(), "retry-after": str(_RETRY_AFTER_S)}
-        return responses.immediate(429, fault_body(429, _OVER_LIMIT_MESSAGE), headers)
+        return responses.immediate(429, exchange.fault_body(429, _OVER_LIMIT_MESSAGE), headers)
 
 
 def add_to_server(server: grpc.aio.Server, service: DecisionService) -> None:

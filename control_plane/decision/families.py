@@ -47,7 +47,10 @@ BELOW = "**"
 class Placement(StrEnum):
     """What a create's pod follows."""
 
-    SCHEDULED = "the project's pod in the zone asked for (bindings), the zone name translated"
+    SCHEDULED = (
+        "the pod of the resources its body uses (networks, ports, volumes, snapshots, backups), "
+        "else the project's pod in the zone asked for (bindings), the zone name translated"
+    )
     SOURCE_VOLUME = "the pod that owns the source volume (`volume_id`)"
     NETWORK = "the pod that owns its network (`network_id`)"
     EXTERNAL_NETWORK = "the pod that owns its external network (`floating_network_id`)"
@@ -67,6 +70,10 @@ class Merge(StrEnum):
     SUMMED = "the project's totals over every pod not DISABLED"
     TAGGED = 'every pod\'s list in one, entries tagged with `"pod"`'
     EVERY_POD = "sent to every ENABLED pod (nothing undone when one refuses)"
+    COPIES = (
+        "a copy made in every ENABLED pod (undone when one refuses), each pod addressed by its "
+        "own id; the first pod's id shown, lists show each object once"
+    )
     ZONES = "the `az_name`s of ENABLED pods (`hosts: null`)"
     SPLIT = "each pod its share, by the pod of each `server_uuid` (200 / 207 / 404)"
     WINDOW = (
@@ -94,7 +101,6 @@ class Family:
 _C, _V, _N = Service.COMPUTE, Service.VOLUME, Service.NETWORK
 _NETWORK, _SUBNET, _PORT = ResourceType.NETWORK, ResourceType.SUBNET, ResourceType.PORT
 _ROUTER, _FLOATING_IP = ResourceType.ROUTER, ResourceType.FLOATING_IP
-_SECURITY_GROUP = ResourceType.SECURITY_GROUP
 _SERVER, _VOLUME = ResourceType.SERVER, ResourceType.VOLUME
 _SNAPSHOT, _BACKUP = ResourceType.SNAPSHOT, ResourceType.BACKUP
 _SCHEDULED, _SOURCE = Placement.SCHEDULED, Placement.SOURCE_VOLUME
@@ -181,10 +187,11 @@ FAMILIES: tuple[Family, ...] = (
     # Associating names a port of the floating IP's pod.
     _row(_N, "floatingips/{id}", ("PUT",), Kind.ATTACH, Merge.OWNER, _FLOATING_IP),
     _row(_N, "floatingips/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _FLOATING_IP),
-    _row(_N, "security-groups", _POST, Kind.CREATE, Merge.RECORDED, _SECURITY_GROUP,
-         _SCHEDULED),
-    _row(_N, "security-groups", _GET, Kind.LIST, Merge.PAGED, _SECURITY_GROUP),
-    _row(_N, "security-groups/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _SECURITY_GROUP),
+    # Security groups follow the project into every AZ (decision/security_groups/).
+    _row(_N, "security-groups security-group-rules", ("GET", "POST"), Kind.COPIES,
+         Merge.COPIES),
+    _row(_N, "security-groups/{...}", ("GET", "PUT", "DELETE"), Kind.COPIES, Merge.COPIES),
+    _row(_N, "security-group-rules/{...}", ("GET", "DELETE"), Kind.COPIES, Merge.COPIES),
     _row(_N, "quotas/{project} quotas/{project}/details quotas/{project}/default", _GET,
          Kind.VIEWS, Merge.SUMMED),
     _row(_N, "quotas/{project}", _SET, Kind.VIEWS, Merge.EVERY_POD),

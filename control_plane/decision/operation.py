@@ -21,6 +21,7 @@ class Kind(StrEnum):
     EVENTS = "events"  # server external events, split by the pod of each server
     SHARED = "shared"  # flavors, key pairs, volume types: read from or written to every pod
     VIEWS = "views"  # limits, quota sets, services, hypervisors: combined from every pod
+    COPIES = "copies"  # security groups and rules: a copy in every pod, one id at the gateway
     VERSIONS = "versions"  # a version document, answered without a token
     BAD_METHOD = "bad_method"  # a known path, a method it does not have (405)
     UNKNOWN = "unknown"

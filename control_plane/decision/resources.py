@@ -6,8 +6,9 @@ the presenter read field names, faults take the noun Nova or Cinder would use.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from control_plane.model import RESOURCE_SERVICE, ResourceType, Service
+from control_plane.model import RESOURCE_SERVICE, Pod, ResourceType, Service
 
 __all__ = ["API_PREFIX", "PROJECT_FROM_TOKEN", "SPECS", "ResourceSpec", "by_collection"]
 
@@ -29,6 +30,9 @@ _SNAPSHOT_BRIEF = (
 )  # fmt: skip
 
 
+# Neutron's networks and routers name their zones (hints given, zones in use) in lists.
+_ZONE_LISTS = ("availability_zone_hints", "availability_zones")
+_ZONED = frozenset({ResourceType.NETWORK, ResourceType.ROUTER})
 # Neutron's resources: type, collection, member, noun, and neutron-lib's "not found" exception.
 _NEUTRON = (
     (ResourceType.NETWORK, "networks", "network", "Network", "NetworkNotFound",
@@ -40,8 +44,6 @@ _NEUTRON = (
      "Router {id} could not be found"),
     (ResourceType.FLOATING_IP, "floatingips", "floatingip", "Floating IP", "FloatingIPNotFound",
      "Floating IP {id} could not be found"),
-    (ResourceType.SECURITY_GROUP, "security-groups", "security_group", "Security group",
-     "SecurityGroupNotFound", "Security group {id} does not exist"),
 )  # fmt: skip
 
 
@@ -63,10 +65,37 @@ class ResourceSpec:
     brief_fields: tuple[str, ...] = _BRIEF
     # Whether items carry `links` (self and bookmark).
     links: bool = True
+    # Fields holding lists of AZ names (Neutron's `availability_zones` and hints).
+    az_lists: tuple[str, ...] = ()
     # Neutron's fault type for an unknown id ("" on APIs without fault types).
     fault_type: str = ""
     # The "not found" message, `{id}` filled in.
     not_found_message: str = "{noun} {id} could not be found."
+
+    @property
+    def shows_zones(self) -> bool:
+        """Items name AZs, which a pod renaming its zone makes the gateway rewrite."""
+        return self.az_field is not None or bool(self.az_lists)
+
+    def localised(self, item: Mapping[str, Any], pod: Pod) -> dict[str, Any] | None:
+        """`item` with the pod's AZ name shown as users know it; None when nothing changed.
+
+        A value is the pod's zone when it is the pod's `pod_az_name`, or any value when the pod
+        names none (its default zone, whatever the pod calls it).
+        """
+
+        def user(zone: object) -> object:
+            ours = isinstance(zone, str) and (not pod.pod_az_name or zone == pod.pod_az_name)
+            return pod.az_name if ours else zone
+
+        result = dict(item)
+        if self.az_field is not None and isinstance(item.get(self.az_field), str):
+            result[self.az_field] = user(item[self.az_field])
+        for field in self.az_lists:
+            zones = item.get(field)
+            if isinstance(zones, list):
+                result[field] = list(dict.fromkeys(user(zone) for zone in zones))
+        return None if result == item else result
 
     def item_path(self, resource_id: str) -> str:
         """One resource's path below the project (a project-less API's: below nothing)."""
@@ -131,10 +160,12 @@ SPECS: Mapping[ResourceType, ResourceSpec] = {
                 "project_id",
                 brief_fields=(),
                 links=False,
+                az_lists=az_lists,
                 fault_type=fault_type,
                 not_found_message=message,
             )
             for resource_type, collection, member, noun, fault_type, message in _NEUTRON
+            for az_lists in [_ZONE_LISTS if resource_type in _ZONED else ()]
         ),
     )
 }

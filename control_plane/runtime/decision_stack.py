@@ -6,11 +6,13 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 
 from control_plane.decision.extproc import DecisionService
+from control_plane.decision.pods.capacity import PodCapacity
 from control_plane.decision.pods.client import PodClient
 from control_plane.decision.pods.health import PodHealth
+from control_plane.decision.pods.service_token import ServiceToken
 from control_plane.decision.pods.tls import PodTls, verifying_context
 from control_plane.decision.routed.routing_table import FastPath, RoutingTable
-from control_plane.identity import Catalog, Gate
+from control_plane.identity import Catalog, Gate, service_session
 from control_plane.metrics import Metrics
 from control_plane.model import Pod
 from control_plane.runtime.ca_bundle import decision_pod_ca_file
@@ -66,7 +68,7 @@ def decision_service(
     catalog: Catalog | None,
     metrics: Metrics,
 ) -> DecisionService:
-    """Build it and its pod health prober; `stack` closes both."""
+    """Build it, its pod health prober and capacity reader; `stack` closes them."""
     tls = PodTls(verifying_context(decision_pod_ca_file(settings)), pods)
     pod_client = PodClient(tls=tls, max_answer_bytes=settings.decision.max_pod_answer_bytes)
     stack.push_async_callback(pod_client.close)
@@ -74,6 +76,13 @@ def decision_service(
     health = PodHealth(fetch=fetch, pods=pods, settings=settings.health)
     prober = asyncio.create_task(health.run())
     stack.callback(prober.cancel)
+    keystone = settings.auth == "keystone"
+    token = ServiceToken(service_session(settings.keystone)) if keystone else None
+    capacity = PodCapacity(
+        fetch=fetch, pods=pods, settings=settings.decision, token=token, metrics=metrics
+    )
+    reader = asyncio.create_task(capacity.run())
+    stack.callback(reader.cancel)
     decision = DecisionService(
         store=store,
         routing_table=routing_table,
@@ -84,6 +93,7 @@ def decision_service(
         send=pod_client.send,
         metrics=metrics,
         health=health,
+        capacity=capacity,
     )
     stack.push_async_callback(decision.close)
     return decision

@@ -23,7 +23,7 @@ from control_plane.store.rows import (
     endpoint_values,
     pod_from_row,
 )
-from control_plane.store.tables import BindingRow, PodEndpointRow, PodRow, RoutingRow
+from control_plane.store.tables import BindingRow, CopyRow, PodEndpointRow, PodRow, RoutingRow
 
 __all__ = [
     "create_binding",
@@ -146,6 +146,7 @@ async def delete_pod(session: AsyncSession, *, name: str, force: bool) -> int:
         )
     await session.execute(sa.delete(RoutingRow).where(RoutingRow.pod_id == row.id))
     await session.execute(sa.delete(BindingRow).where(BindingRow.pod_id == row.id))
+    await session.execute(sa.delete(CopyRow).where(CopyRow.pod_id == row.id))
     await session.delete(row)
     return count
 

@@ -24,8 +24,18 @@ from control_plane.errors import (
     FailedPrecondition,
     PodgateError,
 )
-from control_plane.model import AuditEvent, Binding, Pod, PodState, ResourceType, Routing
+from control_plane.model import (
+    AuditEvent,
+    Binding,
+    CopiedType,
+    Copies,
+    Pod,
+    PodState,
+    ResourceType,
+    Routing,
+)
 from control_plane.store import audit as _audit
+from control_plane.store import copies as _copies
 from control_plane.store import pods as _pods
 from control_plane.store import routings as _routings
 from control_plane.store.changes import (
@@ -213,6 +223,33 @@ class Store:
             resource_ids=list(dict.fromkeys(resource_ids)),
         )
         return await self._run(work, plain=True)
+
+    async def record_copies(self, copies: Copies) -> None:
+        """Store every pod's id of one object copied to every pod."""
+        await self._run(partial(_copies.record_copies, copies=copies), write=True)
+
+    async def copies_of(
+        self, copied_type: CopiedType, gateway_ids: Sequence[str]
+    ) -> dict[str, Copies]:
+        """The copies of each known object among `gateway_ids`, by gateway id."""
+        if not gateway_ids:
+            return {}
+        ids = list(dict.fromkeys(gateway_ids))
+        work = partial(_copies.copies_of, copied_type=copied_type, gateway_ids=ids)
+        return await self._run(work, plain=True)
+
+    async def gateway_ids(self, copied_type: CopiedType, copy_ids: Sequence[str]) -> dict[str, str]:
+        """The gateway id of each copy among the pods' `copy_ids` (unknown ones left out)."""
+        if not copy_ids:
+            return {}
+        ids = list(dict.fromkeys(copy_ids))
+        work = partial(_copies.gateway_ids, copied_type=copied_type, copy_ids=ids)
+        return await self._run(work, plain=True)
+
+    async def forget_copies(self, copied_type: CopiedType, gateway_id: str) -> None:
+        """Drop every copy of one object."""
+        work = partial(_copies.forget_copies, copied_type=copied_type, gateway_id=gateway_id)
+        await self._run(work, write=True)
 
     async def list_routings(
         self,

@@ -134,3 +134,20 @@ class AuditRow(Base):
     target: Mapped[str] = mapped_column(sa.String(512))
     before: Mapped[str] = mapped_column(sa.Text())
     after: Mapped[str] = mapped_column(sa.Text())
+
+
+class CopyRow(Base):
+    """One pod's copy of an object the gateway shows once (control_plane.model.Copies)."""
+
+    __tablename__ = "object_copies"
+    __table_args__ = (sa.Index("ix_object_copies_copy", "copied_type", "copy_id"),)
+
+    copied_type: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    gateway_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    pod_id: Mapped[str] = mapped_column(
+        sa.String(36),
+        sa.ForeignKey("pods.id", name="fk_object_copies_pod_id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    copy_id: Mapped[str] = mapped_column(sa.String(255))
+    project_id: Mapped[str] = mapped_column(sa.String(255))

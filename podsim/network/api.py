@@ -37,8 +37,8 @@ def not_found_fault() -> NeutronFault:
 class NeutronApi:
     """Routes of the pod's Neutron: one `NetState`, every kind's CRUD, routers' interfaces."""
 
-    def __init__(self, az: str, delay: float = 0.0) -> None:
-        self._state = NetState(az)
+    def __init__(self, state: NetState, delay: float = 0.0) -> None:
+        self._state = state
         self._quotas = Quotas()
         self._delay = delay
 

@@ -270,7 +270,7 @@ async def test_last_full_page_has_no_next_token(admin: Admin) -> None:
         (pod_request("bad name"), "pod name 'bad name'"),
         (pod_request(az_name=""), "az_name is required"),
         (pod_request(endpoints={"compute": "ftp://h/v2.1"}), "http:// or https://"),
-        (pod_request(endpoints={"network": "http://h:9696"}), "service type 'network'"),
+        (pod_request(endpoints={"image": "http://h:9292"}), "service type 'image'"),
         (pod_request(state=9), "pod state 9"),
     ],
     ids=["empty-name", "malformed-name", "no-az", "non-http-url", "unknown-service", "bad-state"],
@@ -368,7 +368,7 @@ async def test_invalid_binding_is_rejected(
     [
         (admin_pb2.ListRoutingsRequest(page_size=-1), "page_size"),
         (admin_pb2.ListRoutingsRequest(page_token="garbled!"), "page_token"),
-        (admin_pb2.ListRoutingsRequest(resource_type="network"), "'network'"),
+        (admin_pb2.ListRoutingsRequest(resource_type="image"), "'image'"),
     ],
     ids=["negative-page-size", "garbled-token", "unknown-type"],
 )
@@ -380,7 +380,7 @@ async def test_invalid_routing_list_is_rejected(
 
 @pytest.mark.parametrize(
     ("resource_type", "resource_id", "match"),
-    [("network", "x", "'network'"), ("", "x", "resource_type"), ("server", "", "resource_id")],
+    [("image", "x", "'image'"), ("", "x", "resource_type"), ("server", "", "resource_id")],
 )
 async def test_invalid_routing_key_is_rejected(
     admin: Admin, resource_type: str, resource_id: str, match: str

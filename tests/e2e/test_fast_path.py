@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.cloud import running_cloud
+from harness.cloud import pod_clusters, running_cloud
 from harness.gateway import Gateway
 from harness.http import call
 from harness.procs import WAIT_S, SimPod, wait_for
@@ -170,7 +170,7 @@ def test_known_routings_survive_a_restart_of_both_halves(cloud, project) -> None
     gateway.stop()
     gateway.start_control_plane()
     gateway.start_envoy()
-    gateway.wait_for_clusters({f"pod.{pod}.{s}" for pod in LAYOUT for s in ("compute", "volumev3")})
+    gateway.wait_for_clusters(pod_clusters(LAYOUT))
     before = gateway.ext_proc_streams("compute")
     status, _, body = call("GET", url)
     assert status == 200 and body["server"]["name"] == "vm-restart"

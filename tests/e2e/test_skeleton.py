@@ -16,8 +16,15 @@ pytestmark = pytest.mark.e2e
 PROJECT = "0f3e6cbbd6a54a4c9a1b2c3d4e5f6a7b"
 
 
-def register(gw: Gateway, pods: dict[str, SimPod]) -> None:
-    """pod1: users' az-east, inside nova-east; pod2: users' az-west, default AZ inside."""
+_CLUSTERS = {"pod.pod1.compute", "pod.pod1.volumev3", "pod.pod2.compute", "pod.pod2.volumev3"}
+
+
+def register(gw: Gateway, pods: dict[str, SimPod], *, wait: bool = True) -> None:
+    """pod1: users' az-east, inside nova-east; pod2: users' az-west, default AZ inside.
+
+    `wait`: until Envoy routes to both (on a loaded machine a request sent at once can reach
+    Envoy before its clusters do).
+    """
     admin = gw.admin()
     for name, az, pod_az in (("pod1", "az-east", "nova-east"), ("pod2", "az-west", "")):
         admin.CreatePod(
@@ -33,6 +40,8 @@ def register(gw: Gateway, pods: dict[str, SimPod]) -> None:
                 )
             )
         )
+    if wait:
+        gw.wait_for_clusters(_CLUSTERS)
 
 
 async def call(
@@ -49,14 +58,11 @@ async def test_registered_pods_become_envoy_clusters_at_once(
 ) -> None:
     assert gateway.envoy_clusters() == set()
     started = time.monotonic()
-    register(gateway, sim_pods)
+    register(gateway, sim_pods, wait=False)
     # Pushed on the change (~0.1 s on an idle machine), not on some later poll; the deadline
     # leaves room for a loaded one.
     wait_for(
-        lambda: (
-            gateway.envoy_clusters()
-            == {"pod.pod1.compute", "pod.pod1.volumev3", "pod.pod2.compute", "pod.pod2.volumev3"}
-        ),
+        lambda: gateway.envoy_clusters() == _CLUSTERS,
         timeout=3,
         what="pod clusters in Envoy",
     )
@@ -204,12 +210,13 @@ async def test_disabled_pod_gets_no_traffic_and_its_clusters_leave_envoy(
 ) -> None:
     register(gateway, sim_pods)
     async with aiohttp.ClientSession() as http:
-        _, _, body = await call(
+        status, _, body = await call(
             http,
             "POST",
             f"{gateway.compute_url}/{PROJECT}/servers",
             {"server": {"name": "west", "availability_zone": "az-west"}},
         )
+        assert status == 202, body
         server_id = body["server"]["id"]
         gateway.admin().UpdatePod(admin_pb2.UpdatePodRequest(name="pod2", state=admin_pb2.DISABLED))
         wait_for(

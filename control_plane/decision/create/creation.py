@@ -140,13 +140,24 @@ class Creation:
 
     async def _bind(self, project_id: str, pod: Pod) -> None:
         """Bind the project unless it got bound in the pod's AZ meanwhile (a concurrent create:
-        the first answer wins, so a late one never moves the project)."""
+        the first answer wins, so a late one never moves the project); a binding to the pod
+        scheduling moved it away from (full, DRAINING) is the one replaced."""
         bindings = await self._store.active_bindings(project_id)
-        if any(binding.az_name == pod.az_name for binding in bindings):
+        replaces = self._placed.replaces
+        if any(b.az_name == pod.az_name and b.pod_name != replaces for b in bindings):
             return
         try:
             await self._store.create_binding(project_id, pod.name)
         except AlreadyExists:
             log.info(
                 "%s project %s already bound to pod %s", self._request_id, project_id, pod.name
+            )
+            return
+        if replaces is not None:
+            log.info(
+                "%s project %s rebound from pod %s to pod %s",
+                self._request_id,
+                project_id,
+                replaces,
+                pod.name,
             )

@@ -3,8 +3,8 @@
 Every pod is asked concurrently, each within one deadline (pod_reader.py); a pod that errors or
 is late, or is not asked at all because it is unhealthy (health.py), is missing from the answer
 (named in it, or the whole list fails if so configured), never an exception in the merge. The
-pure parts live in list_query.py (parameters and order), listing.py (merge, cursor positions)
-and present.py (the answer's shape).
+pure parts live in query.py (parameters and order), listing.py (merge, cursor positions),
+present.py (the answer's shape) and, for what differs between APIs, dialects.py and neutron.py.
 """
 
 import asyncio
@@ -16,6 +16,7 @@ from typing import Protocol
 
 from control_plane.decision.decisions import ListPage
 from control_plane.decision.lists.cursors import CursorCache
+from control_plane.decision.lists.dialects import DIALECTS
 from control_plane.decision.lists.listing import (
     FROM_START,
     Cursor,
@@ -26,13 +27,19 @@ from control_plane.decision.lists.listing import (
     cursor_key,
     merge,
 )
-from control_plane.decision.lists.pod_reader import Failed, Outcome, PodReader, Rejected
-from control_plane.decision.lists.present import ListView, list_body, localise, origin
-from control_plane.decision.lists.query import ListQuery, SortKey, parse_query, pods_to_ask
+from control_plane.decision.lists.pod_reader import (
+    Failed,
+    MarkerMissing,
+    Outcome,
+    PodReader,
+    Rejected,
+)
+from control_plane.decision.lists.present import ListView, localise, origin
+from control_plane.decision.lists.query import ListQuery, SortKey, pods_to_ask
 from control_plane.decision.pods.client import PodFetch, forwarded_headers
 from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.resources import SPECS
-from control_plane.errors import BadRequest, PodgateError, PodUnavailable, fault_body
+from control_plane.errors import PodgateError, PodUnavailable, fault_body
 from control_plane.metrics import Metrics
 from control_plane.model import RESOURCE_SERVICE, Pod, PodState, ResourceType, Routing
 
@@ -90,7 +97,9 @@ class Lister:
         """One page of the merged list; PodgateError for answers the gateway gives itself."""
         started = time.perf_counter()
         service = RESOURCE_SERVICE[page.resource_type]
-        query = parse_query(service, page.query, max_limit=self._max_limit)
+        spec = SPECS[page.resource_type]
+        dialect = DIALECTS[service]
+        query = dialect.parse(spec, page.query, self._max_limit)
         asked = pods_to_ask(pods.values(), service, query.availability_zone)
         view = ListView(
             resource_type=page.resource_type,
@@ -100,7 +109,7 @@ class Lister:
             path=page.path,
         )
         if not asked or query.limit == 0:
-            body = list_body(view, [], params=query.params, limit_param=None, more=False)
+            body = dialect.body(view, [], query, False)
             self._log(request_id, page, started, asked, (), 0)
             return ListAnswer(200, body)
         reader = PodReader(
@@ -108,21 +117,33 @@ class Lister:
             project_id=page.project_id,
             request_id=request_id,
             query=query,
+            dialect=dialect,
             fetch=self._fetch,
             headers=forwarded_headers(page.headers),
             deadline=asyncio.get_running_loop().time() + self._timeout_s,
-            max_page=max(self._max_limit, query.limit + 1),
+            max_page=max(self._max_limit, (query.limit or 0) + 1),
             metrics=self._metrics,
         )
         unhealthy = self._health.unhealthy(service)
         reading = [pod for pod in asked if pod.name not in unhealthy]
         skipped = [Failed(pod.name, "not answering") for pod in asked if pod.name in unhealthy]
-        cursor, marker_task = await self._cursor(page, query, reader, pods, reading, unhealthy)
-        outcomes = [*await reader.read_all(reading, cursor, marker_task=marker_task), *skipped]
+        try:
+            cursor, marker_task = await self._cursor(
+                request_id, page, query, reader, pods, reading, unhealthy
+            )
+            outcomes = await reader.read_all(reading, cursor, marker_task=marker_task)
+        except MarkerMissing:
+            if dialect.strict_marker(spec):
+                raise dialect.unknown_marker(spec, query.marker or "") from None
+            # NOTE: as Neutron's OVO Pager: a marker it does not find is no marker at all.
+            cursor = _from_start(reading)
+            outcomes = await reader.read_all(reading, cursor, marker_task=None)
+        outcomes = [*outcomes, *skipped]
         return await self._answer(request_id, page, view, query, cursor, asked, outcomes, started)
 
     async def _cursor(
         self,
+        request_id: str,
         page: ListPage,
         query: ListQuery,
         reader: PodReader,
@@ -134,20 +155,23 @@ class Lister:
 
         A marker the cache does not know is found through the routing table: its pod resumes
         after it, every other pod is scanned after its sort values, which are read from its pod
-        concurrently with the first pages (the returned task).
+        concurrently with the first pages (the returned task). MarkerMissing when no pod shows
+        the caller the marker.
         """
         marker = query.marker
         if marker is None:
-            start = dict.fromkeys((pod.name for pod in asked), FROM_START)
-            return Cursor(after=None, positions=start), None
+            return _from_start(asked), None
         service = RESOURCE_SERVICE[page.resource_type]
         cursor = self._cursors.get(cursor_key(page.project_id, service, query, marker))
         if cursor is not None:
             return cursor, None
         routing = await self._routings.lookup(page.resource_type, marker)
-        any_project = _ALL_TENANTS in dict(query.params)
+        pods_judge = not DIALECTS[service].own_markers
+        if routing is None and pods_judge:
+            return await self._located(request_id, page, reader, asked, marker), None
+        any_project = _ALL_TENANTS in dict(query.params) or pods_judge
         if routing is None or (routing.project_id != page.project_id and not any_project):
-            raise BadRequest(f"marker [{marker}] not found")
+            raise MarkerMissing(marker)
         pod = pods.get(routing.pod_name)
         if pod is None or pod.state == PodState.DISABLED or not pod.serves(service):
             raise PodUnavailable(f"Pod {routing.pod_name} is not available.")
@@ -157,6 +181,20 @@ class Lister:
         in_list = any(candidate.name == pod.name for candidate in asked)
         positions = {pod.name: ResumeAfter(marker)} if in_list else {}
         return Cursor(after=None, positions=positions), task
+
+    async def _located(
+        self, request_id: str, page: ListPage, reader: PodReader, asked: Sequence[Pod], marker: str
+    ) -> Cursor:
+        """The cursor after a marker no routing names, found by asking every pod for it (as
+        one Neutron would find any item the caller sees); its routing is learnt."""
+        located = await reader.locate(asked, marker)
+        owner = _text(located.item.get(SPECS[page.resource_type].owner_field))
+        routing = Routing(marker, page.resource_type, owner or page.project_id, located.pod.name)
+        try:
+            await self._routings.learn([routing])
+        except PodgateError:
+            log.exception("%s marker %s could not be learnt", request_id, marker)
+        return Cursor(after=located.key, positions={located.pod.name: ResumeAfter(marker)})
 
     async def _answer(
         self,
@@ -179,7 +217,8 @@ class Lister:
             self._log(request_id, page, started, asked, missing, 0, status=503)
             names = ", ".join(missing)
             message = f"The list could not be read from pod(s) {names}."
-            return ListAnswer(503, fault_body(503, message), missing)
+            service = RESOURCE_SERVICE[page.resource_type]
+            return ListAnswer(503, fault_body(503, message, service), missing)
         merged = merge(streams, limit=query.limit)
         if merged.more and merged.entries:
             last = merged.entries[-1]
@@ -190,13 +229,8 @@ class Lister:
             )
         await self._learn(request_id, page, merged.entries)
         by_name = {pod.name: pod for pod in asked}
-        body = list_body(
-            view,
-            [localise(page.resource_type, e.item, by_name[e.pod]) for e in merged.entries],
-            params=query.params,
-            limit_param=query.limit_param,
-            more=merged.more,
-        )
+        items = [localise(page.resource_type, e.item, by_name[e.pod]) for e in merged.entries]
+        body = DIALECTS[RESOURCE_SERVICE[page.resource_type]].body(view, items, query, merged.more)
         self._log(request_id, page, started, asked, missing, len(merged.entries))
         return ListAnswer(200, body, missing)
 
@@ -242,6 +276,10 @@ class Lister:
                 "ms": round(elapsed_ms, 1),
             },
         )
+
+
+def _from_start(pods: Sequence[Pod]) -> Cursor:
+    return Cursor(after=None, positions=dict.fromkeys((pod.name for pod in pods), FROM_START))
 
 
 def _text(value: object) -> str:

@@ -110,8 +110,8 @@ def cursor_key(project_id: str, service: Service, query: ListQuery, last_id: str
     return (project_id, str(service), urlencode(params), last_id)
 
 
-def merge(streams: Iterable[Stream], *, limit: int) -> Merged:
-    """The first `limit` entries of all streams in sort order (a k-way merge of sorted pages)."""
+def merge(streams: Iterable[Stream], *, limit: int | None) -> Merged:
+    """The first `limit` entries (None: all) of all streams in sort order (a k-way merge)."""
     streams = list(streams)
     taken = dict.fromkeys((stream.pod for stream in streams), 0)
     page: list[Entry] = []

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from control_plane.decision.lists.dialects import Dialect
 from control_plane.decision.lists.listing import (
     FROM_START,
     Cursor,
@@ -29,11 +30,11 @@ from control_plane.decision.lists.query import ListQuery, SortKey, pod_query
 from control_plane.decision.pods.client import PodCallError, PodFetch, PodResponse
 from control_plane.decision.resources import SPECS
 from control_plane.endpoints import pod_url
-from control_plane.errors import BadRequest, PodUnavailable
+from control_plane.errors import PodUnavailable
 from control_plane.metrics import Metrics
 from control_plane.model import RESOURCE_SERVICE, Pod, ResourceType
 
-__all__ = ["Failed", "Outcome", "PodReader", "Rejected"]
+__all__ = ["Failed", "Located", "MarkerMissing", "Outcome", "PodReader", "Rejected"]
 
 log = logging.getLogger("podgate.lists")
 
@@ -57,6 +58,19 @@ class Failed:
 Outcome = Stream | Rejected | Failed
 
 
+class MarkerMissing(Exception):
+    """The marker's pod does not show the caller the marker item (any more)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """The pod showing a marker the routing table did not know, the item and its sort values."""
+
+    pod: Pod
+    item: Mapping[str, Any]
+    key: SortKey
+
+
 @dataclass(frozen=True, slots=True)
 class _Page:
     entries: tuple[Entry, ...]
@@ -73,13 +87,20 @@ class PodReader:
         project_id: str,
         request_id: str,
         query: ListQuery,
+        dialect: Dialect,
         fetch: PodFetch,
         headers: Mapping[str, str],
         deadline: float,
         max_page: int,
         metrics: Metrics,
     ) -> None:
+        spec = SPECS[resource_type]
         self._metrics = metrics
+        self._remainder = dialect.remainder(spec)
+        self._collection = spec.collection
+        # NOTE: a pod that ignores a marker it does not know answers from its start; a resumed
+        # page must then be seen to follow the cursor, or the walk would repeat items.
+        self._check_resumes = not dialect.strict_marker(spec)
         self._resource_type = resource_type
         self._project_id = project_id
         self._request_id = request_id
@@ -88,7 +109,6 @@ class PodReader:
         self._headers = headers
         self._deadline = deadline
         self._max_page = max_page
-        self._collection = SPECS[resource_type].collection
 
     async def read_all(
         self,
@@ -122,22 +142,43 @@ class PodReader:
             )
 
     async def marker_key(self, pod: Pod, marker: str) -> SortKey:
-        """The sort values of the marker item, read from its pod."""
-        member = SPECS[self._resource_type].member
-        url = self._url(pod, f"/{self._collection}/{marker}")
+        """The sort values of the marker item, read from its pod; MarkerMissing on its 404."""
+        return self._query.order.key(await self._marker_item(pod, marker))
+
+    async def locate(self, pods: Sequence[Pod], marker: str) -> Located:
+        """The pod showing the caller the marker item, asking them all at once.
+
+        MarkerMissing when every pod says it has none, PodUnavailable when one that did not
+        answer might have it.
+        """
+        found = await asyncio.gather(
+            *(self._marker_item(pod, marker) for pod in pods), return_exceptions=True
+        )
+        for pod, item in zip(pods, found, strict=True):
+            if isinstance(item, dict):
+                return Located(pod, item, self._query.order.key(item))
+        for outcome in found:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, MarkerMissing):
+                raise outcome
+        raise MarkerMissing(marker)
+
+    async def _marker_item(self, pod: Pod, marker: str) -> dict[str, Any]:
+        """The marker item as its pod shows it (AZ localised); MarkerMissing on a 404."""
+        spec = SPECS[self._resource_type]
+        url = self._url(pod, spec.item_path(marker))
         unavailable = PodUnavailable(f"Pod {pod.name} is not available.")
         try:
             async with asyncio.timeout_at(self._deadline):
                 response = await self._measured(pod, url)
             if response.status == 404:
-                raise BadRequest(f"marker [{marker}] not found")
+                raise MarkerMissing(marker)
             document = _json(response) if response.status == 200 else None
         except (PodCallError, TimeoutError) as exc:
             raise unavailable from exc
-        item = document.get(member) if isinstance(document, dict) else None
+        item = document.get(spec.member) if isinstance(document, dict) else None
         if not isinstance(item, dict):
             raise unavailable
-        return self._query.order.key(localise(self._resource_type, item, pod))
+        return localise(self._resource_type, item, pod)
 
     async def _read(
         self, pod: Pod, position: Position | None, after: Callable[[], Awaitable[SortKey]]
@@ -150,9 +191,11 @@ class PodReader:
                 if position is None:
                     return await self._scan(pod, await after())
                 marker = position.marker if isinstance(position, ResumeAfter) else None
-                page = await self._page(pod, marker, self._query.limit + 1)
+                page = await self._first_page(pod, marker)
                 if isinstance(page, _Page):
-                    return Stream(pod.name, page.entries, page.exhausted, start=position)
+                    if marker is None or not await self._restarted(page, after):
+                        return Stream(pod.name, page.entries, page.exhausted, start=position)
+                    return await self._scan(pod, await after())
                 if marker is None:
                     return page
                 # NOTE: a pod refusing its own marker most likely deleted that item since the
@@ -166,12 +209,32 @@ class PodReader:
             self._metrics.pod_requests.labels(pod.name, "timeout").inc()
             return Failed(pod.name, "timeout")
 
+    async def _first_page(self, pod: Pod, marker: str | None) -> _Page | Rejected:
+        """The page the merge needs: one more than the limit, or every item when none is set."""
+        if self._query.limit is not None:
+            return await self._page(pod, marker, self._query.limit + 1)
+        entries: list[Entry] = []
+        while True:
+            page = await self._page(pod, marker, None)
+            if isinstance(page, Rejected):
+                return page
+            entries += page.entries
+            if page.exhausted:
+                return _Page(tuple(entries), exhausted=True)
+            marker = page.entries[-1].id
+
+    async def _restarted(self, page: _Page, after: Callable[[], Awaitable[SortKey]]) -> bool:
+        """A resumed page that does not follow the cursor: its pod ignored the marker."""
+        if not self._check_resumes or not page.entries:
+            return False
+        return not await after() < page.entries[0].key
+
     async def _scan(self, pod: Pod, after: SortKey) -> Stream | Rejected:
         """Read the pod from its start, keeping only items sorting strictly after `after`.
 
         Pages double in size (up to the largest page) so a deep marker costs few round trips.
         """
-        wanted = self._query.limit + 1
+        wanted = None if self._query.limit is None else self._query.limit + 1
         size = wanted
         kept: list[Entry] = []
         start: Position = FROM_START
@@ -185,15 +248,16 @@ class PodReader:
                     kept.append(entry)
                 elif not kept:
                     start = ResumeAfter(entry.id)
-            if len(kept) >= wanted or page.exhausted:
+            if (wanted is not None and len(kept) >= wanted) or page.exhausted:
                 return Stream(pod.name, tuple(kept), page.exhausted, start=start)
             marker = page.entries[-1].id
-            size = min(size * 2, self._max_page)
+            size = None if size is None else min(size * 2, self._max_page)
 
-    async def _page(self, pod: Pod, marker: str | None, size: int) -> _Page | Rejected:
-        """One detail page from the pod; PodCallError when it is not a usable answer."""
+    async def _page(self, pod: Pod, marker: str | None, size: int | None) -> _Page | Rejected:
+        """One page from the pod (size None: as many as it gives); PodCallError when it is not
+        a usable answer."""
         query = pod_query(self._query, pod_az_name=pod.pod_az_name, limit=size, marker=marker)
-        response = await self._measured(pod, self._url(pod, f"/{self._collection}/detail", query))
+        response = await self._measured(pod, self._url(pod, self._remainder, query))
         if 400 <= response.status < 500:
             return Rejected(response.status, response.body)
         if response.status != 200:
@@ -207,7 +271,7 @@ class PodReader:
             isinstance(link, dict) and link.get("rel") == "next" for link in links
         )
         entries = tuple(self._entry(pod, item) for item in items)
-        exhausted = not entries or (len(entries) < size and not has_next)
+        exhausted = not entries or ((size is None or len(entries) < size) and not has_next)
         return _Page(entries, exhausted)
 
     async def _measured(self, pod: Pod, url: str) -> PodResponse:
@@ -231,8 +295,9 @@ class PodReader:
             raise PodCallError(f"a listed {SPECS[self._resource_type].member} has no id")
         # NOTE: only an AZ sort needs the user-facing AZ before the merge; the pod's item is
         # kept as is and only the shown ones are rewritten (copying thousands costs).
-        az_field = SPECS[self._resource_type].az_field
-        sorted_by_az = az_field is not None and az_field in self._query.order.fields
+        spec = SPECS[self._resource_type]
+        zoned = (spec.az_field, *spec.az_lists)
+        sorted_by_az = any(field in self._query.order.fields for field in zoned if field)
         compared = localise(self._resource_type, item, pod) if sorted_by_az else item
         return Entry(pod=pod.name, id=resource_id, item=item, key=self._query.order.key(compared))
 

@@ -38,11 +38,8 @@ def origin(headers: Mapping[str, str]) -> str:
 
 def localise(resource_type: ResourceType, item: Mapping[str, Any], pod: Pod) -> dict[str, Any]:
     """A pod's item with the pod's AZ name replaced by the user-facing one."""
-    field = SPECS[resource_type].az_field
-    result = dict(item)
-    if field is not None and isinstance(result.get(field), str):
-        result[field] = pod.az_name
-    return result
+    localised = SPECS[resource_type].localised(item, pod)
+    return dict(item) if localised is None else localised
 
 
 def list_body(

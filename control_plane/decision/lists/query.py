@@ -14,7 +14,16 @@ from urllib.parse import parse_qsl, urlencode
 from control_plane.errors import BadRequest
 from control_plane.model import Pod, PodState, Service
 
-__all__ = ["ListQuery", "SortKey", "SortOrder", "parse_query", "pod_query", "pods_to_ask"]
+__all__ = [
+    "TIME_KEYS",
+    "ListQuery",
+    "Params",
+    "SortKey",
+    "SortOrder",
+    "parse_query",
+    "pod_query",
+    "pods_to_ask",
+]
 
 ASC, DESC = "asc", "desc"
 _PAGING = frozenset({"limit", "marker"})
@@ -62,7 +71,7 @@ _CINDER_FIELDS = {
 }
 _FIELDS = {Service.COMPUTE: _NOVA_FIELDS, Service.VOLUME: _CINDER_FIELDS}
 _DEFAULT_KEYS = {Service.COMPUTE: ("created_at", "uuid"), Service.VOLUME: ("created_at", "id")}
-_TIME_KEYS = frozenset({"created_at", "updated_at", "launched_at", "terminated_at"})
+TIME_KEYS = frozenset({"created_at", "updated_at", "launched_at", "terminated_at"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,16 +113,30 @@ class SortKey:
         return f"SortKey({self.values!r})"
 
 
+Params = tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class ListQuery:
     """A list request's query string, validated: page size, marker, order and pass-through."""
 
-    params: tuple[tuple[str, str], ...]
-    limit: int
+    # The client's parameters but limit and marker (the cursor's key, the next link's query).
+    params: Params
+    # The page size; None: every item at once (Neutron without a limit).
+    limit: int | None
     limit_param: str | None
     marker: str | None
+    # The order the pods are read and merged in.
     order: SortOrder
     availability_zone: str | None
+    # What every pod is asked besides its own limit, marker and AZ name.
+    pod_params: Params
+    # The merged page is shown in the opposite order (Neutron's page_reverse).
+    reverse: bool = False
+    # Only these fields are shown (None: all of them).
+    fields: tuple[str, ...] | None = None
+    # The whole query as the client sent it, in its order (Neutron's links are made from it).
+    sent: Params = ()
 
 
 def parse_query(service: Service, query: str, *, max_limit: int) -> ListQuery:
@@ -121,13 +144,16 @@ def parse_query(service: Service, query: str, *, max_limit: int) -> ListQuery:
     params = parse_qsl(query, keep_blank_values=True)
     pick = _last if service is Service.COMPUTE else _first
     raw_limit = pick(params, "limit")
+    kept = tuple((key, value) for key, value in params if key not in _PAGING)
     return ListQuery(
-        params=tuple((key, value) for key, value in params if key not in _PAGING),
+        params=kept,
         limit=_limit(raw_limit, max_limit),
         limit_param=raw_limit,
         marker=pick(params, "marker"),
         order=_order(service, params),
         availability_zone=pick(params, _AZ) or None,
+        pod_params=kept,
+        sent=tuple(params),
     )
 
 
@@ -145,12 +171,13 @@ def pods_to_ask(pods: Iterable[Pod], service: Service, availability_zone: str | 
     )
 
 
-def pod_query(query: ListQuery, *, pod_az_name: str, limit: int, marker: str | None) -> str:
-    """The query string for one pod: its own AZ name, its own page size and marker."""
-    params = [(key, value) for key, value in query.params if key != _AZ]
+def pod_query(query: ListQuery, *, pod_az_name: str, limit: int | None, marker: str | None) -> str:
+    """The query string for one pod: its own AZ name, its own page size (None: all) and marker."""
+    params = [(key, value) for key, value in query.pod_params if key != _AZ]
     if query.availability_zone is not None and pod_az_name:
         params.append((_AZ, pod_az_name))
-    params.append(("limit", str(limit)))
+    if limit is not None:
+        params.append(("limit", str(limit)))
     if marker is not None:
         params.append(("marker", marker))
     return urlencode(params)
@@ -166,7 +193,7 @@ def _order(service: Service, params: Sequence[tuple[str, str]]) -> SortOrder:
     return SortOrder(
         fields=tuple(fields.get(key, key) for key in keys),
         descending=tuple(direction == DESC for direction in dirs),
-        times=tuple(key in _TIME_KEYS for key in keys),
+        times=tuple(key in TIME_KEYS for key in keys),
     )
 
 

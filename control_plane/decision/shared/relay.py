@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout, PodRequest, usable_pods
 from control_plane.decision.pods.reply import Reply
-from control_plane.decision.resources import API_PREFIX
+from control_plane.decision.resources import API_PREFIX, PROJECT_FROM_TOKEN
 from control_plane.decision.shared.merge import (
     Answer,
     created_name,
@@ -77,7 +77,7 @@ class SharedObjects:
         return Answer(answer.status, body)
 
     async def _read(self, targets: Sequence[Pod], request: PodRequest, origin: str) -> Answer:
-        collection, *rest = _segments(request.remainder)
+        collection, *rest = _segments(request)
         shared = SHARED_LISTS.get((request.service, collection))
         if shared is None or tuple(rest) not in _LIST_TAILS:
             return pick_one(await self._fanout.all(targets, request))
@@ -88,6 +88,8 @@ class SharedObjects:
             # NOTE: a `limit` or `marker` no pod accepts: they say so in their own words.
             return pick_one(await self._fanout.all(targets, request))
         base = f"{origin}/{API_PREFIX[request.service]}/{request.project_id}{request.remainder}"
+        if request.service in PROJECT_FROM_TOKEN:
+            base = f"{origin}{request.remainder}"
         return await self._list(targets, request, shared, client, base)
 
     async def _list(
@@ -119,7 +121,7 @@ class SharedObjects:
         return Answer(200, json.dumps(document).encode())
 
     async def _write(self, request_id: str, targets: Sequence[Pod], request: PodRequest) -> Answer:
-        collection, *rest = _segments(request.remainder)
+        collection, *rest = _segments(request)
         creates = request.method == "POST" and not rest
         if collection == _TYPES and rest:
             requests = await self._own_type_ids(targets, request, rest)
@@ -210,13 +212,15 @@ class SharedObjects:
                 )
 
 
-def _segments(remainder: str) -> tuple[str, ...]:
-    return tuple(segment for segment in remainder.split("/") if segment)
+def _segments(request: PodRequest) -> tuple[str, ...]:
+    """The path's segments from the collection on (a project-less API's version left out)."""
+    segments = tuple(segment for segment in request.remainder.split("/") if segment)
+    return segments[1:] if request.service in PROJECT_FROM_TOKEN else segments
 
 
 def _generates(collection: str, request: PodRequest) -> bool:
     """A key pair create without a public key: the pod generates one."""
-    if collection != _KEYPAIRS or request.method != "POST" or _segments(request.remainder)[1:]:
+    if collection != _KEYPAIRS or request.method != "POST" or _segments(request)[1:]:
         return False
     try:
         keypair = json.loads(request.body).get("keypair")

@@ -12,7 +12,7 @@ from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.errors import AlreadyExists, PodgateError, Unauthorized
 from control_plane.identity import Caller, IdentityBusy
-from control_plane.model import Binding, Pod, ResourceType, Routing
+from control_plane.model import Binding, CopiedType, Copies, Pod, ResourceType, Routing
 
 
 class MemoryStore:
@@ -22,10 +22,40 @@ class MemoryStore:
         self.pods = dict(pods or {})
         self.routings: dict[tuple[str, str], Routing] = {}
         self.bindings: list[Binding] = []
+        self.copies: dict[tuple[str, str], Copies] = {}
         self.reads = 0
         self.batch_reads = 0
         self.learn_calls = 0
         self.fail_writes = False
+
+    async def record_copies(self, copies: Copies) -> None:
+        await _io()
+        key = (str(copies.copied_type), copies.gateway_id)
+        if key in self.copies:
+            raise AlreadyExists(f"copies of {copies.gateway_id} already recorded")
+        self.copies[key] = copies
+
+    async def copies_of(
+        self, copied_type: CopiedType, gateway_ids: Sequence[str]
+    ) -> dict[str, Copies]:
+        await _io()
+        found = (self.copies.get((str(copied_type), i)) for i in gateway_ids)
+        return {copies.gateway_id: copies for copies in found if copies is not None}
+
+    async def gateway_ids(self, copied_type: CopiedType, copy_ids: Sequence[str]) -> dict[str, str]:
+        await _io()
+        wanted = set(copy_ids)
+        return {
+            copy_id: copies.gateway_id
+            for (kind, _), copies in self.copies.items()
+            if kind == str(copied_type)
+            for copy_id in copies.ids.values()
+            if copy_id in wanted
+        }
+
+    async def forget_copies(self, copied_type: CopiedType, gateway_id: str) -> None:
+        await _io()
+        self.copies.pop((str(copied_type), gateway_id), None)
 
     async def get_routing(self, resource_type: ResourceType, resource_id: str) -> Routing | None:
         await _io()

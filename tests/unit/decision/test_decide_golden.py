@@ -2,8 +2,8 @@
 
 A case (`testdata/decide/<case>.yaml`) is a request (service, method, path, headers, body) and
 the facts the exchange would gather for it (routings, pods, bindings, caller, unhealthy pods,
-negotiated version); the test runs what the exchange runs between its awaits: classify, admit,
-decide, and, when the decision asks for the body, body_needs and decide again.
+pods' capacity, negotiated version); the test runs what the exchange runs between its awaits:
+classify, admit, decide, and, when the decision asks for the body, body_needs and decide again.
 """
 
 import json
@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from control_plane.decision.classify import classify
+from control_plane.decision.create.capacity import Capacity
 from control_plane.decision.decide import admit, body_needs, decide
 from control_plane.decision.decisions import (
     AcrossPods,
@@ -31,6 +32,7 @@ from control_plane.decision.decisions import (
     Target,
 )
 from control_plane.decision.operation import Kind, Operation
+from control_plane.decision.resources import PROJECT_FROM_TOKEN
 from control_plane.decision.versions.microversions import Window, parse_version
 from control_plane.errors import PodgateError
 from control_plane.identity.policy import Caller
@@ -69,8 +71,8 @@ def _classified(request: Mapping[str, Any]) -> Operation:
 def _decided(request: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
     """What the exchange's decisions are for `request`: the first, then the one on its body."""
     routings = {(r["type"], r["id"]): _routing(r) for r in given.get("routings", ())}
-    op = _classified(request)
     caller = _caller(given["caller"]) if given.get("caller") else None
+    op = _with_token_project(_classified(request), request, caller)
     facts = Facts(
         method=request["method"],
         path=request["path"],
@@ -92,17 +94,18 @@ def _decided(request: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, 
         if isinstance(decision, NeedBody):
             body = _body(request["body"])
             needs = body_needs(op, body)
-            reference = needs.reference
             bindings = given.get("bindings", ()) if needs.bindings else ()
+            named = {(str(r.resource_type), r.resource_id): r for r in needs.references}
             facts = replace(
                 facts,
                 body=body,
-                referenced=(
-                    routings.get((str(reference.resource_type), reference.resource_id))
-                    if reference
-                    else None
-                ),
+                referenced={r: routings[key] for key, r in named.items() if key in routings},
                 bindings=tuple(_binding(b, op.project_id) for b in bindings),
+                capacity=(
+                    {name: Capacity(**room) for name, room in given.get("capacity", {}).items()}
+                    if needs.bindings
+                    else {}
+                ),
             )
             steps["body"] = _render(decide(op, facts))
     except PodgateError as error:
@@ -110,12 +113,24 @@ def _decided(request: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, 
     return steps
 
 
+def _with_token_project(
+    op: Operation, request: Mapping[str, Any], caller: Caller | None
+) -> Operation:
+    """A project-less API's operation with the caller's project (noauth: `X-Project-Id`), as
+    the exchange sets it."""
+    if op.service not in PROJECT_FROM_TOKEN or op.kind in (Kind.UNKNOWN, Kind.VERSIONS):
+        return op
+    headers = request.get("headers", {})
+    return replace(op, project_id=caller.project_id if caller else headers.get("x-project-id", ""))
+
+
 def _pod(row: Mapping[str, Any]) -> Pod:
     name = row["name"]
-    services = row.get("services", ("compute", "volumev3"))
+    services = row.get("services", ("compute", "volumev3", "network"))
     endpoints = {
         "compute": f"http://{name}.example:8774/compute/v2.1",
         "volumev3": f"http://{name}.example:8776/volume/v3/%(project_id)s",
+        "network": f"http://{name}.example:9696",
     }
     return Pod(
         name=name,
@@ -165,7 +180,10 @@ def _render(decision: Decision) -> dict[str, Any]:
             }
         case Placed():
             body = _shown(decision.body) if decision.body is not None else None
-            return {"placed": {**_target(decision.target), "body": body, "bind": decision.bind}}
+            placed = {**_target(decision.target), "body": body, "bind": decision.bind}
+            if decision.replaces is not None:
+                placed["replaces"] = decision.replaces
+            return {"placed": placed}
         case Answer():
             return {"answer": {"status": decision.status, "body": _shown(decision.body)}}
         case NeedBody():

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from control_plane.decision.decisions import Reference
 from control_plane.decision.mutate import (
     Created,
     parse_create,
@@ -18,6 +19,7 @@ from control_plane.model import Pod, ResourceType
 
 SERVER = ResourceType.SERVER
 VOLUME = ResourceType.VOLUME
+NETWORK = ResourceType.NETWORK
 
 
 @pytest.mark.parametrize(
@@ -104,6 +106,62 @@ def test_pod_body_leaves_the_parsed_request_untouched() -> None:
     create = parse_create(SERVER, json.dumps(SERVER_BODY).encode())
     pod_body(create, "")
     assert create.document == SERVER_BODY
+
+
+def test_a_data_placed_create_keeps_its_body_unless_it_asked_for_a_zone() -> None:
+    create = parse_create(VOLUME, b'{"volume": {"size": 1, "snapshot_id": "s1"}}')
+    assert pod_body(create, "pod-az", pin=False) is None
+    asked = parse_create(VOLUME, b'{"volume": {"snapshot_id": "s1", "availability_zone": "az1"}}')
+    assert json.loads(pod_body(asked, "pod-az", pin=False)) == {
+        "volume": {"snapshot_id": "s1", "availability_zone": "pod-az"}
+    }
+
+
+def test_a_create_names_its_sources() -> None:
+    body = b'{"volume": {"size": 1, "snapshot_id": "s1"}}'
+    assert parse_create(VOLUME, body).references == (Reference(ResourceType.SNAPSHOT, "s1"),)
+
+
+@pytest.mark.parametrize("hints", [["az1"], ["az1", "az1"]])
+def test_neutron_hints_name_one_zone_rewritten_to_the_pods_own(hints: list[str]) -> None:
+    body = json.dumps({"network": {"name": "n", "availability_zone_hints": hints}}).encode()
+    create = parse_create(NETWORK, body)
+    assert create.availability_zone == "az1"
+    assert json.loads(pod_body(create, "nova-a")) == {
+        "network": {"name": "n", "availability_zone_hints": ["nova-a"]}
+    }
+    assert json.loads(pod_body(create, "")) == {"network": {"name": "n"}}
+
+
+@pytest.mark.parametrize("hints", [None, []])
+def test_neutron_without_hints_gets_none_added(hints: list[str] | None) -> None:
+    body = json.dumps({"router": {"name": "r", "availability_zone_hints": hints}}).encode()
+    create = parse_create(ResourceType.ROUTER, body)
+    assert create.availability_zone is None
+    assert pod_body(create, "nova-a") is None
+
+
+@pytest.mark.parametrize(
+    ("hints", "message"),
+    [
+        ("az1", "must be a list of strings"),
+        (["az1", 2], "must be a list of strings"),
+        (["az1", "az2"], "availability zones az1, az2 cannot be used together"),
+    ],
+)
+def test_bad_hints_are_bad_requests(hints: object, message: str) -> None:
+    body = json.dumps({"network": {"availability_zone_hints": hints}}).encode()
+    with pytest.raises(BadRequest, match=message):
+        parse_create(NETWORK, body)
+
+
+@pytest.mark.parametrize("resource_type", [ResourceType.PORT, ResourceType.SNAPSHOT])
+def test_creates_without_a_zone_field_are_never_rewritten(resource_type: ResourceType) -> None:
+    member = {"network_id": "n1"} if resource_type is ResourceType.PORT else {"volume_id": "v1"}
+    body = json.dumps({resource_type.value: {**member, "availability_zone": "az1"}}).encode()
+    create = parse_create(resource_type, body)
+    assert create.availability_zone is None
+    assert pod_body(create, "nova-a") is None
 
 
 @pytest.mark.parametrize(

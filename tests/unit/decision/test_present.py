@@ -26,14 +26,12 @@ def test_localise_rewrites_the_servers_az_to_the_user_facing_name() -> None:
     assert item["OS-EXT-AZ:availability_zone"] == "nova-east"  # the pod's item is not changed
 
 
-def test_localise_rewrites_the_volumes_az_and_keeps_a_missing_one_missing() -> None:
-    assert localise(VOLUME, {"id": "v1", "availability_zone": "x"}, POD)["availability_zone"] == (
-        "az-east"
-    )
-    assert localise(VOLUME, {"id": "v1", "availability_zone": None}, POD) == {
-        "id": "v1",
-        "availability_zone": None,
-    }
+def test_localise_rewrites_the_pods_zone_and_keeps_any_other_or_a_missing_one() -> None:
+    pods_zone = {"id": "v1", "availability_zone": POD.pod_az_name}
+    assert localise(VOLUME, pods_zone, POD)["availability_zone"] == "az-east"
+    for kept in ("elsewhere", "", None):
+        item = {"id": "v1", "availability_zone": kept}
+        assert localise(VOLUME, item, POD) == item
 
 
 def test_detail_items_keep_every_field_with_links_to_the_gateway() -> None:

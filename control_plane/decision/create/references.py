@@ -1,0 +1,105 @@
+"""What a create body names that the new resource must live beside (in the same pod).
+
+A server uses its networks, ports and boot volume or snapshot; a volume is made from a snapshot,
+a volume or a backup; snapshots and backups from a volume; subnets and ports belong to a network,
+a floating IP to an external network (and maybe a port), a router's gateway to a network.
+Fields of the wrong shape name nothing: the pod judges them. Server groups
+(`os:scheduler_hints.group`) are not routed by the gateway, so they name nothing here yet.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from control_plane.decision.decisions import Reference
+from control_plane.errors import BadRequest
+from control_plane.model import ResourceType
+
+__all__ = ["gateway_network", "references"]
+
+_NETWORK, _PORT = ResourceType.NETWORK, ResourceType.PORT
+_VOLUME, _SNAPSHOT, _BACKUP = ResourceType.VOLUME, ResourceType.SNAPSHOT, ResourceType.BACKUP
+# Fields naming one resource each, by the type of the resource created.
+_FIELDS: Mapping[ResourceType, tuple[tuple[str, ResourceType], ...]] = {
+    _VOLUME: (("snapshot_id", _SNAPSHOT), ("source_volid", _VOLUME), ("backup_id", _BACKUP)),
+    _SNAPSHOT: (("volume_id", _VOLUME),),
+    _BACKUP: (("volume_id", _VOLUME),),
+    ResourceType.SUBNET: (("network_id", _NETWORK),),
+    _PORT: (("network_id", _NETWORK),),
+    ResourceType.FLOATING_IP: (("floating_network_id", _NETWORK), ("port_id", _PORT)),
+}
+# `block_device_mapping_v2[].source_type` values naming a pod's resource (images are shared).
+_BOOT_SOURCES = {"volume": _VOLUME, "snapshot": _SNAPSHOT}
+# The legacy `block_device_mapping[]` names them in fields of their own.
+_LEGACY_SOURCES = (("volume_id", _VOLUME), ("snapshot_id", _SNAPSHOT))
+# Made from a volume, always: no volume is no placement (Cinder's own 400).
+_FROM_VOLUME = frozenset({_SNAPSHOT, _BACKUP})
+
+
+def references(resource_type: ResourceType, resource: Mapping[str, Any]) -> tuple[Reference, ...]:
+    """The resources a create's `resource` (the body's member object) names, in body order.
+
+    BadRequest for a snapshot or backup that names no volume.
+    """
+    named = [
+        Reference(named_type, value)
+        for field, named_type in _FIELDS.get(resource_type, ())
+        if _is_id(value := resource.get(field))
+    ]
+    if resource_type is ResourceType.SERVER:
+        named = [*_networks(resource.get("networks")), *_boot(resource)]
+    elif resource_type is ResourceType.ROUTER:
+        gateway = gateway_network(resource.get("external_gateway_info"))
+        named = [gateway] if gateway else []
+    if resource_type in _FROM_VOLUME and not named:
+        member = resource_type.value
+        raise BadRequest(
+            f"Invalid input for field/attribute {member}. 'volume_id' is a required property."
+        )
+    return tuple(named)
+
+
+def gateway_network(gateway: object) -> Reference | None:
+    """The network a router's `external_gateway_info` names, if any."""
+    if not isinstance(gateway, dict) or not _is_id(network := gateway.get("network_id")):
+        return None
+    return Reference(_NETWORK, network)
+
+
+def _networks(networks: object) -> list[Reference]:
+    """`networks[].uuid` and `networks[].port` (`"auto"` and `"none"` name nothing)."""
+    named = []
+    for entry in _dicts(networks):
+        if _is_id(network := entry.get("uuid")):
+            named.append(Reference(_NETWORK, network))
+        if _is_id(port := entry.get("port")):
+            named.append(Reference(_PORT, port))
+    return named
+
+
+def _boot(server: Mapping[str, Any]) -> list[Reference]:
+    """The volumes and snapshots the block device mappings (v2, then legacy) boot or attach."""
+    named = [
+        Reference(_BOOT_SOURCES[source], mapping["uuid"])
+        for mapping in _dicts(server.get("block_device_mapping_v2"))
+        if isinstance(source := mapping.get("source_type"), str)
+        and source in _BOOT_SOURCES
+        and _is_id(mapping.get("uuid"))
+    ]
+    for mapping in _dicts(server.get("block_device_mapping")):
+        named += [
+            Reference(named_type, value)
+            for field, named_type in _LEGACY_SOURCES
+            if _is_id(value := mapping.get(field))
+        ]
+    return named
+
+
+def _dicts(entries: object) -> list[dict[str, Any]]:
+    """The objects of a list field (anything else in it, or another type, names nothing)."""
+    if not isinstance(entries, list):
+        return []
+    return [entry for entry in entries if isinstance(entry, dict)]
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) and bool(value)

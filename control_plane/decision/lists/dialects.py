@@ -1,0 +1,78 @@
+"""What differs between the APIs whose lists the gateway merges: one row per service.
+
+Nova and Cinder list `<collection>/detail` below the project with their own sort completion and
+a `next` link while more items follow; Neutron lists `/v2.0/<collection>` with its own query
+(neutron.py), `next`/`previous` links and markers the pods judge. The lister reads this table
+and nothing else service-specific.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from control_plane.decision.lists.neutron import (
+    neutron_body,
+    parse_neutron_query,
+    strict_marker,
+    unknown_marker,
+)
+from control_plane.decision.lists.present import ListView, list_body
+from control_plane.decision.lists.query import ListQuery, parse_query
+from control_plane.decision.resources import API_PREFIX, ResourceSpec
+from control_plane.errors import BadRequest, PodgateError
+from control_plane.model import Service
+
+__all__ = ["DIALECTS", "Dialect"]
+
+Items = Sequence[Mapping[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """How one API's lists are asked of its pods and answered to the client."""
+
+    # The client's query, validated (the gateway's largest page size given).
+    parse: Callable[[ResourceSpec, str, int], ListQuery]
+    # The pod path of the list, below the project (or the endpoint, without one).
+    remainder: Callable[[ResourceSpec], str]
+    # The answer: the view, the page's items in merge order, the query, whether more follow.
+    body: Callable[[ListView, Items, ListQuery, bool], bytes]
+    # Whether a marker naming nothing the caller sees is refused (else: listed from the top).
+    strict_marker: Callable[[ResourceSpec], bool]
+    # The answer refusing such a marker.
+    unknown_marker: Callable[[ResourceSpec, str], PodgateError]
+    # Only the caller's own items (or any, for an all-projects list) may be markers; without
+    # it the marker's pod judges whether the caller sees it (Neutron's shared networks).
+    own_markers: bool
+
+
+def _nova_cinder_body(view: ListView, items: Items, query: ListQuery, more: bool) -> bytes:
+    return list_body(view, items, params=query.params, limit_param=query.limit_param, more=more)
+
+
+def _unknown_marker(spec: ResourceSpec, marker: str) -> PodgateError:
+    return BadRequest(f"marker [{marker}] not found")
+
+
+_NOVA_CINDER = Dialect(
+    parse=lambda spec, query, max_limit: parse_query(spec.service, query, max_limit=max_limit),
+    remainder=lambda spec: f"/{spec.collection}/detail",
+    body=_nova_cinder_body,
+    strict_marker=lambda spec: True,
+    unknown_marker=_unknown_marker,
+    own_markers=True,
+)
+_NEUTRON = Dialect(
+    parse=lambda spec, query, _max_limit: parse_neutron_query(spec, query),
+    remainder=lambda spec: f"/{API_PREFIX[spec.service]}/{spec.collection}",
+    body=lambda view, items, query, _more: neutron_body(view, items, query),
+    strict_marker=strict_marker,
+    unknown_marker=unknown_marker,
+    own_markers=False,
+)
+
+DIALECTS: Mapping[Service, Dialect] = {
+    Service.COMPUTE: _NOVA_CINDER,
+    Service.VOLUME: _NOVA_CINDER,
+    Service.NETWORK: _NEUTRON,
+}
