@@ -72,7 +72,7 @@ def _tempest(layout: Layout, regex: str) -> int:
     if not cloud.is_up(layout):
         print("the cloud is not up: run `python -m realcloud up` first", file=sys.stderr)
         return 2
-    image_id, admin_project = str(cloud.describe(layout)["image_id"]), cloud.admin_project(layout)
+    seeded, admin_project = cloud.tempest_inputs(layout), cloud.admin_project(layout)
     done: dict[str, tempest.Outcome] = {}
     final: dict[str, results.Run] = {}
     flaky: dict[str, list[str]] = {}
@@ -85,13 +85,17 @@ def _tempest(layout: Layout, regex: str) -> int:
             layout.results.mkdir(parents=True, exist_ok=True)
             (layout.results / "summary.txt").write_text(text + "\n")
             return 1
-        done[name] = tempest.run(layout, name, image_id, regex=regex)
+        done[name] = tempest.run(layout, name, seeded, regex=regex)
         first = done[name].run
         failures = _unexpected(first) if name == "direct" else _broken(final["direct"], first)
-        final[name], flaky[name] = _rerun(layout, done[name], failures, image_id)
+        final[name], flaky[name] = _rerun(layout, done[name], failures, seeded)
     ports = {
-        "direct": [PODS[0].nova_port, PODS[0].cinder_port],
-        "podgate": [layout.ports.podgate_compute, layout.ports.podgate_volume],
+        "direct": [PODS[0].nova_port, PODS[0].cinder_port, PODS[0].neutron_port],
+        "podgate": [
+            layout.ports.podgate_compute,
+            layout.ports.podgate_volume,
+            layout.ports.podgate_network,
+        ],
     }
     errors = {
         name: results.error_routes(
@@ -153,7 +157,7 @@ def _broken(direct: results.Run, podgate: results.Run) -> list[str]:
 
 
 def _rerun(
-    layout: Layout, outcome: tempest.Outcome, failures: list[str], image_id: str
+    layout: Layout, outcome: tempest.Outcome, failures: list[str], seeded: tempest.Seeded
 ) -> tuple[results.Run, list[str]]:
     """One more try for the failures that matter; the outcomes after it, and the flaky tests."""
     chosen = results.to_rerun(failures)
@@ -161,7 +165,7 @@ def _rerun(
         print(f"{len(failures)} failures that matter in {outcome.name}: too many to rerun")
     if not chosen:
         return outcome.run, []
-    again = tempest.rerun(layout, outcome, chosen, image_id)
+    again = tempest.rerun(layout, outcome, chosen, seeded)
     return results.with_rerun(outcome.run, again.run)
 
 

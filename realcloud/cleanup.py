@@ -1,8 +1,8 @@
 """Back to the seeded state before a Tempest run: Tempest's leftovers deleted in every pod.
 
-Thin I/O around `podstate`: reads each pod's flavors, volume types, key pairs, servers and
-volumes as the admin (keystoneauth1, the pods' own APIs), deletes what `podstate.leftovers`
-names, and returns `podstate.differences` of what is there afterwards.
+Thin I/O around `podstate`: reads each pod's flavors, volume types, key pairs, servers,
+volumes and Neutron resources as the admin (keystoneauth1, the pods' own APIs), deletes what
+`podstate.leftovers` names, and returns `podstate.differences` of what is there afterwards.
 """
 
 import time
@@ -25,8 +25,9 @@ def clean(layout: Layout, admin_project: str, say: Callable[[str], None] = print
     admin = seed.admin_session(layout)
     projects, users = _keystone_leftovers_deleted(admin, layout, say)
     api = _Api(admin, admin_project, users)
-    # Servers first (they hold volumes), then volumes (they hold their types), then the rest.
-    for kind in ("servers", "volumes", "rest"):
+    # Servers first (they hold volumes and ports), then volumes (they hold their types), then
+    # Neutron's resources, then the rest.
+    for kind in ("servers", "volumes", "neutron", "rest"):
         waiting = []
         for pod in PODS:
             gone = podstate.leftovers(api.state(pod), projects, SEEDED)
@@ -34,7 +35,7 @@ def clean(layout: Layout, admin_project: str, say: Callable[[str], None] = print
             if deleted:
                 say(f"clean-up {pod.name}: deleted {deleted}")
                 waiting.append(pod)
-        if kind != "rest":
+        if kind in ("servers", "volumes"):
             for pod in waiting:
                 _wait_gone(api, pod, projects, kind)
     states = {pod.name: api.state(pod) for pod in PODS}
@@ -89,6 +90,16 @@ class _Api:
             volumes=tuple(
                 Owned(v["id"], v["name"] or "", v["os-vol-tenant-attr:tenant_id"]) for v in volumes
             ),
+            neutron={
+                collection: tuple(
+                    Owned(item["id"], item.get("name") or "", item["project_id"])
+                    for item in get(f"{self._neutron(pod)}/{collection}").json()[
+                        collection.replace("-", "_")
+                    ]
+                    if not str(item.get("device_owner", "")).startswith("network:")
+                )
+                for collection in podstate.NEUTRON
+            },
         )
 
     def delete(self, pod: Pod, gone: podstate.Leftovers, kind: str) -> str:
@@ -114,6 +125,13 @@ class _Api:
                     raise_exc=False,
                 )
             return f"{len(gone.volumes)} volumes" if gone.volumes else ""
+        if kind == "neutron":
+            neutron = self._neutron(pod)
+            for collection, item in gone.neutron:
+                if collection == "routers":
+                    self._unplug_router(neutron, item)
+                delete(f"{neutron}/{collection}/{item}", raise_exc=False)
+            return f"{len(gone.neutron)} Neutron resources" if gone.neutron else ""
         for flavor in gone.flavors:
             delete(f"{nova}/flavors/{flavor}", raise_exc=False)
         for type_id in gone.volume_types:
@@ -128,11 +146,22 @@ class _Api:
         }
         return ", ".join(f"{len(items)} {what}" for what, items in counts.items() if items)
 
+    def _unplug_router(self, neutron: str, router: str) -> None:
+        """Remove the router's interfaces: Neutron refuses to delete a router that has any."""
+        params = {"device_id": router, "device_owner": "network:router_interface"}
+        for port in self._admin.get(f"{neutron}/ports", params=params).json()["ports"]:
+            body = {"port_id": port["id"]}
+            url = f"{neutron}/routers/{router}/remove_router_interface"
+            self._admin.put(url, json=body, raise_exc=False)
+
     def _nova(self, pod: Pod) -> str:
         return f"http://{HOST}:{pod.nova_port}/v2.1"
 
     def _cinder(self, pod: Pod) -> str:
         return f"http://{HOST}:{pod.cinder_port}/v3/{self._project}"
+
+    def _neutron(self, pod: Pod) -> str:
+        return f"http://{HOST}:{pod.neutron_port}/v2.0"
 
 
 def _wait_gone(api: _Api, pod: Pod, projects: set[str], kind: str) -> None:

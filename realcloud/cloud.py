@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from realcloud import etc, gateway, procs, seed, services, system, templates, venvs
+from realcloud import etc, gateway, procs, seed, services, system, tempest, templates, venvs
 from realcloud.layout import PODS, Layout, Pod
 from realcloud.services import Spec
 
@@ -32,6 +32,7 @@ class Report:
     total_s: float = 0.0
     project_ids: dict[str, str] = field(default_factory=dict)
     image_id: str = ""
+    public_network_ids: dict[str, str] = field(default_factory=dict)  # pod name → `public`'s id
     podgate_version: str = ""  # gateway.source_version() when Podgate started
     rss_mb: int = 0
     pss_mb: int = 0
@@ -57,6 +58,19 @@ def admin_project(layout: Layout) -> str:
     projects = describe(layout)["project_ids"]
     assert isinstance(projects, dict)
     return str(projects["admin"])
+
+
+def tempest_inputs(layout: Layout) -> tempest.Seeded:
+    """The image, and Pod1's external network and extensions (Tempest's project routers take
+    their gateway there, through Podgate too: new projects start in Pod1)."""
+    described, pod = describe(layout), PODS[0]
+    networks = described["public_network_ids"]
+    assert isinstance(networks, dict)
+    return tempest.Seeded(
+        image_id=str(described["image_id"]),
+        public_network_id=str(networks[pod.name]),
+        network_extensions=seed.network_extensions(layout, pod),
+    )
 
 
 def up(layout: Layout, *, say: Callable[[str], None] = print) -> Report:
@@ -139,6 +153,9 @@ def _start_all(layout: Layout, pg_bin: Path, report: Report, say: Callable[[str]
     step(
         "pod APIs",
         lambda: _start_ready(layout, [s for p in PODS for s in services.pod_apis(layout, p)]),
+    )
+    report.public_network_ids = step(
+        "public networks", lambda: {pod.name: seed.public_network(layout, pod) for pod in PODS}
     )
     step("pod workers", lambda: _start_workers(layout, report.project_ids["admin"]))
     step("flavors", lambda: [seed.flavors(layout, pod) for pod in PODS])

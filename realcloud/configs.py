@@ -102,6 +102,9 @@ def nova_conf(layout: Layout, pod: Pod) -> str:
                 "osapi_compute_workers": 1,
                 "graceful_shutdown_timeout": 5,
                 "metadata_workers": 1,
+                # No agent plugs anything: nobody sends network-vif-plugged, so never wait for it.
+                "vif_plugging_is_fatal": False,
+                "vif_plugging_timeout": 0,
             },
             "api": {"auth_strategy": "keystone"},
             "api_database": {"connection": layout.postgres_url(f"{pod.key}_nova_api")},
@@ -169,7 +172,8 @@ def cinder_conf(layout: Layout, pod: Pod) -> str:
 
 
 def neutron_conf(layout: Layout, pod: Pod) -> str:
-    """Neutron's API alone (ML2, no mechanism drivers, no agents): enough for Nova's views."""
+    """Neutron's API with ML2 + openvswitch and the L3 plugin, no agent processes: ports bind
+    through the agent rows the templates seed in its database."""
     data = layout.data / pod.key / "neutron"
     return render_ini(
         {
@@ -177,7 +181,10 @@ def neutron_conf(layout: Layout, pod: Pod) -> str:
                 "bind_host": HOST,
                 "bind_port": pod.neutron_port,
                 "core_plugin": "ml2",
-                "service_plugins": "",
+                # Routers, floating IPs, extraroute, ext-gw-mode and dvr (listed while
+                # enable_dvr is on: Tempest's router-interface removal waits on it otherwise).
+                "service_plugins": "router",
+                "enable_dvr": True,
                 "auth_strategy": "keystone",
                 "api_workers": 1,
                 "rpc_workers": 0,
@@ -196,14 +203,22 @@ def neutron_conf(layout: Layout, pod: Pod) -> str:
     )
 
 
+# The physical network of each pod's external network `public` (seed.public_network).
+PUBLIC_PHYSNET = "public"
+
+
 def ml2_sections() -> dict[str, dict[str, object]]:
+    """Project networks are VXLAN, `public` is flat; openvswitch binds a port to a host whose
+    (seeded) agent row carries the network's tunnel type or a bridge for its physical network."""
     return {
         "ml2": {
-            "type_drivers": "flat,vlan",
-            "tenant_network_types": "",
-            "mechanism_drivers": "",
+            "type_drivers": "flat,vlan,vxlan",
+            "project_network_types": "vxlan",
+            "mechanism_drivers": "openvswitch",
             "extension_drivers": "port_security",
         },
+        "ml2_type_flat": {"flat_networks": PUBLIC_PHYSNET},
+        "ml2_type_vxlan": {"vni_ranges": "1:1000"},
         "securitygroup": {"enable_security_group": True},
     }
 

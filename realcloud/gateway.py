@@ -36,6 +36,7 @@ def env(layout: Layout) -> dict[str, str]:
         "PODGATE_CONTROL_PLANE_GRPC_PORT": str(ports.podgate_grpc),
         "PODGATE_ENVOY_COMPUTE_PORT": str(ports.podgate_compute),
         "PODGATE_ENVOY_VOLUME_PORT": str(ports.podgate_volume),
+        "PODGATE_ENVOY_NETWORK_PORT": str(ports.podgate_network),
         "PODGATE_ENVOY_ADMIN_PORT": str(ports.podgate_envoy_admin),
         "PODGATE_ENVOY_BASE_ID": str(ENVOY_BASE_ID),
         "PODGATE_ENVOY_UPSTREAM_TIMEOUT_S": "120",
@@ -97,10 +98,11 @@ def register_pods(layout: Layout) -> None:
 
 
 def clusters_ready(layout: Layout) -> bool:
-    """Envoy holds a compute and a volume cluster for every pod."""
+    """Envoy holds a compute, a volume and a network cluster for every pod."""
     url = f"http://{HOST}:{layout.ports.podgate_envoy_admin}/clusters"
     with urllib.request.urlopen(url, timeout=2) as resp:
         text = resp.read().decode()
     names = {line.split("::", 1)[0] for line in text.splitlines()}
-    wanted = {f"pod.{pod.name}.{service}" for pod in PODS for service in ("compute", "volumev3")}
+    services = ("compute", "volumev3", "network")
+    wanted = {f"pod.{pod.name}.{service}" for pod in PODS for service in services}
     return wanted <= names

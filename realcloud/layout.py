@@ -15,6 +15,7 @@ SERVICE_USERS = ("nova", "placement", "cinder", "neutron", "glance", "podgate")
 SERVICE_PASSWORD = "realcloud-service"
 RABBIT_USER = ("openstack", "realcloud-rabbit")
 GATEWAY_REGION = "RegionOne"
+PUBLIC_NETWORK = ("public", "172.24.4.0/24")  # every pod's external network and its subnet
 FLAVORS = (("42", "m1.nano", 128, 1, 1), ("84", "m1.micro", 192, 1, 1))
 
 
@@ -62,6 +63,7 @@ class Ports:
     epmd: int = 15369
     podgate_compute: int = 19998
     podgate_volume: int = 19997
+    podgate_network: int = 19995
     podgate_grpc: int = 19980
     podgate_envoy_admin: int = 19981
 

@@ -7,10 +7,14 @@ leftovers are deleted, then the pods must agree and match the seed.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Tempest names what it creates `<resource_name_prefix>-<Class>-<what>-<random>` (default prefix).
 TEMPEST_PREFIX = "tempest-"
+# Neutron collections in the order their leftovers are deleted: each frees the next (a router
+# holds its interfaces' ports, ports hold their network). Ports owned by Neutron itself (router
+# interfaces and gateways, floating IPs, DHCP) go with their owner and are not listed.
+NEUTRON = ("floatingips", "routers", "ports", "networks", "security-groups")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,7 @@ class PodState:
     keypairs: frozenset[tuple[str, str]]  # (user id, key pair name) of the users that exist
     servers: tuple[Owned, ...]
     volumes: tuple[Owned, ...]
+    neutron: Mapping[str, tuple[Owned, ...]] = field(default_factory=dict)  # by NEUTRON name
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +56,7 @@ class Leftovers:
     flavors: tuple[str, ...] = ()
     volume_types: tuple[str, ...] = ()  # ids
     keypairs: tuple[tuple[str, str], ...] = ()
+    neutron: tuple[tuple[str, str], ...] = ()  # (collection, id), in deletion order
 
 
 def is_tempests(name: str) -> bool:
@@ -58,8 +64,9 @@ def is_tempests(name: str) -> bool:
 
 
 def leftovers(state: PodState, projects: Iterable[str], seeded: Iterable[Flavor]) -> Leftovers:
-    """Tempest-named flavors (never a seeded one), volume types and key pairs; servers and
-    volumes whose project no longer exists (nobody can reach them, they only take room).
+    """Tempest-named flavors (never a seeded one), volume types and key pairs; servers,
+    volumes and Neutron resources whose project no longer exists (nobody can reach them, they
+    only take room).
     """
     live, kept = set(projects), set(seeded)
     return Leftovers(
@@ -70,6 +77,13 @@ def leftovers(state: PodState, projects: Iterable[str], seeded: Iterable[Flavor]
             sorted(i for name, i in state.volume_types.items() if is_tempests(name))
         ),
         keypairs=tuple(sorted(k for k in state.keypairs if is_tempests(k[1]))),
+        neutron=tuple(
+            (collection, item)
+            for collection in NEUTRON
+            for item in sorted(
+                o.id for o in state.neutron.get(collection, ()) if o.project not in live
+            )
+        ),
     )
 
 
@@ -89,6 +103,10 @@ def differences(
         gone = leftovers(state, live, kept)
         lines += [f"{pod}: server {s} of a deleted project is still there" for s in gone.servers]
         lines += [f"{pod}: volume {v} of a deleted project is still there" for v in gone.volumes]
+        lines += [
+            f"{pod}: {collection} {item} of a deleted project is still there"
+            for collection, item in gone.neutron
+        ]
         lines += [
             f"{pod}: Tempest's volume type {name!r} is still there"
             for name, type_id in state.volume_types.items()

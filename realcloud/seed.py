@@ -12,6 +12,7 @@ from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
+from realcloud.configs import PUBLIC_PHYSNET
 from realcloud.layout import (
     ADMIN,
     DEMO,
@@ -19,6 +20,7 @@ from realcloud.layout import (
     GATEWAY_REGION,
     HOST,
     PODS,
+    PUBLIC_NETWORK,
     SERVICE_PASSWORD,
     SERVICE_USERS,
     Layout,
@@ -42,6 +44,7 @@ def gateway_endpoints(layout: Layout) -> dict[str, str]:
     return {
         "compute": f"http://{HOST}:{layout.ports.podgate_compute}{gateway_compute_path()}",
         "volumev3": f"http://{HOST}:{layout.ports.podgate_volume}/v3/$(project_id)s",
+        "network": f"http://{HOST}:{layout.ports.podgate_network}",
     }
 
 
@@ -142,6 +145,39 @@ def flavors(layout: Layout, pod: Pod) -> None:
     for flavor_id, name, ram, vcpus, disk in FLAVORS:
         body = {"id": flavor_id, "name": name, "ram": ram, "vcpus": vcpus, "disk": disk}
         admin.post(f"http://{HOST}:{pod.nova_port}/v2.1/flavors", json={"flavor": body})
+
+
+def public_network(layout: Layout, pod: Pod) -> str:
+    """The pod's external network `public` (flat, admin-owned) and its subnet; the network's id.
+
+    Without DHCP: no agent would serve it. Tempest's routers take their gateways from it.
+    """
+    admin = admin_session(layout)
+    api = f"http://{HOST}:{pod.neutron_port}/v2.0"
+    name, cidr = PUBLIC_NETWORK
+    body = {
+        "name": name,
+        "router:external": True,
+        "provider:network_type": "flat",
+        "provider:physical_network": PUBLIC_PHYSNET,
+    }
+    network_id = str(admin.post(f"{api}/networks", json={"network": body}).json()["network"]["id"])
+    subnet = {
+        "name": f"{name}-subnet",
+        "network_id": network_id,
+        "ip_version": 4,
+        "cidr": cidr,
+        "enable_dhcp": False,
+    }
+    admin.post(f"{api}/subnets", json={"subnet": subnet})
+    return network_id
+
+
+def network_extensions(layout: Layout, pod: Pod) -> tuple[str, ...]:
+    """The aliases of the pod's Neutron extensions, sorted."""
+    url = f"http://{HOST}:{pod.neutron_port}/v2.0/extensions"
+    extensions = admin_session(layout).get(url).json()["extensions"]
+    return tuple(sorted(e["alias"] for e in extensions))
 
 
 def compute_up(layout: Layout, pod: Pod) -> bool:

@@ -19,19 +19,43 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from realcloud import configs, procs, services
+from realcloud.configs import PUBLIC_PHYSNET
 from realcloud.layout import ADMIN, GATEWAY_REGION, PODS, Layout
 from realcloud.venvs import CONSTRAINTS
 
 _STEP_TIMEOUT_S = 600
 _PG_READY_S = 60
 # Bump when the steps below change in a way the configs do not show.
-_RECIPE = "3"
+_RECIPE = "4"
 
 
 _NEUTRON_SCHEMA = """\
 import sqlalchemy
 from neutron.db.migration.models import head
 head.get_metadata().create_all(sqlalchemy.create_engine("{url}"))
+"""
+
+
+# One Open vSwitch agent row per pod host, in every pod's Neutron database (Tempest's admin port
+# tests bind ports to another pod's hypervisor too). No agent runs: a heartbeat in 2100 keeps the
+# row alive, and the openvswitch mechanism driver binds a port (vif_type ovs) from the row alone,
+# which is all Nova's fake virt driver needs from a port.
+_AGENT_ROWS = """\
+import json, sqlalchemy
+rows = [
+    dict(host=host, configurations=json.dumps(
+        {{"bridge_mappings": {{"{physnet}": "br-ex"}}, "tunnel_types": ["vxlan"],
+         "integration_bridge": "br-int"}}))
+    for host in {hosts!r}
+]
+insert = sqlalchemy.text(
+    "INSERT INTO agents (id, agent_type, \\"binary\\", topic, host, admin_state_up, created_at,"
+    " started_at, heartbeat_timestamp, configurations, load) VALUES (gen_random_uuid()::text,"
+    " 'Open vSwitch agent', 'neutron-openvswitch-agent', 'N/A', :host, true, now(), now(),"
+    " '2100-01-01', :configurations, 0)"
+)
+with sqlalchemy.create_engine("{url}").begin() as connection:
+    connection.execute(insert, rows)
 """
 
 
@@ -157,6 +181,8 @@ def _migrate_pod(layout: Layout, key: str) -> None:
     neutron += ["--config-file", str(etc / "neutron/neutron.conf")]
     neutron += ["--config-file", str(etc / "neutron/plugins/ml2/ml2_conf.ini")]
     _run([*neutron, "stamp", "heads"])
+    rows = _AGENT_ROWS.format(url=url, hosts=[pod.host for pod in PODS], physnet=PUBLIC_PHYSNET)
+    _run([str(layout.bin("neutron", "python")), "-c", rows])
 
 
 def _migrate_glance(layout: Layout) -> None:

@@ -80,3 +80,37 @@ def test_leftovers_that_survived_the_clean_up_are_differences_even_in_both_pods(
         "Pod2: volume v1 of a deleted project is still there",
         "Pod2: Tempest's volume type 'tempest-type-1' is still there",
     ]
+
+
+def test_neutron_leftovers_are_deleted_in_the_order_that_frees_each_next() -> None:
+    state = PodState(
+        frozenset(SEEDED),
+        {"__DEFAULT__": "t0"},
+        frozenset(),
+        (),
+        (),
+        {
+            "networks": (
+                Owned("n1", "tempest-net", "gone-project"),
+                Owned("pub", "public", "admin-project"),
+            ),
+            "routers": (Owned("r1", "tempest-router", "gone-project"),),
+            "security-groups": (
+                Owned("sg1", "default", "gone-project"),
+                Owned("sg2", "default", "demo-project"),
+            ),
+            "ports": (Owned("p1", "", "gone-project"),),
+            "floatingips": (Owned("f1", "", "gone-project"),),
+        },
+    )
+    gone = leftovers(state, LIVE, SEEDED)
+    assert gone.neutron == (
+        ("floatingips", "f1"),
+        ("routers", "r1"),
+        ("ports", "p1"),
+        ("networks", "n1"),
+        ("security-groups", "sg1"),
+    )
+    assert "Pod1: networks n1 of a deleted project is still there" in differences(
+        {"Pod1": state, "Pod2": pod()}, LIVE, SEEDED
+    )
