@@ -1,7 +1,8 @@
 """Every API route family the gateway serves, one row each; classify, the fast path's keys and
 docs/api-coverage.md (`python -m control_plane.decision.coverage`) are read from this table.
 
-A row's paths are patterns below `/{prefix}/{project}/`, segment by segment: a literal, `{id}` a
+A row's paths are patterns below `/{prefix}/{project}/` (the network API's below `/{prefix}/`:
+its project is the token's), segment by segment: a literal, `{id}` a
 resource id, `{...}` any other single segment, `**` whatever follows (nothing included). Paths
 starting with `/` are the version documents, read before any project. A request belongs to the
 first row, in table order, with a path and a method that match it (so attach rows come before
