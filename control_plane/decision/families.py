@@ -2,9 +2,9 @@
 docs/api-coverage.md (`python -m control_plane.decision.coverage`) are read from this table.
 
 A row's paths are patterns below `/{prefix}/{project}/` (the network API's below `/{prefix}/`:
-its project is the token's), segment by segment: a literal, `{id}` a
-resource id, `{...}` any other single segment, `**` whatever follows (nothing included). Paths
-starting with `/` are the version documents, read before any project. A request belongs to the
+its project is the token's), segment by segment: a literal, `{id}` a resource id, `{...}` any
+other single segment, `**` whatever follows (nothing included). Paths starting with `/` are the
+version documents, read before any project. A request belongs to the
 first row, in table order, with a path and a method that match it (so attach rows come before
 their owner's); a path some row matches, asked with a method none of them has, is a 405. An id
 is never a literal that a sibling pattern has in its place: `servers/detail` is the list.
