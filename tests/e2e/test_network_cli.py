@@ -134,77 +134,69 @@ def test_networks_routers_security_groups_and_servers_through_the_cli(
 ) -> None:
     _, pods = cloud
     osc = Osc(keystone, tmp_path)
-    public = external_network(pods["pod2"])
-    zones = osc.json("availability", "zone", "list", "--network")
-    assert sorted({z["Zone Name"] for z in zones}) == [EAST, WEST]
-
-    hinted, plain = osc.json_all(
+    external_network(pods["pod2"])
+    # Independent commands run together: each `openstack` start costs about a second.
+    zones, hinted, plain, net_east, group, *volumes = osc.json_all(
         [
+            ["availability", "zone", "list", "--network"],
             ["network", "create", "--availability-zone-hint", WEST, "net-west"],
             ["network", "create", "net-default"],
+            ["network", "create", "--availability-zone-hint", EAST, "net-east"],
+            ["security", "group", "create", "web"],
+            *(["volume", "create", "--size", "1", "--availability-zone", az, f"boot-{az}"]
+              for az in (EAST, WEST)),
         ]
-    )
+    )  # fmt: skip
+    assert sorted({z["Zone Name"] for z in zones}) == [EAST, WEST]
     assert holders(pods, "networks", hinted["id"]) == ["pod2"]
+    assert holders(pods, "networks", net_east["id"]) == ["pod1"]
     assert len(holders(pods, "networks", plain["id"])) == 1
 
-    subnet = osc.json(
-        "subnet", "create", "--network", "net-west", "--subnet-range", "10.1.0.0/24", "sub-west"
-    )
-    port, router, group = osc.json_all(
+    subnet, port, router, rule, listed, fip = osc.json_all(
         [
+            ["subnet", "create", "--network", "net-west", "--subnet-range", "10.1.0.0/24",
+             "sub-west"],
             ["port", "create", "--network", "net-west", "port-west"],
             ["router", "create", "--availability-zone-hint", WEST, "router-west"],
-            ["security", "group", "create", "web"],
+            ["security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "80",
+             "web"],
+            ["network", "list"],
+            ["floating", "ip", "create", "public"],
         ]
-    )
-    assert holders(pods, "subnets", subnet["id"]) == ["pod2"]
-    assert holders(pods, "ports", port["id"]) == ["pod2"]
-    assert holders(pods, "routers", router["id"]) == ["pod2"]
-    gateway_set = osc.run("router", "set", "--external-gateway", "public", "router-west")
-    assert gateway_set.returncode == 0, gateway_set.stderr
-    added = osc.run("router", "add", "subnet", "router-west", "sub-west")
-    assert added.returncode == 0, added.stderr
-    rule = osc.json(
-        "security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "80", "web"
-    )
+    )  # fmt: skip
+    for collection, made in (("subnets", subnet), ("ports", port), ("routers", router),
+                             ("floatingips", fip)):  # fmt: skip
+        assert holders(pods, collection, made["id"]) == ["pod2"], collection
     assert rule["security_group_id"] == group["id"]
+    assert {"net-west", "net-default", "net-east", "public"} <= {n["Name"] for n in listed}
 
-    listed = osc.json("network", "list")
-    names = {network["Name"] for network in listed}
-    assert {"net-west", "net-default", "public"} <= names
-
-    # A server on the network in each AZ, protected by the one `web` group in both pods.
-    net_east = osc.json("network", "create", "--availability-zone-hint", EAST, "net-east")
-    assert holders(pods, "networks", net_east["id"]) == ["pod1"]
-    volumes = osc.json_all(
-        [["volume", "create", "--size", "1", "--availability-zone", az, f"boot-{az}"]
-         for az in (EAST, WEST)]
-    )  # fmt: skip
-    servers = osc.json_all(
+    # A server on the network in each AZ, protected by the one `web` group in both pods; the
+    # router's gateway and interface; a server across zones is refused, naming them.
+    *done, across = osc.run_all(
         [
-            ["server", "create", "--flavor", "m1.tiny", "--volume", volume["id"],
-             "--network", network, "--security-group", "web", f"vm-{az}"]
-            for az, volume, network in ((EAST, volumes[0], "net-east"),
-                                        (WEST, volumes[1], "net-west"))
+            ["router", "set", "--external-gateway", "public", "router-west"],
+            ["router", "add", "subnet", "router-west", "sub-west"],
+            *(["server", "create", "--flavor", "m1.tiny", "--volume", volume["id"],
+               "--network", network, "--security-group", "web", "-f", "json", f"vm-{az}"]
+              for az, volume, network in ((EAST, volumes[0], "net-east"),
+                                          (WEST, volumes[1], "net-west"))),
+            ["server", "create", "--flavor", "m1.tiny", "--volume", volumes[0]["id"],
+             "--network", "net-west", "vm-across"],
         ]
     )  # fmt: skip
+    for command in done:
+        assert command.returncode == 0, (command.args, command.stderr)
+    servers = [json.loads(command.stdout) for command in done[2:]]
     for server, pod in zip(servers, ("pod1", "pod2"), strict=True):
         _, _, shown = call("GET", f"{pods[pod].compute_url}/{keystone.project_ids['demo']}"
                                   f"/servers/{server['id']}")  # fmt: skip
         groups = [group["name"] for group in shown["server"]["security_groups"]]
         assert groups == [copies_of(pods[pod], "web")], pod
-    across = osc.run(
-        "server", "create", "--flavor", "m1.tiny", "--volume", volumes[0]["id"],
-        "--network", "net-west", "vm-across",
-    )  # fmt: skip
     assert across.returncode != 0
     assert "400" in across.stderr and EAST in across.stderr and WEST in across.stderr
     assert "pod" not in across.stderr.lower()
 
-    fip = osc.json("floating", "ip", "create", "public")
-    assert holders(pods, "floatingips", fip["id"]) == ["pod2"]
     associated = osc.run("floating", "ip", "set", "--port", "port-west", fip["id"])
     assert associated.returncode == 0, associated.stderr
     shown = osc.json("floating", "ip", "show", fip["id"])
     assert shown["port_id"] == port["id"]
-    assert public  # the external network every project may use
