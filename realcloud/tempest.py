@@ -29,7 +29,6 @@ NETWORK = (
 )
 SELECTION = f"{COMPUTE_VOLUME}|{NETWORK}"
 TARGETS = {"podgate": GATEWAY_REGION, "direct": "Pod1"}
-GATEWAY_NETWORKS_ENV = "PODGATE_REALCLOUD_GATEWAY_NETWORKS"
 CONCURRENCY = 2
 _RUN_TIMEOUT_S = 2100  # the direct run takes ~16 min with networks
 
@@ -56,19 +55,9 @@ class Outcome:
     listed: tuple[str, ...]  # the selected ids as Tempest names them, attributes included
 
 
-def with_networks(name: str) -> bool:
-    """Whether a run uses Neutron: directly always; through Podgate once
-    $PODGATE_REALCLOUD_GATEWAY_NETWORKS is 1. With Neutron every server test's project network,
-    subnet and router are made through the target, so until Podgate creates and lists them the
-    compute baseline would fail on that; without, the network tests skip there."""
-    return name != "podgate" or os.environ.get(GATEWAY_NETWORKS_ENV) == "1"
-
-
-def tempest_conf(
-    layout: Layout, workspace: Path, region: str, seeded: Seeded, *, networks: bool
-) -> str:
-    """Dynamic credentials through the admin user, with `networks` each with its own network,
-    subnet and router (the router's gateway on `public`); services in `region`'s catalog."""
+def tempest_conf(layout: Layout, workspace: Path, region: str, seeded: Seeded) -> str:
+    """Dynamic credentials through the admin user, each with its own network, subnet and router
+    (the router's gateway on `public`); services in `region`'s catalog."""
     user, password = ADMIN
     return render_ini(
         {
@@ -80,7 +69,7 @@ def tempest_conf(
                 "admin_project_name": "admin",
                 "admin_domain_name": "Default",
                 "use_dynamic_credentials": True,
-                "create_isolated_networks": networks,
+                "create_isolated_networks": True,
             },
             "identity": {"uri_v3": layout.keystone_url, "auth_version": "v3", "region": region},
             "identity-feature-enabled": {"api_v2": False},
@@ -88,7 +77,7 @@ def tempest_conf(
                 "nova": True,
                 "cinder": True,
                 "glance": True,
-                "neutron": networks,
+                "neutron": True,
                 "swift": False,
             },
             "compute": {
@@ -180,8 +169,7 @@ def _execute(
 ) -> Outcome:
     """`tempest run` with this selection in a prepared workspace; outcomes written next to it."""
     region = TARGETS[name]
-    neutron = "with Neutron" if with_networks(name) else "without Neutron"
-    say(f"{workspace.name} ({region}, {neutron}): {len(listed)} tests, concurrency {CONCURRENCY}")
+    say(f"{workspace.name} ({region}): {len(listed)} tests, concurrency {CONCURRENCY}")
     tempest = str(layout.bin("tempest", "tempest"))
     stestr = str(layout.bin("tempest", "stestr"))
     begin = time.monotonic()
@@ -228,7 +216,7 @@ def _workspace(layout: Layout, workspace: Path, name: str, seeded: Seeded) -> No
     for sub in ("etc", "logs", "tempest_lock"):
         (workspace / sub).mkdir(parents=True)
     (workspace / "etc" / "tempest.conf").write_text(
-        tempest_conf(layout, workspace, TARGETS[name], seeded, networks=with_networks(name))
+        tempest_conf(layout, workspace, TARGETS[name], seeded)
     )
     package = next((layout.venv("tempest") / "lib").glob("python3*/site-packages/tempest"))
     (workspace / ".stestr.conf").write_text(

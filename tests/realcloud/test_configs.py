@@ -102,7 +102,7 @@ SEEDED = tempest.Seeded("image-1", "public-1", ("dvr", "external-net", "router")
 
 
 def test_tempest_targets_the_region_and_switches_off_absent_services() -> None:
-    conf = ini(tempest.tempest_conf(LAYOUT, Path("/ws"), "RegionOne", SEEDED, networks=True))
+    conf = ini(tempest.tempest_conf(LAYOUT, Path("/ws"), "RegionOne", SEEDED))
     assert conf["identity"]["region"] == "RegionOne"
     assert conf["identity"]["uri_v3"] == "http://127.0.0.1:15000/v3"
     assert conf["compute"]["image_ref"] == "image-1"
@@ -112,22 +112,12 @@ def test_tempest_targets_the_region_and_switches_off_absent_services() -> None:
 
 
 def test_tempest_gives_each_project_a_network_routed_to_the_seeded_public_one() -> None:
-    conf = ini(tempest.tempest_conf(LAYOUT, Path("/ws"), "Pod1", SEEDED, networks=True))
+    conf = ini(tempest.tempest_conf(LAYOUT, Path("/ws"), "Pod1", SEEDED))
     assert conf["auth"]["create_isolated_networks"] == "true"
     assert conf["network"]["public_network_id"] == "public-1"
     assert conf["network"]["project_networks_reachable"] == "false"
     assert conf["network-feature-enabled"]["api_extensions"] == "dvr,external-net,router"
     assert "fixed_network_name" not in conf["compute"]
-
-
-def test_the_gateway_run_uses_neutron_only_when_told(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(tempest.GATEWAY_NETWORKS_ENV, raising=False)
-    assert tempest.with_networks("direct") and not tempest.with_networks("podgate")
-    conf = ini(tempest.tempest_conf(LAYOUT, Path("/ws"), "RegionOne", SEEDED, networks=False))
-    assert conf["service_available"]["neutron"] == "false"
-    assert conf["auth"]["create_isolated_networks"] == "false"
-    monkeypatch.setenv(tempest.GATEWAY_NETWORKS_ENV, "1")
-    assert tempest.with_networks("podgate")
 
 
 @pytest.mark.parametrize(
