@@ -35,6 +35,8 @@ log = logging.getLogger("podgate.security_groups")
 
 _GROUP, _RULE = CopiedType.SECURITY_GROUP, CopiedType.SECURITY_GROUP_RULE
 _COLLECTIONS = {"security-groups": _GROUP, "security-group-rules": _RULE}
+# Each type's collection path on a pod (Neutron's paths name no project).
+_PATHS = {copied_type: f"/v2.0/{collection}" for collection, copied_type in _COLLECTIONS.items()}
 _KEYS = {_GROUP: "security_groups", _RULE: "security_group_rules"}
 _NOT_FOUND = {
     _GROUP: ("SecurityGroupNotFound", "Security group {id} does not exist"),
@@ -146,9 +148,8 @@ class SecurityGroups:
         made: Mapping[str, Mapping[str, Any]],
     ) -> None:
         by_name = {pod.name: pod for pod in targets}
-        collection = next(c for c, t in _COLLECTIONS.items() if t is copied_type)
         undos = [
-            (by_name[pod], _delete(request, f"/v2.0/{collection}/{item['id']}"))
+            (by_name[pod], _delete(request, f"{_PATHS[copied_type]}/{item['id']}"))
             for pod, item in made.items()
         ]
         for reply in await self._fanout.each(undos):
@@ -162,8 +163,7 @@ class SecurityGroups:
         known = (await self._store.copies_of(copied_type, [object_id])).get(object_id)
         if known is not None:
             return known
-        collection = next(c for c, t in _COLLECTIONS.items() if t is copied_type)
-        probe = _get(request, f"/v2.0/{collection}/{object_id}")
+        probe = _get(request, f"{_PATHS[copied_type]}/{object_id}")
         holders = [r for r in await self._fanout.all(targets, probe) if r.status == 200]
         if not holders:
             return None
@@ -179,7 +179,7 @@ class SecurityGroups:
     ) -> Copies:
         """A project's `default` groups in every pod, recorded as copies of the home one."""
         query = urlencode({"name": DEFAULT_GROUP, "project_id": project})
-        listing = _get(request, "/v2.0/security-groups", query)
+        listing = _get(request, _PATHS[_GROUP], query)
         ids = {home: home_id}
         for reply in await self._fanout.all(targets, listing):
             for item in _items(reply, _KEYS[_GROUP]) or []:
