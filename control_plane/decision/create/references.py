@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from control_plane.decision.decisions import Reference
-from control_plane.errors import BadRequest
+from control_plane.errors import BadRequest, NotFound
 from control_plane.model import ResourceType
 
 __all__ = ["gateway_network", "references"]
@@ -38,7 +38,8 @@ _FROM_VOLUME = frozenset({_SNAPSHOT, _BACKUP})
 def references(resource_type: ResourceType, resource: Mapping[str, Any]) -> tuple[Reference, ...]:
     """The resources a create's `resource` (the body's member object) names, in body order.
 
-    BadRequest for a snapshot or backup that names no volume.
+    BadRequest for a snapshot or backup that names no volume; NotFound for a snapshot whose
+    `volume_id` is null (Cinder's schema allows it, then finds no volume None).
     """
     named = [
         Reference(named_type, value)
@@ -50,6 +51,8 @@ def references(resource_type: ResourceType, resource: Mapping[str, Any]) -> tupl
     elif resource_type is ResourceType.ROUTER:
         gateway = gateway_network(resource.get("external_gateway_info"))
         named = [gateway] if gateway else []
+    if resource_type is _SNAPSHOT and "volume_id" in resource and resource["volume_id"] is None:
+        raise NotFound("Volume None could not be found.")
     if resource_type in _FROM_VOLUME and not named:
         member = resource_type.value
         raise BadRequest(

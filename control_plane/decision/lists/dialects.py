@@ -1,7 +1,7 @@
 """What differs between the APIs whose lists the gateway merges: one row per service.
 
 Nova and Cinder list `<collection>/detail` below the project with their own sort completion and
-a `next` link while more items follow; Neutron lists `/v2.0/<collection>` with its own query
+a `next` link on every full page; Neutron lists `/v2.0/<collection>` with its own query
 (neutron.py), `next`/`previous` links and markers the pods judge. The lister reads this table
 and nothing else service-specific.
 """
@@ -19,7 +19,7 @@ from control_plane.decision.lists.neutron import (
 from control_plane.decision.lists.present import ListView, list_body
 from control_plane.decision.lists.query import ListQuery, parse_query
 from control_plane.decision.resources import API_PREFIX, ResourceSpec
-from control_plane.errors import BadRequest, PodgateError
+from control_plane.errors import BadRequest, NotFound, PodgateError
 from control_plane.model import Service
 
 __all__ = ["DIALECTS", "Dialect"]
@@ -35,7 +35,8 @@ class Dialect:
     parse: Callable[[ResourceSpec, str, int], ListQuery]
     # The pod path of the list, below the project (or the endpoint, without one).
     remainder: Callable[[ResourceSpec], str]
-    # The answer: the view, the page's items in merge order, the query, whether more follow.
+    # The answer: the view, the page's items in merge order, the query, whether more follow
+    # (Neutron's rule; Nova and Cinder link every full page).
     body: Callable[[ListView, Items, ListQuery, bool], bytes]
     # Whether a marker naming nothing the caller sees is refused (else: listed from the top).
     strict_marker: Callable[[ResourceSpec], bool]
@@ -47,10 +48,18 @@ class Dialect:
 
 
 def _nova_cinder_body(view: ListView, items: Items, query: ListQuery, more: bool) -> bytes:
-    return list_body(view, items, params=query.params, limit_param=query.limit_param, more=more)
+    """A next link on every full page (`limit` items, or the largest page when none was asked),
+    whether or not more follow: Nova's and Cinder's `_get_collection_links` rule. A page a
+    pod's own smaller page size cut short links on too, or the walk would stop there."""
+    full = bool(query.limit) and len(items) == query.limit
+    linked = full or more
+    return list_body(view, items, params=query.params, limit_param=query.limit_param, more=linked)
 
 
 def _unknown_marker(spec: ResourceSpec, marker: str) -> PodgateError:
+    """Nova's MarkerNotFound is a 400; Cinder looks the marker up like any id (its 404)."""
+    if spec.service is Service.VOLUME:
+        return NotFound(spec.not_found(marker))
     return BadRequest(f"marker [{marker}] not found")
 
 

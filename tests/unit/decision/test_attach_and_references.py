@@ -7,7 +7,7 @@ import pytest
 from control_plane.decision.create.references import references
 from control_plane.decision.decisions import Reference
 from control_plane.decision.routed.attach import referenced
-from control_plane.errors import BadRequest
+from control_plane.errors import BadRequest, NotFound
 from control_plane.model import ResourceType
 
 SERVER, VOLUME = ResourceType.SERVER, ResourceType.VOLUME
@@ -138,3 +138,10 @@ def test_a_snapshot_or_backup_without_a_source_volume_is_a_400(
 ) -> None:
     with pytest.raises(BadRequest, match="'volume_id' is a required property"):
         references(resource_type, resource)
+
+
+def test_a_snapshot_of_volume_null_is_cinder_s_404() -> None:
+    with pytest.raises(NotFound, match=r"^Volume None could not be found\.$"):
+        references(SNAPSHOT, {"volume_id": None, "name": "s"})
+    with pytest.raises(BadRequest, match="'volume_id' is a required property"):
+        references(BACKUP, {"volume_id": None})

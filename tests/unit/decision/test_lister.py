@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from control_plane.errors import BadRequest, PodUnavailable
+from control_plane.errors import BadRequest, NotFound, PodUnavailable
 from control_plane.model import Pod, PodState, ResourceType, Routing
 from tests.unit.decision.extproc_harness import ListGateway
 from tests.unit.decision.fake_pods import FakePod
@@ -178,11 +178,15 @@ async def test_an_exhausted_pod_is_not_asked_again() -> None:
     assert "marker" not in _query(harness.fakes["a"].calls[1])  # nothing of a was shown yet
 
 
-async def test_unknown_marker_is_nova_s_bad_request(three: ListGateway) -> None:
+async def test_unknown_marker_is_nova_s_bad_request_and_cinder_s_not_found(
+    three: ListGateway,
+) -> None:
     with pytest.raises(BadRequest, match=r"^marker \[nope\] not found$"):
         await three.get("/v2.1/p1/servers/detail?marker=nope")
-    with pytest.raises(BadRequest, match=r"marker \[nope\] not found"):
+    with pytest.raises(NotFound, match=r"^Volume nope could not be found\.$"):
         await three.get("/v3/p1/volumes?marker=nope")
+    with pytest.raises(NotFound, match=r"^Snapshot nope could not be found\.$"):
+        await three.get("/v3/p1/snapshots?marker=nope")
 
 
 async def test_another_projects_marker_is_not_found(three: ListGateway) -> None:
@@ -340,3 +344,17 @@ def test_fake_pod_answers_like_podsim() -> None:
     body = json.loads(fake.answer("/compute/v2.1/p1/servers/detail", "limit=1").body)
     assert [s["id"] for s in body["servers"]] == ["a-02"]
     assert body["servers_links"][0]["rel"] == "next"
+
+
+async def test_a_full_last_page_links_on_and_the_next_one_is_empty(three: ListGateway) -> None:
+    # Nova and Cinder link every full page, even when nothing follows (Tempest's pagination).
+    answer = await three.get("/v3/p1/volumes/detail?limit=9")
+    assert len(answer.ids("volumes")) == 9
+    assert answer.next_path("volumes") == "/v3/p1/volumes/detail?limit=9&marker=a-v01"
+    last = await three.get(answer.next_path("volumes"))
+    assert last.ids("volumes") == [] and last.next_path("volumes") is None
+
+
+async def test_a_short_page_has_no_next_link(three: ListGateway) -> None:
+    answer = await three.get("/v2.1/p1/servers/detail?limit=10")
+    assert len(answer.ids("servers")) == 9 and answer.next_path("servers") is None
