@@ -29,6 +29,10 @@ class ResourceType(StrEnum):
     VOLUME = "volume"
     SNAPSHOT = "snapshot"
     BACKUP = "backup"
+    ATTACHMENT = "attachment"
+    TRANSFER = "volume_transfer"
+    GROUP = "group"
+    GROUP_SNAPSHOT = "group_snapshot"
     NETWORK = "network"
     SUBNET = "subnet"
     PORT = "port"
@@ -52,6 +56,10 @@ RESOURCE_SERVICE: Mapping[ResourceType, Service] = {
     ResourceType.VOLUME: Service.VOLUME,
     ResourceType.SNAPSHOT: Service.VOLUME,
     ResourceType.BACKUP: Service.VOLUME,
+    ResourceType.ATTACHMENT: Service.VOLUME,
+    ResourceType.TRANSFER: Service.VOLUME,
+    ResourceType.GROUP: Service.VOLUME,
+    ResourceType.GROUP_SNAPSHOT: Service.VOLUME,
     ResourceType.NETWORK: Service.NETWORK,
     ResourceType.SUBNET: Service.NETWORK,
     ResourceType.PORT: Service.NETWORK,

@@ -27,6 +27,10 @@ _RULES = {
         "network, subnet or port; a floating IP's port) is found in the same pod (else 400)"
     ),
     Kind.ROUTED: "routed by owner",
+    Kind.ACCEPT: (
+        "routed by owner for any project (the auth key decides); on success the volume it "
+        "names is routed as the accepting project's"
+    ),
     Kind.ZONES: "answered by the gateway",
     Kind.EVENTS: "external events split by server pod",
     Kind.SHARED: "shared object",

@@ -76,6 +76,8 @@ _NOAUTH_ALL = "Policy doesn't allow all_tenants to be performed."
 _PROJECT_HEADER, _ROLES_HEADER = "x-project-id", "x-roles"
 _PROJECT_SCOPE = "The network API needs a project-scoped token."
 _NOAUTH_PROJECT = "Without Keystone the X-Project-Id header must name the project."
+# Creates made from another resource: it must be known, nothing is scheduled.
+_FROM_SOURCE = frozenset({Placement.SOURCE_VOLUME, Placement.GROUP})
 
 
 def with_project(op: Operation, caller: Caller | None, headers: Mapping[str, str]) -> Operation:
@@ -146,7 +148,7 @@ def admit(op: Operation, caller: Caller | None) -> Operation:
 def decide(op: Operation, facts: Facts) -> Decision:
     """What to do with an admitted request, given the facts gathered for it."""
     match op:
-        case ResourceOperation(kind=Kind.ROUTED | Kind.ATTACH):
+        case ResourceOperation(kind=Kind.ROUTED | Kind.ATTACH | Kind.ACCEPT):
             return _to_owner(op, facts)
         case ResourceOperation(kind=Kind.CREATE):
             return _create(op, facts)
@@ -154,7 +156,10 @@ def decide(op: Operation, facts: Facts) -> Decision:
             path = facts.path.partition("?")[0]
             detail = is_detail(op)
             headers = _to_pods(facts)
-            return ListPage(op.resource_type, op.project_id, path, op.query, detail, headers)
+            collection = op.remainder.strip("/").split("/")[-2 if detail else -1]
+            return ListPage(
+                op.resource_type, op.project_id, path, op.query, detail, headers, collection
+            )
         case Operation(kind=Kind.VERSIONS) if facts.window is not None:
             return Answer(*document(op.service, op.remainder, origin(facts.headers), facts.window))
         case Operation(kind=Kind.ZONES):
@@ -199,14 +204,15 @@ def body_needs(op: Operation, body: bytes) -> BodyNeeds:
     if op.kind is not Kind.CREATE:
         return BodyNeeds()
     create = parse_create(op.resource_type, body)
-    scheduled = placement(op.resource_type) is not Placement.SOURCE_VOLUME
+    scheduled = placement(op.resource_type) not in _FROM_SOURCE
     return BodyNeeds(create.references, bindings=scheduled, groups=create.groups)
 
 
 def _to_owner(op: ResourceOperation, facts: Facts) -> Decision:
     """To the pod that owns the resource; an attach first waits for its body to be checked."""
     # Neutron shows other projects' shared and external networks: its pods judge who sees what.
-    anyone = op.service in PROJECT_FROM_TOKEN
+    # A transfer is accepted by another project: the pod judges its auth key.
+    anyone = op.service in PROJECT_FROM_TOKEN or op.kind is Kind.ACCEPT
     admin = anyone or (facts.caller is not None and facts.caller.any_project)
     destination = owned(op, facts.routing, facts.pods, facts.unhealthy, any_project=admin)
     if facts.body is not None:
@@ -220,6 +226,7 @@ def _to_owner(op: ResourceOperation, facts: Facts) -> Decision:
         facts.rewrite,
         shown=op.resource_type if shows_zone else None,
         forget=facts.method == "DELETE" and _names_resource(op),
+        moves=op.kind is Kind.ACCEPT,
     )
 
 
@@ -249,10 +256,9 @@ def _create(op: ResourceOperation, facts: Facts) -> Decision:
         pod, endpoint = usable(pod.name, pod, op.service, facts.unhealthy)
         body = pod_body(create, pod.pod_az_name, pin=False, groups=own_ids(facts.copies, pod.name))
         return Placed(target(pod, endpoint, op), body)
-    if placement(op.resource_type) is Placement.SOURCE_VOLUME:
-        (volume,) = create.references
-        noun = SPECS[volume.resource_type].noun
-        raise NotFound(f"{noun} {volume.resource_id} could not be found.")
+    if placement(op.resource_type) in _FROM_SOURCE:
+        source = create.references[0]
+        raise NotFound(SPECS[source.resource_type].not_found(source.resource_id))
     chosen = schedule(
         _in_preference_order(facts.pods.values()),
         facts.bindings,

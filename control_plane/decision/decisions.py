@@ -97,6 +97,8 @@ class Route:
     shown: ResourceType | None = None
     # The request deletes the resource: its routing is forgotten now.
     forget: bool = False
+    # A transfer's acceptance: the pod's answer is asked for, its volume moves to the caller.
+    moves: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +150,8 @@ class ListPage:
     query: str
     detail: bool
     headers: Mapping[str, str]
+    # The collection the path names (Cinder's transfers have two).
+    collection: str
 
 
 Decision = Route | Placed | Answer | NeedBody | AcrossPods | ListPage

@@ -49,6 +49,7 @@ from control_plane.decision.pods.health import HealthView
 from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
+from control_plane.decision.routed.transfers import accepted_volume
 from control_plane.decision.security_groups.relay import CopyStore, SecurityGroups
 from control_plane.decision.shared.relay import SharedObjects
 from control_plane.decision.versions.negotiation import Negotiation
@@ -74,6 +75,8 @@ log = logging.getLogger("podgate.decision")
 MISSING_PODS_HEADER = "x-podgate-missing-pods"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _TOO_LARGE = "Request is too large: the limit is {limit} bytes."
+# Requests on one resource, whose routing is looked up before deciding.
+_ROUTED_KINDS = (Kind.ROUTED, Kind.ATTACH, Kind.ACCEPT)
 
 
 class DecisionStore(BindingStore, CopyStore, Protocol):
@@ -121,6 +124,8 @@ class Exchange:
         self._creation: Creation | None = None
         # A shown resource whose pod renames its zone: (resource type, pod) for the answer.
         self._shown: tuple[ResourceType, Pod] | None = None
+        # A transfer being accepted: the accepting project, its volume's new owner.
+        self._accepting: str | None = None
         self._status = 0
 
     async def answer(self, kind: str, message: ep.ProcessingRequest) -> ep.ProcessingResponse:
@@ -146,7 +151,23 @@ class Exchange:
         if self._shown is not None and self._status == 200:
             resource_type, pod = self._shown
             return shown_body(resource_type, body, pod)
+        if self._accepting is not None:
+            await self._accepted(self._accepting, body)
         return None
+
+    async def _accepted(self, project_id: str, body: bytes) -> None:
+        """The volume of an accepted transfer is routed as the accepting project's."""
+        volume_id = accepted_volume(self._status, body)
+        if volume_id is None:
+            return
+        given = await self._deps.routing_table.give(ResourceType.VOLUME, volume_id, project_id)
+        log.info(
+            "%s volume %s transferred to project %s%s",
+            self.request_id,
+            volume_id,
+            project_id,
+            "" if given is not None else " (no routing to move)",
+        )
 
     async def fault(self, error: PodgateError) -> ep.ProcessingResponse:
         """The OpenStack fault answering `error`, with the headers the API would add."""
@@ -214,7 +235,7 @@ class Exchange:
             caller=caller,
             end_of_stream=message.end_of_stream,
         )
-        if isinstance(op, ResourceOperation) and op.kind in (Kind.ROUTED, Kind.ATTACH):
+        if isinstance(op, ResourceOperation) and op.kind in _ROUTED_KINDS:
             routing = await self._routing(op, facts.pods, {**headers, **rewrite})
             facts = replace(facts, routing=routing)
         return await self._decide(op, facts, "request_headers")
@@ -291,11 +312,13 @@ class Exchange:
         decision: Decision = decide(op, facts)
         deps = self._deps
         match decision:
-            case Route(target=target, shown=shown, forget=forget):
+            case Route(target=target, shown=shown, forget=forget, moves=moves):
                 if forget and isinstance(op, ResourceOperation):
                     deps.routing_table.deleted(op.resource_type, op.resource_id)
                 if shown is not None:
                     self._shown = (shown, target.pod)
+                if moves:
+                    self._accepting = op.project_id
                 self.log_outcome(target.cluster)
                 return responses.routed(phase, decision)
             case Placed(target=target) if isinstance(op, ResourceOperation):

@@ -52,7 +52,8 @@ class Placement(StrEnum):
         "the pod of the resources its body uses (networks, ports, volumes, snapshots, backups), "
         "else the project's pod in the zone asked for (bindings), the zone name translated"
     )
-    SOURCE_VOLUME = "the pod that owns the source volume (`volume_id`)"
+    SOURCE_VOLUME = "the pod that owns the source volume (`volume_id`, `volume_uuid`)"
+    GROUP = "the pod that owns its group (`group_id`)"
     NETWORK = "the pod that owns its network (`network_id`)"
     EXTERNAL_NETWORK = "the pod that owns its external network (`floating_network_id`)"
 
@@ -61,6 +62,7 @@ class Merge(StrEnum):
     """How the pods' answers become the one the client gets."""
 
     OWNER = "the owner's answer, unchanged"
+    MOVED = "the owner's answer, unchanged; the volume it names moves to the caller's project"
     RECORDED = "the chosen pod's answer; the new id recorded"
     PAGED = "every pod not DISABLED, sorted and paged across pods, zone names and links rewritten"
     SHARED_READ = (
@@ -104,6 +106,9 @@ _NETWORK, _SUBNET, _PORT = ResourceType.NETWORK, ResourceType.SUBNET, ResourceTy
 _ROUTER, _FLOATING_IP = ResourceType.ROUTER, ResourceType.FLOATING_IP
 _SERVER, _VOLUME = ResourceType.SERVER, ResourceType.VOLUME
 _SNAPSHOT, _BACKUP = ResourceType.SNAPSHOT, ResourceType.BACKUP
+_ATTACHMENT, _TRANSFER = ResourceType.ATTACHMENT, ResourceType.TRANSFER
+_GROUP, _GROUP_SNAPSHOT = ResourceType.GROUP, ResourceType.GROUP_SNAPSHOT
+_TRANSFERS = "os-volume-transfer volume-transfers"
 _SCHEDULED, _SOURCE = Placement.SCHEDULED, Placement.SOURCE_VOLUME
 _GET, _POST, _WRITES, _SET = ("GET",), ("POST",), ("POST", "PUT", "DELETE"), ("PUT", "DELETE")
 _VERSIONS = "/ /{prefix}/"
@@ -156,6 +161,29 @@ FAMILIES: tuple[Family, ...] = (
     _row(_V, "backups", _POST, Kind.CREATE, Merge.RECORDED, _BACKUP, _SOURCE),
     _row(_V, "backups backups/detail", _GET, Kind.LIST, Merge.PAGED, _BACKUP),
     _row(_V, "backups/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _BACKUP),
+    # The attach API (3.27+): an attachment lives beside its volume and the server it names.
+    _row(_V, "attachments", _POST, Kind.CREATE, Merge.RECORDED, _ATTACHMENT, _SOURCE),
+    _row(_V, "attachments attachments/detail", _GET, Kind.LIST, Merge.PAGED, _ATTACHMENT),
+    _row(_V, "attachments/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _ATTACHMENT),
+    # Transfers (`volume-transfers` from 3.55, `os-volume-transfer` before): the accepting
+    # project is not the transfer's, its auth key is the pod's to judge.
+    _row(_V, _TRANSFERS, _POST, Kind.CREATE, Merge.RECORDED, _TRANSFER, _SOURCE),
+    _row(_V, f"{_TRANSFERS} os-volume-transfer/detail volume-transfers/detail", _GET, Kind.LIST,
+         Merge.PAGED, _TRANSFER),
+    _row(_V, "os-volume-transfer/{id}/accept volume-transfers/{id}/accept", _POST, Kind.ACCEPT,
+         Merge.MOVED, _TRANSFER),
+    _row(_V, "os-volume-transfer/{id}/** volume-transfers/{id}/**", ANY, Kind.ROUTED,
+         Merge.OWNER, _TRANSFER),
+    # Generic volume groups: placed like volumes; `groups/action` (create-from-src) follows
+    # the group or group snapshot it copies; group snapshots follow their group.
+    _row(_V, "groups groups/action", _POST, Kind.CREATE, Merge.RECORDED, _GROUP, _SCHEDULED),
+    _row(_V, "groups groups/detail", _GET, Kind.LIST, Merge.PAGED, _GROUP),
+    _row(_V, "groups/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _GROUP),
+    _row(_V, "group_snapshots", _POST, Kind.CREATE, Merge.RECORDED, _GROUP_SNAPSHOT,
+         Placement.GROUP),
+    _row(_V, "group_snapshots group_snapshots/detail", _GET, Kind.LIST, Merge.PAGED,
+         _GROUP_SNAPSHOT),
+    _row(_V, "group_snapshots/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _GROUP_SNAPSHOT),
     _row(_V, "os-availability-zone", _GET, Kind.ZONES, Merge.ZONES),
     _row(_V, "types/**", _GET, Kind.SHARED, Merge.SHARED_READ),
     _row(_V, "types/**", _WRITES, Kind.SHARED, Merge.SHARED_WRITE),

@@ -35,11 +35,15 @@ _ZONE_FIELDS: Mapping[ResourceType, str] = {
     ResourceType.SERVER: _REQUEST_AZ,
     ResourceType.VOLUME: _REQUEST_AZ,
     ResourceType.BACKUP: _REQUEST_AZ,
+    ResourceType.GROUP: _REQUEST_AZ,
     ResourceType.NETWORK: _HINTS,
     ResourceType.ROUTER: _HINTS,
 }
 _INVALID = object()
 _GROUPS = "security_groups"
+# Creates whose body may name the new resource otherwise than its member: Cinder's group
+# copies (`POST groups/action`).
+_OTHER_KEYS: Mapping[ResourceType, str] = {ResourceType.GROUP: "create-from-src"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,8 @@ class CreateBody:
 
     resource_type: ResourceType
     document: Mapping[str, Any]
+    # The key of the new resource's object in the document (its member, or `_OTHER_KEYS`').
+    key: str
     # The zone asked for (None: any): `availability_zone`, or the one zone hints name.
     availability_zone: str | None
     references: tuple[Reference, ...] = ()
@@ -74,6 +80,9 @@ def parse_create(resource_type: ResourceType, body: bytes) -> CreateBody:
         raise BadRequest("Malformed request body: it is not valid JSON.")
     if not isinstance(document, dict):
         raise BadRequest("Malformed request body: a JSON object is expected.")
+    other = _OTHER_KEYS.get(resource_type)
+    if key not in document and other in document:
+        key = other
     if key not in document:
         raise BadRequest(f"Missing required element '{key}' in request body.")
     resource = document[key]
@@ -87,7 +96,7 @@ def parse_create(resource_type: ResourceType, body: bytes) -> CreateBody:
             raise BadRequest(f"Invalid input for '{key}.{_REQUEST_AZ}': it must be a string.")
     named = references(resource_type, resource)
     return CreateBody(
-        resource_type, document, zone or None, named, _groups(resource_type, resource)
+        resource_type, document, key, zone or None, named, _groups(resource_type, resource)
     )
 
 
@@ -131,7 +140,7 @@ def pod_body(
     `pin`: Nova's and Cinder's zone is written even when none was asked for (a scheduled
     create). Neutron's hints never are: its answer would show the hint the user did not give.
     """
-    key = SPECS[create.resource_type].member
+    key = create.key
     resource = dict(create.document[key])
     renamed = _own_groups(create.resource_type, resource, groups or {})
     field = _ZONE_FIELDS.get(create.resource_type)

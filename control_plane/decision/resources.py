@@ -30,6 +30,24 @@ _SNAPSHOT_BRIEF = (
 )  # fmt: skip
 
 
+# Cinder's volume-side resources: type, collection, member, noun, list key, brief fields, links,
+# AZ field, "not found" message. Their items name no owner (admins see `project_id` on some).
+_ATTACHMENT_BRIEF = ("id", "status", "instance", "volume_id")
+_CINDER = (
+    (ResourceType.ATTACHMENT, "attachments", "attachment", "VolumeAttachment", "",
+     _ATTACHMENT_BRIEF, False, None,
+     "Volume attachment could not be found with filter: attachment_id = {id}."),
+    # `volume-transfers` (3.55+) names the same transfers; the older path works at any version.
+    (ResourceType.TRANSFER, "os-volume-transfer", "transfer", "Transfer", "transfers",
+     ("id", "volume_id", "name", "links"), True, None, "Transfer {id} could not be found."),
+    (ResourceType.GROUP, "groups", "group", "Group", "", ("id", "name"), False,
+     "availability_zone", "Group {id} could not be found."),
+    (ResourceType.GROUP_SNAPSHOT, "group_snapshots", "group_snapshot", "GroupSnapshot", "",
+     ("id", "name", "group_type_id"), False, None, "GroupSnapshot {id} could not be found."),
+)  # fmt: skip
+# Cinder's group lists link on under the member's name.
+_MEMBER_LINKS = frozenset({ResourceType.GROUP, ResourceType.GROUP_SNAPSHOT})
+
 # Neutron's networks and routers name their zones (hints given, zones in use) in lists.
 _ZONE_LISTS = ("availability_zone_hints", "availability_zones")
 _ZONED = frozenset({ResourceType.NETWORK, ResourceType.ROUTER})
@@ -71,6 +89,19 @@ class ResourceSpec:
     fault_type: str = ""
     # The "not found" message, `{id}` filled in.
     not_found_message: str = "{noun} {id} could not be found."
+    # The key of a list's items ("": the collection) and of its next link ("": `<items>_links`).
+    list_key: str = ""
+    links_key: str = ""
+
+    @property
+    def items_key(self) -> str:
+        """The key of the items in a list answer."""
+        return self.list_key or self.collection
+
+    @property
+    def next_key(self) -> str:
+        """The key of a list answer's links."""
+        return self.links_key or f"{self.items_key}_links"
 
     @property
     def shows_zones(self) -> bool:
@@ -147,6 +178,23 @@ SPECS: Mapping[ResourceType, ResourceSpec] = {
             "Backup",
             "availability_zone",
             "os-backup-project-attr:project_id",
+        ),
+        *(
+            ResourceSpec(
+                resource_type,
+                Service.VOLUME,
+                collection,
+                member,
+                noun,
+                az_field,
+                "project_id",
+                brief_fields=brief,
+                links=links,
+                not_found_message=message,
+                list_key=list_key,
+                links_key=f"{member}_links" if resource_type in _MEMBER_LINKS else "",
+            )
+            for resource_type, collection, member, noun, list_key, brief, links, az_field, message in _CINDER
         ),
         # Neutron: one view per resource (no brief list, no links), the owner in `project_id`.
         *(

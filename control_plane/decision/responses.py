@@ -66,8 +66,8 @@ def set_headers(mutation: ep.HeaderMutation, headers: Mapping[str, str]) -> None
 
 def routed(phase: str, route: Route) -> ep.ProcessingResponse:
     """Send the request on as `route` says, answering the `phase` message (request_headers or
-    request_body); a shown resource asks Envoy for the pod's answer on the way."""
-    mode = _SHOW_MODE if route.shown is not None else None
+    request_body); a shown resource or an acceptance asks Envoy for the pod's answer."""
+    mode = _SHOW_MODE if route.shown is not None or route.moves else None
     return _sent(phase, route.target, route.headers, None, mode)
 
 

@@ -200,6 +200,18 @@ class Store:
             partial(_routings.learn_routings, routings=routings), write=True, retries=1
         )
 
+    async def give_routing(
+        self, resource_type: ResourceType, resource_id: str, project_id: str
+    ) -> Routing | None:
+        """Make a stored routing `project_id`'s (a transfer accepted); None when none is."""
+        work = partial(
+            _routings.give_routing,
+            resource_type=check_resource_type(resource_type),
+            resource_id=resource_id,
+            project_id=project_id,
+        )
+        return await self._run(work, write=True, retries=1)
+
     async def get_routing(
         self, resource_type: ResourceType | str, resource_id: str
     ) -> Routing | None:

@@ -147,6 +147,21 @@ async def put_routing(session: AsyncSession, *, routing: Routing) -> Routing:
     )
 
 
+async def give_routing(
+    session: AsyncSession, *, resource_type: ResourceType, resource_id: str, project_id: str
+) -> Routing | None:
+    """The routing of a resource now `project_id`'s (a volume transfer accepted); None when
+    none is stored. The pod stays: only the owner changes."""
+    project_id = check_text("project_id", project_id)
+    this = (RoutingRow.resource_type == resource_type.value, RoutingRow.resource_id == resource_id)
+    await session.execute(
+        sa.update(RoutingRow).where(*this).values(project_id=project_id, updated_at=utc_now())
+    )
+    query = sa.select(*_ROUTING_COLUMNS).join(PodRow, PodRow.id == RoutingRow.pod_id).where(*this)
+    found = (await session.execute(query)).one_or_none()
+    return None if found is None else _routing_of(found)
+
+
 async def learn_routings(session: AsyncSession, *, routings: Sequence[Routing]) -> int:
     rows: dict[tuple[str, str], Routing] = {}
     for routing in routings:

@@ -169,6 +169,7 @@ class NeutronCloud:
             query=query,
             detail=False,
             headers=headers,
+            collection=spec.collection,
         )
         return await (lister or self.lister()).list("req-neutron", page, self.pods)
 

@@ -183,3 +183,12 @@ async def test_routings_per_pod_counts_every_pod(store: Store, pods: tuple[Pod, 
         await store.put_routing(Routing(f"vm{n}", SERVER, "proj", "pod2"))
     counts = await store.routings_per_pod()
     assert counts == {pod.name: 3 if pod.name == "pod2" else 0 for pod in pods}
+
+
+async def test_give_routing_changes_the_owner_only(store: Store, pods: tuple[Pod, ...]) -> None:
+    await store.put_routing(Routing("v1", VOLUME, "proj", "pod2"))
+    given = await store.give_routing(VOLUME, "v1", "other")
+    assert given is not None
+    assert (given.project_id, given.pod_name) == ("other", "pod2")
+    assert await store.get_routing(VOLUME, "v1") == given
+    assert await store.give_routing(VOLUME, "v404", "other") is None

@@ -1,7 +1,9 @@
 """What a create body names that the new resource must live beside (in the same pod).
 
 A server uses its networks, ports and boot volume or snapshot; a volume is made from a snapshot,
-a volume or a backup; snapshots and backups from a volume; subnets and ports belong to a network,
+a volume or a backup (and joins a group); snapshots, backups, transfers and attachments (with
+their server) are of a volume; a group is copied from a group or group snapshot, a group
+snapshot is of a group; subnets and ports belong to a network,
 a floating IP to an external network (and maybe a port), a router's gateway to a network.
 Fields of the wrong shape name nothing: the pod judges them. Server groups
 (`os:scheduler_hints.group`) are not routed by the gateway, so they name nothing here yet.
@@ -11,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from control_plane.decision.decisions import Reference
+from control_plane.decision.resources import SPECS
 from control_plane.errors import BadRequest, NotFound
 from control_plane.model import ResourceType
 
@@ -18,11 +21,21 @@ __all__ = ["gateway_network", "references"]
 
 _NETWORK, _PORT = ResourceType.NETWORK, ResourceType.PORT
 _VOLUME, _SNAPSHOT, _BACKUP = ResourceType.VOLUME, ResourceType.SNAPSHOT, ResourceType.BACKUP
+_GROUP, _GROUP_SNAPSHOT = ResourceType.GROUP, ResourceType.GROUP_SNAPSHOT
 # Fields naming one resource each, by the type of the resource created.
 _FIELDS: Mapping[ResourceType, tuple[tuple[str, ResourceType], ...]] = {
-    _VOLUME: (("snapshot_id", _SNAPSHOT), ("source_volid", _VOLUME), ("backup_id", _BACKUP)),
+    _VOLUME: (
+        ("snapshot_id", _SNAPSHOT),
+        ("source_volid", _VOLUME),
+        ("backup_id", _BACKUP),
+        ("group_id", _GROUP),
+    ),
     _SNAPSHOT: (("volume_id", _VOLUME),),
     _BACKUP: (("volume_id", _VOLUME),),
+    ResourceType.TRANSFER: (("volume_id", _VOLUME),),
+    ResourceType.ATTACHMENT: (("volume_uuid", _VOLUME), ("instance_uuid", ResourceType.SERVER)),
+    _GROUP: (("group_snapshot_id", _GROUP_SNAPSHOT), ("source_group_id", _GROUP)),
+    _GROUP_SNAPSHOT: (("group_id", _GROUP),),
     ResourceType.SUBNET: (("network_id", _NETWORK),),
     _PORT: (("network_id", _NETWORK),),
     ResourceType.FLOATING_IP: (("floating_network_id", _NETWORK), ("port_id", _PORT)),
@@ -31,14 +44,21 @@ _FIELDS: Mapping[ResourceType, tuple[tuple[str, ResourceType], ...]] = {
 _BOOT_SOURCES = {"volume": _VOLUME, "snapshot": _SNAPSHOT}
 # The legacy `block_device_mapping[]` names them in fields of their own.
 _LEGACY_SOURCES = (("volume_id", _VOLUME), ("snapshot_id", _SNAPSHOT))
-# Made from a volume, always: no volume is no placement (Cinder's own 400).
-_FROM_VOLUME = frozenset({_SNAPSHOT, _BACKUP})
+# The field naming what it is made from, always: without it no placement (Cinder's own 400).
+_REQUIRED: Mapping[ResourceType, str] = {
+    _SNAPSHOT: "volume_id",
+    _BACKUP: "volume_id",
+    ResourceType.TRANSFER: "volume_id",
+    ResourceType.ATTACHMENT: "volume_uuid",
+    _GROUP_SNAPSHOT: "group_id",
+}
 
 
 def references(resource_type: ResourceType, resource: Mapping[str, Any]) -> tuple[Reference, ...]:
     """The resources a create's `resource` (the body's member object) names, in body order.
 
-    BadRequest for a snapshot or backup that names no volume; NotFound for a snapshot whose
+    BadRequest for a snapshot, backup, transfer or attachment that names no volume (a group
+    snapshot no group); NotFound for a snapshot whose
     `volume_id` is null (Cinder's schema allows it, then finds no volume None).
     """
     named = [
@@ -53,10 +73,11 @@ def references(resource_type: ResourceType, resource: Mapping[str, Any]) -> tupl
         named = [gateway] if gateway else []
     if resource_type is _SNAPSHOT and "volume_id" in resource and resource["volume_id"] is None:
         raise NotFound("Volume None could not be found.")
-    if resource_type in _FROM_VOLUME and not named:
-        member = resource_type.value
+    required = _REQUIRED.get(resource_type)
+    if required is not None and not _is_id(resource.get(required)):
+        member = SPECS[resource_type].member
         raise BadRequest(
-            f"Invalid input for field/attribute {member}. 'volume_id' is a required property."
+            f"Invalid input for field/attribute {member}. '{required}' is a required property."
         )
     return tuple(named)
 

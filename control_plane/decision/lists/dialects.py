@@ -33,8 +33,9 @@ class Dialect:
 
     # The client's query, validated (the gateway's largest page size given).
     parse: Callable[[ResourceSpec, str, int], ListQuery]
-    # The pod path of the list, below the project (or the endpoint, without one).
-    remainder: Callable[[ResourceSpec], str]
+    # The pod path of the list, below the project (or the endpoint, without one), given the
+    # collection the client's path names.
+    remainder: Callable[[ResourceSpec, str], str]
     # The answer: the view, the page's items in merge order, the query, whether more follow
     # (Neutron's rule; Nova and Cinder link every full page).
     body: Callable[[ListView, Items, ListQuery, bool], bytes]
@@ -65,7 +66,7 @@ def _unknown_marker(spec: ResourceSpec, marker: str) -> PodgateError:
 
 _NOVA_CINDER = Dialect(
     parse=lambda spec, query, max_limit: parse_query(spec.service, query, max_limit=max_limit),
-    remainder=lambda spec: f"/{spec.collection}/detail",
+    remainder=lambda spec, collection: f"/{collection}/detail",
     body=_nova_cinder_body,
     strict_marker=lambda spec: True,
     unknown_marker=_unknown_marker,
@@ -73,7 +74,7 @@ _NOVA_CINDER = Dialect(
 )
 _NEUTRON = Dialect(
     parse=lambda spec, query, _max_limit: parse_neutron_query(spec, query),
-    remainder=lambda spec: f"/{API_PREFIX[spec.service]}/{spec.collection}",
+    remainder=lambda spec, _collection: f"/{API_PREFIX[spec.service]}/{spec.collection}",
     body=lambda view, items, query, _more: neutron_body(view, items, query),
     strict_marker=strict_marker,
     unknown_marker=unknown_marker,

@@ -107,6 +107,7 @@ class Lister:
             origin=origin(page.headers),
             project_id=page.project_id,
             path=page.path,
+            collection=page.collection,
         )
         if not asked or query.limit == 0:
             body = dialect.body(view, [], query, False)
@@ -114,6 +115,7 @@ class Lister:
             return ListAnswer(200, body)
         reader = PodReader(
             resource_type=page.resource_type,
+            collection=page.collection,
             project_id=page.project_id,
             request_id=request_id,
             query=query,

@@ -84,6 +84,7 @@ class PodReader:
         self,
         *,
         resource_type: ResourceType,
+        collection: str,
         project_id: str,
         request_id: str,
         query: ListQuery,
@@ -96,8 +97,8 @@ class PodReader:
     ) -> None:
         spec = SPECS[resource_type]
         self._metrics = metrics
-        self._remainder = dialect.remainder(spec)
-        self._collection = spec.collection
+        self._remainder = dialect.remainder(spec, collection)
+        self._items_key, self._links_key = spec.items_key, spec.next_key
         # NOTE: a pod that ignores a marker it does not know answers from its start; a resumed
         # page must then be seen to follow the cursor, or the walk would repeat items.
         self._check_resumes = not dialect.strict_marker(spec)
@@ -263,10 +264,10 @@ class PodReader:
         if response.status != 200:
             raise PodCallError(f"HTTP {response.status}")
         document = _json(response)
-        items = document.get(self._collection) if isinstance(document, dict) else None
+        items = document.get(self._items_key) if isinstance(document, dict) else None
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-            raise PodCallError(f"no {self._collection} list in the answer")
-        links = document.get(f"{self._collection}_links") or []
+            raise PodCallError(f"no {self._items_key} list in the answer")
+        links = document.get(self._links_key) or []
         has_next = isinstance(links, list) and any(
             isinstance(link, dict) and link.get("rel") == "next" for link in links
         )

@@ -27,6 +27,8 @@ class ListView:
     origin: str
     project_id: str
     path: str
+    # The collection the path names (Cinder's transfers have two).
+    collection: str
 
 
 def origin(headers: Mapping[str, str]) -> str:
@@ -51,11 +53,11 @@ def list_body(
     more: bool,
 ) -> bytes:
     """The JSON answer: items with gateway links, and a next link when `more` items follow."""
-    collection = SPECS[view.resource_type].collection
+    spec = SPECS[view.resource_type]
     shown = [_shown(view, item) for item in items]
-    document: dict[str, Any] = {collection: shown}
+    document: dict[str, Any] = {spec.items_key: shown}
     if more and shown:
-        document[f"{collection}_links"] = [
+        document[spec.next_key] = [
             {"rel": "next", "href": _next_href(view, params, limit_param, str(shown[-1]["id"]))}
         ]
     return orjson.dumps(document)
@@ -65,7 +67,7 @@ def _shown(view: ListView, item: Mapping[str, Any]) -> dict[str, Any]:
     spec = SPECS[view.resource_type]
     shown = dict(item)
     if spec.links:
-        tail = f"{view.project_id}/{spec.collection}/{item.get('id')}"
+        tail = f"{view.project_id}/{view.collection}/{item.get('id')}"
         shown["links"] = [
             {"rel": "self", "href": f"{view.origin}/{API_PREFIX[spec.service]}/{tail}"},
             {"rel": "bookmark", "href": f"{view.origin}/{tail}"},

@@ -33,6 +33,11 @@ class RoutingStore(Protocol):
     async def learn_routings(self, routings: Sequence[Routing]) -> int:
         """Record the routings of ids not stored yet; returns how many were new."""
 
+    async def give_routing(
+        self, resource_type: ResourceType, resource_id: str, project_id: str
+    ) -> Routing | None:
+        """Make a stored routing another project's; None when none is stored."""
+
 
 class FastPath(Protocol):
     """The routings Envoy routes by itself (control_plane.xds.fast_path_set.FastPathSet)."""
@@ -161,6 +166,17 @@ class RoutingTable:
             while len(self._stored) > self._max_entries:
                 self._stored.popitem(last=False)
         return added
+
+    async def give(
+        self, resource_type: ResourceType, resource_id: str, project_id: str
+    ) -> Routing | None:
+        """The resource is `project_id`'s now (a transfer accepted): stored, then served from
+        memory; None when no routing was stored."""
+        self.forget(resource_type, resource_id)
+        given = await self._store.give_routing(resource_type, resource_id, project_id)
+        if given is not None:
+            self._remember((str(resource_type), resource_id), given)
+        return given
 
     def forget(self, resource_type: ResourceType, resource_id: str) -> None:
         """Drop a routing from memory (an admin deleted it from the store)."""

@@ -230,6 +230,7 @@ class ListGateway(Gateway):
             query=query,
             detail=raw_path.rstrip("/").endswith("/detail"),
             headers=dict(headers or HEADERS),
+            collection=parts[3],
         )
         answer = await self.lister.list("req-test", page, self.pods)
         return Answer(answer.status, json.loads(answer.body), answer.missing)

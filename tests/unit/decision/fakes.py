@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from control_plane.decision.decide import decide, owned
@@ -68,6 +69,16 @@ class MemoryStore:
             raise OSError("database is locked")
         # As the real store: a stored routing wins (a resource never moves to another pod).
         return self.routings.setdefault((str(routing.resource_type), routing.resource_id), routing)
+
+    async def give_routing(
+        self, resource_type: ResourceType, resource_id: str, project_id: str
+    ) -> Routing | None:
+        await _io()
+        key = (str(resource_type), resource_id)
+        if key not in self.routings:
+            return None
+        self.routings[key] = replace(self.routings[key], project_id=project_id)
+        return self.routings[key]
 
     async def get_routings(
         self, resource_type: ResourceType, resource_ids: Sequence[str]

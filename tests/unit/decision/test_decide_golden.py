@@ -176,6 +176,7 @@ def _render(decision: Decision) -> dict[str, Any]:
                     "headers": dict(decision.headers),
                     "shown": str(decision.shown) if decision.shown else None,
                     "forget": decision.forget,
+                    **({"moves": True} if decision.moves else {}),
                 }
             }
         case Placed():
@@ -205,6 +206,7 @@ def _render(decision: Decision) -> dict[str, Any]:
                     "query": decision.query,
                     "detail": decision.detail,
                     "headers": dict(decision.headers),
+                    "collection": decision.collection,
                 }
             }
 

@@ -14,7 +14,7 @@ from control_plane.errors import BadRequest
 from control_plane.model import ResourceType
 
 NETWORKS = SPECS[ResourceType.NETWORK]
-VIEW = ListView(ResourceType.NETWORK, False, "https://gw:19995", "p1", "/v2.0/networks")
+VIEW = ListView(ResourceType.NETWORK, False, "https://gw:19995", "p1", "/v2.0/networks", "networks")
 
 
 def _pods_query(query: str) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ def _view(resource_type=SERVER, *, detail=True, path="/v2.1/p1/servers/detail") 
         origin="https://gw.example:19998",
         project_id="p1",
         path=path,
+        collection=path.split("/")[3],
     )
 
 
