@@ -33,6 +33,7 @@ class ResourceType(StrEnum):
     TRANSFER = "volume_transfer"
     GROUP = "group"
     GROUP_SNAPSHOT = "group_snapshot"
+    MESSAGE = "message"
     NETWORK = "network"
     SUBNET = "subnet"
     PORT = "port"
@@ -60,6 +61,7 @@ RESOURCE_SERVICE: Mapping[ResourceType, Service] = {
     ResourceType.TRANSFER: Service.VOLUME,
     ResourceType.GROUP: Service.VOLUME,
     ResourceType.GROUP_SNAPSHOT: Service.VOLUME,
+    ResourceType.MESSAGE: Service.VOLUME,
     ResourceType.NETWORK: Service.NETWORK,
     ResourceType.SUBNET: Service.NETWORK,
     ResourceType.PORT: Service.NETWORK,

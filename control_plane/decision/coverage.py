@@ -74,15 +74,9 @@ _NOT_SERVED = """\
 | Nova proxy APIs removed or deprecated upstream (`images`, `os-volumes`, `os-snapshots`, \
 `os-floating-ips`, `os-security-groups`, `os-networks`, `os-tenant-networks`, `os-hosts`) | GET \
 | 404 |
-| Cinder `attachments` (the 3.27+ attachment API Nova itself uses with new-style attach) | GET, \
-POST | 404 |
-| Cinder `groups`, `group_types`, `group_snapshots` | GET | 404 |
+| Cinder `group_types` | GET | 404 |
 | Cinder `consistencygroups`, `cgsnapshots` | GET | 404 |
 | Cinder `qos-specs` | GET | 404 |
-| Cinder `volume-transfers`, `os-volume-transfer` | GET | 404 |
-| Cinder `messages` | GET | 404 |
-| Cinder `volumes/summary`, `snapshots/summary` | GET | 404 ("Volume summary could not be \
-found": taken for an unknown id) |
 | Cinder `scheduler-stats/get_pools`, `capabilities/{host}`, `os-hosts`, `clusters`, \
 `workers/cleanup` | GET, POST | 404 |
 | Cinder `manageable_volumes`, `os-volume-manage` | GET, POST | 404 |

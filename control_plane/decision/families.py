@@ -152,6 +152,7 @@ FAMILIES: tuple[Family, ...] = (
     _row(_V, _VERSIONS, _GET, Kind.VERSIONS, Merge.WINDOW),
     _row(_V, "volumes", _POST, Kind.CREATE, Merge.RECORDED, _VOLUME, _SCHEDULED),
     _row(_V, "volumes volumes/detail", _GET, Kind.LIST, Merge.PAGED, _VOLUME),
+    _row(_V, "volumes/summary", _GET, Kind.VIEWS, Merge.SUMMED),
     # Cinder's `os-attach` action names the server.
     _row(_V, "volumes/{id}/action", _POST, Kind.ATTACH, Merge.OWNER, _VOLUME),
     _row(_V, "volumes/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _VOLUME),
@@ -184,6 +185,9 @@ FAMILIES: tuple[Family, ...] = (
     _row(_V, "group_snapshots group_snapshots/detail", _GET, Kind.LIST, Merge.PAGED,
          _GROUP_SNAPSHOT),
     _row(_V, "group_snapshots/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _GROUP_SNAPSHOT),
+    # Messages are the pods' own (no create): found in the pod that shows them.
+    _row(_V, "messages", _GET, Kind.LIST, Merge.PAGED, ResourceType.MESSAGE),
+    _row(_V, "messages/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, ResourceType.MESSAGE),
     _row(_V, "os-availability-zone", _GET, Kind.ZONES, Merge.ZONES),
     _row(_V, "types/**", _GET, Kind.SHARED, Merge.SHARED_READ),
     _row(_V, "types/**", _WRITES, Kind.SHARED, Merge.SHARED_WRITE),

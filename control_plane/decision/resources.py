@@ -44,6 +44,9 @@ _CINDER = (
      "availability_zone", "Group {id} could not be found."),
     (ResourceType.GROUP_SNAPSHOT, "group_snapshots", "group_snapshot", "GroupSnapshot", "",
      ("id", "name", "group_type_id"), False, None, "GroupSnapshot {id} could not be found."),
+    # Messages have one list, of full items (no brief view, no `/detail`).
+    (ResourceType.MESSAGE, "messages", "message", "Message", "", (), True, None,
+     "Message {id} could not be found."),
 )  # fmt: skip
 # Cinder's group lists link on under the member's name.
 _MEMBER_LINKS = frozenset({ResourceType.GROUP, ResourceType.GROUP_SNAPSHOT})
@@ -79,7 +82,8 @@ class ResourceSpec:
     az_field: str | None
     # The field of a detail item naming the owning project.
     owner_field: str
-    # The fields of an item in the brief list (`GET /<collection>`).
+    # The fields of an item in the brief list (`GET /<collection>`); none: the API has one
+    # list, of full items (Cinder's messages; Neutron's).
     brief_fields: tuple[str, ...] = _BRIEF
     # Whether items carry `links` (self and bookmark).
     links: bool = True
@@ -138,6 +142,34 @@ class ResourceSpec:
         return self.not_found_message.format(noun=self.noun, id=resource_id)
 
 
+def _cinder(
+    resource_type: ResourceType,
+    collection: str,
+    member: str,
+    noun: str,
+    list_key: str,
+    brief: tuple[str, ...],
+    links: bool,
+    az_field: str | None,
+    message: str,
+) -> ResourceSpec:
+    """One of Cinder's volume-side resources (a row of `_CINDER`)."""
+    return ResourceSpec(
+        resource_type,
+        Service.VOLUME,
+        collection,
+        member,
+        noun,
+        az_field,
+        "project_id",
+        brief_fields=brief,
+        links=links,
+        not_found_message=message,
+        list_key=list_key,
+        links_key=f"{member}_links" if resource_type in _MEMBER_LINKS else "",
+    )
+
+
 SPECS: Mapping[ResourceType, ResourceSpec] = {
     spec.resource_type: spec
     for spec in (
@@ -179,23 +211,7 @@ SPECS: Mapping[ResourceType, ResourceSpec] = {
             "availability_zone",
             "os-backup-project-attr:project_id",
         ),
-        *(
-            ResourceSpec(
-                resource_type,
-                Service.VOLUME,
-                collection,
-                member,
-                noun,
-                az_field,
-                "project_id",
-                brief_fields=brief,
-                links=links,
-                not_found_message=message,
-                list_key=list_key,
-                links_key=f"{member}_links" if resource_type in _MEMBER_LINKS else "",
-            )
-            for resource_type, collection, member, noun, list_key, brief, links, az_field, message in _CINDER
-        ),
+        *(_cinder(*row) for row in _CINDER),
         # Neutron: one view per resource (no brief list, no links), the owner in `project_id`.
         *(
             ResourceSpec(

@@ -66,7 +66,9 @@ def _unknown_marker(spec: ResourceSpec, marker: str) -> PodgateError:
 
 _NOVA_CINDER = Dialect(
     parse=lambda spec, query, max_limit: parse_query(spec.service, query, max_limit=max_limit),
-    remainder=lambda spec, collection: f"/{collection}/detail",
+    remainder=lambda spec, collection: (
+        f"/{collection}/detail" if spec.brief_fields else f"/{collection}"
+    ),
     body=_nova_cinder_body,
     strict_marker=lambda spec: True,
     unknown_marker=_unknown_marker,

@@ -72,7 +72,7 @@ def _shown(view: ListView, item: Mapping[str, Any]) -> dict[str, Any]:
             {"rel": "self", "href": f"{view.origin}/{API_PREFIX[spec.service]}/{tail}"},
             {"rel": "bookmark", "href": f"{view.origin}/{tail}"},
         ]
-    if not view.detail:
+    if not view.detail and spec.brief_fields:
         return {field: shown.get(field) for field in spec.brief_fields}
     return shown
 

@@ -1,4 +1,5 @@
-"""Requests answered with a view across pods: limits and quota sets, services and hypervisors.
+"""Requests answered with a view across pods: limits and quota sets, services and hypervisors,
+Cinder's volume summary.
 
 Reads ask every pod that is not DISABLED (they all hold some of the project's resources) and
 need every answer: a total missing a pod would be wrong, so a pod's refusal or silence is the
@@ -16,6 +17,7 @@ from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout, usable_po
 from control_plane.decision.pods.reply import Reply
 from control_plane.decision.shared.merge import Answer, refusal
 from control_plane.decision.views.aggregate import combine_totals, tag_inventory
+from control_plane.decision.views.summary import SUMMARY, combine_summaries
 from control_plane.errors import fault_body
 from control_plane.model import Pod
 
@@ -60,9 +62,11 @@ class ViewRelay:
             if document is None:
                 return refusal(Reply(reply.pod, 0))
             documents.append((pod, document))
-        head = next(segment for segment in call.remainder.split("/") if segment)
-        if head in INVENTORIES:
+        segments = [segment for segment in call.remainder.split("/") if segment]
+        if segments[0] in INVENTORIES:
             body = tag_inventory(documents)
+        elif segments[-1] == SUMMARY:
+            body = combine_summaries([document for _, document in documents])
         else:
             body = combine_totals([document for _, document in documents])
         return Answer(200, json.dumps(body).encode())
