@@ -17,6 +17,7 @@ from podsim.flavors import Flavors
 from podsim.handlers import Collection, Source
 from podsim.inventory import Inventory
 from podsim.keypairs import Keypairs
+from podsim.messages import Messages
 from podsim.network.api import PREFIX as NETWORK_PREFIX
 from podsim.network.api import NeutronApi, not_found_fault
 from podsim.network.model import NetState
@@ -27,7 +28,10 @@ from podsim.servers import SERVERS
 from podsim.snapshots import SNAPSHOTS
 from podsim.store import Store
 from podsim.test_hooks import misbehaviour
+from podsim.transfers import Transfers
+from podsim.volume_groups import VolumeGroups
 from podsim.volume_parts import VolumeParts
+from podsim.volume_summary import volume_summary_routes
 from podsim.volume_types import VolumeTypes
 from podsim.volumes import VOLUMES, not_found
 
@@ -65,6 +69,7 @@ def build_app(config: PodConfig) -> web.Application:
     )
     servers, volumes, snapshots, backups = Store(), Store(), Store(), Store()
     from_volumes = Source(volumes, not_found)
+    app.add_routes(volume_summary_routes(volumes))  # before `volumes/{id}`
     for kind, store, source in (
         (SERVERS, servers, None),
         (VOLUMES, volumes, None),
@@ -77,6 +82,10 @@ def build_app(config: PodConfig) -> web.Application:
     app.add_routes(ServerParts(servers).routes())
     app.add_routes(Attachments(servers, volumes).routes())
     app.add_routes(VolumeParts(volumes).routes())
+    cinder_clock = Clock(VOLUMES.clock_step)
+    app.add_routes(Transfers(volumes, cinder_clock).routes())
+    app.add_routes(VolumeGroups(config, volumes, cinder_clock).routes())
+    app.add_routes(Messages(config, cinder_clock).routes())
     app.add_routes(ExternalEvents(servers).routes())
     app.add_routes(flavors.routes())
     app.add_routes(keypairs.routes())
