@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from podsim import versions
+from podsim.attachment_api import AttachmentApi
 from podsim.attachments import Attachments
 from podsim.backups import BACKUPS
 from podsim.clock import Clock
@@ -84,6 +85,7 @@ def build_app(config: PodConfig) -> web.Application:
     app.add_routes(VolumeParts(volumes).routes())
     cinder_clock = Clock(VOLUMES.clock_step)
     app.add_routes(Transfers(volumes, cinder_clock).routes())
+    app.add_routes(AttachmentApi(volumes, cinder_clock).routes())
     app.add_routes(VolumeGroups(config, volumes, cinder_clock).routes())
     app.add_routes(Messages(config, cinder_clock).routes())
     app.add_routes(ExternalEvents(servers).routes())

@@ -191,3 +191,38 @@ def test_messages_are_found_in_their_pod_and_the_summary_is_summed(cloud, projec
     assert (status, headers[POD_HEADER], shown["message"]["resource_uuid"]) == (200, "pod2", "v1")
     assert call("DELETE", url)[0] == 204
     assert call("GET", url)[0] == 404
+
+
+def test_an_attachment_lives_beside_its_volume_and_server(cloud, project) -> None:
+    gateway, _ = cloud
+    servers = f"{gateway.compute_url}/{project}/servers"
+    west_server = {"server": {"name": "vm", "flavorRef": "1", "availability_zone": WEST}}
+    server = made(call("POST", servers, west_server), "server", "pod2")["id"]
+    east_server = {"server": {"name": "vm", "flavorRef": "1", "availability_zone": EAST}}
+    elsewhere = made(call("POST", servers, east_server), "server", "pod1")["id"]
+    volume_id = volume(cloud, project, WEST, "pod2")
+    url = f"{api(cloud, project)}/attachments"
+    apart = {"attachment": {"volume_uuid": volume_id, "instance_uuid": elsewhere}}
+    status, headers, refused = call("POST", url, apart, V357)
+    assert (status, refused["badRequest"]["message"]) == (
+        400,
+        f"Volume {volume_id} and instance {elsewhere} are in different availability zones: "
+        f"{WEST}, {EAST}.",
+    )
+    assert POD_HEADER not in headers
+    body = {"attachment": {"volume_uuid": volume_id, "instance_uuid": server, "connector": None}}
+    status, headers, created = call("POST", url, body, V357)
+    assert (status, headers[POD_HEADER]) == (200, "pod2"), created
+    attachment = created["attachment"]["id"]
+    status, headers, _ = call("POST", f"{url}/{attachment}/action", {"os-complete": None}, V357)
+    assert (status, headers[POD_HEADER]) == (204, "pod2")
+    status, _, listed = call("GET", url, headers=V357)
+    assert listed == {
+        "attachments": [
+            {"id": attachment, "status": "attached", "instance": server, "volume_id": volume_id}
+        ]
+    }
+    status, _, shown = call("GET", f"{api(cloud, project)}/volumes/{volume_id}")
+    assert shown["volume"]["status"] == "in-use"
+    assert call("DELETE", f"{url}/{attachment}", headers=V357)[0] == 200
+    assert call("GET", f"{url}/{attachment}", headers=V357)[0] == 404
