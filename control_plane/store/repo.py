@@ -203,14 +203,19 @@ class Store:
     async def give_routing(
         self, resource_type: ResourceType, resource_id: str, project_id: str
     ) -> Routing | None:
-        """Make a stored routing `project_id`'s (a transfer accepted); None when none is."""
+        """Make a stored routing `project_id`'s (a transfer accepted); None when none is.
+
+        The other replicas forget what they cached of it, as for a deleted routing.
+        """
+        kind = check_resource_type(resource_type)
         work = partial(
             _routings.give_routing,
-            resource_type=check_resource_type(resource_type),
+            resource_type=kind,
             resource_id=resource_id,
             project_id=project_id,
         )
-        return await self._run(work, write=True, retries=1)
+        changed = Change(ChangeKind.ROUTING_DELETED, kind.value, resource_id)
+        return await self._run(work, write=True, retries=1, notify=lambda _: (changed,))
 
     async def get_routing(
         self, resource_type: ResourceType | str, resource_id: str

@@ -50,6 +50,15 @@ async def test_a_forced_delete_that_drops_routings_says_so(store: Store) -> None
     assert seen.batches[-1] == (PODS, ROUTINGS_DROPPED)
 
 
+async def test_a_routing_given_to_another_project_is_forgotten_everywhere(store: Store) -> None:
+    await store.create_pod(Pod(name="pod1", az_name="az1", endpoints={"volumev3": "http://1"}))
+    await store.put_routing(Routing("v1", ResourceType.VOLUME, "p1", "pod1"))
+    seen = Seen()
+    store.changes.subscribe(seen)
+    await store.give_routing(ResourceType.VOLUME, "v1", "p2")
+    assert seen.batches == [(Change(ChangeKind.ROUTING_DELETED, "volume", "v1"),)]
+
+
 async def test_a_refused_write_publishes_nothing(store: Store) -> None:
     pod = Pod(name="pod1", az_name="az1", endpoints={"compute": "http://1"})
     await store.create_pod(pod)
