@@ -84,7 +84,7 @@ def build_app(config: PodConfig) -> web.Application:
     app.add_routes(Attachments(servers, volumes).routes())
     app.add_routes(VolumeParts(volumes).routes())
     cinder_clock = Clock(VOLUMES.clock_step)
-    app.add_routes(Transfers(volumes, cinder_clock).routes())
+    app.add_routes(Transfers(volumes, snapshots, cinder_clock).routes())
     app.add_routes(AttachmentApi(volumes, cinder_clock).routes())
     app.add_routes(VolumeGroups(config, volumes, cinder_clock).routes())
     app.add_routes(Messages(config, cinder_clock).routes())

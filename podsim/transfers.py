@@ -1,7 +1,8 @@
 """Cinder's volume transfers: `os-volume-transfer` (any version) and `volume-transfers` (3.55+).
 
 A transfer offers one of the project's available volumes (then `awaiting-transfer`) to whoever
-holds its auth key; accepting it, from any project, makes the volume that project's.
+holds its auth key; accepting it, from any project, makes the volume that project's, and its
+snapshots too unless the transfer said `no_snapshots`.
 """
 
 import secrets
@@ -36,8 +37,9 @@ def not_found(transfer_id: str) -> Fault:
 class Transfers:
     """Handlers of both transfer collections over the pod's volumes."""
 
-    def __init__(self, volumes: Store, clock: Clock) -> None:
+    def __init__(self, volumes: Store, snapshots: Store, clock: Clock) -> None:
         self._volumes = volumes
+        self._snapshots = snapshots
         self._transfers = Store()
         self._clock = clock
 
@@ -120,6 +122,12 @@ class Transfers:
         self._volumes.remove(source, volume["id"])
         volume.update(project_id=destination, status="available")
         self._volumes.add(destination, volume["id"], volume)
+        moved = [] if record["no_snapshots"] else self._snapshots.records(source)
+        for snapshot in moved:
+            if snapshot["volume_id"] == volume["id"]:
+                self._snapshots.remove(source, snapshot["id"])
+                snapshot["project_id"] = destination
+                self._snapshots.add(destination, snapshot["id"], snapshot)
         summary = _summary(record, _links(request))
         return web.json_response({"transfer": summary}, status=202)
 

@@ -47,9 +47,9 @@ from control_plane.decision.pods.capacity import NOTHING_KNOWN, CapacityView
 from control_plane.decision.pods.fanout import AcrossPodsCall
 from control_plane.decision.pods.health import HealthView
 from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
+from control_plane.decision.routed.acceptance import Acceptance
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
-from control_plane.decision.routed.transfers import accepted_volume
 from control_plane.decision.security_groups.relay import CopyStore, SecurityGroups
 from control_plane.decision.shared.relay import SharedObjects
 from control_plane.decision.versions.negotiation import Negotiation
@@ -101,6 +101,7 @@ class DecisionDeps:
     metrics: Metrics
     health: HealthView
     recovery: Recovery
+    acceptance: Acceptance
     # Larger bodies are refused (413) before they are buffered or reach a pod.
     max_body_bytes: int = DecisionSettings().max_body_bytes
     capacity: CapacityView = NOTHING_KNOWN
@@ -124,8 +125,8 @@ class Exchange:
         self._creation: Creation | None = None
         # A shown resource whose pod renames its zone: (resource type, pod) for the answer.
         self._shown: tuple[ResourceType, Pod] | None = None
-        # A transfer being accepted: the accepting project, its volume's new owner.
-        self._accepting: str | None = None
+        # A transfer being accepted: the pod, the accepting project and the caller's headers.
+        self._accepting: tuple[Pod, str, Mapping[str, str]] | None = None
         self._status = 0
 
     async def answer(self, kind: str, message: ep.ProcessingRequest) -> ep.ProcessingResponse:
@@ -152,22 +153,11 @@ class Exchange:
             resource_type, pod = self._shown
             return shown_body(resource_type, body, pod)
         if self._accepting is not None:
-            await self._accepted(self._accepting, body)
+            pod, project_id, headers = self._accepting
+            await self._deps.acceptance.accepted(
+                self.request_id, pod, project_id, headers, self._status, body
+            )
         return None
-
-    async def _accepted(self, project_id: str, body: bytes) -> None:
-        """The volume of an accepted transfer is routed as the accepting project's."""
-        volume_id = accepted_volume(self._status, body)
-        if volume_id is None:
-            return
-        given = await self._deps.routing_table.give(ResourceType.VOLUME, volume_id, project_id)
-        log.info(
-            "%s volume %s transferred to project %s%s",
-            self.request_id,
-            volume_id,
-            project_id,
-            "" if given is not None else " (no routing to move)",
-        )
 
     async def fault(self, error: PodgateError) -> ep.ProcessingResponse:
         """The OpenStack fault answering `error`, with the headers the API would add."""
@@ -318,7 +308,8 @@ class Exchange:
                 if shown is not None:
                     self._shown = (shown, target.pod)
                 if moves:
-                    self._accepting = op.project_id
+                    pod_headers = {**facts.headers, **facts.rewrite}
+                    self._accepting = (target.pod, op.project_id, pod_headers)
                 self.log_outcome(target.cluster)
                 return responses.routed(phase, decision)
             case Placed(target=target) if isinstance(op, ResourceOperation):

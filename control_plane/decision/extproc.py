@@ -26,6 +26,7 @@ from control_plane.decision.pods.capacity import NOTHING_KNOWN, CapacityView
 from control_plane.decision.pods.client import PodClient, PodFetch, PodSend
 from control_plane.decision.pods.fanout import Fanout
 from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
+from control_plane.decision.routed.acceptance import Acceptance
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.decision.security_groups.relay import SecurityGroups
@@ -116,6 +117,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
                 negative_ttl_s=settings.recovery_negative_ttl_s,
                 health=health,
             ),
+            acceptance=Acceptance(fetch=fetch, routings=routing_table, timeout_s=timeout_s),
             max_body_bytes=settings.max_body_bytes,
         )
         self._slots = ProjectSlots(settings.max_in_flight_per_project)

@@ -89,6 +89,10 @@ def test_a_full_page_links_on_even_when_nothing_follows(cloud, project) -> None:
 def test_an_accepted_transfer_moves_the_volume_to_the_other_project(cloud, project) -> None:
     other = f"{project}-b"
     volume_id = volume(cloud, project, WEST, "pod2")
+    snapshot = {"snapshot": {"volume_id": volume_id, "name": "s"}}
+    snapshot_id = made(
+        call("POST", f"{api(cloud, project)}/snapshots", snapshot), "snapshot", "pod2"
+    )["id"]
     body = {"transfer": {"volume_id": volume_id, "name": "gift"}}
     transfer = made(
         call("POST", f"{api(cloud, project)}/volume-transfers", body, V357), "transfer", "pod2"
@@ -117,6 +121,13 @@ def test_an_accepted_transfer_moves_the_volume_to_the_other_project(cloud, proje
     assert (status, gone["itemNotFound"]["message"]) == (
         404,
         f"Volume {volume_id} could not be found.",
+    )
+    # Cinder moved the volume's snapshot with it: the gateway routes it as the new owner's too.
+    status, headers, moved = call("GET", f"{api(cloud, other)}/snapshots/{snapshot_id}")
+    assert (status, headers.get(POD_HEADER), moved["snapshot"]["volume_id"]) == (
+        200,
+        "pod2",
+        volume_id,
     )
 
 

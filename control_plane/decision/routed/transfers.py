@@ -3,7 +3,7 @@
 Cinder answers `POST .../os-volume-transfer/{id}/accept` (and `volume-transfers/{id}/accept`)
 with `{"transfer": {"id", "name", "volume_id", "links"}}`; from then on the volume is the
 accepting project's, so its routing must name that project or the new owner's requests would
-be refused as another project's. Pure: the adapter stores the move.
+be refused as another project's. Pure: acceptance.py stores the move.
 """
 
 import json

@@ -2,6 +2,7 @@
 success its volume is routed as the accepting project's."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,9 +15,9 @@ from tests.unit.decision.extproc_harness import (
     response_headers,
     set_headers,
 )
-from tests.unit.decision.fake_pods import pod
+from tests.unit.decision.fake_pods import FakeCloud, FakePod, pod
 
-VOLUME, TRANSFER = ResourceType.VOLUME, ResourceType.TRANSFER
+VOLUME, TRANSFER, SNAPSHOT = ResourceType.VOLUME, ResourceType.TRANSFER, ResourceType.SNAPSHOT
 ENDPOINTS = {"volumev3": "http://10.0.0.3/volume/v3/$(project_id)s"}
 ACCEPTED = {"transfer": {"id": "t1", "name": "t", "volume_id": "v1", "links": []}}
 
@@ -60,6 +61,31 @@ async def test_a_refused_acceptance_moves_nothing(gateway: Gateway) -> None:
     refused = {"badRequest": {"message": "Invalid auth key", "code": 400}}
     await stream.send(response_body(json.dumps(refused).encode()))
     assert gateway.store.routings[("volume", "v1")].project_id == "p1"
+
+
+async def test_the_snapshots_cinder_moved_with_the_volume_follow_it() -> None:
+    fake = FakePod(name="c", az="nova-c")
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    # The pod has given the volume's snapshots to p2 already; another volume's stays with p1.
+    for snapshot_id, project in (("s1", "p2"), ("s2", "p2"), ("s3", "p1")):
+        fake.add("snapshots", project, snapshot_id, snapshot_id, at)
+        fake.records["snapshots"][snapshot_id]["volume_id"] = "v1" if project == "p2" else "v9"
+    gateway = Gateway(fake.pod("az2"), fetch=FakeCloud(fake))
+    for routing in (
+        Routing("t1", TRANSFER, "p1", "c"),
+        Routing("v1", VOLUME, "p1", "c"),
+        Routing("s1", SNAPSHOT, "p1", "c"),
+        Routing("s3", SNAPSHOT, "p1", "c"),
+    ):
+        await gateway.store.put_routing(routing)
+    stream = gateway.stream("volumev3")
+    await stream.send(request_headers("POST", "/v3/p2/os-volume-transfer/t1/accept"))
+    await stream.send(response_headers(202))
+    await stream.send(response_body(json.dumps(ACCEPTED).encode()))
+    owners = {key[1]: routing.project_id for key, routing in gateway.store.routings.items()}
+    assert owners == {"t1": "p1", "v1": "p2", "s1": "p2", "s2": "p2", "s3": "p1"}
+    [listing] = [url for url in gateway.fetch.calls if "/snapshots/" in url]
+    assert listing == "http://c.pod/volume/v3/p2/snapshots/detail?volume_id=v1"
 
 
 @pytest.mark.parametrize(
