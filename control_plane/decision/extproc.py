@@ -123,9 +123,10 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
         self._slots = ProjectSlots(settings.max_in_flight_per_project)
 
     async def close(self) -> None:
-        """Stop version reads, let undos finish and close the connections to pods."""
+        """Stop version reads, let undos and transfers' moves finish, close the pod connections."""
         await self._deps.windows.close()
         await self._deps.shared_objects.settle()
+        await self._deps.acceptance.settle()
         await self._pod_client.close()
 
     async def Process(

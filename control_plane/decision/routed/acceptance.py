@@ -3,9 +3,11 @@ moves with it, are routed as the accepting project's.
 
 Cinder gives the accepting project the volume and (unless the transfer said `no_snapshots`)
 every snapshot of it; their routings must follow, or the new owner's requests would be refused
-as another project's. The snapshots are read from the volume's pod as the new owner sees them
-(`GET snapshots/detail?volume_id=`), within one deadline; a pod that does not answer leaves
-them with the old owner, logged.
+as another project's. The volume's routing moves before the answer goes on (the new owner's
+next request is for it); the snapshots are read from the volume's pod as the new owner sees
+them (`GET snapshots/detail?volume_id=`) after it, in the background, within one deadline: the
+answer must not wait for a second pod call. A pod that does not answer leaves them with the
+old owner, logged.
 """
 
 import asyncio
@@ -47,6 +49,12 @@ class Acceptance:
         self._fetch = fetch
         self._routings = routings
         self._timeout_s = timeout_s
+        self._moving: set[asyncio.Task[None]] = set()
+
+    async def settle(self) -> None:
+        """Wait for the snapshot moves under way (at shutdown, and in tests)."""
+        while self._moving:
+            await asyncio.gather(*self._moving, return_exceptions=True)
 
     async def accepted(
         self,
@@ -63,6 +71,26 @@ class Acceptance:
             return
         try:
             await self._routings.give(_VOLUME, volume_id, project_id)
+        except PodgateError:
+            log.exception(
+                "%s volume %s not routed to project %s", request_id, volume_id, project_id
+            )
+            return
+        task = asyncio.create_task(
+            self._move_snapshots(request_id, pod, project_id, volume_id, dict(headers))
+        )
+        self._moving.add(task)
+        task.add_done_callback(self._moving.discard)
+
+    async def _move_snapshots(
+        self,
+        request_id: str,
+        pod: Pod,
+        project_id: str,
+        volume_id: str,
+        headers: Mapping[str, str],
+    ) -> None:
+        try:
             snapshots = await self._snapshots(pod, project_id, volume_id, headers)
             for snapshot_id in snapshots:
                 if await self._routings.give(_SNAPSHOT, snapshot_id, project_id) is None:
@@ -71,7 +99,7 @@ class Acceptance:
                     )
         except (PodCallError, TimeoutError, PodgateError) as exc:
             log.warning(
-                "%s volume %s transferred to project %s; its routings not all moved: %s",
+                "%s volume %s transferred to project %s; its snapshots' routings not moved: %s",
                 request_id,
                 volume_id,
                 project_id,

@@ -82,6 +82,7 @@ async def test_the_snapshots_cinder_moved_with_the_volume_follow_it() -> None:
     await stream.send(request_headers("POST", "/v3/p2/os-volume-transfer/t1/accept"))
     await stream.send(response_headers(202))
     await stream.send(response_body(json.dumps(ACCEPTED).encode()))
+    await gateway.service.close()  # the snapshots move after the answer went on
     owners = {key[1]: routing.project_id for key, routing in gateway.store.routings.items()}
     assert owners == {"t1": "p1", "v1": "p2", "s1": "p2", "s2": "p2", "s3": "p1"}
     [listing] = [url for url in gateway.fetch.calls if "/snapshots/" in url]
