@@ -43,7 +43,11 @@ class Page:
 
 
 def judge(
-    stored: Iterable[Routing], listed: frozenset[str], *, started: datetime, suspects: frozenset[str]
+    stored: Iterable[Routing],
+    listed: frozenset[str],
+    *,
+    started: datetime,
+    suspects: frozenset[str],
 ) -> Verdict:
     """The routings `listed` lacks that were stored before the pass `started`; those that were
     suspects already are to be confirmed."""
