@@ -11,10 +11,12 @@ pod's answer to the gateway's own GET of the resource's path: a 404 carrying the
 import json
 from enum import Enum
 
+from control_plane.decision.decide import names_resource
+from control_plane.decision.operation import ResourceOperation
 from control_plane.decision.resources import ResourceSpec
 from control_plane.model import Service
 
-__all__ = ["FollowUp", "after_answer", "check_delays", "shows_gone"]
+__all__ = ["FollowUp", "after_answer", "check_delays", "shows_gone", "watches"]
 
 # Nova's and Cinder's fault name for a 404 (nova/api/openstack/wsgi.py Fault._fault_names).
 _NOT_FOUND_FAULT = "itemNotFound"
@@ -31,6 +33,13 @@ class FollowUp(Enum):
     CONFIRM = "confirm"
     # Deletion started (Nova, Cinder): ask until it is gone, for a while.
     POLL = "poll"
+
+
+def watches(op: ResourceOperation, method: str) -> bool:
+    """Whether the pod's status for a routed request is asked for: a GET or DELETE of the
+    resource's own path (a 404 below it, `servers/{id}/os-volume_attachments/{x}`, says nothing
+    about the server)."""
+    return method in ("GET", "DELETE") and names_resource(op)
 
 
 def after_answer(service: Service, method: str, status: int) -> FollowUp:
