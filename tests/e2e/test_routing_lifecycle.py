@@ -73,14 +73,18 @@ def _routing_list(gateway: Gateway) -> set[tuple[str, str, str]]:
     }
 
 
-def _pod_delete(gateway: Gateway, name: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*PODGATE, "pod", "delete", name],
-        env=gateway.env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+def _listed(gateway: Gateway) -> set[tuple[str, str, str]]:
+    """The admin API's routings (what `podgate routing list` shows) as (type, id, pod)."""
+    page = gateway.admin().ListRoutings(admin_pb2.ListRoutingsRequest(page_size=1000))
+    return {(r.resource_type, r.resource_id, r.pod_name) for r in page.routings}
+
+
+def _delete_refused(gateway: Gateway, name: str) -> str:
+    """The admin API's reason for refusing to delete pod `name` (`podgate pod delete`'s)."""
+    with pytest.raises(grpc.RpcError) as refused:
+        gateway.admin().DeletePod(admin_pb2.DeletePodRequest(name=name))
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    return str(refused.value.details())
 
 
 def _routed(gateway: Gateway, kind: str, resource_id: str) -> bool:
@@ -107,14 +111,13 @@ def test_routings_follow_their_resources_and_an_empty_pod_can_go(cloud: Cloud) -
     east = [_server(gateway, EAST) for _ in range(2)]
     west = _server(gateway, WEST)
     volumes = [_volume(gateway, EAST), _volume(gateway, WEST)]
-    assert _routing_list(gateway) == {
+    assert _listed(gateway) == {
         *(("server", server, "pod1") for server in east),
         ("server", west, "pod2"),
         ("volume", volumes[0], "pod1"),
         ("volume", volumes[1], "pod2"),
     }
-    refused = _pod_delete(gateway, "pod1")
-    assert refused.returncode != 0 and "still has 3 routings" in refused.stderr
+    assert "still has 3 routings" in _delete_refused(gateway, "pod1")
 
     # A delete Nova accepted: the routing stays while the pod still shows the server ...
     slow = east[0]
@@ -164,7 +167,12 @@ def test_routings_follow_their_resources_and_an_empty_pod_can_go(cloud: Cloud) -
     wait_for(decided, timeout=10, what="the reconciled server off the fast path")
 
     assert _routing_list(gateway) == {("server", west, "pod2")}
-    deleted = _pod_delete(gateway, "pod1")
+    deleted = subprocess.run(
+        [*PODGATE, "pod", "delete", "pod1"],
+        env=gateway.env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert deleted.returncode == 0, deleted.stderr
-    refused = _pod_delete(gateway, "pod2")
-    assert refused.returncode != 0 and "still has 1 routings" in refused.stderr
+    assert "still has 1 routings" in _delete_refused(gateway, "pod2")
