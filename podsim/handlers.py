@@ -92,7 +92,7 @@ class Collection:
         return web.json_response({self._kind.member: self._kind.detail_view(record, links)})
 
     async def delete(self, request: web.Request) -> web.Response:
-        """DELETE: forget it at once (204 for Nova, 202 for Cinder)."""
+        """DELETE: forget it now (test hooks: maybe later); 204 for Nova, 202 for Cinder."""
         project_id = request.match_info["project_id"]
         resource_id = request.match_info["resource_id"]
         later = request.get(DELETE_AFTER_S)
