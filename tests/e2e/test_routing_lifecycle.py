@@ -27,12 +27,13 @@ EAST, WEST = "az-east", "az-west"
 # pod1 calls its zone as users do: Envoy routes known ids to it by itself. pod2 calls it
 # otherwise: the decision service rewrites its answers, so it sees every request to it.
 LAYOUT = {"pod1": (EAST, EAST), "pod2": (WEST, "nova-west")}
-# The reconciler every second, a delete's first check after 0.2 s.
+# A delete that finishes after 1 s is checked after 0.2, 0.6 and 1.4 s: found gone well before
+# the reconciler (every 1.5 s) could have missed it twice.
 SETTINGS = {
-    "PODGATE_ROUTINGS_RECONCILE_INTERVAL_S": "1",
+    "PODGATE_ROUTINGS_RECONCILE_INTERVAL_S": "1.5",
     "PODGATE_ROUTINGS_DELETE_CHECK_FIRST_S": "0.2",
 }
-SLOW_DELETE = {"x-podsim-delete-after-s": "2"}
+SLOW_DELETE = {"x-podsim-delete-after-s": "1"}
 Cloud = tuple[Gateway, dict[str, SimPod]]
 
 
