@@ -135,6 +135,8 @@ class Forgetting:
                         return
         except PodgateError as exc:
             log.warning("routing of %s not forgotten: %s", routing.resource_id, exc)
+        except Exception:  # a background task: nobody else would hear of it
+            log.exception("routing of %s not checked", routing.resource_id)
 
     async def _gone(self, routing: Routing) -> bool:
         pod = self._pods().get(routing.pod_name)
