@@ -71,6 +71,20 @@ class Metrics:
             "podgate_routings_stored", "Resource routings in the store, by pod", ["pod"],
             registry=registry,
         )  # fmt: skip
+        self.routings_forgotten = Counter(
+            "podgate_routings_forgotten",
+            "Routings forgotten because their resource is gone, by pod and how it was found "
+            "(deleted: a delete completed; not_found: the pod answered 404; reconciled: the "
+            "reconciler)",
+            ["pod", "reason"],
+            registry=registry,
+        )
+        self.reconcile_passes = Counter(
+            "podgate_reconcile_passes",
+            "Reconciler passes, by outcome (complete, or partial: some pod did not answer)",
+            ["outcome"],
+            registry=registry,
+        )
         self.pod_free_capacity = Gauge(
             "podgate_pod_free_capacity",
             "Free room each ENABLED pod's hypervisors last showed (resource: ram_mib, vcpus); "

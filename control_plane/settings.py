@@ -176,6 +176,21 @@ class FastPathSettings(BaseModel):
         return self.max_entries if auth != "keystone" or self.trust_pod_auth else 0
 
 
+class RoutingSettings(BaseModel):
+    """When the routings of deleted resources are forgotten (docs/routings.md)."""
+
+    # After a DELETE that Nova or Cinder accepted (202/204), the pod is asked whether the
+    # resource is gone first after delete_check_first_s, then at doubling intervals, for up to
+    # delete_check_s in all; deletes taking longer are left to the reconciler.
+    delete_check_first_s: float = Field(default=1.0, gt=0)
+    delete_check_s: float = Field(default=120.0, ge=0)
+    # Resources being checked at once; past that a delete is left to the reconciler.
+    max_checks: int = Field(default=1000, ge=0)
+    # Every reconcile_interval_s the pods' resources are listed and routings of resources no
+    # pod has any more are forgotten; 0 turns the reconciler off.
+    reconcile_interval_s: float = Field(default=600.0, ge=0)
+
+
 class KeystoneSettings(BaseModel):
     """The gateway's own Keystone credentials (keystoneauth1 option names) and identity caches."""
 
@@ -233,6 +248,7 @@ class Settings(BaseSettings):
     decision: DecisionSettings = Field(default_factory=DecisionSettings)
     fast_path: FastPathSettings = Field(default_factory=FastPathSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    routings: RoutingSettings = Field(default_factory=RoutingSettings)
     keystone: KeystoneSettings = Field(default_factory=KeystoneSettings)
 
     @property

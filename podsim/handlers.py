@@ -16,7 +16,7 @@ from podsim.kind import NewRecord, Record, ResourceKind
 from podsim.links import Links
 from podsim.paging import page
 from podsim.store import Store
-from podsim.test_hooks import CREATED_ID
+from podsim.test_hooks import CREATED_ID, DELETE_AFTER_S
 
 _FALSE_WORDS = ("0", "false", "f", "no", "n", "off")
 
@@ -92,10 +92,14 @@ class Collection:
         return web.json_response({self._kind.member: self._kind.detail_view(record, links)})
 
     async def delete(self, request: web.Request) -> web.Response:
-        """DELETE: forget it at once (204 for Nova, 202 for Cinder)."""
+        """DELETE: forget it now (test hooks: maybe later); 204 for Nova, 202 for Cinder."""
         project_id = request.match_info["project_id"]
         resource_id = request.match_info["resource_id"]
-        if not self._store.remove(project_id, resource_id):
+        later = request.get(DELETE_AFTER_S)
+        if later is not None and self._store.get(project_id, resource_id) is not None:
+            loop = asyncio.get_running_loop()
+            loop.call_later(later, self._store.remove, project_id, resource_id)
+        elif not self._store.remove(project_id, resource_id):
             raise self._kind.not_found(resource_id)
         return web.Response(status=self._kind.delete_status)
 

@@ -53,6 +53,7 @@ __all__ = [
     "body_needs",
     "decide",
     "identity_headers",
+    "names_resource",
     "no_other_projects",
     "on_behalf",
     "own_projects_only",
@@ -219,7 +220,7 @@ def _to_owner(op: ResourceOperation, facts: Facts) -> Decision:
         destination,
         facts.rewrite,
         shown=op.resource_type if shows_zone else None,
-        forget=facts.method == "DELETE" and _names_resource(op),
+        forget=facts.method == "DELETE" and names_resource(op),
     )
 
 
@@ -341,14 +342,14 @@ def no_other_projects(op: Operation) -> None:
         raise Forbidden(_ALL_TENANTS_POLICY if op.service is Service.COMPUTE else _NOAUTH_ALL)
 
 
-def _names_resource(op: ResourceOperation) -> bool:
+def names_resource(op: ResourceOperation) -> bool:
     """The path is the resource itself (`/servers/{id}`), not something below it."""
     return op.remainder.rstrip("/") == SPECS[op.resource_type].item_path(op.resource_id)
 
 
 def _shows_pod_zone(op: ResourceOperation, pod: Pod) -> bool:
     """The answer shows a resource with an AZ the pod calls by another name than users do."""
-    return pod.renames_az and SPECS[op.resource_type].shows_zones and _names_resource(op)
+    return pod.renames_az and SPECS[op.resource_type].shows_zones and names_resource(op)
 
 
 def _in_preference_order(pods: Iterable[Pod]) -> list[Pod]:

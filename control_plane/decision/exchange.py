@@ -47,6 +47,8 @@ from control_plane.decision.pods.capacity import NOTHING_KNOWN, CapacityView
 from control_plane.decision.pods.fanout import AcrossPodsCall
 from control_plane.decision.pods.health import HealthView
 from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
+from control_plane.decision.routed.forgetting import NOTHING_WATCHED, AnswerWatch
+from control_plane.decision.routed.gone import watches
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.decision.security_groups.relay import CopyStore, SecurityGroups
@@ -101,6 +103,8 @@ class DecisionDeps:
     # Larger bodies are refused (413) before they are buffered or reach a pod.
     max_body_bytes: int = DecisionSettings().max_body_bytes
     capacity: CapacityView = NOTHING_KNOWN
+    # Told the pod's status for a resource's GET or DELETE: it may show the resource gone.
+    gone: AnswerWatch = NOTHING_WATCHED
 
 
 _BodyStep = Callable[[bytes], Awaitable[ep.ProcessingResponse]]
@@ -121,6 +125,8 @@ class Exchange:
         self._creation: Creation | None = None
         # A shown resource whose pod renames its zone: (resource type, pod) for the answer.
         self._shown: tuple[ResourceType, Pod] | None = None
+        # The routing of a resource whose GET or DELETE answer's status is watched.
+        self._watched: Routing | None = None
         self._status = 0
 
     async def answer(self, kind: str, message: ep.ProcessingRequest) -> ep.ProcessingResponse:
@@ -133,6 +139,8 @@ class Exchange:
         if kind == "response_headers":
             status = responses.read_headers(message.response_headers).get(":status", "")
             self._status = int(status) if status.isdigit() else 0
+            if self._watched is not None:
+                self._deps.gone.answered(self._watched, self._method, self._status)
         elif kind == "response_body":
             new_body = await self._answer_body(message.response_body.body)
             if new_body is not None:
@@ -296,8 +304,10 @@ class Exchange:
                     deps.routing_table.deleted(op.resource_type, op.resource_id)
                 if shown is not None:
                     self._shown = (shown, target.pod)
+                if isinstance(op, ResourceOperation) and watches(op, facts.method):
+                    self._watched = facts.routing
                 self.log_outcome(target.cluster)
-                return responses.routed(phase, decision)
+                return responses.routed(phase, decision, watch=self._watched is not None)
             case Placed(target=target) if isinstance(op, ResourceOperation):
                 self._creation = Creation(
                     op,

@@ -26,6 +26,7 @@ from control_plane.decision.pods.capacity import NOTHING_KNOWN, CapacityView
 from control_plane.decision.pods.client import PodClient, PodFetch, PodSend
 from control_plane.decision.pods.fanout import Fanout
 from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
+from control_plane.decision.routed.forgetting import NOTHING_WATCHED, AnswerWatch
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.decision.security_groups.relay import SecurityGroups
@@ -68,6 +69,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
         metrics: Metrics | None = None,
         health: HealthView = EVERY_POD_HEALTHY,
         capacity: CapacityView = NOTHING_KNOWN,
+        gone: AnswerWatch = NOTHING_WATCHED,
     ) -> None:
         settings = settings or DecisionSettings()
         self._metrics = metrics = metrics or Metrics()
@@ -108,6 +110,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
             metrics=metrics,
             health=health,
             capacity=capacity,
+            gone=gone,
             recovery=Recovery(
                 fetch=fetch,
                 routings=routing_table,

@@ -46,6 +46,15 @@ _MODES = {
 }
 # A resource shown by a pod that renames its zone: the answer's AZ needs the user-facing name.
 _SHOW_MODE = _mode(request_body=False, response_body=True)
+# A resource's GET or DELETE: the answer's status may show it gone (headers, no body).
+_WATCH_MODE = _PM(
+    request_header_mode=_PM.SEND,
+    response_header_mode=_PM.SEND,
+    request_body_mode=_PM.NONE,
+    response_body_mode=_PM.NONE,
+    request_trailer_mode=_PM.SKIP,
+    response_trailer_mode=_PM.SKIP,
+)
 
 
 def read_headers(message: ep.HttpHeaders) -> dict[str, str]:
@@ -64,10 +73,11 @@ def set_headers(mutation: ep.HeaderMutation, headers: Mapping[str, str]) -> None
         option.header.raw_value = value.encode("latin-1")
 
 
-def routed(phase: str, route: Route) -> ep.ProcessingResponse:
+def routed(phase: str, route: Route, *, watch: bool = False) -> ep.ProcessingResponse:
     """Send the request on as `route` says, answering the `phase` message (request_headers or
-    request_body); a shown resource asks Envoy for the pod's answer on the way."""
-    mode = _SHOW_MODE if route.shown is not None else None
+    request_body); a shown resource asks Envoy for the pod's answer on the way, a `watch`ed
+    one for its status."""
+    mode = _SHOW_MODE if route.shown is not None else _WATCH_MODE if watch else None
     return _sent(phase, route.target, route.headers, None, mode)
 
 

@@ -6,17 +6,20 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 
 from control_plane.decision.extproc import DecisionService
+from control_plane.decision.pods.admin_reads import AdminReads
 from control_plane.decision.pods.capacity import PodCapacity
 from control_plane.decision.pods.client import PodClient
 from control_plane.decision.pods.health import PodHealth
 from control_plane.decision.pods.service_token import ServiceToken
 from control_plane.decision.pods.tls import PodTls, verifying_context
+from control_plane.decision.routed.forgetting import Forgetting
 from control_plane.decision.routed.routing_table import FastPath, RoutingTable
 from control_plane.identity import Catalog, Gate, service_session
 from control_plane.metrics import Metrics
 from control_plane.model import Pod
 from control_plane.runtime.ca_bundle import decision_pod_ca_file
 from control_plane.runtime.catalog_refresh import RefreshOnUnreachable
+from control_plane.runtime.reconcile import Reconciler
 from control_plane.settings import Settings
 from control_plane.store import Store
 from control_plane.store.notify import Announcer
@@ -67,8 +70,10 @@ def decision_service(
     gate: Gate,
     catalog: Catalog | None,
     metrics: Metrics,
+    reconcile: bool = False,
 ) -> DecisionService:
-    """Build it, its pod health prober and capacity reader; `stack` closes them."""
+    """Build it, its pod health prober, capacity reader and checks of gone resources, and
+    (`reconcile`: one process does) the reconciler; `stack` closes them."""
     tls = PodTls(verifying_context(decision_pod_ca_file(settings)), pods)
     pod_client = PodClient(tls=tls, max_answer_bytes=settings.decision.max_pod_answer_bytes)
     stack.push_async_callback(pod_client.close)
@@ -83,6 +88,26 @@ def decision_service(
     )
     reader = asyncio.create_task(capacity.run())
     stack.callback(reader.cancel)
+    reads = AdminReads(fetch=fetch, token=token, timeout_s=settings.decision.pod_timeout_s)
+    gone = Forgetting(
+        reads=reads,
+        forgetter=routing_table,
+        pods=pods,
+        settings=settings.routings,
+        metrics=metrics,
+    )
+    stack.push_async_callback(gone.close)
+    if reconcile and settings.routings.reconcile_interval_s > 0:
+        reconciler = Reconciler(
+            reads=reads,
+            store=store,
+            forgetter=routing_table,
+            pods=pods,
+            interval_s=settings.routings.reconcile_interval_s,
+            metrics=metrics,
+        )
+        passes = asyncio.create_task(reconciler.run())
+        stack.callback(passes.cancel)
     decision = DecisionService(
         store=store,
         routing_table=routing_table,
@@ -94,6 +119,7 @@ def decision_service(
         metrics=metrics,
         health=health,
         capacity=capacity,
+        gone=gone,
     )
     stack.push_async_callback(decision.close)
     return decision

@@ -115,6 +115,7 @@ async def serve(
             gate=gate,
             catalog=catalog,
             metrics=metrics,
+            reconcile=True,
         )
         add_decision(server, decision)
         if settings.decision.workers:

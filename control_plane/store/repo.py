@@ -63,6 +63,8 @@ _Changes = Callable[[_T], Sequence[Change]]
 
 # Rows per INSERT when learning routings (6 bound values each; SQLite allows 32766 per statement).
 _LEARN_CHUNK = 500
+# Forgotten routings announced one by one; more are announced as one reload.
+_FORGOTTEN_ONE_BY_ONE = 200
 
 
 class Store:
@@ -286,6 +288,17 @@ class Store:
         deleted = Change(ChangeKind.ROUTING_DELETED, kind.value, resource_id)
         await self._run(work, write=True, notify=lambda _: (deleted,))
 
+    async def forget_routings(
+        self, routings: Sequence[Routing], *, created_before: datetime | None = None
+    ) -> list[Routing]:
+        """Forget the routings of resources found gone, in one transaction; returns those
+        forgotten (the others were gone already, or name another pod, or are newer than
+        `created_before`). Every replica's caches and Envoy's fast path let go of them."""
+        if not routings:
+            return []
+        work = partial(_routings.forget_routings, routings=routings, created_before=created_before)
+        return await self._run(work, write=True, notify=_forgotten)
+
     async def announce(self, change: Change) -> None:
         """Notify the other replicas of a change no write carries (a user deleted a resource)."""
         if self._engine.dialect.name != "postgresql":
@@ -366,3 +379,14 @@ def _pods_changed(_: object) -> Sequence[Change]:
 
 def _bindings_changed(_: object) -> Sequence[Change]:
     return (BINDINGS,)
+
+
+def _forgotten(routings: Sequence[Routing]) -> Sequence[Change]:
+    """One change per routing; past a few hundred, one reload is cheaper for every replica
+    (and for PostgreSQL, which queues each NOTIFY until commit)."""
+    if len(routings) > _FORGOTTEN_ONE_BY_ONE:
+        return (ROUTINGS_DROPPED,)
+    return tuple(
+        Change(ChangeKind.ROUTING_DELETED, str(routing.resource_type), routing.resource_id)
+        for routing in routings
+    )

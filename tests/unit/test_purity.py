@@ -28,6 +28,8 @@ PURE = (
     "control_plane.decision.resources",
     "control_plane.decision.mutate",
     "control_plane.decision.routed.attach",
+    "control_plane.decision.routed.gone",
+    "control_plane.decision.routed.reconcile",
     "control_plane.decision.create.capacity",
     "control_plane.decision.create.schedule",
     "control_plane.decision.create.references",

@@ -91,6 +91,18 @@ class MemoryStore:
                 added += 1
         return added
 
+    async def forget_routings(
+        self, routings: Sequence[Routing], *, created_before: datetime | None = None
+    ) -> list[Routing]:
+        await _io()
+        forgotten = []
+        for routing in routings:
+            key = (str(routing.resource_type), routing.resource_id)
+            stored = self.routings.get(key)
+            if stored is not None and stored.pod_name == routing.pod_name:
+                forgotten.append(self.routings.pop(key))
+        return forgotten
+
     async def active_bindings(self, project_id: str) -> list[Binding]:
         await _io()
         return await self._active(project_id)
