@@ -4,7 +4,8 @@ A pod gets its own usage plus a share of the headroom (N minus the usage of ever
 headroom goes to the pods that take new resources (ENABLED), half of it in equal parts and
 half in proportion to each pod's usage: a busy pod gets more room, an idle one still some. The
 pods' limits then add up to N exactly (to the usage, when N is below it: nothing new anywhere).
-Integer shares are apportioned by largest remainder, ties to the pod first in the given order.
+Integer shares are apportioned by largest remainder, ties to the less used pod, then to the one
+first in the given order.
 
 Limits that bound one object or a copy every pod holds (per-object limits, key pairs, Neutron's
 security groups) are N in every pod, and -1 (unlimited) is -1 everywhere. Pure.
@@ -35,7 +36,7 @@ def pod_limits(
     if limit == UNLIMITED or per_pod:
         return dict.fromkeys(usage, limit)
     headroom = max(0, limit - sum(usage.values()))
-    growing = [pod for pod in open_pods if pod in usage]
+    growing = sorted((pod for pod in open_pods if pod in usage), key=lambda pod: usage[pod])
     shares = _apportion(headroom, _weights(growing, usage))
     return {pod: used + shares.get(pod, 0) for pod, used in usage.items()}
 
@@ -49,7 +50,8 @@ def _weights(pods: Sequence[str], usage: Mapping[str, int]) -> dict[str, int]:
 
 
 def _apportion(amount: int, weights: Mapping[str, int]) -> dict[str, int]:
-    """`amount` split in whole parts by weight, largest remainders first (Hamilton's method)."""
+    """`amount` split in whole parts by weight, largest remainders first (Hamilton's method),
+    ties in `weights`' order."""
     whole = sum(weights.values())
     if amount == 0 or whole == 0:
         return dict.fromkeys(weights, 0)
