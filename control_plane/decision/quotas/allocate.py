@@ -1,11 +1,12 @@
 """The rule: each pod's limit so that a project cannot exceed its gateway limit N in total.
 
 A pod gets its own usage plus a share of the headroom (N minus the usage of every pod). The
-headroom goes to the pods that take new resources (ENABLED), half of it in equal parts and
-half in proportion to each pod's usage: a busy pod gets more room, an idle one still some. The
-pods' limits then add up to N exactly (to the usage, when N is below it: nothing new anywhere).
-Integer shares are apportioned by largest remainder, ties to the less used pod, then to the one
-first in the given order.
+headroom goes to the pods that take new resources (ENABLED): first one unit each, so that every
+zone can take one more (the least used pods first when there are fewer units than pods), then
+the rest half in equal parts and half in proportion to each pod's usage: a busy pod gets more
+room, an idle one still some. The pods' limits then add up to N exactly (to the usage, when N
+is below it: nothing new anywhere). Integer shares are apportioned by largest remainder, ties
+to the less used pod, then to the one first in the given order.
 
 Limits that bound one object or a copy every pod holds (per-object limits, key pairs, Neutron's
 security groups) are N in every pod, and -1 (unlimited) is -1 everywhere. Pure.
@@ -37,8 +38,9 @@ def pod_limits(
         return dict.fromkeys(usage, limit)
     headroom = max(0, limit - sum(usage.values()))
     growing = sorted((pod for pod in open_pods if pod in usage), key=lambda pod: usage[pod])
-    shares = _apportion(headroom, _weights(growing, usage))
-    return {pod: used + shares.get(pod, 0) for pod, used in usage.items()}
+    first = dict.fromkeys(growing[:headroom], 1)
+    rest = _apportion(headroom - len(first), _weights(growing, usage))
+    return {pod: used + first.get(pod, 0) + rest.get(pod, 0) for pod, used in usage.items()}
 
 
 def _weights(pods: Sequence[str], usage: Mapping[str, int]) -> dict[str, int]:

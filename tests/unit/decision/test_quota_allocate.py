@@ -10,8 +10,15 @@ def test_idle_pods_split_the_limit_equally_the_first_taking_the_remainder() -> N
 
 
 def test_each_pod_keeps_its_usage_and_shares_the_headroom_half_equally_half_by_usage() -> None:
-    # headroom 6 by weights T + n·u: 4 + 2·3 = 10 and 4 + 2·1 = 6, so 3.75 and 2.25
-    assert pod_limits(10, {"a": 3, "b": 1}, ["a", "b"]) == {"a": 3 + 4, "b": 1 + 2}
+    # headroom 6: one each, then 4 by weights T + n·u = 4 + 2·3 and 4 + 2·1: 2.5 and 1.5, the
+    # tie to the less used pod
+    assert pod_limits(10, {"a": 3, "b": 1}, ["a", "b"]) == {"a": 3 + 1 + 2, "b": 1 + 1 + 2}
+    assert pod_limits(40, {"a": 30, "b": 0}, ["a", "b"]) == {"a": 30 + 1 + 6, "b": 0 + 1 + 2}
+
+
+def test_a_small_headroom_goes_to_the_least_used_pods_first() -> None:
+    assert pod_limits(3, {"a": 2, "b": 0}, ["a", "b"]) == {"a": 2, "b": 1}
+    assert pod_limits(4, {"a": 2, "b": 0, "c": 1}, ["a", "b", "c"]) == {"a": 2, "b": 1, "c": 1}
 
 
 def test_a_limit_below_the_usage_gives_every_pod_its_usage_and_no_room() -> None:
