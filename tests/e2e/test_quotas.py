@@ -159,3 +159,25 @@ def test_cinder_volumes_over_both_pods_stop_at_the_limit_with_its_413(cloud, pro
         "Current usage is 2 and the requested limit is 1."
     )
     assert (status, body) == (400, {"badRequest": {"message": message, "code": 400}})
+
+
+def test_neutron_quotas_hold_over_both_pods_and_security_groups_whole(cloud, project) -> None:
+    gateway, pods = cloud
+    admin = {"x-project-id": project, "x-roles": "admin"}
+    quotas = f"{gateway.network_url}/quotas/{project}"
+    body = {"quota": {"network": 3, "security_group": 5}}
+    status, _, shown = call("PUT", quotas, body, admin)
+    assert (status, shown["quota"]["network"], shown["quota"]["security_group"]) == (200, 3, 5)
+    direct = {
+        name: call("GET", f"{pod.network_url}/v2.0/quotas/{project}", headers=admin)[2]["quota"]
+        for name, pod in pods.items()
+    }
+    assert {name: (q["network"], q["security_group"]) for name, q in direct.items()} == {
+        "pod1": (2, 5),
+        "pod2": (1, 5),
+    }
+    network = {"network": {"name": "n"}}
+    made = call("POST", f"{pods['pod2'].network_url}/v2.0/networks", network, admin)
+    assert made[0] == 201
+    details = call("GET", f"{quotas}/details", headers=admin)[2]["quota"]
+    assert details["network"] == {"limit": 3, "used": 1, "reserved": 0}
