@@ -1,4 +1,4 @@
-"""Quota limits over all pods: stored per project (and Nova user) and resource, the truth for reads."""
+"""Quota limits over all pods, stored per project (and Nova user) and resource."""
 
 import pytest
 
