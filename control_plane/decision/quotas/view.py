@@ -26,6 +26,8 @@ __all__ = [
 ]
 
 _TRUE = frozenset({"1", "t", "true", "on", "y", "yes"})
+# Nova's and Cinder's largest limit (db.MAX_INT); larger ones are the pods' to refuse.
+_MAX_INT = 0x7FFFFFFF
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,7 @@ def pod_limits_of(dialect: Dialect, document: Mapping[str, Any]) -> dict[str, in
 
 def requested(dialect: Dialect, body: bytes) -> Requested | None:
     """The limits a write asks for; None when the pods must judge the body as sent (malformed
-    JSON, unknown shape, values that are not whole numbers of at least -1)."""
+    JSON, unknown shape, values that are not whole numbers from -1 to 2³¹ - 1)."""
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):
@@ -100,7 +102,7 @@ def requested(dialect: Dialect, body: bytes) -> Requested | None:
         if value is None and dialect.forceable:
             continue  # Nova skips empty values
         number = _whole(value)
-        if number is None or number < UNLIMITED:
+        if number is None or not UNLIMITED <= number <= _MAX_INT:
             return None
         limits[name] = number
     force = str(changes.get("force", "")).lower() in _TRUE if dialect.forceable else False

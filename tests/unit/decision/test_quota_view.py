@@ -66,7 +66,13 @@ def test_cinder_checks_usage_always_but_never_per_volume_gigabytes() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"{", b'{"quota_set": 1}', b'{"quota_set": {"volumes": -2}}', b'{"quota_set": {"a": true}}'],
+    [
+        b"{",
+        b'{"quota_set": 1}',
+        b'{"quota_set": {"volumes": -2}}',
+        b'{"quota_set": {"a": true}}',
+        b'{"quota_set": {"volumes": 2147483648}}',
+    ],
 )
 def test_bodies_the_gateway_cannot_read_are_left_to_the_pods(body: bytes) -> None:
     assert requested(CINDER, body) is None
