@@ -89,8 +89,16 @@ class QuotaRelay:
         documents = _documents(call, replies)
         if isinstance(documents, Answer):
             return documents
-        stored = await self._store.quota_limits(scope)
+        stored = await self._stored(scope)
         return Answer(200, json.dumps(limits_shown(dialect, documents, stored)).encode())
+
+    async def _stored(self, scope: QuotaScope) -> dict[str, int]:
+        """The scope's limits; a Nova user's own, else its project's (as Nova reads them)."""
+        limits = await self._store.quota_limits(scope)
+        if not scope.user_id:
+            return limits
+        project = await self._store.quota_limits(replace(scope, user_id=""))
+        return {**project, **limits}
 
     async def _write(
         self, call: AcrossPodsCall, dialect: Dialect, scope: QuotaScope, counted: Sequence[Pod]
@@ -123,7 +131,7 @@ class QuotaRelay:
             dict(wanted.limits),
             given,
         )
-        stored = await self._store.quota_limits(scope)
+        stored = await self._stored(scope)
         return Answer(200, json.dumps(limits_shown(dialect, documents, stored)).encode())
 
     async def _usage(

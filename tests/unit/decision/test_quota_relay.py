@@ -135,3 +135,23 @@ async def test_defaults_are_one_pods_answer_not_a_sum() -> None:
     status, body = await _run(pods, MemoryStore(), "GET", "/os-quota-sets/p9/defaults")
     assert (status, body["quota_set"]["instances"]) == (200, 10)
     assert [call[0] for call in pods.calls] == ["a"]
+
+
+async def test_a_users_limits_are_its_own_else_its_projects() -> None:
+    pods, _ = _cloud(a=0, b=0)
+    store = MemoryStore()
+    await _run(pods, store, "PUT", "/os-quota-sets/p9", {"quota_set": {"instances": 3}})
+    body = {"quota_set": {"cores": "4"}}
+    status, _ = await _run(pods, store, "PUT", "/os-quota-sets/p9", body, query="user_id=u")
+    assert status == 200
+    assert store.quotas[QuotaScope(Service.COMPUTE, "p9", "u")] == {"cores": 4}
+    _, shown = await _run(pods, store, "GET", "/os-quota-sets/p9", query="user_id=u")
+    assert (shown["quota_set"]["instances"], shown["quota_set"]["cores"]) == (3, 4)
+    puts = [call[2:] for call in pods.calls if call[1] == "PUT"][-2:]
+    assert (
+        puts
+        == [
+            ("/compute/v2.1/p1/os-quota-sets/p9", {"quota_set": {"cores": 2, "force": True}}),
+        ]
+        * 2
+    )
