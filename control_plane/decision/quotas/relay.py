@@ -62,7 +62,8 @@ class QuotaRelay:
         if not counted:
             return Answer(503, fault_body(503, "No pod is available.", call.service))
         if path.addressed in (Addressed.DEFAULTS, Addressed.CLASS):
-            return await self._configuration(call, pods)
+            targets = counted[:1] if call.method == "GET" else usable_pods(pods, call.service)
+            return await self._configuration(call, targets)
         scope = QuotaScope(call.service, path.project_id, path.user_id)
         if call.method == "GET":
             return await self._read(call, dialect, scope, counted)
@@ -70,17 +71,11 @@ class QuotaRelay:
             return await self._reset(call, scope, counted)
         return await self._write(call, dialect, scope, counted)
 
-    async def _configuration(self, call: AcrossPodsCall, pods: Mapping[str, Pod]) -> Answer:
-        """Defaults and quota classes: alike in every pod, so the first answer is everyone's."""
-        reading = call.method == "GET"
-        targets = (
-            pods_to_ask(pods.values(), call.service, None)
-            if reading
-            else usable_pods(pods, call.service)
-        )
-        replies = await self._fanout.all(targets[:1] if reading else targets, call.pod_request())
-        refused = _refused(call, replies)
-        return refused or pick_one(replies)
+    async def _configuration(self, call: AcrossPodsCall, targets: Sequence[Pod]) -> Answer:
+        """Defaults and quota classes: alike in every pod, so one pod's answer is everyone's
+        (read from the first, written to every ENABLED pod)."""
+        replies = await self._fanout.all(targets, call.pod_request())
+        return _refused(call, replies) or pick_one(replies)
 
     async def _read(
         self, call: AcrossPodsCall, dialect: Dialect, scope: QuotaScope, counted: Sequence[Pod]
