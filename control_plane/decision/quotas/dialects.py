@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import parse_qs, urlencode
 
-from control_plane.model import Service
+from control_plane.model import QuotaScope, Service
 
-__all__ = ["DIALECTS", "Addressed", "Dialect", "QuotaPath", "addressed"]
+__all__ = ["DIALECTS", "Addressed", "Dialect", "QuotaPath", "addressed", "log_fields"]
 
 
 class Addressed(StrEnum):
@@ -146,3 +146,8 @@ def addressed(service: Service, remainder: str, query: str, caller_project: str)
     if what is Addressed.SET and params.get("usage", [""])[0].lower() in _TRUE:
         what = Addressed.DETAIL
     return QuotaPath(what, segments[1], user_id)
+
+
+def log_fields(scope: QuotaScope) -> dict[str, str]:
+    """A scope as structured log fields."""
+    return {"service": str(scope.service), "project": scope.project_id, "user": scope.user_id}

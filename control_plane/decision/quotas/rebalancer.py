@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from control_plane.decision.lists.query import pods_to_ask
 from control_plane.decision.pods.fanout import Fanout, PodRequest
 from control_plane.decision.pods.service_token import ServiceToken
-from control_plane.decision.quotas.dialects import DIALECTS, Dialect
+from control_plane.decision.quotas.dialects import DIALECTS, Dialect, log_fields
 from control_plane.decision.quotas.view import Requested, plan, pod_body, pod_limits_of, usage_of
 from control_plane.errors import PodgateError
 from control_plane.metrics import Metrics
@@ -26,6 +26,9 @@ from control_plane.model import Pod, PodState, QuotaScope
 __all__ = ["Rebalancer", "ScopeStore"]
 
 log = logging.getLogger("podgate.quotas")
+
+# Scopes read and written at once in a round (each asks every pod).
+_AT_ONCE = 8
 
 
 class ScopeStore(Protocol):
@@ -78,12 +81,15 @@ class Rebalancer:
         headers = {"accept": "application/json", "content-type": "application/json"}
         if auth is not None:
             headers["x-auth-token"] = auth.token
-        changed = 0
-        for scope in scopes:
+        slots = asyncio.Semaphore(_AT_ONCE)
+
+        async def one(scope: QuotaScope) -> int:
             # A noauth pod takes the target project in its URL; Keystone's needs the token's.
             project = auth.project_id if auth is not None else scope.project_id
-            changed += await self._scope(scope, project, headers)
-        return changed
+            async with slots:
+                return await self._scope(scope, project, headers)
+
+        return sum(await asyncio.gather(*(one(scope) for scope in scopes)))
 
     async def _scope(self, scope: QuotaScope, project: str, headers: Mapping[str, str]) -> int:
         dialect = DIALECTS[scope.service]
@@ -96,17 +102,18 @@ class Rebalancer:
         replies = await self._fanout.all(counted, read)
         if self._token is not None and any(reply.status == 401 for reply in replies):
             self._token.invalidate()
-        documents = [_document(reply.body) if reply.ok else None for reply in replies]
-        if any(document is None for document in documents):
-            missing = [reply.pod for reply in replies if not reply.ok]
-            log.warning("quota of %s not rebalanced: no usage from pods %s", _named(scope), missing)
-            return 0
-        usage = {
-            p.name: usage_of(dialect, d or {}) for p, d in zip(counted, documents, strict=True)
-        }
-        current = {
-            p.name: pod_limits_of(dialect, d or {}) for p, d in zip(counted, documents, strict=True)
-        }
+        documents: dict[str, dict[str, Any]] = {}
+        for reply in replies:
+            document = _document(reply.body) if reply.ok else None
+            if document is None:
+                log.warning(
+                    "quota not rebalanced: no usage from a pod",
+                    extra={**log_fields(scope), "pod": reply.pod, "http_status": reply.status},
+                )
+                return 0
+            documents[reply.pod] = document
+        usage = {pod: usage_of(dialect, document) for pod, document in documents.items()}
+        current = {pod: pod_limits_of(dialect, document) for pod, document in documents.items()}
         open_pods = [pod.name for pod in counted if pod.state == PodState.ENABLED]
         given = plan(dialect, limits, usage, open_pods)
         changes = [
@@ -125,19 +132,21 @@ class Rebalancer:
             before = {name: current[pod.name].get(name) for name in new}
             if not reply.ok:
                 log.warning(
-                    "quota of %s in pod %s not rebalanced: HTTP %d", _named(scope), pod.name,
-                    reply.status,
-                )  # fmt: skip
+                    "quota not rebalanced: the pod refused its share",
+                    extra={**log_fields(scope), "pod": pod.name, "http_status": reply.status},
+                )
                 continue
             done += 1
             self._metrics.quota_rebalances.labels(str(scope.service), pod.name).inc()
             log.info(
-                "quota of %s rebalanced in pod %s: %s -> %s (usage %s)",
-                _named(scope),
-                pod.name,
-                before,
-                new,
-                {name: usage[pod.name].get(name, 0) for name in new},
+                "quota rebalanced",
+                extra={
+                    **log_fields(scope),
+                    "pod": pod.name,
+                    "before": json.dumps(before),
+                    "after": json.dumps(new),
+                    "usage": json.dumps({name: usage[pod.name].get(name, 0) for name in new}),
+                },
             )
         return done
 
@@ -157,11 +166,6 @@ def _write(
 ) -> PodRequest:
     body = pod_body(dialect, Requested(limits, {dialect.key: {}}), limits)
     return PodRequest(scope.service, "PUT", project, remainder, query, headers, body)
-
-
-def _named(scope: QuotaScope) -> str:
-    user = f" user {scope.user_id}" if scope.user_id else ""
-    return f"{scope.service} project {scope.project_id}{user}"
 
 
 def _document(body: bytes) -> dict[str, Any] | None:

@@ -18,7 +18,13 @@ from typing import Any, Protocol
 from control_plane.decision.lists.query import pods_to_ask
 from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout, PodRequest, usable_pods
 from control_plane.decision.pods.reply import Reply
-from control_plane.decision.quotas.dialects import DIALECTS, Addressed, Dialect, addressed
+from control_plane.decision.quotas.dialects import (
+    DIALECTS,
+    Addressed,
+    Dialect,
+    addressed,
+    log_fields,
+)
 from control_plane.decision.quotas.view import (
     Requested,
     below_usage,
@@ -118,13 +124,13 @@ class QuotaRelay:
             return documents
         await self._store.set_quota_limits(scope, wanted.limits)
         log.info(
-            "%s quota of %s %s%s set over all pods: %s; pods given %s",
+            "%s quota set over all pods",
             call.request_id,
-            scope.service,
-            scope.project_id,
-            f" user {scope.user_id}" if scope.user_id else "",
-            dict(wanted.limits),
-            given,
+            extra={
+                **log_fields(scope),
+                "limits": json.dumps(wanted.limits),
+                "pods": json.dumps(given),
+            },
         )
         stored = await self._stored(scope)
         return Answer(200, json.dumps(limits_shown(dialect, documents, stored)).encode())
@@ -154,11 +160,13 @@ class QuotaRelay:
             return refused
         await self._store.delete_quota_limits(scope, every_user=not scope.user_id)
         log.info(
-            "%s quota of %s %s%s back to the defaults in every pod",
+            "%s quota back to the defaults in every pod",
             call.request_id,
-            scope.service,
-            scope.project_id,
-            f" user {scope.user_id}" if scope.user_id else "",
+            extra={
+                "service": str(scope.service),
+                "project": scope.project_id,
+                "user": scope.user_id,
+            },
         )
         return Answer(replies[0].status, replies[0].body)
 
