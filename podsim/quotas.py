@@ -89,7 +89,7 @@ class Quotas:
         forceable: bool,
     ) -> None:
         self._prefix = prefix
-        self._defaults = defaults
+        self._defaults = dict(defaults)
         self._limits = limits
         self._used = used
         self._usage = usage
@@ -114,6 +114,8 @@ class Quotas:
             web.put(base, self.update),
             web.delete(base, self.revert),
             web.get(f"{base}/defaults", self.defaults),
+            web.get(f"{self._prefix}/{{project_id}}/os-quota-class-sets/{{name}}", self.show_class),
+            web.put(f"{self._prefix}/{{project_id}}/os-quota-class-sets/{{name}}", self.set_class),
         ]
         return [*routes, web.get(f"{base}/detail", self.detail)] if detail else routes
 
@@ -159,18 +161,37 @@ class Quotas:
         use = self._usage(target)
         limits: dict[str, int] = {}
         for quota, value in changes.items():
-            if quota not in self._defaults:
-                raise BadRequest(
-                    f"Additional properties are not allowed ('{quota}' was unexpected)"
-                )
-            limit = _whole(value, nova=self._forceable)
-            if limit is None or limit < -1:
-                raise BadRequest(f"Invalid input for field/attribute {quota}. Value: {value}.")
+            limit = self._limit(quota, value)
             if not force and limit != -1 and limit < use.get(quota, 0):
                 raise BadRequest(self._below(quota, limit, use[quota]))
             limits[quota] = limit
         self._set.setdefault(target, {}).update(limits)
         return web.json_response({"quota_set": self._quotas(target)})
+
+    async def show_class(self, request: web.Request) -> web.Response:
+        """GET a quota class: `default` holds the defaults (others have none of their own)."""
+        name = request.match_info["name"]
+        return web.json_response({"quota_class_set": {"id": name, **self._defaults}})
+
+    async def set_class(self, request: web.Request) -> web.Response:
+        """PUT (admin) a quota class: the `default` one's limits are every project's defaults."""
+        body = await json_body(request)
+        changes = body.get("quota_class_set") if isinstance(body, dict) else None
+        if not isinstance(changes, dict):
+            raise BadRequest("'quota_class_set' is a required property")
+        limits = {quota: self._limit(quota, value) for quota, value in changes.items()}
+        if request.match_info["name"] == "default":
+            self._defaults.update(limits)
+        return web.json_response({"quota_class_set": dict(self._defaults)})
+
+    def _limit(self, quota: str, value: object) -> int:
+        """A new limit for `quota`: an integer of at least -1 (Nova: or its string)."""
+        if quota not in self._defaults:
+            raise BadRequest(f"Additional properties are not allowed ('{quota}' was unexpected)")
+        limit = _whole(value, nova=self._forceable)
+        if limit is None or limit < -1:
+            raise BadRequest(f"Invalid input for field/attribute {quota}. Value: {value}.")
+        return limit
 
     def _below(self, quota: str, limit: int, used: int) -> str:
         if self._forceable:

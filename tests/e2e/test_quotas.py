@@ -181,3 +181,21 @@ def test_neutron_quotas_hold_over_both_pods_and_security_groups_whole(cloud, pro
     assert made[0] == 201
     details = call("GET", f"{quotas}/details", headers=admin)[2]["quota"]
     assert details["network"] == {"limit": 3, "used": 1, "reserved": 0}
+
+
+def test_quota_classes_are_read_from_one_pod_and_written_to_both(cloud, project) -> None:
+    classes = f"{compute(cloud, project)}/os-quota-class-sets/default"
+    status, _, shown = call("GET", classes)
+    assert (status, shown["quota_class_set"]["id"], shown["quota_class_set"]["instances"]) == (
+        200,
+        "default",
+        10,
+    )
+    try:
+        status, _, body = call("PUT", classes, {"quota_class_set": {"instances": 12}})
+        assert (status, body["quota_class_set"]["instances"]) == (200, 12)
+        assert pod_limits(cloud, project, "instances") == {"pod1": 12, "pod2": 12}
+        defaults = call("GET", f"{compute(cloud, project)}/os-quota-sets/{project}/defaults")[2]
+        assert defaults["quota_set"]["instances"] == 12
+    finally:
+        call("PUT", classes, {"quota_class_set": {"instances": 10}})
