@@ -2,6 +2,7 @@
 
 import pytest
 
+from control_plane.decision.families import QUOTA_VIEWS
 from control_plane.decision.quotas.dialects import DIALECTS, Addressed, QuotaPath, addressed
 from control_plane.decision.quotas.view import below_usage, limits_shown, requested
 from control_plane.model import Service
@@ -100,3 +101,7 @@ def test_what_a_quota_request_names(
     service: Service, remainder: str, query: str, path: QuotaPath
 ) -> None:
     assert addressed(service, remainder, query, "me") == path
+
+
+def test_every_quota_route_is_the_quota_relays() -> None:
+    assert QUOTA_VIEWS == {"limits", "os-quota-sets", "os-quota-class-sets", "quotas"}
