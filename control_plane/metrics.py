@@ -92,6 +92,12 @@ class Metrics:
             ["pod", "resource"],
             registry=registry,
         )
+        self.quota_rebalances = Counter(
+            "podgate_quota_rebalances",
+            "Pods given new shares of a project's limits over all pods, by service and pod",
+            ["service", "pod"],
+            registry=registry,
+        )
         self.fast_path_routings = Gauge(
             "podgate_fast_path_routings",
             "Known resources in the last published Envoy route table (routed without a decision)",

@@ -79,6 +79,15 @@ class Copies:
 
 
 @dataclass(frozen=True, slots=True)
+class QuotaScope:
+    """Whose limits a quota set holds: a project's in one API, or one of its users' (Nova)."""
+
+    service: Service
+    project_id: str
+    user_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Pod:
     """One OpenStack cloud (a Keystone region) behind the gateway."""
 

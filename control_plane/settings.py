@@ -159,6 +159,14 @@ class HealthSettings(BaseModel):
     healthy_threshold: int = Field(default=1, ge=1)
 
 
+class QuotaSettings(BaseModel):
+    """Limits over all pods (docs/quotas.md): how often each pod's share is rebalanced."""
+
+    # Every round reads the usage of each project with limits set through the gateway and moves
+    # the pods' shares to follow it: the lag after which a full pod gets room another pod had.
+    rebalance_s: float = Field(default=30.0, gt=0)
+
+
 class FastPathSettings(BaseModel):
     """Known resources routed by Envoy itself: how many it holds and how often the table moves."""
 
@@ -250,6 +258,7 @@ class Settings(BaseSettings):
     health: HealthSettings = Field(default_factory=HealthSettings)
     routings: RoutingSettings = Field(default_factory=RoutingSettings)
     keystone: KeystoneSettings = Field(default_factory=KeystoneSettings)
+    quotas: QuotaSettings = Field(default_factory=QuotaSettings)
 
     @property
     def database_url(self) -> str:

@@ -20,7 +20,7 @@ from podsim.keypairs import Keypairs
 from podsim.network.api import PREFIX as NETWORK_PREFIX
 from podsim.network.api import NeutronApi, not_found_fault
 from podsim.network.model import NetState
-from podsim.quotas import cinder_quotas, nova_quotas
+from podsim.quotas import cinder_quotas, nova_quotas, quota_checks
 from podsim.references import references
 from podsim.server_parts import ServerParts
 from podsim.servers import SERVERS
@@ -81,8 +81,10 @@ def build_app(config: PodConfig) -> web.Application:
     app.add_routes(flavors.routes())
     app.add_routes(keypairs.routes())
     app.add_routes(types.routes())
-    app.add_routes(nova_quotas(servers, flavors).routes(detail=True))
-    app.add_routes(cinder_quotas(volumes, snapshots, backups).routes(detail=False))
+    nova, cinder = nova_quotas(servers, flavors), cinder_quotas(volumes, snapshots, backups)
+    app.add_routes(nova.routes(detail=True))
+    app.add_routes(cinder.routes(detail=False))
+    app.middlewares.append(quota_checks(nova, cinder, flavors))
     app.add_routes(Inventory(config, servers, flavors).routes())
     app.add_routes(_version_routes(config))
     app.add_routes(NeutronApi(network, config.delay).routes())

@@ -64,7 +64,6 @@ _NOT_SERVED = """\
 | Nova `os-migrations` | GET | 404 |
 | Nova `os-instance_usage_audit_log` | GET | 404 |
 | Nova `os-hypervisors/statistics`, `os-services/{id}` | GET | 404 |
-| Nova `os-quota-class-sets/{class}` | GET | 404 |
 | Nova `os-assisted-volume-snapshots` | POST | 404 |
 | Nova `extensions` | GET | 404 |
 | Nova proxy APIs removed or deprecated upstream (`images`, `os-volumes`, `os-snapshots`, \
@@ -82,8 +81,7 @@ found": taken for an unknown id) |
 | Cinder `scheduler-stats/get_pools`, `capabilities/{host}`, `os-hosts`, `clusters`, \
 `workers/cleanup` | GET, POST | 404 |
 | Cinder `manageable_volumes`, `os-volume-manage` | GET, POST | 404 |
-| Cinder `os-quota-class-sets/{class}`, `default-types`, `resource_filters`, `extensions` | GET \
-| 404 |
+| Cinder `default-types`, `resource_filters`, `extensions` | GET | 404 |
 | any known collection with a method it lacks (e.g. `PATCH /servers`) | other | 405 \
 `badMethod` with `Allow` |
 
@@ -94,6 +92,10 @@ found": taken for an unknown id) |
   microversions (`latest` is the pod's latest, not the gateway window's top) and, in keystone mode
   with `[fast_path] trust_pod_auth`, for the token. Resources of pods that rename their zone are
   shown through the decision service, which rewrites the AZ, as lists and creates do.
+- Quotas: a limit set through the gateway holds over all pods together; each pod enforces its
+  share of the headroom, rebalanced every `[quotas] rebalance_s`, so a create may be refused in
+  one pod while another still has room until the next round (docs/quotas.md). A project without
+  limits set through the gateway is limited by each pod's defaults, per pod.
 """
 
 

@@ -46,6 +46,7 @@ from control_plane.decision.operation import Kind, Operation, ResourceOperation
 from control_plane.decision.pods.capacity import NOTHING_KNOWN, CapacityView
 from control_plane.decision.pods.fanout import AcrossPodsCall
 from control_plane.decision.pods.health import HealthView
+from control_plane.decision.quotas.relay import QuotaStore
 from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
 from control_plane.decision.routed.forgetting import NOTHING_WATCHED, AnswerWatch
 from control_plane.decision.routed.gone import watches
@@ -78,8 +79,9 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _TOO_LARGE = "Request is too large: the limit is {limit} bytes."
 
 
-class DecisionStore(BindingStore, CopyStore, Protocol):
-    """What decisions read and write in the store: bindings, and copies of security groups."""
+class DecisionStore(BindingStore, CopyStore, QuotaStore, Protocol):
+    """What decisions read and write in the store: bindings, copies of security groups and
+    quota limits over all pods."""
 
 
 @dataclass(frozen=True, slots=True)

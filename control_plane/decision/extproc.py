@@ -26,6 +26,7 @@ from control_plane.decision.pods.capacity import NOTHING_KNOWN, CapacityView
 from control_plane.decision.pods.client import PodClient, PodFetch, PodSend
 from control_plane.decision.pods.fanout import Fanout
 from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
+from control_plane.decision.quotas.relay import QuotaRelay
 from control_plane.decision.routed.forgetting import NOTHING_WATCHED, AnswerWatch
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
@@ -102,7 +103,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
                 trust_noauth=settings.noauth_external_events,
             ),
             shared_objects=SharedObjects(fanout=fanout),
-            views=ViewRelay(fanout=fanout),
+            views=ViewRelay(fanout=fanout, quotas=QuotaRelay(fanout=fanout, store=store)),
             security_groups=SecurityGroups(fanout=fanout, store=store),
             windows=VersionWindows(
                 fetch=fetch, ttl_s=version_ttl_s, timeout_s=min(_VERSION_READ_S, timeout_s / 2)

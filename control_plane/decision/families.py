@@ -27,6 +27,7 @@ __all__ = [
     "ID",
     "INVENTORIES",
     "PROJECT_ID",
+    "QUOTA_VIEWS",
     "Family",
     "Merge",
     "Placement",
@@ -69,6 +70,15 @@ class Merge(StrEnum):
     )
     SHARED_WRITE = "sent to every ENABLED pod, creates undone when one pod refuses"
     SUMMED = "the project's totals over every pod not DISABLED"
+    QUOTAS = (
+        "limits as set through the gateway over all pods together, usage summed over every pod "
+        "not DISABLED; a write gives each pod its usage plus a share of the headroom "
+        "(docs/quotas.md)"
+    )
+    CONFIGURATION = (
+        "the pods' configuration, alike everywhere: read from the first pod, written to every "
+        "ENABLED pod"
+    )
     TAGGED = 'every pod\'s list in one, entries tagged with `"pod"`'
     EVERY_POD = "sent to every ENABLED pod (nothing undone when one refuses)"
     COPIES = (
@@ -108,6 +118,7 @@ _SCHEDULED, _SOURCE = Placement.SCHEDULED, Placement.SOURCE_VOLUME
 _GET, _POST, _WRITES, _SET = ("GET",), ("POST",), ("POST", "PUT", "DELETE"), ("PUT", "DELETE")
 _VERSIONS = "/ /{prefix}/"
 _QUOTAS = "os-quota-sets/{project}"
+_CLASSES = "os-quota-class-sets/{...}"
 
 
 def _row(
@@ -138,9 +149,10 @@ FAMILIES: tuple[Family, ...] = (
     _row(_C, "os-server-external-events", _POST, Kind.EVENTS, Merge.SPLIT),
     _row(_C, "flavors/** os-keypairs/**", _GET, Kind.SHARED, Merge.SHARED_READ),
     _row(_C, "flavors/** os-keypairs/**", _WRITES, Kind.SHARED, Merge.SHARED_WRITE),
-    _row(_C, "limits", _GET, Kind.VIEWS, Merge.SUMMED),
-    _row(_C, f"{_QUOTAS} {_QUOTAS}/detail {_QUOTAS}/defaults", _GET, Kind.VIEWS, Merge.SUMMED),
-    _row(_C, _QUOTAS, _SET, Kind.VIEWS, Merge.EVERY_POD),
+    _row(_C, f"limits {_QUOTAS} {_QUOTAS}/detail", _GET, Kind.VIEWS, Merge.QUOTAS),
+    _row(_C, _QUOTAS, _SET, Kind.VIEWS, Merge.QUOTAS),
+    _row(_C, f"{_QUOTAS}/defaults {_CLASSES}", _GET, Kind.VIEWS, Merge.CONFIGURATION),
+    _row(_C, _CLASSES, ("PUT",), Kind.VIEWS, Merge.CONFIGURATION),
     _row(_C, "os-services", _GET, Kind.VIEWS, Merge.TAGGED),
     _row(_C, "os-hypervisors os-hypervisors/detail", _GET, Kind.VIEWS, Merge.TAGGED),
     # --- volume (Cinder v3)
@@ -159,9 +171,10 @@ FAMILIES: tuple[Family, ...] = (
     _row(_V, "os-availability-zone", _GET, Kind.ZONES, Merge.ZONES),
     _row(_V, "types/**", _GET, Kind.SHARED, Merge.SHARED_READ),
     _row(_V, "types/**", _WRITES, Kind.SHARED, Merge.SHARED_WRITE),
-    _row(_V, "limits", _GET, Kind.VIEWS, Merge.SUMMED),
-    _row(_V, f"{_QUOTAS} {_QUOTAS}/defaults", _GET, Kind.VIEWS, Merge.SUMMED),
-    _row(_V, _QUOTAS, _SET, Kind.VIEWS, Merge.EVERY_POD),
+    _row(_V, f"limits {_QUOTAS}", _GET, Kind.VIEWS, Merge.QUOTAS),
+    _row(_V, _QUOTAS, _SET, Kind.VIEWS, Merge.QUOTAS),
+    _row(_V, f"{_QUOTAS}/defaults {_CLASSES}", _GET, Kind.VIEWS, Merge.CONFIGURATION),
+    _row(_V, _CLASSES, ("PUT",), Kind.VIEWS, Merge.CONFIGURATION),
     _row(_V, "os-services", _GET, Kind.VIEWS, Merge.TAGGED),
     # --- network (Neutron v2.0): paths below `/v2.0/`, the project is the token's
     _row(_N, _VERSIONS, _GET, Kind.VERSIONS, Merge.WINDOW),
@@ -193,11 +206,18 @@ FAMILIES: tuple[Family, ...] = (
          Merge.COPIES),
     _row(_N, "security-groups/{...}", ("GET", "PUT", "DELETE"), Kind.COPIES, Merge.COPIES),
     _row(_N, "security-group-rules/{...}", ("GET", "DELETE"), Kind.COPIES, Merge.COPIES),
-    _row(_N, "quotas/{project} quotas/{project}/details quotas/{project}/default", _GET,
-         Kind.VIEWS, Merge.SUMMED),
-    _row(_N, "quotas/{project}", _SET, Kind.VIEWS, Merge.EVERY_POD),
+    _row(_N, "quotas/{project} quotas/{project}/details", _GET, Kind.VIEWS, Merge.QUOTAS),
+    _row(_N, "quotas/{project}", _SET, Kind.VIEWS, Merge.QUOTAS),
+    _row(_N, "quotas/{project}/default", _GET, Kind.VIEWS, Merge.CONFIGURATION),
 )  # fmt: skip
 
+# The views answered by the quota relay (decision/quotas/), by the path segment after the project.
+QUOTA_VIEWS = frozenset(
+    path.split("/")[0]
+    for family in FAMILIES
+    if family.merge in (Merge.QUOTAS, Merge.CONFIGURATION)
+    for path in family.paths
+)
 # The views whose pods' lists are put together, each entry tagged with its pod (the path segment
 # after the project); every other view is summed.
 INVENTORIES = frozenset(

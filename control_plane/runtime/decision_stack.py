@@ -9,9 +9,11 @@ from control_plane.decision.extproc import DecisionService
 from control_plane.decision.pods.admin_reads import AdminReads
 from control_plane.decision.pods.capacity import PodCapacity
 from control_plane.decision.pods.client import PodClient
+from control_plane.decision.pods.fanout import Fanout
 from control_plane.decision.pods.health import PodHealth
 from control_plane.decision.pods.service_token import ServiceToken
 from control_plane.decision.pods.tls import PodTls, verifying_context
+from control_plane.decision.quotas.rebalancer import Rebalancer
 from control_plane.decision.routed.forgetting import Forgetting
 from control_plane.decision.routed.routing_table import FastPath, RoutingTable
 from control_plane.identity import Catalog, Gate, service_session
@@ -25,7 +27,7 @@ from control_plane.store import Store
 from control_plane.store.notify import Announcer
 from control_plane.xds.live_pods import LivePods
 
-__all__ = ["decision_service", "live_pods", "routing_cache"]
+__all__ = ["decision_service", "live_pods", "quota_rebalancer", "routing_cache"]
 
 
 async def live_pods(
@@ -123,3 +125,25 @@ def decision_service(
     )
     stack.push_async_callback(decision.close)
     return decision
+
+
+def quota_rebalancer(
+    stack: AsyncExitStack, settings: Settings, *, store: Store, pods: LivePods, metrics: Metrics
+) -> Rebalancer:
+    """The background task moving the pods' shares of quota limits after usage (one per
+    replica: rounds are idempotent); `stack` stops it."""
+    tls = PodTls(verifying_context(decision_pod_ca_file(settings)), pods)
+    pod_client = PodClient(tls=tls, max_answer_bytes=settings.decision.max_pod_answer_bytes)
+    stack.push_async_callback(pod_client.close)
+    keystone = settings.auth == "keystone"
+    rebalancer = Rebalancer(
+        store=store,
+        fanout=Fanout(send=pod_client.send, timeout_s=settings.decision.pod_timeout_s),
+        pods=pods,
+        every_s=settings.quotas.rebalance_s,
+        metrics=metrics,
+        token=ServiceToken(service_session(settings.keystone)) if keystone else None,
+    )
+    task = asyncio.create_task(rebalancer.run())
+    stack.callback(task.cancel)
+    return rebalancer

@@ -28,7 +28,12 @@ from control_plane.identity import (
 )
 from control_plane.metrics import Metrics
 from control_plane.runtime.ca_bundle import envoy_pod_ca_file
-from control_plane.runtime.decision_stack import decision_service, live_pods, routing_cache
+from control_plane.runtime.decision_stack import (
+    decision_service,
+    live_pods,
+    quota_rebalancer,
+    routing_cache,
+)
 from control_plane.runtime.grpc_tls import bind, envoy_client_tls
 from control_plane.runtime.listener_certs import ListenerCerts
 from control_plane.runtime.routing_changes import RoutingCaches
@@ -118,6 +123,7 @@ async def serve(
             reconcile=True,
         )
         add_decision(server, decision)
+        quota_rebalancer(stack, settings, store=store, pods=pods, metrics=metrics)
         if settings.decision.workers:
             hub = WorkerHub(
                 (settings.control_plane.host, settings.control_plane.grpc_port),

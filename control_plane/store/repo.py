@@ -31,12 +31,14 @@ from control_plane.model import (
     Copies,
     Pod,
     PodState,
+    QuotaScope,
     ResourceType,
     Routing,
 )
 from control_plane.store import audit as _audit
 from control_plane.store import copies as _copies
 from control_plane.store import pods as _pods
+from control_plane.store import quotas as _quotas
 from control_plane.store import routings as _routings
 from control_plane.store.changes import (
     BINDINGS,
@@ -252,6 +254,23 @@ class Store:
         """Drop every copy of one object."""
         work = partial(_copies.forget_copies, copied_type=copied_type, gateway_id=gateway_id)
         await self._run(work, write=True)
+
+    async def quota_limits(self, scope: QuotaScope) -> dict[str, int]:
+        """The limits over all pods set through the gateway for `scope`, by resource."""
+        return await self._run(partial(_quotas.quota_limits, scope=scope), plain=True)
+
+    async def set_quota_limits(self, scope: QuotaScope, limits: Mapping[str, int]) -> None:
+        """Store limits over all pods for `scope`, replacing those of the same resources."""
+        await self._run(partial(_quotas.set_quota_limits, scope=scope, limits=limits), write=True)
+
+    async def delete_quota_limits(self, scope: QuotaScope, *, every_user: bool = False) -> None:
+        """Forget the scope's limits (with `every_user`, its project's users' too)."""
+        work = partial(_quotas.delete_quota_limits, scope=scope, every_user=every_user)
+        await self._run(work, write=True)
+
+    async def quota_scopes(self) -> list[QuotaScope]:
+        """Every scope with limits stored (the rebalancer's work list)."""
+        return await self._run(_quotas.quota_scopes, plain=True)
 
     async def list_routings(
         self,

@@ -2,18 +2,20 @@
 
 Reads ask every pod that is not DISABLED (they all hold some of the project's resources) and
 need every answer: a total missing a pod would be wrong, so a pod's refusal or silence is the
-answer, naming the pod. Quota updates go to every ENABLED pod (nothing is undone when one
-refuses). The combining rules live in aggregate.py.
+answer, naming the pod. The combining rules live in aggregate.py; limits and quota sets are the
+quota relay's (decision/quotas/).
 """
 
 import json
 import logging
 from collections.abc import Mapping
 
-from control_plane.decision.families import INVENTORIES
+from control_plane.decision.families import INVENTORIES, QUOTA_VIEWS
 from control_plane.decision.lists.query import pods_to_ask
 from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout, usable_pods
 from control_plane.decision.pods.reply import Reply
+from control_plane.decision.quotas.relay import QuotaRelay
+from control_plane.decision.resources import PROJECT_FROM_TOKEN
 from control_plane.decision.shared.merge import Answer, refusal
 from control_plane.decision.views.aggregate import combine_totals, tag_inventory
 from control_plane.errors import fault_body
@@ -27,11 +29,15 @@ log = logging.getLogger("podgate.views")
 class ViewRelay:
     """Answers totals and inventories from all pods at once."""
 
-    def __init__(self, *, fanout: Fanout) -> None:
+    def __init__(self, *, fanout: Fanout, quotas: QuotaRelay) -> None:
         self._fanout = fanout
+        self._quotas = quotas
 
     async def answer(self, call: AcrossPodsCall, pods: Mapping[str, Pod]) -> Answer:
         """The combined answer, or the first pod's refusal naming it."""
+        head = _head(call)
+        if head in QUOTA_VIEWS:
+            return await self._quotas.answer(call, pods)
         reading = call.method == "GET"
         targets = (
             pods_to_ask(pods.values(), call.service, None)
@@ -60,12 +66,17 @@ class ViewRelay:
             if document is None:
                 return refusal(Reply(reply.pod, 0))
             documents.append((pod, document))
-        head = next(segment for segment in call.remainder.split("/") if segment)
         if head in INVENTORIES:
             body = tag_inventory(documents)
         else:
             body = combine_totals([document for _, document in documents])
         return Answer(200, json.dumps(body).encode())
+
+
+def _head(call: AcrossPodsCall) -> str:
+    """The path segment naming the view (after the version, where the token names the project)."""
+    segments = [segment for segment in call.remainder.split("/") if segment]
+    return segments[1 if call.service in PROJECT_FROM_TOKEN else 0]
 
 
 def _document(reply: Reply) -> dict | None:

@@ -12,7 +12,15 @@ from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.errors import AlreadyExists, PodgateError, Unauthorized
 from control_plane.identity import Caller, IdentityBusy
-from control_plane.model import Binding, CopiedType, Copies, Pod, ResourceType, Routing
+from control_plane.model import (
+    Binding,
+    CopiedType,
+    Copies,
+    Pod,
+    QuotaScope,
+    ResourceType,
+    Routing,
+)
 
 
 class MemoryStore:
@@ -23,10 +31,32 @@ class MemoryStore:
         self.routings: dict[tuple[str, str], Routing] = {}
         self.bindings: list[Binding] = []
         self.copies: dict[tuple[str, str], Copies] = {}
+        self.quotas: dict[QuotaScope, dict[str, int]] = {}
         self.reads = 0
         self.batch_reads = 0
         self.learn_calls = 0
         self.fail_writes = False
+
+    async def quota_limits(self, scope: QuotaScope) -> dict[str, int]:
+        await _io()
+        return dict(self.quotas.get(scope, {}))
+
+    async def set_quota_limits(self, scope: QuotaScope, limits: Mapping[str, int]) -> None:
+        await _io()
+        self.quotas.setdefault(scope, {}).update(limits)
+
+    async def delete_quota_limits(self, scope: QuotaScope, *, every_user: bool = False) -> None:
+        await _io()
+        for stored in list(self.quotas):
+            same_project = (stored.service, stored.project_id) == (scope.service, scope.project_id)
+            if stored == scope or (every_user and same_project):
+                del self.quotas[stored]
+
+    async def quota_scopes(self) -> list[QuotaScope]:
+        await _io()
+        return sorted(
+            self.quotas, key=lambda scope: (scope.service, scope.project_id, scope.user_id)
+        )
 
     async def record_copies(self, copies: Copies) -> None:
         await _io()
