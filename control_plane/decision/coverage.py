@@ -22,6 +22,9 @@ _RULES = {
     Kind.VERSIONS: "answered by the gateway",
     Kind.CREATE: "created by placement: {follows}",
     Kind.LIST: "merged list",
+    Kind.OFFSET_LIST: "merged list, paged by offset",
+    Kind.ANY_POD: "any pod",
+    Kind.HOME: "routed to the project's home pod",
     Kind.ATTACH: (
         "attach: routed by owner once what the body names (server and volume; a router's "
         "network, subnet or port; a floating IP's port) is found in the same pod (else 400)"
@@ -58,7 +61,6 @@ _NOT_SERVED = """\
 
 | route family | method | gateway answers today |
 |---|---|---|
-| Nova `os-server-groups[/{id}]` | GET, POST | 404 |
 | Nova `os-aggregates` | GET | 404 |
 | Nova `os-simple-tenant-usage` | GET | 404 |
 | Nova `os-migrations` | GET | 404 |
@@ -66,10 +68,8 @@ _NOT_SERVED = """\
 | Nova `os-hypervisors/statistics`, `os-services/{id}` | GET | 404 |
 | Nova `os-quota-class-sets/{class}` | GET | 404 |
 | Nova `os-assisted-volume-snapshots` | POST | 404 |
-| Nova `extensions` | GET | 404 |
-| Nova proxy APIs removed or deprecated upstream (`images`, `os-volumes`, `os-snapshots`, \
-`os-floating-ips`, `os-security-groups`, `os-networks`, `os-tenant-networks`, `os-hosts`) | GET \
-| 404 |
+| Nova proxy APIs removed or deprecated upstream (`os-networks`, `os-tenant-networks`, \
+`os-hosts`, `os-volumes_boot`, `os-floating-ip-pools`) | GET | 404 |
 | Cinder `attachments` (the 3.27+ attachment API Nova itself uses with new-style attach) | GET, \
 POST | 404 |
 | Cinder `groups`, `group_types`, `group_snapshots` | GET | 404 |

@@ -159,11 +159,15 @@ def decide(op: Operation, facts: Facts) -> Decision:
             return Answer(*document(op.service, op.remainder, origin(facts.headers), facts.window))
         case Operation(kind=Kind.ZONES):
             return Answer(200, zones_body(op.service, facts.pods.values()))
-        case Operation(kind=Kind.SHARED | Kind.VIEWS | Kind.COPIES):
+        case Operation(kind=Kind.HOME):
+            return _home(op, facts)
+        case Operation(kind=Kind.SHARED | Kind.VIEWS | Kind.COPIES | Kind.ANY_POD):
             if facts.body is None and facts.method not in ("GET", "DELETE"):
                 if not facts.end_of_stream:
                     return NeedBody(Mode.BODY)
             return AcrossPods(op.kind, _to_pods(facts), facts.body or b"")
+        case Operation(kind=Kind.OFFSET_LIST):
+            return AcrossPods(op.kind, _to_pods(facts), b"")
         case Operation(kind=Kind.EVENTS):
             if facts.body is not None:
                 return AcrossPods(op.kind, _to_pods(facts), facts.body)
@@ -265,6 +269,20 @@ def _create(op: ResourceOperation, facts: Facts) -> Decision:
     return Placed(target(pod, endpoint, op), body, bind=chosen.bind, replaces=chosen.replaces)
 
 
+def _home(op: Operation, facts: Facts) -> Route:
+    """To the pod a server created without a zone would go to (the project is not bound by
+    it: what Nova's network proxies make is not recorded)."""
+    chosen = schedule(
+        _in_preference_order(facts.pods.values()),
+        facts.bindings,
+        None,
+        facts.unhealthy,
+        facts.capacity,
+    )
+    pod, endpoint = usable(chosen.pod.name, chosen.pod, op.service)
+    return Route(target(pod, endpoint, op), facts.rewrite)
+
+
 def owned(
     op: ResourceOperation,
     routing: Routing | None,
@@ -342,8 +360,14 @@ def no_other_projects(op: Operation) -> None:
 
 
 def _names_resource(op: ResourceOperation) -> bool:
-    """The path is the resource itself (`/servers/{id}`), not something below it."""
-    return op.remainder.rstrip("/") == SPECS[op.resource_type].item_path(op.resource_id)
+    """The path is the resource itself (`/servers/{id}`, a proxy's `/os-volumes/{id}`), not
+    something below it."""
+    path = op.remainder.rstrip("/")
+    if path == SPECS[op.resource_type].item_path(op.resource_id):
+        return True
+    return op.service is Service.COMPUTE and path.count("/") == 2 and path.endswith(
+        f"/{op.resource_id}"
+    )
 
 
 def _shows_pod_zone(op: ResourceOperation, pod: Pod) -> bool:

@@ -85,7 +85,7 @@ def parse_create(resource_type: ResourceType, body: bytes) -> CreateBody:
         zone = resource.get(_REQUEST_AZ)
         if zone is not None and not isinstance(zone, str):
             raise BadRequest(f"Invalid input for '{key}.{_REQUEST_AZ}': it must be a string.")
-    named = references(resource_type, resource)
+    named = references(resource_type, resource, document)
     return CreateBody(
         resource_type, document, zone or None, named, _groups(resource_type, resource)
     )

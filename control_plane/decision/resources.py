@@ -148,6 +148,18 @@ SPECS: Mapping[ResourceType, ResourceSpec] = {
             "availability_zone",
             "os-backup-project-attr:project_id",
         ),
+        # Nova's server groups: no zone, no links; the owner shown from 2.13 on.
+        ResourceSpec(
+            ResourceType.SERVER_GROUP,
+            RESOURCE_SERVICE[ResourceType.SERVER_GROUP],
+            "os-server-groups",
+            "server_group",
+            "Instance group",
+            None,
+            "project_id",
+            brief_fields=(),
+            links=False,
+        ),
         # Neutron: one view per resource (no brief list, no links), the owner in `project_id`.
         *(
             ResourceSpec(

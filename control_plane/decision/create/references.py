@@ -3,8 +3,9 @@
 A server uses its networks, ports and boot volume or snapshot; a volume is made from a snapshot,
 a volume or a backup; snapshots and backups from a volume; subnets and ports belong to a network,
 a floating IP to an external network (and maybe a port), a router's gateway to a network.
-Fields of the wrong shape name nothing: the pod judges them. Server groups
-(`os:scheduler_hints.group`) are not routed by the gateway, so they name nothing here yet.
+A server also follows its server group (`os:scheduler_hints.group`, beside the `server` object;
+`OS-SCH-HNT:scheduler_hints` is the old name Nova still reads). Fields of the wrong shape name
+nothing: the pod judges them.
 """
 
 from collections.abc import Mapping
@@ -31,12 +32,17 @@ _FIELDS: Mapping[ResourceType, tuple[tuple[str, ResourceType], ...]] = {
 _BOOT_SOURCES = {"volume": _VOLUME, "snapshot": _SNAPSHOT}
 # The legacy `block_device_mapping[]` names them in fields of their own.
 _LEGACY_SOURCES = (("volume_id", _VOLUME), ("snapshot_id", _SNAPSHOT))
+# Where a server create's scheduler hints are, current name first.
+_HINTS = ("os:scheduler_hints", "OS-SCH-HNT:scheduler_hints")
 # Made from a volume, always: no volume is no placement (Cinder's own 400).
 _FROM_VOLUME = frozenset({_SNAPSHOT, _BACKUP})
 
 
-def references(resource_type: ResourceType, resource: Mapping[str, Any]) -> tuple[Reference, ...]:
-    """The resources a create's `resource` (the body's member object) names, in body order.
+def references(
+    resource_type: ResourceType, resource: Mapping[str, Any], document: Mapping[str, Any]
+) -> tuple[Reference, ...]:
+    """The resources a create's `resource` (the member object of the body `document`) names,
+    in body order.
 
     BadRequest for a snapshot or backup that names no volume.
     """
@@ -46,7 +52,7 @@ def references(resource_type: ResourceType, resource: Mapping[str, Any]) -> tupl
         if _is_id(value := resource.get(field))
     ]
     if resource_type is ResourceType.SERVER:
-        named = [*_networks(resource.get("networks")), *_boot(resource)]
+        named = [*_networks(resource.get("networks")), *_boot(resource), *_group(document)]
     elif resource_type is ResourceType.ROUTER:
         gateway = gateway_network(resource.get("external_gateway_info"))
         named = [gateway] if gateway else []
@@ -92,6 +98,15 @@ def _boot(server: Mapping[str, Any]) -> list[Reference]:
             if _is_id(value := mapping.get(field))
         ]
     return named
+
+
+def _group(document: Mapping[str, Any]) -> list[Reference]:
+    """The server group a server create's scheduler hints name (Nova reads either key)."""
+    for key in _HINTS:
+        hints = document.get(key)
+        if isinstance(hints, dict) and _is_id(group := hints.get("group")):
+            return [Reference(ResourceType.SERVER_GROUP, group)]
+    return []
 
 
 def _dicts(entries: object) -> list[dict[str, Any]]:
