@@ -365,8 +365,10 @@ def _names_resource(op: ResourceOperation) -> bool:
     path = op.remainder.rstrip("/")
     if path == SPECS[op.resource_type].item_path(op.resource_id):
         return True
-    return op.service is Service.COMPUTE and path.count("/") == 2 and path.endswith(
-        f"/{op.resource_id}"
+    return (
+        op.service is Service.COMPUTE
+        and path.count("/") == 2
+        and path.endswith(f"/{op.resource_id}")
     )
 
 
