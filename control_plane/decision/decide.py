@@ -140,7 +140,7 @@ def admit(op: Operation, caller: Caller | None) -> Operation:
         no_other_projects(op)
     if op.kind is Kind.BAD_METHOD:
         raise MethodNotAllowed(_BAD_METHOD_MESSAGE)
-    return op
+    return _own_groups_only(op, caller)
 
 
 def decide(op: Operation, facts: Facts) -> Decision:
@@ -344,6 +344,16 @@ def own_projects_only(op: Operation, caller: Caller) -> Operation:
     if op.service is Service.COMPUTE:
         raise Forbidden(_ALL_TENANTS_POLICY)
     return replace(op, query="&".join(kept))
+
+
+def _own_groups_only(op: Operation, caller: Caller | None) -> Operation:
+    """Nova lists every project's server groups (`all_projects`) to admins only and ignores
+    the parameter for anyone else; the gateway drops it itself (noauth: nobody is an admin)."""
+    if op.kind is not Kind.OFFSET_LIST or (caller is not None and caller.any_project):
+        return op
+    params = [param for param in op.query.split("&") if param]
+    kept = [param for param in params if unquote(param.partition("=")[0]) != "all_projects"]
+    return op if len(kept) == len(params) else replace(op, query="&".join(kept))
 
 
 def no_other_projects(op: Operation) -> None:

@@ -1,17 +1,23 @@
 """Nova's offset-paged lists (OffsetLists) and the one-pod answers (AnyPod) over scripted pods."""
 
 import json
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
 
+from control_plane.decision.classify import classify
+from control_plane.decision.decide import admit
 from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout
 from control_plane.decision.shared.any_pod import AnyPod
 from control_plane.decision.shared.offset_lists import OffsetLists
 from control_plane.decision.shared.offset_paging import offset_paging
 from control_plane.decision.shared.paging import MAX_LIMIT
+from control_plane.identity import Caller
 from control_plane.model import PodState, Service
 from tests.unit.decision.fake_pods import FakeSend, Script, json_response, pod
+
+_EXPIRES = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def _call(
@@ -148,3 +154,19 @@ async def test_a_write_through_the_image_proxy_reaches_one_pod_only() -> None:
     answer = await AnyPod(fanout=Fanout(send=send, timeout_s=1)).answer(call, registered)
     assert (answer.status, json.loads(answer.body)) == (200, {"meta": {"k": "v"}})
     assert [(c[0], c[1]) for c in send.calls] == [("a", "PUT")]
+
+
+@pytest.mark.parametrize(
+    ("caller", "query"),
+    [
+        (None, "limit=1"),
+        (Caller("u1", "p1", frozenset({"member"}), False, _EXPIRES), "limit=1"),
+        (Caller("u1", "p1", frozenset({"admin"}), True, _EXPIRES), "all_projects=True&limit=1"),
+    ],
+    ids=["noauth", "member", "admin"],
+)
+def test_every_projects_server_groups_are_an_admins_the_parameter_dropped_for_others(
+    caller: Caller | None, query: str
+) -> None:
+    op = classify(Service.COMPUTE, "GET", "/v2.1/p1/os-server-groups?all_projects=True&limit=1")
+    assert admit(op, caller).query == query
