@@ -94,6 +94,13 @@ found": taken for an unknown id) |
   microversions (`latest` is the pod's latest, not the gateway window's top) and, in keystone mode
   with `[fast_path] trust_pod_auth`, for the token. Resources of pods that rename their zone are
   shown through the decision service, which rewrites the AZ, as lists and creates do.
+- Nova's network proxies (`os-security-groups`, `os-floating-ips`, microversions up to 2.35) make
+  their group or address in the project's home pod only: unlike a security group made through
+  the network API it has no copy in the other pods, and the gateway records neither, so a
+  project whose binding moves finds them in the old pod only.
+- Server groups made before a server's zone was chosen bind the project in its default zone; a
+  server naming a group and another zone is refused (400 naming both zones), as the group's
+  members must share its pod.
 """
 
 

@@ -49,8 +49,9 @@ class Placement(StrEnum):
     """What a create's pod follows."""
 
     SCHEDULED = (
-        "the pod of the resources its body uses (networks, ports, volumes, snapshots, backups), "
-        "else the project's pod in the zone asked for (bindings), the zone name translated"
+        "the pod of the resources its body uses (networks, ports, volumes, snapshots, backups, "
+        "a server's group), else the project's pod in the zone asked for (bindings), the zone "
+        "name translated"
     )
     SOURCE_VOLUME = "the pod that owns the source volume (`volume_id`)"
     NETWORK = "the pod that owns its network (`network_id`)"
