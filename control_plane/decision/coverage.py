@@ -98,9 +98,9 @@ found": taken for an unknown id) |
   their group or address in the project's home pod only: unlike a security group made through
   the network API it has no copy in the other pods, and the gateway records neither, so a
   project whose binding moves finds them in the old pod only.
-- Server groups made before a server's zone was chosen bind the project in its default zone; a
-  server naming a group and another zone is refused (400 naming both zones), as the group's
-  members must share its pod.
+- A server group is placed as a server created without a zone is (the project's pod in its
+  default zone, binding the project there); its members share its pod, so a server naming the
+  group and another zone is refused (400 naming both zones).
 """
 
 
