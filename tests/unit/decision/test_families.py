@@ -99,6 +99,10 @@ def test_no_row_takes_a_get_below_an_owner_prefix_before_the_owner() -> None:
     [
         (ResourceType.SERVER, "p1", "abc-1", "/v2.1/p1/servers/abc-1/"),
         (ResourceType.BACKUP, "demo_project", "b1", "/v3/demo_project/backups/b1/"),
+        # Nova's os-volumes proxy routes volumes too; Envoy's table keeps Cinder's own path.
+        (ResourceType.VOLUME, "p1", "v1", "/v3/p1/volumes/v1/"),
+        (ResourceType.SNAPSHOT, "p1", "s1", "/v3/p1/snapshots/s1/"),
+        (ResourceType.SERVER_GROUP, "p1", "g1", None),
         (ResourceType.SERVER, "p1", "detail", None),
         (ResourceType.VOLUME, "p1", "a_b", None),
         (ResourceType.VOLUME, "p.1", "v1", None),
