@@ -84,7 +84,8 @@ def test_server_groups_of_both_pods_are_listed_and_cut_by_offset_and_limit(cloud
     # One made in the other pod directly (as an operator would): the list finds it there.
     west = {"server_group": {"name": "west", "policies": ["affinity"]}}
     direct = f"{pods['pod2'].compute_url}/{project}/os-server-groups"
-    assert call("POST", direct, west)[0] == 200
+    status, _, made_there = call("POST", direct, west)
+    assert status == 200, made_there
     status, headers, listed = call("GET", f"{base}/os-server-groups")
     assert (status, [g["name"] for g in listed["server_groups"]]) == (200, ["east", "west"])
     assert "x-podgate-missing-pods" not in headers
@@ -92,6 +93,10 @@ def test_server_groups_of_both_pods_are_listed_and_cut_by_offset_and_limit(cloud
     assert (status, [g["name"] for g in page["server_groups"]]) == (200, ["west"])
     status, _, refused = call("GET", f"{base}/os-server-groups?limit=-1")
     assert status == 400, refused
+    # A server naming the group goes to its pod, where the gateway found it, not to the binding's.
+    hints = {"os:scheduler_hints": {"group": made_there["server_group"]["id"]}}
+    server = {"server": {"name": "vm", "flavorRef": "1"}, **hints}
+    made(call("POST", f"{base}/servers", server), "server", "pod2", 202)
 
 
 def test_os_volumes_are_cinders_volumes_placed_routed_and_listed_across_pods(
