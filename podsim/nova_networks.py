@@ -1,7 +1,8 @@
 """Nova's proxies to Neutron, `os-security-groups` and `os-floating-ips` (up to 2.35).
 
-Enough for a client to make, show, list and delete a group or a floating IP through Nova, in
-Nova's views; they are the pod's own (podsim keeps them apart from its Neutron's).
+Enough for a client to make, show, list and delete a group or a floating IP through Nova, and
+to list the floating IP pools, in Nova's views; they are the pod's own (podsim keeps them apart
+from its Neutron's).
 """
 
 import ipaddress
@@ -19,6 +20,7 @@ __all__ = ["NovaNetworks"]
 
 _BASE = "/compute/v2.1/{project_id}"
 _FIRST_FLOATING_IP = ipaddress.ip_address("172.24.4.10")
+_POOL = "public"
 
 
 class NovaNetworks:
@@ -41,7 +43,12 @@ class NovaNetworks:
             web.post(ips, gated(self.create_ip)),
             web.get(f"{ips}/{{item_id}}", gated(self.show_ip)),
             web.delete(f"{ips}/{{item_id}}", gated(self.delete_ip)),
+            web.get(f"{_BASE}/os-floating-ip-pools", gated(self.pools)),
         ]
+
+    async def pools(self, request: web.Request) -> web.Response:
+        """The pod's external network, the one pool."""
+        return web.json_response({"floating_ip_pools": [{"name": _POOL}]})
 
     async def list_groups(self, request: web.Request) -> web.Response:
         records = self._groups.records(request.match_info["project_id"])
@@ -77,7 +84,7 @@ class NovaNetworks:
 
     async def create_ip(self, request: web.Request) -> web.Response:
         body = await json_body(request) if request.can_read_body else {}
-        pool = body.get("pool", "public") if isinstance(body, dict) else "public"
+        pool = body.get("pool", _POOL) if isinstance(body, dict) else _POOL
         project_id = request.match_info["project_id"]
         address = _FIRST_FLOATING_IP + self._allocated
         self._allocated += 1

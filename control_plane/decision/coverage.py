@@ -69,7 +69,7 @@ _NOT_SERVED = """\
 | Nova `os-quota-class-sets/{class}` | GET | 404 |
 | Nova `os-assisted-volume-snapshots` | POST | 404 |
 | Nova proxy APIs removed or deprecated upstream (`os-networks`, `os-tenant-networks`, \
-`os-hosts`, `os-volumes_boot`, `os-floating-ip-pools`) | GET | 404 |
+`os-hosts`, `os-volumes_boot`) | GET | 404 |
 | Cinder `attachments` (the 3.27+ attachment API Nova itself uses with new-style attach) | GET, \
 POST | 404 |
 | Cinder `groups`, `group_types`, `group_snapshots` | GET | 404 |

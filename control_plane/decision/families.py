@@ -171,8 +171,8 @@ FAMILIES: tuple[Family, ...] = (
          _SNAPSHOT),
     _row(_C, "os-snapshots/{id}", _READ_DELETE, Kind.ROUTED, Merge.OWNER, _SNAPSHOT),
     # Nova's proxies to Neutron (<= 2.35): where the project's servers go by default.
-    _row(_C, "os-security-groups/** os-security-group-rules/** os-floating-ips/**",
-         ("GET", "POST", "PUT", "DELETE"), Kind.HOME, Merge.HOME),
+    _row(_C, "os-security-groups/** os-security-group-rules/** os-floating-ips/** "
+         "os-floating-ip-pools", ("GET", "POST", "PUT", "DELETE"), Kind.HOME, Merge.HOME),
     # Nova's image proxy (<= 2.35) and its extension list: the same behind every pod.
     _row(_C, "images/**", ("GET", "POST", "PUT", "DELETE"), Kind.ANY_POD, Merge.ANY_POD),
     _row(_C, "extensions/**", _GET, Kind.ANY_POD, Merge.ANY_POD),

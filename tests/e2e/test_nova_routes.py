@@ -192,3 +192,7 @@ def test_novas_network_proxies_go_to_the_projects_home_pod(cloud, project) -> No
     ip = made(call("POST", f"{base}/os-floating-ips", {"pool": "public"}), "floating_ip", "pod2")
     status, _, _ = call("DELETE", f"{base}/os-floating-ips/{ip['id']}")
     assert status == 202
+    status, headers, pools = call("GET", f"{base}/os-floating-ip-pools")
+    assert (status, headers[POD_HEADER], pools) == (
+        200, "pod2", {"floating_ip_pools": [{"name": "public"}]}
+    )  # fmt: skip
