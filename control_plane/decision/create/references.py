@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from control_plane.decision.decisions import Reference
+from control_plane.decision.families import RESOURCE_ID
 from control_plane.errors import BadRequest
 from control_plane.model import ResourceType
 
-__all__ = ["gateway_network", "references"]
+__all__ = ["gateway_network", "hinted_group", "references"]
 
 _NETWORK, _PORT = ResourceType.NETWORK, ResourceType.PORT
 _VOLUME, _SNAPSHOT, _BACKUP = ResourceType.VOLUME, ResourceType.SNAPSHOT, ResourceType.BACKUP
@@ -32,17 +33,12 @@ _FIELDS: Mapping[ResourceType, tuple[tuple[str, ResourceType], ...]] = {
 _BOOT_SOURCES = {"volume": _VOLUME, "snapshot": _SNAPSHOT}
 # The legacy `block_device_mapping[]` names them in fields of their own.
 _LEGACY_SOURCES = (("volume_id", _VOLUME), ("snapshot_id", _SNAPSHOT))
-# Where a server create's scheduler hints are, current name first.
-_HINTS = ("os:scheduler_hints", "OS-SCH-HNT:scheduler_hints")
 # Made from a volume, always: no volume is no placement (Cinder's own 400).
 _FROM_VOLUME = frozenset({_SNAPSHOT, _BACKUP})
 
 
-def references(
-    resource_type: ResourceType, resource: Mapping[str, Any], document: Mapping[str, Any]
-) -> tuple[Reference, ...]:
-    """The resources a create's `resource` (the member object of the body `document`) names,
-    in body order.
+def references(resource_type: ResourceType, resource: Mapping[str, Any]) -> tuple[Reference, ...]:
+    """The resources a create's `resource` (the body's member object) names, in body order.
 
     BadRequest for a snapshot or backup that names no volume.
     """
@@ -52,7 +48,7 @@ def references(
         if _is_id(value := resource.get(field))
     ]
     if resource_type is ResourceType.SERVER:
-        named = [*_networks(resource.get("networks")), *_boot(resource), *_group(document)]
+        named = [*_networks(resource.get("networks")), *_boot(resource)]
     elif resource_type is ResourceType.ROUTER:
         gateway = gateway_network(resource.get("external_gateway_info"))
         named = [gateway] if gateway else []
@@ -100,13 +96,22 @@ def _boot(server: Mapping[str, Any]) -> list[Reference]:
     return named
 
 
-def _group(document: Mapping[str, Any]) -> list[Reference]:
-    """The server group a server create's scheduler hints name (Nova reads either key)."""
+# Where a server create's scheduler hints are, current name first.
+_HINTS = ("os:scheduler_hints", "OS-SCH-HNT:scheduler_hints")
+
+
+def hinted_group(resource_type: ResourceType, document: Mapping[str, Any]) -> tuple[Reference, ...]:
+    """The server group a server create's scheduler hints name, beside its `server` object
+    (Nova reads either key); nothing for other creates."""
+    if resource_type is not ResourceType.SERVER:
+        return ()
     for key in _HINTS:
         hints = document.get(key)
-        if isinstance(hints, dict) and _is_id(group := hints.get("group")):
-            return [Reference(ResourceType.SERVER_GROUP, group)]
-    return []
+        group = hints.get("group") if isinstance(hints, dict) else None
+        # Nova's schema wants a UUID: anything else is the pod's to refuse, never probed for.
+        if isinstance(group, str) and RESOURCE_ID.fullmatch(group):
+            return (Reference(ResourceType.SERVER_GROUP, group),)
+    return ()
 
 
 def _dicts(entries: object) -> list[dict[str, Any]]:

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from control_plane.decision.create.references import references
+from control_plane.decision.create.references import hinted_group, references
 from control_plane.decision.decisions import Reference
+from control_plane.decision.mutate import parse_create
 from control_plane.decision.routed.attach import referenced
 from control_plane.errors import BadRequest
 from control_plane.model import ResourceType
@@ -77,7 +78,7 @@ def test_a_server_names_its_networks_ports_and_boot_sources_in_body_order() -> N
         "block_device_mapping": [{"device_name": "vdb", "snapshot_id": "s2"}],
         "os:scheduler_hints": {"group": "g1"},
     }
-    assert references(SERVER, server, {}) == (
+    assert references(SERVER, server) == (
         Reference(NETWORK, "n1"),
         Reference(PORT, "port1"),
         Reference(NETWORK, "n2"),
@@ -90,15 +91,23 @@ def test_a_server_names_its_networks_ports_and_boot_sources_in_body_order() -> N
 @pytest.mark.parametrize("hints", ["os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"])
 def test_a_server_follows_the_group_its_scheduler_hints_name_beside_the_server(hints) -> None:
     document = {"server": {"networks": [{"uuid": "n1"}]}, hints: {"group": "g1"}}
-    assert references(SERVER, document["server"], document) == (
+    group = Reference(ResourceType.SERVER_GROUP, "g1")
+    assert hinted_group(SERVER, document) == (group,)
+    assert parse_create(SERVER, json.dumps(document).encode()).references == (
         Reference(NETWORK, "n1"),
-        Reference(ResourceType.SERVER_GROUP, "g1"),
+        group,
     )
 
 
-@pytest.mark.parametrize("hints", [{"group": ""}, {"group": ["g1"]}, {"same_host": "x"}, "g1"])
+@pytest.mark.parametrize(
+    "hints", [{"group": ""}, {"group": ["g1"]}, {"group": "../g1"}, {"same_host": "x"}, "g1"]
+)
 def test_scheduler_hints_naming_no_group_name_nothing(hints: object) -> None:
-    assert references(SERVER, {}, {"os:scheduler_hints": hints}) == ()
+    assert hinted_group(SERVER, {"os:scheduler_hints": hints}) == ()
+
+
+def test_only_a_server_follows_a_hinted_group() -> None:
+    assert hinted_group(VOLUME, {"os:scheduler_hints": {"group": "g1"}}) == ()
 
 
 @pytest.mark.parametrize(
@@ -114,7 +123,7 @@ def test_scheduler_hints_naming_no_group_name_nothing(hints: object) -> None:
     ],
 )
 def test_a_server_field_of_the_wrong_shape_names_nothing(server: dict) -> None:
-    assert references(SERVER, server, {}) == ()
+    assert references(SERVER, server) == ()
 
 
 @pytest.mark.parametrize(
@@ -142,7 +151,7 @@ def test_a_server_field_of_the_wrong_shape_names_nothing(server: dict) -> None:
 def test_creates_name_their_sources(
     resource_type: ResourceType, resource: dict, named: list[tuple[ResourceType, str]]
 ) -> None:
-    assert references(resource_type, resource, {}) == tuple(Reference(*ref) for ref in named)
+    assert references(resource_type, resource) == tuple(Reference(*ref) for ref in named)
 
 
 @pytest.mark.parametrize("resource", [{}, {"volume_id": ""}, {"volume_id": 7}, {"name": "n"}])
@@ -151,4 +160,4 @@ def test_a_snapshot_or_backup_without_a_source_volume_is_a_400(
     resource_type: ResourceType, resource: dict
 ) -> None:
     with pytest.raises(BadRequest, match="'volume_id' is a required property"):
-        references(resource_type, resource, {})
+        references(resource_type, resource)
