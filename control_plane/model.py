@@ -34,6 +34,7 @@ class ResourceType(StrEnum):
     PORT = "port"
     ROUTER = "router"
     FLOATING_IP = "floatingip"
+    SERVER_GROUP = "server_group"
 
 
 # Contract between the xDS translator and the decision service (DESIGN.md "Internal headers").
@@ -57,6 +58,7 @@ RESOURCE_SERVICE: Mapping[ResourceType, Service] = {
     ResourceType.PORT: Service.NETWORK,
     ResourceType.ROUTER: Service.NETWORK,
     ResourceType.FLOATING_IP: Service.NETWORK,
+    ResourceType.SERVER_GROUP: Service.COMPUTE,
 }
 
 

@@ -20,8 +20,12 @@ from podsim.keypairs import Keypairs
 from podsim.network.api import PREFIX as NETWORK_PREFIX
 from podsim.network.api import NeutronApi, not_found_fault
 from podsim.network.model import NetState
+from podsim.nova_images import NovaImages, extension_routes
+from podsim.nova_networks import NovaNetworks
+from podsim.nova_volumes import NovaVolumes
 from podsim.quotas import cinder_quotas, nova_quotas, quota_checks
 from podsim.references import references
+from podsim.server_groups import ServerGroups
 from podsim.server_parts import ServerParts
 from podsim.servers import SERVERS
 from podsim.snapshots import SNAPSHOTS
@@ -88,6 +92,10 @@ def build_app(config: PodConfig) -> web.Application:
     app.add_routes(Inventory(config, servers, flavors).routes())
     app.add_routes(_version_routes(config))
     app.add_routes(NeutronApi(network, config.delay).routes())
+    app.add_routes(ServerGroups(servers).routes())
+    app.add_routes(NovaVolumes(config, volumes, snapshots).routes())
+    app.add_routes(NovaImages().routes() + extension_routes())
+    app.add_routes(NovaNetworks().routes())
 
     async def stamp(request: web.Request, response: web.StreamResponse) -> None:
         request_id = request.get("request_id") or f"req-{uuid.uuid4()}"

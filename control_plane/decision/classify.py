@@ -42,12 +42,15 @@ def classify(service: Service, method: str, path: str) -> Operation:
     if head == 3 and not PROJECT_ID.fullmatch(project_id):
         return unknown
     rest = segments[head + 1 :]
-    if rest and not rest[-1]:
+    slash = bool(rest) and not rest[-1]
+    if slash:
         rest = rest[:-1]
     # The path below the project; a project-less API's keeps its version (endpoints.pod_path).
     remainder = "/" + "/".join(segments[1 if head == 2 else head :])
     kind, resource_type, resource_id, allowed = _resolve(service, method, segments[head], rest)
-    if kind is Kind.UNKNOWN:
+    # Nova's and Cinder's routes take `volumes/` or `os-volumes/` for no path at all (404,
+    # whatever the method); what a resource id's path with a slash is, its pod says.
+    if kind is Kind.UNKNOWN or (slash and service is not Service.NETWORK and not resource_id):
         return unknown
     return operation(
         kind,

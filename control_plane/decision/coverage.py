@@ -22,6 +22,9 @@ _RULES = {
     Kind.VERSIONS: "answered by the gateway",
     Kind.CREATE: "created by placement: {follows}",
     Kind.LIST: "merged list",
+    Kind.OFFSET_LIST: "merged list, paged by offset",
+    Kind.ANY_POD: "any pod",
+    Kind.HOME: "routed to the project's home pod",
     Kind.ATTACH: (
         "attach: routed by owner once what the body names (server and volume; a router's "
         "network, subnet or port; a floating IP's port) is found in the same pod (else 400)"
@@ -58,17 +61,14 @@ _NOT_SERVED = """\
 
 | route family | method | gateway answers today |
 |---|---|---|
-| Nova `os-server-groups[/{id}]` | GET, POST | 404 |
 | Nova `os-aggregates` | GET | 404 |
 | Nova `os-simple-tenant-usage` | GET | 404 |
 | Nova `os-migrations` | GET | 404 |
 | Nova `os-instance_usage_audit_log` | GET | 404 |
 | Nova `os-hypervisors/statistics`, `os-services/{id}` | GET | 404 |
 | Nova `os-assisted-volume-snapshots` | POST | 404 |
-| Nova `extensions` | GET | 404 |
-| Nova proxy APIs removed or deprecated upstream (`images`, `os-volumes`, `os-snapshots`, \
-`os-floating-ips`, `os-security-groups`, `os-networks`, `os-tenant-networks`, `os-hosts`) | GET \
-| 404 |
+| Nova proxy APIs removed or deprecated upstream (`os-networks`, `os-tenant-networks`, \
+`os-hosts`, `os-volumes_boot`) | GET | 404 |
 | Cinder `attachments` (the 3.27+ attachment API Nova itself uses with new-style attach) | GET, \
 POST | 404 |
 | Cinder `groups`, `group_types`, `group_snapshots` | GET | 404 |
@@ -96,6 +96,13 @@ found": taken for an unknown id) |
   share of the headroom, rebalanced every `[quotas] rebalance_s`, so a create may be refused in
   one pod while another still has room until the next round (docs/quotas.md). A project without
   limits set through the gateway is limited by each pod's defaults, per pod.
+- Nova's network proxies (`os-security-groups`, `os-floating-ips`, microversions up to 2.35) make
+  their group or address in the project's home pod only: unlike a security group made through
+  the network API it has no copy in the other pods, and the gateway records neither, so a
+  project whose binding moves finds them in the old pod only.
+- A server group is placed as a server created without a zone is (the project's pod in its
+  default zone, binding the project there); its members share its pod, so a server naming the
+  group and another zone is refused (400 naming both zones).
 """
 
 

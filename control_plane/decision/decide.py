@@ -141,7 +141,7 @@ def admit(op: Operation, caller: Caller | None) -> Operation:
         no_other_projects(op)
     if op.kind is Kind.BAD_METHOD:
         raise MethodNotAllowed(_BAD_METHOD_MESSAGE)
-    return op
+    return _own_groups_only(op, caller)
 
 
 def decide(op: Operation, facts: Facts) -> Decision:
@@ -160,11 +160,15 @@ def decide(op: Operation, facts: Facts) -> Decision:
             return Answer(*document(op.service, op.remainder, origin(facts.headers), facts.window))
         case Operation(kind=Kind.ZONES):
             return Answer(200, zones_body(op.service, facts.pods.values()))
-        case Operation(kind=Kind.SHARED | Kind.VIEWS | Kind.COPIES):
+        case Operation(kind=Kind.HOME):
+            return _home(op, facts)
+        case Operation(kind=Kind.SHARED | Kind.VIEWS | Kind.COPIES | Kind.ANY_POD):
             if facts.body is None and facts.method not in ("GET", "DELETE"):
                 if not facts.end_of_stream:
                     return NeedBody(Mode.BODY)
             return AcrossPods(op.kind, _to_pods(facts), facts.body or b"")
+        case Operation(kind=Kind.OFFSET_LIST):
+            return AcrossPods(op.kind, _to_pods(facts), b"")
         case Operation(kind=Kind.EVENTS):
             if facts.body is not None:
                 return AcrossPods(op.kind, _to_pods(facts), facts.body)
@@ -266,6 +270,20 @@ def _create(op: ResourceOperation, facts: Facts) -> Decision:
     return Placed(target(pod, endpoint, op), body, bind=chosen.bind, replaces=chosen.replaces)
 
 
+def _home(op: Operation, facts: Facts) -> Route:
+    """To the pod a server created without a zone would go to (the project is not bound by
+    it: what Nova's network proxies make is not recorded)."""
+    chosen = schedule(
+        _in_preference_order(facts.pods.values()),
+        facts.bindings,
+        None,
+        facts.unhealthy,
+        facts.capacity,
+    )
+    pod, endpoint = usable(chosen.pod.name, chosen.pod, op.service)
+    return Route(target(pod, endpoint, op), facts.rewrite)
+
+
 def owned(
     op: ResourceOperation,
     routing: Routing | None,
@@ -329,6 +347,16 @@ def own_projects_only(op: Operation, caller: Caller) -> Operation:
     return replace(op, query="&".join(kept))
 
 
+def _own_groups_only(op: Operation, caller: Caller | None) -> Operation:
+    """Nova lists every project's server groups (`all_projects`) to admins only and ignores
+    the parameter for anyone else; the gateway drops it itself (noauth: nobody is an admin)."""
+    if op.kind is not Kind.OFFSET_LIST or (caller is not None and caller.any_project):
+        return op
+    params = [param for param in op.query.split("&") if param]
+    kept = [param for param in params if unquote(param.partition("=")[0]) != "all_projects"]
+    return op if len(kept) == len(params) else replace(op, query="&".join(kept))
+
+
 def no_other_projects(op: Operation) -> None:
     """Without Keystone nobody is known to be an admin: a list of every project is refused.
 
@@ -343,8 +371,16 @@ def no_other_projects(op: Operation) -> None:
 
 
 def names_resource(op: ResourceOperation) -> bool:
-    """The path is the resource itself (`/servers/{id}`), not something below it."""
-    return op.remainder.rstrip("/") == SPECS[op.resource_type].item_path(op.resource_id)
+    """The path is the resource itself (`/servers/{id}`, a proxy's `/os-volumes/{id}`), not
+    something below it."""
+    path = op.remainder.rstrip("/")
+    if path == SPECS[op.resource_type].item_path(op.resource_id):
+        return True
+    return (
+        op.service is Service.COMPUTE
+        and path.count("/") == 2
+        and path.endswith(f"/{op.resource_id}")
+    )
 
 
 def _shows_pod_zone(op: ResourceOperation, pod: Pod) -> bool:

@@ -53,6 +53,8 @@ from control_plane.decision.routed.gone import watches
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.decision.security_groups.relay import CopyStore, SecurityGroups
+from control_plane.decision.shared.any_pod import AnyPod
+from control_plane.decision.shared.offset_lists import OffsetLists
 from control_plane.decision.shared.relay import SharedObjects
 from control_plane.decision.versions.negotiation import Negotiation
 from control_plane.decision.versions.windows import VersionWindows
@@ -98,6 +100,8 @@ class DecisionDeps:
     shared_objects: SharedObjects
     views: ViewRelay
     security_groups: SecurityGroups
+    any_pod: AnyPod
+    offset_lists: OffsetLists
     windows: VersionWindows
     metrics: Metrics
     health: HealthView
@@ -227,6 +231,9 @@ class Exchange:
         if isinstance(op, ResourceOperation) and op.kind in (Kind.ROUTED, Kind.ATTACH):
             routing = await self._routing(op, facts.pods, {**headers, **rewrite})
             facts = replace(facts, routing=routing)
+        if op.kind is Kind.HOME:
+            bindings = tuple(await deps.store.active_bindings(op.project_id))
+            facts = replace(facts, bindings=bindings, capacity=deps.capacity.capacity())
         return await self._decide(op, facts, "request_headers")
 
     async def _caller(self, op: Operation, headers: Mapping[str, str]) -> Caller | None:
@@ -323,7 +330,7 @@ class Exchange:
             case NeedBody(mode=mode, headers=headers):
                 if op.kind is Kind.EVENTS:
                     deps.relay.admit(facts.caller)  # before the body is buffered
-                if op.kind in (Kind.SHARED, Kind.VIEWS, Kind.EVENTS, Kind.COPIES):
+                if op.kind in (Kind.SHARED, Kind.VIEWS, Kind.EVENTS, Kind.COPIES, Kind.ANY_POD):
                     self._start_versions()
                 self._on_body = lambda body: self._with_body(op, facts, body)
                 return responses.buffer(mode, headers)
@@ -370,9 +377,12 @@ class Exchange:
             Kind.SHARED: self._deps.shared_objects,
             Kind.VIEWS: self._deps.views,
             Kind.COPIES: self._deps.security_groups,
+            Kind.ANY_POD: self._deps.any_pod,
+            Kind.OFFSET_LIST: self._deps.offset_lists,
         }
         shared = await relays[fan_out.kind].answer(call, self._deps.pods())
-        return await self._answer(shared.status, shared.body)
+        missing = {MISSING_PODS_HEADER: ",".join(shared.missing)} if shared.missing else {}
+        return await self._answer(shared.status, shared.body, missing)
 
     async def _list(self, page: ListPage, pods: Mapping[str, Pod]) -> ep.ProcessingResponse:
         """The gateway answers lists itself, merged from every pod that may hold the items."""

@@ -31,6 +31,8 @@ from control_plane.decision.routed.forgetting import NOTHING_WATCHED, AnswerWatc
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.decision.security_groups.relay import SecurityGroups
+from control_plane.decision.shared.any_pod import AnyPod
+from control_plane.decision.shared.offset_lists import OffsetLists
 from control_plane.decision.shared.relay import SharedObjects
 from control_plane.decision.versions.windows import VersionWindows
 from control_plane.decision.views.relay import ViewRelay
@@ -105,6 +107,8 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
             shared_objects=SharedObjects(fanout=fanout),
             views=ViewRelay(fanout=fanout, quotas=QuotaRelay(fanout=fanout, store=store)),
             security_groups=SecurityGroups(fanout=fanout, store=store),
+            any_pod=AnyPod(fanout=fanout),
+            offset_lists=OffsetLists(fanout=fanout),
             windows=VersionWindows(
                 fetch=fetch, ttl_s=version_ttl_s, timeout_s=min(_VERSION_READ_S, timeout_s / 2)
             ),

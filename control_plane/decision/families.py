@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from control_plane.decision.operation import Kind
 from control_plane.decision.resources import API_PREFIX, PROJECT_FROM_TOKEN
-from control_plane.model import ResourceType, Service
+from control_plane.model import RESOURCE_SERVICE, ResourceType, Service
 
 __all__ = [
     "ANY",
@@ -50,8 +50,9 @@ class Placement(StrEnum):
     """What a create's pod follows."""
 
     SCHEDULED = (
-        "the pod of the resources its body uses (networks, ports, volumes, snapshots, backups), "
-        "else the project's pod in the zone asked for (bindings), the zone name translated"
+        "the pod of the resources its body uses (networks, ports, volumes, snapshots, backups, "
+        "a server's group), else the project's pod in the zone asked for (bindings), the zone "
+        "name translated"
     )
     SOURCE_VOLUME = "the pod that owns the source volume (`volume_id`)"
     NETWORK = "the pod that owns its network (`network_id`)"
@@ -87,6 +88,18 @@ class Merge(StrEnum):
     )
     ZONES = "the `az_name`s of ENABLED pods (`hosts: null`)"
     SPLIT = "each pod its share, by the pod of each `server_uuid` (200 / 207 / 404)"
+    OFFSET = (
+        "every pod not DISABLED, each pod's whole list in one (newest first where items show "
+        "`createdAt`), then Nova's `offset` and `limit` cut"
+    )
+    ANY_POD = (
+        "one ENABLED pod's answer (the pods share one image service and API), links pointing "
+        "at the gateway"
+    )
+    HOME = (
+        "the pod of the project's binding in its default zone (where a server created without "
+        "a zone goes)"
+    )
     WINDOW = (
         "the microversion window every ENABLED pod supports (read from each pod's "
         "unauthenticated root document), no token"
@@ -115,7 +128,9 @@ _ROUTER, _FLOATING_IP = ResourceType.ROUTER, ResourceType.FLOATING_IP
 _SERVER, _VOLUME = ResourceType.SERVER, ResourceType.VOLUME
 _SNAPSHOT, _BACKUP = ResourceType.SNAPSHOT, ResourceType.BACKUP
 _SCHEDULED, _SOURCE = Placement.SCHEDULED, Placement.SOURCE_VOLUME
+_GROUP = ResourceType.SERVER_GROUP
 _GET, _POST, _WRITES, _SET = ("GET",), ("POST",), ("POST", "PUT", "DELETE"), ("PUT", "DELETE")
+_READ_DELETE = ("GET", "DELETE")
 _VERSIONS = "/ /{prefix}/"
 _QUOTAS = "os-quota-sets/{project}"
 _CLASSES = "os-quota-class-sets/{...}"
@@ -155,6 +170,24 @@ FAMILIES: tuple[Family, ...] = (
     _row(_C, _CLASSES, ("PUT",), Kind.VIEWS, Merge.CONFIGURATION),
     _row(_C, "os-services", _GET, Kind.VIEWS, Merge.TAGGED),
     _row(_C, "os-hypervisors os-hypervisors/detail", _GET, Kind.VIEWS, Merge.TAGGED),
+    # A server group lives in one pod; `os:scheduler_hints.group` places servers beside it.
+    _row(_C, "os-server-groups", _POST, Kind.CREATE, Merge.RECORDED, _GROUP, _SCHEDULED),
+    _row(_C, "os-server-groups", _GET, Kind.OFFSET_LIST, Merge.OFFSET, _GROUP),
+    _row(_C, "os-server-groups/{id}", _READ_DELETE, Kind.ROUTED, Merge.OWNER, _GROUP),
+    # Nova's proxies to Cinder (microversions <= 2.35): the same volumes and snapshots.
+    _row(_C, "os-volumes", _POST, Kind.CREATE, Merge.RECORDED, _VOLUME, _SCHEDULED),
+    _row(_C, "os-volumes os-volumes/detail", _GET, Kind.OFFSET_LIST, Merge.OFFSET, _VOLUME),
+    _row(_C, "os-volumes/{id}", _READ_DELETE, Kind.ROUTED, Merge.OWNER, _VOLUME),
+    _row(_C, "os-snapshots", _POST, Kind.CREATE, Merge.RECORDED, _SNAPSHOT, _SOURCE),
+    _row(_C, "os-snapshots os-snapshots/detail", _GET, Kind.OFFSET_LIST, Merge.OFFSET,
+         _SNAPSHOT),
+    _row(_C, "os-snapshots/{id}", _READ_DELETE, Kind.ROUTED, Merge.OWNER, _SNAPSHOT),
+    # Nova's proxies to Neutron (<= 2.35): where the project's servers go by default.
+    _row(_C, "os-security-groups/** os-security-group-rules/** os-floating-ips/** "
+         "os-floating-ip-pools", ("GET", "POST", "PUT", "DELETE"), Kind.HOME, Merge.HOME),
+    # Nova's image proxy (<= 2.35) and its extension list: the same behind every pod.
+    _row(_C, "images/**", ("GET", "POST", "PUT", "DELETE"), Kind.ANY_POD, Merge.ANY_POD),
+    _row(_C, "extensions/**", _GET, Kind.ANY_POD, Merge.ANY_POD),
     # --- volume (Cinder v3)
     _row(_V, _VERSIONS, _GET, Kind.VERSIONS, Merge.WINDOW),
     _row(_V, "volumes", _POST, Kind.CREATE, Merge.RECORDED, _VOLUME, _SCHEDULED),
@@ -273,6 +306,7 @@ def _owners() -> Mapping[ResourceType, _Route]:
             family = route.family
             if (
                 family.resource_type is not None
+                and family.service is RESOURCE_SERVICE[family.resource_type]
                 and family.kind is Kind.ROUTED
                 and "GET" in family.methods
                 and route.below == (ID, BELOW)

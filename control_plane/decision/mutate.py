@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from control_plane.decision.create.references import references
+from control_plane.decision.create.references import hinted_group, references
 from control_plane.decision.decisions import Reference
 from control_plane.decision.resources import SPECS
 from control_plane.errors import BadRequest
@@ -85,7 +85,7 @@ def parse_create(resource_type: ResourceType, body: bytes) -> CreateBody:
         zone = resource.get(_REQUEST_AZ)
         if zone is not None and not isinstance(zone, str):
             raise BadRequest(f"Invalid input for '{key}.{_REQUEST_AZ}': it must be a string.")
-    named = references(resource_type, resource)
+    named = references(resource_type, resource) + hinted_group(resource_type, document)
     return CreateBody(
         resource_type, document, zone or None, named, _groups(resource_type, resource)
     )

@@ -17,11 +17,14 @@ class Kind(StrEnum):
     ATTACH = "attach"  # routed, but its body may name a resource that must share the pod
     CREATE = "create"  # a new resource: the body picks the pod, the answer is recorded
     LIST = "list"  # merged from every pod
+    OFFSET_LIST = "offset_list"  # merged from every pod, paged by limit and offset (Nova's)
     ZONES = "zones"  # the availability zones, answered from the pods' registrations
     EVENTS = "events"  # server external events, split by the pod of each server
     SHARED = "shared"  # flavors, key pairs, volume types: read from or written to every pod
     VIEWS = "views"  # limits, quota sets, services, hypervisors: combined from every pod
     COPIES = "copies"  # security groups and rules: a copy in every pod, one id at the gateway
+    ANY_POD = "any_pod"  # images, extensions: the same behind every pod, one pod answers
+    HOME = "home"  # to the project's pod in its default zone (Nova's network proxies)
     VERSIONS = "versions"  # a version document, answered without a token
     BAD_METHOD = "bad_method"  # a known path, a method it does not have (405)
     UNKNOWN = "unknown"

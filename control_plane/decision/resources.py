@@ -71,6 +71,8 @@ class ResourceSpec:
     fault_type: str = ""
     # The "not found" message, `{id}` filled in.
     not_found_message: str = "{noun} {id} could not be found."
+    # The field naming the AZ in Nova's proxy view of the resource (os-volumes' camelCase).
+    proxy_az_field: str | None = None
 
     @property
     def shows_zones(self) -> bool:
@@ -89,8 +91,9 @@ class ResourceSpec:
             return pod.az_name if ours else zone
 
         result = dict(item)
-        if self.az_field is not None and isinstance(item.get(self.az_field), str):
-            result[self.az_field] = user(item[self.az_field])
+        for field in (self.az_field, self.proxy_az_field):
+            if field is not None and isinstance(item.get(field), str):
+                result[field] = user(item[field])
         for field in self.az_lists:
             zones = item.get(field)
             if isinstance(zones, list):
@@ -127,6 +130,7 @@ SPECS: Mapping[ResourceType, ResourceSpec] = {
             "Volume",
             "availability_zone",
             "os-vol-tenant-attr:tenant_id",
+            proxy_az_field="availabilityZone",
         ),
         ResourceSpec(
             ResourceType.SNAPSHOT,
@@ -147,6 +151,18 @@ SPECS: Mapping[ResourceType, ResourceSpec] = {
             "Backup",
             "availability_zone",
             "os-backup-project-attr:project_id",
+        ),
+        # Nova's server groups: no zone, no links; the owner shown from 2.13 on.
+        ResourceSpec(
+            ResourceType.SERVER_GROUP,
+            RESOURCE_SERVICE[ResourceType.SERVER_GROUP],
+            "os-server-groups",
+            "server_group",
+            "Instance group",
+            None,
+            "project_id",
+            brief_fields=(),
+            links=False,
         ),
         # Neutron: one view per resource (no brief list, no links), the owner in `project_id`.
         *(

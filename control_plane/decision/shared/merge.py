@@ -42,6 +42,8 @@ class Answer:
 
     status: int
     body: bytes
+    # The pods a merged list could not read (named in the answer's missing pods header).
+    missing: tuple[str, ...] = ()
 
 
 def pick_one(replies: Sequence[Reply]) -> Answer:

@@ -89,6 +89,9 @@ def _decided(request: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, 
         op = admit(op, caller)
         resource = getattr(op, "resource_type", None), getattr(op, "resource_id", "")
         facts = replace(facts, routing=routings.get((str(resource[0]), resource[1])))
+        if op.kind is Kind.HOME:
+            bound = tuple(_binding(b, op.project_id) for b in given.get("bindings", ()))
+            facts = replace(facts, bindings=bound)
         decision = decide(op, facts)
         steps["headers"] = _render(decision)
         if isinstance(decision, NeedBody):

@@ -174,12 +174,12 @@ async def test_create_reuses_the_projects_binding(gateway: Gateway) -> None:
 async def test_volume_create_removes_the_az_when_the_pod_has_no_inner_name(gateway) -> None:
     gateway.pods["c"] = _pod("c", "az2", 3, pod_az_name="")
     stream = gateway.stream("volumev3")
-    await stream.send(request_headers("POST", "/v3/p1/volumes/"))
+    await stream.send(request_headers("POST", "/v3/p1/volumes"))
     body = {"volume": {"size": 1, "availability_zone": "az2"}}
     response = await stream.send(request_body(json.dumps(body).encode()))
     common = response.request_body.response
     assert json.loads(common.body_mutation.body) == {"volume": {"size": 1}}
-    assert set_headers(common.header_mutation)[":path"] == "/volume/v3/p1/volumes/"
+    assert set_headers(common.header_mutation)[":path"] == "/volume/v3/p1/volumes"
     await stream.send(response_headers(202))
     created = {"volume": {"id": "v-new", "availability_zone": "nova", "size": 1}}
     reply = await stream.send(response_body(json.dumps(created).encode()))

@@ -224,6 +224,14 @@ def test_volume_response_az_goes_back_to_the_user_facing_name() -> None:
     }
 
 
+def test_novas_os_volumes_view_shows_the_user_facing_zone_too() -> None:
+    body = {"volume": {"id": "v1", "availabilityZone": "pod-az", "displayName": "v"}}
+    pod = Pod(name="a", az_name="az1", pod_az_name="pod-az")
+    assert json.loads(shown_body(VOLUME, json.dumps(body).encode(), pod) or b"") == {
+        "volume": {"id": "v1", "availabilityZone": "az1", "displayName": "v"}
+    }
+
+
 def test_response_az_is_rewritten_whatever_it_is_when_the_pod_has_no_own_az_name() -> None:
     body = {"server": {"id": "s1", "OS-EXT-AZ:availability_zone": "nova", "name": "vm"}}
     created = _created(SERVER, body)
