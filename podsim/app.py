@@ -14,12 +14,14 @@ from podsim.config import PodConfig
 from podsim.events import ExternalEvents
 from podsim.faults import BadMethod, Fault, NotFound, fault_body
 from podsim.flavors import Flavors
+from podsim.group_types import GroupTypes
 from podsim.handlers import Collection, Source
 from podsim.inventory import Inventory
 from podsim.keypairs import Keypairs
 from podsim.network.api import PREFIX as NETWORK_PREFIX
 from podsim.network.api import NeutronApi, not_found_fault
 from podsim.network.model import NetState
+from podsim.qos_specs import QosSpecs
 from podsim.quotas import cinder_quotas, nova_quotas
 from podsim.references import references
 from podsim.server_parts import ServerParts
@@ -81,6 +83,7 @@ def build_app(config: PodConfig) -> web.Application:
     app.add_routes(flavors.routes())
     app.add_routes(keypairs.routes())
     app.add_routes(types.routes())
+    app.add_routes([*GroupTypes().routes(), *QosSpecs(types).routes()])
     app.add_routes(nova_quotas(servers, flavors).routes(detail=True))
     app.add_routes(cinder_quotas(volumes, snapshots, backups).routes(detail=False))
     app.add_routes(Inventory(config, servers, flavors).routes())
