@@ -10,7 +10,7 @@ from control_plane.model import CopiedType, Copies
 from control_plane.store.rows import check_text
 from control_plane.store.tables import CopyRow, PodRow
 
-__all__ = ["copies_of", "forget_copies", "gateway_ids", "record_copies"]
+__all__ = ["copies_of", "every_copy", "forget_copies", "gateway_ids", "record_copies"]
 
 _TABLE = CopyRow.__table__
 # Ids per lookup query (one bound value each; far below every database's limit).
@@ -59,6 +59,22 @@ async def copies_of(
         gateway_id: Copies(copied_type, gateway_id, projects[gateway_id], ids)
         for gateway_id, ids in found.items()
     }
+
+
+async def every_copy(connection: AsyncConnection, *, copied_type: CopiedType) -> list[Copies]:
+    """Every object of `copied_type` with its copies, by gateway id."""
+    query = (
+        sa.select(_TABLE.c.gateway_id, _TABLE.c.copy_id, _TABLE.c.project_id, PodRow.name)
+        .join(PodRow, PodRow.id == _TABLE.c.pod_id)
+        .where(_TABLE.c.copied_type == str(copied_type))
+        .order_by(_TABLE.c.gateway_id)
+    )
+    found: dict[str, dict[str, str]] = defaultdict(dict)
+    projects: dict[str, str] = {}
+    for gateway_id, copy_id, project_id, pod in (await connection.execute(query)).tuples():
+        found[gateway_id][pod] = copy_id
+        projects[gateway_id] = project_id
+    return [Copies(copied_type, g, projects[g], ids) for g, ids in found.items()]
 
 
 async def gateway_ids(

@@ -56,6 +56,10 @@ class MemoryStore:
             if copy_id in wanted
         }
 
+    async def every_copy(self, copied_type: CopiedType) -> list[Copies]:
+        await _io()
+        return [c for (kind, _), c in sorted(self.copies.items()) if kind == str(copied_type)]
+
     async def forget_copies(self, copied_type: CopiedType, gateway_id: str) -> None:
         await _io()
         self.copies.pop((str(copied_type), gateway_id), None)
