@@ -17,19 +17,20 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import replace
+from typing import Protocol
 
 from control_plane.decision.pods.fanout import Fanout, PodRequest, usable_pods
 from control_plane.decision.pods.reply import Reply
 from control_plane.decision.pods.service_token import ServiceToken
+from control_plane.decision.security_groups.relay import CopyStore
 from control_plane.decision.shared.drift import Listing, Plan, Repair, create_body, plan
 from control_plane.decision.shared.kinds import SHARED_KINDS, SharedKind
 from control_plane.decision.shared.merge import created_name, listed
 from control_plane.errors import PodgateError
 from control_plane.metrics import Metrics
 from control_plane.model import CopiedType, Copies, Pod
-from control_plane.store import Store
 
-__all__ = ["SharedSync"]
+__all__ = ["SharedSync", "SyncStore"]
 
 log = logging.getLogger("podgate.shared_sync")
 
@@ -37,6 +38,12 @@ log = logging.getLogger("podgate.shared_sync")
 _NOAUTH_PROJECT = "podgate"
 _COPIED = tuple(kind for kind in SHARED_KINDS.values() if kind.copied_type is not None)
 _WATCH_S = 1.0
+
+
+class SyncStore(CopyStore, Protocol):
+    """The copies the sync reads and records (the Store)."""
+
+    async def every_copy(self, copied_type: CopiedType) -> list[Copies]: ...
 
 
 class SharedSync:
@@ -47,7 +54,7 @@ class SharedSync:
         *,
         fanout: Fanout,
         pods: Callable[[], Mapping[str, Pod]],
-        store: Store,
+        store: SyncStore,
         interval_s: float,
         token: ServiceToken | None = None,
         metrics: Metrics | None = None,

@@ -67,6 +67,10 @@ class SharedCloud:
             if method == "GET":
                 return json_response(200, {list_key: list(held.values())})
             item = dict(body[member])
+            if collection == "qos-specs":  # Cinder: every key but these is a spec
+                fixed = ("name", "consumer")
+                specs = {k: v for k, v in item.items() if k not in fixed}
+                item = {**{k: item[k] for k in fixed if k in item}, "specs": specs}
             if collection == "flavors":
                 item["id"] = str(item.get("id") or f"{pod}-{next(self._ids)}")
             else:
