@@ -88,6 +88,12 @@ def test_cinder_objects_show_one_id_and_reach_each_pod_by_its_own(cloud) -> None
         name: _named(sim, "types", "volume_types", "ident-gold")["id"] for name, sim in pods.items()
     }
     assert own["pod1"] == type_id and own["pod2"] != type_id
+    # A volume in pod2's zone naming the type by the gateway's id: pod2 gets its own id.
+    volume_body = {"volume": {"size": 1, "availability_zone": "az-west", "volume_type": type_id}}
+    status, _, made_volume = call("POST", f"{volume}/volumes", volume_body)
+    assert status == 202, made_volume
+    shown = _in_pod(pods["pod2"], f"volumes/{made_volume['volume']['id']}")["volume"]
+    assert shown["volume_type"] == own["pod2"]  # podsim keeps what it was given
     specs = {"extra_specs": {"volume_backend_name": "fast"}}
     assert call("POST", f"{volume}/types/{type_id}/extra_specs", specs)[0] == 200
     assert all(
