@@ -33,15 +33,29 @@ def shown_ids(document: object, kind: SharedKind) -> dict[CopiedType, set[str]]:
 def with_gateway_ids(
     document: object, kind: SharedKind, gateway: Mapping[CopiedType, Mapping[str, str]]
 ) -> object:
-    """`document` with every pod's own id that `gateway` knows replaced by the gateway's id.
-
-    Changes the objects in place and returns the document.
+    """`document` with every pod's own id that `gateway` knows replaced by the gateway's id,
+    in links too (QoS specs' `…/qos-specs/{id}`). Changes the document in place and returns it.
     """
+    replaced: dict[str, str] = {}
     for item, field, copied_type in _slots(document, kind):
         value = item.get(field)
         if isinstance(value, str) and value in gateway.get(copied_type, {}):
-            item[field] = gateway[copied_type][value]
+            item[field] = replaced[value] = gateway[copied_type][value]
+    if replaced and isinstance(document, dict):
+        for link in _links(document, kind):
+            segments = link["href"].split("/")
+            link["href"] = "/".join(replaced.get(segment, segment) for segment in segments)
     return document
+
+
+def _links(document: dict[str, Any], kind: SharedKind) -> Iterator[dict[str, Any]]:
+    """The links of the answer and of its objects, each with a string `href`."""
+    holders = [document, *(item for item, field, _ in _slots(document, kind) if field == "id")]
+    for holder in holders:
+        links = holder.get("links")
+        for link in links if isinstance(links, list) else []:
+            if isinstance(link, dict) and isinstance(link.get("href"), str):
+                yield link
 
 
 def _slots(document: object, kind: SharedKind) -> Iterator[tuple[dict[str, Any], str, CopiedType]]:

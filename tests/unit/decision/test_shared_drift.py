@@ -1,6 +1,8 @@
-"""The drift plan: what the gateway made and a pod lacks is made there; the rest is reported."""
+"""The drift plan: what the gateway made and a pod lacks is made there; the rest is reported.
+And the ids an answer shows: the gateway's."""
 
 from control_plane.decision.shared.drift import Listing, Pairing, Repair, create_body, plan
+from control_plane.decision.shared.ids import shown_ids, with_gateway_ids
 from control_plane.decision.shared.kinds import SHARED_KINDS
 from control_plane.model import CopiedType, Copies, Service
 
@@ -74,3 +76,20 @@ def test_copies_are_made_from_what_the_source_lists() -> None:
     }
     qos = {"id": "q", "name": "fast", "consumer": "both", "specs": {"iops": "9"}}
     assert create_body(QOS, qos) == {"qos_specs": {"iops": "9", "name": "fast", "consumer": "both"}}
+
+
+def test_an_answer_shows_the_gateways_ids_in_fields_and_links() -> None:
+    answer = {
+        "qos_specs": {"id": "q-b", "name": "fast", "specs": {}},
+        "links": [{"rel": "self", "href": "http://b/volume/v3/p/qos-specs/q-b"}],
+    }
+    assert shown_ids(answer, QOS) == {CopiedType.QOS_SPECS: {"q-b"}}
+    gateway = {CopiedType.QOS_SPECS: {"q-b": "q-a"}}
+    assert with_gateway_ids(answer, QOS, gateway) == {
+        "qos_specs": {"id": "q-a", "name": "fast", "specs": {}},
+        "links": [{"rel": "self", "href": "http://b/volume/v3/p/qos-specs/q-a"}],
+    }
+    listed = {"volume_types": [{"id": "t-b", "qos_specs_id": "q-b"}, {"id": "other"}]}
+    shown = with_gateway_ids(listed, TYPES, {**gateway, CopiedType.VOLUME_TYPE: {"t-b": "t-a"}})
+    assert shown == {"volume_types": [{"id": "t-a", "qos_specs_id": "q-a"}, {"id": "other"}]}
+    assert shown_ids({"flavor": {"id": "f1"}}, FLAVORS) == {}
