@@ -66,6 +66,7 @@ class SharedSync:
         self._token = token
         self._metrics = metrics or Metrics()
         self._drift: dict[str, tuple[str, ...]] = {}
+        self._gauged: dict[str, set[str]] = {}
 
     def drift(self) -> Mapping[str, tuple[str, ...]]:
         """Pod name -> what it lacks ("flavors: big, small"), as the last check found it."""
@@ -119,9 +120,12 @@ class SharedSync:
         base = PodRequest(kind.service, "GET", project, "", "", headers)
         tail = "/detail" if "detail" in kind.literals else ""
         listing = replace(base, remainder=f"/{kind.collection}{tail}", query=kind.every_object)
+        replies = await self._fanout.all(targets, listing)
+        if self._token is not None and any(reply.status == 401 for reply in replies):
+            self._token.invalidate()  # the next round gets a new token
         listings = [
             Listing(reply.pod, tuple(items))
-            for reply in await self._fanout.all(targets, listing)
+            for reply in replies
             if (items := listed(reply, kind.list_key)) is not None
         ]
         recorded = await self._store.every_copy(kind.copied_type)
@@ -246,13 +250,14 @@ class SharedSync:
             log.info("copy of %s %s not recorded: %s", copied_type, gateway_id, exc)
 
     def _gauge(self, kind: SharedKind, missing: Mapping[str, tuple[str, ...]]) -> None:
+        """One sample per pod lacking objects of `kind`; none for the others (deleted pods too)."""
         gauge = self._metrics.shared_objects_missing
-        for pod in self._pods():
-            if pod in missing:
-                gauge.labels(pod, kind.list_key).set(len(missing[pod]))
-            else:
-                with suppress(KeyError):
-                    gauge.remove(pod, kind.list_key)
+        for pod, names in missing.items():
+            gauge.labels(pod, kind.list_key).set(len(names))
+        for pod in self._gauged.get(kind.list_key, set()) - set(missing):
+            with suppress(KeyError):
+                gauge.remove(pod, kind.list_key)
+        self._gauged[kind.list_key] = set(missing)
 
     def _report(self, drift: dict[str, tuple[str, ...]]) -> None:
         """Log what changed, one line per pod."""

@@ -52,7 +52,7 @@ class SharedWrites:
             r.pod: name for r in replies if r.ok and (name := created_name(kind.member, field, r))
         }
         _log_outcome(request_id, request, replies, refused)
-        if refused or len(made) != len(targets):
+        if refused or (kind.copied_type is not None and len(made) != len(targets)):
             self._undo_later(request_id, targets, request, kind, made)
             if refused:
                 return refusal(refused[0])

@@ -1,8 +1,10 @@
 """The shared-object sync over in-memory pods: a pod registered later gets what the gateway made."""
 
+import asyncio
+
 from control_plane.decision.pods.fanout import Fanout
 from control_plane.metrics import Metrics
-from control_plane.model import CopiedType, Copies
+from control_plane.model import CopiedType, Copies, PodState
 from control_plane.runtime.shared_sync import SharedSync
 from tests.unit.decision.fake_pods import pod
 from tests.unit.decision.fakes import MemoryStore
@@ -85,3 +87,28 @@ async def test_what_cannot_be_repaired_is_named_per_pod_in_the_drift_and_the_gau
     cloud.refusing.clear()
     await sync.sync_once()
     assert sync.drift() == {"b": ("flavors: made-in-a",), "c": ("flavors: made-in-a",)}
+
+
+async def test_a_pod_enabled_again_is_synced_at_once_not_at_the_next_interval() -> None:
+    cloud, store, metrics = SharedCloud("a", "b", "c"), MemoryStore(), Metrics()
+    await _made_through_the_gateway(cloud, store)
+    states = {"c": PodState.DISABLED}
+    sync = SharedSync(
+        fanout=Fanout(send=cloud.send, timeout_s=1),
+        pods=lambda: {n: pod(n, state=states.get(n, PodState.ENABLED)) for n in cloud.objects},
+        store=store,
+        interval_s=3600,
+        metrics=metrics,
+    )
+    task = asyncio.create_task(sync.run())
+    try:
+        await asyncio.sleep(0.2)
+        assert cloud.objects["c"]["flavors"] == {}  # DISABLED: left alone
+        states.clear()
+        for _ in range(60):  # the pods are watched every second
+            if "f1" in cloud.objects["c"]["flavors"]:
+                break
+            await asyncio.sleep(0.05)
+        assert "f1" in cloud.objects["c"]["flavors"]
+    finally:
+        task.cancel()
