@@ -92,13 +92,17 @@ class SharedObjects:
             # Nobody knows it: the pods say so in their own words.
             return pick_one(await self._fanout.all(targets, request))
         below = "".join(f"/{segment}" for segment in rest[1:])
-        sends = []
-        for pod in holding:
-            query = await self._own_query(kind, targets, request, pod)
-            if query is None:
-                continue
-            remainder = f"/{kind.collection}/{ids[pod.name]}{below}"
-            sends.append((pod, replace(request, remainder=remainder, query=query)))
+        queries = await self._own_queries(kind, targets, request)
+        sends = [
+            (
+                pod,
+                replace(
+                    request, remainder=f"/{kind.collection}/{ids[pod.name]}{below}", query=query
+                ),
+            )
+            for pod in holding
+            if (query := queries.get(pod.name)) is not None
+        ]
         if not sends:
             return pick_one(await self._fanout.all(targets, request))
         writes = request.method != "GET" or (len(rest) > 1 and rest[1] in kind.writing_gets)
@@ -108,23 +112,23 @@ class SharedObjects:
         answer = pick_one(await self._fanout.each(sends))
         return Answer(answer.status, await self._copies.shown(kind, answer.body))
 
-    async def _own_query(
-        self, kind: SharedKind, targets: Sequence[Pod], request: PodRequest, pod: Pod
-    ) -> str | None:
-        """The query with the other objects it names given as `pod`'s ids (None: it has none)."""
-        if not kind.query_ids:
-            return request.query
-        params = parse_qsl(request.query, keep_blank_values=True)
-        own = []
-        for key, value in params:
+    async def _own_queries(
+        self, kind: SharedKind, targets: Sequence[Pod], request: PodRequest
+    ) -> dict[str, str]:
+        """Each pod's query, the other objects it names given by that pod's ids (QoS
+        `vol_type_id`); pods without a copy of one of them are left out."""
+        queries = {pod.name: [] for pod in targets}
+        for key, value in parse_qsl(request.query, keep_blank_values=True):
             named = kind.query_ids.get(key)
+            ids = {}
             if named is not None and value:
                 ids = await self._copies.own_ids(copied_kind(named), targets, request, value)
-                if pod.name not in ids:
-                    return None
-                value = ids[pod.name]
-            own.append((key, value))
-        return urlencode(own)
+            for name in list(queries):
+                if ids and name not in ids:
+                    del queries[name]
+                else:
+                    queries[name].append((key, ids.get(name, value)))
+        return {name: urlencode(params) for name, params in queries.items()}
 
     async def _read(self, targets: Sequence[Pod], request: PodRequest, origin: str) -> Answer:
         collection, *rest = _segments(request)
