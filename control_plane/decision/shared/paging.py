@@ -35,6 +35,8 @@ __all__ = [
     "unpaged",
 ]
 
+# Nova's flavor sort keys whose field both the brief and the detailed list show.
+_NOVA_SORT_FIELDS = {"flavorid": "id", "name": "name"}
 # Nova's [api]max_limit and Cinder's osapi_max_limit default: the largest page either answers.
 MAX_LIMIT = 1000
 _PAGING_PARAMS = frozenset({"limit", "marker"})
@@ -87,12 +89,13 @@ class SharedList:
             if field != "name":
                 return None
             return Order(self._sort_key("name"), descending=direction != "asc")
-        if self.sort_param is not None and params.get(self.sort_param, "flavorid") != "flavorid":
+        if self.sort_param is None:
+            return Order(self._sort_key(self.identity_field))
+        # Nova: `sort_key` (default flavorid) and `sort_dir`; only keys every list shows.
+        field = _NOVA_SORT_FIELDS.get(params.get(self.sort_param, "flavorid"))
+        if field is None:
             return None
-        return Order(
-            self._sort_key(self.identity_field),
-            descending=self.sort_param is not None and params.get("sort_dir") == "desc",
-        )
+        return Order(self._sort_key(field), descending=params.get("sort_dir") == "desc")
 
     def _sort_key(self, field: str) -> Callable[[Mapping[str, Any]], tuple[bool, str]]:
         def key(item: Mapping[str, Any]) -> tuple[bool, str]:
