@@ -16,6 +16,11 @@ __all__ = ["shown_ids", "with_gateway_ids"]
 
 # Fields of an object that name another kind's object, whatever the object's own kind.
 _REFERENCES = {"qos_specs_id": CopiedType.QOS_SPECS}
+# Answers about a type, and the field naming it: (answer key, field) -> kind.
+_ABOUT = {
+    ("volume_type_access", "volume_type_id"): CopiedType.VOLUME_TYPE,
+    ("encryption", "volume_type_id"): CopiedType.VOLUME_TYPE,
+}
 _ASSOCIATIONS = "qos_associations"
 _ASSOCIATED = {"volume_type": CopiedType.VOLUME_TYPE}
 
@@ -69,6 +74,11 @@ def _slots(document: object, kind: SharedKind) -> Iterator[tuple[dict[str, Any],
                 yield item, "id", kind.copied_type
                 for field, copied_type in _REFERENCES.items():
                     yield item, field, copied_type
+    for (key, field), copied_type in _ABOUT.items():
+        value = document.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict):
+                yield item, field, copied_type
     associations = document.get(_ASSOCIATIONS)
     for item in associations if isinstance(associations, list) else []:
         if isinstance(item, dict) and item.get("association_type") in _ASSOCIATED:

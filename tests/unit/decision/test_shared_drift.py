@@ -93,3 +93,7 @@ def test_an_answer_shows_the_gateways_ids_in_fields_and_links() -> None:
     shown = with_gateway_ids(listed, TYPES, {**gateway, CopiedType.VOLUME_TYPE: {"t-b": "t-a"}})
     assert shown == {"volume_types": [{"id": "t-a", "qos_specs_id": "q-a"}, {"id": "other"}]}
     assert shown_ids({"flavor": {"id": "f1"}}, FLAVORS) == {}
+    access = {"volume_type_access": [{"volume_type_id": "t-b", "project_id": "p"}]}
+    assert with_gateway_ids(access, TYPES, {CopiedType.VOLUME_TYPE: {"t-b": "t-a"}}) == {
+        "volume_type_access": [{"volume_type_id": "t-a", "project_id": "p"}]
+    }
