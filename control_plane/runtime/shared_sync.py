@@ -130,6 +130,8 @@ class SharedSync:
         ]
         recorded = await self._store.every_copy(kind.copied_type)
         work = plan(kind, listings, recorded)
+        for adoption in work.adoptions:
+            await self._record(kind.copied_type, adoption.gateway_id, dict(adoption.ids), project)
         for pairing in work.pairings:
             await self._record(kind.copied_type, pairing.gateway_id, {pairing.pod: pairing.copy_id})
         by_name = {pod.name: pod for pod in targets}
@@ -241,9 +243,12 @@ class SharedSync:
                 "shared object %s in pod %s: %s", request.remainder, reply.pod, reply.status
             )
 
-    async def _record(self, copied_type: CopiedType, gateway_id: str, ids: dict[str, str]) -> None:
+    async def _record(
+        self, copied_type: CopiedType, gateway_id: str, ids: dict[str, str], project: str = ""
+    ) -> None:
+        """Record `ids` as copies of `gateway_id` (a new object: as `project`'s)."""
         known = (await self._store.copies_of(copied_type, [gateway_id])).get(gateway_id)
-        project = known.project_id if known is not None else _NOAUTH_PROJECT
+        project = known.project_id if known is not None else project or _NOAUTH_PROJECT
         try:
             await self._store.record_copies(Copies(copied_type, gateway_id, project, ids))
         except PodgateError as exc:  # recorded meanwhile (a user's request found it first)

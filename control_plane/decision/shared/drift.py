@@ -3,9 +3,10 @@
 Given each pod's whole list of one kind and the copies the store recorded, `plan` says which
 copies to make (an object the gateway made, missing from a pod: a pod registered later, or one
 that was down), which copies to record (a pod holding the object under its own id, found by
-name), and what each pod lacks that another pod has: its drift. Objects the gateway never made
-(a pod's own defaults, objects made in a pod directly) are reported, never copied: the gateway
-cannot tell a pod's own choice from an omission. A deleted object is never made again: a delete
+name; a Cinder object every pod holds, as if the gateway had made it), and what each pod lacks
+that another pod has: its drift. Other objects the gateway never made (a pod's own flavors,
+objects made in some pods directly) are reported, never copied: the gateway cannot tell a pod's
+own choice from an omission. A deleted object is never made again: a delete
 through the gateway forgets its copies.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 from control_plane.decision.shared.kinds import SharedKind
 from control_plane.model import Copies
 
-__all__ = ["Listing", "Pairing", "Plan", "Repair", "create_body", "plan"]
+__all__ = ["Adoption", "Listing", "Pairing", "Plan", "Repair", "create_body", "plan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +52,22 @@ class Pairing:
 
 
 @dataclass(frozen=True, slots=True)
+class Adoption:
+    """A Cinder object every pod holds under its own id, not recorded yet (each Cinder's
+    `__DEFAULT__` type, an operator's types): its ids to record, the first pod's shown."""
+
+    gateway_id: str
+    ids: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """What to do for one kind, and what differs (pod -> names of the objects it lacks)."""
 
     repairs: tuple[Repair, ...]
     pairings: tuple[Pairing, ...]
     missing: Mapping[str, tuple[str, ...]]
+    adoptions: tuple[Adoption, ...] = ()
 
 
 def plan(kind: SharedKind, listings: Sequence[Listing], recorded: Sequence[Copies]) -> Plan:
@@ -87,14 +98,40 @@ def plan(kind: SharedKind, listings: Sequence[Listing], recorded: Sequence[Copie
                 # NOTE: a Cinder copy recorded, then deleted in its pod directly, is reported,
                 # not made again: its recorded id would have to change under the clients.
                 repairs.append(Repair(copies.gateway_id, source, pod, item))
+    adoptions = _adoptions(kind, listings, by_pod, recorded)
     every = {key: item for items in by_pod.values() for key, item in items.items()}
     missing = {
         pod: tuple(sorted(str(every[key].get("name")) for key in every if key not in items))
         for pod, items in by_pod.items()
     }
-    return Plan(
-        tuple(repairs), tuple(pairings), {p: names for p, names in missing.items() if names}
-    )
+    drift = {pod: names for pod, names in missing.items() if names}
+    return Plan(tuple(repairs), tuple(pairings), drift, adoptions)
+
+
+def _adoptions(
+    kind: SharedKind,
+    listings: Sequence[Listing],
+    by_pod: Mapping[str, Mapping[Hashable, Mapping[str, Any]]],
+    recorded: Sequence[Copies],
+) -> tuple[Adoption, ...]:
+    """Cinder objects every pod lists by one name, none of their ids recorded, in list order.
+
+    Recorded, each pod's id reaches it (a volume create naming the type by the gateway's id);
+    a pod registered later then gets a copy like any object the gateway made.
+    """
+    if kind.takes_id or len(listings) < 2:
+        return ()
+    known = {copy_id for copies in recorded for copy_id in copies.ids.values()}
+    found = []
+    for key, item in by_pod[listings[0].pod].items():
+        ids = {
+            listing.pod: str(by_pod[listing.pod][key].get("id"))
+            for listing in listings
+            if key in by_pod[listing.pod]
+        }
+        if len(ids) == len(listings) and not known & set(ids.values()):
+            found.append(Adoption(str(item.get("id")), ids))
+    return tuple(found)
 
 
 def create_body(kind: SharedKind, item: Mapping[str, Any]) -> dict[str, Any]:

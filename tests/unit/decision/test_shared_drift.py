@@ -1,7 +1,14 @@
 """The drift plan: what the gateway made and a pod lacks is made there; the rest is reported.
 And the ids an answer shows: the gateway's."""
 
-from control_plane.decision.shared.drift import Listing, Pairing, Repair, create_body, plan
+from control_plane.decision.shared.drift import (
+    Adoption,
+    Listing,
+    Pairing,
+    Repair,
+    create_body,
+    plan,
+)
 from control_plane.decision.shared.ids import shown_ids, with_gateway_ids
 from control_plane.decision.shared.kinds import SHARED_KINDS
 from control_plane.model import CopiedType, Copies, Service
@@ -97,3 +104,15 @@ def test_an_answer_shows_the_gateways_ids_in_fields_and_links() -> None:
     assert with_gateway_ids(access, TYPES, {CopiedType.VOLUME_TYPE: {"t-b": "t-a"}}) == {
         "volume_type_access": [{"volume_type_id": "t-a", "project_id": "p"}]
     }
+
+
+def test_a_cinder_object_every_pod_holds_is_adopted_with_each_pods_id() -> None:
+    listings = [
+        _listing("a", ("da", "__DEFAULT__"), ("xa", "only-a")),
+        _listing("b", ("db", "__DEFAULT__")),
+    ]
+    work = plan(TYPES, listings, [])
+    assert work.adoptions == (Adoption("da", {"a": "da", "b": "db"}),)
+    recorded = [Copies(CopiedType.VOLUME_TYPE, "da", "admin", {"a": "da", "b": "db"})]
+    assert plan(TYPES, listings, recorded).adoptions == ()
+    assert plan(FLAVORS, [_listing("a", ("1", "t")), _listing("b", ("1", "t"))], []).adoptions == ()
