@@ -14,6 +14,7 @@ from control_plane.decision.security_groups.relay import CopyStore
 from control_plane.decision.shared.ids import shown_ids, with_gateway_ids
 from control_plane.decision.shared.kinds import SharedKind
 from control_plane.decision.shared.merge import own_ids
+from control_plane.errors import AlreadyExists, FailedPrecondition
 from control_plane.model import CopiedType, Copies, Pod
 
 __all__ = ["SharedCopies"]
@@ -60,8 +61,16 @@ class SharedCopies:
     async def record(
         self, copied_type: CopiedType, project_id: str, ids: Mapping[str, str], gateway_id: str
     ) -> None:
-        """Store every pod's id of a new object, shown as `gateway_id`."""
-        await self._store.record_copies(Copies(copied_type, gateway_id, project_id, ids))
+        """Store every pod's id of a new object, shown as `gateway_id`.
+
+        A flavor made again under the id of one deleted in the pods directly replaces its record.
+        """
+        copies = Copies(copied_type, gateway_id, project_id, ids)
+        try:
+            await self._store.record_copies(copies)
+        except (AlreadyExists, FailedPrecondition):  # the store's way of saying so
+            await self._store.forget_copies(copied_type, gateway_id)
+            await self._store.record_copies(copies)
 
     async def forget(self, copied_type: CopiedType, gateway_id: str) -> None:
         """The object is gone from every pod."""

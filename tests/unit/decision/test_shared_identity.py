@@ -137,3 +137,14 @@ async def test_a_merged_list_is_paged_after_merging() -> None:
     assert first["flavors_links"][0]["href"] == "https://gw/v2.1/admin/flavors?limit=1&marker=1"
     status, rest = await _ask(cloud, store, "GET", "/flavors", query="limit=2&marker=2")
     assert (status, [f["id"] for f in rest["flavors"]]) == (200, ["3", "4"])
+
+
+async def test_a_flavor_made_again_under_an_id_still_recorded_replaces_the_record() -> None:
+    cloud, store = SharedCloud("a", "b"), MemoryStore()
+    await store.record_copies(Copies(CopiedType.FLAVOR, "f1", "old", {"a": "f1", "b": "f1"}))
+    flavor = {"flavor": {"name": "again", "ram": 1, "vcpus": 1, "disk": 1, "id": "f1"}}
+    status, _ = await _ask(cloud, store, "POST", "/flavors", flavor)
+    assert status == 200
+    assert store.copies[("flavor", "f1")] == Copies(
+        CopiedType.FLAVOR, "f1", "admin", {"a": "f1", "b": "f1"}
+    )
