@@ -72,9 +72,16 @@ class SharedCopies:
             await self._store.forget_copies(copied_type, gateway_id)
             await self._store.record_copies(copies)
 
-    async def forget(self, copied_type: CopiedType, gateway_id: str) -> None:
-        """The object is gone from every pod."""
-        await self._store.forget_copies(copied_type, gateway_id)
+    async def take(self, copied_type: CopiedType, gateway_id: str) -> Copies | None:
+        """Forget the object's copies (it is being deleted); what was recorded, if anything."""
+        known = (await self._store.copies_of(copied_type, [gateway_id])).get(gateway_id)
+        if known is not None:
+            await self._store.forget_copies(copied_type, gateway_id)
+        return known
+
+    async def restore(self, copies: Copies) -> None:
+        """Record again what `take` forgot: no pod deleted the object."""
+        await self._store.record_copies(copies)
 
     async def shown(self, kind: SharedKind, body: bytes) -> bytes:
         """A pod's answer with every pod's own id of a shared object replaced by the gateway's."""

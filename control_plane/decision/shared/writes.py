@@ -71,10 +71,17 @@ class SharedWrites:
         sends: Sequence[tuple[Pod, PodRequest]],
         gateway_id: str,
     ) -> Answer:
-        """A change or delete of one object, each pod addressed by its own id."""
+        """A change or delete of one object, each pod addressed by its own id.
+
+        A delete forgets the object's copies first, so that no sync round in between makes it
+        again in a pod that deleted it; they are restored only when no pod deleted it.
+        """
         request = sends[0][1]
-        replies = await self._fanout.each(sends)
         deletes = request.method == "DELETE" and len(_segments(request)) == 2
+        taken = None
+        if deletes and kind.copied_type is not None:
+            taken = await self._copies.take(kind.copied_type, gateway_id)
+        replies = await self._fanout.each(sends)
         if request.method == "DELETE" and any(reply.ok for reply in replies):
             # NOTE: a pod that never had the object (or key) is as good as one that removed it.
             replies = [r for r in replies if r.status != 404]
@@ -82,9 +89,9 @@ class SharedWrites:
         _log_outcome(request_id, request, replies, refused)
         if refused:
             done = [reply.pod for reply in replies if reply.ok]
+            if taken is not None and not done:
+                await self._copies.restore(taken)
             return refusal(refused[0], done, "deleted" if deletes else "done")
-        if deletes and kind.copied_type is not None:
-            await self._copies.forget(kind.copied_type, gateway_id)
         return Answer(replies[0].status, await self._copies.shown(kind, replies[0].body))
 
     async def _made(
