@@ -7,7 +7,6 @@ are writes.py's.
 """
 
 import json
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode
@@ -33,8 +32,6 @@ from control_plane.errors import fault_body
 from control_plane.model import Pod
 
 __all__ = ["SharedObjects"]
-
-log = logging.getLogger("podgate.shared")
 
 _LIST_TAILS = ((), ("detail",))
 
