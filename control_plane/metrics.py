@@ -98,6 +98,13 @@ class Metrics:
             ["service", "pod"],
             registry=registry,
         )
+        self.shared_objects_missing = Gauge(
+            "podgate_shared_objects_missing",
+            "Shared objects (kind: flavors, volume_types, group_types, qos_specs) other ENABLED "
+            "pods hold and this pod lacks, as the last drift check found them",
+            ["pod", "kind"],
+            registry=registry,
+        )
         self.fast_path_routings = Gauge(
             "podgate_fast_path_routings",
             "Known resources in the last published Envoy route table (routed without a decision)",

@@ -63,10 +63,16 @@ RESOURCE_SERVICE: Mapping[ResourceType, Service] = {
 
 
 class CopiedType(StrEnum):
-    """A project's objects the gateway keeps a copy of in every pod, under one id."""
+    """Objects the gateway keeps a copy of in every pod, under one id: a project's security
+    groups, and the shared objects (a flavor's copies share its id; Cinder's each have their own).
+    """
 
     SECURITY_GROUP = "security_group"
     SECURITY_GROUP_RULE = "security_group_rule"
+    FLAVOR = "flavor"
+    VOLUME_TYPE = "volume_type"
+    GROUP_TYPE = "group_type"
+    QOS_SPECS = "qos_specs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +81,7 @@ class Copies:
 
     copied_type: CopiedType
     gateway_id: str
+    # The project it belongs to (a shared object: the project of the admin who made it).
     project_id: str
     # pod name -> the id that pod gave its copy (the home pod's is `gateway_id`)
     ids: Mapping[str, str]

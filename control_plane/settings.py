@@ -126,6 +126,9 @@ class DecisionSettings(BaseModel):
     # `os-server-external-events`: the most events one request may carry (more: 400), and
     # whether noauth mode, which cannot tell Neutron from a tenant, accepts them at all (403).
     max_external_events: int = Field(default=1000, ge=1)
+    # How often the shared objects (flavors, volume and group types, QoS specs) of the ENABLED
+    # pods are compared and missing copies made (a pod registered or enabled: at once); 0: never.
+    shared_sync_s: float = Field(default=300.0, ge=0)
     noauth_external_events: bool = False
     # The largest answer body read from a pod (lists, shared objects, version documents,
     # recovery reads); a larger one is a failure of that pod, never held in memory.

@@ -14,6 +14,7 @@ from podsim.config import PodConfig
 from podsim.events import ExternalEvents
 from podsim.faults import BadMethod, Fault, NotFound, fault_body
 from podsim.flavors import Flavors
+from podsim.group_types import GroupTypes
 from podsim.handlers import Collection, Source
 from podsim.inventory import Inventory
 from podsim.keypairs import Keypairs
@@ -23,6 +24,7 @@ from podsim.network.model import NetState
 from podsim.nova_images import NovaImages, extension_routes
 from podsim.nova_networks import NovaNetworks
 from podsim.nova_volumes import NovaVolumes
+from podsim.qos_specs import QosSpecs
 from podsim.quotas import cinder_quotas, nova_quotas, quota_checks
 from podsim.references import references
 from podsim.server_groups import ServerGroups
@@ -85,6 +87,7 @@ def build_app(config: PodConfig) -> web.Application:
     app.add_routes(flavors.routes())
     app.add_routes(keypairs.routes())
     app.add_routes(types.routes())
+    app.add_routes([*GroupTypes().routes(), *QosSpecs(types).routes()])
     nova, cinder = nova_quotas(servers, flavors), cinder_quotas(volumes, snapshots, backups)
     app.add_routes(nova.routes(detail=True))
     app.add_routes(cinder.routes(detail=False))

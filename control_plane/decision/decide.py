@@ -192,6 +192,8 @@ class BodyNeeds:
     bindings: bool = False
     # Security groups the create names, each pod to get its own copy's id.
     groups: tuple[str, ...] = ()
+    # The volume type a volume create names, each pod to get its own copy's id.
+    volume_types: tuple[str, ...] = ()
 
 
 def body_needs(op: Operation, body: bytes) -> BodyNeeds:
@@ -205,7 +207,8 @@ def body_needs(op: Operation, body: bytes) -> BodyNeeds:
         return BodyNeeds()
     create = parse_create(op.resource_type, body)
     scheduled = placement(op.resource_type) is not Placement.SOURCE_VOLUME
-    return BodyNeeds(create.references, bindings=scheduled, groups=create.groups)
+    types = (create.volume_type,) if create.volume_type else ()
+    return BodyNeeds(create.references, scheduled, create.groups, types)
 
 
 def _to_owner(op: ResourceOperation, facts: Facts) -> Decision:
@@ -252,7 +255,7 @@ def _create(op: ResourceOperation, facts: Facts) -> Decision:
     if pod is not None:
         in_zone(named[0], create.availability_zone)
         pod, endpoint = usable(pod.name, pod, op.service, facts.unhealthy)
-        body = pod_body(create, pod.pod_az_name, pin=False, groups=own_ids(facts.copies, pod.name))
+        body = pod_body(create, pod.pod_az_name, pin=False, own=own_ids(facts.copies, pod.name))
         return Placed(target(pod, endpoint, op), body)
     if placement(op.resource_type) is Placement.SOURCE_VOLUME:
         (volume,) = create.references
@@ -266,7 +269,7 @@ def _create(op: ResourceOperation, facts: Facts) -> Decision:
         facts.capacity,
     )
     pod, endpoint = usable(chosen.pod.name, chosen.pod, op.service)
-    body = pod_body(create, pod.pod_az_name, groups=own_ids(facts.copies, pod.name))
+    body = pod_body(create, pod.pod_az_name, own=own_ids(facts.copies, pod.name))
     return Placed(target(pod, endpoint, op), body, bind=chosen.bind, replaces=chosen.replaces)
 
 

@@ -67,7 +67,8 @@ class Facts:
     bindings: tuple[Binding, ...] = ()
     # Each pod's free room as last read (create/capacity.py), for a scheduled create.
     capacity: Mapping[str, Capacity] = field(default_factory=dict)
-    # The copies of the security groups a create names, by the id the user gave.
+    # The copies of the security groups and the volume type a create names, by the id the
+    # user gave.
     copies: Mapping[str, Copies] = field(default_factory=dict)
 
 

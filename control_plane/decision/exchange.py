@@ -262,6 +262,9 @@ class Exchange:
         capacity = self._deps.capacity.capacity() if needs.bindings else {}
         groups = CopiedType.SECURITY_GROUP
         copies = await self._deps.store.copies_of(groups, needs.groups) if needs.groups else {}
+        if needs.volume_types:
+            types = CopiedType.VOLUME_TYPE
+            copies = {**copies, **await self._deps.store.copies_of(types, needs.volume_types)}
         facts = replace(
             facts,
             body=body,

@@ -104,7 +104,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
                 max_events=settings.max_external_events,
                 trust_noauth=settings.noauth_external_events,
             ),
-            shared_objects=SharedObjects(fanout=fanout),
+            shared_objects=SharedObjects(fanout=fanout, store=store),
             views=ViewRelay(fanout=fanout, quotas=QuotaRelay(fanout=fanout, store=store)),
             security_groups=SecurityGroups(fanout=fanout, store=store),
             any_pod=AnyPod(fanout=fanout),

@@ -69,7 +69,10 @@ class Merge(StrEnum):
         "lists merged from every ENABLED pod, de-duplicated, and paged as a pod pages (limit, "
         "marker, next links); a single object from the first pod that has it"
     )
-    SHARED_WRITE = "sent to every ENABLED pod, creates undone when one pod refuses"
+    SHARED_WRITE = (
+        "sent to every ENABLED pod under one identity (a flavor's id given to every pod, each "
+        "Cinder's own id mapped), creates undone when one pod refuses"
+    )
     SUMMED = "the project's totals over every pod not DISABLED"
     QUOTAS = (
         "limits as set through the gateway over all pods together, usage summed over every pod "
@@ -202,8 +205,10 @@ FAMILIES: tuple[Family, ...] = (
     _row(_V, "backups backups/detail", _GET, Kind.LIST, Merge.PAGED, _BACKUP),
     _row(_V, "backups/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, _BACKUP),
     _row(_V, "os-availability-zone", _GET, Kind.ZONES, Merge.ZONES),
-    _row(_V, "types/**", _GET, Kind.SHARED, Merge.SHARED_READ),
-    _row(_V, "types/**", _WRITES, Kind.SHARED, Merge.SHARED_WRITE),
+    # Group types (3.11+) and QoS specs: shared like volume types (QoS `associate` is a GET that
+    # writes: sent to every pod).
+    _row(_V, "types/** group_types/** qos-specs/**", _GET, Kind.SHARED, Merge.SHARED_READ),
+    _row(_V, "types/** group_types/** qos-specs/**", _WRITES, Kind.SHARED, Merge.SHARED_WRITE),
     _row(_V, f"limits {_QUOTAS}", _GET, Kind.VIEWS, Merge.QUOTAS),
     _row(_V, _QUOTAS, _SET, Kind.VIEWS, Merge.QUOTAS),
     _row(_V, f"{_QUOTAS}/defaults {_CLASSES}", _GET, Kind.VIEWS, Merge.CONFIGURATION),

@@ -22,12 +22,13 @@ from control_plane.model import Pod
 from control_plane.runtime.ca_bundle import decision_pod_ca_file
 from control_plane.runtime.catalog_refresh import RefreshOnUnreachable
 from control_plane.runtime.reconcile import Reconciler
+from control_plane.runtime.shared_sync import SharedSync
 from control_plane.settings import Settings
 from control_plane.store import Store
 from control_plane.store.notify import Announcer
 from control_plane.xds.live_pods import LivePods
 
-__all__ = ["decision_service", "live_pods", "quota_rebalancer", "routing_cache"]
+__all__ = ["decision_service", "live_pods", "quota_rebalancer", "routing_cache", "shared_sync"]
 
 
 async def live_pods(
@@ -132,6 +133,12 @@ def quota_rebalancer(
 ) -> Rebalancer:
     """The background task moving the pods' shares of quota limits after usage (one per
     replica: rounds are idempotent); `stack` stops it."""
+
+
+def shared_sync(
+    stack: AsyncExitStack, settings: Settings, *, pods: LivePods, store: Store, metrics: Metrics
+) -> SharedSync:
+    """The shared objects' sync (main process only); running unless `shared_sync_s` is 0."""
     tls = PodTls(verifying_context(decision_pod_ca_file(settings)), pods)
     pod_client = PodClient(tls=tls, max_answer_bytes=settings.decision.max_pod_answer_bytes)
     stack.push_async_callback(pod_client.close)
@@ -147,3 +154,16 @@ def quota_rebalancer(
     task = asyncio.create_task(rebalancer.run())
     stack.callback(task.cancel)
     return rebalancer
+
+    sync = SharedSync(
+        fanout=Fanout(send=pod_client.send, timeout_s=settings.decision.pod_timeout_s),
+        pods=pods,
+        store=store,
+        interval_s=settings.decision.shared_sync_s,
+        token=ServiceToken(service_session(settings.keystone)) if keystone else None,
+        metrics=metrics,
+    )
+    if settings.decision.shared_sync_s > 0:
+        task = asyncio.create_task(sync.run())
+        stack.callback(task.cancel)
+    return sync

@@ -33,6 +33,7 @@ from control_plane.runtime.decision_stack import (
     live_pods,
     quota_rebalancer,
     routing_cache,
+    shared_sync,
 )
 from control_plane.runtime.grpc_tls import bind, envoy_client_tls
 from control_plane.runtime.listener_certs import ListenerCerts
@@ -107,7 +108,8 @@ async def serve(
             worker_token=link_token if settings.decision.workers else "",
         )
         server = grpc.aio.server(interceptors=[guard])
-        admin = PodAdminService(store, in_use=pods, xds=cache)
+        sync = shared_sync(stack, settings, pods=pods, store=store, metrics=metrics)
+        admin = PodAdminService(store, in_use=pods, xds=cache, drift=sync.drift)
         add_admin(server, admin)
         add_trio2o(server, Trio2oAdminService(admin))
         add_ads(server, cache, metrics)

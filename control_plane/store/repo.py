@@ -250,6 +250,10 @@ class Store:
         work = partial(_copies.gateway_ids, copied_type=copied_type, copy_ids=ids)
         return await self._run(work, plain=True)
 
+    async def every_copy(self, copied_type: CopiedType) -> list[Copies]:
+        """Every object of `copied_type` with its copies (the shared objects: a few hundred)."""
+        return await self._run(partial(_copies.every_copy, copied_type=copied_type), plain=True)
+
     async def forget_copies(self, copied_type: CopiedType, gateway_id: str) -> None:
         """Drop every copy of one object."""
         work = partial(_copies.forget_copies, copied_type=copied_type, gateway_id=gateway_id)

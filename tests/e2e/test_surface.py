@@ -391,7 +391,7 @@ def test_external_events_are_split_by_pod_and_merged(cloud: Cloud) -> None:
         ("compute", "DELETE", "/servers", 405, "GET, POST"),
         ("compute", "POST", "/servers/detail", 405, "GET"),
         ("compute", "GET", "/os-server-external-events", 405, "POST"),
-        ("volume", "GET", "/qos-specs", 404, None),
+        ("volume", "GET", "/no-such-collection", 404, None),
         ("volume", "DELETE", "/volumes", 405, "GET, POST"),
         ("volume", "PUT", "/snapshots", 405, "GET, POST"),
     ],

@@ -61,9 +61,12 @@ class MemoryStore:
     async def record_copies(self, copies: Copies) -> None:
         await _io()
         key = (str(copies.copied_type), copies.gateway_id)
-        if key in self.copies:
+        known = self.copies.get(key)
+        # As the real store: one row per pod, a pod's second copy of one object refused.
+        if known is not None and set(known.ids) & set(copies.ids):
             raise AlreadyExists(f"copies of {copies.gateway_id} already recorded")
-        self.copies[key] = copies
+        ids = {**(known.ids if known else {}), **copies.ids}
+        self.copies[key] = Copies(copies.copied_type, copies.gateway_id, copies.project_id, ids)
 
     async def copies_of(
         self, copied_type: CopiedType, gateway_ids: Sequence[str]
@@ -82,6 +85,10 @@ class MemoryStore:
             for copy_id in copies.ids.values()
             if copy_id in wanted
         }
+
+    async def every_copy(self, copied_type: CopiedType) -> list[Copies]:
+        await _io()
+        return [c for (kind, _), c in sorted(self.copies.items()) if kind == str(copied_type)]
 
     async def forget_copies(self, copied_type: CopiedType, gateway_id: str) -> None:
         await _io()

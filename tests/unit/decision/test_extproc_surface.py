@@ -308,6 +308,6 @@ async def test_a_missing_method_is_a_405_with_allow(gateway) -> None:
 
 
 async def test_an_unknown_path_is_a_404_fault(gateway) -> None:
-    response = await gateway.stream("volumev3").send(request_headers("GET", "/v3/p1/qos-specs"))
+    response = await gateway.stream("volumev3").send(request_headers("GET", "/v3/p1/nothing"))
     status, body, _ = _immediate(response)
     assert (status, body["itemNotFound"]["message"]) == (404, "The resource could not be found.")
