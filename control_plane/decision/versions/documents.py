@@ -5,7 +5,8 @@
 window every pod supports. Nova's list starts with its legacy `v2.0` (no microversions, self
 link `/v2/`, whose own document `GET /v2/` also answers), as clients such as Tempest expect.
 
-A pod's window is read from its API root, its endpoint cut before the version (`http://h/volume/v3/$(project_id)s` → `http://h/volume/`):
+A pod's window is read from its API root, its endpoint cut before the version
+(`http://h/volume/v3/$(project_id)s` → `http://h/volume/`):
 Nova (200) and Cinder (300) serve that list without a token, while Cinder's `/v3/` wants one.
 The endpoint cut after the version (`http://h/volume/v3/`) is the fallback for a root that
 answers something else.
