@@ -25,7 +25,6 @@ __all__ = [
     "BELOW",
     "FAMILIES",
     "ID",
-    "INVENTORIES",
     "PROJECT_ID",
     "Family",
     "Merge",
@@ -69,7 +68,22 @@ class Merge(StrEnum):
     )
     SHARED_WRITE = "sent to every ENABLED pod, creates undone when one pod refuses"
     SUMMED = "the project's totals over every pod not DISABLED"
-    TAGGED = 'every pod\'s list in one, entries tagged with `"pod"`'
+    INVENTORY = (
+        "asked of every pod not DISABLED (writes: every ENABLED pod); lists merged from the "
+        "pods that answer, a single object or action from the first that has it (by name or "
+        "UUID), else the first pod's own refusal; integer ids unique per pod (views/ids.py)"
+    )
+    BY_ID = "to the pod an integer id names (views/ids.py); any other id as INVENTORY"
+    OWNED = (
+        "created in the pod of the zone the body names, else the oldest ENABLED pod; its id "
+        "unique per pod (views/ids.py)"
+    )
+    USAGE = "every pod not DISABLED asked; usage summed per project, servers listed"
+    AUDIT = "every pod not DISABLED asked; audit counts summed, hosts and logs listed"
+    UNIFORM = (
+        "the same in every pod: read from the oldest ENABLED pod, written to every ENABLED "
+        "pod (nothing undone when one refuses), the first pod's answer"
+    )
     EVERY_POD = "sent to every ENABLED pod (nothing undone when one refuses)"
     COPIES = (
         "a copy made in every ENABLED pod (undone when one refuses), each pod addressed by its "
@@ -141,8 +155,24 @@ FAMILIES: tuple[Family, ...] = (
     _row(_C, "limits", _GET, Kind.VIEWS, Merge.SUMMED),
     _row(_C, f"{_QUOTAS} {_QUOTAS}/detail {_QUOTAS}/defaults", _GET, Kind.VIEWS, Merge.SUMMED),
     _row(_C, _QUOTAS, _SET, Kind.VIEWS, Merge.EVERY_POD),
-    _row(_C, "os-services", _GET, Kind.VIEWS, Merge.TAGGED),
-    _row(_C, "os-hypervisors os-hypervisors/detail", _GET, Kind.VIEWS, Merge.TAGGED),
+    # Admin views of the pods' machinery (views/admin.py); hosts keep the pods' names.
+    _row(_C, "os-services os-hypervisors os-hypervisors/detail os-hypervisors/{...}/search "
+         "os-hypervisors/{...}/servers os-hosts os-hosts/{...} os-hosts/{...}/{...} "
+         "os-migrations os-aggregates", _GET, Kind.VIEWS, Merge.INVENTORY),
+    _row(_C, "os-hypervisors/statistics", _GET, Kind.VIEWS, Merge.SUMMED),
+    _row(_C, "os-hypervisors/{id} os-hypervisors/{id}/uptime", _GET, Kind.VIEWS, Merge.BY_ID),
+    # Before 2.53 by host and binary in the body, from 2.53 by UUID: the pod that has it.
+    _row(_C, "os-services/{...} os-hosts/{...}", ("PUT",), Kind.VIEWS, Merge.INVENTORY),
+    _row(_C, "os-services/{id}", ("DELETE",), Kind.VIEWS, Merge.BY_ID),
+    _row(_C, "os-aggregates", _POST, Kind.VIEWS, Merge.OWNED),
+    _row(_C, "os-aggregates/{id}", ("GET", "PUT", "DELETE"), Kind.VIEWS, Merge.BY_ID),
+    _row(_C, "os-aggregates/{id}/action os-aggregates/{id}/images", _POST, Kind.VIEWS,
+         Merge.BY_ID),
+    _row(_C, "os-simple-tenant-usage os-simple-tenant-usage/{...}", _GET, Kind.VIEWS,
+         Merge.USAGE),
+    _row(_C, "os-instance_usage_audit_log os-instance_usage_audit_log/{...}", _GET, Kind.VIEWS,
+         Merge.AUDIT),
+    _row(_C, "os-quota-class-sets/{...}", ("GET", "PUT"), Kind.VIEWS, Merge.UNIFORM),
     # --- volume (Cinder v3)
     _row(_V, _VERSIONS, _GET, Kind.VERSIONS, Merge.WINDOW),
     _row(_V, "volumes", _POST, Kind.CREATE, Merge.RECORDED, _VOLUME, _SCHEDULED),
@@ -162,7 +192,16 @@ FAMILIES: tuple[Family, ...] = (
     _row(_V, "limits", _GET, Kind.VIEWS, Merge.SUMMED),
     _row(_V, f"{_QUOTAS} {_QUOTAS}/defaults", _GET, Kind.VIEWS, Merge.SUMMED),
     _row(_V, _QUOTAS, _SET, Kind.VIEWS, Merge.EVERY_POD),
-    _row(_V, "os-services", _GET, Kind.VIEWS, Merge.TAGGED),
+    # Admin views of the pods' machinery (views/admin.py); hosts and pools keep the pods' names.
+    _row(_V, "os-services os-hosts os-hosts/{...} scheduler-stats/get_pools capabilities/{...} "
+         "clusters clusters/detail clusters/{...} manageable_volumes manageable_volumes/detail "
+         "manageable_snapshots manageable_snapshots/detail", _GET, Kind.VIEWS, Merge.INVENTORY),
+    _row(_V, "os-services/{...} clusters/{...}", ("PUT",), Kind.VIEWS, Merge.INVENTORY),
+    _row(_V, "workers/cleanup", _POST, Kind.VIEWS, Merge.INVENTORY),
+    _row(_V, "os-quota-class-sets/{...} default-types/{...}", ("GET", "PUT"), Kind.VIEWS,
+         Merge.UNIFORM),
+    _row(_V, "default-types/{...}", ("DELETE",), Kind.VIEWS, Merge.UNIFORM),
+    _row(_V, "extensions resource_filters default-types", _GET, Kind.VIEWS, Merge.UNIFORM),
     # --- network (Neutron v2.0): paths below `/v2.0/`, the project is the token's
     _row(_N, _VERSIONS, _GET, Kind.VERSIONS, Merge.WINDOW),
     _row(_N, "extensions extensions/{...}", _GET, Kind.SHARED, Merge.SHARED_READ),
@@ -197,15 +236,6 @@ FAMILIES: tuple[Family, ...] = (
          Kind.VIEWS, Merge.SUMMED),
     _row(_N, "quotas/{project}", _SET, Kind.VIEWS, Merge.EVERY_POD),
 )  # fmt: skip
-
-# The views whose pods' lists are put together, each entry tagged with its pod (the path segment
-# after the project); every other view is summed.
-INVENTORIES = frozenset(
-    path.split("/")[0]
-    for family in FAMILIES
-    if family.merge is Merge.TAGGED
-    for path in family.paths
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,76 +1,255 @@
-"""Requests answered with a view across pods: limits and quota sets, services and hypervisors.
+"""Requests answered with a view across pods: limits and quota sets summed, the pods' machinery
+(services, hypervisors, hosts, aggregates, usage, pools, ...) combined, each by its row's rule
+in the route-family table (families.py `Merge`).
 
-Reads ask every pod that is not DISABLED (they all hold some of the project's resources) and
+Totals ask every pod that is not DISABLED (they all hold some of the project's resources) and
 need every answer: a total missing a pod would be wrong, so a pod's refusal or silence is the
 answer, naming the pod. Quota updates go to every ENABLED pod (nothing is undone when one
-refuses). The combining rules live in aggregate.py.
+refuses). The combining rules live in aggregate.py (totals) and admin.py (machinery).
 """
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
 
-from control_plane.decision.families import INVENTORIES
+from control_plane.decision.families import Merge, matching
 from control_plane.decision.lists.query import pods_to_ask
-from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout, usable_pods
+from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout, PodRequest, usable_pods
 from control_plane.decision.pods.reply import Reply
-from control_plane.decision.shared.merge import Answer, refusal
-from control_plane.decision.views.aggregate import combine_totals, tag_inventory
+from control_plane.decision.shared.merge import Answer, pick_one, refusal
+from control_plane.decision.views.admin import audit, inventory, shown, usage
+from control_plane.decision.views.aggregate import combine_totals
+from control_plane.decision.views.ids import IdMap, id_map
 from control_plane.errors import fault_body
-from control_plane.model import Pod
+from control_plane.model import Pod, PodState
 
 __all__ = ["ViewRelay"]
 
 log = logging.getLogger("podgate.views")
 
+# What Nova says of an integer id that names no pod's object, by collection.
+_NOT_FOUND = {
+    "os-hypervisors": "Hypervisor with ID {} could not be found.",
+    "os-services": "Service {} could not be found.",
+    "os-aggregates": "Aggregate {} could not be found.",
+}
+_Combine = Callable[[Sequence[Mapping[str, Any]]], dict[str, Any]]
+
 
 class ViewRelay:
-    """Answers totals and inventories from all pods at once."""
+    """Answers totals and the pods' machinery from the pods at once."""
 
     def __init__(self, *, fanout: Fanout) -> None:
         self._fanout = fanout
 
     async def answer(self, call: AcrossPodsCall, pods: Mapping[str, Pod]) -> Answer:
-        """The combined answer, or the first pod's refusal naming it."""
+        """The combined answer, or the refusal of the pod that refused (named when it matters)."""
+        rule, resource_id = _rule(call)
+        ids = id_map(pods.values())
+        match rule:
+            case Merge.BY_ID:
+                owner = ids.owner(resource_id)
+                if owner is not None:
+                    return await self._by_id(call, pods, ids, resource_id, *owner)
+                if resource_id.isdigit():
+                    head = _segments(call)[0]
+                    return Answer(404, fault_body(404, _NOT_FOUND[head].format(resource_id)))
+                return await self._inventory(call, pods, ids)
+            case Merge.INVENTORY:
+                return await self._inventory(call, pods, ids)
+            case Merge.OWNED:
+                return await self._owned(call, pods, ids)
+            case Merge.UNIFORM:
+                return await self._uniform(call, pods)
+            case Merge.USAGE | Merge.AUDIT:
+                return await self._combined(call, pods, usage if rule is Merge.USAGE else audit)
+        return await self._totals(call, pods)
+
+    async def _totals(self, call: AcrossPodsCall, pods: Mapping[str, Pod]) -> Answer:
+        """Limits, quota sets and statistics: every pod's numbers summed; every pod needed."""
         reading = call.method == "GET"
-        targets = (
-            pods_to_ask(pods.values(), call.service, None)
-            if reading
-            else usable_pods(pods, call.service)
-        )
+        targets = _readers(call, pods) if reading else usable_pods(pods, call.service)
         if not targets:
-            return Answer(503, fault_body(503, "No pod is available."))
-        request = call.pod_request()
-        replies = await self._fanout.all(targets, request)
-        refused = next((reply for reply in replies if not reply.ok), None)
+            return _no_pod()
+        replies = await self._fanout.all(targets, call.pod_request())
+        refused = _refused(call, replies, lambda reply: not reply.ok)
         if refused is not None:
-            log.info(
-                "%s %s %s refused by pod %s",
-                call.request_id,
-                call.method,
-                call.remainder,
-                refused.pod,
-            )
-            return refusal(refused)
+            return refused
         if call.method == "DELETE":
             return Answer(replies[0].status, b"")
-        documents = []
-        for pod, reply in zip(targets, replies, strict=True):
-            document = _document(reply)
-            if document is None:
-                return refusal(Reply(reply.pod, 0))
-            documents.append((pod, document))
-        head = next(segment for segment in call.remainder.split("/") if segment)
-        if head in INVENTORIES:
-            body = tag_inventory(documents)
-        else:
-            body = combine_totals([document for _, document in documents])
-        return Answer(200, json.dumps(body).encode())
+        documents = _documents(replies)
+        if isinstance(documents, Answer):
+            return documents
+        return _json(200, combine_totals(documents))
+
+    async def _combined(
+        self, call: AcrossPodsCall, pods: Mapping[str, Pod], combine: _Combine
+    ) -> Answer:
+        """Usage and audit logs: every pod's counts in one. A pod refusing a marker it lacks
+        (paged usage) is left out when another pod answered."""
+        targets = _readers(call, pods)
+        if not targets:
+            return _no_pod()
+        replies = await self._fanout.all(targets, call.pod_request())
+        refused = _refused(call, replies, _failed)
+        if refused is not None:
+            return refused
+        answered = [reply for reply in replies if reply.ok]
+        if not answered:
+            return pick_one(replies)
+        documents = _documents(answered)
+        if isinstance(documents, Answer):
+            return documents
+        return _json(answered[0].status, combine(documents))
+
+    async def _inventory(self, call: AcrossPodsCall, pods: Mapping[str, Pod], ids: IdMap) -> Answer:
+        """Every pod asked; what the pods that have it answered, in one; else the first's own
+        refusal (a pod that does not have a host or UUID answers 400 or 404)."""
+        targets = _readers(call, pods) if call.method == "GET" else _writers(call, pods)
+        if not targets:
+            return _no_pod()
+        replies = await self._fanout.all(targets, call.pod_request())
+        refused = _refused(call, replies, _failed)
+        if refused is not None:
+            return refused
+        answered = [(pod, reply) for pod, reply in zip(targets, replies, strict=True) if reply.ok]
+        if not answered:
+            return pick_one(replies)
+        if not any(reply.body for _, reply in answered):
+            return Answer(answered[0][1].status, b"")
+        documents = _documents([reply for _, reply in answered])
+        if isinstance(documents, Answer):
+            return documents
+        combined = [shown(pod, doc, ids) for (pod, _), doc in zip(answered, documents, strict=True)]
+        return _json(answered[0][1].status, inventory(combined))
+
+    async def _by_id(
+        self,
+        call: AcrossPodsCall,
+        pods: Mapping[str, Pod],
+        ids: IdMap,
+        gateway_id: str,
+        pod_name: str,
+        local_id: str,
+    ) -> Answer:
+        """To the pod an integer id names, with that pod's own id in the path."""
+        pod = pods[pod_name]
+        if pod.state == PodState.DISABLED or not pod.serves(call.service):
+            return Answer(503, fault_body(503, f"Pod {pod_name} is not available."))
+        segments = _segments(call)
+        local = [local_id if segment == gateway_id else segment for segment in segments]
+        request = replace(call.pod_request(), remainder="/" + "/".join(local))
+        return await self._one(call, pod, request, ids)
+
+    async def _owned(self, call: AcrossPodsCall, pods: Mapping[str, Pod], ids: IdMap) -> Answer:
+        """A new aggregate: in the pod of the zone it names, else the oldest ENABLED pod."""
+        writers = _writers(call, pods)
+        if not writers:
+            return _no_pod()
+        body = _json_object(call.body)
+        member = body.get("aggregate") if isinstance(body, dict) else None
+        zone = member.get("availability_zone") if isinstance(member, dict) else None
+        pod = next((pod for pod in writers if zone and pod.az_name == zone), None)
+        request = call.pod_request()
+        if pod is None:
+            pod = writers[0]
+        elif pod.pod_az_name and isinstance(member, dict):
+            pod_body = {**body, "aggregate": {**member, "availability_zone": pod.pod_az_name}}
+            request = replace(request, body=json.dumps(pod_body).encode())
+        return await self._one(call, pod, request, ids)
+
+    async def _uniform(self, call: AcrossPodsCall, pods: Mapping[str, Pod]) -> Answer:
+        """What every pod holds alike: read from the oldest, written to every one."""
+        writers = _writers(call, pods)
+        if not writers:
+            return _no_pod()
+        if call.method == "GET":
+            (reply,) = await self._fanout.all(writers[:1], call.pod_request())
+            return Answer(reply.status, reply.body) if reply.status else refusal(reply)
+        replies = await self._fanout.all(writers, call.pod_request())
+        refused = _refused(call, replies, lambda reply: not reply.ok)
+        return refused or Answer(replies[0].status, replies[0].body)
+
+    async def _one(self, call: AcrossPodsCall, pod: Pod, request: PodRequest, ids: IdMap) -> Answer:
+        (reply,) = await self._fanout.all([pod], request)
+        if not reply.ok:
+            return Answer(reply.status, reply.body) if reply.status else refusal(reply)
+        documents = _documents([reply]) if reply.body else []
+        if isinstance(documents, Answer):
+            return documents
+        if not documents:
+            return Answer(reply.status, b"")
+        return _json(reply.status, shown(pod, documents[0], ids))
 
 
-def _document(reply: Reply) -> dict | None:
+def _rule(call: AcrossPodsCall) -> tuple[Merge, str]:
+    """The rule of the table row the request belongs to, and the id its path names."""
+    head, *below = _segments(call)
+    for family, resource_id in matching(call.service, head, below):
+        if call.method in family.methods:
+            return family.merge, resource_id
+    raise ValueError(f"no view row for {call.method} {call.remainder}")
+
+
+def _segments(call: AcrossPodsCall) -> list[str]:
+    return [segment for segment in call.remainder.split("/") if segment]
+
+
+def _readers(call: AcrossPodsCall, pods: Mapping[str, Pod]) -> list[Pod]:
+    """Every pod not DISABLED, by name: each holds some of what is read."""
+    return pods_to_ask(pods.values(), call.service, None)
+
+
+def _writers(call: AcrossPodsCall, pods: Mapping[str, Pod]) -> list[Pod]:
+    """The ENABLED pods, oldest first (then by name): the first is where new objects go."""
+    return sorted(
+        usable_pods(pods, call.service),
+        key=lambda pod: (pod.created_at is None, pod.created_at or datetime.min, pod.name),
+    )
+
+
+def _failed(reply: Reply) -> bool:
+    """No answer, or the pod's own failure: what a combined answer cannot do without."""
+    return reply.status == 0 or reply.status >= 500
+
+
+def _refused(
+    call: AcrossPodsCall, replies: Sequence[Reply], failed: Callable[[Reply], bool]
+) -> Answer | None:
+    refused = next((reply for reply in replies if failed(reply)), None)
+    if refused is None:
+        return None
+    log.info(
+        "%s %s %s refused by pod %s", call.request_id, call.method, call.remainder, refused.pod
+    )
+    return refusal(refused)
+
+
+def _documents(replies: Sequence[Reply]) -> list[dict[str, Any]] | Answer:
+    """The replies' JSON objects, or the refusal of the first pod whose body is not one."""
+    documents = []
+    for reply in replies:
+        document = _json_object(reply.body)
+        if document is None:
+            return refusal(Reply(reply.pod, 0))
+        documents.append(document)
+    return documents
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
     try:
-        document = json.loads(reply.body)
+        document = json.loads(body)
     except (ValueError, RecursionError):
         return None
     return document if isinstance(document, dict) else None
+
+
+def _json(status: int, document: Mapping[str, Any]) -> Answer:
+    return Answer(status, json.dumps(document).encode())
+
+
+def _no_pod() -> Answer:
+    return Answer(503, fault_body(503, "No pod is available."))

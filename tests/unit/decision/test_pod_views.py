@@ -67,20 +67,6 @@ async def test_quota_updates_go_to_every_enabled_pod() -> None:
     ]
 
 
-async def test_services_are_listed_from_each_pod_with_its_name() -> None:
-    def services(host: str) -> Script:
-        return lambda m, p, b: json_response(200, {"services": [{"host": host, "zone": "x"}]})
-
-    pods = FakeSend({"a": services("h1"), "draining": services("h2")})
-    answer = await _run(pods, "GET", "/os-services")
-    assert json.loads(answer.body) == {
-        "services": [
-            {"host": "h1", "zone": "x", "pod": "a"},
-            {"host": "h2", "zone": "x", "pod": "draining"},
-        ]
-    }
-
-
 async def test_an_answer_that_is_not_json_counts_as_no_answer() -> None:
     pods = FakeSend({"a": _limits(1), "draining": lambda m, p, b: PodResponse(200, b"<html>")})
     answer = await _run(pods, "GET", "/limits")

@@ -1,0 +1,248 @@
+"""Admin views over scripted pods: nothing added to Nova's and Cinder's items, ids unique per pod
+and routed back to their pod, hosts found in the pod that has them, usage summed, policy kept."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from control_plane.decision.operation import Kind, Operation
+from control_plane.decision.pods.client import PodResponse
+from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout
+from control_plane.decision.views.ids import STRIDE, id_map
+from control_plane.decision.views.policy import admin_only
+from control_plane.decision.views.relay import ViewRelay
+from control_plane.errors import Forbidden
+from control_plane.identity.policy import Caller
+from control_plane.model import PodState, Service
+from tests.unit.decision.fake_pods import FakeSend, Script, json_response, pod
+
+_NOT_FOUND = {"itemNotFound": {"message": "Host x could not be found.", "code": 404}}
+
+
+def _registered(names: list[str]) -> dict:
+    """Pods `a`, `b`, ... registered a minute apart (`a` oldest), each in zone `zone-<name>`."""
+    return {name: pod(name, f"zone-{name}", minute=i) for i, name in enumerate(names)}
+
+
+async def _run(
+    pods: FakeSend,
+    method: str,
+    remainder: str,
+    body: object = None,
+    *,
+    service: Service = Service.COMPUTE,
+    registered: dict | None = None,
+    query: str = "",
+):
+    views = ViewRelay(fanout=Fanout(send=pods, timeout_s=1))
+    call = AcrossPodsCall(
+        request_id="req-1",
+        service=service,
+        method=method,
+        project_id="p1",
+        remainder=remainder,
+        query=query,
+        headers={"x-auth-token": "tok"},
+        origin="http://gw",
+        body=b"" if body is None else json.dumps(body).encode(),
+    )
+    answer = await views.answer(call, registered or _registered(sorted(pods.scripts)))
+    return answer.status, json.loads(answer.body) if answer.body else None
+
+
+def _answers(document: object, status: int = 200) -> Script:
+    return lambda m, p, b: json_response(status, document)
+
+
+def test_integer_ids_map_to_the_pod_and_back_and_uuids_pass_unchanged() -> None:
+    ids = id_map(_registered(["a", "b"]).values())
+    shown = ids.shown("b", {"hypervisors": [{"id": 7, "service": {"id": 3}, "servers": []}]})
+    assert shown == {"hypervisors": [{"id": 7 * STRIDE + 1, "service": {"id": 3 * STRIDE + 1},
+                                      "servers": []}]}  # fmt: skip
+    assert ids.owner(str(7 * STRIDE + 1)) == ("b", "7")
+    assert ids.shown("a", {"services": [{"id": "4c8d-uuid"}]}) == {
+        "services": [{"id": "4c8d-uuid"}]
+    }
+    assert ids.owner("4c8d-uuid") is None
+    assert ids.owner(str(5 * STRIDE + 2)) is None  # slot 2: no third pod
+    assert ids.owner("1") is None  # pod a's slot, but no pod numbers anything 0
+
+
+def test_a_pods_slot_is_its_rank_by_age_whatever_its_state() -> None:
+    old = pod("z", minute=1, state=PodState.DISABLED)
+    new = pod("a", minute=2)
+    assert id_map([new, old]).slots == {"z": 0, "a": 1}
+
+
+async def test_services_of_every_pod_show_nothing_more_than_novas_and_unique_ids() -> None:
+    def services(host: str) -> Script:
+        listed = {"services": [{"id": 1, "host": host, "zone": f"inner-{host}"}]}
+        return _answers(listed)
+
+    pods = FakeSend({"a": services("a"), "b": services("b")})
+    status, body = await _run(pods, "GET", "/os-services")
+    assert (status, body) == (200, {"services": [
+        {"id": STRIDE, "host": "a", "zone": "zone-a"},
+        {"id": STRIDE + 1, "host": "b", "zone": "zone-b"},
+    ]})  # fmt: skip
+
+
+async def test_a_hypervisor_shown_by_its_gateway_id_is_asked_of_its_own_pod() -> None:
+    shown = {"hypervisor": {"id": 4, "hypervisor_hostname": "b-host", "service": {"id": 2}}}
+    pods = FakeSend({"a": _answers(_NOT_FOUND, 404), "b": _answers(shown)})
+    status, body = await _run(pods, "GET", f"/os-hypervisors/{4 * STRIDE + 1}/uptime")
+    assert status == 200
+    assert body["hypervisor"]["id"] == 4 * STRIDE + 1
+    assert body["hypervisor"]["service"] == {"id": 2 * STRIDE + 1}
+    assert [call[:3] for call in pods.calls] == [
+        ("b", "GET", "/compute/v2.1/p1/os-hypervisors/4/uptime")
+    ]
+
+
+async def test_an_integer_id_of_no_pod_is_novas_404_without_asking_any() -> None:
+    pods = FakeSend({"a": _answers({}), "b": _answers({})})
+    status, body = await _run(pods, "DELETE", f"/os-services/{STRIDE + 5}")
+    assert (status, body) == (404, {"itemNotFound": {
+        "message": f"Service {STRIDE + 5} could not be found.", "code": 404}})  # fmt: skip
+    assert pods.calls == []
+
+
+async def test_a_host_or_uuid_is_answered_by_the_pod_that_has_it() -> None:
+    enabled = {"service": {"id": "uuid-1", "host": "b-host", "status": "enabled"}}
+    pods = FakeSend({"a": _answers(_NOT_FOUND, 404), "b": _answers(enabled)})
+    status, body = await _run(pods, "PUT", "/os-services/uuid-1", {"status": "enabled"})
+    assert (status, body) == (200, enabled)
+    assert sorted(call[0] for call in pods.calls) == ["a", "b"]
+
+
+async def test_when_no_pod_has_it_the_first_pods_own_refusal_is_the_answer() -> None:
+    invalid = {"badRequest": {"message": "Invalid binary", "code": 400}}
+    pods = FakeSend({"a": _answers(invalid, 400), "b": _answers(invalid, 400)})
+    status, body = await _run(
+        pods, "PUT", "/os-services/disable", {"host": "x"}, service=Service.VOLUME
+    )
+    assert (status, body) == (400, invalid)
+
+
+async def test_a_pod_failing_a_merged_list_makes_the_answer_its_refusal() -> None:
+    pods = FakeSend({"a": _answers({"hosts": []}), "b": None})
+    status, body = await _run(pods, "GET", "/os-hosts")
+    assert status == 503
+    assert body["serviceUnavailable"]["message"] == "Pod b is not available."
+
+
+async def test_pools_keep_their_hosts_names_and_join_in_one_list() -> None:
+    pods = FakeSend({
+        "a": _answers({"pools": [{"name": "a-host@lvm#lvm"}]}),
+        "b": _answers({"pools": [{"name": "b-host@lvm#lvm"}]}),
+    })  # fmt: skip
+    _, body = await _run(pods, "GET", "/scheduler-stats/get_pools", service=Service.VOLUME)
+    assert body == {"pools": [{"name": "a-host@lvm#lvm"}, {"name": "b-host@lvm#lvm"}]}
+
+
+async def test_hypervisor_statistics_are_summed() -> None:
+    def stats(count: int) -> Script:
+        return _answers({"hypervisor_statistics": {"count": count, "vcpus": 8 * count}})
+
+    pods = FakeSend({"a": stats(1), "b": stats(2)})
+    _, body = await _run(pods, "GET", "/os-hypervisors/statistics")
+    assert body == {"hypervisor_statistics": {"count": 3, "vcpus": 24}}
+
+
+@pytest.mark.parametrize(
+    ("zone", "chosen", "pod_zone"), [("zone-b", "b", "inner-b"), ("new-zone", "a", "new-zone")]
+)
+async def test_an_aggregate_is_made_in_its_zones_pod_else_the_oldest(
+    zone: str, chosen: str, pod_zone: str
+) -> None:
+    def created(method: str, path: str, body: dict) -> PodResponse:
+        return json_response(200, {"aggregate": {"id": 1, **body["aggregate"]}})
+
+    pods = FakeSend({"a": created, "b": created})
+    aggregate = {"aggregate": {"name": "ag", "availability_zone": zone}}
+    _, body = await _run(pods, "POST", "/os-aggregates", aggregate)
+    slot = 0 if chosen == "a" else 1
+    assert body == {"aggregate": {"id": STRIDE + slot, "name": "ag", "availability_zone": zone}}
+    ((asked, _, _, sent),) = pods.calls
+    assert (asked, sent["aggregate"]["availability_zone"]) == (chosen, pod_zone)
+
+
+async def test_quota_classes_are_read_from_the_oldest_pod_and_written_to_every_one() -> None:
+    classes = {"quota_class_set": {"id": "default", "cores": 20}}
+    pods = FakeSend({"a": _answers(classes), "b": _answers(classes)})
+    assert await _run(pods, "GET", "/os-quota-class-sets/default") == (200, classes)
+    assert [call[0] for call in pods.calls] == ["a"]
+    body = {"quota_class_set": {"cores": 20}}
+    assert await _run(pods, "PUT", "/os-quota-class-sets/default", body) == (200, classes)
+    assert sorted(call[0] for call in pods.calls[1:]) == ["a", "b"]
+
+
+async def test_usage_is_summed_per_project_across_pods() -> None:
+    def usage(hours: float, servers: list) -> Script:
+        entry = {"tenant_id": "p2", "total_hours": hours, "server_usages": servers,
+                 "start": "s", "stop": "t"}  # fmt: skip
+        return _answers({"tenant_usages": [entry]})
+
+    pods = FakeSend({"a": usage(1.5, [{"name": "vm1"}]), "b": usage(2.0, [{"name": "vm2"}])})
+    _, body = await _run(pods, "GET", "/os-simple-tenant-usage", query="detailed=1")
+    servers = [{"name": "vm1"}, {"name": "vm2"}]
+    summed = {"tenant_id": "p2", "total_hours": 3.5, "start": "s", "stop": "t"}
+    assert body == {"tenant_usages": [{**summed, "server_usages": servers}]}
+
+
+async def test_one_projects_usage_with_none_in_a_pod_is_the_others() -> None:
+    used = {"tenant_usage": {"tenant_id": "p1", "total_hours": 2.0}}
+    pods = FakeSend({"a": _answers({"tenant_usage": {}}), "b": _answers(used)})
+    assert await _run(pods, "GET", "/os-simple-tenant-usage/p1") == (200, used)
+
+
+async def test_audit_logs_sum_their_counts_and_restate_the_status() -> None:
+    def log(done: int) -> Script:
+        return _answers({"instance_usage_audit_logs": {
+            "num_hosts": 1, "num_hosts_done": done, "total_errors": 0, "hosts_not_run": [],
+            "overall_status": "ALL hosts done. 0 errors."}})  # fmt: skip
+
+    pods = FakeSend({"a": log(1), "b": log(0)})
+    _, body = await _run(pods, "GET", "/os-instance_usage_audit_log")
+    logs = body["instance_usage_audit_logs"]
+    assert (logs["num_hosts"], logs["overall_status"]) == (2, "1 of 2 hosts done. 0 errors.")
+
+
+def _caller(admin: bool) -> Caller:
+    return Caller("u", "p1", frozenset({"member"}), admin, datetime(2030, 1, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("service", "remainder", "method"),
+    [
+        (Service.COMPUTE, "/os-services", "GET"),
+        (Service.COMPUTE, "/os-hypervisors/1000", "GET"),
+        (Service.COMPUTE, "/os-aggregates", "POST"),
+        (Service.COMPUTE, "/os-availability-zone/detail", "GET"),
+        (Service.COMPUTE, "/os-simple-tenant-usage/p2", "GET"),
+        (Service.VOLUME, "/scheduler-stats/get_pools", "GET"),
+        (Service.VOLUME, "/os-services/freeze", "PUT"),
+    ],
+)
+def test_the_pods_machinery_is_refused_to_non_admins(
+    service: Service, remainder: str, method: str
+) -> None:
+    op = Operation(Kind.VIEWS, service, "p1", remainder)
+    with pytest.raises(Forbidden, match=r"^Policy doesn't allow .* to be performed\.$"):
+        admin_only(op, method, _caller(admin=False))
+    admin_only(op, method, _caller(admin=True))
+    admin_only(op, method, None)  # noauth: the pods judge
+
+
+@pytest.mark.parametrize(
+    ("service", "remainder"),
+    [
+        (Service.COMPUTE, "/os-availability-zone"),
+        (Service.COMPUTE, "/os-simple-tenant-usage/p1"),
+        (Service.COMPUTE, "/limits"),
+        (Service.VOLUME, "/extensions"),
+    ],
+)
+def test_what_members_may_see_stays_open(service: Service, remainder: str) -> None:
+    admin_only(Operation(Kind.VIEWS, service, "p1", remainder), "GET", _caller(admin=False))
