@@ -1,0 +1,387 @@
+"""Nova's admin views beyond the lists: one hypervisor shown, its statistics, uptime and
+servers; service actions; hosts; aggregates; usage; the audit log; migrations; quota classes.
+
+The pod has one compute host (Inventory's); what an admin changes (a disabled service, an
+aggregate) lives until the process ends. Shapes as Nova answers them, errors as Nova words
+the ones Tempest's admin tests meet.
+"""
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from podsim.config import PodConfig
+from podsim.faults import BadRequest, Fault, NotFound
+from podsim.flavors import Flavors
+from podsim.inventory import Inventory, version_of
+from podsim.store import Store
+
+# Aggregates show their UUID from 2.41.
+_AGGREGATE_UUID_SINCE = (2, 41)
+_QUOTA_CLASS = {"cores": 20, "instances": 10, "ram": 51200, "metadata_items": 128,
+                "key_pairs": 100, "server_groups": 10, "server_group_members": 10}  # fmt: skip
+_NOW = "%Y-%m-%dT%H:%M:%S.%f"
+
+
+class Conflict(Fault):
+    """The request conflicts with the state of the object."""
+
+    status = 409
+
+
+class ComputeAdmin:
+    """The routes below `/compute/v2.1/{project}` an admin uses on the pod's machinery."""
+
+    def __init__(
+        self, config: PodConfig, inventory: Inventory, servers: Store, flavors: Flavors
+    ) -> None:
+        self._config = config
+        self._inventory = inventory
+        self._servers = servers
+        self._flavors = flavors
+        self._aggregates: dict[int, dict[str, Any]] = {}
+        self._next_aggregate = 1
+        self._quota_classes: dict[str, dict[str, int]] = {}
+
+    def routes(self) -> list[web.RouteDef]:
+        """Routes to add to the app."""
+        at = "/compute/v2.1/{project_id}"
+        hypervisor = f"{at}/os-hypervisors"
+        aggregate = f"{at}/os-aggregates/{{aggregate_id}}"
+        return [
+            web.get(f"{hypervisor}/statistics", self.statistics),
+            web.get(f"{hypervisor}/{{pattern}}/search", self.search),
+            web.get(f"{hypervisor}/{{pattern}}/servers", self.hypervisor_servers),
+            web.get(f"{hypervisor}/{{hypervisor_id}}/uptime", self.uptime),
+            web.get(f"{hypervisor}/{{hypervisor_id}}", self.hypervisor),
+            web.put(f"{at}/os-services/{{action}}", self.update_service),
+            web.delete(f"{at}/os-services/{{service_id}}", self.delete_service),
+            web.get(f"{at}/os-hosts", self.hosts),
+            web.get(f"{at}/os-hosts/{{host}}", self.host),
+            web.put(f"{at}/os-hosts/{{host}}", self.update_host),
+            web.get(f"{at}/os-aggregates", self.aggregates),
+            web.post(f"{at}/os-aggregates", self.create_aggregate),
+            web.get(aggregate, self.show_aggregate),
+            web.put(aggregate, self.update_aggregate),
+            web.delete(aggregate, self.delete_aggregate),
+            web.post(f"{aggregate}/action", self.aggregate_action),
+            web.get(f"{at}/os-simple-tenant-usage", self.usages),
+            web.get(f"{at}/os-simple-tenant-usage/{{tenant}}", self.usage),
+            web.get(f"{at}/os-instance_usage_audit_log", self.audit_logs),
+            web.get(f"{at}/os-instance_usage_audit_log/{{before}}", self.audit_log),
+            web.get(f"{at}/os-migrations", self.migrations),
+            web.get(f"{at}/os-quota-class-sets/{{quota_class}}", self.quota_class),
+            web.put(f"{at}/os-quota-class-sets/{{quota_class}}", self.update_quota_class),
+        ]
+
+    # --- hypervisors
+    async def hypervisor(self, request: web.Request) -> web.Response:
+        """GET one hypervisor by its id (1, or its UUID from 2.53)."""
+        detail = self._hypervisor_named(request)
+        return web.json_response({"hypervisor": detail})
+
+    async def uptime(self, request: web.Request) -> web.Response:
+        """GET a hypervisor's uptime."""
+        detail = self._hypervisor_named(request)
+        brief = {key: detail[key] for key in ("id", "hypervisor_hostname", "state", "status")}
+        uptime = " 08:32:11 up 93 days, 18:25, 12 users,  load average: 0.20, 0.12, 0.14"
+        return web.json_response({"hypervisor": {**brief, "uptime": uptime}})
+
+    async def statistics(self, request: web.Request) -> web.Response:
+        """GET the hypervisors' statistics (one hypervisor here)."""
+        resources = self._inventory.resources(version_of(request))
+        del resources["cpu_info"]
+        return web.json_response({"hypervisor_statistics": {"count": 1, **resources}})
+
+    async def search(self, request: web.Request) -> web.Response:
+        """GET the hypervisors whose host name contains the pattern."""
+        return web.json_response({"hypervisors": [self._matching(request)]})
+
+    async def hypervisor_servers(self, request: web.Request) -> web.Response:
+        """GET the matching hypervisors with the servers they run."""
+        hypervisor = self._matching(request)
+        servers = [
+            {"uuid": record["uuid"], "name": record["display_name"]}
+            for record in self._servers.every_record()
+        ]
+        return web.json_response({"hypervisors": [{**hypervisor, **_if_any("servers", servers)}]})
+
+    def _hypervisor_named(self, request: web.Request) -> dict[str, Any]:
+        detail = self._inventory.hypervisor_detail(request)
+        wanted = request.match_info["hypervisor_id"]
+        if wanted != str(detail["id"]):
+            raise NotFound(f"Hypervisor with ID {wanted} could not be found.")
+        return detail
+
+    def _matching(self, request: web.Request) -> dict[str, Any]:
+        pattern = request.match_info["pattern"]
+        if pattern not in self._inventory.host:
+            raise NotFound(f"No hypervisor matching '{pattern}' could be found.")
+        return self._inventory.hypervisor(request)
+
+    # --- services
+    async def update_service(self, request: web.Request) -> web.Response:
+        """PUT a service action: enable, disable, disable-log-reason, force-down (by host and
+        binary, before 2.53) or an update of the service its UUID names (2.53+)."""
+        body = await _json(request)
+        action = request.match_info["action"]
+        state = self._inventory.compute
+        service = self._inventory.compute_service(request)
+        if action in ("enable", "disable", "disable-log-reason", "force-down"):
+            if (body.get("host"), body.get("binary")) != (service["host"], "nova-compute"):
+                raise NotFound("Host '{}' is not found.".format(body.get("host")))
+            if action == "force-down":
+                state.forced_down = bool(body.get("forced_down"))
+                keys = ("host", "binary", "forced_down")
+                return web.json_response({"service": {**_pick(body, keys)}})
+            if action == "disable-log-reason" and not body.get("disabled_reason"):
+                raise BadRequest("Missing disabled reason field")
+            state.disabled = action != "enable"
+            state.disabled_reason = body.get("disabled_reason") if state.disabled else None
+            shown = {"host": service["host"], "binary": "nova-compute",
+                     "status": "disabled" if state.disabled else "enabled"}  # fmt: skip
+            if action == "disable-log-reason":
+                shown["disabled_reason"] = state.disabled_reason
+            return web.json_response({"service": shown})
+        if action != str(service["id"]):
+            raise NotFound(f"Service {action} could not be found.")
+        if "status" in body:
+            state.disabled = body["status"] == "disabled"
+            state.disabled_reason = body.get("disabled_reason") if state.disabled else None
+        if "forced_down" in body:
+            state.forced_down = bool(body["forced_down"])
+        return web.json_response({"service": self._inventory.compute_service(request)})
+
+    async def delete_service(self, request: web.Request) -> web.Response:
+        """DELETE a service (the pod's only compute service is refused: it hosts servers)."""
+        wanted = request.match_info["service_id"]
+        if wanted != str(self._inventory.compute_service(request)["id"]):
+            raise NotFound(f"Service {wanted} could not be found.")
+        raise Conflict("Unable to delete compute service that is hosting instances.")
+
+    # --- hosts
+    async def hosts(self, request: web.Request) -> web.Response:
+        """GET the hosts, `?zone=` filtering them."""
+        host = {"host_name": self._inventory.host, "service": "compute", "zone": self._config.az}
+        zone = request.query.get("zone")
+        return web.json_response({"hosts": [host] if zone in (None, self._config.az) else []})
+
+    async def host(self, request: web.Request) -> web.Response:
+        """GET one host's resources: total, used now, used at most."""
+        name = self._named_host(request)
+        resources = self._inventory.resources(version_of(request))
+        used = {"cpu": resources["vcpus_used"], "memory_mb": resources["memory_mb_used"],
+                "disk_gb": resources["local_gb_used"]}  # fmt: skip
+        total = {"cpu": resources["vcpus"], "memory_mb": resources["memory_mb"],
+                 "disk_gb": resources["local_gb"]}  # fmt: skip
+        rows = [("(total)", total), ("(used_now)", used), ("(used_max)", used)]
+        listed = [{"resource": {"host": name, "project": p, **r}} for p, r in rows]
+        return web.json_response({"host": listed})
+
+    async def update_host(self, request: web.Request) -> web.Response:
+        """PUT a host's status (enable, disable)."""
+        name = self._named_host(request)
+        status = (await _json(request)).get("status")
+        if status not in ("enable", "disable"):
+            raise BadRequest(f"Invalid status: '{status}'")
+        self._inventory.compute.disabled = status == "disable"
+        return web.json_response({"host": name, "status": f"{status}d"})
+
+    def _named_host(self, request: web.Request) -> str:
+        name = request.match_info["host"]
+        if name != self._inventory.host:
+            raise NotFound(f"Compute host {name} could not be found.")
+        return name
+
+    # --- aggregates
+    async def aggregates(self, request: web.Request) -> web.Response:
+        """GET every aggregate."""
+        shown = [self._aggregate(request, record) for record in self._aggregates.values()]
+        return web.json_response({"aggregates": shown})
+
+    async def create_aggregate(self, request: web.Request) -> web.Response:
+        """POST a new aggregate (a name, maybe a zone)."""
+        new = (await _json(request)).get("aggregate")
+        if not isinstance(new, dict) or not isinstance(new.get("name"), str):
+            raise BadRequest("Invalid input for field/attribute aggregate.")
+        if any(record["name"] == new["name"] for record in self._aggregates.values()):
+            raise Conflict(f"Aggregate {new['name']} already exists.")
+        number = self._next_aggregate
+        self._next_aggregate += 1
+        zone = new.get("availability_zone")
+        self._aggregates[number] = {
+            "id": number, "uuid": str(uuid.uuid4()), "name": new["name"],
+            "availability_zone": zone, "hosts": [],
+            "metadata": {"availability_zone": zone} if zone else {},
+            "created_at": _now(), "updated_at": None, "deleted_at": None, "deleted": False,
+        }  # fmt: skip
+        shown = self._aggregate(request, self._aggregates[number])
+        del shown["hosts"], shown["metadata"]
+        return web.json_response({"aggregate": shown})
+
+    async def show_aggregate(self, request: web.Request) -> web.Response:
+        """GET one aggregate."""
+        return web.json_response({"aggregate": self._aggregate(request, self._named(request))})
+
+    async def update_aggregate(self, request: web.Request) -> web.Response:
+        """PUT an aggregate's name or zone."""
+        record = self._named(request)
+        change = (await _json(request)).get("aggregate") or {}
+        for key in ("name", "availability_zone"):
+            if key in change:
+                record[key] = change[key]
+        if change.get("availability_zone"):
+            record["metadata"]["availability_zone"] = change["availability_zone"]
+        record["updated_at"] = _now()
+        return web.json_response({"aggregate": self._aggregate(request, record)})
+
+    async def delete_aggregate(self, request: web.Request) -> web.Response:
+        """DELETE an aggregate without hosts."""
+        record = self._named(request)
+        if record["hosts"]:
+            raise BadRequest(f"Cannot remove aggregate {record['id']}: it still has hosts.")
+        del self._aggregates[record["id"]]
+        return web.Response(status=200)
+
+    async def aggregate_action(self, request: web.Request) -> web.Response:
+        """POST add_host, remove_host or set_metadata."""
+        record = self._named(request)
+        body = await _json(request)
+        if "set_metadata" in body:
+            for key, value in (body["set_metadata"].get("metadata") or {}).items():
+                if value is None:
+                    record["metadata"].pop(key, None)
+                else:
+                    record["metadata"][key] = value
+        elif "add_host" in body or "remove_host" in body:
+            adding = "add_host" in body
+            host = (body.get("add_host") or body.get("remove_host") or {}).get("host")
+            if host != self._inventory.host:
+                raise NotFound(f"Compute host {host} could not be found.")
+            if adding == (host in record["hosts"]):
+                raise Conflict(f"Host {host} is {'already' if adding else 'not'} a member.")
+            if adding:
+                record["hosts"].append(host)
+            else:
+                record["hosts"].remove(host)
+        else:
+            raise BadRequest("Invalid action.")
+        record["updated_at"] = _now()
+        return web.json_response({"aggregate": self._aggregate(request, record)})
+
+    def _named(self, request: web.Request) -> dict[str, Any]:
+        wanted = request.match_info["aggregate_id"]
+        record = self._aggregates.get(int(wanted)) if wanted.isdigit() else None
+        if record is None:
+            raise NotFound(f"Aggregate {wanted} could not be found.")
+        return record
+
+    def _aggregate(self, request: web.Request, record: dict[str, Any]) -> dict[str, Any]:
+        shown = {**record, "hosts": list(record["hosts"]), "metadata": dict(record["metadata"])}
+        if version_of(request) < _AGGREGATE_UUID_SINCE:
+            del shown["uuid"]
+        return shown
+
+    # --- usage, audit log, migrations
+    async def usages(self, request: web.Request) -> web.Response:
+        """GET every project's usage (`detailed=1`: each server's)."""
+        detailed = request.query.get("detailed") == "1"
+        projects = sorted({record["project_id"] for record in self._servers.every_record()})
+        return web.json_response(
+            {"tenant_usages": [self._usage(request, project, detailed) for project in projects]}
+        )
+
+    async def usage(self, request: web.Request) -> web.Response:
+        """GET one project's usage ({} when it had no server here)."""
+        project = request.match_info["tenant"]
+        if not self._servers.records(project):
+            return web.json_response({"tenant_usage": {}})
+        return web.json_response({"tenant_usage": self._usage(request, project, True)})
+
+    def _usage(self, request: web.Request, project: str, detailed: bool) -> dict[str, Any]:
+        servers = [self._server_usage(record) for record in self._servers.records(project)]
+        hours = sum(server["hours"] for server in servers)
+        usage = {
+            "tenant_id": project,
+            "total_hours": hours,
+            "total_local_gb_usage": 0.0,
+            "total_memory_mb_usage": sum(s["memory_mb"] * s["hours"] for s in servers),
+            "total_vcpus_usage": sum(s["vcpus"] * s["hours"] for s in servers),
+            "start": request.query.get("start", _now()),
+            "stop": request.query.get("end", _now()),
+        }
+        return {**usage, "server_usages": servers} if detailed else usage
+
+    def _server_usage(self, record: dict[str, Any]) -> dict[str, Any]:
+        vcpus, ram = self._flavors.sizes(record["instance_type_id"])
+        return {
+            "instance_id": record["uuid"], "name": record["display_name"], "hours": 1.0,
+            "memory_mb": ram, "local_gb": 0, "vcpus": vcpus, "tenant_id": record["project_id"],
+            "flavor": str(record["instance_type_id"]), "started_at": str(record["created_at"]),
+            "ended_at": None, "state": "active", "uptime": 3600,
+        }  # fmt: skip
+
+    async def audit_logs(self, request: web.Request) -> web.Response:
+        """GET the audit of the last period."""
+        return web.json_response({"instance_usage_audit_logs": self._audit()})
+
+    async def audit_log(self, request: web.Request) -> web.Response:
+        """GET the audit of the period before a time."""
+        return web.json_response({"instance_usage_audit_log": self._audit()})
+
+    def _audit(self) -> dict[str, Any]:
+        return {
+            "hosts_not_run": [self._inventory.host], "log": {}, "num_hosts": 1,
+            "num_hosts_done": 0, "num_hosts_not_run": 1, "num_hosts_running": 0,
+            "overall_status": "0 of 1 hosts done. 0 errors.",
+            "period_beginning": "2026-11-01 00:00:00", "period_ending": "2026-12-01 00:00:00",
+            "total_errors": 0, "total_instances": 0,
+        }  # fmt: skip
+
+    async def migrations(self, request: web.Request) -> web.Response:
+        """GET the migrations (none: servers here never move)."""
+        return web.json_response({"migrations": []})
+
+    # --- quota classes
+    async def quota_class(self, request: web.Request) -> web.Response:
+        """GET a quota class (every class starts as the defaults)."""
+        name = request.match_info["quota_class"]
+        limits = self._quota_classes.get(name, _QUOTA_CLASS)
+        return web.json_response({"quota_class_set": {"id": name, **limits}})
+
+    async def update_quota_class(self, request: web.Request) -> web.Response:
+        """PUT a quota class's limits."""
+        name = request.match_info["quota_class"]
+        change = (await _json(request)).get("quota_class_set")
+        if not isinstance(change, dict):
+            raise BadRequest("Invalid input for field/attribute quota_class_set.")
+        limits = {**self._quota_classes.get(name, _QUOTA_CLASS)}
+        limits.update({k: int(v) for k, v in change.items() if k in _QUOTA_CLASS})
+        self._quota_classes[name] = limits
+        return web.json_response({"quota_class_set": limits})
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.read() or b"{}")
+    except ValueError as exc:
+        raise BadRequest("Malformed request body") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("Malformed request body")
+    return body
+
+
+def _pick(body: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {key: body.get(key) for key in keys}
+
+
+def _if_any(key: str, items: list[Any]) -> dict[str, Any]:
+    """Nova leaves `servers` out of a hypervisor running none."""
+    return {key: items} if items else {}
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime(_NOW)

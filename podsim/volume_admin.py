@@ -1,0 +1,182 @@
+"""Cinder's admin views beyond the service list: hosts, pools, a backend's capabilities, service
+actions, quota classes, and the extension and filter lists every user may read.
+
+The pod has one volume backend, `<host>@lvm` with pool `lvm` (Inventory's host). Shapes as
+Cinder answers them; errors with the codes Tempest's admin tests expect of Cinder.
+"""
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from podsim.config import PodConfig
+from podsim.faults import BadRequest, NotFound
+from podsim.inventory import Inventory
+from podsim.store import Store
+
+_BACKEND = "lvm"
+_QUOTA_CLASS = {"volumes": 10, "snapshots": 10, "gigabytes": 1000, "backups": 10,
+                "backup_gigabytes": 1000, "per_volume_gigabytes": -1, "groups": 10}  # fmt: skip
+_EXTENSIONS = (
+    ("os-hosts", "Hosts", "Admin-only host administration."),
+    ("os-services", "Services", "Services support."),
+    ("scheduler-stats", "Scheduler_stats", "Scheduler stats support."),
+    ("capabilities", "Capabilities", "Capabilities support."),
+    ("os-quota-class-sets", "Quota_classes", "Quota classes management support."),
+)
+_FILTERS = {
+    "volume": ["name", "status", "metadata", "bootable", "migration_status",
+               "availability_zone", "group_id", "size", "created_at", "updated_at"],
+    "snapshot": ["name", "status", "volume_id", "metadata", "availability_zone"],
+    "backup": ["name", "status", "volume_id"],
+}  # fmt: skip
+
+
+class VolumeAdmin:
+    """The routes below `/volume/v3/{project}` an admin uses on the pod's volume machinery."""
+
+    def __init__(self, config: PodConfig, inventory: Inventory, volumes: Store) -> None:
+        self._config = config
+        self._inventory = inventory
+        self._volumes = volumes
+        self._quota_classes: dict[str, dict[str, int]] = {}
+
+    def routes(self) -> list[web.RouteDef]:
+        """Routes to add to the app."""
+        at = "/volume/v3/{project_id}"
+        return [
+            web.get(f"{at}/os-hosts", self.hosts),
+            web.get(f"{at}/os-hosts/{{host}}", self.host),
+            web.get(f"{at}/scheduler-stats/get_pools", self.pools),
+            web.get(f"{at}/capabilities/{{host}}", self.capabilities),
+            web.put(f"{at}/os-services/{{action}}", self.service_action),
+            web.get(f"{at}/os-quota-class-sets/{{quota_class}}", self.quota_class),
+            web.put(f"{at}/os-quota-class-sets/{{quota_class}}", self.update_quota_class),
+            web.get(f"{at}/extensions", self.extensions),
+            web.get(f"{at}/resource_filters", self.resource_filters),
+        ]
+
+    @property
+    def _backend_host(self) -> str:
+        return f"{self._inventory.host}@{_BACKEND}"
+
+    async def hosts(self, request: web.Request) -> web.Response:
+        """GET the volume hosts."""
+        state = self._inventory.volume
+        host = {
+            "service": "cinder-volume",
+            "host_name": self._backend_host,
+            "zone": self._config.az,
+            "service_status": "available",
+            "service_state": "disabled" if state.disabled else "enabled",
+            "last-update": None,
+        }
+        return web.json_response({"hosts": [host]})
+
+    async def host(self, request: web.Request) -> web.Response:
+        """GET one host's volume totals, per project and in all."""
+        name = request.match_info["host"]
+        if name not in (self._backend_host, self._inventory.host):
+            raise NotFound(f"Host {name} could not be found.")
+        volumes = self._volumes.every_record()
+        total = {"host": name, "project": "(total)", "volume_count": str(len(volumes)),
+                 "total_volume_gb": str(sum(int(v.get("size", 0)) for v in volumes)),
+                 "snapshot_count": "0", "total_snapshot_gb": "0"}  # fmt: skip
+        return web.json_response({"host": [{"resource": total}]})
+
+    async def pools(self, request: web.Request) -> web.Response:
+        """GET the backend's pools (`detail=True`: with their capabilities)."""
+        pool: dict[str, Any] = {"name": f"{self._backend_host}#{_BACKEND}"}
+        if request.query.get("detail", "").lower() == "true":
+            pool["capabilities"] = {
+                "pool_name": _BACKEND, "total_capacity_gb": 1000.0, "free_capacity_gb": 990.0,
+                "reserved_percentage": 0, "volume_backend_name": _BACKEND,
+                "storage_protocol": "iSCSI", "vendor_name": "Open Source",
+                "driver_version": "3.0.0", "QoS_support": False,
+                "timestamp": "2026-12-07T00:00:00.000000",
+            }  # fmt: skip
+        return web.json_response({"pools": [pool]})
+
+    async def capabilities(self, request: web.Request) -> web.Response:
+        """GET the capabilities of a backend host."""
+        name = request.match_info["host"]
+        if name != self._backend_host:
+            raise NotFound(f"Service {name} could not be found.")
+        return web.json_response({
+            "namespace": f"OS::Storage::Capabilities::{name}", "vendor_name": "Open Source",
+            "volume_backend_name": _BACKEND, "pool_name": None, "driver_version": "3.0.0",
+            "storage_protocol": "iSCSI", "display_name": None, "description": None,
+            "visibility": None, "replication_targets": [], "properties": {},
+        })  # fmt: skip
+
+    async def service_action(self, request: web.Request) -> web.Response:
+        """PUT enable, disable, disable-log-reason, freeze or thaw."""
+        action = request.match_info["action"]
+        body = await _json(request)
+        host, binary = body.get("host"), body.get("binary", "cinder-volume")
+        state = self._inventory.volume
+        if action in ("freeze", "thaw"):
+            if host != self._backend_host:
+                raise BadRequest(f"Host {host} could not be found.")
+            state.frozen = action == "freeze"
+            return web.Response(status=200)
+        if action not in ("enable", "disable", "disable-log-reason"):
+            raise NotFound("Unknown action")
+        if action == "disable-log-reason" and not body.get("disabled_reason"):
+            raise BadRequest("Disabled reason contains invalid characters or is too long")
+        if host not in (self._backend_host, self._inventory.host) or binary != "cinder-volume":
+            raise NotFound(f"Service {binary} could not be found.")
+        state.disabled = action != "enable"
+        state.disabled_reason = body.get("disabled_reason") if state.disabled else None
+        return web.json_response({
+            "host": host, "binary": binary, "disabled": state.disabled,
+            "status": "disabled" if state.disabled else "enabled",
+            **({"disabled_reason": state.disabled_reason} if state.disabled else {}),
+        })  # fmt: skip
+
+    async def quota_class(self, request: web.Request) -> web.Response:
+        """GET a quota class (every class starts as the defaults)."""
+        name = request.match_info["quota_class"]
+        limits = self._quota_classes.get(name, _QUOTA_CLASS)
+        return web.json_response({"quota_class_set": {"id": name, **limits}})
+
+    async def update_quota_class(self, request: web.Request) -> web.Response:
+        """PUT a quota class's limits."""
+        name = request.match_info["quota_class"]
+        change = (await _json(request)).get("quota_class_set")
+        if not isinstance(change, dict):
+            raise BadRequest("Missing required element 'quota_class_set' in request body.")
+        limits = {**self._quota_classes.get(name, _QUOTA_CLASS)}
+        limits.update({k: int(v) for k, v in change.items() if k in _QUOTA_CLASS})
+        self._quota_classes[name] = limits
+        return web.json_response({"quota_class_set": limits})
+
+    async def extensions(self, request: web.Request) -> web.Response:
+        """GET the API extensions."""
+        listed = [
+            {"alias": alias, "name": name, "description": text, "links": [],
+             "updated": "2026-01-01T00:00:00+00:00"}
+            for alias, name, text in _EXTENSIONS
+        ]  # fmt: skip
+        return web.json_response({"extensions": listed})
+
+    async def resource_filters(self, request: web.Request) -> web.Response:
+        """GET the filters each resource's list takes (`?resource=` picks one)."""
+        wanted = request.query.get("resource")
+        listed = [
+            {"resource": resource, "filters": filters}
+            for resource, filters in _FILTERS.items()
+            if wanted in (None, resource)
+        ]
+        return web.json_response({"resource_filters": listed})
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.read() or b"{}")
+    except ValueError as exc:
+        raise BadRequest("Malformed request body") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("Malformed request body")
+    return body
