@@ -70,8 +70,9 @@ class Merge(StrEnum):
     SUMMED = "the project's totals over every pod not DISABLED"
     INVENTORY = (
         "asked of every pod not DISABLED (writes: every ENABLED pod); lists merged from the "
-        "pods that answer, a single object or action from the first that has it (by name or "
-        "UUID), else the first pod's own refusal; integer ids unique per pod (views/ids.py)"
+        "pods that answer, oldest pod first; a single object or action from the first that has "
+        "it (by name or UUID), else a pod's own refusal (a 400 before a 404); integer ids "
+        "unique per pod (views/ids.py)"
     )
     BY_ID = "to the pod an integer id names (views/ids.py); any other id as INVENTORY"
     OWNED = (

@@ -113,9 +113,13 @@ def test_hosts_are_listed_from_every_pod_and_shown_by_theirs(cloud, project) -> 
         ("pod1-host", "az-east"),
         ("pod2-host", "az-west"),
     ]
+    _, _, west = call("GET", f"{base}/os-hosts?zone=az-west")
+    assert [(h["host_name"], h["zone"]) for h in west["hosts"]] == [("pod2-host", "az-west")]
     status, _, shown = call("GET", f"{base}/os-hosts/pod2-host")
     assert (status, shown["host"][0]["resource"]["host"]) == (200, "pod2-host")
     assert call("GET", f"{base}/os-hosts/nowhere")[0] == 404
+    status, _, refused = call("PUT", f"{base}/os-hosts/pod2-host", {"status": "sideways"})
+    assert (status, refused["badRequest"]["message"]) == (400, "Invalid status: 'sideways'")
 
 
 def test_an_aggregate_lives_in_its_zones_pod_under_a_unique_id(cloud, project) -> None:

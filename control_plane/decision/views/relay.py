@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from control_plane.decision.families import Merge, matching
 from control_plane.decision.lists.query import pods_to_ask
@@ -99,7 +100,7 @@ class ViewRelay:
             return refused
         answered = [reply for reply in replies if reply.ok]
         if not answered:
-            return pick_one(replies)
+            return _own_refusal(replies)
         documents = _documents(answered)
         if isinstance(documents, Answer):
             return documents
@@ -111,13 +112,14 @@ class ViewRelay:
         targets = _readers(call, pods) if call.method == "GET" else _writers(call, pods)
         if not targets:
             return _no_pod()
-        replies = await self._fanout.all(targets, call.pod_request())
+        request = call.pod_request()
+        replies = await self._fanout.each([(pod, _in_zone(request, pod)) for pod in targets])
         refused = _refused(call, replies, _failed)
         if refused is not None:
             return refused
         answered = [(pod, reply) for pod, reply in zip(targets, replies, strict=True) if reply.ok]
         if not answered:
-            return pick_one(replies)
+            return _own_refusal(replies)
         if not any(reply.body for _, reply in answered):
             return Answer(answered[0][1].status, b"")
         documents = _documents([reply for _, reply in answered])
@@ -199,16 +201,40 @@ def _segments(call: AcrossPodsCall) -> list[str]:
 
 
 def _readers(call: AcrossPodsCall, pods: Mapping[str, Pod]) -> list[Pod]:
-    """Every pod not DISABLED, by name: each holds some of what is read."""
-    return pods_to_ask(pods.values(), call.service, None)
+    """Every pod not DISABLED, oldest first: each holds some of what is read, and the first
+    items listed are the oldest pod's, where new aggregates go (a client adding the first
+    listed host to a new aggregate finds them in the same pod)."""
+    return _by_age(pods_to_ask(pods.values(), call.service, None))
 
 
 def _writers(call: AcrossPodsCall, pods: Mapping[str, Pod]) -> list[Pod]:
     """The ENABLED pods, oldest first (then by name): the first is where new objects go."""
+    return _by_age(usable_pods(pods, call.service))
+
+
+def _by_age(pods: list[Pod]) -> list[Pod]:
     return sorted(
-        usable_pods(pods, call.service),
-        key=lambda pod: (pod.created_at is None, pod.created_at or datetime.min, pod.name),
+        pods, key=lambda pod: (pod.created_at is None, pod.created_at or datetime.min, pod.name)
     )
+
+
+def _in_zone(request: PodRequest, pod: Pod) -> PodRequest:
+    """The request with a `zone` filter naming the zone as `pod` calls it (Nova's os-hosts)."""
+    if not pod.pod_az_name or "zone=" not in request.query:
+        return request
+    params = parse_qsl(request.query, keep_blank_values=True)
+    renamed = [
+        (key, pod.pod_az_name if key == "zone" and value == pod.az_name else value)
+        for key, value in params
+    ]
+    return replace(request, query=urlencode(renamed))
+
+
+def _own_refusal(replies: Sequence[Reply]) -> Answer:
+    """No pod has it: a pod's own refusal, unchanged; one that judged the request (400, 409,
+    ...) before one that only lacks what it names (404)."""
+    judged = [reply for reply in replies if 400 <= reply.status < 500 and reply.status != 404]
+    return pick_one(judged or replies)
 
 
 def _failed(reply: Reply) -> bool:

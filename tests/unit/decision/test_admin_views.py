@@ -125,6 +125,21 @@ async def test_when_no_pod_has_it_the_first_pods_own_refusal_is_the_answer() -> 
     assert (status, body) == (400, invalid)
 
 
+async def test_the_refusal_of_the_pod_that_has_the_host_wins_over_a_404() -> None:
+    invalid = {"badRequest": {"message": "Invalid status: 'x'", "code": 400}}
+    pods = FakeSend({"a": _answers(_NOT_FOUND, 404), "b": _answers(invalid, 400)})
+    assert await _run(pods, "PUT", "/os-hosts/b-host", {"status": "x"}) == (400, invalid)
+
+
+async def test_a_zone_filter_reaches_each_pod_in_its_own_zone_name() -> None:
+    pods = FakeSend({"a": _answers({"hosts": []}), "b": _answers({"hosts": []})})
+    await _run(pods, "GET", "/os-hosts", query="zone=zone-b")
+    assert sorted(pods.headers) == [
+        "http://a.pod/compute/v2.1/p1/os-hosts?zone=zone-b",
+        "http://b.pod/compute/v2.1/p1/os-hosts?zone=inner-b",
+    ]
+
+
 async def test_a_pod_failing_a_merged_list_makes_the_answer_its_refusal() -> None:
     pods = FakeSend({"a": _answers({"hosts": []}), "b": None})
     status, body = await _run(pods, "GET", "/os-hosts")
