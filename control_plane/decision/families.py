@@ -69,7 +69,7 @@ class Merge(StrEnum):
     SHARED_WRITE = "sent to every ENABLED pod, creates undone when one pod refuses"
     SUMMED = "the project's totals over every pod not DISABLED"
     INVENTORY = (
-        "asked of every pod not DISABLED (writes: every ENABLED pod); lists merged from the "
+        "asked of every pod not DISABLED (writes too); lists merged from the "
         "pods that answer, oldest pod first; a single object or action from the first that has "
         "it (by name or UUID), else a pod's own refusal (a 400 before a 404); integer ids "
         "unique per pod (views/ids.py)"

@@ -109,7 +109,8 @@ class ViewRelay:
     async def _inventory(self, call: AcrossPodsCall, pods: Mapping[str, Pod], ids: IdMap) -> Answer:
         """Every pod asked; what the pods that have it answered, in one; else the first's own
         refusal (a pod that does not have a host or UUID answers 400 or 404)."""
-        targets = _readers(call, pods) if call.method == "GET" else _writers(call, pods)
+        # A DRAINING pod takes no new resources, but its machinery is still an admin's to run.
+        targets = _readers(call, pods)
         if not targets:
             return _no_pod()
         request = call.pod_request()
