@@ -70,7 +70,8 @@ class Merge(StrEnum):
     SUMMED = "the project's totals over every pod not DISABLED"
     INVENTORY = (
         "asked of every pod not DISABLED (writes too); lists merged from the "
-        "pods that answer, oldest pod first; a single object or action from the first that has "
+        "pods that answer, oldest pod first (hypervisors and migrations paged across pods, "
+        "views/paged.py); a single object or action from the first that has "
         "it (by name or UUID), else a pod's own refusal (a 400 before a 404); integer ids "
         "unique per pod (views/ids.py)"
     )

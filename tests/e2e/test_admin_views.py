@@ -75,6 +75,17 @@ def test_a_hypervisor_is_shown_by_its_gateway_id_from_its_own_pod(cloud, project
     assert call("GET", f"{base}/os-hypervisors/nowhere/search")[0] == 404
 
 
+def test_hypervisors_are_paged_across_pods_from_2_33(cloud, project) -> None:
+    url = f"{_compute(cloud, project)}/os-hypervisors?limit=1"
+    seen = []
+    while url:
+        status, _, page = call("GET", url, headers={"x-openstack-nova-api-version": "2.33"})
+        assert status == 200
+        seen += [h["hypervisor_hostname"] for h in page["hypervisors"]]
+        url = next((link["href"] for link in page.get("hypervisors_links", [])), "")
+    assert seen == ["pod1-host", "pod2-host"]
+
+
 def test_uuid_ids_from_2_53_pass_unchanged_and_reach_the_pod_that_has_them(cloud, project) -> None:
     base = _compute(cloud, project)
     _, _, listed = call("GET", f"{base}/os-hypervisors", headers=_V253)

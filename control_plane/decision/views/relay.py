@@ -20,10 +20,12 @@ from control_plane.decision.families import Merge, matching
 from control_plane.decision.lists.query import pods_to_ask
 from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout, PodRequest, usable_pods
 from control_plane.decision.pods.reply import Reply
+from control_plane.decision.resources import API_PREFIX
 from control_plane.decision.shared.merge import Answer, pick_one, refusal
 from control_plane.decision.views.admin import audit, inventory, shown, usage
 from control_plane.decision.views.aggregate import combine_totals
 from control_plane.decision.views.ids import IdMap, id_map
+from control_plane.decision.views.paged import page_of, paged_list
 from control_plane.errors import fault_body
 from control_plane.model import Pod, PodState
 
@@ -107,13 +109,16 @@ class ViewRelay:
         return _json(answered[0].status, combine(documents))
 
     async def _inventory(self, call: AcrossPodsCall, pods: Mapping[str, Pod], ids: IdMap) -> Answer:
-        """Every pod asked; what the pods that have it answered, in one; else the first's own
-        refusal (a pod that does not have a host or UUID answers 400 or 404)."""
+        """Every pod asked; what the pods that have it answered, in one (paged across pods where
+        Nova pages); else a pod's own refusal (one without the host or UUID answers 404)."""
         # A DRAINING pod takes no new resources, but its machinery is still an admin's to run.
         targets = _readers(call, pods)
         if not targets:
             return _no_pod()
         request = call.pod_request()
+        paged = paged_list(_segments(call), call.query, call.headers)
+        if paged is not None:
+            request = replace(request, query=paged[1].pod_query)
         replies = await self._fanout.each([(pod, _in_zone(request, pod)) for pod in targets])
         refused = _refused(call, replies, _failed)
         if refused is not None:
@@ -127,7 +132,14 @@ class ViewRelay:
         if isinstance(documents, Answer):
             return documents
         combined = [shown(pod, doc, ids) for (pod, _), doc in zip(answered, documents, strict=True)]
-        return _json(answered[0][1].status, inventory(combined))
+        if paged is None:
+            return _json(answered[0][1].status, inventory(combined))
+        listed, wanted = paged
+        href = f"{call.origin}/{API_PREFIX[call.service]}/{call.project_id}{call.remainder}"
+        page = page_of(listed, wanted, combined, href=href, query=call.query)
+        if page is None:
+            return Answer(400, fault_body(400, f"Marker {wanted.marker} could not be found."))
+        return _json(200, page)
 
     async def _by_id(
         self,

@@ -261,3 +261,47 @@ def test_the_pods_machinery_is_refused_to_non_admins(
 )
 def test_what_members_may_see_stays_open(service: Service, remainder: str) -> None:
     admin_only(Operation(Kind.VIEWS, service, "p1", remainder), "GET", _caller(admin=False))
+
+
+def _hypervisors(host: str) -> Script:
+    return _answers({"hypervisors": [{"id": 1, "hypervisor_hostname": host}]})
+
+
+async def test_hypervisors_are_paged_across_pods_with_gateway_ids_as_markers() -> None:
+    pods = FakeSend({"a": _hypervisors("a-host"), "b": _hypervisors("b-host")})
+    headers = {"x-openstack-nova-api-version": "2.33"}
+    views = ViewRelay(fanout=Fanout(send=pods, timeout_s=1))
+
+    async def page(query: str) -> tuple[int, dict]:
+        call = AcrossPodsCall(
+            "req-1", Service.COMPUTE, "GET", "p1", "/os-hypervisors", query, headers, "http://gw"
+        )
+        answer = await views.answer(call, _registered(["a", "b"]))
+        return answer.status, json.loads(answer.body)
+
+    status, first = await page("limit=1")
+    assert first == {
+        "hypervisors": [{"id": STRIDE, "hypervisor_hostname": "a-host"}],
+        "hypervisors_links": [
+            {"rel": "next", "href": f"http://gw/v2.1/p1/os-hypervisors?limit=1&marker={STRIDE}"}
+        ],
+    }
+    assert {url.partition("?")[2] for url in pods.headers} == {""}
+    _, second = await page(f"limit=1&marker={STRIDE}")
+    assert [h["hypervisor_hostname"] for h in second["hypervisors"]] == ["b-host"]
+    status, refused = await page("marker=77")
+    assert (status, refused["badRequest"]["message"]) == (400, "Marker 77 could not be found.")
+
+
+async def test_migrations_are_listed_newest_first_across_pods() -> None:
+    def migrations(*made: tuple[str, str]) -> Script:
+        return _answers({"migrations": [{"uuid": u, "created_at": at} for u, at in made]})
+
+    pods = FakeSend({"a": migrations(("m1", "2026-01-01")), "b": migrations(("m2", "2026-02-01"))})
+    views = ViewRelay(fanout=Fanout(send=pods, timeout_s=1))
+    headers = {"x-openstack-nova-api-version": "2.59"}
+    call = AcrossPodsCall(
+        "req-1", Service.COMPUTE, "GET", "p1", "/os-migrations", "limit=5", headers, "http://gw"
+    )
+    answer = await views.answer(call, _registered(["a", "b"]))
+    assert [m["uuid"] for m in json.loads(answer.body)["migrations"]] == ["m2", "m1"]
