@@ -88,7 +88,7 @@ def build_app(config: PodConfig) -> web.Application:
     inventory = Inventory(config, servers, flavors)
     app.add_routes(inventory.routes())
     app.add_routes(ComputeAdmin(config, inventory, servers, flavors).routes())
-    app.add_routes(VolumeAdmin(config, inventory, volumes).routes())
+    app.add_routes(VolumeAdmin(config, inventory, volumes, types).routes())
     app.add_routes(_version_routes(config))
     app.add_routes(NeutronApi(network, config.delay).routes())
 

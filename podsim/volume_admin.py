@@ -14,6 +14,7 @@ from podsim.config import PodConfig
 from podsim.faults import BadRequest, NotFound
 from podsim.inventory import Inventory
 from podsim.store import Store
+from podsim.volume_types import VolumeTypes
 
 _BACKEND = "lvm"
 _QUOTA_CLASS = {"volumes": 10, "snapshots": 10, "gigabytes": 1000, "backups": 10,
@@ -36,11 +37,16 @@ _FILTERS = {
 class VolumeAdmin:
     """The routes below `/volume/v3/{project}` an admin uses on the pod's volume machinery."""
 
-    def __init__(self, config: PodConfig, inventory: Inventory, volumes: Store) -> None:
+    def __init__(
+        self, config: PodConfig, inventory: Inventory, volumes: Store, types: VolumeTypes
+    ) -> None:
         self._config = config
         self._inventory = inventory
         self._volumes = volumes
+        self._types = types
         self._quota_classes: dict[str, dict[str, int]] = {}
+        # project -> its default volume type's id (3.62)
+        self._default_types: dict[str, str] = {}
 
     def routes(self) -> list[web.RouteDef]:
         """Routes to add to the app."""
@@ -55,6 +61,10 @@ class VolumeAdmin:
             web.put(f"{at}/os-quota-class-sets/{{quota_class}}", self.update_quota_class),
             web.get(f"{at}/extensions", self.extensions),
             web.get(f"{at}/resource_filters", self.resource_filters),
+            web.get(f"{at}/default-types", self.default_types),
+            web.get(f"{at}/default-types/{{project}}", self.default_type),
+            web.put(f"{at}/default-types/{{project}}", self.set_default_type),
+            web.delete(f"{at}/default-types/{{project}}", self.unset_default_type),
         ]
 
     @property
@@ -170,6 +180,39 @@ class VolumeAdmin:
             if wanted in (None, resource)
         ]
         return web.json_response({"resource_filters": listed})
+
+    async def default_types(self, request: web.Request) -> web.Response:
+        """GET every project's default volume type."""
+        listed = [_default(project, type_id) for project, type_id in self._default_types.items()]
+        return web.json_response({"default_types": listed})
+
+    async def default_type(self, request: web.Request) -> web.Response:
+        """GET a project's default volume type."""
+        project = request.match_info["project"]
+        if project not in self._default_types:
+            raise NotFound(f"Default type for project {project} could not be found.")
+        return web.json_response({"default_type": _default(project, self._default_types[project])})
+
+    async def set_default_type(self, request: web.Request) -> web.Response:
+        """PUT a project's default volume type (by the type's name or id)."""
+        project = request.match_info["project"]
+        wanted = ((await _json(request)).get("default_type") or {}).get("volume_type")
+        record = self._types.find(str(wanted)) if wanted else None
+        if record is None:
+            raise NotFound(f"Volume type {wanted} could not be found.")
+        self._default_types[project] = record["id"]
+        return web.json_response({"default_type": _default(project, record["id"])})
+
+    async def unset_default_type(self, request: web.Request) -> web.Response:
+        """DELETE a project's default volume type."""
+        project = request.match_info["project"]
+        if self._default_types.pop(project, None) is None:
+            raise NotFound(f"Default type for project {project} could not be found.")
+        return web.Response(status=204)
+
+
+def _default(project: str, type_id: str) -> dict[str, str]:
+    return {"project_id": project, "volume_type_id": type_id}
 
 
 async def _json(request: web.Request) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from harness.http import call
 from harness.keystone import ADMIN, DEMO, Keystone
 from harness.procs import WAIT_S, SimPod, start_podsim, wait_for
 from podgate_api.admin.v1 import admin_pb2
+from podsim.volume_types import DEFAULT_TYPE
 from tests.fixtures.keystone import KEYSTONE_MARKS
 
 pytestmark = pytest.mark.e2e
@@ -223,6 +224,23 @@ def test_cinder_service_actions_reach_the_host_or_give_the_pods_own_errors(cloud
     assert call("PUT", f"{base}/os-services/freeze", {"host": "nowhere"})[0] == 400
     assert call("PUT", f"{base}/os-services/freeze", {"host": "pod1-host@lvm"})[0] == 200
     assert call("PUT", f"{base}/os-services/thaw", {"host": "pod1-host@lvm"})[0] == 200
+
+
+def test_a_default_volume_type_is_set_in_every_pod_and_read_from_one(cloud, project) -> None:
+    base = _volume(cloud, project)
+    headers = {"openstack-api-version": "volume 3.62"}
+    wanted = {"default_type": {"volume_type": DEFAULT_TYPE}}
+    status, _, set_ = call("PUT", f"{base}/default-types/{project}", wanted, headers)
+    assert (status, set_["default_type"]["project_id"]) == (200, project)
+    for pod in TWO_PODS:
+        url = f"{_volume(cloud, project, pod)}/default-types/{project}"
+        assert call("GET", url, headers=headers)[0] == 200
+    status, _, shown = call("GET", f"{base}/default-types/{project}", headers=headers)
+    assert (status, shown) == (200, set_)
+    assert call("DELETE", f"{base}/default-types/{project}", headers=headers)[0] == 204
+    for pod in TWO_PODS:
+        url = f"{_volume(cloud, project, pod)}/default-types/{project}"
+        assert call("GET", url, headers=headers)[0] == 404
 
 
 def test_the_compute_version_list_starts_with_v2_0_and_each_version_answers(cloud) -> None:
