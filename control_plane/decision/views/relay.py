@@ -157,7 +157,7 @@ class ViewRelay:
         segments = _segments(call)
         local = [local_id if segment == gateway_id else segment for segment in segments]
         request = replace(call.pod_request(), remainder="/" + "/".join(local))
-        return await self._one(call, pod, request, ids)
+        return await self._one(pod, request, ids)
 
     async def _owned(self, call: AcrossPodsCall, pods: Mapping[str, Pod], ids: IdMap) -> Answer:
         """A new aggregate: in the pod of the zone it names, else the oldest ENABLED pod."""
@@ -174,7 +174,7 @@ class ViewRelay:
         elif pod.pod_az_name and isinstance(member, dict):
             pod_body = {**body, "aggregate": {**member, "availability_zone": pod.pod_az_name}}
             request = replace(request, body=json.dumps(pod_body).encode())
-        return await self._one(call, pod, request, ids)
+        return await self._one(pod, request, ids)
 
     async def _uniform(self, call: AcrossPodsCall, pods: Mapping[str, Pod]) -> Answer:
         """What every pod holds alike: read from the oldest, written to every one."""
@@ -188,7 +188,8 @@ class ViewRelay:
         refused = _refused(call, replies, lambda reply: not reply.ok)
         return refused or Answer(replies[0].status, replies[0].body)
 
-    async def _one(self, call: AcrossPodsCall, pod: Pod, request: PodRequest, ids: IdMap) -> Answer:
+    async def _one(self, pod: Pod, request: PodRequest, ids: IdMap) -> Answer:
+        """One pod's answer, as the gateway shows it."""
         (reply,) = await self._fanout.all([pod], request)
         if not reply.ok:
             return Answer(reply.status, reply.body) if reply.status else refusal(reply)
