@@ -41,7 +41,9 @@ _ADMIN_ONLY = {
     },
 }
 # What each method does, as the rules' suffixes name it.
-_ACTIONS = {"GET": "show", "POST": "create", "PUT": "update", "DELETE": "delete"}
+_ACTIONS = {"POST": "create", "PUT": "update", "DELETE": "delete"}
+# Reads the pods' rules name after their path's last segment.
+_NAMED_READS = frozenset({"detail", "statistics", "uptime", "search", "servers", "get_pools"})
 
 
 def admin_only(op: Operation, method: str, caller: Caller | None) -> None:
@@ -60,5 +62,13 @@ def admin_only(op: Operation, method: str, caller: Caller | None) -> None:
         return
     if head == "os-simple-tenant-usage" and below == [caller.project_id]:
         return
-    action = "list" if method == "GET" and not below else _ACTIONS.get(method, method.lower())
-    raise Forbidden(f"Policy doesn't allow {prefix}:{action} to be performed.")
+    raise Forbidden(f"Policy doesn't allow {prefix}:{_action(method, below)} to be performed.")
+
+
+def _action(method: str, below: list[str]) -> str:
+    """The rule's last word, as the pods name theirs (`list`, `detail`, `statistics`, `show`)."""
+    if method != "GET":
+        return _ACTIONS.get(method, method.lower())
+    if not below:
+        return "list"
+    return below[-1] if below[-1] in _NAMED_READS else "show"
