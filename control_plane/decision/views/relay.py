@@ -21,7 +21,7 @@ from control_plane.decision.lists.query import pods_to_ask
 from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout, PodRequest, usable_pods
 from control_plane.decision.pods.reply import Reply
 from control_plane.decision.resources import API_PREFIX
-from control_plane.decision.shared.merge import Answer, pick_one, refusal
+from control_plane.decision.shared.merge import Answer, gateway_links, pick_one, refusal
 from control_plane.decision.views.admin import audit, inventory, shown, usage
 from control_plane.decision.views.aggregate import combine_totals
 from control_plane.decision.views.ids import IdMap, id_map
@@ -133,13 +133,13 @@ class ViewRelay:
             return documents
         combined = [shown(pod, doc, ids) for (pod, _), doc in zip(answered, documents, strict=True)]
         if paged is None:
-            return _json(answered[0][1].status, inventory(combined))
+            return _linked(call, _json(answered[0][1].status, inventory(combined)))
         listed, wanted = paged
         href = f"{call.origin}/{API_PREFIX[call.service]}/{call.project_id}{call.remainder}"
         page = page_of(listed, wanted, combined, href=href, query=call.query)
         if page is None:
             return Answer(400, fault_body(400, f"Marker {wanted.marker} could not be found."))
-        return _json(200, page)
+        return _linked(call, _json(200, page))
 
     async def _by_id(
         self,
@@ -157,7 +157,7 @@ class ViewRelay:
         segments = _segments(call)
         local = [local_id if segment == gateway_id else segment for segment in segments]
         request = replace(call.pod_request(), remainder="/" + "/".join(local))
-        return await self._one(pod, request, ids)
+        return _linked(call, await self._one(pod, request, ids))
 
     async def _owned(self, call: AcrossPodsCall, pods: Mapping[str, Pod], ids: IdMap) -> Answer:
         """A new aggregate: in the pod of the zone it names, else the oldest ENABLED pod."""
@@ -289,6 +289,14 @@ def _json_object(body: bytes) -> dict[str, Any] | None:
 
 def _json(status: int, document: Mapping[str, Any]) -> Answer:
     return Answer(status, json.dumps(document).encode())
+
+
+def _linked(call: AcrossPodsCall, answer: Answer) -> Answer:
+    """The answer with its links (a migration's, a server's) pointing at the gateway."""
+    if b'"href"' not in answer.body:
+        return answer
+    body = gateway_links(answer.body, call.service, call.origin, call.project_id)
+    return Answer(answer.status, body)
 
 
 def _no_pod() -> Answer:

@@ -305,3 +305,13 @@ async def test_migrations_are_listed_newest_first_across_pods() -> None:
     )
     answer = await views.answer(call, _registered(["a", "b"]))
     assert [m["uuid"] for m in json.loads(answer.body)["migrations"]] == ["m2", "m1"]
+
+
+async def test_a_migrations_links_point_at_the_gateway() -> None:
+    href = "http://a.pod/compute/v2.1/p1/servers/s1/migrations/7"
+    migration = {"id": 7, "uuid": "m1", "links": [{"rel": "self", "href": href}]}
+    pods = FakeSend({"a": _answers({"migrations": [migration]})})
+    _, body = await _run(pods, "GET", "/os-migrations")
+    assert body["migrations"][0]["links"] == [
+        {"rel": "self", "href": "http://gw/v2.1/p1/servers/s1/migrations/7"}
+    ]
