@@ -19,6 +19,8 @@ from podsim.flavors import Flavors
 from podsim.inventory import Inventory, version_of
 from podsim.store import Store
 
+# Usage is paged by servers from 2.40.
+_USAGE_PAGED_SINCE = (2, 40)
 # Aggregates show their UUID from 2.41.
 _AGGREGATE_UUID_SINCE = (2, 41)
 _QUOTA_CLASS = {"cores": 20, "instances": 10, "ram": 51200, "metadata_items": 128,
@@ -287,22 +289,30 @@ class ComputeAdmin:
 
     # --- usage, audit log, migrations
     async def usages(self, request: web.Request) -> web.Response:
-        """GET every project's usage (`detailed=1`: each server's)."""
+        """GET every project's usage (`detailed=1`: each server's; 2.40: `limit` servers
+        after `marker`)."""
         detailed = request.query.get("detailed") == "1"
-        projects = sorted({record["project_id"] for record in self._servers.every_record()})
-        return web.json_response(
-            {"tenant_usages": [self._usage(request, project, detailed) for project in projects]}
-        )
+        records = _paged(request, self._servers.every_record())
+        projects = list(dict.fromkeys(record["project_id"] for record in records))
+        return web.json_response({
+            "tenant_usages": [
+                self._usage(request, [r for r in records if r["project_id"] == project], detailed)
+                for project in projects
+            ]
+        })  # fmt: skip
 
     async def usage(self, request: web.Request) -> web.Response:
         """GET one project's usage ({} when it had no server here)."""
-        project = request.match_info["tenant"]
-        if not self._servers.records(project):
+        records = _paged(request, self._servers.records(request.match_info["tenant"]))
+        if not records:
             return web.json_response({"tenant_usage": {}})
-        return web.json_response({"tenant_usage": self._usage(request, project, True)})
+        return web.json_response({"tenant_usage": self._usage(request, records, True)})
 
-    def _usage(self, request: web.Request, project: str, detailed: bool) -> dict[str, Any]:
-        servers = [self._server_usage(record) for record in self._servers.records(project)]
+    def _usage(
+        self, request: web.Request, records: list[dict[str, Any]], detailed: bool
+    ) -> dict[str, Any]:
+        project = records[0]["project_id"]
+        servers = [self._server_usage(record) for record in records]
         hours = sum(server["hours"] for server in servers)
         usage = {
             "tenant_id": project,
@@ -372,6 +382,22 @@ async def _json(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("Malformed request body")
     return body
+
+
+def _paged(request: web.Request, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Servers in creation order, after `marker` (a server's UUID; 400 if none), at most
+    `limit`, as Nova pages usage from 2.40."""
+    ordered = sorted(records, key=lambda record: (str(record["created_at"]), record["uuid"]))
+    if version_of(request) < _USAGE_PAGED_SINCE:
+        return ordered
+    marker = request.query.get("marker")
+    if marker is not None:
+        uuids = [record["uuid"] for record in ordered]
+        if marker not in uuids:
+            raise BadRequest(f"Marker {marker} could not be found.")
+        ordered = ordered[uuids.index(marker) + 1 :]
+    limit = request.query.get("limit")
+    return ordered[: int(limit)] if limit and limit.isdigit() else ordered
 
 
 def _pick(body: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:

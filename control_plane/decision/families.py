@@ -80,7 +80,10 @@ class Merge(StrEnum):
         "created in the pod of the zone the body names, else the oldest ENABLED pod; its id "
         "unique per pod (views/ids.py)"
     )
-    USAGE = "every pod not DISABLED asked; usage summed per project, servers listed"
+    USAGE = (
+        "every pod not DISABLED asked; usage summed per project, servers listed; from 2.40 "
+        "paged over the pods as Nova pages over its cells (views/usage_pages.py)"
+    )
     AUDIT = "every pod not DISABLED asked; audit counts summed, hosts and logs listed"
     UNIFORM = (
         "the same in every pod: read from the oldest ENABLED pod, written to every ENABLED "

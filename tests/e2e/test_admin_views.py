@@ -175,6 +175,13 @@ def test_a_projects_usage_is_summed_over_its_servers_in_both_pods(cloud, project
     _, _, every = call("GET", f"{base}/os-simple-tenant-usage")
     (ours,) = [entry for entry in every["tenant_usages"] if entry["tenant_id"] == project]
     assert ours["total_hours"] == 2.0
+    url, paged = f"{base}/os-simple-tenant-usage/{project}?limit=1", []
+    while url:
+        status, _, page = call("GET", url, headers={"x-openstack-nova-api-version": "2.40"})
+        assert status == 200, page
+        paged += [s["name"] for s in page["tenant_usage"].get("server_usages", [])]
+        url = next((link["href"] for link in page.get("tenant_usage_links", [])), "")
+    assert paged == ["vm-az-east", "vm-az-west"]
     _, _, audit = call("GET", f"{base}/os-instance_usage_audit_log")
     assert audit["instance_usage_audit_logs"]["num_hosts"] == 2
     assert call("GET", f"{base}/os-migrations")[2] == {"migrations": []}

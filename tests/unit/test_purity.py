@@ -45,6 +45,7 @@ PURE = (
     "control_plane.decision.views.ids",
     "control_plane.decision.views.paged",
     "control_plane.decision.views.policy",
+    "control_plane.decision.views.usage_pages",
     "control_plane.decision.events.parse",
     "control_plane.decision.versions.microversions",
     "control_plane.decision.versions.documents",

@@ -26,6 +26,7 @@ from control_plane.decision.views.admin import audit, inventory, shown, usage
 from control_plane.decision.views.aggregate import combine_totals
 from control_plane.decision.views.ids import IdMap, id_map
 from control_plane.decision.views.paged import page_of, paged_list
+from control_plane.decision.views.usage_pages import UsagePages, usage_pages
 from control_plane.errors import fault_body
 from control_plane.model import Pod, PodState
 
@@ -67,6 +68,8 @@ class ViewRelay:
                 return await self._owned(call, pods, ids)
             case Merge.UNIFORM:
                 return await self._uniform(call, pods)
+            case Merge.USAGE if pages := usage_pages(_segments(call), call.query, call.headers):
+                return await self._usage_pages(call, pods, pages)
             case Merge.USAGE | Merge.AUDIT:
                 return await self._combined(call, pods, usage if rule is Merge.USAGE else audit)
         return await self._totals(call, pods)
@@ -107,6 +110,40 @@ class ViewRelay:
         if isinstance(documents, Answer):
             return documents
         return _json(answered[0].status, combine(documents))
+
+    async def _usage_pages(
+        self, call: AcrossPodsCall, pods: Mapping[str, Pod], pages: UsagePages
+    ) -> Answer:
+        """Paged usage: the pods walked in turn as Nova walks its cells (usage_pages.py). A pod
+        refusing the marker does not have it; the others after the one that has it start from
+        their first server."""
+        targets = _readers(call, pods)
+        if not targets:
+            return _no_pod()
+        remaining, marker = pages.request.size, pages.request.marker
+        documents: list[dict[str, Any]] = []
+        refused: list[Reply] = []
+        asked = call.pod_request()
+        for pod in targets:
+            if documents and remaining <= 0:
+                break
+            request = replace(asked, query=pages.pod_query(remaining, marker))
+            reply = await self._fanout.one(pod, request)
+            if _failed(reply):
+                return refusal(reply)
+            if not reply.ok:
+                refused.append(reply)
+                continue
+            parsed = _documents([reply])
+            if isinstance(parsed, Answer):
+                return parsed
+            documents.append(parsed[0])
+            marker = None
+            remaining -= len(pages.served(parsed[0]))
+        if not documents:
+            return _own_refusal(refused)
+        href = f"{call.origin}/{API_PREFIX[call.service]}/{call.project_id}{call.remainder}"
+        return _json(200, pages.answer(documents, href=href, query=call.query))
 
     async def _inventory(self, call: AcrossPodsCall, pods: Mapping[str, Pod], ids: IdMap) -> Answer:
         """Every pod asked; what the pods that have it answered, in one (paged across pods where

@@ -2,7 +2,9 @@
 and routed back to their pod, hosts found in the pod that has them, usage summed, policy kept."""
 
 import json
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -315,3 +317,54 @@ async def test_a_migrations_links_point_at_the_gateway() -> None:
     assert body["migrations"][0]["links"] == [
         {"rel": "self", "href": "http://gw/v2.1/p1/servers/s1/migrations/7"}
     ]
+
+
+def _usage_pod(servers: dict[str, list[str]]) -> Callable[..., Awaitable[PodResponse]]:
+    """Pods (by host) paging their servers as Nova does: `limit`, `marker` (400 if unknown)."""
+    asked: list[str] = []
+
+    async def send(method: str, url: str, headers: Mapping[str, str], body: bytes) -> PodResponse:
+        parts = urlsplit(url)
+        pod_name, query = parts.netloc.removesuffix(".pod"), dict(parse_qsl(parts.query))
+        asked.append(f"{pod_name}?{parts.query}")
+        mine = servers[pod_name]
+        start = 0
+        if "marker" in query:
+            if query["marker"] not in mine:
+                return json_response(400, {"badRequest": {"message": "Marker", "code": 400}})
+            start = mine.index(query["marker"]) + 1
+        page = mine[start : start + int(query["limit"])]
+        usages = [{"instance_id": s, "hours": 1.0} for s in page]
+        entry = {"tenant_id": "p1", "total_hours": float(len(page)), "server_usages": usages}
+        return json_response(200, {"tenant_usages": [entry] if page else []})
+
+    send.asked = asked  # type: ignore[attr-defined]
+    return send
+
+
+async def test_usage_is_paged_across_pods_as_nova_pages_across_cells() -> None:
+    send = _usage_pod({"a": ["s1", "s2"], "b": ["s3"]})
+    views = ViewRelay(fanout=Fanout(send=send, timeout_s=1))
+    headers = {"x-openstack-nova-api-version": "2.40"}
+
+    async def page(query: str) -> tuple[int, dict]:
+        call = AcrossPodsCall(
+            "req-1", Service.COMPUTE, "GET", "p1", "/os-simple-tenant-usage", query, headers,
+            "http://gw",
+        )  # fmt: skip
+        answer = await views.answer(call, _registered(["a", "b"]))
+        return answer.status, json.loads(answer.body)
+
+    _, first = await page("limit=2")
+    assert first == {
+        "tenant_usages": [{"tenant_id": "p1", "total_hours": 2.0}],
+        "tenant_usages_links": [
+            {"rel": "next", "href": "http://gw/v2.1/p1/os-simple-tenant-usage?limit=2&marker=s2"}
+        ],
+    }
+    _, second = await page("detailed=1&limit=2&marker=s2")
+    assert [s["instance_id"] for s in second["tenant_usages"][0]["server_usages"]] == ["s3"]
+    assert "tenant_usages_links" not in second
+    assert send.asked[-2:] == ["a?detailed=1&limit=2&marker=s2", "b?detailed=1&limit=2"]
+    status, _ = await page("limit=2&marker=nowhere")
+    assert status == 400
