@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from podsim import versions
+from podsim.aggregates import Aggregates
 from podsim.attachments import Attachments
 from podsim.backups import BACKUPS
 from podsim.clock import Clock
@@ -88,6 +89,7 @@ def build_app(config: PodConfig) -> web.Application:
     inventory = Inventory(config, servers, flavors)
     app.add_routes(inventory.routes())
     app.add_routes(ComputeAdmin(config, inventory, servers, flavors).routes())
+    app.add_routes(Aggregates(inventory).routes())
     app.add_routes(VolumeAdmin(config, inventory, volumes, types).routes())
     app.add_routes(_version_routes(config))
     app.add_routes(NeutronApi(network, config.delay).routes())

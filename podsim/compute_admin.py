@@ -1,37 +1,29 @@
 """Nova's admin views beyond the lists: one hypervisor shown, its statistics, uptime and
-servers; service actions; hosts; aggregates; usage; the audit log; migrations; quota classes.
+servers; service actions; hosts; usage; the audit log; migrations; quota classes.
 
-The pod has one compute host (Inventory's); what an admin changes (a disabled service, an
-aggregate) lives until the process ends. Shapes as Nova answers them, errors as Nova words
+The pod has one compute host (Inventory's); what an admin changes (a disabled service) lives
+until the process ends. Shapes as Nova answers them, errors as Nova words
 the ones Tempest's admin tests meet.
 """
 
 import json
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
+from podsim.aggregates import Conflict
 from podsim.config import PodConfig
-from podsim.faults import BadRequest, Fault, NotFound
+from podsim.faults import BadRequest, NotFound
 from podsim.flavors import Flavors
 from podsim.inventory import Inventory, version_of
 from podsim.store import Store
 
 # Usage is paged by servers from 2.40.
 _USAGE_PAGED_SINCE = (2, 40)
-# Aggregates show their UUID from 2.41.
-_AGGREGATE_UUID_SINCE = (2, 41)
 _QUOTA_CLASS = {"cores": 20, "instances": 10, "ram": 51200, "metadata_items": 128,
                 "key_pairs": 100, "server_groups": 10, "server_group_members": 10}  # fmt: skip
 _NOW = "%Y-%m-%dT%H:%M:%S.%f"
-
-
-class Conflict(Fault):
-    """The request conflicts with the state of the object."""
-
-    status = 409
 
 
 class ComputeAdmin:
@@ -44,15 +36,12 @@ class ComputeAdmin:
         self._inventory = inventory
         self._servers = servers
         self._flavors = flavors
-        self._aggregates: dict[int, dict[str, Any]] = {}
-        self._next_aggregate = 1
         self._quota_classes: dict[str, dict[str, int]] = {}
 
     def routes(self) -> list[web.RouteDef]:
         """Routes to add to the app."""
         at = "/compute/v2.1/{project_id}"
         hypervisor = f"{at}/os-hypervisors"
-        aggregate = f"{at}/os-aggregates/{{aggregate_id}}"
         return [
             web.get(f"{hypervisor}/statistics", self.statistics),
             web.get(f"{hypervisor}/{{pattern}}/search", self.search),
@@ -64,12 +53,6 @@ class ComputeAdmin:
             web.get(f"{at}/os-hosts", self.hosts),
             web.get(f"{at}/os-hosts/{{host}}", self.host),
             web.put(f"{at}/os-hosts/{{host}}", self.update_host),
-            web.get(f"{at}/os-aggregates", self.aggregates),
-            web.post(f"{at}/os-aggregates", self.create_aggregate),
-            web.get(aggregate, self.show_aggregate),
-            web.put(aggregate, self.update_aggregate),
-            web.delete(aggregate, self.delete_aggregate),
-            web.post(f"{aggregate}/action", self.aggregate_action),
             web.get(f"{at}/os-simple-tenant-usage", self.usages),
             web.get(f"{at}/os-simple-tenant-usage/{{tenant}}", self.usage),
             web.get(f"{at}/os-instance_usage_audit_log", self.audit_logs),
@@ -197,95 +180,6 @@ class ComputeAdmin:
         if name != self._inventory.host:
             raise NotFound(f"Compute host {name} could not be found.")
         return name
-
-    # --- aggregates
-    async def aggregates(self, request: web.Request) -> web.Response:
-        """GET every aggregate."""
-        shown = [self._aggregate(request, record) for record in self._aggregates.values()]
-        return web.json_response({"aggregates": shown})
-
-    async def create_aggregate(self, request: web.Request) -> web.Response:
-        """POST a new aggregate (a name, maybe a zone)."""
-        new = (await _json(request)).get("aggregate")
-        if not isinstance(new, dict) or not isinstance(new.get("name"), str):
-            raise BadRequest("Invalid input for field/attribute aggregate.")
-        if any(record["name"] == new["name"] for record in self._aggregates.values()):
-            raise Conflict(f"Aggregate {new['name']} already exists.")
-        number = self._next_aggregate
-        self._next_aggregate += 1
-        zone = new.get("availability_zone")
-        self._aggregates[number] = {
-            "id": number, "uuid": str(uuid.uuid4()), "name": new["name"],
-            "availability_zone": zone, "hosts": [],
-            "metadata": {"availability_zone": zone} if zone else {},
-            "created_at": _now(), "updated_at": None, "deleted_at": None, "deleted": False,
-        }  # fmt: skip
-        shown = self._aggregate(request, self._aggregates[number])
-        del shown["hosts"], shown["metadata"]
-        return web.json_response({"aggregate": shown})
-
-    async def show_aggregate(self, request: web.Request) -> web.Response:
-        """GET one aggregate."""
-        return web.json_response({"aggregate": self._aggregate(request, self._named(request))})
-
-    async def update_aggregate(self, request: web.Request) -> web.Response:
-        """PUT an aggregate's name or zone."""
-        record = self._named(request)
-        change = (await _json(request)).get("aggregate") or {}
-        for key in ("name", "availability_zone"):
-            if key in change:
-                record[key] = change[key]
-        if change.get("availability_zone"):
-            record["metadata"]["availability_zone"] = change["availability_zone"]
-        record["updated_at"] = _now()
-        return web.json_response({"aggregate": self._aggregate(request, record)})
-
-    async def delete_aggregate(self, request: web.Request) -> web.Response:
-        """DELETE an aggregate without hosts."""
-        record = self._named(request)
-        if record["hosts"]:
-            raise BadRequest(f"Cannot remove aggregate {record['id']}: it still has hosts.")
-        del self._aggregates[record["id"]]
-        return web.Response(status=200)
-
-    async def aggregate_action(self, request: web.Request) -> web.Response:
-        """POST add_host, remove_host or set_metadata."""
-        record = self._named(request)
-        body = await _json(request)
-        if "set_metadata" in body:
-            for key, value in (body["set_metadata"].get("metadata") or {}).items():
-                if value is None:
-                    record["metadata"].pop(key, None)
-                else:
-                    record["metadata"][key] = value
-        elif "add_host" in body or "remove_host" in body:
-            adding = "add_host" in body
-            host = (body.get("add_host") or body.get("remove_host") or {}).get("host")
-            if host != self._inventory.host:
-                raise NotFound(f"Compute host {host} could not be found.")
-            if adding == (host in record["hosts"]):
-                raise Conflict(f"Host {host} is {'already' if adding else 'not'} a member.")
-            if adding:
-                record["hosts"].append(host)
-            else:
-                record["hosts"].remove(host)
-        else:
-            raise BadRequest("Invalid action.")
-        record["updated_at"] = _now()
-        return web.json_response({"aggregate": self._aggregate(request, record)})
-
-    def _named(self, request: web.Request) -> dict[str, Any]:
-        wanted = request.match_info["aggregate_id"]
-        record = self._aggregates.get(int(wanted)) if wanted.isdigit() else None
-        if record is None:
-            raise NotFound(f"Aggregate {wanted} could not be found.")
-        return record
-
-    def _aggregate(self, request: web.Request, record: dict[str, Any]) -> dict[str, Any]:
-        shown = {**record, "hosts": list(record["hosts"]), "metadata": dict(record["metadata"])}
-        if version_of(request) < _AGGREGATE_UUID_SINCE:
-            del shown["uuid"]
-        return shown
 
     # --- usage, audit log, migrations
     async def usages(self, request: web.Request) -> web.Response:
