@@ -84,7 +84,10 @@ class Merge(StrEnum):
         "every pod not DISABLED asked; usage summed per project, servers listed; from 2.40 "
         "paged over the pods as Nova pages over its cells (views/usage_pages.py)"
     )
-    AUDIT = "every pod not DISABLED asked; audit counts summed, hosts and logs listed"
+    COUNTS = (
+        "every pod not DISABLED asked; numbers summed, lists joined (an audit log's overall "
+        "status said again as Nova words it)"
+    )
     UNIFORM = (
         "the same in every pod: read from the oldest ENABLED pod, written to every ENABLED "
         "pod (nothing undone when one refuses), the first pod's answer"
@@ -164,7 +167,7 @@ FAMILIES: tuple[Family, ...] = (
     _row(_C, "os-services os-hypervisors os-hypervisors/detail os-hypervisors/{...}/search "
          "os-hypervisors/{...}/servers os-hosts os-hosts/{...} os-hosts/{...}/{...} "
          "os-migrations os-aggregates", _GET, Kind.VIEWS, Merge.INVENTORY),
-    _row(_C, "os-hypervisors/statistics", _GET, Kind.VIEWS, Merge.SUMMED),
+    _row(_C, "os-hypervisors/statistics", _GET, Kind.VIEWS, Merge.COUNTS),
     _row(_C, "os-hypervisors/{id} os-hypervisors/{id}/uptime", _GET, Kind.VIEWS, Merge.BY_ID),
     # Before 2.53 by host and binary in the body, from 2.53 by UUID: the pod that has it.
     _row(_C, "os-services/{...} os-hosts/{...}", ("PUT",), Kind.VIEWS, Merge.INVENTORY),
@@ -176,7 +179,7 @@ FAMILIES: tuple[Family, ...] = (
     _row(_C, "os-simple-tenant-usage os-simple-tenant-usage/{...}", _GET, Kind.VIEWS,
          Merge.USAGE),
     _row(_C, "os-instance_usage_audit_log os-instance_usage_audit_log/{...}", _GET, Kind.VIEWS,
-         Merge.AUDIT),
+         Merge.COUNTS),
     _row(_C, "os-quota-class-sets/{...}", ("GET", "PUT"), Kind.VIEWS, Merge.UNIFORM),
     # --- volume (Cinder v3)
     _row(_V, _VERSIONS, _GET, Kind.VERSIONS, Merge.WINDOW),

@@ -13,7 +13,7 @@ from typing import Any
 from control_plane.decision.views.ids import IdMap
 from control_plane.model import Pod
 
-__all__ = ["audit", "inventory", "shown", "usage"]
+__all__ = ["counts", "inventory", "shown", "usage"]
 
 # Keys naming an availability zone, in services, hosts and aggregates.
 _ZONE_KEYS = ("zone", "zone_name", "availability_zone")
@@ -65,20 +65,20 @@ def usage(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {"tenant_usage": total or {}}
 
 
-def audit(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """`os-instance_usage_audit_log[/{before}]` from every pod: counts summed, hosts and logs
-    joined, the overall status said again as Nova words it."""
+def counts(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Hypervisor statistics, `os-instance_usage_audit_log[/{before}]`: every pod's numbers
+    summed, hosts and logs joined, an audit's overall status said again as Nova words it."""
     merged: dict[str, Any] = {}
     for document in documents:
         for key, value in document.items():
-            merged[key] = _audit_sum(merged[key], value) if key in merged else value
+            merged[key] = _sum(merged[key], value) if key in merged else value
     return {key: _restated(value) for key, value in merged.items()}
 
 
-def _audit_sum(left: Any, right: Any) -> Any:
+def _sum(left: Any, right: Any) -> Any:
     if isinstance(left, dict) and isinstance(right, dict):
         both = {**right, **left}
-        return {k: _audit_sum(left[k], right[k]) if k in left and k in right else both[k]
+        return {k: _sum(left[k], right[k]) if k in left and k in right else both[k]
                 for k in both}  # fmt: skip
     if isinstance(left, list) and isinstance(right, list):
         return [*left, *right]

@@ -1,4 +1,4 @@
-"""Views across pods: a project's limits and quota sets (and hypervisor statistics) summed.
+"""Views across pods: a project's limits and quota sets summed.
 
 The rule for limits and quota sets (README "What the gateway serves"):
 - usage (`total*Used`, `in_use`, `reserved`) is summed over the pods;

@@ -22,7 +22,7 @@ from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout, PodReques
 from control_plane.decision.pods.reply import Reply
 from control_plane.decision.resources import API_PREFIX
 from control_plane.decision.shared.merge import Answer, gateway_links, pick_one, refusal
-from control_plane.decision.views.admin import audit, inventory, shown, usage
+from control_plane.decision.views.admin import counts, inventory, shown, usage
 from control_plane.decision.views.aggregate import combine_totals
 from control_plane.decision.views.ids import IdMap, id_map
 from control_plane.decision.views.paged import page_of, paged_list
@@ -70,12 +70,12 @@ class ViewRelay:
                 return await self._uniform(call, pods)
             case Merge.USAGE if pages := usage_pages(_segments(call), call.query, call.headers):
                 return await self._usage_pages(call, pods, pages)
-            case Merge.USAGE | Merge.AUDIT:
-                return await self._combined(call, pods, usage if rule is Merge.USAGE else audit)
+            case Merge.USAGE | Merge.COUNTS:
+                return await self._combined(call, pods, usage if rule is Merge.USAGE else counts)
         return await self._totals(call, pods)
 
     async def _totals(self, call: AcrossPodsCall, pods: Mapping[str, Pod]) -> Answer:
-        """Limits, quota sets and statistics: every pod's numbers summed; every pod needed."""
+        """Limits and quota sets: every pod's numbers summed; every pod needed."""
         reading = call.method == "GET"
         targets = _readers(call, pods) if reading else usable_pods(pods, call.service)
         if not targets:
@@ -94,8 +94,8 @@ class ViewRelay:
     async def _combined(
         self, call: AcrossPodsCall, pods: Mapping[str, Pod], combine: _Combine
     ) -> Answer:
-        """Usage and audit logs: every pod's counts in one. A pod refusing a marker it lacks
-        (paged usage) is left out when another pod answered."""
+        """Usage, statistics and audit logs: every pod's counts in one; a pod's refusal (a
+        request it judges invalid) counts when no pod answered."""
         targets = _readers(call, pods)
         if not targets:
             return _no_pod()

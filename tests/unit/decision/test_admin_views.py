@@ -158,13 +158,14 @@ async def test_pools_keep_their_hosts_names_and_join_in_one_list() -> None:
     assert body == {"pools": [{"name": "a-host@lvm#lvm"}, {"name": "b-host@lvm#lvm"}]}
 
 
-async def test_hypervisor_statistics_are_summed() -> None:
-    def stats(count: int) -> Script:
-        return _answers({"hypervisor_statistics": {"count": count, "vcpus": 8 * count}})
+async def test_hypervisor_statistics_are_plain_sums_where_minus_one_is_a_number() -> None:
+    def stats(count: int, least: int) -> Script:
+        numbers = {"count": count, "vcpus": 8 * count, "disk_available_least": least}
+        return _answers({"hypervisor_statistics": numbers})
 
-    pods = FakeSend({"a": stats(1), "b": stats(2)})
+    pods = FakeSend({"a": stats(1, -1), "b": stats(2, 40)})
     _, body = await _run(pods, "GET", "/os-hypervisors/statistics")
-    assert body == {"hypervisor_statistics": {"count": 3, "vcpus": 24}}
+    assert body == {"hypervisor_statistics": {"count": 3, "vcpus": 24, "disk_available_least": 39}}
 
 
 @pytest.mark.parametrize(
