@@ -13,7 +13,7 @@ from typing import Any
 from control_plane.decision.views.ids import IdMap
 from control_plane.model import Pod
 
-__all__ = ["counts", "inventory", "shown", "usage"]
+__all__ = ["counts", "in_pod_zone", "inventory", "shown", "usage"]
 
 # Keys naming an availability zone, in services, hosts and aggregates.
 _ZONE_KEYS = ("zone", "zone_name", "availability_zone")
@@ -26,6 +26,26 @@ _AUDIT_STATUS = "overall_status"
 def shown(pod: Pod, document: Any, ids: IdMap) -> Any:
     """One pod's answer as the gateway shows it: ids unique, the pod's zone renamed."""
     return _renamed(ids.shown(pod.name, document), pod)
+
+
+def in_pod_zone(body: Mapping[str, Any], pod: Pod) -> dict[str, Any] | None:
+    """An aggregate's create, update or metadata naming the zone users know the pod by, with
+    the pod's own name for it (as servers' zones are translated); None when nothing changes."""
+    if not pod.pod_az_name or pod.pod_az_name == pod.az_name:
+        return None
+    changed = False
+
+    def renamed(value: Any) -> Any:
+        nonlocal changed
+        if not isinstance(value, dict):
+            return value
+        if value.get("availability_zone") == pod.az_name:
+            changed = True
+            value = {**value, "availability_zone": pod.pod_az_name}
+        return {key: renamed(item) for key, item in value.items()}
+
+    result = renamed(dict(body))
+    return result if changed else None
 
 
 def inventory(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout, PodReques
 from control_plane.decision.pods.reply import Reply
 from control_plane.decision.resources import API_PREFIX
 from control_plane.decision.shared.merge import Answer, gateway_links, pick_one, refusal
-from control_plane.decision.views.admin import counts, inventory, shown, usage
+from control_plane.decision.views.admin import counts, in_pod_zone, inventory, shown, usage
 from control_plane.decision.views.aggregate import combine_totals
 from control_plane.decision.views.ids import IdMap, id_map
 from control_plane.decision.views.paged import page_of, paged_list
@@ -194,7 +194,7 @@ class ViewRelay:
         segments = _segments(call)
         local = [local_id if segment == gateway_id else segment for segment in segments]
         request = replace(call.pod_request(), remainder="/" + "/".join(local))
-        return _linked(call, await self._one(pod, request, ids))
+        return _linked(call, await self._one(pod, _zone_named(request, pod), ids))
 
     async def _owned(self, call: AcrossPodsCall, pods: Mapping[str, Pod], ids: IdMap) -> Answer:
         """A new aggregate: in the pod of the zone it names, else the oldest ENABLED pod."""
@@ -204,14 +204,8 @@ class ViewRelay:
         body = _json_object(call.body)
         member = body.get("aggregate") if isinstance(body, dict) else None
         zone = member.get("availability_zone") if isinstance(member, dict) else None
-        pod = next((pod for pod in writers if zone and pod.az_name == zone), None)
-        request = call.pod_request()
-        if pod is None:
-            pod = writers[0]
-        elif pod.pod_az_name and isinstance(member, dict):
-            pod_body = {**body, "aggregate": {**member, "availability_zone": pod.pod_az_name}}
-            request = replace(request, body=json.dumps(pod_body).encode())
-        return await self._one(pod, request, ids)
+        pod = next((pod for pod in writers if zone and pod.az_name == zone), writers[0])
+        return await self._one(pod, _zone_named(call.pod_request(), pod), ids)
 
     async def _uniform(self, call: AcrossPodsCall, pods: Mapping[str, Pod]) -> Answer:
         """What every pod holds alike: read from the oldest, written to every one."""
@@ -279,6 +273,13 @@ def _in_zone(request: PodRequest, pod: Pod) -> PodRequest:
         for key, value in params
     ]
     return replace(request, query=urlencode(renamed))
+
+
+def _zone_named(request: PodRequest, pod: Pod) -> PodRequest:
+    """The request with the zone its body names as `pod` calls it (aggregates)."""
+    body = _json_object(request.body) if request.body else None
+    renamed = in_pod_zone(body, pod) if body is not None else None
+    return request if renamed is None else replace(request, body=json.dumps(renamed).encode())
 
 
 def _own_refusal(replies: Sequence[Reply]) -> Answer:

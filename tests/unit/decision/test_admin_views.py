@@ -369,3 +369,17 @@ async def test_usage_is_paged_across_pods_as_nova_pages_across_cells() -> None:
     assert send.asked[-2:] == ["a?detailed=1&limit=2&marker=s2", "b?detailed=1&limit=2"]
     status, _ = await page("limit=2&marker=nowhere")
     assert status == 400
+
+
+async def test_an_aggregates_zone_set_by_metadata_is_the_pods_own_name_for_it() -> None:
+    def updated(method: str, path: str, body: dict) -> PodResponse:
+        zone = body["set_metadata"]["metadata"]["availability_zone"]
+        return json_response(200, {"aggregate": {"id": 3, "availability_zone": zone}})
+
+    pods = FakeSend({"a": updated, "b": updated})
+    metadata = {"set_metadata": {"metadata": {"availability_zone": "zone-b"}}}
+    _, body = await _run(pods, "POST", f"/os-aggregates/{3 * STRIDE + 1}/action", metadata)
+    ((asked, _, path, sent),) = pods.calls
+    assert (asked, path) == ("b", "/compute/v2.1/p1/os-aggregates/3/action")
+    assert sent["set_metadata"]["metadata"]["availability_zone"] == "inner-b"
+    assert body == {"aggregate": {"id": 3 * STRIDE + 1, "availability_zone": "zone-b"}}
