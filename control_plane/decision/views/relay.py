@@ -191,6 +191,10 @@ class ViewRelay:
         pod = pods[pod_name]
         if pod.state == PodState.DISABLED or not pod.serves(call.service):
             return Answer(503, fault_body(503, f"Pod {pod_name} is not available."))
+        log.info(
+            "%s %s %s: id %s is pod %s's %s",
+            call.request_id, call.method, call.remainder, gateway_id, pod_name, local_id,
+        )  # fmt: skip
         segments = _segments(call)
         local = [local_id if segment == gateway_id else segment for segment in segments]
         request = replace(call.pod_request(), remainder="/" + "/".join(local))
@@ -205,6 +209,7 @@ class ViewRelay:
         member = body.get("aggregate") if isinstance(body, dict) else None
         zone = member.get("availability_zone") if isinstance(member, dict) else None
         pod = next((pod for pod in writers if zone and pod.az_name == zone), writers[0])
+        log.info("%s aggregate created in pod %s", call.request_id, pod.name)
         return await self._one(pod, _zone_named(call.pod_request(), pod), ids)
 
     async def _uniform(self, call: AcrossPodsCall, pods: Mapping[str, Pod]) -> Answer:
