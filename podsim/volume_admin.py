@@ -61,6 +61,12 @@ class VolumeAdmin:
             web.put(f"{at}/os-quota-class-sets/{{quota_class}}", self.update_quota_class),
             web.get(f"{at}/extensions", self.extensions),
             web.get(f"{at}/resource_filters", self.resource_filters),
+            web.get(f"{at}/clusters", self.clusters),
+            web.get(f"{at}/clusters/detail", self.clusters),
+            web.get(f"{at}/clusters/{{name}}", self.cluster),
+            web.put(f"{at}/clusters/{{action}}", self.cluster_action),
+            web.post(f"{at}/workers/cleanup", self.cleanup),
+            web.get(f"{at}/manageable_volumes", self.manageable_volumes),
             web.get(f"{at}/default-types", self.default_types),
             web.get(f"{at}/default-types/{{project}}", self.default_type),
             web.put(f"{at}/default-types/{{project}}", self.set_default_type),
@@ -180,6 +186,63 @@ class VolumeAdmin:
             if wanted in (None, resource)
         ]
         return web.json_response({"resource_filters": listed})
+
+    @property
+    def _cluster_name(self) -> str:
+        return f"{self._inventory.host}-cluster@{_BACKEND}"
+
+    def _cluster(self, detail: bool) -> dict[str, Any]:
+        state = self._inventory.volume
+        brief = {"name": self._cluster_name, "binary": "cinder-volume", "state": "up",
+                 "status": "disabled" if state.disabled else "enabled"}  # fmt: skip
+        if not detail:
+            return brief
+        return {
+            **brief, "num_hosts": 1, "num_down_hosts": 0, "last_heartbeat": None,
+            "created_at": "2026-01-01T00:00:00.000000", "updated_at": None,
+            "disabled_reason": state.disabled_reason, "replication_status": "disabled",
+            "frozen": state.frozen, "active_backend_id": None,
+        }  # fmt: skip
+
+    async def clusters(self, request: web.Request) -> web.Response:
+        """GET the clusters (3.7), in brief or in detail."""
+        detail = request.path.endswith("/detail")
+        return web.json_response({"clusters": [self._cluster(detail)]})
+
+    async def cluster(self, request: web.Request) -> web.Response:
+        """GET one cluster by name."""
+        name = request.match_info["name"]
+        if name != self._cluster_name:
+            raise NotFound(f"Cluster {name} could not be found.")
+        return web.json_response({"cluster": self._cluster(True)})
+
+    async def cluster_action(self, request: web.Request) -> web.Response:
+        """PUT enable or disable a cluster named in the body."""
+        action, body = request.match_info["action"], await _json(request)
+        if action not in ("enable", "disable"):
+            raise NotFound("Unknown action")
+        if body.get("name") != self._cluster_name:
+            raise NotFound(f"Cluster {body.get('name')} could not be found.")
+        state = self._inventory.volume
+        state.disabled = action == "disable"
+        state.disabled_reason = body.get("disabled_reason") if state.disabled else None
+        return web.json_response({"cluster": self._cluster(False)})
+
+    async def cleanup(self, request: web.Request) -> web.Response:
+        """POST a cleanup of the pod's volume service's work (3.24)."""
+        await _json(request)
+        service = {"id": 1, "host": self._backend_host, "binary": "cinder-volume",
+                   "cluster_name": self._cluster_name}  # fmt: skip
+        return web.json_response({"cleaning": [service], "unavailable": []}, status=202)
+
+    async def manageable_volumes(self, request: web.Request) -> web.Response:
+        """GET the volumes the backend holds that Cinder does not manage (3.8), by host."""
+        host = request.query.get("host")
+        if host not in (self._backend_host, f"{self._backend_host}#{_BACKEND}"):
+            raise NotFound(f"Service {host} could not be found.")
+        found = {"reference": {"source-name": f"{self._config.name}-lv"}, "size": 1,
+                 "safe_to_manage": True}  # fmt: skip
+        return web.json_response({"manageable-volumes": [found]})
 
     async def default_types(self, request: web.Request) -> web.Response:
         """GET every project's default volume type."""

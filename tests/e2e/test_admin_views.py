@@ -233,6 +233,29 @@ def test_cinder_service_actions_reach_the_host_or_give_the_pods_own_errors(cloud
     assert call("PUT", f"{base}/os-services/thaw", {"host": "pod1-host@lvm"})[0] == 200
 
 
+def test_cinder_clusters_workers_and_manageable_volumes_of_every_pod(cloud, project) -> None:
+    base = _volume(cloud, project)
+    v3_24 = {"openstack-api-version": "volume 3.24"}
+    _, _, clusters = call("GET", f"{base}/clusters/detail", headers=v3_24)
+    names = sorted(cluster["name"] for cluster in clusters["clusters"])
+    assert names == ["pod1-host-cluster@lvm", "pod2-host-cluster@lvm"]
+    status, _, shown = call("GET", f"{base}/clusters/pod2-host-cluster@lvm", headers=v3_24)
+    assert (status, shown["cluster"]["num_hosts"]) == (200, 1)
+    named = {"name": "pod2-host-cluster@lvm", "binary": "cinder-volume"}
+    status, _, disabled = call("PUT", f"{base}/clusters/disable", named, v3_24)
+    assert (status, disabled["cluster"]["status"]) == (200, "disabled")
+    assert call("PUT", f"{base}/clusters/enable", named, v3_24)[0] == 200
+    status, _, cleaning = call("POST", f"{base}/workers/cleanup", {}, v3_24)
+    assert status == 202
+    assert sorted(w["host"] for w in cleaning["cleaning"]) == ["pod1-host@lvm", "pod2-host@lvm"]
+    url = f"{base}/manageable_volumes?host=pod1-host@lvm"
+    status, _, manageable = call("GET", url, headers=v3_24)
+    assert (status, [v["reference"] for v in manageable["manageable-volumes"]]) == (
+        200,
+        [{"source-name": "pod1-lv"}],
+    )
+
+
 def test_a_default_volume_type_is_set_in_every_pod_and_read_from_one(cloud, project) -> None:
     base = _volume(cloud, project)
     headers = {"openstack-api-version": "volume 3.62"}
