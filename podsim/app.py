@@ -7,9 +7,11 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from podsim import versions
+from podsim.aggregates import Aggregates
 from podsim.attachments import Attachments
 from podsim.backups import BACKUPS
 from podsim.clock import Clock
+from podsim.compute_admin import ComputeAdmin
 from podsim.config import PodConfig
 from podsim.events import ExternalEvents
 from podsim.faults import BadMethod, Fault, NotFound, fault_body
@@ -33,6 +35,7 @@ from podsim.servers import SERVERS
 from podsim.snapshots import SNAPSHOTS
 from podsim.store import Store
 from podsim.test_hooks import misbehaviour
+from podsim.volume_admin import VolumeAdmin
 from podsim.volume_parts import VolumeParts
 from podsim.volume_types import VolumeTypes
 from podsim.volumes import VOLUMES, not_found
@@ -92,7 +95,11 @@ def build_app(config: PodConfig) -> web.Application:
     app.add_routes(nova.routes(detail=True))
     app.add_routes(cinder.routes(detail=False))
     app.middlewares.append(quota_checks(nova, cinder, flavors))
-    app.add_routes(Inventory(config, servers, flavors).routes())
+    inventory = Inventory(config, servers, flavors)
+    app.add_routes(inventory.routes())
+    app.add_routes(ComputeAdmin(config, inventory, servers, flavors).routes())
+    app.add_routes(Aggregates(inventory).routes())
+    app.add_routes(VolumeAdmin(config, inventory, volumes, types).routes())
     app.add_routes(_version_routes(config))
     app.add_routes(NeutronApi(network, config.delay).routes())
     app.add_routes(ServerGroups(servers).routes())

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 from control_plane.decision.families import ANY, PROJECT_ID, matching
 from control_plane.decision.operation import Kind, Operation, operation
 from control_plane.decision.resources import API_PREFIX, PROJECT_FROM_TOKEN
+from control_plane.decision.versions.documents import LEGACY_COMPUTE
 from control_plane.model import ResourceType, Service
 
 __all__ = ["classify"]
@@ -31,6 +32,8 @@ def classify(service: Service, method: str, path: str) -> Operation:
         return _versions(service, method, "/")
     if raw_path in (f"/{prefix}", f"/{prefix}/"):
         return _versions(service, method, f"/{prefix}/")
+    if service is Service.COMPUTE and raw_path in (LEGACY_COMPUTE, LEGACY_COMPUTE.rstrip("/")):
+        return _versions(service, method, LEGACY_COMPUTE)
     segments = raw_path.split("/")
     # Where the collection is: after the project, or after the version where the token names it.
     head = 2 if service in PROJECT_FROM_TOKEN else 3

@@ -34,6 +34,7 @@ from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
 from control_plane.decision.routed.attach import referenced
 from control_plane.decision.security_groups.copies import own_ids
 from control_plane.decision.versions.documents import document
+from control_plane.decision.views.policy import admin_only
 from control_plane.decision.views.zones import zones_body
 from control_plane.endpoints import pod_path
 from control_plane.errors import (
@@ -159,10 +160,12 @@ def decide(op: Operation, facts: Facts) -> Decision:
         case Operation(kind=Kind.VERSIONS) if facts.window is not None:
             return Answer(*document(op.service, op.remainder, origin(facts.headers), facts.window))
         case Operation(kind=Kind.ZONES):
+            admin_only(op, facts.method, facts.caller)
             return Answer(200, zones_body(op.service, facts.pods.values()))
         case Operation(kind=Kind.HOME):
             return _home(op, facts)
         case Operation(kind=Kind.SHARED | Kind.VIEWS | Kind.COPIES | Kind.ANY_POD):
+            admin_only(op, facts.method, facts.caller)
             if facts.body is None and facts.method not in ("GET", "DELETE"):
                 if not facts.end_of_stream:
                     return NeedBody(Mode.BODY)

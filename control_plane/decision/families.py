@@ -25,7 +25,6 @@ __all__ = [
     "BELOW",
     "FAMILIES",
     "ID",
-    "INVENTORIES",
     "PROJECT_ID",
     "QUOTA_VIEWS",
     "Family",
@@ -83,7 +82,30 @@ class Merge(StrEnum):
         "the pods' configuration, alike everywhere: read from the first pod, written to every "
         "ENABLED pod"
     )
-    TAGGED = 'every pod\'s list in one, entries tagged with `"pod"`'
+    INVENTORY = (
+        "asked of every pod not DISABLED (writes too); lists merged from the "
+        "pods that answer, oldest pod first (hypervisors and migrations paged across pods, "
+        "views/paged.py); a single object or action from the first that has "
+        "it (by name or UUID), else a pod's own refusal (a 400 before a 404); integer ids "
+        "unique per pod (views/ids.py)"
+    )
+    BY_ID = "to the pod an integer id names (views/ids.py); any other id as INVENTORY"
+    OWNED = (
+        "created in the pod of the zone the body names, else the oldest ENABLED pod; its id "
+        "unique per pod (views/ids.py)"
+    )
+    USAGE = (
+        "every pod not DISABLED asked; usage summed per project, servers listed; from 2.40 "
+        "paged over the pods as Nova pages over its cells (views/usage_pages.py)"
+    )
+    COUNTS = (
+        "every pod not DISABLED asked; numbers summed, lists joined (an audit log's overall "
+        "status said again as Nova words it)"
+    )
+    UNIFORM = (
+        "the same in every pod: read from the oldest ENABLED pod, written to every ENABLED "
+        "pod (nothing undone when one refuses), the first pod's answer"
+    )
     EVERY_POD = "sent to every ENABLED pod (nothing undone when one refuses)"
     COPIES = (
         "a copy made in every ENABLED pod (undone when one refuses), each pod addressed by its "
@@ -171,8 +193,23 @@ FAMILIES: tuple[Family, ...] = (
     _row(_C, _QUOTAS, _SET, Kind.VIEWS, Merge.QUOTAS),
     _row(_C, f"{_QUOTAS}/defaults {_CLASSES}", _GET, Kind.VIEWS, Merge.CONFIGURATION),
     _row(_C, _CLASSES, ("PUT",), Kind.VIEWS, Merge.CONFIGURATION),
-    _row(_C, "os-services", _GET, Kind.VIEWS, Merge.TAGGED),
-    _row(_C, "os-hypervisors os-hypervisors/detail", _GET, Kind.VIEWS, Merge.TAGGED),
+    # Admin views of the pods' machinery (views/admin.py); hosts keep the pods' names.
+    _row(_C, "os-services os-hypervisors os-hypervisors/detail os-hypervisors/{...}/search "
+         "os-hypervisors/{...}/servers os-hosts os-hosts/{...} os-hosts/{...}/{...} "
+         "os-migrations os-aggregates", _GET, Kind.VIEWS, Merge.INVENTORY),
+    _row(_C, "os-hypervisors/statistics", _GET, Kind.VIEWS, Merge.COUNTS),
+    _row(_C, "os-hypervisors/{id} os-hypervisors/{id}/uptime", _GET, Kind.VIEWS, Merge.BY_ID),
+    # Before 2.53 by host and binary in the body, from 2.53 by UUID: the pod that has it.
+    _row(_C, "os-services/{...} os-hosts/{...}", ("PUT",), Kind.VIEWS, Merge.INVENTORY),
+    _row(_C, "os-services/{id}", ("DELETE",), Kind.VIEWS, Merge.BY_ID),
+    _row(_C, "os-aggregates", _POST, Kind.VIEWS, Merge.OWNED),
+    _row(_C, "os-aggregates/{id}", ("GET", "PUT", "DELETE"), Kind.VIEWS, Merge.BY_ID),
+    _row(_C, "os-aggregates/{id}/action os-aggregates/{id}/images", _POST, Kind.VIEWS,
+         Merge.BY_ID),
+    _row(_C, "os-simple-tenant-usage os-simple-tenant-usage/{...}", _GET, Kind.VIEWS,
+         Merge.USAGE),
+    _row(_C, "os-instance_usage_audit_log os-instance_usage_audit_log/{...}", _GET, Kind.VIEWS,
+         Merge.COUNTS),
     # A server group lives in one pod; `os:scheduler_hints.group` places servers beside it.
     _row(_C, "os-server-groups", _POST, Kind.CREATE, Merge.RECORDED, _GROUP, _SCHEDULED),
     _row(_C, "os-server-groups", _GET, Kind.OFFSET_LIST, Merge.OFFSET, _GROUP),
@@ -213,7 +250,15 @@ FAMILIES: tuple[Family, ...] = (
     _row(_V, _QUOTAS, _SET, Kind.VIEWS, Merge.QUOTAS),
     _row(_V, f"{_QUOTAS}/defaults {_CLASSES}", _GET, Kind.VIEWS, Merge.CONFIGURATION),
     _row(_V, _CLASSES, ("PUT",), Kind.VIEWS, Merge.CONFIGURATION),
-    _row(_V, "os-services", _GET, Kind.VIEWS, Merge.TAGGED),
+    # Admin views of the pods' machinery (views/admin.py); hosts and pools keep the pods' names.
+    _row(_V, "os-services os-hosts os-hosts/{...} scheduler-stats/get_pools capabilities/{...} "
+         "clusters clusters/detail clusters/{...} manageable_volumes manageable_volumes/detail "
+         "manageable_snapshots manageable_snapshots/detail", _GET, Kind.VIEWS, Merge.INVENTORY),
+    _row(_V, "os-services/{...} clusters/{...}", ("PUT",), Kind.VIEWS, Merge.INVENTORY),
+    _row(_V, "workers/cleanup", _POST, Kind.VIEWS, Merge.INVENTORY),
+    _row(_V, "default-types/{...}", ("GET", "PUT"), Kind.VIEWS, Merge.UNIFORM),
+    _row(_V, "default-types/{...}", ("DELETE",), Kind.VIEWS, Merge.UNIFORM),
+    _row(_V, "extensions resource_filters default-types", _GET, Kind.VIEWS, Merge.UNIFORM),
     # --- network (Neutron v2.0): paths below `/v2.0/`, the project is the token's
     _row(_N, _VERSIONS, _GET, Kind.VERSIONS, Merge.WINDOW),
     _row(_N, "extensions extensions/{...}", _GET, Kind.SHARED, Merge.SHARED_READ),
@@ -254,14 +299,6 @@ QUOTA_VIEWS = frozenset(
     path.split("/")[0]
     for family in FAMILIES
     if family.merge in (Merge.QUOTAS, Merge.CONFIGURATION)
-    for path in family.paths
-)
-# The views whose pods' lists are put together, each entry tagged with its pod (the path segment
-# after the project); every other view is summed.
-INVENTORIES = frozenset(
-    path.split("/")[0]
-    for family in FAMILIES
-    if family.merge is Merge.TAGGED
     for path in family.paths
 )
 

@@ -2,8 +2,8 @@
 
 Shared objects (flavors, key pairs, volume types): reads merge both pods (each object once, links
 through the gateway); writes reach both pods so a later create in either AZ can name the object;
-a pod refusing a create undoes the other's copy; services and hypervisors are listed from both,
-each naming its pod. (Limits and quota sets: test_quotas.py.)
+a pod refusing a create undoes the other's copy. (Limits and quota sets: test_quotas.py;
+services and hypervisors: test_admin_views.py.)
 """
 
 from collections.abc import Iterator
@@ -142,21 +142,3 @@ def test_volume_types_reach_every_pod_and_volumes_in_any_az_can_use_them(cloud, 
     status, _, body = call("POST", f"{_volume(cloud, project)}/volumes", volume)
     message = "Volume type with name nope could not be found."
     assert (status, body) == (404, {"itemNotFound": {"message": message, "code": 404}})
-
-
-def test_services_and_hypervisors_are_listed_from_every_pod_naming_it(cloud, project) -> None:
-    _, _, nova = call("GET", f"{_compute(cloud, project)}/os-services")
-    assert sorted((s["pod"], s["host"], s["zone"]) for s in nova["services"]) == [
-        ("pod1", "pod1-host", "az-east"),
-        ("pod2", "pod2-host", "az-west"),
-    ]
-    _, _, cinder = call("GET", f"{_volume(cloud, project)}/os-services")
-    assert sorted((s["pod"], s["binary"]) for s in cinder["services"]) == [
-        ("pod1", "cinder-volume"),
-        ("pod2", "cinder-volume"),
-    ]
-    _, _, hypervisors = call("GET", f"{_compute(cloud, project)}/os-hypervisors/detail")
-    assert sorted((h["pod"], h["hypervisor_hostname"]) for h in hypervisors["hypervisors"]) == [
-        ("pod1", "pod1-host"),
-        ("pod2", "pod2-host"),
-    ]

@@ -54,7 +54,7 @@ async def test_volume_versions_list_v3_0(pod: SimPod, path: str, status: int) ->
     [
         "/",
         "/nova",
-        f"/compute/v2.1/{PROJECT}/os-hosts",
+        f"/compute/v2.1/{PROJECT}/os-x",
         f"/volume/v3/{PROJECT}/no-such-collection",
         "/v2.1",
     ],

@@ -60,7 +60,7 @@ async def test_admin_may_use_any_project_url(stream) -> None:
 
 
 async def test_unknown_paths_need_no_token(stream) -> None:
-    reply = await get(stream[0], "/v2.1/p1/os-hosts", None)
+    reply = await get(stream[0], "/v2.1/p1/os-no-such-thing", None)
     assert reply.immediate_response.status.code == 404
     assert stream[1].calls == 0
 

@@ -7,8 +7,8 @@ from control_plane.decision.families import (
     BELOW,
     FAMILIES,
     ID,
-    INVENTORIES,
     Family,
+    Merge,
     owner_prefix,
 )
 from control_plane.decision.operation import Kind
@@ -118,8 +118,16 @@ def test_owner_prefix_takes_only_ids_classify_routes(
         assert (op.kind, op.resource_id) == (Kind.ROUTED, resource_id)
 
 
-def test_inventories_are_the_views_tagged_by_pod() -> None:
-    assert {"os-services", "os-hypervisors"} == INVENTORIES
+def test_admin_views_of_nova_and_cinder_are_merged_never_tagged_by_pod() -> None:
+    rows = {
+        (family.service, path.split("/")[0]): family.merge
+        for family in FAMILIES
+        if family.kind is Kind.VIEWS and "GET" in family.methods
+        for path in family.paths
+    }
+    assert rows[(Service.COMPUTE, "os-services")] is Merge.INVENTORY
+    assert rows[(Service.VOLUME, "os-services")] is Merge.INVENTORY
+    assert rows[(Service.VOLUME, "scheduler-stats")] is Merge.INVENTORY
 
 
 def test_shared_rows_are_the_collections_with_a_list_merge_rule() -> None:

@@ -8,7 +8,7 @@ from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout
 from control_plane.decision.quotas.relay import QuotaRelay
 from control_plane.decision.views.relay import ViewRelay
 from control_plane.model import PodState, Service
-from tests.unit.decision.fake_pods import FakeSend, Script, json_response, pod
+from tests.unit.decision.fake_pods import FakeSend, json_response, pod
 from tests.unit.decision.fakes import MemoryStore
 
 
@@ -34,31 +34,6 @@ async def _run(pods: FakeSend, method: str, remainder: str, body: object = None)
     registered["draining"] = pod("draining", state=PodState.DRAINING)
     registered["off"] = pod("off", state=PodState.DISABLED)
     return await views.answer(call, registered)
-
-
-async def test_services_are_listed_from_each_pod_with_its_name() -> None:
-    def services(host: str) -> Script:
-        return lambda m, p, b: json_response(200, {"services": [{"host": host, "zone": "x"}]})
-
-    pods = FakeSend({"a": services("h1"), "draining": services("h2")})
-    answer = await _run(pods, "GET", "/os-services")
-    assert json.loads(answer.body) == {
-        "services": [
-            {"host": "h1", "zone": "x", "pod": "a"},
-            {"host": "h2", "zone": "x", "pod": "draining"},
-        ]
-    }
-
-
-async def test_a_pod_missing_from_an_inventory_makes_the_answer_its_refusal() -> None:
-    forbidden = {"forbidden": {"message": "Policy doesn't allow it.", "code": 403}}
-    pods = FakeSend({"a": _services, "draining": lambda m, p, b: json_response(403, forbidden)})
-    answer = await _run(pods, "GET", "/os-services")
-    message = "Pod draining: Policy doesn't allow it."
-    assert (answer.status, json.loads(answer.body)) == (
-        403,
-        {"forbidden": {"message": message, "code": 403}},
-    )
 
 
 async def test_an_answer_that_is_not_json_counts_as_no_answer() -> None:
