@@ -79,12 +79,14 @@ _NOAUTH_PROJECT = "Without Keystone the X-Project-Id header must name the projec
 
 
 def with_project(op: Operation, caller: Caller | None, headers: Mapping[str, str]) -> Operation:
-    """A project-less API's request with its project: the token's (noauth: `X-Project-Id`).
+    """A request whose path names no project, with its project: the token's (noauth:
+    `X-Project-Id`).
 
-    The pods get the same identity (`identity_headers`): a noauth client's header goes on as
-    sent, a token's project and roles are set as keystonemiddleware would set them.
+    Neutron's pods get the same identity (`identity_headers`): a noauth client's header goes
+    on as sent, a token's project and roles are set as keystonemiddleware would set them. Nova's
+    and Cinder's get the project in their path (endpoints.pod_path).
     """
-    if op.service not in PROJECT_FROM_TOKEN or op.kind in (Kind.UNKNOWN, Kind.VERSIONS):
+    if not op.token_project or op.kind in (Kind.UNKNOWN, Kind.VERSIONS):
         return op
     project = caller.project_id if caller is not None else headers.get(_PROJECT_HEADER, "")
     if not PROJECT_ID.fullmatch(project):

@@ -46,7 +46,7 @@ from control_plane.decision.operation import Kind, Operation, ResourceOperation
 from control_plane.decision.pods.capacity import NOTHING_KNOWN, CapacityView
 from control_plane.decision.pods.fanout import AcrossPodsCall
 from control_plane.decision.pods.health import HealthView
-from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
+from control_plane.decision.resources import SPECS
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.decision.security_groups.relay import CopyStore, SecurityGroups
@@ -221,7 +221,7 @@ class Exchange:
 
     async def _caller(self, op: Operation, headers: Mapping[str, str]) -> Caller | None:
         """Who calls a project's URL, as the gate says (None: noauth, or no project)."""
-        if not op.project_id and op.service not in PROJECT_FROM_TOKEN:
+        if not op.project_id and not op.token_project:
             return None
         token, client = headers.get("x-auth-token"), client_address(headers)
         return await self._deps.gate.caller(token, client=client)

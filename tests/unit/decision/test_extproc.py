@@ -324,3 +324,16 @@ async def test_concurrent_creates_binding_the_same_pod_both_go_through(gateway) 
         second.send(response_body(b'{"server": {"id": "s-2"}}')),
     )
     assert [b.pod_name for b in gateway.store.bindings] == ["b"]
+
+
+async def test_noauth_project_less_urls_take_the_project_header(gateway: Gateway) -> None:
+    await gateway.route(SERVER, "s1", "a")
+    response = await gateway.stream().send(
+        request_headers("GET", "/v2.1/servers/s1", extra={"x-project-id": "p1"})
+    )
+    mutated = set_headers(response.request_headers.response.header_mutation)
+    assert (mutated["x-podgate-pod"], mutated[":path"]) == ("pod.a.compute", "/v2.1/p1/servers/s1")
+    status, body, _ = _fault(
+        await gateway.stream().send(request_headers("GET", "/v2.1/servers/s1"))
+    )
+    assert status == 401
