@@ -102,7 +102,6 @@ async def test_a_project_less_url_needs_a_token(stream) -> None:
     assert reply.immediate_response.status.code == 401
 
 
-
 async def test_an_admins_project_less_url_reaches_another_projects_resource(stream) -> None:
     reply = await get(stream[0], "/v2.1/servers/s1", "admin-token")
     mutated = set_headers(reply.request_headers.response.header_mutation)
