@@ -3,8 +3,9 @@
 Paths look like `/v2.1/{project}/servers/{id}/...` (compute), `/v3/{project}/volumes/...`
 (volume) or `/v2.0/networks/...` (network: the project is the token's); compute and volume
 paths may leave the project out too (`/v2.1/servers/...`: the token's project). `/` and
-`/v2.1/` (`/v3/`, `/v2.0/`) are the version documents. Anything the gateway does not handle, or that looks malicious (dot segments, junk ids), is UNKNOWN so that nothing reaches the
-store or a pod; a known path asked with a method it lacks is BAD_METHOD. Which paths are known,
+`/v2.1/` (`/v3/`, `/v2.0/`) are the version documents. Anything the gateway does not handle,
+or that looks malicious (dot segments, junk ids), is UNKNOWN so that nothing reaches the store
+or a pod; a known path asked with a method it lacks is BAD_METHOD. Which paths are known,
 and what each is, is the route-family table's (families.py).
 """
 
