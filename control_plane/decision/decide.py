@@ -30,6 +30,7 @@ from control_plane.decision.families import PROJECT_ID, Placement, placement
 from control_plane.decision.lists.present import origin
 from control_plane.decision.mutate import parse_create, pod_body
 from control_plane.decision.operation import Kind, Operation, ResourceOperation, is_detail
+from control_plane.decision.relink import relinks
 from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
 from control_plane.decision.routed.attach import referenced
 from control_plane.decision.security_groups.copies import own_ids
@@ -216,11 +217,13 @@ def _to_owner(op: ResourceOperation, facts: Facts) -> Decision:
         return Route(destination, {})
     if op.kind is Kind.ATTACH and not facts.end_of_stream:
         return NeedBody(Mode.BODY, facts.rewrite)
-    shows_zone = facts.method == "GET" and _shows_pod_zone(op, destination.pod)
+    shows = _shows_resource(op, facts.method)
+    spec, pod = SPECS[op.resource_type], destination.pod
     return Route(
         destination,
         facts.rewrite,
-        shown=op.resource_type if shows_zone else None,
+        shown=op.resource_type if shows and pod.renames_az and spec.shows_zones else None,
+        relink=shows and spec.links and relinks(pod.endpoint(op.service)),
         forget=facts.method == "DELETE" and _names_resource(op),
     )
 
@@ -343,14 +346,18 @@ def no_other_projects(op: Operation) -> None:
         raise Forbidden(_ALL_TENANTS_POLICY if op.service is Service.COMPUTE else _NOAUTH_ALL)
 
 
+def _shows_resource(op: ResourceOperation, method: str) -> bool:
+    """The answer may show the resource, with its zone and links: its GET, its update (PUT),
+    and its actions (Nova's rebuild shows the server, createImage a `Location`)."""
+    if method in ("GET", "PUT"):
+        return _names_resource(op)
+    action = f"{SPECS[op.resource_type].item_path(op.resource_id)}/action"
+    return method == "POST" and op.remainder.rstrip("/") == action
+
+
 def _names_resource(op: ResourceOperation) -> bool:
     """The path is the resource itself (`/servers/{id}`), not something below it."""
     return op.remainder.rstrip("/") == SPECS[op.resource_type].item_path(op.resource_id)
-
-
-def _shows_pod_zone(op: ResourceOperation, pod: Pod) -> bool:
-    """The answer shows a resource with an AZ the pod calls by another name than users do."""
-    return pod.renames_az and SPECS[op.resource_type].shows_zones and _names_resource(op)
 
 
 def _in_preference_order(pods: Iterable[Pod]) -> list[Pod]:
