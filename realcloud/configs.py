@@ -28,7 +28,7 @@ from {module} import application  # noqa: E402,F401
 
 # Nova and Cinder behind Podgate: links built from the X-Forwarded-Host/-Proto Podgate sends (its
 # own host), as their API paths are Podgate's (`/v2.1`, `/v3/{project}`), so even the answers
-# Envoy routes by itself link to Podgate (docs/links.md).
+# Envoy routes by itself link to Podgate (README: "Links in answers").
 PROXY_HEADERS = {"enable_proxy_headers_parsing": True}
 
 

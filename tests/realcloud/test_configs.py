@@ -69,7 +69,7 @@ def test_each_pods_cinder_is_in_its_az_with_the_fake_backend(pod) -> None:
 def test_each_pods_nova_and_cinder_build_links_from_podgates_proxy_headers(pod) -> None:
     for conf in (configs.nova_conf(LAYOUT, pod), configs.cinder_conf(LAYOUT, pod)):
         assert ini(conf)["oslo_middleware"]["enable_proxy_headers_parsing"] == "true"
-    # Their paths are Podgate's, so Envoy's X-Forwarded-Host is all they need (docs/links.md).
+    # Their paths are Podgate's: X-Forwarded-Host is all they need (README: "Links in answers").
     endpoints = seed.pod_endpoints(LAYOUT, pod)
     for service in ("compute", "volumev3"):
         assert re.match(r"http://[^/]+/v(2\.1|3)(/|$)", endpoints[service]), endpoints[service]
