@@ -27,7 +27,7 @@ def _origin(request: web.Request) -> str:
     scheme, host = request.scheme, request.host
     forwarded = request.headers.get("Forwarded")
     if forwarded:
-        pairs = {}
+        pairs: dict[str, str] = {}
         for part in forwarded.split(",")[0].split(";"):
             key, _, value = part.partition("=")
             pairs[key.strip().lower()] = value.strip()
