@@ -20,6 +20,7 @@ from podsim.group_types import GroupTypes
 from podsim.handlers import Collection, Source
 from podsim.inventory import Inventory
 from podsim.keypairs import Keypairs
+from podsim.mounts import at_root
 from podsim.network.api import PREFIX as NETWORK_PREFIX
 from podsim.network.api import NeutronApi, not_found_fault
 from podsim.network.model import NetState
@@ -66,6 +67,7 @@ def build_app(config: PodConfig) -> web.Application:
     network = NetState(config.az)
     app = web.Application(
         middlewares=[
+            at_root,
             _faults,
             *misbehaviour(config),
             _microversions(config),

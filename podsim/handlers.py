@@ -13,7 +13,7 @@ from podsim.clock import Clock
 from podsim.config import PodConfig
 from podsim.faults import BadRequest, Fault
 from podsim.kind import NewRecord, Record, ResourceKind
-from podsim.links import Links
+from podsim.links import Links, app_url
 from podsim.paging import page
 from podsim.store import Store
 from podsim.test_hooks import CREATED_ID, DELETE_AFTER_S
@@ -161,10 +161,9 @@ class Collection:
         return record
 
     def _links(self, request: web.Request, project_id: str) -> Links:
-        origin = f"{request.scheme}://{request.host}"
         return Links(
-            endpoint=origin + self._kind.prefix,
-            bookmark=origin + self._kind.bookmark_prefix,
+            endpoint=app_url(request, self._kind.prefix),
+            bookmark=app_url(request, self._kind.bookmark_prefix),
             project_id=project_id,
             collection=self._kind.collection,
         )

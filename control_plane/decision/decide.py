@@ -30,6 +30,7 @@ from control_plane.decision.families import PROJECT_ID, Placement, placement
 from control_plane.decision.lists.present import origin
 from control_plane.decision.mutate import parse_create, pod_body
 from control_plane.decision.operation import Kind, Operation, ResourceOperation, is_detail
+from control_plane.decision.relink import relinks
 from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
 from control_plane.decision.routed.attach import referenced
 from control_plane.decision.security_groups.copies import own_ids
@@ -81,12 +82,14 @@ _NOAUTH_PROJECT = "Without Keystone the X-Project-Id header must name the projec
 
 
 def with_project(op: Operation, caller: Caller | None, headers: Mapping[str, str]) -> Operation:
-    """A project-less API's request with its project: the token's (noauth: `X-Project-Id`).
+    """A request whose path names no project, with its project: the token's (noauth:
+    `X-Project-Id`).
 
-    The pods get the same identity (`identity_headers`): a noauth client's header goes on as
-    sent, a token's project and roles are set as keystonemiddleware would set them.
+    Neutron's pods get the same identity (`identity_headers`): a noauth client's header goes
+    on as sent, a token's project and roles are set as keystonemiddleware would set them. Nova's
+    and Cinder's get the project in their path (endpoints.pod_path).
     """
-    if op.service not in PROJECT_FROM_TOKEN or op.kind in (Kind.UNKNOWN, Kind.VERSIONS):
+    if not op.token_project or op.kind in (Kind.UNKNOWN, Kind.VERSIONS):
         return op
     project = caller.project_id if caller is not None else headers.get(_PROJECT_HEADER, "")
     if not PROJECT_ID.fullmatch(project):
@@ -225,11 +228,13 @@ def _to_owner(op: ResourceOperation, facts: Facts) -> Decision:
         return Route(destination, {})
     if op.kind is Kind.ATTACH and not facts.end_of_stream:
         return NeedBody(Mode.BODY, facts.rewrite)
-    shows_zone = facts.method == "GET" and _shows_pod_zone(op, destination.pod)
+    shows = _shows_resource(op, facts.method)
+    spec, pod = SPECS[op.resource_type], destination.pod
     return Route(
         destination,
         facts.rewrite,
-        shown=op.resource_type if shows_zone else None,
+        shown=op.resource_type if shows and pod.renames_az and spec.shows_zones else None,
+        relink=shows and spec.links and relinks(pod.endpoint(op.service)),
         forget=facts.method == "DELETE" and names_resource(op),
     )
 
@@ -376,6 +381,15 @@ def no_other_projects(op: Operation) -> None:
         raise Forbidden(_ALL_TENANTS_POLICY if op.service is Service.COMPUTE else _NOAUTH_ALL)
 
 
+def _shows_resource(op: ResourceOperation, method: str) -> bool:
+    """The answer may show the resource, with its zone and links: its GET, its update (PUT),
+    and its actions (Nova's rebuild shows the server, createImage a `Location`)."""
+    if method in ("GET", "PUT"):
+        return names_resource(op)
+    action = f"{SPECS[op.resource_type].item_path(op.resource_id)}/action"
+    return method == "POST" and op.remainder.rstrip("/") == action
+
+
 def names_resource(op: ResourceOperation) -> bool:
     """The path is the resource itself (`/servers/{id}`, a proxy's `/os-volumes/{id}`), not
     something below it."""
@@ -387,11 +401,6 @@ def names_resource(op: ResourceOperation) -> bool:
         and path.count("/") == 2
         and path.endswith(f"/{op.resource_id}")
     )
-
-
-def _shows_pod_zone(op: ResourceOperation, pod: Pod) -> bool:
-    """The answer shows a resource with an AZ the pod calls by another name than users do."""
-    return pod.renames_az and SPECS[op.resource_type].shows_zones and names_resource(op)
 
 
 def _in_preference_order(pods: Iterable[Pod]) -> list[Pod]:

@@ -96,6 +96,8 @@ class Route:
     headers: Mapping[str, str]
     # The resource the answer shows, from a pod that renames its zone: the answer is asked for.
     shown: ResourceType | None = None
+    # The answer's links name the pod's own paths (relink.py): the answer is asked for.
+    relink: bool = False
     # The request deletes the resource: its routing is forgotten now.
     forget: bool = False
 

@@ -47,7 +47,8 @@ from control_plane.decision.pods.capacity import NOTHING_KNOWN, CapacityView
 from control_plane.decision.pods.fanout import AcrossPodsCall
 from control_plane.decision.pods.health import HealthView
 from control_plane.decision.quotas.relay import QuotaStore
-from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
+from control_plane.decision.relink import PodLinks, pod_links, relinks
+from control_plane.decision.resources import SPECS
 from control_plane.decision.routed.forgetting import NOTHING_WATCHED, AnswerWatch
 from control_plane.decision.routed.gone import watches
 from control_plane.decision.routed.recovery import Recovery
@@ -133,6 +134,8 @@ class Exchange:
         self._shown: tuple[ResourceType, Pod] | None = None
         # The routing of a resource whose GET or DELETE answer's status is watched.
         self._watched: Routing | None = None
+        # A pod whose answer links to its own paths: how they become the gateway's.
+        self._links: PodLinks | None = None
         self._status = 0
 
     async def answer(self, kind: str, message: ep.ProcessingRequest) -> ep.ProcessingResponse:
@@ -143,10 +146,14 @@ class Exchange:
             step, self._on_body = self._on_body, None
             return await step(message.request_body.body)
         if kind == "response_headers":
-            status = responses.read_headers(message.response_headers).get(":status", "")
+            headers = responses.read_headers(message.response_headers)
+            status = headers.get(":status", "")
             self._status = int(status) if status.isdigit() else 0
             if self._watched is not None:
                 self._deps.gone.answered(self._watched, self._method, self._status)
+            location = headers.get("location")
+            if self._links is not None and location is not None:
+                return responses.continue_with(kind, {"location": self._links.href(location)})
         elif kind == "response_body":
             new_body = await self._answer_body(message.response_body.body)
             if new_body is not None:
@@ -155,12 +162,16 @@ class Exchange:
 
     async def _answer_body(self, body: bytes) -> bytes | None:
         """The pod's answer as the user must see it (recorded if a create); None if unchanged."""
+        shown: bytes | None = None
         if self._creation is not None:
-            return await self._creation.record(self._status, body)
-        if self._shown is not None and self._status == 200:
+            shown = await self._creation.record(self._status, body)
+        elif self._shown is not None and 200 <= self._status < 300:
             resource_type, pod = self._shown
-            return shown_body(resource_type, body, pod)
-        return None
+            shown = shown_body(resource_type, body, pod)
+        if self._links is None or not 200 <= self._status < 300:
+            return shown
+        relinked = self._links.body(body if shown is None else shown)
+        return shown if relinked is None else relinked
 
     async def fault(self, error: PodgateError) -> ep.ProcessingResponse:
         """The OpenStack fault answering `error`, with the headers the API would add."""
@@ -238,7 +249,7 @@ class Exchange:
 
     async def _caller(self, op: Operation, headers: Mapping[str, str]) -> Caller | None:
         """Who calls a project's URL, as the gate says (None: noauth, or no project)."""
-        if not op.project_id and op.service not in PROJECT_FROM_TOKEN:
+        if not op.project_id and not op.token_project:
             return None
         token, client = headers.get("x-auth-token"), client_address(headers)
         return await self._deps.gate.caller(token, client=client)
@@ -311,16 +322,20 @@ class Exchange:
         decision: Decision = decide(op, facts)
         deps = self._deps
         match decision:
-            case Route(target=target, shown=shown, forget=forget):
+            case Route(target=target, shown=shown, relink=relink, forget=forget):
                 if forget and isinstance(op, ResourceOperation):
                     deps.routing_table.deleted(op.resource_type, op.resource_id)
                 if shown is not None:
                     self._shown = (shown, target.pod)
                 if isinstance(op, ResourceOperation) and watches(op, facts.method):
                     self._watched = facts.routing
+                if relink:
+                    self._links = self._pod_links(target.pod, op.service, facts)
                 self.log_outcome(target.cluster)
                 return responses.routed(phase, decision, watch=self._watched is not None)
             case Placed(target=target) if isinstance(op, ResourceOperation):
+                if SPECS[op.resource_type].links and relinks(target.pod.endpoint(op.service)):
+                    self._links = self._pod_links(target.pod, op.service, facts)
                 self._creation = Creation(
                     op,
                     decision,
@@ -346,6 +361,10 @@ class Exchange:
                 self._start_versions()
                 return await self._across_pods(op, decision, facts)
         raise ValueError(f"cannot carry out {decision} for {op.kind}")
+
+    @staticmethod
+    def _pod_links(pod: Pod, service: Service, facts: Facts) -> PodLinks:
+        return pod_links(pod.endpoint(service), origin(facts.headers))
 
     def _start_versions(self) -> None:
         """Read the microversion window now, while the pods are asked."""

@@ -30,6 +30,7 @@ __all__ = [
     "Family",
     "Merge",
     "Placement",
+    "is_collection",
     "matching",
     "owner_prefix",
     "placement",
@@ -370,6 +371,11 @@ def matching(service: Service, head: str, below: list[str]) -> list[tuple[Family
         if resource_id is not None:
             found.append((route.family, resource_id))
     return found
+
+
+def is_collection(service: Service, segment: str) -> bool:
+    """Whether some row's path starts with `segment` on `service` (`servers`, `os-keypairs`)."""
+    return (service, segment) in _INDEX
 
 
 def placement(resource_type: ResourceType) -> Placement:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
+from control_plane.decision.resources import PROJECT_FROM_TOKEN
 from control_plane.model import ResourceType, Service
 
 __all__ = ["Kind", "Operation", "ResourceOperation", "is_detail", "operation"]
@@ -41,6 +42,9 @@ class Operation:
     query: str = ""
     # The methods the path has (the `Allow` header of a BAD_METHOD answer).
     allowed: tuple[str, ...] = ()
+    # The path names no project (Neutron's always, Nova's and Cinder's may not): the caller's
+    # token names it (decide.with_project); `remainder` is then below where it would be.
+    token_project: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,10 +65,15 @@ def operation(
     remainder: str = "",
     query: str = "",
     allowed: tuple[str, ...] = (),
+    token_project: bool = False,
 ) -> Operation:
-    """The variant that fits: a ResourceOperation when the path names a resource type."""
+    """The variant that fits: a ResourceOperation when the path names a resource type.
+
+    A project-less API's operations always take the token's project.
+    """
+    token = token_project or service in PROJECT_FROM_TOKEN
     if resource_type is None:
-        return Operation(kind, service, project_id, remainder, query, allowed)
+        return Operation(kind, service, project_id, remainder, query, allowed, token)
     return ResourceOperation(
         kind,
         service,
@@ -72,6 +81,7 @@ def operation(
         remainder,
         query,
         allowed,
+        token,
         resource_type=resource_type,
         resource_id=resource_id,
     )

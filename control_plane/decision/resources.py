@@ -10,7 +10,14 @@ from typing import Any
 
 from control_plane.model import RESOURCE_SERVICE, Pod, ResourceType, Service
 
-__all__ = ["API_PREFIX", "PROJECT_FROM_TOKEN", "SPECS", "ResourceSpec", "by_collection"]
+__all__ = [
+    "API_PREFIX",
+    "PROJECT_FROM_TOKEN",
+    "PROJECT_OPTIONAL",
+    "SPECS",
+    "ResourceSpec",
+    "by_collection",
+]
 
 # The versioned path prefix of each API (a DESIGN.md contract).
 API_PREFIX: Mapping[Service, str] = {
@@ -21,6 +28,9 @@ API_PREFIX: Mapping[Service, str] = {
 # APIs whose paths name no project (Neutron's): the caller's token names it (noauth: the
 # `X-Project-Id` header, as Neutron's own noauth reads it).
 PROJECT_FROM_TOKEN = frozenset({Service.NETWORK})
+# APIs whose paths may leave the project out (Nova since 2.18, Cinder since 3.67: catalogs then
+# publish `.../v2.1` and `.../v3`): `/v2.1/servers/...` is the token's project's.
+PROJECT_OPTIONAL = frozenset({Service.COMPUTE, Service.VOLUME})
 
 _BRIEF = ("id", "name", "links")
 # cinder/api/views/snapshots.py summary(): snapshots have no links, even in detail.

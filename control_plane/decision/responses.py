@@ -44,7 +44,8 @@ _MODES = {
     # Attach checks, fan-outs with a body and external events need the request body only.
     Mode.BODY: _mode(request_body=True, response_body=False),
 }
-# A resource shown by a pod that renames its zone: the answer's AZ needs the user-facing name.
+# A resource shown by a pod that renames its zone (the answer's AZ needs the user-facing name)
+# or that links to its own paths (relink.py).
 _SHOW_MODE = _mode(request_body=False, response_body=True)
 # A resource's GET or DELETE: the answer's status may show it gone (headers, no body).
 _WATCH_MODE = _PM(
@@ -75,9 +76,9 @@ def set_headers(mutation: ep.HeaderMutation, headers: Mapping[str, str]) -> None
 
 def routed(phase: str, route: Route, *, watch: bool = False) -> ep.ProcessingResponse:
     """Send the request on as `route` says, answering the `phase` message (request_headers or
-    request_body); a shown resource asks Envoy for the pod's answer on the way, a `watch`ed
-    one for its status."""
-    mode = _SHOW_MODE if route.shown is not None else _WATCH_MODE if watch else None
+    request_body); a shown resource or a pod's links ask Envoy for the pod's answer on the way,
+    a `watch`ed one for its status."""
+    mode = _SHOW_MODE if route.shown is not None or route.relink else _WATCH_MODE if watch else None
     return _sent(phase, route.target, route.headers, None, mode)
 
 

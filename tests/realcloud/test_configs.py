@@ -66,6 +66,16 @@ def test_each_pods_cinder_is_in_its_az_with_the_fake_backend(pod) -> None:
     assert cinder["nova"]["region_name"] == pod.name
 
 
+@pytest.mark.parametrize("pod", PODS, ids=lambda p: p.name)
+def test_each_pods_nova_and_cinder_build_links_from_podgates_proxy_headers(pod) -> None:
+    for conf in (configs.nova_conf(LAYOUT, pod), configs.cinder_conf(LAYOUT, pod)):
+        assert ini(conf)["oslo_middleware"]["enable_proxy_headers_parsing"] == "true"
+    # Their paths are Podgate's: X-Forwarded-Host is all they need (README: "Links in answers").
+    endpoints = seed.pod_endpoints(LAYOUT, pod)
+    for service in ("compute", "volumev3"):
+        assert re.match(r"http://[^/]+/v(2\.1|3)(/|$)", endpoints[service]), endpoints[service]
+
+
 def test_rabbit_definitions_hash_the_password_as_rabbitmq_does() -> None:
     salt = b"\x01\x02\x03\x04"
     definitions = json.loads(configs.rabbit_definitions(salt))

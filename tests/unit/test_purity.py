@@ -27,6 +27,7 @@ PURE = (
     "control_plane.decision.decisions",
     "control_plane.decision.resources",
     "control_plane.decision.mutate",
+    "control_plane.decision.relink",
     "control_plane.decision.routed.attach",
     "control_plane.decision.routed.gone",
     "control_plane.decision.routed.reconcile",

@@ -11,7 +11,7 @@ from control_plane.model import ResourceType, Service
 
 _TABLE = Path(__file__).parent / "testdata" / "classify.yaml"
 _REQUIRED = {"service", "method", "path", "kind"}
-_OPTIONAL = {"project", "type", "id", "query", "allowed"}
+_OPTIONAL = {"project", "type", "id", "query", "allowed", "token_project"}
 
 
 def _load_rows() -> list[dict]:
@@ -39,6 +39,7 @@ def _expected(row: dict) -> Operation:
         remainder=row["remainder"],
         query=row.get("query", ""),
         allowed=tuple(row.get("allowed", ())),
+        token_project=row.get("token_project", False),
     )
 
 

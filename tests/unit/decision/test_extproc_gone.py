@@ -27,7 +27,10 @@ class Watch:
 
 @pytest.fixture
 async def gateway() -> tuple[Gateway, Watch, Stream]:
-    gateway = Gateway(pod("a", "az1", 1, pod_az_name="az1"))
+    # At the gateway's paths (no prefix): its links need no rewriting, so only a watch asks
+    # for its answer.
+    endpoints = {"compute": "http://a.pod/v2.1", "volumev3": "http://a.pod/v3/$(project_id)s"}
+    gateway = Gateway(pod("a", "az1", 1, pod_az_name="az1", endpoints=endpoints))
     await gateway.route(ResourceType.SERVER, "s1", "a")
     watch = Watch()
     service = DecisionService(
