@@ -71,11 +71,38 @@ class Metrics:
             "podgate_routings_stored", "Resource routings in the store, by pod", ["pod"],
             registry=registry,
         )  # fmt: skip
+        self.routings_forgotten = Counter(
+            "podgate_routings_forgotten",
+            "Routings forgotten because their resource is gone, by pod and how it was found "
+            "(deleted: a delete completed; not_found: the pod answered 404; reconciled: the "
+            "reconciler)",
+            ["pod", "reason"],
+            registry=registry,
+        )
+        self.reconcile_passes = Counter(
+            "podgate_reconcile_passes",
+            "Reconciler passes, by outcome (complete, or partial: some pod did not answer)",
+            ["outcome"],
+            registry=registry,
+        )
         self.pod_free_capacity = Gauge(
             "podgate_pod_free_capacity",
             "Free room each ENABLED pod's hypervisors last showed (resource: ram_mib, vcpus); "
             "absent while unknown",
             ["pod", "resource"],
+            registry=registry,
+        )
+        self.quota_rebalances = Counter(
+            "podgate_quota_rebalances",
+            "Pods given new shares of a project's limits over all pods, by service and pod",
+            ["service", "pod"],
+            registry=registry,
+        )
+        self.shared_objects_missing = Gauge(
+            "podgate_shared_objects_missing",
+            "Shared objects (kind: flavors, volume_types, group_types, qos_specs) other ENABLED "
+            "pods hold and this pod lacks, as the last drift check found them",
+            ["pod", "kind"],
             registry=registry,
         )
         self.fast_path_routings = Gauge(

@@ -39,6 +39,7 @@ class ResourceType(StrEnum):
     PORT = "port"
     ROUTER = "router"
     FLOATING_IP = "floatingip"
+    SERVER_GROUP = "server_group"
 
 
 # Contract between the xDS translator and the decision service (DESIGN.md "Internal headers").
@@ -67,14 +68,21 @@ RESOURCE_SERVICE: Mapping[ResourceType, Service] = {
     ResourceType.PORT: Service.NETWORK,
     ResourceType.ROUTER: Service.NETWORK,
     ResourceType.FLOATING_IP: Service.NETWORK,
+    ResourceType.SERVER_GROUP: Service.COMPUTE,
 }
 
 
 class CopiedType(StrEnum):
-    """A project's objects the gateway keeps a copy of in every pod, under one id."""
+    """Objects the gateway keeps a copy of in every pod, under one id: a project's security
+    groups, and the shared objects (a flavor's copies share its id; Cinder's each have their own).
+    """
 
     SECURITY_GROUP = "security_group"
     SECURITY_GROUP_RULE = "security_group_rule"
+    FLAVOR = "flavor"
+    VOLUME_TYPE = "volume_type"
+    GROUP_TYPE = "group_type"
+    QOS_SPECS = "qos_specs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +91,19 @@ class Copies:
 
     copied_type: CopiedType
     gateway_id: str
+    # The project it belongs to (a shared object: the project of the admin who made it).
     project_id: str
     # pod name -> the id that pod gave its copy (the home pod's is `gateway_id`)
     ids: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaScope:
+    """Whose limits a quota set holds: a project's in one API, or one of its users' (Nova)."""
+
+    service: Service
+    project_id: str
+    user_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -126,6 +126,9 @@ class DecisionSettings(BaseModel):
     # `os-server-external-events`: the most events one request may carry (more: 400), and
     # whether noauth mode, which cannot tell Neutron from a tenant, accepts them at all (403).
     max_external_events: int = Field(default=1000, ge=1)
+    # How often the shared objects (flavors, volume and group types, QoS specs) of the ENABLED
+    # pods are compared and missing copies made (a pod registered or enabled: at once); 0: never.
+    shared_sync_s: float = Field(default=300.0, ge=0)
     noauth_external_events: bool = False
     # The largest answer body read from a pod (lists, shared objects, version documents,
     # recovery reads); a larger one is a failure of that pod, never held in memory.
@@ -159,6 +162,14 @@ class HealthSettings(BaseModel):
     healthy_threshold: int = Field(default=1, ge=1)
 
 
+class QuotaSettings(BaseModel):
+    """Limits over all pods (docs/quotas.md): how often each pod's share is rebalanced."""
+
+    # Every round reads the usage of each project with limits set through the gateway and moves
+    # the pods' shares to follow it: the lag after which a full pod gets room another pod had.
+    rebalance_s: float = Field(default=30.0, gt=0)
+
+
 class FastPathSettings(BaseModel):
     """Known resources routed by Envoy itself: how many it holds and how often the table moves."""
 
@@ -174,6 +185,21 @@ class FastPathSettings(BaseModel):
     def entries(self, auth: str) -> int:
         """How many known resources Envoy may route by itself in auth mode `auth`."""
         return self.max_entries if auth != "keystone" or self.trust_pod_auth else 0
+
+
+class RoutingSettings(BaseModel):
+    """When the routings of deleted resources are forgotten (docs/routings.md)."""
+
+    # After a DELETE that Nova or Cinder accepted (202/204), the pod is asked whether the
+    # resource is gone first after delete_check_first_s, then at doubling intervals, for up to
+    # delete_check_s in all; deletes taking longer are left to the reconciler.
+    delete_check_first_s: float = Field(default=1.0, gt=0)
+    delete_check_s: float = Field(default=120.0, ge=0)
+    # Resources being checked at once; past that a delete is left to the reconciler.
+    max_checks: int = Field(default=1000, ge=0)
+    # Every reconcile_interval_s the pods' resources are listed and routings of resources no
+    # pod has any more are forgotten; 0 turns the reconciler off.
+    reconcile_interval_s: float = Field(default=600.0, ge=0)
 
 
 class KeystoneSettings(BaseModel):
@@ -233,7 +259,9 @@ class Settings(BaseSettings):
     decision: DecisionSettings = Field(default_factory=DecisionSettings)
     fast_path: FastPathSettings = Field(default_factory=FastPathSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    routings: RoutingSettings = Field(default_factory=RoutingSettings)
     keystone: KeystoneSettings = Field(default_factory=KeystoneSettings)
+    quotas: QuotaSettings = Field(default_factory=QuotaSettings)
 
     @property
     def database_url(self) -> str:

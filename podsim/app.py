@@ -7,29 +7,39 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from podsim import versions
+from podsim.aggregates import Aggregates
 from podsim.attachment_api import AttachmentApi
 from podsim.attachments import Attachments
 from podsim.backups import BACKUPS
 from podsim.clock import Clock
+from podsim.compute_admin import ComputeAdmin
 from podsim.config import PodConfig
 from podsim.events import ExternalEvents
 from podsim.faults import BadMethod, Fault, NotFound, fault_body
 from podsim.flavors import Flavors
+from podsim.group_types import GroupTypes
 from podsim.handlers import Collection, Source
 from podsim.inventory import Inventory
 from podsim.keypairs import Keypairs
 from podsim.messages import Messages
+from podsim.mounts import at_root
 from podsim.network.api import PREFIX as NETWORK_PREFIX
 from podsim.network.api import NeutronApi, not_found_fault
 from podsim.network.model import NetState
-from podsim.quotas import cinder_quotas, nova_quotas
+from podsim.nova_images import NovaImages, extension_routes
+from podsim.nova_networks import NovaNetworks
+from podsim.nova_volumes import NovaVolumes
+from podsim.qos_specs import QosSpecs
+from podsim.quotas import cinder_quotas, nova_quotas, quota_checks
 from podsim.references import references
+from podsim.server_groups import ServerGroups
 from podsim.server_parts import ServerParts
 from podsim.servers import SERVERS
 from podsim.snapshots import SNAPSHOTS
 from podsim.store import Store
 from podsim.test_hooks import misbehaviour
 from podsim.transfers import Transfers
+from podsim.volume_admin import VolumeAdmin
 from podsim.volume_groups import VolumeGroups
 from podsim.volume_parts import VolumeParts
 from podsim.volume_summary import volume_summary_routes
@@ -62,6 +72,7 @@ def build_app(config: PodConfig) -> web.Application:
     network = NetState(config.az)
     app = web.Application(
         middlewares=[
+            at_root,
             _faults,
             *misbehaviour(config),
             _microversions(config),
@@ -92,11 +103,22 @@ def build_app(config: PodConfig) -> web.Application:
     app.add_routes(flavors.routes())
     app.add_routes(keypairs.routes())
     app.add_routes(types.routes())
-    app.add_routes(nova_quotas(servers, flavors).routes(detail=True))
-    app.add_routes(cinder_quotas(volumes, snapshots, backups).routes(detail=False))
-    app.add_routes(Inventory(config, servers, flavors).routes())
+    app.add_routes([*GroupTypes().routes(), *QosSpecs(types).routes()])
+    nova, cinder = nova_quotas(servers, flavors), cinder_quotas(volumes, snapshots, backups)
+    app.add_routes(nova.routes(detail=True))
+    app.add_routes(cinder.routes(detail=False))
+    app.middlewares.append(quota_checks(nova, cinder, flavors))
+    inventory = Inventory(config, servers, flavors)
+    app.add_routes(inventory.routes())
+    app.add_routes(ComputeAdmin(config, inventory, servers, flavors).routes())
+    app.add_routes(Aggregates(inventory).routes())
+    app.add_routes(VolumeAdmin(config, inventory, volumes, types).routes())
     app.add_routes(_version_routes(config))
     app.add_routes(NeutronApi(network, config.delay).routes())
+    app.add_routes(ServerGroups(servers).routes())
+    app.add_routes(NovaVolumes(config, volumes, snapshots).routes())
+    app.add_routes(NovaImages().routes() + extension_routes())
+    app.add_routes(NovaNetworks().routes())
 
     async def stamp(request: web.Request, response: web.StreamResponse) -> None:
         request_id = request.get("request_id") or f"req-{uuid.uuid4()}"

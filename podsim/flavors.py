@@ -9,6 +9,7 @@ from aiohttp import web
 from podsim.extra_specs import ExtraSpecs
 from podsim.faults import BadRequest, Fault, NotFound
 from podsim.handlers import json_body
+from podsim.links import app_url
 from podsim.shared_paging import FLAVORS, paged
 from podsim.store import Record
 
@@ -172,8 +173,8 @@ def _view(request: web.Request, record: Record) -> dict[str, Any]:
 
 
 def _links(request: web.Request, flavor_id: str) -> list[dict[str, str]]:
-    origin, project_id = f"{request.scheme}://{request.host}", request.match_info["project_id"]
+    tail = f"{request.match_info['project_id']}/flavors/{flavor_id}"
     return [
-        {"rel": "self", "href": f"{origin}/compute/v2.1/{project_id}/flavors/{flavor_id}"},
-        {"rel": "bookmark", "href": f"{origin}/compute/{project_id}/flavors/{flavor_id}"},
+        {"rel": "self", "href": f"{app_url(request, '/compute/v2.1')}/{tail}"},
+        {"rel": "bookmark", "href": f"{app_url(request, '/compute')}/{tail}"},
     ]

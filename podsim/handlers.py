@@ -13,10 +13,10 @@ from podsim.clock import Clock
 from podsim.config import PodConfig
 from podsim.faults import BadRequest, Fault
 from podsim.kind import NewRecord, Record, ResourceKind
-from podsim.links import Links
+from podsim.links import Links, app_url
 from podsim.paging import page
 from podsim.store import Store
-from podsim.test_hooks import CREATED_ID
+from podsim.test_hooks import CREATED_ID, DELETE_AFTER_S
 
 _FALSE_WORDS = ("0", "false", "f", "no", "n", "off")
 
@@ -92,10 +92,14 @@ class Collection:
         return web.json_response({self._kind.member: self._kind.detail_view(record, links)})
 
     async def delete(self, request: web.Request) -> web.Response:
-        """DELETE: forget it at once (204 for Nova, 202 for Cinder)."""
+        """DELETE: forget it now (test hooks: maybe later); 204 for Nova, 202 for Cinder."""
         project_id = request.match_info["project_id"]
         resource_id = request.match_info["resource_id"]
-        if not self._store.remove(project_id, resource_id):
+        later = request.get(DELETE_AFTER_S)
+        if later is not None and self._store.get(project_id, resource_id) is not None:
+            loop = asyncio.get_running_loop()
+            loop.call_later(later, self._store.remove, project_id, resource_id)
+        elif not self._store.remove(project_id, resource_id):
             raise self._kind.not_found(resource_id)
         return web.Response(status=self._kind.delete_status)
 
@@ -157,10 +161,9 @@ class Collection:
         return record
 
     def _links(self, request: web.Request, project_id: str) -> Links:
-        origin = f"{request.scheme}://{request.host}"
         return Links(
-            endpoint=origin + self._kind.prefix,
-            bookmark=origin + self._kind.bookmark_prefix,
+            endpoint=app_url(request, self._kind.prefix),
+            bookmark=app_url(request, self._kind.bookmark_prefix),
             project_id=project_id,
             collection=self._kind.collection,
         )

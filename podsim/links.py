@@ -1,8 +1,42 @@
-"""Links in answers, built from the request's Host header and the endpoint prefix, as Nova does."""
+"""Links in answers, built from the request's Host header and the endpoint prefix, as Nova does.
+
+Behind a proxy the pod builds them as Nova and Cinder do with oslo.middleware's HTTPProxyToWSGI
+turned on (`[oslo_middleware] enable_proxy_headers_parsing = True`): RFC 7239's `Forwarded`
+(its first entry) names scheme and host, else `X-Forwarded-Proto` and `X-Forwarded-Host`, and
+`X-Forwarded-Prefix` goes before the pod's own mount (its WSGI script name).
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
+
+from aiohttp import web
+
+from podsim.mounts import AT_ROOT
+
+
+def app_url(request: web.Request, path: str) -> str:
+    """`path` as podsim mounts it (`/compute/v2.1`) under the URL the client reached it by."""
+    if request.get(AT_ROOT):
+        below = path.lstrip("/").partition("/")[2]  # `/compute/v2.1` -> `v2.1`
+        path = f"/{below}" if below else ""
+    return _origin(request) + request.headers.get("X-Forwarded-Prefix", "") + path
+
+
+def _origin(request: web.Request) -> str:
+    scheme, host = request.scheme, request.host
+    forwarded = request.headers.get("Forwarded")
+    if forwarded:
+        pairs: dict[str, str] = {}
+        for part in forwarded.split(",")[0].split(";"):
+            key, _, value = part.partition("=")
+            pairs[key.strip().lower()] = value.strip()
+        scheme = pairs.get("proto") or scheme
+        host = pairs.get("host") or host
+    else:
+        scheme = request.headers.get("X-Forwarded-Proto") or scheme
+        host = request.headers.get("X-Forwarded-Host") or host
+    return f"{scheme}://{host}"
 
 
 @dataclass(frozen=True, slots=True)

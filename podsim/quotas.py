@@ -1,14 +1,42 @@
-"""Nova and Cinder limits and quota sets: per-project limits, usage counted from the stores."""
+"""Nova and Cinder limits and quota sets: per-project limits, usage counted from the stores,
+and creates over a limit refused as Nova (403) and Cinder (413 overLimit) refuse them.
 
-from collections.abc import Callable, Mapping
+A new limit below the usage is refused (400) as the APIs do: Nova unless `force`, Cinder always
+(but never `per_volume_gigabytes` nor -1). Nova takes limits as integers or their strings.
+"""
+
+import json
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
 
-from podsim.faults import BadRequest
+from podsim.faults import BadRequest, Fault
 from podsim.flavors import Flavors
 from podsim.handlers import json_body
 from podsim.store import Store
+
+_WHOLE = re.compile(r"-?[0-9]+")
+_SERVERS = re.compile(r"/compute/v2\.1/(?P<project>[^/]+)/servers/?")
+_VOLUMES = re.compile(r"/volume/v3/(?P<project>[^/]+)/volumes/?")
+_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Forbidden(Fault):
+    """Nova's refusal of a create over quota."""
+
+    status = 403
+
+
+class OverLimit(Fault):
+    """Cinder's refusal of a create over quota (QuotaError: 413, `Retry-After: 0`)."""
+
+    status = 413
+
+    def body(self) -> dict[str, dict[str, object]]:
+        return {"overLimit": {"message": self.message, "code": 413, "retryAfter": "0"}}
+
 
 # Nova's and Cinder's default quotas (nova.conf [quota], cinder.conf quota_*).
 _NOVA_DEFAULTS = {
@@ -57,13 +85,25 @@ class Quotas:
         limits: Mapping[str, str],
         used: Mapping[str, str],
         usage: Usage,
+        *,
+        forceable: bool,
     ) -> None:
         self._prefix = prefix
-        self._defaults = defaults
+        self._defaults = dict(defaults)
         self._limits = limits
         self._used = used
         self._usage = usage
+        self._forceable = forceable
         self._set: dict[str, dict[str, int]] = {}
+
+    def over(self, project: str, wanted: Mapping[str, int]) -> tuple[str, int, int] | None:
+        """The first quota `wanted` more would exceed: (name, limit, used), else None."""
+        quotas, use = self._quotas(project), self._usage(project)
+        for name, more in wanted.items():
+            limit, used = quotas[name], use.get(name, 0)
+            if more > 0 and limit != -1 and used + more > limit:
+                return name, limit, used
+        return None
 
     def routes(self, *, detail: bool) -> list[web.RouteDef]:
         """Routes to add to the app; Nova has `/detail`, Cinder `?usage=True` instead."""
@@ -74,6 +114,8 @@ class Quotas:
             web.put(base, self.update),
             web.delete(base, self.revert),
             web.get(f"{base}/defaults", self.defaults),
+            web.get(f"{self._prefix}/{{project_id}}/os-quota-class-sets/{{name}}", self.show_class),
+            web.put(f"{self._prefix}/{{project_id}}/os-quota-class-sets/{{name}}", self.set_class),
         ]
         return [*routes, web.get(f"{base}/detail", self.detail)] if detail else routes
 
@@ -113,16 +155,54 @@ class Quotas:
         changes = body.get("quota_set") if isinstance(body, dict) else None
         if not isinstance(changes, dict):
             raise BadRequest("'quota_set' is a required property")
-        for quota, value in changes.items():
-            if quota not in self._defaults:
-                raise BadRequest(
-                    f"Additional properties are not allowed ('{quota}' was unexpected)"
-                )
-            if not isinstance(value, int) or isinstance(value, bool) or value < -1:
-                raise BadRequest(f"Invalid input for field/attribute {quota}. Value: {value}.")
+        changes = dict(changes)
+        force = str(changes.pop("force", "")).lower() == "true" and self._forceable
         target = request.match_info["target"]
-        self._set.setdefault(target, {}).update(changes)
+        use = self._usage(target)
+        limits: dict[str, int] = {}
+        for quota, value in changes.items():
+            limit = self._limit(quota, value)
+            if not force and limit != -1 and limit < use.get(quota, 0):
+                raise BadRequest(self._below(quota, limit, use[quota]))
+            limits[quota] = limit
+        self._set.setdefault(target, {}).update(limits)
         return web.json_response({"quota_set": self._quotas(target)})
+
+    async def show_class(self, request: web.Request) -> web.Response:
+        """GET a quota class: `default` holds the defaults (others have none of their own)."""
+        name = request.match_info["name"]
+        return web.json_response({"quota_class_set": {"id": name, **self._defaults}})
+
+    async def set_class(self, request: web.Request) -> web.Response:
+        """PUT (admin) a quota class: the `default` one's limits are every project's defaults."""
+        body = await json_body(request)
+        changes = body.get("quota_class_set") if isinstance(body, dict) else None
+        if not isinstance(changes, dict):
+            raise BadRequest("'quota_class_set' is a required property")
+        limits = {quota: self._limit(quota, value) for quota, value in changes.items()}
+        if request.match_info["name"] == "default":
+            self._defaults.update(limits)
+        return web.json_response({"quota_class_set": dict(self._defaults)})
+
+    def _limit(self, quota: str, value: object) -> int:
+        """A new limit for `quota`: an integer of at least -1 (Nova: or its string)."""
+        if quota not in self._defaults:
+            raise BadRequest(f"Additional properties are not allowed ('{quota}' was unexpected)")
+        limit = _whole(value, nova=self._forceable)
+        if limit is None or limit < -1:
+            raise BadRequest(f"Invalid input for field/attribute {quota}. Value: {value}.")
+        return limit
+
+    def _below(self, quota: str, limit: int, used: int) -> str:
+        if self._forceable:
+            return (
+                f"Quota limit {limit} for {quota} must be greater than or equal to already "
+                f"used and reserved {used}."
+            )
+        return (
+            f"Quota {quota} limit must be equal or greater than existing resources. "
+            f"Current usage is {used} and the requested limit is {limit}."
+        )
 
     async def revert(self, request: web.Request) -> web.Response:
         """DELETE (admin): back to the defaults, 202."""
@@ -145,7 +225,7 @@ def nova_quotas(servers: Store, flavors: Flavors) -> Quotas:
             "ram": sum(ram for _, ram in sizes),
         }
 
-    return Quotas("/compute/v2.1", _NOVA_DEFAULTS, _NOVA_LIMITS, _NOVA_USED, usage)
+    return Quotas("/compute/v2.1", _NOVA_DEFAULTS, _NOVA_LIMITS, _NOVA_USED, usage, forceable=True)
 
 
 def cinder_quotas(volumes: Store, snapshots: Store, backups: Store) -> Quotas:
@@ -161,4 +241,80 @@ def cinder_quotas(volumes: Store, snapshots: Store, backups: Store) -> Quotas:
             "backup_gigabytes": sum(b.get("size") or 0 for b in backs),
         }
 
-    return Quotas("/volume/v3", _CINDER_DEFAULTS, _CINDER_LIMITS, _CINDER_USED, usage)
+    return Quotas(
+        "/volume/v3", _CINDER_DEFAULTS, _CINDER_LIMITS, _CINDER_USED, usage, forceable=False
+    )
+
+
+def quota_checks(nova: Quotas, cinder: Quotas, flavors: Flavors) -> Callable[..., Any]:
+    """Middleware refusing server and volume creates over the project's limits, before the
+    create itself (a body it cannot read is left to the handler's validation)."""
+
+    @web.middleware
+    async def check(request: web.Request, handler: _Handler) -> web.StreamResponse:
+        if request.method == "POST":
+            if match := _SERVERS.fullmatch(request.path):
+                _check_server(nova, flavors, match["project"], await _document(request))
+            elif match := _VOLUMES.fullmatch(request.path):
+                _check_volume(cinder, match["project"], await _document(request))
+        return await handler(request)
+
+    return check
+
+
+def _check_server(nova: Quotas, flavors: Flavors, project: str, body: dict[str, Any]) -> None:
+    """nova/compute/api.py _check_num_instances_quota: TooManyInstances, a 403."""
+    server = body.get("server")
+    if not isinstance(server, dict):
+        return
+    count = server.get("min_count", 1)
+    count = count if isinstance(count, int) and count > 0 else 1
+    flavor = str(server.get("flavorRef") or "").rstrip("/").rsplit("/", 1)[-1]
+    cores, ram = flavors.sizes(flavor)
+    over = nova.over(project, {"instances": count, "cores": cores * count, "ram": ram * count})
+    if over is not None:
+        name, limit, used = over
+        wanted = {"instances": count, "cores": cores * count, "ram": ram * count}[name]
+        raise Forbidden(
+            f"Quota exceeded for {name}: Requested {wanted}, but already used {used} of "
+            f"{limit} {name}"
+        )
+
+
+def _check_volume(cinder: Quotas, project: str, body: dict[str, Any]) -> None:
+    """cinder/quota_utils.py process_reserve_over_quota: 413 overLimit."""
+    volume = body.get("volume")
+    size = volume.get("size") if isinstance(volume, dict) else None
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        return
+    over = cinder.over(project, {"volumes": 1, "gigabytes": size})
+    if over is None:
+        return
+    name, limit, used = over
+    if name == "volumes":
+        raise OverLimit(
+            f"Maximum number of volumes allowed ({limit}) exceeded for quota 'volumes'."
+        )
+    raise OverLimit(
+        "Requested volume or snapshot exceeds allowed gigabytes quota. Requested "
+        f"{size}G, quota is {limit}G and {used}G has been consumed."
+    )
+
+
+async def _document(request: web.Request) -> dict[str, Any]:
+    try:
+        document = json.loads(await request.read() or b"{}")
+    except ValueError:
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def _whole(value: object, *, nova: bool) -> int | None:
+    """An integer (Nova also takes its string: `"5120"`)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if nova and isinstance(value, str) and _WHOLE.fullmatch(value):
+        return int(value)
+    return None

@@ -11,6 +11,7 @@ from podsim.faults import BadRequest, Fault, NotFound
 from podsim.kind import MAX_LIMIT, Filters, ListQuery, NewRecord, Record, ResourceKind
 from podsim.links import Links
 from podsim.paging import SortError, resolve_sort
+from podsim.server_groups import hinted_group
 
 # nova/api/openstack/compute/schemas/servers.py: VALID_SORT_KEYS_V273 (400 for anything else),
 # and SERVER_LIST_IGNORE_SORT_KEY (accepted, then dropped with their direction before 2.75).
@@ -92,6 +93,7 @@ def new_server(body: object, new: NewRecord) -> Record:
         "auto_disk_config": server.get("OS-DCF:diskConfig") == "AUTO",
         "admin_pass": server.get("adminPass") or secrets.token_urlsafe(9),
         "request": dict(server),
+        "server_group": hinted_group(body),
     }
 
 

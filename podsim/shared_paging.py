@@ -14,6 +14,7 @@ from aiohttp import web
 
 from podsim.faults import BadRequest
 from podsim.kind import MAX_LIMIT
+from podsim.links import app_url
 from podsim.paging import ASC, SortError, SortOrder, page, resolve_sort
 from podsim.store import Record
 
@@ -108,5 +109,4 @@ def _marker(params: list[tuple[str, str]]) -> str | None:
 
 def _origin(request: web.Request) -> str:
     """The versioned endpoint the request came to (…/compute/v2.1 or …/volume/v3)."""
-    prefix = request.path.split(f"/{request.match_info['project_id']}/", 1)[0]
-    return f"{request.scheme}://{request.host}{prefix}"
+    return app_url(request, request.path.split(f"/{request.match_info['project_id']}/", 1)[0])

@@ -3,6 +3,8 @@ trust, driven by headers the test sends through the gateway.
 
 - `x-podsim-created-id: ID`  a create answers with this id (colliding with another pod's)
 - `x-podsim-answer-bytes: N` a list answers a valid but N-byte document, streamed
+- `x-podsim-delete-after-s: S` a delete is accepted at once but finishes S seconds later (as
+  Nova and Cinder delete: the resource shows until then)
 """
 
 from collections.abc import Awaitable, Callable
@@ -11,12 +13,14 @@ from aiohttp import web
 
 from podsim.config import PodConfig
 
-__all__ = ["CREATED_ID", "misbehaviour"]
+__all__ = ["CREATED_ID", "DELETE_AFTER_S", "misbehaviour"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 CREATED_ID = "created_id"
+DELETE_AFTER_S = "delete_after_s"
 _ID_HEADER = "x-podsim-created-id"
+_DELETE_AFTER_HEADER = "x-podsim-delete-after-s"
 _SIZE_HEADER = "x-podsim-answer-bytes"
 _CHUNK = b"x" * (1024 * 1024)
 
@@ -31,6 +35,9 @@ async def _misbehave(request: web.Request, handler: Handler) -> web.StreamRespon
     created_id = request.headers.get(_ID_HEADER)
     if created_id and request.method == "POST":
         request[CREATED_ID] = created_id
+    delay = request.headers.get(_DELETE_AFTER_HEADER, "")
+    if request.method == "DELETE" and delay.replace(".", "", 1).isdigit():
+        request[DELETE_AFTER_S] = float(delay)
     size = request.headers.get(_SIZE_HEADER, "")
     if size.isdigit() and request.method == "GET":
         return await _huge_list(request, int(size))

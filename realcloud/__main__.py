@@ -26,6 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("status", help="each process, alive or not, and its memory")
     run = commands.add_parser("tempest", help="Tempest through Podgate and directly, compared")
     run.add_argument("--regex", default=tempest.SELECTION, help="default: the issue's set")
+    run.add_argument(
+        "--podgate-only",
+        action="store_true",
+        help="reuse the last direct run of the same selection (the pods' code did not change)",
+    )
     commands.add_parser("scenario", help="the openstacksdk scenario through Podgate")
     commands.add_parser("clean", help="delete Tempest's leftovers; check the pods agree")
     args = parser.parse_args(argv)
@@ -46,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         rss, pss = cloud.memory_mb(layout)
         print(f"{'total':39} {rss:>8} {pss:>7}")
     elif args.command == "tempest":
-        return _tempest(layout, args.regex)
+        return _tempest(layout, args.regex, podgate_only=args.podgate_only)
     elif args.command == "scenario":
         return _scenario(layout)
     elif args.command == "clean":
@@ -66,7 +71,7 @@ def _up(layout: Layout, *, restart: bool, if_needed: bool) -> int:
     return 0
 
 
-def _tempest(layout: Layout, regex: str) -> int:
+def _tempest(layout: Layout, regex: str, *, podgate_only: bool) -> int:
     """Direct first, then through Podgate, each from the seeded state; the failures that matter
     rerun once; compared, and checked against the known failures and the baseline."""
     if not cloud.is_up(layout):
@@ -76,7 +81,16 @@ def _tempest(layout: Layout, regex: str) -> int:
     done: dict[str, tempest.Outcome] = {}
     final: dict[str, results.Run] = {}
     flaky: dict[str, list[str]] = {}
-    for name in ("direct", "podgate"):
+    if podgate_only:
+        kept = tempest.load_final(layout, "direct", regex)
+        if kept is None:
+            print(
+                "no direct run of this selection to reuse: run without --podgate-only",
+                file=sys.stderr,
+            )
+            return 2
+        done["direct"], final["direct"], flaky["direct"] = kept
+    for name in ("podgate",) if podgate_only else ("direct", "podgate"):
         differences = cleanup.clean(layout, admin_project)
         if differences:
             text = f"NOT IN THE SEEDED STATE before the {name} run (clean-up could not fix it):\n"
@@ -89,6 +103,7 @@ def _tempest(layout: Layout, regex: str) -> int:
         first = done[name].run
         failures = _unexpected(first) if name == "direct" else _broken(final["direct"], first)
         final[name], flaky[name] = _rerun(layout, done[name], failures, seeded)
+        tempest.save_final(layout, done[name], final[name], flaky[name], regex)
     ports = {
         "direct": [PODS[0].nova_port, PODS[0].cinder_port, PODS[0].neutron_port],
         "podgate": [

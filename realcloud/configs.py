@@ -26,6 +26,12 @@ from {module} import application  # noqa: E402,F401
 """
 
 
+# Nova and Cinder behind Podgate: links built from the X-Forwarded-Host/-Proto Podgate sends (its
+# own host), as their API paths are Podgate's (`/v2.1`, `/v3/{project}`), so even the answers
+# Envoy routes by itself link to Podgate (README: "Links in answers").
+PROXY_HEADERS = {"enable_proxy_headers_parsing": True}
+
+
 def render_ini(sections: Ini) -> str:
     """INI text; booleans as true/false, None values left out."""
     out: list[str] = []
@@ -119,6 +125,7 @@ def nova_conf(layout: Layout, pod: Pod) -> str:
             "neutron": service_auth(layout, nova, pod.name),
             "glance": {"api_servers": layout.glance_url},
             "oslo_concurrency": {"lock_path": data / "lock"},
+            "oslo_middleware": PROXY_HEADERS,
             "scheduler": {"discover_hosts_in_cells_interval": 5, "workers": 1},
             "conductor": {"workers": 1},
             "wsgi": {"api_paste_config": layout.etc / pod.key / "nova" / "api-paste.ini"},
@@ -161,6 +168,7 @@ def cinder_conf(layout: Layout, pod: Pod) -> str:
             },
             "database": {"connection": layout.postgres_url(f"{pod.key}_cinder")},
             "oslo_concurrency": {"lock_path": data / "lock"},
+            "oslo_middleware": PROXY_HEADERS,
             "keystone_authtoken": authtoken(layout, "cinder", pod.name),
             "nova": {"interface": "public", **service_auth(layout, "cinder", pod.name)},
             "fake": {

@@ -51,8 +51,8 @@ def gateway_endpoints(layout: Layout) -> dict[str, str]:
 def gateway_compute_path() -> str:
     """Podgate's compute path in the catalog: Trio2o's `/v2.1/$(project_id)s` by default.
 
-    Podgate classifies only paths that carry the project (`/v2.1/{project}/servers`); with a
-    bare `/v2.1` in the catalog every compute call of Tempest or the SDK is a 404 today.
+    Podgate serves the project-less form too (`/v2.1/servers`, the token's project): a bare
+    `/v2.1` here, as modern catalogs publish Nova, is the other way to run Tempest.
     """
     return os.environ.get(COMPUTE_PATH_ENV) or "/v2.1/$(project_id)s"
 

@@ -206,6 +206,45 @@ def _execute(
     return outcome
 
 
+def save_final(layout: Layout, outcome: Outcome, final: Run, flaky: list[str], regex: str) -> None:
+    """A finished run with its reruns folded in, for a later `--podgate-only` to compare with."""
+    (layout.results / f"final-{outcome.name}.json").write_text(
+        json.dumps(
+            {
+                "regex": regex,
+                "seconds": outcome.seconds,
+                "returncode": outcome.returncode,
+                "listed": outcome.listed,
+                "reasons": outcome.reasons,
+                "outcomes": final.outcomes,
+                "teardown_failures": final.teardown_failures,
+                "flaky": flaky,
+            }
+        )
+    )
+
+
+def load_final(layout: Layout, name: str, regex: str) -> tuple[Outcome, Run, list[str]] | None:
+    """What `save_final` kept of the last `name` run of this selection; None if there is none."""
+    path = layout.results / f"final-{name}.json"
+    if not path.exists():
+        return None
+    kept = json.loads(path.read_text())
+    if kept["regex"] != regex:
+        return None
+    final = Run(kept["outcomes"], tuple(kept["teardown_failures"]))
+    outcome = Outcome(
+        name,
+        TARGETS[name],
+        kept["seconds"],
+        kept["returncode"],
+        final,
+        kept["reasons"],
+        tuple(kept["listed"]),
+    )
+    return outcome, final, kept["flaky"]
+
+
 def _env(workspace: Path) -> dict[str, str]:
     return {**os.environ, "TEMPEST_CONFIG_DIR": str(workspace / "etc")}
 

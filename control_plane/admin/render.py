@@ -147,7 +147,8 @@ def print_status(
     health: Mapping[str, ClusterHealth] | None,
     envoy_admin: str,
 ) -> None:
-    """`podgate status`: one table of pods, then whether each Envoy applied the current config."""
+    """`podgate status`: one table of pods, what shared objects a pod lacks, then whether each
+    Envoy applied the current config."""
     if as_json:
         envoy = None if health is None else {k: asdict(v) for k, v in sorted(health.items())}
         _print_json({"status": _as_dict(status), "envoy_clusters": envoy})
@@ -165,6 +166,10 @@ def print_status(
         )
     console = _console()
     console.print(table)
+    for entry in status.pods:
+        if entry.shared_drift:
+            drift = "; ".join(entry.shared_drift)
+            console.print(Text(f"Pod {entry.pod.name} lacks shared objects: {drift}"))
     if health is None:
         console.print(Text(f"Envoy admin {envoy_admin} unreachable: health unknown"))
     if not status.proxies:

@@ -3,7 +3,7 @@ plane)."""
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -85,8 +85,10 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         *,
         in_use: Callable[[], Mapping[str, Pod]] = dict,
         xds: SnapshotCache | None = None,
+        drift: Callable[[], Mapping[str, Sequence[str]]] = dict,
     ) -> None:
         self._store = store
+        self._drift = drift
         self._audit = AuditTrail(store)
         self._in_use = in_use
         self._xds = xds
@@ -251,7 +253,8 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
     ) -> admin_pb2.Status:
         pods = await self._store.list_pods()
         counts = await self._store.routings_per_pod()
-        return build_status([self._shown(pod) for pod in pods], counts, self._xds)
+        shown = [self._shown(pod) for pod in pods]
+        return build_status(shown, counts, self._xds, drift=self._drift())
 
     @_at_edge
     async def ListAuditEvents(

@@ -10,11 +10,22 @@ __all__ = ["build_status"]
 
 
 def build_status(
-    pods: Sequence[admin_pb2.Pod], routings: Mapping[str, int], xds: SnapshotCache | None
+    pods: Sequence[admin_pb2.Pod],
+    routings: Mapping[str, int],
+    xds: SnapshotCache | None,
+    *,
+    drift: Mapping[str, Sequence[str]] | None = None,
 ) -> admin_pb2.Status:
-    """Status from shown pods, routing counts by pod name, and the xDS cache's ACK records."""
+    """Status from shown pods, routing counts by pod name, the xDS cache's ACK records and
+    what shared objects each pod lacks (`drift`, from the last shared-object check)."""
+    drift = drift or {}
     status = admin_pb2.Status(
-        pods=[admin_pb2.PodStatus(pod=pod, routings=routings.get(pod.name, 0)) for pod in pods]
+        pods=[
+            admin_pb2.PodStatus(
+                pod=pod, routings=routings.get(pod.name, 0), shared_drift=drift.get(pod.name, ())
+            )
+            for pod in pods
+        ]
     )
     if xds is None:
         return status

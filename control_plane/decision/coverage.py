@@ -22,6 +22,9 @@ _RULES = {
     Kind.VERSIONS: "answered by the gateway",
     Kind.CREATE: "created by placement: {follows}",
     Kind.LIST: "merged list",
+    Kind.OFFSET_LIST: "merged list, paged by offset",
+    Kind.ANY_POD: "any pod",
+    Kind.HOME: "routed to the project's home pod",
     Kind.ATTACH: (
         "attach: routed by owner once what the body names (server and volume; a router's "
         "network, subnet or port; a floating IP's port) is found in the same pod (else 400)"
@@ -62,26 +65,15 @@ _NOT_SERVED = """\
 
 | route family | method | gateway answers today |
 |---|---|---|
-| Nova `os-server-groups[/{id}]` | GET, POST | 404 |
-| Nova `os-aggregates` | GET | 404 |
-| Nova `os-simple-tenant-usage` | GET | 404 |
-| Nova `os-migrations` | GET | 404 |
-| Nova `os-instance_usage_audit_log` | GET | 404 |
-| Nova `os-hypervisors/statistics`, `os-services/{id}` | GET | 404 |
-| Nova `os-quota-class-sets/{class}` | GET | 404 |
-| Nova `os-assisted-volume-snapshots` | POST | 404 |
-| Nova `extensions` | GET | 404 |
-| Nova proxy APIs removed or deprecated upstream (`images`, `os-volumes`, `os-snapshots`, \
-`os-floating-ips`, `os-security-groups`, `os-networks`, `os-tenant-networks`, `os-hosts`) | GET \
-| 404 |
-| Cinder `group_types` | GET | 404 |
-| Cinder `consistencygroups`, `cgsnapshots` | GET | 404 |
-| Cinder `qos-specs` | GET | 404 |
-| Cinder `scheduler-stats/get_pools`, `capabilities/{host}`, `os-hosts`, `clusters`, \
-`workers/cleanup` | GET, POST | 404 |
-| Cinder `manageable_volumes`, `os-volume-manage` | GET, POST | 404 |
-| Cinder `os-quota-class-sets/{class}`, `default-types`, `resource_filters`, `extensions` | GET \
-| 404 |
+| Nova `os-assisted-volume-snapshots` (called by Cinder's file-based drivers, not by users) | \
+POST, DELETE | 404 |
+| Nova `os-console-auth-tokens/{token}` (a token names no pod) | GET | 404 |
+| Nova `os-volumes_boot` (the pre-2.1 alias of `servers`) | POST | 404 |
+| Nova proxies removed upstream or to services the gateway does not front (`os-networks`, \
+`os-tenant-networks`, `os-baremetal-nodes`) | GET | 404 |
+| Cinder `consistencygroups`, `cgsnapshots` (deprecated for groups) | GET, POST | 404 |
+| Cinder `os-volume-manage`, `os-snapshot-manage` (an adopted volume would not be routed) | \
+POST | 404 |
 | any known collection with a method it lacks (e.g. `PATCH /servers`) | other | 405 \
 `badMethod` with `Allow` |
 
@@ -92,6 +84,17 @@ _NOT_SERVED = """\
   microversions (`latest` is the pod's latest, not the gateway window's top) and, in keystone mode
   with `[fast_path] trust_pod_auth`, for the token. Resources of pods that rename their zone are
   shown through the decision service, which rewrites the AZ, as lists and creates do.
+- Quotas: a limit set through the gateway holds over all pods together; each pod enforces its
+  share of the headroom, rebalanced every `[quotas] rebalance_s`, so a create may be refused in
+  one pod while another still has room until the next round (docs/quotas.md). A project without
+  limits set through the gateway is limited by each pod's defaults, per pod.
+- Nova's network proxies (`os-security-groups`, `os-floating-ips`, microversions up to 2.35) make
+  their group or address in the project's home pod only: unlike a security group made through
+  the network API it has no copy in the other pods, and the gateway records neither, so a
+  project whose binding moves finds them in the old pod only.
+- A server group is placed as a server created without a zone is (the project's pod in its
+  default zone, binding the project there); its members share its pod, so a server naming the
+  group and another zone is refused (400 naming both zones).
 """
 
 

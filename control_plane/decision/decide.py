@@ -30,10 +30,12 @@ from control_plane.decision.families import PROJECT_ID, Placement, placement
 from control_plane.decision.lists.present import origin
 from control_plane.decision.mutate import parse_create, pod_body
 from control_plane.decision.operation import Kind, Operation, ResourceOperation, is_detail
+from control_plane.decision.relink import relinks
 from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
 from control_plane.decision.routed.attach import referenced
 from control_plane.decision.security_groups.copies import own_ids
 from control_plane.decision.versions.documents import document
+from control_plane.decision.views.policy import admin_only
 from control_plane.decision.views.zones import zones_body
 from control_plane.endpoints import pod_path
 from control_plane.errors import (
@@ -53,6 +55,7 @@ __all__ = [
     "body_needs",
     "decide",
     "identity_headers",
+    "names_resource",
     "no_other_projects",
     "on_behalf",
     "own_projects_only",
@@ -81,12 +84,14 @@ _FROM_SOURCE = frozenset({Placement.SOURCE_VOLUME, Placement.GROUP})
 
 
 def with_project(op: Operation, caller: Caller | None, headers: Mapping[str, str]) -> Operation:
-    """A project-less API's request with its project: the token's (noauth: `X-Project-Id`).
+    """A request whose path names no project, with its project: the token's (noauth:
+    `X-Project-Id`).
 
-    The pods get the same identity (`identity_headers`): a noauth client's header goes on as
-    sent, a token's project and roles are set as keystonemiddleware would set them.
+    Neutron's pods get the same identity (`identity_headers`): a noauth client's header goes
+    on as sent, a token's project and roles are set as keystonemiddleware would set them. Nova's
+    and Cinder's get the project in their path (endpoints.pod_path).
     """
-    if op.service not in PROJECT_FROM_TOKEN or op.kind in (Kind.UNKNOWN, Kind.VERSIONS):
+    if not op.token_project or op.kind in (Kind.UNKNOWN, Kind.VERSIONS):
         return op
     project = caller.project_id if caller is not None else headers.get(_PROJECT_HEADER, "")
     if not PROJECT_ID.fullmatch(project):
@@ -142,7 +147,7 @@ def admit(op: Operation, caller: Caller | None) -> Operation:
         no_other_projects(op)
     if op.kind is Kind.BAD_METHOD:
         raise MethodNotAllowed(_BAD_METHOD_MESSAGE)
-    return op
+    return _own_groups_only(op, caller)
 
 
 def decide(op: Operation, facts: Facts) -> Decision:
@@ -163,12 +168,18 @@ def decide(op: Operation, facts: Facts) -> Decision:
         case Operation(kind=Kind.VERSIONS) if facts.window is not None:
             return Answer(*document(op.service, op.remainder, origin(facts.headers), facts.window))
         case Operation(kind=Kind.ZONES):
+            admin_only(op, facts.method, facts.caller)
             return Answer(200, zones_body(op.service, facts.pods.values()))
-        case Operation(kind=Kind.SHARED | Kind.VIEWS | Kind.COPIES):
+        case Operation(kind=Kind.HOME):
+            return _home(op, facts)
+        case Operation(kind=Kind.SHARED | Kind.VIEWS | Kind.COPIES | Kind.ANY_POD):
+            admin_only(op, facts.method, facts.caller)
             if facts.body is None and facts.method not in ("GET", "DELETE"):
                 if not facts.end_of_stream:
                     return NeedBody(Mode.BODY)
             return AcrossPods(op.kind, _to_pods(facts), facts.body or b"")
+        case Operation(kind=Kind.OFFSET_LIST):
+            return AcrossPods(op.kind, _to_pods(facts), b"")
         case Operation(kind=Kind.EVENTS):
             if facts.body is not None:
                 return AcrossPods(op.kind, _to_pods(facts), facts.body)
@@ -192,6 +203,8 @@ class BodyNeeds:
     bindings: bool = False
     # Security groups the create names, each pod to get its own copy's id.
     groups: tuple[str, ...] = ()
+    # The volume type a volume create names, each pod to get its own copy's id.
+    volume_types: tuple[str, ...] = ()
 
 
 def body_needs(op: Operation, body: bytes) -> BodyNeeds:
@@ -205,7 +218,8 @@ def body_needs(op: Operation, body: bytes) -> BodyNeeds:
         return BodyNeeds()
     create = parse_create(op.resource_type, body)
     scheduled = placement(op.resource_type) not in _FROM_SOURCE
-    return BodyNeeds(create.references, bindings=scheduled, groups=create.groups)
+    types = (create.volume_type,) if create.volume_type else ()
+    return BodyNeeds(create.references, scheduled, create.groups, types)
 
 
 def _to_owner(op: ResourceOperation, facts: Facts) -> Decision:
@@ -220,12 +234,14 @@ def _to_owner(op: ResourceOperation, facts: Facts) -> Decision:
         return Route(destination, {})
     if op.kind is Kind.ATTACH and not facts.end_of_stream:
         return NeedBody(Mode.BODY, facts.rewrite)
-    shows_zone = facts.method == "GET" and _shows_pod_zone(op, destination.pod)
+    shows = _shows_resource(op, facts.method)
+    spec, pod = SPECS[op.resource_type], destination.pod
     return Route(
         destination,
         facts.rewrite,
-        shown=op.resource_type if shows_zone else None,
-        forget=facts.method == "DELETE" and _names_resource(op),
+        shown=op.resource_type if shows and pod.renames_az and spec.shows_zones else None,
+        relink=shows and spec.links and relinks(pod.endpoint(op.service)),
+        forget=facts.method == "DELETE" and names_resource(op),
         moves=op.kind is Kind.ACCEPT,
     )
 
@@ -254,7 +270,7 @@ def _create(op: ResourceOperation, facts: Facts) -> Decision:
     if pod is not None:
         in_zone(named[0], create.availability_zone)
         pod, endpoint = usable(pod.name, pod, op.service, facts.unhealthy)
-        body = pod_body(create, pod.pod_az_name, pin=False, groups=own_ids(facts.copies, pod.name))
+        body = pod_body(create, pod.pod_az_name, pin=False, own=own_ids(facts.copies, pod.name))
         return Placed(target(pod, endpoint, op), body)
     if placement(op.resource_type) in _FROM_SOURCE:
         source = create.references[0]
@@ -267,8 +283,22 @@ def _create(op: ResourceOperation, facts: Facts) -> Decision:
         facts.capacity,
     )
     pod, endpoint = usable(chosen.pod.name, chosen.pod, op.service)
-    body = pod_body(create, pod.pod_az_name, groups=own_ids(facts.copies, pod.name))
+    body = pod_body(create, pod.pod_az_name, own=own_ids(facts.copies, pod.name))
     return Placed(target(pod, endpoint, op), body, bind=chosen.bind, replaces=chosen.replaces)
+
+
+def _home(op: Operation, facts: Facts) -> Route:
+    """To the pod a server created without a zone would go to (the project is not bound by
+    it: what Nova's network proxies make is not recorded)."""
+    chosen = schedule(
+        _in_preference_order(facts.pods.values()),
+        facts.bindings,
+        None,
+        facts.unhealthy,
+        facts.capacity,
+    )
+    pod, endpoint = usable(chosen.pod.name, chosen.pod, op.service)
+    return Route(target(pod, endpoint, op), facts.rewrite)
 
 
 def owned(
@@ -334,6 +364,16 @@ def own_projects_only(op: Operation, caller: Caller) -> Operation:
     return replace(op, query="&".join(kept))
 
 
+def _own_groups_only(op: Operation, caller: Caller | None) -> Operation:
+    """Nova lists every project's server groups (`all_projects`) to admins only and ignores
+    the parameter for anyone else; the gateway drops it itself (noauth: nobody is an admin)."""
+    if op.kind is not Kind.OFFSET_LIST or (caller is not None and caller.any_project):
+        return op
+    params = [param for param in op.query.split("&") if param]
+    kept = [param for param in params if unquote(param.partition("=")[0]) != "all_projects"]
+    return op if len(kept) == len(params) else replace(op, query="&".join(kept))
+
+
 def no_other_projects(op: Operation) -> None:
     """Without Keystone nobody is known to be an admin: a list of every project is refused.
 
@@ -347,14 +387,26 @@ def no_other_projects(op: Operation) -> None:
         raise Forbidden(_ALL_TENANTS_POLICY if op.service is Service.COMPUTE else _NOAUTH_ALL)
 
 
-def _names_resource(op: ResourceOperation) -> bool:
-    """The path is the resource itself (`/servers/{id}`), not something below it."""
-    return op.remainder.rstrip("/") == SPECS[op.resource_type].item_path(op.resource_id)
+def _shows_resource(op: ResourceOperation, method: str) -> bool:
+    """The answer may show the resource, with its zone and links: its GET, its update (PUT),
+    and its actions (Nova's rebuild shows the server, createImage a `Location`)."""
+    if method in ("GET", "PUT"):
+        return names_resource(op)
+    action = f"{SPECS[op.resource_type].item_path(op.resource_id)}/action"
+    return method == "POST" and op.remainder.rstrip("/") == action
 
 
-def _shows_pod_zone(op: ResourceOperation, pod: Pod) -> bool:
-    """The answer shows a resource with an AZ the pod calls by another name than users do."""
-    return pod.renames_az and SPECS[op.resource_type].shows_zones and _names_resource(op)
+def names_resource(op: ResourceOperation) -> bool:
+    """The path is the resource itself (`/servers/{id}`, a proxy's `/os-volumes/{id}`), not
+    something below it."""
+    path = op.remainder.rstrip("/")
+    if path == SPECS[op.resource_type].item_path(op.resource_id):
+        return True
+    return (
+        op.service is Service.COMPUTE
+        and path.count("/") == 2
+        and path.endswith(f"/{op.resource_id}")
+    )
 
 
 def _in_preference_order(pods: Iterable[Pod]) -> list[Pod]:

@@ -67,7 +67,8 @@ class Facts:
     bindings: tuple[Binding, ...] = ()
     # Each pod's free room as last read (create/capacity.py), for a scheduled create.
     capacity: Mapping[str, Capacity] = field(default_factory=dict)
-    # The copies of the security groups a create names, by the id the user gave.
+    # The copies of the security groups and the volume type a create names, by the id the
+    # user gave.
     copies: Mapping[str, Copies] = field(default_factory=dict)
 
 
@@ -95,6 +96,8 @@ class Route:
     headers: Mapping[str, str]
     # The resource the answer shows, from a pod that renames its zone: the answer is asked for.
     shown: ResourceType | None = None
+    # The answer's links name the pod's own paths (relink.py): the answer is asked for.
+    relink: bool = False
     # The request deletes the resource: its routing is forgotten now.
     forget: bool = False
     # A transfer's acceptance: the pod's answer is asked for, its volume moves to the caller.

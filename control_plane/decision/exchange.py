@@ -46,11 +46,17 @@ from control_plane.decision.operation import Kind, Operation, ResourceOperation
 from control_plane.decision.pods.capacity import NOTHING_KNOWN, CapacityView
 from control_plane.decision.pods.fanout import AcrossPodsCall
 from control_plane.decision.pods.health import HealthView
-from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
+from control_plane.decision.quotas.relay import QuotaStore
+from control_plane.decision.relink import PodLinks, pod_links, relinks
+from control_plane.decision.resources import SPECS
 from control_plane.decision.routed.acceptance import Acceptance
+from control_plane.decision.routed.forgetting import NOTHING_WATCHED, AnswerWatch
+from control_plane.decision.routed.gone import watches
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.decision.security_groups.relay import CopyStore, SecurityGroups
+from control_plane.decision.shared.any_pod import AnyPod
+from control_plane.decision.shared.offset_lists import OffsetLists
 from control_plane.decision.shared.relay import SharedObjects
 from control_plane.decision.versions.negotiation import Negotiation
 from control_plane.decision.versions.windows import VersionWindows
@@ -79,8 +85,9 @@ _TOO_LARGE = "Request is too large: the limit is {limit} bytes."
 _ROUTED_KINDS = (Kind.ROUTED, Kind.ATTACH, Kind.ACCEPT)
 
 
-class DecisionStore(BindingStore, CopyStore, Protocol):
-    """What decisions read and write in the store: bindings, and copies of security groups."""
+class DecisionStore(BindingStore, CopyStore, QuotaStore, Protocol):
+    """What decisions read and write in the store: bindings, copies of security groups and
+    quota limits over all pods."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +104,8 @@ class DecisionDeps:
     shared_objects: SharedObjects
     views: ViewRelay
     security_groups: SecurityGroups
+    any_pod: AnyPod
+    offset_lists: OffsetLists
     windows: VersionWindows
     metrics: Metrics
     health: HealthView
@@ -105,6 +114,8 @@ class DecisionDeps:
     # Larger bodies are refused (413) before they are buffered or reach a pod.
     max_body_bytes: int = DecisionSettings().max_body_bytes
     capacity: CapacityView = NOTHING_KNOWN
+    # Told the pod's status for a resource's GET or DELETE: it may show the resource gone.
+    gone: AnswerWatch = NOTHING_WATCHED
 
 
 _BodyStep = Callable[[bytes], Awaitable[ep.ProcessingResponse]]
@@ -127,6 +138,10 @@ class Exchange:
         self._shown: tuple[ResourceType, Pod] | None = None
         # A transfer being accepted: the pod, the accepting project and the caller's headers.
         self._accepting: tuple[Pod, str, Mapping[str, str]] | None = None
+        # The routing of a resource whose GET or DELETE answer's status is watched.
+        self._watched: Routing | None = None
+        # A pod whose answer links to its own paths: how they become the gateway's.
+        self._links: PodLinks | None = None
         self._status = 0
 
     async def answer(self, kind: str, message: ep.ProcessingRequest) -> ep.ProcessingResponse:
@@ -137,8 +152,14 @@ class Exchange:
             step, self._on_body = self._on_body, None
             return await step(message.request_body.body)
         if kind == "response_headers":
-            status = responses.read_headers(message.response_headers).get(":status", "")
+            headers = responses.read_headers(message.response_headers)
+            status = headers.get(":status", "")
             self._status = int(status) if status.isdigit() else 0
+            if self._watched is not None:
+                self._deps.gone.answered(self._watched, self._method, self._status)
+            location = headers.get("location")
+            if self._links is not None and location is not None:
+                return responses.continue_with(kind, {"location": self._links.href(location)})
         elif kind == "response_body":
             new_body = await self._answer_body(message.response_body.body)
             if new_body is not None:
@@ -147,17 +168,21 @@ class Exchange:
 
     async def _answer_body(self, body: bytes) -> bytes | None:
         """The pod's answer as the user must see it (recorded if a create); None if unchanged."""
+        shown: bytes | None = None
         if self._creation is not None:
-            return await self._creation.record(self._status, body)
-        if self._shown is not None and self._status == 200:
+            shown = await self._creation.record(self._status, body)
+        elif self._shown is not None and 200 <= self._status < 300:
             resource_type, pod = self._shown
-            return shown_body(resource_type, body, pod)
+            shown = shown_body(resource_type, body, pod)
         if self._accepting is not None:
             pod, project_id, headers = self._accepting
             await self._deps.acceptance.accepted(
                 self.request_id, pod, project_id, headers, self._status, body
             )
-        return None
+        if self._links is None or not 200 <= self._status < 300:
+            return shown
+        relinked = self._links.body(body if shown is None else shown)
+        return shown if relinked is None else relinked
 
     async def fault(self, error: PodgateError) -> ep.ProcessingResponse:
         """The OpenStack fault answering `error`, with the headers the API would add."""
@@ -228,11 +253,14 @@ class Exchange:
         if isinstance(op, ResourceOperation) and op.kind in _ROUTED_KINDS:
             routing = await self._routing(op, facts.pods, {**headers, **rewrite})
             facts = replace(facts, routing=routing)
+        if op.kind is Kind.HOME:
+            bindings = tuple(await deps.store.active_bindings(op.project_id))
+            facts = replace(facts, bindings=bindings, capacity=deps.capacity.capacity())
         return await self._decide(op, facts, "request_headers")
 
     async def _caller(self, op: Operation, headers: Mapping[str, str]) -> Caller | None:
         """Who calls a project's URL, as the gate says (None: noauth, or no project)."""
-        if not op.project_id and op.service not in PROJECT_FROM_TOKEN:
+        if not op.project_id and not op.token_project:
             return None
         token, client = headers.get("x-auth-token"), client_address(headers)
         return await self._deps.gate.caller(token, client=client)
@@ -256,6 +284,9 @@ class Exchange:
         capacity = self._deps.capacity.capacity() if needs.bindings else {}
         groups = CopiedType.SECURITY_GROUP
         copies = await self._deps.store.copies_of(groups, needs.groups) if needs.groups else {}
+        if needs.volume_types:
+            types = CopiedType.VOLUME_TYPE
+            copies = {**copies, **await self._deps.store.copies_of(types, needs.volume_types)}
         facts = replace(
             facts,
             body=body,
@@ -302,7 +333,7 @@ class Exchange:
         decision: Decision = decide(op, facts)
         deps = self._deps
         match decision:
-            case Route(target=target, shown=shown, forget=forget, moves=moves):
+            case Route(target=target, shown=shown, relink=relink, forget=forget, moves=moves):
                 if forget and isinstance(op, ResourceOperation):
                     deps.routing_table.deleted(op.resource_type, op.resource_id)
                 if shown is not None:
@@ -310,9 +341,15 @@ class Exchange:
                 if moves:
                     pod_headers = {**facts.headers, **facts.rewrite}
                     self._accepting = (target.pod, op.project_id, pod_headers)
+                if isinstance(op, ResourceOperation) and watches(op, facts.method):
+                    self._watched = facts.routing
+                if relink:
+                    self._links = self._pod_links(target.pod, op.service, facts)
                 self.log_outcome(target.cluster)
-                return responses.routed(phase, decision)
+                return responses.routed(phase, decision, watch=self._watched is not None)
             case Placed(target=target) if isinstance(op, ResourceOperation):
+                if SPECS[op.resource_type].links and relinks(target.pod.endpoint(op.service)):
+                    self._links = self._pod_links(target.pod, op.service, facts)
                 self._creation = Creation(
                     op,
                     decision,
@@ -325,7 +362,7 @@ class Exchange:
             case NeedBody(mode=mode, headers=headers):
                 if op.kind is Kind.EVENTS:
                     deps.relay.admit(facts.caller)  # before the body is buffered
-                if op.kind in (Kind.SHARED, Kind.VIEWS, Kind.EVENTS, Kind.COPIES):
+                if op.kind in (Kind.SHARED, Kind.VIEWS, Kind.EVENTS, Kind.COPIES, Kind.ANY_POD):
                     self._start_versions()
                 self._on_body = lambda body: self._with_body(op, facts, body)
                 return responses.buffer(mode, headers)
@@ -338,6 +375,10 @@ class Exchange:
                 self._start_versions()
                 return await self._across_pods(op, decision, facts)
         raise ValueError(f"cannot carry out {decision} for {op.kind}")
+
+    @staticmethod
+    def _pod_links(pod: Pod, service: Service, facts: Facts) -> PodLinks:
+        return pod_links(pod.endpoint(service), origin(facts.headers))
 
     def _start_versions(self) -> None:
         """Read the microversion window now, while the pods are asked."""
@@ -372,9 +413,12 @@ class Exchange:
             Kind.SHARED: self._deps.shared_objects,
             Kind.VIEWS: self._deps.views,
             Kind.COPIES: self._deps.security_groups,
+            Kind.ANY_POD: self._deps.any_pod,
+            Kind.OFFSET_LIST: self._deps.offset_lists,
         }
         shared = await relays[fan_out.kind].answer(call, self._deps.pods())
-        return await self._answer(shared.status, shared.body)
+        missing = {MISSING_PODS_HEADER: ",".join(shared.missing)} if shared.missing else {}
+        return await self._answer(shared.status, shared.body, missing)
 
     async def _list(self, page: ListPage, pods: Mapping[str, Pod]) -> ep.ProcessingResponse:
         """The gateway answers lists itself, merged from every pod that may hold the items."""

@@ -26,10 +26,14 @@ from control_plane.decision.pods.capacity import NOTHING_KNOWN, CapacityView
 from control_plane.decision.pods.client import PodClient, PodFetch, PodSend
 from control_plane.decision.pods.fanout import Fanout
 from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
+from control_plane.decision.quotas.relay import QuotaRelay
 from control_plane.decision.routed.acceptance import Acceptance
+from control_plane.decision.routed.forgetting import NOTHING_WATCHED, AnswerWatch
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.decision.security_groups.relay import SecurityGroups
+from control_plane.decision.shared.any_pod import AnyPod
+from control_plane.decision.shared.offset_lists import OffsetLists
 from control_plane.decision.shared.relay import SharedObjects
 from control_plane.decision.versions.windows import VersionWindows
 from control_plane.decision.views.relay import ViewRelay
@@ -69,6 +73,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
         metrics: Metrics | None = None,
         health: HealthView = EVERY_POD_HEALTHY,
         capacity: CapacityView = NOTHING_KNOWN,
+        gone: AnswerWatch = NOTHING_WATCHED,
     ) -> None:
         settings = settings or DecisionSettings()
         self._metrics = metrics = metrics or Metrics()
@@ -100,15 +105,18 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
                 max_events=settings.max_external_events,
                 trust_noauth=settings.noauth_external_events,
             ),
-            shared_objects=SharedObjects(fanout=fanout),
-            views=ViewRelay(fanout=fanout),
+            shared_objects=SharedObjects(fanout=fanout, store=store),
+            views=ViewRelay(fanout=fanout, quotas=QuotaRelay(fanout=fanout, store=store)),
             security_groups=SecurityGroups(fanout=fanout, store=store),
+            any_pod=AnyPod(fanout=fanout),
+            offset_lists=OffsetLists(fanout=fanout),
             windows=VersionWindows(
                 fetch=fetch, ttl_s=version_ttl_s, timeout_s=min(_VERSION_READ_S, timeout_s / 2)
             ),
             metrics=metrics,
             health=health,
             capacity=capacity,
+            gone=gone,
             recovery=Recovery(
                 fetch=fetch,
                 routings=routing_table,

@@ -18,18 +18,19 @@ from enum import StrEnum
 
 from control_plane.decision.operation import Kind
 from control_plane.decision.resources import API_PREFIX, PROJECT_FROM_TOKEN
-from control_plane.model import ResourceType, Service
+from control_plane.model import RESOURCE_SERVICE, ResourceType, Service
 
 __all__ = [
     "ANY",
     "BELOW",
     "FAMILIES",
     "ID",
-    "INVENTORIES",
     "PROJECT_ID",
+    "QUOTA_VIEWS",
     "Family",
     "Merge",
     "Placement",
+    "is_collection",
     "matching",
     "owner_prefix",
     "placement",
@@ -49,8 +50,9 @@ class Placement(StrEnum):
     """What a create's pod follows."""
 
     SCHEDULED = (
-        "the pod of the resources its body uses (networks, ports, volumes, snapshots, backups), "
-        "else the project's pod in the zone asked for (bindings), the zone name translated"
+        "the pod of the resources its body uses (networks, ports, volumes, snapshots, backups, "
+        "a server's group), else the project's pod in the zone asked for (bindings), the zone "
+        "name translated"
     )
     SOURCE_VOLUME = "the pod that owns the source volume (`volume_id`, `volume_uuid`)"
     GROUP = "the pod that owns its group (`group_id`)"
@@ -69,9 +71,44 @@ class Merge(StrEnum):
         "lists merged from every ENABLED pod, de-duplicated, and paged as a pod pages (limit, "
         "marker, next links); a single object from the first pod that has it"
     )
-    SHARED_WRITE = "sent to every ENABLED pod, creates undone when one pod refuses"
+    SHARED_WRITE = (
+        "sent to every ENABLED pod under one identity (a flavor's id given to every pod, each "
+        "Cinder's own id mapped), creates undone when one pod refuses"
+    )
     SUMMED = "the project's totals over every pod not DISABLED"
-    TAGGED = 'every pod\'s list in one, entries tagged with `"pod"`'
+    QUOTAS = (
+        "limits as set through the gateway over all pods together, usage summed over every pod "
+        "not DISABLED; a write gives each pod its usage plus a share of the headroom "
+        "(docs/quotas.md)"
+    )
+    CONFIGURATION = (
+        "the pods' configuration, alike everywhere: read from the first pod, written to every "
+        "ENABLED pod"
+    )
+    INVENTORY = (
+        "asked of every pod not DISABLED (writes too); lists merged from the "
+        "pods that answer, oldest pod first (hypervisors and migrations paged across pods, "
+        "views/paged.py); a single object or action from the first that has "
+        "it (by name or UUID), else a pod's own refusal (a 400 before a 404); integer ids "
+        "unique per pod (views/ids.py)"
+    )
+    BY_ID = "to the pod an integer id names (views/ids.py); any other id as INVENTORY"
+    OWNED = (
+        "created in the pod of the zone the body names, else the oldest ENABLED pod; its id "
+        "unique per pod (views/ids.py)"
+    )
+    USAGE = (
+        "every pod not DISABLED asked; usage summed per project, servers listed; from 2.40 "
+        "paged over the pods as Nova pages over its cells (views/usage_pages.py)"
+    )
+    COUNTS = (
+        "every pod not DISABLED asked; numbers summed, lists joined (an audit log's overall "
+        "status said again as Nova words it)"
+    )
+    UNIFORM = (
+        "the same in every pod: read from the oldest ENABLED pod, written to every ENABLED "
+        "pod (nothing undone when one refuses), the first pod's answer"
+    )
     EVERY_POD = "sent to every ENABLED pod (nothing undone when one refuses)"
     COPIES = (
         "a copy made in every ENABLED pod (undone when one refuses), each pod addressed by its "
@@ -79,6 +116,18 @@ class Merge(StrEnum):
     )
     ZONES = "the `az_name`s of ENABLED pods (`hosts: null`)"
     SPLIT = "each pod its share, by the pod of each `server_uuid` (200 / 207 / 404)"
+    OFFSET = (
+        "every pod not DISABLED, each pod's whole list in one (newest first where items show "
+        "`createdAt`), then Nova's `offset` and `limit` cut"
+    )
+    ANY_POD = (
+        "one ENABLED pod's answer (the pods share one image service and API), links pointing "
+        "at the gateway"
+    )
+    HOME = (
+        "the pod of the project's binding in its default zone (where a server created without "
+        "a zone goes)"
+    )
     WINDOW = (
         "the microversion window every ENABLED pod supports (read from each pod's "
         "unauthenticated root document), no token"
@@ -110,9 +159,12 @@ _ATTACHMENT, _TRANSFER = ResourceType.ATTACHMENT, ResourceType.TRANSFER
 _GROUP, _GROUP_SNAPSHOT = ResourceType.GROUP, ResourceType.GROUP_SNAPSHOT
 _TRANSFERS = "os-volume-transfer volume-transfers"
 _SCHEDULED, _SOURCE = Placement.SCHEDULED, Placement.SOURCE_VOLUME
+_SERVER_GROUP = ResourceType.SERVER_GROUP
 _GET, _POST, _WRITES, _SET = ("GET",), ("POST",), ("POST", "PUT", "DELETE"), ("PUT", "DELETE")
+_READ_DELETE = ("GET", "DELETE")
 _VERSIONS = "/ /{prefix}/"
 _QUOTAS = "os-quota-sets/{project}"
+_CLASSES = "os-quota-class-sets/{...}"
 
 
 def _row(
@@ -143,11 +195,45 @@ FAMILIES: tuple[Family, ...] = (
     _row(_C, "os-server-external-events", _POST, Kind.EVENTS, Merge.SPLIT),
     _row(_C, "flavors/** os-keypairs/**", _GET, Kind.SHARED, Merge.SHARED_READ),
     _row(_C, "flavors/** os-keypairs/**", _WRITES, Kind.SHARED, Merge.SHARED_WRITE),
-    _row(_C, "limits", _GET, Kind.VIEWS, Merge.SUMMED),
-    _row(_C, f"{_QUOTAS} {_QUOTAS}/detail {_QUOTAS}/defaults", _GET, Kind.VIEWS, Merge.SUMMED),
-    _row(_C, _QUOTAS, _SET, Kind.VIEWS, Merge.EVERY_POD),
-    _row(_C, "os-services", _GET, Kind.VIEWS, Merge.TAGGED),
-    _row(_C, "os-hypervisors os-hypervisors/detail", _GET, Kind.VIEWS, Merge.TAGGED),
+    _row(_C, f"limits {_QUOTAS} {_QUOTAS}/detail", _GET, Kind.VIEWS, Merge.QUOTAS),
+    _row(_C, _QUOTAS, _SET, Kind.VIEWS, Merge.QUOTAS),
+    _row(_C, f"{_QUOTAS}/defaults {_CLASSES}", _GET, Kind.VIEWS, Merge.CONFIGURATION),
+    _row(_C, _CLASSES, ("PUT",), Kind.VIEWS, Merge.CONFIGURATION),
+    # Admin views of the pods' machinery (views/admin.py); hosts keep the pods' names.
+    _row(_C, "os-services os-hypervisors os-hypervisors/detail os-hypervisors/{...}/search "
+         "os-hypervisors/{...}/servers os-hosts os-hosts/{...} os-hosts/{...}/{...} "
+         "os-migrations os-aggregates", _GET, Kind.VIEWS, Merge.INVENTORY),
+    _row(_C, "os-hypervisors/statistics", _GET, Kind.VIEWS, Merge.COUNTS),
+    _row(_C, "os-hypervisors/{id} os-hypervisors/{id}/uptime", _GET, Kind.VIEWS, Merge.BY_ID),
+    # Before 2.53 by host and binary in the body, from 2.53 by UUID: the pod that has it.
+    _row(_C, "os-services/{...} os-hosts/{...}", ("PUT",), Kind.VIEWS, Merge.INVENTORY),
+    _row(_C, "os-services/{id}", ("DELETE",), Kind.VIEWS, Merge.BY_ID),
+    _row(_C, "os-aggregates", _POST, Kind.VIEWS, Merge.OWNED),
+    _row(_C, "os-aggregates/{id}", ("GET", "PUT", "DELETE"), Kind.VIEWS, Merge.BY_ID),
+    _row(_C, "os-aggregates/{id}/action os-aggregates/{id}/images", _POST, Kind.VIEWS,
+         Merge.BY_ID),
+    _row(_C, "os-simple-tenant-usage os-simple-tenant-usage/{...}", _GET, Kind.VIEWS,
+         Merge.USAGE),
+    _row(_C, "os-instance_usage_audit_log os-instance_usage_audit_log/{...}", _GET, Kind.VIEWS,
+         Merge.COUNTS),
+    # A server group lives in one pod; `os:scheduler_hints.group` places servers beside it.
+    _row(_C, "os-server-groups", _POST, Kind.CREATE, Merge.RECORDED, _SERVER_GROUP, _SCHEDULED),
+    _row(_C, "os-server-groups", _GET, Kind.OFFSET_LIST, Merge.OFFSET, _SERVER_GROUP),
+    _row(_C, "os-server-groups/{id}", _READ_DELETE, Kind.ROUTED, Merge.OWNER, _SERVER_GROUP),
+    # Nova's proxies to Cinder (microversions <= 2.35): the same volumes and snapshots.
+    _row(_C, "os-volumes", _POST, Kind.CREATE, Merge.RECORDED, _VOLUME, _SCHEDULED),
+    _row(_C, "os-volumes os-volumes/detail", _GET, Kind.OFFSET_LIST, Merge.OFFSET, _VOLUME),
+    _row(_C, "os-volumes/{id}", _READ_DELETE, Kind.ROUTED, Merge.OWNER, _VOLUME),
+    _row(_C, "os-snapshots", _POST, Kind.CREATE, Merge.RECORDED, _SNAPSHOT, _SOURCE),
+    _row(_C, "os-snapshots os-snapshots/detail", _GET, Kind.OFFSET_LIST, Merge.OFFSET,
+         _SNAPSHOT),
+    _row(_C, "os-snapshots/{id}", _READ_DELETE, Kind.ROUTED, Merge.OWNER, _SNAPSHOT),
+    # Nova's proxies to Neutron (<= 2.35): where the project's servers go by default.
+    _row(_C, "os-security-groups/** os-security-group-rules/** os-floating-ips/** "
+         "os-floating-ip-pools", ("GET", "POST", "PUT", "DELETE"), Kind.HOME, Merge.HOME),
+    # Nova's image proxy (<= 2.35) and its extension list: the same behind every pod.
+    _row(_C, "images/**", ("GET", "POST", "PUT", "DELETE"), Kind.ANY_POD, Merge.ANY_POD),
+    _row(_C, "extensions/**", _GET, Kind.ANY_POD, Merge.ANY_POD),
     # --- volume (Cinder v3)
     _row(_V, _VERSIONS, _GET, Kind.VERSIONS, Merge.WINDOW),
     _row(_V, "volumes", _POST, Kind.CREATE, Merge.RECORDED, _VOLUME, _SCHEDULED),
@@ -189,12 +275,23 @@ FAMILIES: tuple[Family, ...] = (
     _row(_V, "messages", _GET, Kind.LIST, Merge.PAGED, ResourceType.MESSAGE),
     _row(_V, "messages/{id}/**", ANY, Kind.ROUTED, Merge.OWNER, ResourceType.MESSAGE),
     _row(_V, "os-availability-zone", _GET, Kind.ZONES, Merge.ZONES),
-    _row(_V, "types/**", _GET, Kind.SHARED, Merge.SHARED_READ),
-    _row(_V, "types/**", _WRITES, Kind.SHARED, Merge.SHARED_WRITE),
-    _row(_V, "limits", _GET, Kind.VIEWS, Merge.SUMMED),
-    _row(_V, f"{_QUOTAS} {_QUOTAS}/defaults", _GET, Kind.VIEWS, Merge.SUMMED),
-    _row(_V, _QUOTAS, _SET, Kind.VIEWS, Merge.EVERY_POD),
-    _row(_V, "os-services", _GET, Kind.VIEWS, Merge.TAGGED),
+    # Group types (3.11+) and QoS specs: shared like volume types (QoS `associate` is a GET that
+    # writes: sent to every pod).
+    _row(_V, "types/** group_types/** qos-specs/**", _GET, Kind.SHARED, Merge.SHARED_READ),
+    _row(_V, "types/** group_types/** qos-specs/**", _WRITES, Kind.SHARED, Merge.SHARED_WRITE),
+    _row(_V, f"limits {_QUOTAS}", _GET, Kind.VIEWS, Merge.QUOTAS),
+    _row(_V, _QUOTAS, _SET, Kind.VIEWS, Merge.QUOTAS),
+    _row(_V, f"{_QUOTAS}/defaults {_CLASSES}", _GET, Kind.VIEWS, Merge.CONFIGURATION),
+    _row(_V, _CLASSES, ("PUT",), Kind.VIEWS, Merge.CONFIGURATION),
+    # Admin views of the pods' machinery (views/admin.py); hosts and pools keep the pods' names.
+    _row(_V, "os-services os-hosts os-hosts/{...} scheduler-stats/get_pools capabilities/{...} "
+         "clusters clusters/detail clusters/{...} manageable_volumes manageable_volumes/detail "
+         "manageable_snapshots manageable_snapshots/detail", _GET, Kind.VIEWS, Merge.INVENTORY),
+    _row(_V, "os-services/{...} clusters/{...}", ("PUT",), Kind.VIEWS, Merge.INVENTORY),
+    _row(_V, "workers/cleanup", _POST, Kind.VIEWS, Merge.INVENTORY),
+    _row(_V, "default-types/{...}", ("GET", "PUT"), Kind.VIEWS, Merge.UNIFORM),
+    _row(_V, "default-types/{...}", ("DELETE",), Kind.VIEWS, Merge.UNIFORM),
+    _row(_V, "extensions resource_filters default-types", _GET, Kind.VIEWS, Merge.UNIFORM),
     # --- network (Neutron v2.0): paths below `/v2.0/`, the project is the token's
     _row(_N, _VERSIONS, _GET, Kind.VERSIONS, Merge.WINDOW),
     _row(_N, "extensions extensions/{...}", _GET, Kind.SHARED, Merge.SHARED_READ),
@@ -225,17 +322,16 @@ FAMILIES: tuple[Family, ...] = (
          Merge.COPIES),
     _row(_N, "security-groups/{...}", ("GET", "PUT", "DELETE"), Kind.COPIES, Merge.COPIES),
     _row(_N, "security-group-rules/{...}", ("GET", "DELETE"), Kind.COPIES, Merge.COPIES),
-    _row(_N, "quotas/{project} quotas/{project}/details quotas/{project}/default", _GET,
-         Kind.VIEWS, Merge.SUMMED),
-    _row(_N, "quotas/{project}", _SET, Kind.VIEWS, Merge.EVERY_POD),
+    _row(_N, "quotas/{project} quotas/{project}/details", _GET, Kind.VIEWS, Merge.QUOTAS),
+    _row(_N, "quotas/{project}", _SET, Kind.VIEWS, Merge.QUOTAS),
+    _row(_N, "quotas/{project}/default", _GET, Kind.VIEWS, Merge.CONFIGURATION),
 )  # fmt: skip
 
-# The views whose pods' lists are put together, each entry tagged with its pod (the path segment
-# after the project); every other view is summed.
-INVENTORIES = frozenset(
+# The views answered by the quota relay (decision/quotas/), by the path segment after the project.
+QUOTA_VIEWS = frozenset(
     path.split("/")[0]
     for family in FAMILIES
-    if family.merge is Merge.TAGGED
+    if family.merge in (Merge.QUOTAS, Merge.CONFIGURATION)
     for path in family.paths
 )
 
@@ -285,6 +381,7 @@ def _owners() -> Mapping[ResourceType, _Route]:
             family = route.family
             if (
                 family.resource_type is not None
+                and family.service is RESOURCE_SERVICE[family.resource_type]
                 and family.kind is Kind.ROUTED
                 and "GET" in family.methods
                 and route.below == (ID, BELOW)
@@ -306,6 +403,11 @@ def matching(service: Service, head: str, below: list[str]) -> list[tuple[Family
         if resource_id is not None:
             found.append((route.family, resource_id))
     return found
+
+
+def is_collection(service: Service, segment: str) -> bool:
+    """Whether some row's path starts with `segment` on `service` (`servers`, `os-keypairs`)."""
+    return (service, segment) in _INDEX
 
 
 def placement(resource_type: ResourceType) -> Placement:

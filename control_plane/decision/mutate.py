@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from control_plane.decision.create.references import references
+from control_plane.decision.create.references import hinted_group, references
 from control_plane.decision.decisions import Reference
 from control_plane.decision.resources import SPECS
 from control_plane.errors import BadRequest
@@ -44,6 +44,7 @@ _GROUPS = "security_groups"
 # Creates whose body may name the new resource otherwise than its member: Cinder's group
 # copies (`POST groups/action`).
 _OTHER_KEYS: Mapping[ResourceType, str] = {ResourceType.GROUP: "create-from-src"}
+_TYPE = "volume_type"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,8 @@ class CreateBody:
     # The security groups it names (ids or names): a server's `security_groups[].name`, a
     # port's `security_groups`.
     groups: tuple[str, ...] = ()
+    # A volume's `volume_type` (a name, or the gateway's id of a type each pod knows by its own).
+    volume_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +97,16 @@ def parse_create(resource_type: ResourceType, body: bytes) -> CreateBody:
         zone = resource.get(_REQUEST_AZ)
         if zone is not None and not isinstance(zone, str):
             raise BadRequest(f"Invalid input for '{key}.{_REQUEST_AZ}': it must be a string.")
-    named = references(resource_type, resource)
+    named = references(resource_type, resource) + hinted_group(resource_type, document)
+    volume_type = resource.get(_TYPE) if resource_type is ResourceType.VOLUME else None
     return CreateBody(
-        resource_type, document, key, zone or None, named, _groups(resource_type, resource)
+        resource_type,
+        document,
+        key,
+        zone or None,
+        named,
+        _groups(resource_type, resource),
+        volume_type if isinstance(volume_type, str) and volume_type else None,
     )
 
 
@@ -131,18 +141,21 @@ def pod_body(
     pod_az_name: str,
     *,
     pin: bool = True,
-    groups: Mapping[str, str] | None = None,
+    own: Mapping[str, str] | None = None,
 ) -> bytes | None:
     """The create request as the pod must see it: the zone asked for under the pod's own name
-    (none when the pod has no name of its own: its default), the security groups by the pod's
-    own ids (`groups`: gateway id -> the pod's); None when unchanged.
+    (none when the pod has no name of its own: its default), the security groups and the volume
+    type by the pod's own ids (`own`: gateway id -> the pod's); None when unchanged.
 
     `pin`: Nova's and Cinder's zone is written even when none was asked for (a scheduled
     create). Neutron's hints never are: its answer would show the hint the user did not give.
     """
     key = create.key
     resource = dict(create.document[key])
-    renamed = _own_groups(create.resource_type, resource, groups or {})
+    renamed = _own_groups(create.resource_type, resource, own or {})
+    if create.volume_type in (own or {}):
+        resource[_TYPE] = (own or {})[create.volume_type]
+        renamed = renamed or resource[_TYPE] != create.volume_type
     field = _ZONE_FIELDS.get(create.resource_type)
     if field is None or (create.availability_zone is None and not (pin and field == _REQUEST_AZ)):
         return _dumps({**create.document, key: resource}) if renamed else None

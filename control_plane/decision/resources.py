@@ -10,7 +10,14 @@ from typing import Any
 
 from control_plane.model import RESOURCE_SERVICE, Pod, ResourceType, Service
 
-__all__ = ["API_PREFIX", "PROJECT_FROM_TOKEN", "SPECS", "ResourceSpec", "by_collection"]
+__all__ = [
+    "API_PREFIX",
+    "PROJECT_FROM_TOKEN",
+    "PROJECT_OPTIONAL",
+    "SPECS",
+    "ResourceSpec",
+    "by_collection",
+]
 
 # The versioned path prefix of each API (a DESIGN.md contract).
 API_PREFIX: Mapping[Service, str] = {
@@ -21,6 +28,9 @@ API_PREFIX: Mapping[Service, str] = {
 # APIs whose paths name no project (Neutron's): the caller's token names it (noauth: the
 # `X-Project-Id` header, as Neutron's own noauth reads it).
 PROJECT_FROM_TOKEN = frozenset({Service.NETWORK})
+# APIs whose paths may leave the project out (Nova since 2.18, Cinder since 3.67: catalogs then
+# publish `.../v2.1` and `.../v3`): `/v2.1/servers/...` is the token's project's.
+PROJECT_OPTIONAL = frozenset({Service.COMPUTE, Service.VOLUME})
 
 _BRIEF = ("id", "name", "links")
 # cinder/api/views/snapshots.py summary(): snapshots have no links, even in detail.
@@ -93,6 +103,8 @@ class ResourceSpec:
     fault_type: str = ""
     # The "not found" message, `{id}` filled in.
     not_found_message: str = "{noun} {id} could not be found."
+    # The field naming the AZ in Nova's proxy view of the resource (os-volumes' camelCase).
+    proxy_az_field: str | None = None
     # The key of a list's items ("": the collection) and of its next link ("": `<items>_links`).
     list_key: str = ""
     links_key: str = ""
@@ -124,8 +136,9 @@ class ResourceSpec:
             return pod.az_name if ours else zone
 
         result = dict(item)
-        if self.az_field is not None and isinstance(item.get(self.az_field), str):
-            result[self.az_field] = user(item[self.az_field])
+        for field in (self.az_field, self.proxy_az_field):
+            if field is not None and isinstance(item.get(field), str):
+                result[field] = user(item[field])
         for field in self.az_lists:
             zones = item.get(field)
             if isinstance(zones, list):
@@ -190,6 +203,7 @@ SPECS: Mapping[ResourceType, ResourceSpec] = {
             "Volume",
             "availability_zone",
             "os-vol-tenant-attr:tenant_id",
+            proxy_az_field="availabilityZone",
         ),
         ResourceSpec(
             ResourceType.SNAPSHOT,
@@ -212,6 +226,18 @@ SPECS: Mapping[ResourceType, ResourceSpec] = {
             "os-backup-project-attr:project_id",
         ),
         *(_cinder(*row) for row in _CINDER),
+        # Nova's server groups: no zone, no links; the owner shown from 2.13 on.
+        ResourceSpec(
+            ResourceType.SERVER_GROUP,
+            RESOURCE_SERVICE[ResourceType.SERVER_GROUP],
+            "os-server-groups",
+            "server_group",
+            "Instance group",
+            None,
+            "project_id",
+            brief_fields=(),
+            links=False,
+        ),
         # Neutron: one view per resource (no brief list, no links), the owner in `project_id`.
         *(
             ResourceSpec(

@@ -44,8 +44,18 @@ _MODES = {
     # Attach checks, fan-outs with a body and external events need the request body only.
     Mode.BODY: _mode(request_body=True, response_body=False),
 }
-# A resource shown by a pod that renames its zone: the answer's AZ needs the user-facing name.
+# A resource shown by a pod that renames its zone (the answer's AZ needs the user-facing name)
+# or that links to its own paths (relink.py).
 _SHOW_MODE = _mode(request_body=False, response_body=True)
+# A resource's GET or DELETE: the answer's status may show it gone (headers, no body).
+_WATCH_MODE = _PM(
+    request_header_mode=_PM.SEND,
+    response_header_mode=_PM.SEND,
+    request_body_mode=_PM.NONE,
+    response_body_mode=_PM.NONE,
+    request_trailer_mode=_PM.SKIP,
+    response_trailer_mode=_PM.SKIP,
+)
 
 
 def read_headers(message: ep.HttpHeaders) -> dict[str, str]:
@@ -64,10 +74,12 @@ def set_headers(mutation: ep.HeaderMutation, headers: Mapping[str, str]) -> None
         option.header.raw_value = value.encode("latin-1")
 
 
-def routed(phase: str, route: Route) -> ep.ProcessingResponse:
+def routed(phase: str, route: Route, *, watch: bool = False) -> ep.ProcessingResponse:
     """Send the request on as `route` says, answering the `phase` message (request_headers or
-    request_body); a shown resource or an acceptance asks Envoy for the pod's answer."""
-    mode = _SHOW_MODE if route.shown is not None or route.moves else None
+    request_body); a shown resource, a pod's links or an acceptance ask Envoy for the pod's
+    answer on the way, a `watch`ed one for its status."""
+    showing = route.shown is not None or route.relink or route.moves
+    mode = _SHOW_MODE if showing else _WATCH_MODE if watch else None
     return _sent(phase, route.target, route.headers, None, mode)
 
 

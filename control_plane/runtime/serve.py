@@ -28,7 +28,13 @@ from control_plane.identity import (
 )
 from control_plane.metrics import Metrics
 from control_plane.runtime.ca_bundle import envoy_pod_ca_file
-from control_plane.runtime.decision_stack import decision_service, live_pods, routing_cache
+from control_plane.runtime.decision_stack import (
+    decision_service,
+    live_pods,
+    quota_rebalancer,
+    routing_cache,
+    shared_sync,
+)
 from control_plane.runtime.grpc_tls import bind, envoy_client_tls
 from control_plane.runtime.listener_certs import ListenerCerts
 from control_plane.runtime.routing_changes import RoutingCaches
@@ -102,7 +108,8 @@ async def serve(
             worker_token=link_token if settings.decision.workers else "",
         )
         server = grpc.aio.server(interceptors=[guard])
-        admin = PodAdminService(store, in_use=pods, xds=cache)
+        sync = shared_sync(stack, settings, pods=pods, store=store, metrics=metrics)
+        admin = PodAdminService(store, in_use=pods, xds=cache, drift=sync.drift)
         add_admin(server, admin)
         add_trio2o(server, Trio2oAdminService(admin))
         add_ads(server, cache, metrics)
@@ -115,8 +122,10 @@ async def serve(
             gate=gate,
             catalog=catalog,
             metrics=metrics,
+            reconcile=True,
         )
         add_decision(server, decision)
+        quota_rebalancer(stack, settings, store=store, pods=pods, metrics=metrics)
         if settings.decision.workers:
             hub = WorkerHub(
                 (settings.control_plane.host, settings.control_plane.grpc_port),

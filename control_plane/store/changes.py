@@ -33,7 +33,7 @@ class ChangeKind(StrEnum):
 
     PODS = "pods"  # a pod was created, updated or deleted: reload pods (and push xDS)
     BINDINGS = "bindings"  # a binding was created or deleted: nothing is derived from them yet
-    ROUTING_DELETED = "routing"  # an admin deleted one routing, or it changed owner: forget it
+    ROUTING_DELETED = "routing"  # deleted (an admin, or its resource is gone), or it changed owner
     RESOURCE_DELETED = "resource"  # a user deleted a resource: off the fast path
     ROUTINGS_DROPPED = "routings"  # a forced pod delete dropped its routings: reload routings
 

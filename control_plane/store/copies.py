@@ -10,7 +10,7 @@ from control_plane.model import CopiedType, Copies
 from control_plane.store.rows import check_text
 from control_plane.store.tables import CopyRow, PodRow
 
-__all__ = ["copies_of", "forget_copies", "gateway_ids", "record_copies"]
+__all__ = ["copies_of", "every_copy", "forget_copies", "gateway_ids", "record_copies"]
 
 _TABLE = CopyRow.__table__
 # Ids per lookup query (one bound value each; far below every database's limit).
@@ -23,7 +23,7 @@ async def record_copies(session: AsyncSession, *, copies: Copies) -> None:
     project_id = check_text("project_id", copies.project_id)
     names = list(copies.ids)
     rows = await session.execute(sa.select(PodRow.name, PodRow.id).where(PodRow.name.in_(names)))
-    pod_ids = dict(rows.tuples().all())
+    pod_ids = dict(tuple(row) for row in rows)
     values = [
         {
             "copied_type": str(copies.copied_type),
@@ -52,13 +52,29 @@ async def copies_of(
             .join(PodRow, PodRow.id == _TABLE.c.pod_id)
             .where(_TABLE.c.copied_type == str(copied_type), _TABLE.c.gateway_id.in_(chunk))
         )
-        for gateway_id, copy_id, project_id, pod in (await connection.execute(query)).tuples():
+        for gateway_id, copy_id, project_id, pod in await connection.execute(query):
             found[gateway_id][pod] = copy_id
             projects[gateway_id] = project_id
     return {
         gateway_id: Copies(copied_type, gateway_id, projects[gateway_id], ids)
         for gateway_id, ids in found.items()
     }
+
+
+async def every_copy(connection: AsyncConnection, *, copied_type: CopiedType) -> list[Copies]:
+    """Every object of `copied_type` with its copies, by gateway id."""
+    query = (
+        sa.select(_TABLE.c.gateway_id, _TABLE.c.copy_id, _TABLE.c.project_id, PodRow.name)
+        .join(PodRow, PodRow.id == _TABLE.c.pod_id)
+        .where(_TABLE.c.copied_type == str(copied_type))
+        .order_by(_TABLE.c.gateway_id)
+    )
+    found: dict[str, dict[str, str]] = defaultdict(dict)
+    projects: dict[str, str] = {}
+    for gateway_id, copy_id, project_id, pod in await connection.execute(query):
+        found[gateway_id][pod] = copy_id
+        projects[gateway_id] = project_id
+    return [Copies(copied_type, g, projects[g], ids) for g, ids in found.items()]
 
 
 async def gateway_ids(
@@ -72,7 +88,7 @@ async def gateway_ids(
         query = sa.select(_TABLE.c.copy_id, _TABLE.c.gateway_id).where(
             _TABLE.c.copied_type == str(copied_type), _TABLE.c.copy_id.in_(chunk)
         )
-        found.update((await connection.execute(query)).tuples().all())
+        found.update(tuple(row) for row in await connection.execute(query))
     return found
 
 

@@ -31,12 +31,14 @@ from control_plane.model import (
     Copies,
     Pod,
     PodState,
+    QuotaScope,
     ResourceType,
     Routing,
 )
 from control_plane.store import audit as _audit
 from control_plane.store import copies as _copies
 from control_plane.store import pods as _pods
+from control_plane.store import quotas as _quotas
 from control_plane.store import routings as _routings
 from control_plane.store.changes import (
     BINDINGS,
@@ -63,6 +65,8 @@ _Changes = Callable[[_T], Sequence[Change]]
 
 # Rows per INSERT when learning routings (6 bound values each; SQLite allows 32766 per statement).
 _LEARN_CHUNK = 500
+# Forgotten routings announced one by one; more are announced as one reload.
+_FORGOTTEN_ONE_BY_ONE = 200
 
 
 class Store:
@@ -263,10 +267,31 @@ class Store:
         work = partial(_copies.gateway_ids, copied_type=copied_type, copy_ids=ids)
         return await self._run(work, plain=True)
 
+    async def every_copy(self, copied_type: CopiedType) -> list[Copies]:
+        """Every object of `copied_type` with its copies (the shared objects: a few hundred)."""
+        return await self._run(partial(_copies.every_copy, copied_type=copied_type), plain=True)
+
     async def forget_copies(self, copied_type: CopiedType, gateway_id: str) -> None:
         """Drop every copy of one object."""
         work = partial(_copies.forget_copies, copied_type=copied_type, gateway_id=gateway_id)
         await self._run(work, write=True)
+
+    async def quota_limits(self, scope: QuotaScope) -> dict[str, int]:
+        """The limits over all pods set through the gateway for `scope`, by resource."""
+        return await self._run(partial(_quotas.quota_limits, scope=scope), plain=True)
+
+    async def set_quota_limits(self, scope: QuotaScope, limits: Mapping[str, int]) -> None:
+        """Store limits over all pods for `scope`, replacing those of the same resources."""
+        await self._run(partial(_quotas.set_quota_limits, scope=scope, limits=limits), write=True)
+
+    async def delete_quota_limits(self, scope: QuotaScope, *, every_user: bool = False) -> None:
+        """Forget the scope's limits (with `every_user`, its project's users' too)."""
+        work = partial(_quotas.delete_quota_limits, scope=scope, every_user=every_user)
+        await self._run(work, write=True)
+
+    async def quota_scopes(self) -> list[QuotaScope]:
+        """Every scope with limits stored (the rebalancer's work list)."""
+        return await self._run(_quotas.quota_scopes, plain=True)
 
     async def list_routings(
         self,
@@ -302,6 +327,17 @@ class Store:
         work = partial(_routings.delete_routing, resource_type=kind, resource_id=resource_id)
         deleted = Change(ChangeKind.ROUTING_DELETED, kind.value, resource_id)
         await self._run(work, write=True, notify=lambda _: (deleted,))
+
+    async def forget_routings(
+        self, routings: Sequence[Routing], *, created_before: datetime | None = None
+    ) -> list[Routing]:
+        """Forget the routings of resources found gone, in one transaction; returns those
+        forgotten (the others were gone already, or name another pod, or are newer than
+        `created_before`). Every replica's caches and Envoy's fast path let go of them."""
+        if not routings:
+            return []
+        work = partial(_routings.forget_routings, routings=routings, created_before=created_before)
+        return await self._run(work, write=True, notify=_forgotten)
 
     async def announce(self, change: Change) -> None:
         """Notify the other replicas of a change no write carries (a user deleted a resource)."""
@@ -383,3 +419,14 @@ def _pods_changed(_: object) -> Sequence[Change]:
 
 def _bindings_changed(_: object) -> Sequence[Change]:
     return (BINDINGS,)
+
+
+def _forgotten(routings: Sequence[Routing]) -> Sequence[Change]:
+    """One change per routing; past a few hundred, one reload is cheaper for every replica
+    (and for PostgreSQL, which queues each NOTIFY until commit)."""
+    if len(routings) > _FORGOTTEN_ONE_BY_ONE:
+        return (ROUTINGS_DROPPED,)
+    return tuple(
+        Change(ChangeKind.ROUTING_DELETED, str(routing.resource_type), routing.resource_id)
+        for routing in routings
+    )

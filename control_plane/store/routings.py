@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ __all__ = [
     "checked",
     "count_routings",
     "delete_routing",
+    "forget_routings",
     "get_routing",
     "get_routings",
     "insert_routings",
@@ -298,6 +300,49 @@ async def delete_routing(
     )
     if result.rowcount == 0:
         raise NotFound(f"No routing for {resource_type} {resource_id}")
+
+
+async def forget_routings(
+    session: AsyncSession,
+    *,
+    routings: Sequence[Routing],
+    created_before: datetime | None,
+) -> list[Routing]:
+    """Delete the routings of resources found gone; returns those deleted.
+
+    Each is deleted only while it still names the pod it was found gone from (and, with
+    `created_before`, was stored before then): a routing recorded anew meanwhile stays. One
+    DELETE ... RETURNING per pod, type and chunk of ids, in SQLite and PostgreSQL alike.
+    """
+    by_group: dict[tuple[str, str], list[str]] = {}
+    for routing in routings:
+        key = (routing.pod_name, str(check_resource_type(routing.resource_type)))
+        by_group.setdefault(key, []).append(routing.resource_id)
+    forgotten: list[Routing] = []
+    for (pod_name, kind), ids in by_group.items():
+        unique = list(dict.fromkeys(ids))
+        pod_id = sa.select(PodRow.id).where(PodRow.name == pod_name).scalar_subquery()
+        for start in range(0, len(unique), _LOOKUP_CHUNK):
+            statement = sa.delete(RoutingRow).where(
+                RoutingRow.resource_type == kind,
+                RoutingRow.resource_id.in_(unique[start : start + _LOOKUP_CHUNK]),
+                RoutingRow.pod_id == pod_id,
+            )
+            if created_before is not None:
+                statement = statement.where(RoutingRow.created_at < created_before)
+            returned = await session.execute(
+                statement.returning(
+                    RoutingRow.resource_id,
+                    RoutingRow.project_id,
+                    RoutingRow.created_at,
+                    RoutingRow.updated_at,
+                )
+            )
+            forgotten.extend(
+                Routing(resource_id, ResourceType(kind), project_id, pod_name, created, updated)
+                for resource_id, project_id, created, updated in returned.all()
+            )
+    return forgotten
 
 
 async def count_routings(session: AsyncSession, *, pod_name: str) -> int:

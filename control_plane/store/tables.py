@@ -151,3 +151,17 @@ class CopyRow(Base):
     )
     copy_id: Mapped[str] = mapped_column(sa.String(255))
     project_id: Mapped[str] = mapped_column(sa.String(255))
+
+
+class QuotaLimitRow(Base):
+    """A project's (or user's) limit over all pods, set through the gateway (decision/quotas/)."""
+
+    __tablename__ = "quota_limits"
+
+    service: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    project_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    # "" for the project's own limits.
+    user_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    resource: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    hard_limit: Mapped[int] = mapped_column(sa.BigInteger())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -38,7 +38,7 @@ from control_plane.model import (
 )
 from control_plane.xds.pb import any_of as _any
 
-__all__ = ["FAST_METHODS", "PATH_HEADER", "fast_path_routes", "path_header"]
+__all__ = ["FAST_METHODS", "PATH_HEADER", "PROXY_HEADERS", "fast_path_routes", "path_header"]
 
 # Only reads: writes and deletes may need checks or bookkeeping the decision service owns.
 # (One method: a second would repeat the whole path table.)
@@ -49,6 +49,13 @@ _PROBE = "PODGATEPROJECT"
 # filter strips it with every x-podgate-* header afterwards, so no pod ever sees it.
 PATH_HEADER = f"{INTERNAL_HEADER_PREFIX}path"
 _EARLY_HEADER_MUTATION = "envoy.http.early_header_mutation.header_mutation"
+# What a pod behind a proxy builds its links from (oslo.middleware's HTTPProxyToWSGI, on in
+# Nova and Cinder with `[oslo_middleware] enable_proxy_headers_parsing`): RFC 7239's header
+# first, else X-Forwarded-Host/-Proto, and a prefix. The listener drops the clients' (they would
+# choose the links a pod writes); the pod gets Envoy's X-Forwarded-Proto (the listener's scheme)
+# and, where a pod's paths are the gateway's, X-Forwarded-Host: the Host the client used, sent
+# on when auto_host_rewrite replaces it (`append_x_forwarded_host`).
+PROXY_HEADERS = ("forwarded", "x-forwarded-host", "x-forwarded-prefix")
 
 
 def fast_path_routes(
@@ -143,6 +150,10 @@ def _pod_route(
     pod_action.cluster = cluster_name(pod_name, service)
     if rewrite:
         pod_action.prefix_rewrite = rewrite
+    else:
+        # The pod's paths are the gateway's: told the gateway's host, it links to the gateway.
+        # (A pod under another path would link to that path on the gateway, which is no URL.)
+        pod_action.append_x_forwarded_host = True
     route = route_components.Route(
         match=route_components.RouteMatch(prefix=f"/{API_PREFIX[service]}/"), route=pod_action
     )

@@ -25,7 +25,7 @@ from control_plane.model import (
     SERVICE_METADATA,
     Service,
 )
-from control_plane.xds.fast_path import fast_path_routes, path_header
+from control_plane.xds.fast_path import PROXY_HEADERS, fast_path_routes, path_header
 from control_plane.xds.inputs import XdsInputs
 from control_plane.xds.local_reply import local_reply_config
 from control_plane.xds.pb import ADS as _ADS
@@ -122,14 +122,15 @@ def _http_filters(service: Service, inputs: XdsInputs) -> list[hcm.HttpFilter]:
 
 
 def _strip_internal_headers() -> header_mutation_pb2.HeaderMutation:
-    """Remove every client-sent x-podgate-* header before anything reads it."""
+    """Remove every client-sent x-podgate-* header before anything reads it, and the proxy
+    headers a pod builds its links from (only Envoy's own may reach a pod: see PROXY_HEADERS)."""
     remove = mutation_rules.HeaderMutation.RemoveOnMatch(
         key_matcher=string_pb2.StringMatcher(prefix=INTERNAL_HEADER_PREFIX)
     )
+    mutations = [mutation_rules.HeaderMutation(remove_on_match=remove)]
+    mutations += [mutation_rules.HeaderMutation(remove=name) for name in PROXY_HEADERS]
     return header_mutation_pb2.HeaderMutation(
-        mutations=header_mutation_pb2.Mutations(
-            request_mutations=[mutation_rules.HeaderMutation(remove_on_match=remove)]
-        )
+        mutations=header_mutation_pb2.Mutations(request_mutations=mutations)
     )
 
 
@@ -172,6 +173,7 @@ def route_configuration(
     decided = route_components_pb2.RouteAction(
         cluster_header=POD_HEADER,
         auto_host_rewrite=wrappers_pb2.BoolValue(value=True),
+        append_x_forwarded_host=True,
         timeout=timeout,
         cluster_not_found_response_code=route_components_pb2.RouteAction.SERVICE_UNAVAILABLE,
     )

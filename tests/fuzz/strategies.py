@@ -94,6 +94,8 @@ def _tails(known: Known) -> st.SearchStrategy[str]:
             "os-services", "os-hypervisors", "os-hypervisors/detail", "os-quota-sets",
             "volumes", "volumes/detail", "snapshots", "snapshots/detail", "backups", "types",
             "types/1", "nothing-here", "", "//servers", "servers//detail", "../servers",
+            "os-server-groups", "os-volumes/detail", "os-snapshots", "images/detail",
+            "images/x/metadata/k", "extensions", "os-security-groups", "os-floating-ips/1",
         )
     )  # fmt: skip
     member = st.one_of(

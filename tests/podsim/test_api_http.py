@@ -51,7 +51,7 @@ async def test_volume_versions_list_v3_0(pod: SimPod, path: str, status: int) ->
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/nova", f"/compute/v2.1/{PROJECT}/os-hosts", f"/volume/v3/{PROJECT}/qos-specs", "/v2.1"],
+    ["/v4", "/nova", f"/compute/v2.1/{PROJECT}/os-x", f"/volume/v3/{PROJECT}/nothing", "/v2"],
 )
 async def test_unknown_paths_are_404_item_not_found(pod: SimPod, path: str) -> None:
     async with aiohttp.ClientSession() as http:

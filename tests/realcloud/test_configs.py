@@ -11,6 +11,7 @@ import pytest
 
 from realcloud import configs, seed, tempest
 from realcloud.layout import PODS, RABBIT_USER, Layout
+from realcloud.results import Run
 
 LAYOUT = Layout(Path("/state"))
 
@@ -63,6 +64,16 @@ def test_each_pods_cinder_is_in_its_az_with_the_fake_backend(pod) -> None:
     assert cinder["DEFAULT"]["resource_query_filters_file"].endswith("resource_filters.json")
     assert cinder["fake"]["volume_driver"].endswith("FakeLoggingVolumeDriver")
     assert cinder["nova"]["region_name"] == pod.name
+
+
+@pytest.mark.parametrize("pod", PODS, ids=lambda p: p.name)
+def test_each_pods_nova_and_cinder_build_links_from_podgates_proxy_headers(pod) -> None:
+    for conf in (configs.nova_conf(LAYOUT, pod), configs.cinder_conf(LAYOUT, pod)):
+        assert ini(conf)["oslo_middleware"]["enable_proxy_headers_parsing"] == "true"
+    # Their paths are Podgate's: X-Forwarded-Host is all they need (README: "Links in answers").
+    endpoints = seed.pod_endpoints(LAYOUT, pod)
+    for service in ("compute", "volumev3"):
+        assert re.match(r"http://[^/]+/v(2\.1|3)(/|$)", endpoints[service]), endpoints[service]
 
 
 def test_rabbit_definitions_hash_the_password_as_rabbitmq_does() -> None:
@@ -136,3 +147,20 @@ def test_tempest_gives_each_project_a_network_routed_to_the_seeded_public_one() 
 )
 def test_the_selection_takes_the_issues_network_tests_ipv4_only(test: str, selected: bool) -> None:
     assert bool(re.search(tempest.SELECTION, test)) is selected
+
+
+def test_a_kept_final_run_comes_back_only_for_the_same_selection(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    layout.results.mkdir()
+    run = Run({"t.a": "pass", "t.b": "fail"}, ("t.C",))
+    outcome = tempest.Outcome("direct", "Pod1", 12.5, 1, run, {"t.b": "Boom"}, ("t.a[x]", "t.b"))
+    tempest.save_final(layout, outcome, run, ["t.a"], "^t\\.")
+    assert tempest.load_final(layout, "direct", "^other") is None
+    kept, final, flaky = tempest.load_final(layout, "direct", "^t\\.")
+    assert (final, flaky, kept.listed, kept.reasons) == (
+        run,
+        ["t.a"],
+        outcome.listed,
+        outcome.reasons,
+    )
+    assert tempest.load_final(layout, "podgate", "^t\\.") is None

@@ -210,8 +210,6 @@ LISTS = Path(__file__).parents[2] / "realcloud"
 def test_passes_by_the_blanket_404_are_never_baseline_tests() -> None:
     hollow = list_entries((LISTS / "podgate-404-passes.txt").read_text())
     baseline = list_entries((LISTS / "podgate-baseline.txt").read_text())
-    assert hollow
-    assert all(t.startswith("tempest.api.compute.volumes.") for t in hollow)
     assert not hollow & baseline
 
 

@@ -1,4 +1,5 @@
-"""Copies of security groups and rules: every pod's id of one object, kept under its gateway id."""
+"""Copies of security groups, rules and shared objects: every pod's id of one object, kept
+under its gateway id."""
 
 import pytest
 
@@ -40,3 +41,17 @@ async def test_forgotten_and_deleted_pods_copies_are_gone(
     assert (await store.copies_of(GROUP, ["g1"]))["g1"].ids == {"pod1": "g1"}
     await store.forget_copies(GROUP, "h1")
     assert await store.copies_of(GROUP, ["h1"]) == {}
+
+
+async def test_a_pod_registered_later_adds_its_copy_and_every_object_is_listed(
+    store: Store, pods: tuple[Pod, Pod, Pod]
+) -> None:
+    gold = CopiedType.VOLUME_TYPE
+    await store.record_copies(Copies(gold, "t1", "admin", {"pod1": "t1", "pod2": "t2"}))
+    await store.record_copies(Copies(gold, "t1", "admin", {"pod3": "t3"}))
+    await store.record_copies(Copies(gold, "s1", "admin", {"pod1": "s1"}))
+    await store.record_copies(Copies(GROUP, "g1", "p1", {"pod1": "g1"}))
+    assert await store.every_copy(gold) == [
+        Copies(gold, "s1", "admin", {"pod1": "s1"}),
+        Copies(gold, "t1", "admin", {"pod1": "t1", "pod2": "t2", "pod3": "t3"}),
+    ]

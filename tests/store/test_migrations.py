@@ -32,7 +32,7 @@ async def test_migrations_build_exactly_the_declared_tables(store_url: str) -> N
             version = await connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
     finally:
         await engine.dispose()
-    assert version == "0004"
+    assert version == "0005"
 
 
 async def test_reopening_keeps_data_and_migrating_again_is_harmless(store_url: str) -> None:

@@ -5,19 +5,21 @@ a volume or a backup (and joins a group); snapshots, backups, transfers and atta
 their server) are of a volume; a group is copied from a group or group snapshot, a group
 snapshot is of a group; subnets and ports belong to a network,
 a floating IP to an external network (and maybe a port), a router's gateway to a network.
-Fields of the wrong shape name nothing: the pod judges them. Server groups
-(`os:scheduler_hints.group`) are not routed by the gateway, so they name nothing here yet.
+A server also follows its server group (`os:scheduler_hints.group`, beside the `server` object;
+`OS-SCH-HNT:scheduler_hints` is the old name Nova still reads). Fields of the wrong shape name
+nothing: the pod judges them.
 """
 
 from collections.abc import Mapping
 from typing import Any
 
 from control_plane.decision.decisions import Reference
+from control_plane.decision.families import RESOURCE_ID
 from control_plane.decision.resources import SPECS
 from control_plane.errors import BadRequest, NotFound
 from control_plane.model import ResourceType
 
-__all__ = ["gateway_network", "references"]
+__all__ = ["gateway_network", "hinted_group", "references"]
 
 _NETWORK, _PORT = ResourceType.NETWORK, ResourceType.PORT
 _VOLUME, _SNAPSHOT, _BACKUP = ResourceType.VOLUME, ResourceType.SNAPSHOT, ResourceType.BACKUP
@@ -116,6 +118,24 @@ def _boot(server: Mapping[str, Any]) -> list[Reference]:
             if _is_id(value := mapping.get(field))
         ]
     return named
+
+
+# Where a server create's scheduler hints are, current name first.
+_HINTS = ("os:scheduler_hints", "OS-SCH-HNT:scheduler_hints")
+
+
+def hinted_group(resource_type: ResourceType, document: Mapping[str, Any]) -> tuple[Reference, ...]:
+    """The server group a server create's scheduler hints name, beside its `server` object
+    (Nova reads either key); nothing for other creates."""
+    if resource_type is not ResourceType.SERVER:
+        return ()
+    for key in _HINTS:
+        hints = document.get(key)
+        group = hints.get("group") if isinstance(hints, dict) else None
+        # Nova's schema wants a UUID: anything else is the pod's to refuse, never probed for.
+        if isinstance(group, str) and RESOURCE_ID.fullmatch(group):
+            return (Reference(ResourceType.SERVER_GROUP, group),)
+    return ()
 
 
 def _dicts(entries: object) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """Resource → pod lookups for every routed request, served from memory when possible.
 
 Routings never move on their own, so a positive answer can be cached until an admin deletes it
-(`forget`). Negative answers are not cached: the resource may be recorded a moment later.
+or the resource is found gone (`forget`, `forget_gone`). Negative answers are not cached: the
+resource may be recorded a moment later.
 Lists learn routings in bulk; ids known to be stored are remembered so that listing the same
 resources again costs no write. Routings used by a request or recorded by a create also go to the
 fast path (Envoy's own table), so the next request for them never reaches the decision service.
@@ -9,6 +10,7 @@ fast path (Envoy's own table), so the next request for them never reaches the de
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from control_plane.model import ResourceType, Routing
@@ -37,6 +39,11 @@ class RoutingStore(Protocol):
         self, resource_type: ResourceType, resource_id: str, project_id: str
     ) -> Routing | None:
         """Make a stored routing another project's; None when none is stored."""
+
+    async def forget_routings(
+        self, routings: Sequence[Routing], *, created_before: datetime | None = None
+    ) -> list[Routing]:
+        """Delete the routings still naming their pod (and older than `created_before`)."""
 
 
 class FastPath(Protocol):
@@ -185,6 +192,20 @@ class RoutingTable:
         self._cache.pop(key, None)
         self._stored.pop(key, None)
         self._fast_path_set.forget(resource_type, resource_id)
+
+    async def forget_gone(
+        self, routings: Sequence[Routing], *, created_before: datetime | None = None
+    ) -> list[Routing]:
+        """The resources are gone from their pods: delete their routings durably (those still
+        naming that pod, stored before `created_before`); returns the ones deleted.
+
+        Every one leaves this process's memory and fast path, deleted now or not: another
+        process may have deleted it while this one's memory still held it.
+        """
+        forgotten = await self._store.forget_routings(routings, created_before=created_before)
+        for routing in routings:
+            self.forget(routing.resource_type, routing.resource_id)
+        return forgotten
 
     def forget_all(self) -> None:
         """Drop every routing from memory (changes by other replicas may have been missed)."""

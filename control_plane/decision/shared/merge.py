@@ -1,13 +1,14 @@
-"""Shared objects (flavors, key pairs, volume types): merging pods' answers, naming a refusal.
+"""Shared objects (flavors, key pairs, volume and group types, QoS specs): merging pods'
+answers, naming a refusal.
 
 Every pod holds its own copy of each shared object; the gateway shows one cloud's worth. Lists
-are merged and de-duplicated (flavors by id; key pairs and volume types by name, as each Cinder
-gives a type its own id; the first pod by name winning), a single object comes from the first
-pod that has it, and links point at the gateway.
+are merged and de-duplicated (flavors by id; key pairs and Cinder's objects by name, as each
+Cinder gives its copy an id of its own; the first pod by name winning), a single object comes
+from the first pod that has it, and links point at the gateway.
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,13 +29,6 @@ __all__ = [
     "with_public_key",
 ]
 
-# collection -> (member key of a create answer, the field naming it in a later DELETE path)
-_CREATED = {
-    "flavors": ("flavor", "id"),
-    "os-keypairs": ("keypair", "name"),
-    "types": ("volume_type", "id"),
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Answer:
@@ -42,6 +36,8 @@ class Answer:
 
     status: int
     body: bytes
+    # The pods a merged list could not read (named in the answer's missing pods header).
+    missing: tuple[str, ...] = ()
 
 
 def pick_one(replies: Sequence[Reply]) -> Answer:
@@ -55,38 +51,40 @@ def pick_one(replies: Sequence[Reply]) -> Answer:
     return Answer(503, fault_body(503, "No pod could answer the request."))
 
 
-def own_ids(replies: Sequence[Reply], type_id: str) -> dict[str, str]:
-    """Each pod's own id of the volume type some pod knows as `type_id`, from `GET /types`.
+def own_ids(replies: Sequence[Reply], list_key: str, ids: Collection[str]) -> dict[str, str]:
+    """Each pod's own id of the object some pod knows by one of `ids`, from the pods' lists.
 
-    Cinder makes a new id per pod for the same type; they share its name. Pods without a type
-    of that name are left out.
+    Cinder makes a new id per pod for the same type or QoS specs; they share its name. Pods
+    without an object of that name are left out.
     """
     by_pod = {
-        reply.pod: {t.get("name"): t.get("id") for t in listed(reply, "volume_types") or []}
+        reply.pod: {t.get("name"): t.get("id") for t in listed(reply, list_key) or []}
         for reply in replies
     }
-    name = next((n for ids in by_pod.values() for n, i in ids.items() if i == type_id), None)
+    name = next((n for named in by_pod.values() for n, i in named.items() if i in ids), None)
     if name is None:
         return {}
-    return {pod: ids[name] for pod, ids in by_pod.items() if isinstance(ids.get(name), str)}
+    return {pod: named[name] for pod, named in by_pod.items() if isinstance(named.get(name), str)}
 
 
-def refusal(reply: Reply) -> Answer:
-    """A pod's refusal, its fault message naming the pod; no answer at all is a 503."""
+def refusal(reply: Reply, done: Sequence[str] = (), verb: str = "done") -> Answer:
+    """A pod's refusal, its fault message naming the pod (and the pods in `done`, which did
+    what it refused: `verb` says what); no answer at all is a 503. Admin-facing only."""
+    already = f" ({verb} in {', '.join(done)} already)" if done else ""
     if reply.status == 0:
-        return Answer(503, fault_body(503, f"Pod {reply.pod} is not available."))
+        return Answer(503, fault_body(503, f"Pod {reply.pod} is not available.{already}"))
     document = _document(reply)
     if isinstance(document, dict) and len(document) == 1:
         ((name, fault),) = document.items()
         if isinstance(fault, dict) and isinstance(fault.get("message"), str):
-            message = f"Pod {reply.pod}: {fault['message']}"
+            message = f"Pod {reply.pod}: {fault['message']}{already}"
             return Answer(reply.status, json.dumps({name: {**fault, "message": message}}).encode())
-    return Answer(reply.status, fault_body(reply.status, f"Pod {reply.pod} refused the request."))
+    message = f"Pod {reply.pod} refused the request.{already}"
+    return Answer(reply.status, fault_body(reply.status, message))
 
 
-def created_name(collection: str, reply: Reply) -> str | None:
-    """What names the object a create made (flavor or type id, key pair name), for undoing it."""
-    member, field = _CREATED[collection]
+def created_name(member: str, field: str, reply: Reply) -> str | None:
+    """What names the object a create made (`member`'s `field`: an id, a key pair's name)."""
     document = _document(reply)
     created = document.get(member) if isinstance(document, dict) else None
     value = created.get(field) if isinstance(created, dict) else None

@@ -1,4 +1,5 @@
-"""Lists of shared objects (flavors, key pairs, volume types) merged, then paged as a pod pages.
+"""Lists of shared objects (flavors, key pairs, Cinder's types, QoS specs) merged, then paged
+as a pod pages.
 
 Every pod holds its own copy of each shared object, so the gateway asks each pod for its whole
 list (the client's filters and sort kept, `limit` and `marker` taken out), merges them into one
@@ -34,6 +35,8 @@ __all__ = [
     "unpaged",
 ]
 
+# Nova's flavor sort keys whose field both the brief and the detailed list show.
+_NOVA_SORT_FIELDS = {"flavorid": "id", "name": "name"}
 # Nova's [api]max_limit and Cinder's osapi_max_limit default: the largest page either answers.
 MAX_LIMIT = 1000
 _PAGING_PARAMS = frozenset({"limit", "marker"})
@@ -78,20 +81,28 @@ class SharedList:
 
     def order(self, request: "Paging") -> "Order | None":
         """The sort key and direction the pods use, where the items show it (None: unknown)."""
-        if self.key == "volume_types":
-            return None  # Cinder sorts types by `created_at`, which its answers do not show.
         params = dict(request.rest)
-        if self.sort_param is not None and params.get(self.sort_param, "flavorid") != "flavorid":
+        if self.sort_param == "sort":
+            # Cinder: `sort=key[:dir],...`, descending unless told; its default key
+            # (`created_at`) and the ids (each pod's own) are not comparable across pods.
+            field, _, direction = params.get("sort", "").split(",")[0].partition(":")
+            if field != "name":
+                return None
+            return Order(self._sort_key("name"), descending=direction != "asc")
+        if self.sort_param is None:
+            return Order(self._sort_key(self.identity_field))
+        # Nova: `sort_key` (default flavorid) and `sort_dir`; only keys every list shows.
+        field = _NOVA_SORT_FIELDS.get(params.get(self.sort_param, "flavorid"))
+        if field is None:
             return None
-        field = self.identity_field
+        return Order(self._sort_key(field), descending=params.get("sort_dir") == "desc")
 
+    def _sort_key(self, field: str) -> Callable[[Mapping[str, Any]], tuple[bool, str]]:
         def key(item: Mapping[str, Any]) -> tuple[bool, str]:
             value = (self._inner(item) or {}).get(field)
             return (value is None, str(value))
 
-        return Order(
-            key, descending=self.sort_param is not None and params.get("sort_dir") == "desc"
-        )
+        return key
 
     def pages(self, service: Service, headers: Mapping[str, str]) -> bool:
         """Whether the pods page this list at the request's microversion."""
@@ -106,7 +117,7 @@ class SharedList:
 
 
 # (service, collection segment) -> how it lists; flavors and key pairs by Nova's views
-# (marker: flavorid, key pair name), volume types by Cinder's (marker: the pod's own id).
+# (marker: flavorid, key pair name), Cinder's types and QoS specs by its own (marker: the id).
 SHARED_LISTS: Mapping[tuple[Service, str], SharedList] = {
     (Service.COMPUTE, "flavors"): SharedList(
         "flavors", "id", "id", links=True, sort_param="sort_key"
@@ -116,6 +127,12 @@ SHARED_LISTS: Mapping[tuple[Service, str], SharedList] = {
     ),
     (Service.VOLUME, "types"): SharedList(
         "volume_types", "id", "name", links=False, sort_param="sort"
+    ),
+    (Service.VOLUME, "group_types"): SharedList(
+        "group_types", "id", "name", links=False, sort_param="sort"
+    ),
+    (Service.VOLUME, "qos-specs"): SharedList(
+        "qos_specs", "id", "name", links=False, sort_param="sort"
     ),
     # Neutron lists every extension at once, by alias; a pod's own copy of the API's list.
     (Service.NETWORK, "extensions"): SharedList("extensions", "alias", "alias", links=False),

@@ -1,31 +1,22 @@
-"""Requests on shared objects (flavors, key pairs, volume types): read from, or write to, all pods.
+"""Requests on shared objects (flavors, key pairs, volume and group types, QoS specs): read from,
+or written to, all ENABLED pods.
 
-Reads ask every ENABLED pod at once and merge (shared.py). Writes go to every ENABLED pod at
-once with the body unchanged and the caller's token, so a later create in any pod finds the
-object; when a pod refuses a create, the copies the others made are deleted again and the
-client gets that pod's fault, naming it. A key pair created without a public key is generated
-by the first pod alone and its public key sent to the others, so every pod holds the same key.
+Reads ask every ENABLED pod at once and merge (merge.py, paging.py); a request naming one object
+reaches each pod with that pod's id of it (copies.py), and answers show the gateway's ids. Writes
+are writes.py's.
 """
 
-import asyncio
 import json
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from urllib.parse import parse_qsl, urlencode
 
 from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout, PodRequest, usable_pods
-from control_plane.decision.pods.reply import Reply
 from control_plane.decision.resources import API_PREFIX, PROJECT_FROM_TOKEN
-from control_plane.decision.shared.merge import (
-    Answer,
-    created_name,
-    gateway_links,
-    listed,
-    own_ids,
-    pick_one,
-    refusal,
-    with_public_key,
-)
+from control_plane.decision.security_groups.relay import CopyStore
+from control_plane.decision.shared.copies import SharedCopies
+from control_plane.decision.shared.kinds import SharedKind, copied_kind, kind_of
+from control_plane.decision.shared.merge import Answer, gateway_links, listed, pick_one, refusal
 from control_plane.decision.shared.paging import (
     SHARED_LISTS,
     Paging,
@@ -36,45 +27,105 @@ from control_plane.decision.shared.paging import (
     take_page,
     unpaged,
 )
+from control_plane.decision.shared.writes import SharedWrites
 from control_plane.errors import fault_body
 from control_plane.model import Pod
 
 __all__ = ["SharedObjects"]
 
-log = logging.getLogger("podgate.shared")
-
-_KEYPAIRS = "os-keypairs"
-_TYPES = "types"
-# Cinder lists only public types unless asked for all (admins may).
-_ALL_TYPES = "is_public=None"
 _LIST_TAILS = ((), ("detail",))
 
 
 class SharedObjects:
     """Answers requests on shared collections from all ENABLED pods."""
 
-    def __init__(self, *, fanout: Fanout) -> None:
+    def __init__(self, *, fanout: Fanout, store: CopyStore) -> None:
         self._fanout = fanout
-        self._undoing: set[asyncio.Task[None]] = set()
+        self._copies = SharedCopies(fanout=fanout, store=store)
+        self._writes = SharedWrites(fanout=fanout, copies=self._copies)
 
     async def settle(self) -> None:
         """Wait for the undos still running (they outlive the answer they follow)."""
-        await asyncio.gather(*self._undoing, return_exceptions=True)
+        await self._writes.settle()
 
     async def answer(self, call: AcrossPodsCall, pods: Mapping[str, Pod]) -> Answer:
         """The gateway's answer to `call`, links pointing at the gateway."""
         targets = usable_pods(pods, call.service)
         if not targets:
             return Answer(503, fault_body(503, "No pod is available."))
-        # NOTE: all rounds of one request (type ids then the write, a generated key then its
-        # copies) share one bound: Envoy waits for the answer only so long.
+        # NOTE: all rounds of one request (ids then the write, a generated key then its copies)
+        # share one bound: Envoy waits for the answer only so long.
         request = call.pod_request(deadline=self._fanout.deadline())
-        if call.method == "GET":
+        collection, *rest = _segments(request)
+        kind = kind_of(request.service, collection)
+        if kind is not None and rest and rest[0] not in kind.literals:
+            answer = await self._one_object(call.request_id, kind, targets, request, rest)
+        elif call.method == "GET":
             answer = await self._read(targets, request, call.origin)
+            if kind is not None:
+                answer = Answer(answer.status, await self._copies.shown(kind, answer.body))
+        elif kind is not None and call.method == "POST" and not rest:
+            answer = await self._writes.create(call.request_id, kind, targets, request)
         else:
-            answer = await self._write(call.request_id, targets, request)
+            replies = await self._fanout.all(targets, request)
+            refused = [reply for reply in replies if not reply.ok]
+            answer = refusal(refused[0]) if refused else pick_one(replies)
         body = gateway_links(answer.body, call.service, call.origin, call.project_id)
         return Answer(answer.status, body)
+
+    async def _one_object(
+        self,
+        request_id: str,
+        kind: SharedKind,
+        targets: Sequence[Pod],
+        request: PodRequest,
+        rest: Sequence[str],
+    ) -> Answer:
+        """A request naming one object: each pod asked with its own id of it."""
+        object_id = rest[0]
+        ids = await self._copies.own_ids(kind, targets, request, object_id)
+        holding = [pod for pod in targets if pod.name in ids]
+        if not holding:
+            # Nobody knows it: the pods say so in their own words.
+            return pick_one(await self._fanout.all(targets, request))
+        below = "".join(f"/{segment}" for segment in rest[1:])
+        queries = await self._own_queries(kind, targets, request)
+        sends = [
+            (
+                pod,
+                replace(
+                    request, remainder=f"/{kind.collection}/{ids[pod.name]}{below}", query=query
+                ),
+            )
+            for pod in holding
+            if (query := queries.get(pod.name)) is not None
+        ]
+        if not sends:
+            return pick_one(await self._fanout.all(targets, request))
+        writes = request.method != "GET" or (len(rest) > 1 and rest[1] in kind.writing_gets)
+        if writes:
+            gateway_id = await self._copies.gateway_id(kind, object_id)
+            return await self._writes.each(request_id, kind, sends, gateway_id)
+        answer = pick_one(await self._fanout.each(sends))
+        return Answer(answer.status, await self._copies.shown(kind, answer.body))
+
+    async def _own_queries(
+        self, kind: SharedKind, targets: Sequence[Pod], request: PodRequest
+    ) -> dict[str, str]:
+        """Each pod's query, the other objects it names given by that pod's ids (QoS
+        `vol_type_id`); pods without a copy of one of them are left out."""
+        queries = {pod.name: [] for pod in targets}
+        for key, value in parse_qsl(request.query, keep_blank_values=True):
+            named = kind.query_ids.get(key)
+            ids = {}
+            if named is not None and value:
+                ids = await self._copies.own_ids(copied_kind(named), targets, request, value)
+            for name in list(queries):
+                if ids and name not in ids:
+                    del queries[name]
+                else:
+                    queries[name].append((key, ids.get(name, value)))
+        return {name: urlencode(params) for name, params in queries.items()}
 
     async def _read(self, targets: Sequence[Pod], request: PodRequest, origin: str) -> Answer:
         collection, *rest = _segments(request)
@@ -120,110 +171,8 @@ class SharedObjects:
         )
         return Answer(200, json.dumps(document).encode())
 
-    async def _write(self, request_id: str, targets: Sequence[Pod], request: PodRequest) -> Answer:
-        collection, *rest = _segments(request)
-        creates = request.method == "POST" and not rest
-        if collection == _TYPES and rest:
-            requests = await self._own_type_ids(targets, request, rest)
-            replies = await self._fanout.each(requests)
-        else:
-            generated = _generates(collection, request)
-            replies = await self._send_all(targets, request, generated=generated)
-        if request.method == "DELETE" and any(reply.ok for reply in replies):
-            # NOTE: a pod that never had the object is as good as one that deleted it.
-            replies = [r for r in replies if r.status != 404]
-        refused = [reply for reply in replies if not reply.ok]
-        log.info(
-            "%s %s %s on %d pods, refused by %s",
-            request_id,
-            request.method,
-            request.remainder,
-            len(replies),
-            ",".join(r.pod for r in refused) or "none",
-        )
-        if not refused:
-            return Answer(replies[0].status, replies[0].body)
-        if creates:
-            made = [reply for reply in replies if reply.ok]
-            undo = self._undo(request_id, targets, request, collection, made)
-            task = asyncio.create_task(undo)
-            self._undoing.add(task)
-            task.add_done_callback(self._undoing.discard)
-        return refusal(refused[0])
-
-    async def _own_type_ids(
-        self, targets: Sequence[Pod], request: PodRequest, rest: Sequence[str]
-    ) -> list[tuple[Pod, PodRequest]]:
-        """A write to one volume type, each pod addressed by its own id for that type's name."""
-        listing = replace(request, method="GET", remainder=f"/{_TYPES}", query=_ALL_TYPES, body=b"")
-        ids = own_ids(await self._fanout.all(targets, listing), rest[0])
-        below = "".join(f"/{segment}" for segment in rest[1:])
-        return [
-            (pod, replace(request, remainder=f"/{_TYPES}/{ids.get(pod.name, rest[0])}{below}"))
-            for pod in targets
-        ]
-
-    async def _send_all(
-        self, targets: Sequence[Pod], request: PodRequest, *, generated: bool
-    ) -> list[Reply]:
-        """Everyone at once, or the first pod before the others when it generates a key."""
-        if not generated:
-            return await self._fanout.all(targets, request)
-        first = await self._fanout.one(targets[0], request)
-        body = with_public_key(request.body, first) if first.ok else None
-        if body is None:
-            return [first]
-        return [first, *await self._fanout.all(targets[1:], replace(request, body=body))]
-
-    async def _undo(
-        self,
-        request_id: str,
-        targets: Sequence[Pod],
-        request: PodRequest,
-        collection: str,
-        made: Sequence[Reply],
-    ) -> None:
-        """Delete what a refused create made in the pods that accepted it (best effort).
-
-        Runs after the answer, each pod within its own time bound.
-        """
-        by_name = {pod.name: pod for pod in targets}
-        undos = []
-        for reply in made:
-            name = created_name(collection, reply)
-            if name is None:
-                log.warning("%s cannot undo the create in pod %s", request_id, reply.pod)
-                continue
-            undo = replace(
-                request,
-                method="DELETE",
-                remainder=f"/{collection}/{name}",
-                body=b"",
-                deadline=None,
-            )
-            undos.append(self._fanout.one(by_name[reply.pod], undo))
-        for undone in await asyncio.gather(*undos):
-            if not undone.ok:
-                log.warning(
-                    "%s undoing the create in pod %s failed: %s",
-                    request_id,
-                    undone.pod,
-                    undone.status,
-                )
-
 
 def _segments(request: PodRequest) -> tuple[str, ...]:
     """The path's segments from the collection on (a project-less API's version left out)."""
     segments = tuple(segment for segment in request.remainder.split("/") if segment)
     return segments[1:] if request.service in PROJECT_FROM_TOKEN else segments
-
-
-def _generates(collection: str, request: PodRequest) -> bool:
-    """A key pair create without a public key: the pod generates one."""
-    if collection != _KEYPAIRS or request.method != "POST" or _segments(request)[1:]:
-        return False
-    try:
-        keypair = json.loads(request.body).get("keypair")
-    except (ValueError, AttributeError):
-        return False
-    return isinstance(keypair, dict) and keypair.get("public_key") is None

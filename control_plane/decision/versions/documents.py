@@ -2,8 +2,11 @@
 
 `GET /` and `GET /v2.1/` (compute), `GET /` and `GET /v3/` (volume), `GET /` and `GET /v2.0/`
 (network: Neutron's version and resource lists) are answered without a token, advertising the
-window every pod supports. A pod's window is read from its API root, its endpoint cut
-before the version (`http://h/volume/v3/$(project_id)s` → `http://h/volume/`):
+window every pod supports. Nova's list starts with its legacy `v2.0` (no microversions, self
+link `/v2/`, whose own document `GET /v2/` also answers), as clients such as Tempest expect.
+
+A pod's window is read from its API root, its endpoint cut before the version
+(`http://h/volume/v3/$(project_id)s` → `http://h/volume/`):
 Nova (200) and Cinder (300) serve that list without a token, while Cinder's `/v3/` wants one.
 The endpoint cut after the version (`http://h/volume/v3/`) is the fallback for a root that
 answers something else.
@@ -17,9 +20,19 @@ from control_plane.decision.resources import API_PREFIX, SPECS
 from control_plane.decision.versions.microversions import Window, parse_version, text
 from control_plane.model import Service
 
-__all__ = ["VersionDocument", "document", "pod_window"]
+__all__ = ["LEGACY_COMPUTE", "VersionDocument", "document", "pod_window"]
 
 _DESCRIBED_BY = {"rel": "describedby", "type": "text/html", "href": "https://docs.openstack.org/"}
+# Nova's legacy v2.0: the path it is served at and its document's fixed fields (Nova's own).
+LEGACY_COMPUTE = "/v2/"
+_LEGACY = {
+    "id": "v2.0",
+    "status": "DEPRECATED",
+    "version": "",
+    "min_version": "",
+    "updated": "2025-07-04T12:00:00Z",
+}
+_LEGACY_MEDIA_TYPE = "application/vnd.openstack.compute+json;version=2"
 _ID = {Service.COMPUTE: "v2.1", Service.VOLUME: "v3.0"}
 # The `updated` stamps Nova and Cinder show for these versions.
 _UPDATED = {Service.COMPUTE: "2013-07-23T11:33:21Z", Service.VOLUME: "2023-08-31T00:00:00Z"}
@@ -39,11 +52,27 @@ def document(service: Service, remainder: str, origin: str, window: Window) -> V
     if service is Service.VOLUME:
         # Cinder lists its versions under both paths; its root answers 300 Multiple Choices.
         return (300 if remainder == "/" else 200), _dumps({"versions": [entry]})
+    legacy = _legacy(origin)
     if remainder == "/":
-        brief = {key: value for key, value in entry.items() if key != "media-types"}
-        brief["links"] = [link for link in entry["links"] if link["rel"] == "self"]
-        return 200, _dumps({"versions": [brief]})
+        return 200, _dumps({"versions": [_brief(legacy), _brief(entry)]})
+    if remainder == LEGACY_COMPUTE:
+        return 200, _dumps({"version": legacy})
     return 200, _dumps({"version": entry})
+
+
+def _brief(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A version as Nova's list shows it: no media types, only the self link."""
+    brief = {key: value for key, value in entry.items() if key != "media-types"}
+    brief["links"] = [link for link in entry["links"] if link["rel"] == "self"]
+    return brief
+
+
+def _legacy(origin: str) -> dict[str, Any]:
+    return {
+        **_LEGACY,
+        "links": [{"rel": "self", "href": f"{origin}{LEGACY_COMPUTE}"}, _DESCRIBED_BY],
+        "media-types": [{"base": "application/json", "type": _LEGACY_MEDIA_TYPE}],
+    }
 
 
 def pod_window(service: Service, body: bytes) -> Window | None:

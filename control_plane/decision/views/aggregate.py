@@ -1,4 +1,4 @@
-"""Views across pods: a project's limits and quotas summed, admin inventories tagged by pod.
+"""Views across pods: a project's limits and quota sets summed.
 
 The rule for limits and quota sets (README "What the gateway serves"):
 - usage (`total*Used`, `in_use`, `reserved`) is summed over the pods;
@@ -11,9 +11,7 @@ The rule for limits and quota sets (README "What the gateway serves"):
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from control_plane.model import Pod
-
-__all__ = ["combine_totals", "tag_inventory"]
+__all__ = ["combine_totals"]
 
 _PER_OBJECT = frozenset(
     {"maxServerMeta", "maxImageMeta", "maxPersonality", "maxPersonalitySize",
@@ -28,30 +26,6 @@ _UNLIMITED = -1
 def combine_totals(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """One document from the pods' `limits` or `quota_set` answers."""
     return _combine("", documents)
-
-
-def tag_inventory(documents: Sequence[tuple[Pod, Mapping[str, Any]]]) -> dict[str, Any]:
-    """The pods' lists (services, hypervisors) in one, each item with `"pod": name`.
-
-    A service's `zone` is the pod's own AZ; it shows as the user-facing one. Paging links are
-    dropped, as the merged list is whole.
-    """
-    merged: dict[str, list[Any]] = {}
-    for pod, document in documents:
-        for key, items in document.items():
-            if key.endswith("_links") or not isinstance(items, list):
-                continue
-            merged.setdefault(key, []).extend(_tagged(item, pod) for item in items)
-    return merged
-
-
-def _tagged(item: Any, pod: Pod) -> Any:
-    if not isinstance(item, dict):
-        return item
-    tagged = {**item, "pod": pod.name}
-    if pod.pod_az_name and tagged.get("zone") == pod.pod_az_name:
-        tagged["zone"] = pod.az_name
-    return tagged
 
 
 def _combine(key: str, values: Sequence[Any], *, per_object: bool = False) -> Any:

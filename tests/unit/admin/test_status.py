@@ -1,7 +1,7 @@
 """`podgate status` pieces: Envoy cluster health parsing and the status view."""
 
 from control_plane.admin.envoy_health import ClusterHealth, parse_health
-from control_plane.admin.render import _config_state
+from control_plane.admin.render import _config_state, print_status
 from control_plane.admin.status import build_status
 from control_plane.model import Pod
 from control_plane.xds.cache import SnapshotCache
@@ -62,3 +62,16 @@ def test_an_envoy_behind_the_current_config_is_named_so() -> None:
     cache.record_ack("envoy-c", CLUSTER_TYPE, cache.current.version(CLUSTER_TYPE))
     (proxy,) = build_status([], {}, cache).proxies
     assert _config_state(proxy) == "config not yet ACKed (EDS, LDS, RDS)"
+
+
+def test_the_pods_lacking_shared_objects_are_named_with_what_they_lack(capsys) -> None:
+    pods = [admin_pb2.Pod(name="pod1"), admin_pb2.Pod(name="pod2")]
+    drift = {"pod2": ("flavors: big", "qos_specs: fast")}
+
+    status = build_status(pods, {}, None, drift=drift)
+
+    assert [list(p.shared_drift) for p in status.pods] == [[], ["flavors: big", "qos_specs: fast"]]
+    print_status(False, status, {}, "127.0.0.1:19901")
+    lines = capsys.readouterr().out.splitlines()
+    assert "Pod pod2 lacks shared objects: flavors: big; qos_specs: fast" in lines
+    assert not any(line.startswith("Pod pod1") for line in lines)

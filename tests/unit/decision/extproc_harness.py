@@ -141,8 +141,8 @@ def request_body(body: bytes) -> ep.ProcessingRequest:
     return ep.ProcessingRequest(request_body=ep.HttpBody(body=body, end_of_stream=True))
 
 
-def response_headers(status: int) -> ep.ProcessingRequest:
-    headers = {":status": str(status), "content-type": "application/json"}
+def response_headers(status: int, extra: dict[str, str] | None = None) -> ep.ProcessingRequest:
+    headers = {":status": str(status), "content-type": "application/json", **(extra or {})}
     return ep.ProcessingRequest(response_headers=ep.HttpHeaders(headers=_header_map(headers)))
 
 

@@ -13,7 +13,15 @@ from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.errors import AlreadyExists, PodgateError, Unauthorized
 from control_plane.identity import Caller, IdentityBusy
-from control_plane.model import Binding, CopiedType, Copies, Pod, ResourceType, Routing
+from control_plane.model import (
+    Binding,
+    CopiedType,
+    Copies,
+    Pod,
+    QuotaScope,
+    ResourceType,
+    Routing,
+)
 
 
 class MemoryStore:
@@ -24,17 +32,42 @@ class MemoryStore:
         self.routings: dict[tuple[str, str], Routing] = {}
         self.bindings: list[Binding] = []
         self.copies: dict[tuple[str, str], Copies] = {}
+        self.quotas: dict[QuotaScope, dict[str, int]] = {}
         self.reads = 0
         self.batch_reads = 0
         self.learn_calls = 0
         self.fail_writes = False
 
+    async def quota_limits(self, scope: QuotaScope) -> dict[str, int]:
+        await _io()
+        return dict(self.quotas.get(scope, {}))
+
+    async def set_quota_limits(self, scope: QuotaScope, limits: Mapping[str, int]) -> None:
+        await _io()
+        self.quotas.setdefault(scope, {}).update(limits)
+
+    async def delete_quota_limits(self, scope: QuotaScope, *, every_user: bool = False) -> None:
+        await _io()
+        for stored in list(self.quotas):
+            same_project = (stored.service, stored.project_id) == (scope.service, scope.project_id)
+            if stored == scope or (every_user and same_project):
+                del self.quotas[stored]
+
+    async def quota_scopes(self) -> list[QuotaScope]:
+        await _io()
+        return sorted(
+            self.quotas, key=lambda scope: (scope.service, scope.project_id, scope.user_id)
+        )
+
     async def record_copies(self, copies: Copies) -> None:
         await _io()
         key = (str(copies.copied_type), copies.gateway_id)
-        if key in self.copies:
+        known = self.copies.get(key)
+        # As the real store: one row per pod, a pod's second copy of one object refused.
+        if known is not None and set(known.ids) & set(copies.ids):
             raise AlreadyExists(f"copies of {copies.gateway_id} already recorded")
-        self.copies[key] = copies
+        ids = {**(known.ids if known else {}), **copies.ids}
+        self.copies[key] = Copies(copies.copied_type, copies.gateway_id, copies.project_id, ids)
 
     async def copies_of(
         self, copied_type: CopiedType, gateway_ids: Sequence[str]
@@ -53,6 +86,10 @@ class MemoryStore:
             for copy_id in copies.ids.values()
             if copy_id in wanted
         }
+
+    async def every_copy(self, copied_type: CopiedType) -> list[Copies]:
+        await _io()
+        return [c for (kind, _), c in sorted(self.copies.items()) if kind == str(copied_type)]
 
     async def forget_copies(self, copied_type: CopiedType, gateway_id: str) -> None:
         await _io()
@@ -101,6 +138,18 @@ class MemoryStore:
                 self.routings[key] = routing
                 added += 1
         return added
+
+    async def forget_routings(
+        self, routings: Sequence[Routing], *, created_before: datetime | None = None
+    ) -> list[Routing]:
+        await _io()
+        forgotten = []
+        for routing in routings:
+            key = (str(routing.resource_type), routing.resource_id)
+            stored = self.routings.get(key)
+            if stored is not None and stored.pod_name == routing.pod_name:
+                forgotten.append(self.routings.pop(key))
+        return forgotten
 
     async def active_bindings(self, project_id: str) -> list[Binding]:
         await _io()

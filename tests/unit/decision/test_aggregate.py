@@ -1,7 +1,6 @@
-"""The rules combining pods' limits and quota sets, and tagging inventories by pod."""
+"""The rules combining pods' limits and quota sets."""
 
-from control_plane.decision.views.aggregate import combine_totals, tag_inventory
-from control_plane.model import Pod, PodState
+from control_plane.decision.views.aggregate import combine_totals
 
 
 def test_usage_and_total_limits_are_summed_and_unlimited_stays_unlimited() -> None:
@@ -43,21 +42,4 @@ def test_quota_details_sum_in_use_and_limits_but_key_pairs_count_once() -> None:
             "key_pairs": {"limit": 100, "in_use": 2, "reserved": 0},
             "per_volume_gigabytes": -1,
         }
-    }
-
-
-def test_inventories_tag_each_item_with_its_pod_and_the_user_facing_zone() -> None:
-    def pod(name: str, az: str, inner: str) -> Pod:
-        return Pod(name=name, az_name=az, pod_az_name=inner, state=PodState.ENABLED, endpoints={})
-
-    documents = [
-        (pod("a", "east", "nova"), {"services": [{"host": "h", "zone": "nova"}]}),
-        (pod("b", "west", "nova"), {"services": [{"host": "h", "zone": "internal"}]}),
-        (pod("c", "west", ""), {"services": [], "services_links": []}),
-    ]
-    assert tag_inventory(documents) == {
-        "services": [
-            {"host": "h", "zone": "east", "pod": "a"},
-            {"host": "h", "zone": "internal", "pod": "b"},
-        ]
     }

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from control_plane.decision.create.references import references
+from control_plane.decision.create.references import hinted_group, references
 from control_plane.decision.decisions import Reference
+from control_plane.decision.mutate import parse_create
 from control_plane.decision.routed.attach import referenced
 from control_plane.errors import BadRequest, NotFound
 from control_plane.model import ResourceType
@@ -85,6 +86,28 @@ def test_a_server_names_its_networks_ports_and_boot_sources_in_body_order() -> N
         Reference(SNAPSHOT, "s1"),
         Reference(SNAPSHOT, "s2"),
     )
+
+
+@pytest.mark.parametrize("hints", ["os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"])
+def test_a_server_follows_the_group_its_scheduler_hints_name_beside_the_server(hints) -> None:
+    document = {"server": {"networks": [{"uuid": "n1"}]}, hints: {"group": "g1"}}
+    group = Reference(ResourceType.SERVER_GROUP, "g1")
+    assert hinted_group(SERVER, document) == (group,)
+    assert parse_create(SERVER, json.dumps(document).encode()).references == (
+        Reference(NETWORK, "n1"),
+        group,
+    )
+
+
+@pytest.mark.parametrize(
+    "hints", [{"group": ""}, {"group": ["g1"]}, {"group": "../g1"}, {"same_host": "x"}, "g1"]
+)
+def test_scheduler_hints_naming_no_group_name_nothing(hints: object) -> None:
+    assert hinted_group(SERVER, {"os:scheduler_hints": hints}) == ()
+
+
+def test_only_a_server_follows_a_hinted_group() -> None:
+    assert hinted_group(VOLUME, {"os:scheduler_hints": {"group": "g1"}}) == ()
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from control_plane.model import ResourceType, Service
 
 _TABLE = Path(__file__).parent / "testdata" / "classify.yaml"
 _REQUIRED = {"service", "method", "path", "kind"}
-_OPTIONAL = {"project", "type", "id", "query", "allowed"}
+_OPTIONAL = {"project", "type", "id", "query", "allowed", "token_project"}
 
 
 def _load_rows() -> list[dict]:
@@ -39,6 +39,7 @@ def _expected(row: dict) -> Operation:
         remainder=row["remainder"],
         query=row.get("query", ""),
         allowed=tuple(row.get("allowed", ())),
+        token_project=row.get("token_project", False),
     )
 
 
@@ -52,7 +53,11 @@ def test_classify(row: dict) -> None:
 
 def test_table_covers_every_kind_on_every_service() -> None:
     seen = {(row["service"], row["kind"]) for row in _ROWS}
-    compute_only = {(Service.VOLUME, Kind.EVENTS), (Service.NETWORK, Kind.EVENTS)}
+    compute_only = {
+        (service, kind)
+        for service in (Service.VOLUME, Service.NETWORK)
+        for kind in (Kind.EVENTS, Kind.OFFSET_LIST, Kind.ANY_POD, Kind.HOME)
+    }
     volume_only = {(Service.COMPUTE, Kind.ACCEPT), (Service.NETWORK, Kind.ACCEPT)}
     network_only = {(Service.COMPUTE, Kind.COPIES), (Service.VOLUME, Kind.COPIES)}
     every = {(service, kind) for service in Service for kind in Kind}

@@ -32,7 +32,6 @@ from control_plane.decision.decisions import (
     Target,
 )
 from control_plane.decision.operation import Kind, Operation
-from control_plane.decision.resources import PROJECT_FROM_TOKEN
 from control_plane.decision.versions.microversions import Window, parse_version
 from control_plane.errors import PodgateError
 from control_plane.identity.policy import Caller
@@ -89,6 +88,9 @@ def _decided(request: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, 
         op = admit(op, caller)
         resource = getattr(op, "resource_type", None), getattr(op, "resource_id", "")
         facts = replace(facts, routing=routings.get((str(resource[0]), resource[1])))
+        if op.kind is Kind.HOME:
+            bound = tuple(_binding(b, op.project_id) for b in given.get("bindings", ()))
+            facts = replace(facts, bindings=bound)
         decision = decide(op, facts)
         steps["headers"] = _render(decision)
         if isinstance(decision, NeedBody):
@@ -116,9 +118,9 @@ def _decided(request: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, 
 def _with_token_project(
     op: Operation, request: Mapping[str, Any], caller: Caller | None
 ) -> Operation:
-    """A project-less API's operation with the caller's project (noauth: `X-Project-Id`), as
+    """A project-less path's operation with the caller's project (noauth: `X-Project-Id`), as
     the exchange sets it."""
-    if op.service not in PROJECT_FROM_TOKEN or op.kind in (Kind.UNKNOWN, Kind.VERSIONS):
+    if not op.token_project or op.kind in (Kind.UNKNOWN, Kind.VERSIONS):
         return op
     headers = request.get("headers", {})
     return replace(op, project_id=caller.project_id if caller else headers.get("x-project-id", ""))
@@ -175,6 +177,7 @@ def _render(decision: Decision) -> dict[str, Any]:
                     **_target(decision.target),
                     "headers": dict(decision.headers),
                     "shown": str(decision.shown) if decision.shown else None,
+                    "relink": decision.relink,
                     "forget": decision.forget,
                     **({"moves": True} if decision.moves else {}),
                 }

@@ -60,7 +60,7 @@ async def test_admin_may_use_any_project_url(stream) -> None:
 
 
 async def test_unknown_paths_need_no_token(stream) -> None:
-    reply = await get(stream[0], "/v2.1/p1/os-hosts", None)
+    reply = await get(stream[0], "/v2.1/p1/os-no-such-thing", None)
     assert reply.immediate_response.status.code == 404
     assert stream[1].calls == 0
 
@@ -88,3 +88,21 @@ async def test_too_many_validations_is_a_503_with_retry_after(stream) -> None:
     reply = await get(stream[0], "/v2.1/p1/servers/s1", "busy-token")
     assert reply.immediate_response.status.code == 503
     assert set_headers(reply.immediate_response.headers)["retry-after"] == "1"
+
+
+async def test_a_project_less_url_is_the_tokens_project(stream) -> None:
+    reply = await get(stream[0], "/v2.1/servers/s1", "p1-token")
+    mutated = set_headers(reply.request_headers.response.header_mutation)
+    assert mutated["x-podgate-pod"] == "pod.pod1.compute"
+    assert mutated[":path"] == "/v2.1/p1/servers/s1"  # the pod's URL names the project
+
+
+async def test_a_project_less_url_needs_a_token(stream) -> None:
+    reply = await get(stream[0], "/v2.1/servers/s1", None)
+    assert reply.immediate_response.status.code == 401
+
+
+async def test_an_admins_project_less_url_reaches_another_projects_resource(stream) -> None:
+    reply = await get(stream[0], "/v2.1/servers/s1", "admin-token")
+    mutated = set_headers(reply.request_headers.response.header_mutation)
+    assert mutated[":path"] == "/v2.1/ops/servers/s1"  # as Nova shows an admin any server

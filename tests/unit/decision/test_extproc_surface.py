@@ -51,7 +51,6 @@ def _routed(response: ep.ProcessingResponse, phase: str) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("method", "tail"),
     [
-        ("POST", "action"),
         ("GET", "metadata"),
         ("PUT", "metadata/k1"),
         ("GET", "ips"),
@@ -70,6 +69,16 @@ async def test_server_sub_resources_go_headers_only_to_the_servers_pod(gateway, 
         ":path": f"/compute/v2.1/p1/servers/s-b/{tail}",
     }
     assert not response.HasField("mode_override")
+
+
+@pytest.mark.parametrize(("method", "tail"), [("POST", "/action"), ("PUT", ""), ("GET", "")])
+async def test_answers_showing_a_server_of_a_pod_under_a_path_prefix_are_asked_for(
+    gateway, method, tail
+):
+    response = await gateway.stream().send(request_headers(method, f"/v2.1/p1/servers/s-b{tail}"))
+    assert _routed(response, "request_headers")[":path"] == f"/compute/v2.1/p1/servers/s-b{tail}"
+    mode = response.mode_override  # its links name /compute/: relinked (relink.py)
+    assert (mode.response_header_mode, mode.response_body_mode) == (PM.SEND, PM.BUFFERED)
 
 
 @pytest.mark.parametrize(("method", "tail"), [("GET", "metadata"), ("DELETE", "metadata/k")])
@@ -308,6 +317,63 @@ async def test_a_missing_method_is_a_405_with_allow(gateway) -> None:
 
 
 async def test_an_unknown_path_is_a_404_fault(gateway) -> None:
-    response = await gateway.stream("volumev3").send(request_headers("GET", "/v3/p1/qos-specs"))
+    response = await gateway.stream("volumev3").send(request_headers("GET", "/v3/p1/nothing"))
     status, body, _ = _immediate(response)
     assert (status, body["itemNotFound"]["message"]) == (404, "The resource could not be found.")
+
+
+# --- answers of a pod under a path prefix link to the gateway, and show users' zones
+
+
+async def test_an_update_of_a_prefixed_pod_shows_gateway_links_and_the_users_zone(gateway) -> None:
+    stream = gateway.stream()
+    await stream.send(request_headers("PUT", "/v2.1/p1/servers/s-b"))
+    assert (await stream.send(response_headers(200))).WhichOneof("response") == "response_headers"
+    answer = {
+        "server": {
+            "id": "s-b",
+            "OS-EXT-AZ:availability_zone": "inner-b",
+            "links": [
+                {"rel": "self", "href": "http://b.pod/compute/v2.1/p1/servers/s-b"},
+                {"rel": "bookmark", "href": "http://gw/compute/p1/servers/s-b"},
+            ],
+            "image": {
+                "id": "i1",
+                "links": [{"rel": "bookmark", "href": "http://b.pod/compute/p1/images/i1"}],
+            },
+            "description": "see http://b.pod/compute/elsewhere",
+        }
+    }
+    reply = await stream.send(response_body(json.dumps(answer).encode()))
+    shown = json.loads(reply.response_body.response.body_mutation.body)["server"]
+    assert shown["OS-EXT-AZ:availability_zone"] == "az2"
+    assert shown["links"] == [
+        {"rel": "self", "href": "http://gw/v2.1/p1/servers/s-b"},
+        {"rel": "bookmark", "href": "http://gw/p1/servers/s-b"},
+    ]
+    assert shown["image"]["links"][0]["href"] == "http://gw/p1/images/i1"
+    assert shown["description"] == "see http://b.pod/compute/elsewhere"  # only links are links
+
+
+async def test_a_create_in_a_prefixed_pod_answers_with_the_gateways_location(gateway) -> None:
+    stream = gateway.stream()
+    await stream.send(request_headers("POST", "/v2.1/p1/servers"))
+    body = {"server": {"name": "vm", "availability_zone": "az2"}}
+    await stream.send(request_body(json.dumps(body).encode()))
+    location = {"location": "http://b.pod/compute/v2.1/p1/servers/s-new"}
+    reply = await stream.send(response_headers(202, location))
+    assert set_headers(reply.response_headers.response.header_mutation) == {
+        "location": "http://gw/v2.1/p1/servers/s-new"
+    }
+    created = {"server": {"id": "s-new", "links": [{"rel": "self", "href": location["location"]}]}}
+    reply = await stream.send(response_body(json.dumps(created).encode()))
+    shown = json.loads(reply.response_body.response.body_mutation.body)["server"]
+    assert shown["links"] == [{"rel": "self", "href": "http://gw/v2.1/p1/servers/s-new"}]
+
+
+async def test_a_refused_update_keeps_the_pods_fault(gateway) -> None:
+    stream = gateway.stream()
+    await stream.send(request_headers("PUT", "/v2.1/p1/servers/s-b"))
+    await stream.send(response_headers(400))
+    reply = await stream.send(response_body(b'{"badRequest": {"code": 400, "message": "x"}}'))
+    assert not reply.response_body.response.HasField("body_mutation")

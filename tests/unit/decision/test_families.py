@@ -7,8 +7,8 @@ from control_plane.decision.families import (
     BELOW,
     FAMILIES,
     ID,
-    INVENTORIES,
     Family,
+    Merge,
     owner_prefix,
 )
 from control_plane.decision.operation import Kind
@@ -66,13 +66,17 @@ def test_every_pod_owned_type_is_created_listed_and_routed_by_owner(
 ) -> None:
     spec = SPECS[resource_type]
     rows = [family for family in FAMILIES if family.resource_type is resource_type]
-    assert {family.service for family in rows} == {spec.service}
-    kinds = {family.kind: family for family in rows}
-    assert {Kind.LIST, Kind.ROUTED} <= set(kinds)
+    own = [family for family in rows if family.service is spec.service]
+    # Other services name a type only as Nova's proxies to Cinder.
+    assert {family.service for family in rows} - {spec.service} <= {Service.COMPUTE}
+    kinds = {family.kind: family for family in own}
+    assert Kind.ROUTED in kinds
+    assert Kind.LIST in kinds or Kind.OFFSET_LIST in kinds
     # Cinder's messages are the pods' own: no create.
     if resource_type is not ResourceType.MESSAGE:
         assert kinds[Kind.CREATE].paths[0] == spec.collection
-    assert f"{spec.collection}/{ID}/{BELOW}" in kinds[Kind.ROUTED].paths
+    item = {f"{spec.collection}/{ID}/{BELOW}", f"{spec.collection}/{ID}"}
+    assert item & set(kinds[Kind.ROUTED].paths)
 
 
 def test_creates_and_only_creates_say_what_their_placement_follows() -> None:
@@ -97,6 +101,10 @@ def test_no_row_takes_a_get_below_an_owner_prefix_before_the_owner() -> None:
     [
         (ResourceType.SERVER, "p1", "abc-1", "/v2.1/p1/servers/abc-1/"),
         (ResourceType.BACKUP, "demo_project", "b1", "/v3/demo_project/backups/b1/"),
+        # Nova's os-volumes proxy routes volumes too; Envoy's table keeps Cinder's own path.
+        (ResourceType.VOLUME, "p1", "v1", "/v3/p1/volumes/v1/"),
+        (ResourceType.SNAPSHOT, "p1", "s1", "/v3/p1/snapshots/s1/"),
+        (ResourceType.SERVER_GROUP, "p1", "g1", None),
         (ResourceType.SERVER, "p1", "detail", None),
         (ResourceType.VOLUME, "p1", "a_b", None),
         (ResourceType.VOLUME, "p.1", "v1", None),
@@ -112,8 +120,16 @@ def test_owner_prefix_takes_only_ids_classify_routes(
         assert (op.kind, op.resource_id) == (Kind.ROUTED, resource_id)
 
 
-def test_inventories_are_the_views_tagged_by_pod() -> None:
-    assert {"os-services", "os-hypervisors"} == INVENTORIES
+def test_admin_views_of_nova_and_cinder_are_merged_never_tagged_by_pod() -> None:
+    rows = {
+        (family.service, path.split("/")[0]): family.merge
+        for family in FAMILIES
+        if family.kind is Kind.VIEWS and "GET" in family.methods
+        for path in family.paths
+    }
+    assert rows[(Service.COMPUTE, "os-services")] is Merge.INVENTORY
+    assert rows[(Service.VOLUME, "os-services")] is Merge.INVENTORY
+    assert rows[(Service.VOLUME, "scheduler-stats")] is Merge.INVENTORY
 
 
 def test_shared_rows_are_the_collections_with_a_list_merge_rule() -> None:

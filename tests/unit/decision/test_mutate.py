@@ -224,6 +224,14 @@ def test_volume_response_az_goes_back_to_the_user_facing_name() -> None:
     }
 
 
+def test_novas_os_volumes_view_shows_the_user_facing_zone_too() -> None:
+    body = {"volume": {"id": "v1", "availabilityZone": "pod-az", "displayName": "v"}}
+    pod = Pod(name="a", az_name="az1", pod_az_name="pod-az")
+    assert json.loads(shown_body(VOLUME, json.dumps(body).encode(), pod) or b"") == {
+        "volume": {"id": "v1", "availabilityZone": "az1", "displayName": "v"}
+    }
+
+
 def test_response_az_is_rewritten_whatever_it_is_when_the_pod_has_no_own_az_name() -> None:
     body = {"server": {"id": "s1", "OS-EXT-AZ:availability_zone": "nova", "name": "vm"}}
     created = _created(SERVER, body)
@@ -266,3 +274,14 @@ def test_a_shown_resource_gets_the_user_facing_az() -> None:
 )
 def test_which_pods_rename_their_zone(az_name: str, pod_az_name: str, renames: bool) -> None:
     assert Pod(name="a", az_name=az_name, pod_az_name=pod_az_name).renames_az is renames
+
+
+def test_a_volume_names_its_type_by_the_pods_own_id_and_a_name_stays() -> None:
+    by_id = parse_create(VOLUME, b'{"volume": {"size": 1, "volume_type": "t-gw"}}')
+    assert by_id.volume_type == "t-gw"
+    assert json.loads(pod_body(by_id, "", pin=False, own={"t-gw": "t-b"})) == {
+        "volume": {"size": 1, "volume_type": "t-b"}
+    }
+    assert pod_body(by_id, "", pin=False, own={"t-gw": "t-gw"}) is None
+    by_name = parse_create(VOLUME, b'{"volume": {"size": 1, "volume_type": "gold"}}')
+    assert pod_body(by_name, "", pin=False, own={"t-gw": "t-b"}) is None

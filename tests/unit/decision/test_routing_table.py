@@ -6,6 +6,7 @@ import pytest
 
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.model import ResourceType, Routing
+from control_plane.xds.fast_path_set import FastPathSet
 from tests.unit.decision.fakes import MemoryStore
 
 SERVER = ResourceType.SERVER
@@ -96,3 +97,26 @@ async def test_least_recently_used_entry_is_evicted() -> None:
 def test_an_empty_cache_is_refused() -> None:
     with pytest.raises(ValueError):
         RoutingTable(MemoryStore(), max_entries=0)
+
+
+async def test_gone_resources_leave_the_store_the_cache_and_the_fast_path() -> None:
+    store = MemoryStore()
+    fast_path = FastPathSet(max_entries=10)
+    table = RoutingTable(store, max_entries=10, fast_path_set=fast_path)
+    await table.record(_routing("s1"))
+    await table.record(_routing("s2"))
+    assert await table.forget_gone([_routing("s1")]) == [_routing("s1")]
+    assert await table.lookup(SERVER, "s1") is None
+    assert [r.resource_id for r in fast_path.routings()] == ["s2"]
+
+
+async def test_a_routing_forgotten_elsewhere_still_leaves_this_processs_memory() -> None:
+    """Another process forgot it first: the store has nothing, this cache still held it."""
+    store = MemoryStore()
+    fast_path = FastPathSet(max_entries=10)
+    table = RoutingTable(store, max_entries=10, fast_path_set=fast_path)
+    await table.record(_routing("s1"))
+    del store.routings[("server", "s1")]
+    assert await table.forget_gone([_routing("s1")]) == []
+    assert await table.lookup(SERVER, "s1") is None
+    assert fast_path.routings() == ()

@@ -84,6 +84,10 @@ def test_the_sort_key_is_known_only_where_the_items_show_it() -> None:
     assert FLAVORS.order(paging("")) is not None
     assert FLAVORS.order(paging("sort_key=flavorid&sort_dir=desc")).descending
     assert FLAVORS.order(paging("sort_key=memory_mb")) is None
+    by_name = FLAVORS.order(paging("sort_key=name&sort_dir=desc"))
+    assert by_name.descending and by_name.key({"id": "9", "name": "b"}) == (False, "b")
+    cinder = TYPES.order(paging("sort=name:asc"))
+    assert not cinder.descending and TYPES.order(paging("sort=name")).descending
     assert KEYPAIRS.order(paging("sort_dir=desc")).descending is False
     assert TYPES.order(paging("")) is None
 

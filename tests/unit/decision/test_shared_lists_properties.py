@@ -27,6 +27,7 @@ from podsim import volume_types as sim_types
 from podsim.faults import Fault
 from podsim.handlers import ANONYMOUS_USER
 from podsim.keypairs import Keypairs
+from tests.unit.decision.fakes import MemoryStore
 
 # podsim keeps request state under plain string keys, as its handlers expect.
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web_exceptions.NotAppKeyWarning")
@@ -98,7 +99,7 @@ def _gateway(pods: list[SimPod]):
         parts = urlsplit(url)
         return await by_host[parts.netloc].get(f"{parts.path}?{parts.query}", headers)
 
-    shared = SharedObjects(fanout=Fanout(send=send, timeout_s=5))
+    shared = SharedObjects(fanout=Fanout(send=send, timeout_s=5), store=MemoryStore())
     registered = {pod.name: pod.pod() for pod in pods}
 
     async def get(service: Service, remainder: str, query: str, headers: dict[str, str]):

@@ -9,19 +9,26 @@ from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout
 from control_plane.decision.shared.relay import SharedObjects
 from control_plane.model import PodState, Service
 from tests.unit.decision.fake_pods import FakeSend, Script, json_response, pod
+from tests.unit.decision.fakes import MemoryStore
 
 
 async def _run(
-    pods: FakeSend, method: str, remainder: str, body: object = None, service=Service.COMPUTE
+    pods: FakeSend,
+    method: str,
+    remainder: str,
+    body: object = None,
+    service=Service.COMPUTE,
+    store: MemoryStore | None = None,
+    query: str = "",
 ):
-    shared = SharedObjects(fanout=Fanout(send=pods, timeout_s=1))
+    shared = SharedObjects(fanout=Fanout(send=pods, timeout_s=1), store=store or MemoryStore())
     call = AcrossPodsCall(
         request_id="req-1",
         service=service,
         method=method,
         project_id="p1",
         remainder=remainder,
-        query="",
+        query=query,
         headers={"x-auth-token": "tok", ":path": "/x", "host": "gw"},
         origin="https://gw:8774",
         body=b"" if body is None else json.dumps(body).encode(),

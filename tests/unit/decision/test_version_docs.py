@@ -14,11 +14,19 @@ COMPUTE, VOLUME = Service.COMPUTE, Service.VOLUME
 ORIGIN = "http://gw:19998"
 
 
-def test_compute_root_lists_v2_1_with_the_window_and_a_self_link() -> None:
+def test_compute_root_lists_legacy_v2_0_first_then_v2_1_with_the_window() -> None:
     status, body = document(COMPUTE, "/", ORIGIN, Window((2, 1), (2, 90)))
     assert status == 200
     assert json.loads(body) == {
         "versions": [
+            {
+                "id": "v2.0",
+                "status": "DEPRECATED",
+                "version": "",
+                "min_version": "",
+                "updated": "2025-07-04T12:00:00Z",
+                "links": [{"rel": "self", "href": "http://gw:19998/v2/"}],
+            },
             {
                 "id": "v2.1",
                 "status": "CURRENT",
@@ -26,9 +34,20 @@ def test_compute_root_lists_v2_1_with_the_window_and_a_self_link() -> None:
                 "min_version": "2.1",
                 "updated": "2013-07-23T11:33:21Z",
                 "links": [{"rel": "self", "href": "http://gw:19998/v2.1/"}],
-            }
+            },
         ]
     }
+
+
+def test_every_listed_compute_version_has_a_document_with_the_same_self_link() -> None:
+    window = Window((2, 1), (2, 90))
+    _, body = document(COMPUTE, "/", ORIGIN, window)
+    for listed in json.loads(body)["versions"]:
+        (link,) = listed["links"]
+        path = link["href"].removeprefix(ORIGIN)
+        status, own = document(COMPUTE, path, ORIGIN, window)
+        version = json.loads(own)["version"]
+        assert (status, version["id"], version["links"][0]) == (200, listed["id"], link)
 
 
 def test_compute_v2_1_document_has_media_types_and_described_by() -> None:

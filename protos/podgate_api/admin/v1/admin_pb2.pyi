@@ -236,12 +236,14 @@ class Status(_message.Message):
     def __init__(self, pods: _Optional[_Iterable[_Union[PodStatus, _Mapping]]] = ..., proxies: _Optional[_Iterable[_Union[ProxyStatus, _Mapping]]] = ...) -> None: ...
 
 class PodStatus(_message.Message):
-    __slots__ = ("pod", "routings")
+    __slots__ = ("pod", "routings", "shared_drift")
     POD_FIELD_NUMBER: _ClassVar[int]
     ROUTINGS_FIELD_NUMBER: _ClassVar[int]
+    SHARED_DRIFT_FIELD_NUMBER: _ClassVar[int]
     pod: Pod
     routings: int
-    def __init__(self, pod: _Optional[_Union[Pod, _Mapping]] = ..., routings: _Optional[int] = ...) -> None: ...
+    shared_drift: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, pod: _Optional[_Union[Pod, _Mapping]] = ..., routings: _Optional[int] = ..., shared_drift: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ProxyStatus(_message.Message):
     __slots__ = ("node_id", "configs")
