@@ -133,37 +133,47 @@ def quota_rebalancer(
 ) -> Rebalancer:
     """The background task moving the pods' shares of quota limits after usage (one per
     replica: rounds are idempotent); `stack` stops it."""
+    fanout, token = _admin_fanout(stack, settings, pods)
+    rebalancer = Rebalancer(
+        store=store,
+        fanout=fanout,
+        pods=pods,
+        every_s=settings.quotas.rebalance_s,
+        metrics=metrics,
+        token=token,
+    )
+    task = asyncio.create_task(rebalancer.run())
+    stack.callback(task.cancel)
+    return rebalancer
 
 
 def shared_sync(
     stack: AsyncExitStack, settings: Settings, *, pods: LivePods, store: Store, metrics: Metrics
 ) -> SharedSync:
     """The shared objects' sync (main process only); running unless `shared_sync_s` is 0."""
-    tls = PodTls(verifying_context(decision_pod_ca_file(settings)), pods)
-    pod_client = PodClient(tls=tls, max_answer_bytes=settings.decision.max_pod_answer_bytes)
-    stack.push_async_callback(pod_client.close)
-    keystone = settings.auth == "keystone"
-    rebalancer = Rebalancer(
-        store=store,
-        fanout=Fanout(send=pod_client.send, timeout_s=settings.decision.pod_timeout_s),
-        pods=pods,
-        every_s=settings.quotas.rebalance_s,
-        metrics=metrics,
-        token=ServiceToken(service_session(settings.keystone)) if keystone else None,
-    )
-    task = asyncio.create_task(rebalancer.run())
-    stack.callback(task.cancel)
-    return rebalancer
-
+    fanout, token = _admin_fanout(stack, settings, pods)
     sync = SharedSync(
-        fanout=Fanout(send=pod_client.send, timeout_s=settings.decision.pod_timeout_s),
+        fanout=fanout,
         pods=pods,
         store=store,
         interval_s=settings.decision.shared_sync_s,
-        token=ServiceToken(service_session(settings.keystone)) if keystone else None,
+        token=token,
         metrics=metrics,
     )
     if settings.decision.shared_sync_s > 0:
         task = asyncio.create_task(sync.run())
         stack.callback(task.cancel)
     return sync
+
+
+def _admin_fanout(
+    stack: AsyncExitStack, settings: Settings, pods: LivePods
+) -> tuple[Fanout, ServiceToken | None]:
+    """A background task's own way to every pod, with the service user's token in keystone
+    mode (noauth: none); `stack` closes its connections."""
+    tls = PodTls(verifying_context(decision_pod_ca_file(settings)), pods)
+    pod_client = PodClient(tls=tls, max_answer_bytes=settings.decision.max_pod_answer_bytes)
+    stack.push_async_callback(pod_client.close)
+    keystone = settings.auth == "keystone"
+    token = ServiceToken(service_session(settings.keystone)) if keystone else None
+    return Fanout(send=pod_client.send, timeout_s=settings.decision.pod_timeout_s), token
