@@ -132,7 +132,8 @@ class _Demo:
         self._wait_for_clusters()
         self.clouds.write_text(clouds_yaml(self.compute, self.volume))
         self._tour()
-        _step("Routings the gateway recorded")
+        _step("Routings the gateway keeps (the deleted server's is forgotten)")
+        self._wait_servers_routed(len(self.topology["pods"]) - 1)
         self._podgate("routing", "list")
         self._summary()
 
@@ -223,6 +224,22 @@ class _Demo:
                 return
             time.sleep(0.1)
         raise SystemExit(f"Envoy has no cluster for some pod after {_START_S}s: {admin}")
+
+    def _wait_servers_routed(self, count: int) -> None:
+        """Until the gateway has forgotten the deleted server (its pod said it is gone)."""
+        deadline = time.monotonic() + _START_S
+        while time.monotonic() < deadline:
+            listed = subprocess.run(
+                [*PODGATE, "routing", "list", "--type", "server"],
+                env=self.env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            if listed.count("│ server ") == count:
+                return
+            time.sleep(0.2)
+        raise SystemExit(f"the deleted server is still routed after {_START_S}s")
 
     def _podgate(self, *args: str) -> None:
         print(f"$ podgate {' '.join(args)}", flush=True)

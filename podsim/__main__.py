@@ -39,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         vcpus=args.vcpus,
         memory_mb=args.memory_mb,
         local_gb=args.local_gb,
+        quota_defaults=dict(args.quota_default),
     )
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         runner.run(_serve(config, host=args.host, port=args.port))
@@ -62,6 +63,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="misbehave when asked by x-podsim-* request headers (gateway tests only)",
     )
+    parser.add_argument(
+        "--quota-default",
+        type=_quota,
+        action="append",
+        default=[],
+        metavar="NAME=N",
+        help="a default quota other than the real service's (e.g. instances=-1); repeatable",
+    )
     sizes = PodConfig("", "")
     for flag, default in (
         ("vcpus", sizes.vcpus),
@@ -83,6 +92,14 @@ def _parser() -> argparse.ArgumentParser:
                 help=f"the {api} API's {end}imum microversion (default {value})",
             )
     return parser
+
+
+def _quota(text: str) -> tuple[str, int]:
+    name, _, value = text.partition("=")
+    try:
+        return name, int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=N") from None
 
 
 def _version(text: str) -> str:

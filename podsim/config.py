@@ -1,6 +1,7 @@
 """What one simulated pod is: its name, its single availability zone, its release and latency."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from podsim.versions import CINDER, NOVA, VersionRange
 
@@ -20,3 +21,5 @@ class PodConfig:
     vcpus: int = 8
     memory_mb: int = 16384
     local_gb: int = 160
+    # Default quotas other than Nova's and Cinder's own (`instances`: -1 for load tests).
+    quota_defaults: Mapping[str, int] = field(default_factory=dict)

@@ -213,7 +213,9 @@ class Quotas:
         return {**self._defaults, **self._set.get(project, {})}
 
 
-def nova_quotas(servers: Store, flavors: Flavors) -> Quotas:
+def nova_quotas(
+    servers: Store, flavors: Flavors, overrides: Mapping[str, int] | None = None
+) -> Quotas:
     """Nova's: instances, cores and RAM in use from the project's servers and their flavors."""
 
     def usage(project: str) -> dict[str, int]:
@@ -225,10 +227,13 @@ def nova_quotas(servers: Store, flavors: Flavors) -> Quotas:
             "ram": sum(ram for _, ram in sizes),
         }
 
-    return Quotas("/compute/v2.1", _NOVA_DEFAULTS, _NOVA_LIMITS, _NOVA_USED, usage, forceable=True)
+    defaults = _overridden(_NOVA_DEFAULTS, overrides)
+    return Quotas("/compute/v2.1", defaults, _NOVA_LIMITS, _NOVA_USED, usage, forceable=True)
 
 
-def cinder_quotas(volumes: Store, snapshots: Store, backups: Store) -> Quotas:
+def cinder_quotas(
+    volumes: Store, snapshots: Store, backups: Store, overrides: Mapping[str, int] | None = None
+) -> Quotas:
     """Cinder's: gigabytes count volumes and snapshots, as Cinder reserves both."""
 
     def usage(project: str) -> dict[str, int]:
@@ -241,9 +246,13 @@ def cinder_quotas(volumes: Store, snapshots: Store, backups: Store) -> Quotas:
             "backup_gigabytes": sum(b.get("size") or 0 for b in backs),
         }
 
-    return Quotas(
-        "/volume/v3", _CINDER_DEFAULTS, _CINDER_LIMITS, _CINDER_USED, usage, forceable=False
-    )
+    defaults = _overridden(_CINDER_DEFAULTS, overrides)
+    return Quotas("/volume/v3", defaults, _CINDER_LIMITS, _CINDER_USED, usage, forceable=False)
+
+
+def _overridden(defaults: Mapping[str, int], overrides: Mapping[str, int] | None) -> dict:
+    """The service's defaults with the pod's own values for the quotas it knows."""
+    return {name: (overrides or {}).get(name, value) for name, value in defaults.items()}
 
 
 def quota_checks(nova: Quotas, cinder: Quotas, flavors: Flavors) -> Callable[..., Any]:

@@ -189,16 +189,21 @@ def test_a_projects_usage_is_summed_over_its_servers_in_both_pods(cloud, project
 
 @pytest.mark.parametrize("api", ["compute", "volume"])
 def test_quota_classes_are_written_to_every_pod(cloud, project, api: str) -> None:
+    """The `default` class (the only one Nova and Cinder use): every pod's defaults change."""
     url = _compute if api == "compute" else _volume
     key = "cores" if api == "compute" else "volumes"
-    change = {"quota_class_set": {key: 33}}
-    status, _, updated = call("PUT", f"{url(cloud, project)}/os-quota-class-sets/c-{api}", change)
-    assert (status, updated["quota_class_set"][key]) == (200, 33)
-    for pod in TWO_PODS:
-        _, _, direct = call("GET", f"{url(cloud, project, pod)}/os-quota-class-sets/c-{api}")
-        assert direct["quota_class_set"][key] == 33
-    _, _, shown = call("GET", f"{url(cloud, project)}/os-quota-class-sets/c-{api}")
-    assert (shown["quota_class_set"]["id"], shown["quota_class_set"][key]) == (f"c-{api}", 33)
+    classes = f"{url(cloud, project)}/os-quota-class-sets/default"
+    before = call("GET", classes)[2]["quota_class_set"][key]
+    status, _, updated = call("PUT", classes, {"quota_class_set": {key: 33}})
+    try:
+        assert (status, updated["quota_class_set"][key]) == (200, 33)
+        for pod in TWO_PODS:
+            _, _, direct = call("GET", f"{url(cloud, project, pod)}/os-quota-class-sets/default")
+            assert direct["quota_class_set"][key] == 33
+        _, _, shown = call("GET", classes)
+        assert (shown["quota_class_set"]["id"], shown["quota_class_set"][key]) == ("default", 33)
+    finally:
+        call("PUT", classes, {"quota_class_set": {key: before}})
 
 
 def test_cinder_hosts_pools_and_capabilities_keep_the_pods_host_names(cloud, project) -> None:

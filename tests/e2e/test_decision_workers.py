@@ -17,7 +17,7 @@ from control_plane.model import ENVOY_TOKEN_METADATA, SERVICE_METADATA
 from harness.cloud import running_cloud
 from harness.gateway import Gateway, http_get
 from harness.http import call
-from harness.procs import WAIT_S, SimPod, start_podsim, wait_for
+from harness.procs import UNLIMITED_QUOTAS, WAIT_S, SimPod, start_podsim, wait_for
 from podgate_api.admin.v1 import admin_pb2
 from tests.fixtures.postgres import fresh_database_for, postgres_url  # noqa: F401 (fixture)
 from tests.unit.decision.extproc_harness import request_headers
@@ -32,7 +32,8 @@ _WORKERS = 2
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, dict[str, SimPod]]]:
     root = tmp_path_factory.mktemp("workers")
     env = {"PODGATE_DECISION_WORKERS": str(_WORKERS)}
-    with running_cloud(root, LAYOUT, extra_env=env) as (gateway, pods):
+    unlimited = {name: UNLIMITED_QUOTAS for name in LAYOUT}
+    with running_cloud(root, LAYOUT, extra_env=env, podsim_args=unlimited) as (gateway, pods):
         wait_for(
             lambda: len(_decision_hosts(gateway)) == 1 + _WORKERS, timeout=WAIT_S, what="workers"
         )

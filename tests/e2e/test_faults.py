@@ -18,7 +18,7 @@ import pytest
 from harness.cloud import running_cloud
 from harness.gateway import Gateway
 from harness.http import Answer, call
-from harness.procs import WAIT_S, SimPod, wait_for
+from harness.procs import UNLIMITED_QUOTAS, WAIT_S, SimPod, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +30,9 @@ _MISSING = "x-podgate-missing-pods"
 @pytest.fixture
 def cloud(tmp_path) -> Iterator[tuple[Gateway, dict[str, SimPod]]]:
     # The load threads send one project's requests as fast as they can: not a flood to refuse.
-    with running_cloud(tmp_path, LAYOUT, {"PODGATE_ENVOY_PROJECT_RATE_PER_S": "0"}) as running:
+    env = {"PODGATE_ENVOY_PROJECT_RATE_PER_S": "0"}
+    unlimited = {name: UNLIMITED_QUOTAS for name in LAYOUT}
+    with running_cloud(tmp_path, LAYOUT, env, podsim_args=unlimited) as running:
         yield running
 
 

@@ -13,7 +13,7 @@ import pytest
 from harness.gateway import Gateway, http_get
 from harness.http import call
 from harness.keystone import DEMO, Keystone
-from harness.procs import WAIT_S, wait_for
+from harness.procs import UNLIMITED_QUOTAS, WAIT_S, wait_for
 from tests.fixtures.keystone import KEYSTONE_MARKS
 from tests.fixtures.keystone_cloud import keystone_cloud
 
@@ -25,7 +25,9 @@ WORKERS = 2
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory, keystone: Keystone) -> Iterator[Gateway]:
     root = tmp_path_factory.mktemp("keystone-workers")
-    with keystone_cloud(root, keystone, PODGATE_DECISION_WORKERS=str(WORKERS)) as (gateway, _):
+    with keystone_cloud(
+        root, keystone, podsim_args=UNLIMITED_QUOTAS, PODGATE_DECISION_WORKERS=str(WORKERS)
+    ) as (gateway, _):
         wait_for(
             lambda: len(_decision_hosts(gateway)) == 1 + WORKERS, timeout=WAIT_S, what="workers"
         )

@@ -158,7 +158,10 @@ def assert_lists_are_own(a: Tenant, b: Tenant, owned: Owned, own: set[str]) -> N
         if path.startswith("snapshots"):
             marker = owned.snapshot
         status, _, body = listed(b, path, f"?marker={marker}")
-        assert status == 400 and "badRequest" in body, (path, body)
+        # Nova refuses a marker it cannot find (400), Cinder says it is not found (404).
+        nova = path.startswith("servers")
+        expected = (400, "badRequest") if nova else (404, "itemNotFound")
+        assert (status, next(iter(body))) == expected, (path, body)
     assert not seen & theirs
     assert own <= seen
 
@@ -282,7 +285,7 @@ def test_all_tenants_is_for_admins(keystone_cloud: KeystoneCloud) -> None:
             cloud.owned.snapshot,
         }
     status, _, body = listed(cloud.b, "volumes", f"?all_tenants=1&marker={cloud.owned.volume}")
-    assert status == 400, body
+    assert status == 404, body
     servers = ids_in(listed(cloud.admin, "servers/detail", "?all_tenants=1"))
     assert {cloud.owned.server, cloud.b_server} <= servers
     volumes = ids_in(listed(cloud.admin, "volumes/detail", "?all_tenants=1"))
