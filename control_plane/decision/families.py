@@ -75,7 +75,7 @@ class Merge(StrEnum):
         "sent to every ENABLED pod under one identity (a flavor's id given to every pod, each "
         "Cinder's own id mapped), creates undone when one pod refuses"
     )
-    SUMMED = "the project's totals over every pod not DISABLED"
+    SUMMED = "the project's counts and sizes added over every pod not DISABLED"
     QUOTAS = (
         "limits as set through the gateway over all pods together, usage summed over every pod "
         "not DISABLED; a write gives each pod its usage plus a share of the headroom "
@@ -109,7 +109,6 @@ class Merge(StrEnum):
         "the same in every pod: read from the oldest ENABLED pod, written to every ENABLED "
         "pod (nothing undone when one refuses), the first pod's answer"
     )
-    EVERY_POD = "sent to every ENABLED pod (nothing undone when one refuses)"
     COPIES = (
         "a copy made in every ENABLED pod (undone when one refuses), each pod addressed by its "
         "own id; the first pod's id shown, lists show each object once"

@@ -45,7 +45,6 @@ PURE = (
     "control_plane.decision.shared.kinds",
     "control_plane.decision.shared.ids",
     "control_plane.decision.shared.drift",
-    "control_plane.decision.views.aggregate",
     "control_plane.decision.views.zones",
     "control_plane.decision.quotas.allocate",
     "control_plane.decision.quotas.dialects",

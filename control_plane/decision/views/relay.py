@@ -1,11 +1,11 @@
-"""Requests answered with a view across pods: limits and quota sets summed, the pods' machinery
-(services, hypervisors, hosts, aggregates, usage, pools, ...) combined, each by its row's rule
-in the route-family table (families.py `Merge`).
+"""Requests answered with a view across pods: the pods' machinery (services, hypervisors,
+hosts, aggregates, usage, pools, ...) combined and Cinder's volume summary added up, each by its
+row's rule in the route-family table (families.py `Merge`); limits and quota sets are handed to
+the quota relay (decision/quotas/).
 
-Totals ask every pod that is not DISABLED (they all hold some of the project's resources) and
-need every answer: a total missing a pod would be wrong, so a pod's refusal or silence is the
-answer, naming the pod. The combining rules live in aggregate.py (totals) and admin.py
-(machinery); limits and quota sets are the quota relay's (decision/quotas/).
+Sums ask every pod that is not DISABLED (they all hold some of the project's resources) and
+need every answer: a sum missing a pod would be wrong, so a pod's refusal or silence is the
+answer, naming the pod. The combining rules live in admin.py (machinery) and summary.py.
 """
 
 import json
@@ -24,10 +24,9 @@ from control_plane.decision.quotas.relay import QuotaRelay
 from control_plane.decision.resources import API_PREFIX, PROJECT_FROM_TOKEN
 from control_plane.decision.shared.merge import Answer, gateway_links, pick_one, refusal
 from control_plane.decision.views.admin import counts, in_pod_zone, inventory, shown, usage
-from control_plane.decision.views.aggregate import combine_totals
 from control_plane.decision.views.ids import IdMap, id_map
 from control_plane.decision.views.paged import page_of, paged_list
-from control_plane.decision.views.summary import SUMMARY, combine_summaries
+from control_plane.decision.views.summary import combine_summaries
 from control_plane.decision.views.usage_pages import UsagePages, usage_pages
 from control_plane.errors import fault_body
 from control_plane.model import Pod, PodState
@@ -77,26 +76,22 @@ class ViewRelay:
                 return await self._usage_pages(call, pods, pages)
             case Merge.USAGE | Merge.COUNTS:
                 return await self._combined(call, pods, usage if rule is Merge.USAGE else counts)
-        return await self._totals(call, pods)
+        return await self._summary(call, pods)
 
-    async def _totals(self, call: AcrossPodsCall, pods: Mapping[str, Pod]) -> Answer:
-        """Limits and quota sets: every pod's numbers summed; every pod needed."""
-        reading = call.method == "GET"
-        targets = _readers(call, pods) if reading else usable_pods(pods, call.service)
+    async def _summary(self, call: AcrossPodsCall, pods: Mapping[str, Pod]) -> Answer:
+        """Cinder's volume summary: every pod's counts and sizes added; every pod needed (a sum
+        missing one would be wrong)."""
+        targets = _readers(call, pods)
         if not targets:
             return _no_pod()
         replies = await self._fanout.all(targets, call.pod_request())
         refused = _refused(call, replies, lambda reply: not reply.ok)
         if refused is not None:
             return refused
-        if call.method == "DELETE":
-            return Answer(replies[0].status, b"")
         documents = _documents(replies)
         if isinstance(documents, Answer):
             return documents
-        if _segments(call)[-1] == SUMMARY:
-            return _json(200, combine_summaries(documents))
-        return _json(200, combine_totals(documents))
+        return _json(200, combine_summaries(documents))
 
     async def _combined(
         self, call: AcrossPodsCall, pods: Mapping[str, Pod], combine: _Combine

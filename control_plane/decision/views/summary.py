@@ -8,10 +8,8 @@ once and list each distinct value once, which is what the sums and the union are
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["SUMMARY", "combine_summaries"]
+__all__ = ["combine_summaries"]
 
-# The last path segment of the summaries (`volumes/summary`).
-SUMMARY = "summary"
 _KEY = "volume-summary"
 _TOTALS = ("total_count", "total_size")
 
