@@ -24,6 +24,7 @@ from control_plane.decision.decide import (
     body_needs,
     decide,
     identity_headers,
+    names_resource,
     on_behalf,
     with_project,
 )
@@ -251,7 +252,7 @@ class Exchange:
             end_of_stream=message.end_of_stream,
         )
         if isinstance(op, ResourceOperation) and op.kind in _ROUTED_KINDS:
-            routing = await self._routing(op, facts.pods, {**headers, **rewrite})
+            routing = await self._routing(op, facts.method, facts.pods, {**headers, **rewrite})
             facts = replace(facts, routing=routing)
         if op.kind is Kind.HOME:
             bindings = tuple(await deps.store.active_bindings(op.project_id))
@@ -266,13 +267,20 @@ class Exchange:
         return await self._deps.gate.caller(token, client=client)
 
     async def _routing(
-        self, op: ResourceOperation, pods: Mapping[str, Pod], headers: Mapping[str, str]
+        self,
+        op: ResourceOperation,
+        method: str,
+        pods: Mapping[str, Pod],
+        headers: Mapping[str, str],
     ) -> Routing | None:
         """The resource's routing; an id without one is looked for in the pods (with the
-        caller's `headers`): its routing may have been lost in a crash."""
+        caller's `headers`): its routing may have been lost in a crash, or the resource is gone
+        but still shows below its path (recovery.py)."""
         routing = await self._deps.routing_table.lookup(op.resource_type, op.resource_id)
         if routing is None:
             routing = await self._deps.recovery.find(op, pods, headers)
+        if routing is None and method == "GET" and not names_resource(op):
+            routing = await self._deps.recovery.below(op, pods, headers)
         return routing
 
     async def _with_body(self, op: Operation, facts: Facts, body: bytes) -> ep.ProcessingResponse:

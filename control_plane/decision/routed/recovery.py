@@ -7,6 +7,10 @@ each within `timeout_s`. The first pod answering 200 for the caller's project ge
 (learnt, so a routing stored meanwhile wins); when no pod has it, the id is remembered as missing
 for `negative_ttl_s`, so a burst of GETs for a deleted or made-up id probes once. Concurrent
 misses for the same id share one probe.
+
+A resource gone from its pod may still show below its path (Nova's instance actions of a
+deleted server, 2.21+): a GET below an id no pod shows is asked of the pods by its own path,
+and the first pod answering 200 gets it, with nothing recorded (the resource is gone).
 """
 
 import asyncio
@@ -23,7 +27,7 @@ from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
 from control_plane.endpoints import pod_url
 from control_plane.errors import PodgateError
-from control_plane.model import Pod, PodState, ResourceType, Routing
+from control_plane.model import Pod, PodState, ResourceType, Routing, Service
 
 __all__ = ["Recovery", "RoutingKeeper"]
 
@@ -87,6 +91,47 @@ class Recovery:
             self._remember_missing(key)
         return routing
 
+    async def below(
+        self, op: ResourceOperation, pods: Mapping[str, Pod], headers: Mapping[str, str]
+    ) -> Routing | None:
+        """A routing, not recorded, to the pod answering 200 to the GET of `op`'s own path."""
+        key = (op.resource_type, f"{op.resource_id}{op.remainder}", op.project_id)
+        if self._known_missing(key):
+            return None
+        spec, asked = SPECS[op.resource_type], forwarded_headers(headers)
+        for pod in self._candidates(spec.service, pods):
+            url = pod_url(pod.endpoint(spec.service), op.project_id, op.remainder, op.query)
+            try:
+                async with asyncio.timeout(self._timeout_s):
+                    response = await self._fetch(url, asked)
+            except (PodCallError, TimeoutError) as exc:
+                log.warning("pod %s not asked about %s: %s", pod.name, op.remainder, exc)
+                continue
+            if response.status == 200:
+                log.info("pod %s shows %s of a gone %s", pod.name, op.remainder, spec.member)
+                return Routing(
+                    resource_id=op.resource_id,
+                    resource_type=op.resource_type,
+                    project_id=op.project_id,
+                    pod_name=pod.name,
+                )
+        self._remember_missing(key)
+        return None
+
+    def _candidates(self, service: Service, pods: Mapping[str, Pod]) -> list[Pod]:
+        """The pods to ask, by name: not DISABLED, offering `service`, healthy."""
+        unhealthy = self._health.unhealthy(service)
+        return sorted(
+            (
+                pod
+                for pod in pods.values()
+                if pod.state != PodState.DISABLED
+                and pod.serves(service)
+                and pod.name not in unhealthy
+            ),
+            key=lambda pod: pod.name,
+        )
+
     def _known_missing(self, key: _Key) -> bool:
         expires = self._missing.get(key)
         if expires is None:
@@ -108,17 +153,7 @@ class Recovery:
         self, op: ResourceOperation, pods: Mapping[str, Pod], headers: Mapping[str, str]
     ) -> Routing | None:
         spec = SPECS[op.resource_type]
-        unhealthy = self._health.unhealthy(spec.service)
-        candidates = sorted(
-            (
-                pod
-                for pod in pods.values()
-                if pod.state != PodState.DISABLED
-                and pod.serves(spec.service)
-                and pod.name not in unhealthy
-            ),
-            key=lambda pod: pod.name,
-        )
+        candidates = self._candidates(spec.service, pods)
         self.probes += 1
         log.info(
             "no routing for %s %s: asking pods %s",

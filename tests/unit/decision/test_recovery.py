@@ -8,6 +8,7 @@ import pytest
 
 from control_plane.decision.classify import classify
 from control_plane.decision.operation import Operation
+from control_plane.decision.pods.client import PodResponse
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.errors import NotFound
@@ -192,3 +193,32 @@ async def test_a_known_routing_of_another_project_is_not_probed() -> None:
     with pytest.raises(NotFound):
         await owner(cloud.table, cloud.pods, _op("/v2.1/p1/servers/s1"), recovery=cloud.recovery)
     assert cloud.fakes["pa"].calls == []
+
+
+async def test_a_get_below_a_gone_resource_goes_to_the_pod_that_still_shows_it() -> None:
+    """Nova lists a deleted server's instance actions (2.21+): no pod shows the server, one its
+    actions; the request goes there and nothing is recorded."""
+    asked: list[str] = []
+
+    async def fetch(url: str, headers: object) -> PodResponse:
+        asked.append(url)
+        if url.startswith("http://b.pod/") and url.endswith("/servers/s1/os-instance-actions"):
+            return PodResponse(200, b'{"instanceActions": []}')
+        return PodResponse(404, b'{"itemNotFound": {"code": 404, "message": "gone"}}')
+
+    pods = {
+        name: Pod(name=name, az_name="az1", endpoints={"compute": f"http://{name}.pod/v2.1"})
+        for name in ("a", "b")
+    }
+    store = MemoryStore(pods)
+    recovery = Recovery(fetch=fetch, routings=RoutingTable(store, max_entries=10), timeout_s=1.0)
+    op = classify(Service.COMPUTE, "GET", "/v2.1/p1/servers/s1/os-instance-actions")
+    assert await recovery.find(op, pods, HEADERS) is None
+    routing = await recovery.below(op, pods, HEADERS)
+    assert (routing.pod_name, routing.project_id, routing.resource_id) == ("b", "p1", "s1")
+    assert await store.get_routing(ResourceType.SERVER, "s1") is None
+    asked.clear()
+    gone = classify(Service.COMPUTE, "GET", "/v2.1/p1/servers/s2/os-instance-actions")
+    assert await recovery.below(gone, pods, HEADERS) is None
+    assert await recovery.below(gone, pods, HEADERS) is None  # remembered as missing
+    assert len(asked) == 2
