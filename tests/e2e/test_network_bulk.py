@@ -37,7 +37,7 @@ def in_pod(pod: SimPod, project: str, collection: str) -> list[dict]:
     """The project's resources of `collection` as the pod itself lists them."""
     status, _, body = as_project(project, "GET", f"{pod.network_url}/v2.0/{collection}")
     assert status == 200, body
-    return body[collection]
+    return body[collection.replace("-", "_")]
 
 
 def test_bulk_networks_with_one_hint_land_in_that_zone_and_are_routable(
@@ -138,3 +138,54 @@ def test_bulk_ports_on_networks_of_two_zones_are_refused(
     )
     assert in_pod(pods["pod1"], project, "ports") == []
     assert in_pod(pods["pod2"], project, "ports") == []
+
+
+def test_bulk_security_groups_and_rules_are_copied_into_every_pod(
+    cloud: tuple[Gateway, dict[str, SimPod]], project: str
+) -> None:
+    gateway, pods = cloud
+    groups_url = f"{gateway.network_url}/security-groups"
+    items = {"security_groups": [{"name": "web"}, {"name": "db"}]}
+    status, _, made = as_project(project, "POST", groups_url, items)
+    assert status == 201, made
+    groups = {g["name"]: g["id"] for g in made["security_groups"]}
+    assert list(groups) == ["web", "db"]
+    copies = {name: in_pod(pod, project, "security-groups") for name, pod in pods.items()}
+    for listed in copies.values():
+        assert sorted(g["name"] for g in listed) == ["db", "default", "web"]
+    _, _, listed = as_project(project, "GET", groups_url)
+    assert sorted(g["name"] for g in listed["security_groups"]) == ["db", "default", "web"]
+    rules = {
+        "security_group_rules": [
+            {"security_group_id": groups[name], "direction": "ingress", "protocol": "tcp",
+             "port_range_min": port, "port_range_max": port}
+            for name, port in (("web", 443), ("db", 5432))
+        ]
+    }  # fmt: skip
+    status, _, made = as_project(
+        project, "POST", f"{gateway.network_url}/security-group-rules", rules
+    )
+    assert status == 201, made
+    assert [r["security_group_id"] for r in made["security_group_rules"]] == list(groups.values())
+    for name, pod in pods.items():
+        own = {g["name"]: g for g in in_pod(pod, project, "security-groups")}
+        ports = [r.get("port_range_min") for r in own["db"]["security_group_rules"]]
+        assert 5432 in ports, (name, ports)
+    # A bulk port naming a group by its gateway id gets the pod's own copy.
+    body = {"network": {"name": "n", "availability_zone_hints": ["az-west"]}}
+    _, _, network = as_project(project, "POST", f"{gateway.network_url}/networks", body)
+    ports = {
+        "ports": [{"network_id": network["network"]["id"], "security_groups": [groups["db"]]}] * 2
+    }
+    status, _, made = as_project(project, "POST", f"{gateway.network_url}/ports", ports)
+    assert status == 201, made
+    west_db = {g["name"]: g["id"] for g in in_pod(pods["pod2"], project, "security-groups")}["db"]
+    assert {
+        p["id"] for p in in_pod(pods["pod2"], project, "ports") if p["security_groups"] == [west_db]
+    } == {p["id"] for p in made["ports"]}
+    for group in groups.values():
+        for port in made["ports"]:
+            as_project(project, "DELETE", f"{gateway.network_url}/ports/{port['id']}")
+        assert as_project(project, "DELETE", f"{groups_url}/{group}")[0] == 204
+    for pod in pods.values():
+        assert [g["name"] for g in in_pod(pod, project, "security-groups")] == ["default"]
