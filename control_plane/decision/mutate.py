@@ -3,7 +3,8 @@
 Users see a pod's `az_name`; inside the pod the same place is called `pod_az_name`. Create
 requests are rewritten user → pod (Nova's and Cinder's `availability_zone`, Neutron's
 `availability_zone_hints`), create responses pod → user. Everything else in a body is kept as
-it was (a JSON round trip).
+it was (a JSON round trip). Neutron's bulk creates (`{"networks": [...]}`) are read and rewritten
+item by item.
 """
 
 from collections.abc import Mapping, Sequence
@@ -97,10 +98,12 @@ class CreateBody:
 
     @property
     def groups(self) -> tuple[str, ...]:
+        """The security groups the items name, each once."""
         return tuple(dict.fromkeys(g for item in self.items for g in item.groups))
 
     @property
     def volume_type(self) -> str | None:
+        """A volume's type (volumes have no bulk form: one item)."""
         return self.items[0].volume_type
 
 
