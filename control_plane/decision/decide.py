@@ -5,7 +5,6 @@ and carries the decision out. A request the gateway refuses raises the PodgateEr
 with (faults carry headers only the adapter knows: request id, microversion, `Allow`).
 """
 
-import json
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -120,13 +119,14 @@ def on_behalf(op: Operation, body: bytes, caller: Caller | None) -> Operation:
     if not isinstance(op, ResourceOperation):
         return op
     try:
-        document = json.loads(body)
-    except (ValueError, RecursionError):
+        create = parse_create(op.resource_type, body)
+    except BadRequest:
         return op
-    resource = document.get(SPECS[op.resource_type].member) if isinstance(document, dict) else None
-    if not isinstance(resource, dict):
-        return op
-    owner = resource.get("project_id") or resource.get("tenant_id")
+    # A bulk create's items are all one project's, or the pod judges them as the caller's.
+    owners = {
+        item.resource.get("project_id") or item.resource.get("tenant_id") for item in create.items
+    }
+    owner = owners.pop() if len(owners) == 1 else None
     if not isinstance(owner, str) or not PROJECT_ID.fullmatch(owner):
         return op
     return replace(op, project_id=owner)

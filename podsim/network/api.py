@@ -126,21 +126,40 @@ class NeutronApi:
 
     def _create(self, kind: NetKind) -> Callable[[web.Request], Any]:
         async def handle(request: web.Request) -> web.Response:
-            attrs = await _member(request, kind.member)
+            bulk, items = _created(await _json(request), kind)
             caller = caller_of(request.headers)
-            project_id = project_of(caller, attrs)
-            _check_keys(attrs, allowed=kind.create_keys, known=kind.attributes, create=True)
-            if kind.prepare is not None:
-                kind.prepare(self._state, project_id)
-            self._quotas.check(self._state, project_id, kind.collection)
-            self._state.give_id(kind.collection, request.get(CREATED_ID))
+            saved = self._state.checkpoint() if bulk else None
+            given = request.get(CREATED_ID)
             try:
-                record = kind.create(self._state, caller, project_id, attrs)
-            finally:
-                self._state.give_id(kind.collection, None)
-            return web.json_response({kind.member: kind.view(self._state, record)}, status=201)
+                views = [
+                    self._create_one(kind, caller, attrs, given if i == 0 else None)
+                    for i, attrs in enumerate(items)
+                ]
+            except Exception:
+                if saved is not None:
+                    self._state.restore(saved)  # Neutron's bulk creates are atomic
+                raise
+            if bulk:
+                return web.json_response({kind.collection: views}, status=201)
+            return web.json_response({kind.member: views[0]}, status=201)
 
         return handle
+
+    def _create_one(
+        self, kind: NetKind, caller: Caller, attrs: dict[str, Any], given: str | None
+    ) -> dict[str, Any]:
+        """One item made; `given`: the id it takes (podsim.test_hooks), None: a new one."""
+        project_id = project_of(caller, attrs)
+        _check_keys(attrs, allowed=kind.create_keys, known=kind.attributes, create=True)
+        if kind.prepare is not None:
+            kind.prepare(self._state, project_id)
+        self._quotas.check(self._state, project_id, kind.collection)
+        self._state.give_id(kind.collection, given)
+        try:
+            record = kind.create(self._state, caller, project_id, attrs)
+        finally:
+            self._state.give_id(kind.collection, None)
+        return kind.view(self._state, record)
 
     def _update(self, kind: NetKind) -> Callable[[web.Request], Any]:
         async def handle(request: web.Request) -> web.Response:
@@ -268,9 +287,36 @@ async def _json(request: web.Request) -> object:
         raise http_bad_request("Malformed request body") from None
 
 
+def _created(body: object, kind: NetKind) -> tuple[bool, list[dict[str, Any]]]:
+    """A create's items and whether it is a bulk create (`{"<collection>": [...]}`, each item
+    the object or it under the member), as prepare_request_body reads them."""
+    if isinstance(body, dict) and kind.collection in body and kind.member not in body:
+        entries = body[kind.collection]
+        if not isinstance(entries, list):
+            raise http_bad_request("Body contains invalid data")
+        if not entries:
+            raise http_bad_request("Resources required")
+        items = [
+            _object(entry.get(kind.member, entry) if isinstance(entry, dict) else entry, kind)
+            for entry in entries
+        ]
+        return True, items
+    return False, [_object(_document(body, kind.member), kind)]
+
+
+def _object(value: object, kind: NetKind) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise http_bad_request(f"Object '{kind.member}' contains invalid data")
+    return dict(value)
+
+
 async def _member(request: web.Request, member: str) -> dict[str, Any]:
     """The `{"<member>": {...}}` document of a create or update, its inner dict copied."""
-    body = await _json(request)
+    return dict(_document(await _json(request), member))
+
+
+def _document(body: object, member: str) -> dict[str, Any]:
+    """The object under `member` of a create or update body."""
     if not body:
         raise http_bad_request("Resource body required")
     if not isinstance(body, dict):
@@ -279,7 +325,7 @@ async def _member(request: web.Request, member: str) -> dict[str, Any]:
         raise http_bad_request(f"Unable to find '{member}' in request body")
     if not isinstance(body[member], dict):
         raise http_bad_request(f"Object '{member}' contains invalid data")
-    return dict(body[member])
+    return body[member]
 
 
 def _check_keys(

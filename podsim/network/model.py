@@ -1,5 +1,6 @@
 """The pod's Neutron state, who is calling, and what differs between resource kinds."""
 
+import copy
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,6 +79,14 @@ class NetState:
             self._given_ids.pop(collection, None)
         else:
             self._given_ids[collection] = resource_id
+
+    def checkpoint(self) -> dict[str, dict[str, Record]]:
+        """A copy of every record, to restore when a bulk create fails part-way."""
+        return copy.deepcopy(self._tables)
+
+    def restore(self, tables: dict[str, dict[str, Record]]) -> None:
+        """Every record as `checkpoint` saw it (a bulk create is all or nothing)."""
+        self._tables = tables
 
     def table(self, collection: str) -> dict[str, Record]:
         """The records of one collection by id (live: add and remove through it)."""

@@ -10,7 +10,7 @@ import logging
 from typing import Protocol
 
 from control_plane.decision.decisions import Placed
-from control_plane.decision.mutate import Created, parse_created, user_body
+from control_plane.decision.mutate import parse_created, user_body
 from control_plane.decision.operation import ResourceOperation
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.errors import AlreadyExists, FailedPrecondition, PodgateError
@@ -55,21 +55,23 @@ class Creation:
         self._request_id = request_id
 
     async def record(self, status: int, body: bytes) -> bytes | None:
-        """Bind the project and store the routing on the pod's 2xx; the body for the user
+        """Bind the project and store the routings on the pod's 2xx; the body for the user
         (None when unchanged).
 
         Nothing is written before the pod accepted the create: a refused create (4xx) or a
-        failed one leaves neither a binding nor a routing behind.
+        failed one leaves neither a binding nor a routing behind. A bulk create's every id is
+        routed, as its own create would be.
         """
         if not 200 <= status < 300:
             return None
         pod = self._placed.target.pod
         created = parse_created(self._resource_type, body)
         noun = self._resource_type.value
-        resource_id = created.resource_id if created is not None else "-"
-        # Shielded: if Envoy gives up on this stream (message timeout), the pod has the resource
-        # all the same, so the binding and the routing must still be written.
-        write = asyncio.ensure_future(self._write(pod, created))
+        ids = created.resource_ids if created is not None else ()
+        named = ",".join(ids) or "-"
+        # Shielded: if Envoy gives up on this stream (message timeout), the pod has the resources
+        # all the same, so the binding and the routings must still be written.
+        write = asyncio.ensure_future(self._write(pod, ids))
         _WRITES.add(write)
         write.add_done_callback(_WRITES.discard)
         try:
@@ -79,46 +81,56 @@ class Creation:
                 "%s %s %s created in pod %s; the client was gone before it was recorded",
                 self._request_id,
                 noun,
-                resource_id,
+                named,
                 pod.name,
             )
             raise
-        except FailedPrecondition:
-            stored = None  # the id is another project's (or a write conflicted): not ours
         except Exception as exc:
             log.exception(
                 "%s %s %s created in pod %s but not recorded",
                 self._request_id,
                 noun,
-                resource_id,
+                named,
                 pod.name,
             )
-            raise PodgateError(_NOT_RECORDED.format(noun=noun, id=resource_id)) from exc
+            raise PodgateError(_NOT_RECORDED.format(noun=noun, id=named)) from exc
         if created is None:
             return None
-        if stored is None or stored.pod_name != pod.name:
-            self._collided(created.resource_id, pod, stored)
-            raise PodgateError(_NOT_RECORDED.format(noun=noun, id=created.resource_id))
-        log.info("%s recorded %s %s in pod %s", self._request_id, noun, resource_id, pod.name)
+        lost = [
+            resource_id
+            for resource_id, routing in zip(ids, stored, strict=True)
+            if routing is None or routing.pod_name != pod.name
+        ]
+        for resource_id, routing in zip(ids, stored, strict=True):
+            if resource_id in lost:
+                self._collided(resource_id, pod, routing)
+        if lost:
+            raise PodgateError(_NOT_RECORDED.format(noun=noun, id=",".join(lost)))
+        log.info("%s recorded %s %s in pod %s", self._request_id, noun, named, pod.name)
         return user_body(created, pod)
 
-    async def _write(self, pod: Pod, created: Created | None) -> Routing | None:
-        """The project's binding when scheduling asked for one, then the new id's routing."""
+    async def _write(self, pod: Pod, ids: tuple[str, ...]) -> list[Routing | None]:
+        """The project's binding when scheduling asked for one, then each new id's routing
+        (None: the id is another project's, or a write conflicted: not ours)."""
         if self._placed.bind:
             try:
                 await self._bind(self._op.project_id, pod)
             except Exception:
                 # The resource exists all the same: its routing matters more than stickiness.
                 log.exception("%s project not bound to pod %s", self._request_id, pod.name)
-        if created is None:
-            return None
-        routing = Routing(
-            resource_id=created.resource_id,
-            resource_type=self._resource_type,
-            project_id=self._op.project_id,
-            pod_name=pod.name,
-        )
-        return await self._routing_table.record(routing)
+        stored: list[Routing | None] = []
+        for resource_id in ids:
+            routing = Routing(
+                resource_id=resource_id,
+                resource_type=self._resource_type,
+                project_id=self._op.project_id,
+                pod_name=pod.name,
+            )
+            try:
+                stored.append(await self._routing_table.record(routing))
+            except FailedPrecondition:
+                stored.append(None)
+        return stored
 
     def _collided(self, resource_id: str, pod: Pod, stored: Routing | None) -> None:
         """One line for the operator: a pod answered with an id routed elsewhere, kept there."""

@@ -41,14 +41,19 @@ _MEMBER = {
 }
 
 
-def created(copied_type: CopiedType, body: bytes) -> dict[str, Any] | None:
-    """The object a pod's create answer shows (None: none)."""
+def created(copied_type: CopiedType, body: bytes) -> list[dict[str, Any]]:
+    """The objects a pod's create answer shows: one, or a bulk create's in order (none: [])."""
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):
-        return None
-    item = document.get(_MEMBER[copied_type]) if isinstance(document, dict) else None
-    return item if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+        return []
+    if not isinstance(document, dict):
+        return []
+    one, many = document.get(_MEMBER[copied_type]), document.get(f"{_MEMBER[copied_type]}s")
+    items = [one] if isinstance(one, dict) else many if isinstance(many, list) else []
+    if not items or not all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in items):
+        return []
+    return items
 
 
 def named_groups(body: bytes) -> list[str]:

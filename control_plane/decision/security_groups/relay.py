@@ -117,17 +117,21 @@ class SecurityGroups:
                 return _fault(404, message.format(id=", ".join(names)), kind)
         replies = await self._fanout.each(sends)
         refused = [reply for reply in replies if not reply.ok]
-        made = {r.pod: item for r in replies if r.ok and (item := created(copied_type, r.body))}
-        if refused or len(made) != len(replies):
+        made = {r.pod: items for r in replies if r.ok and (items := created(copied_type, r.body))}
+        home = replies[0]
+        count = len(made.get(home.pod, []))
+        if refused or len(made) != len(replies) or any(len(i) != count for i in made.values()):
             await self._undo(request_id, targets, request, copied_type, made)
             return _answer(refused[0] if refused else replies[0])
-        home = replies[0]
-        project = str(made[home.pod].get("project_id") or request.project_id)
-        ids = {pod: item["id"] for pod, item in made.items()}
-        await self._store.record_copies(Copies(copied_type, ids[home.pod], project, ids))
-        if copied_type is _GROUP:
-            await self._pair_rules(made, home.pod, project)
-        log.info("%s %s made in %d pods", request_id, copied_type, len(made))
+        # A bulk create's items come back in the order asked, in every pod: copies by position.
+        for index in range(count):
+            copy = {pod: items[index] for pod, items in made.items()}
+            project = str(copy[home.pod].get("project_id") or request.project_id)
+            ids = {pod: item["id"] for pod, item in copy.items()}
+            await self._store.record_copies(Copies(copied_type, ids[home.pod], project, ids))
+            if copied_type is _GROUP:
+                await self._pair_rules(copy, home.pod, project)
+        log.info("%s %d %s made in %d pods", request_id, count, copied_type, len(made))
         return _answer(home)
 
     async def _pair_rules(self, made: Mapping[str, Any], home: str, project: str) -> None:
@@ -145,12 +149,13 @@ class SecurityGroups:
         targets: Sequence[Pod],
         request: PodRequest,
         copied_type: CopiedType,
-        made: Mapping[str, Mapping[str, Any]],
+        made: Mapping[str, Sequence[Mapping[str, Any]]],
     ) -> None:
         by_name = {pod.name: pod for pod in targets}
         undos = [
             (by_name[pod], _delete(request, f"{_PATHS[copied_type]}/{item['id']}"))
-            for pod, item in made.items()
+            for pod, items in made.items()
+            for item in items
         ]
         for reply in await self._fanout.each(undos):
             if not reply.ok and reply.status != 404:
@@ -167,7 +172,7 @@ class SecurityGroups:
         holders = [r for r in await self._fanout.all(targets, probe) if r.status == 200]
         if not holders:
             return None
-        item = created(copied_type, holders[0].body) or {}
+        item = next(iter(created(copied_type, holders[0].body)), {})
         project = str(item.get("project_id") or request.project_id)
         copies = Copies(copied_type, object_id, project, {holders[0].pod: object_id})
         if copied_type is _GROUP and item.get("name") == DEFAULT_GROUP:

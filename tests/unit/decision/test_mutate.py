@@ -189,8 +189,9 @@ def test_created_response_yields_the_resource_id() -> None:
     body = json.dumps({"volume": {"id": "v1", "availability_zone": "pod-az"}}).encode()
     assert parse_created(VOLUME, body) == Created(
         resource_type=VOLUME,
-        resource_id="v1",
+        resource_ids=("v1",),
         document={"volume": {"id": "v1", "availability_zone": "pod-az"}},
+        key="volume",
     )
 
 
