@@ -8,6 +8,7 @@ from aiohttp import web
 
 from podsim import versions
 from podsim.aggregates import Aggregates
+from podsim.assisted_snapshots import AssistedSnapshots
 from podsim.attachment_api import AttachmentApi
 from podsim.attachments import Attachments
 from podsim.backups import BACKUPS
@@ -28,6 +29,7 @@ from podsim.network.api import NeutronApi, not_found_fault
 from podsim.network.model import NetState
 from podsim.nova_images import NovaImages, extension_routes
 from podsim.nova_networks import NovaNetworks
+from podsim.nova_tenant_networks import NovaTenantNetworks
 from podsim.nova_volumes import NovaVolumes
 from podsim.qos_specs import QosSpecs
 from podsim.quotas import cinder_quotas, nova_quotas, quota_checks
@@ -120,6 +122,7 @@ def build_app(config: PodConfig) -> web.Application:
     app.add_routes(NovaVolumes(config, volumes, snapshots).routes())
     app.add_routes(NovaImages().routes() + extension_routes())
     app.add_routes(NovaNetworks().routes())
+    app.add_routes([*NovaTenantNetworks(network).routes(), *AssistedSnapshots(volumes).routes()])
 
     async def stamp(request: web.Request, response: web.StreamResponse) -> None:
         request_id = request.get("request_id") or f"req-{uuid.uuid4()}"

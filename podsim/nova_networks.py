@@ -51,7 +51,13 @@ class NovaNetworks:
         return web.json_response({"floating_ip_pools": [{"name": _POOL}]})
 
     async def list_groups(self, request: web.Request) -> web.Response:
-        records = self._groups.records(request.match_info["project_id"])
+        """The project's groups; every project's with `all_tenants` (podsim answers as to an
+        admin), sorted by project and name as Nova sorts them."""
+        if "all_tenants" in request.query:
+            records = self._groups.every_record()
+        else:
+            records = self._groups.records(request.match_info["project_id"])
+        records.sort(key=lambda group: (group["tenant_id"], group["name"]))
         return web.json_response({"security_groups": records})
 
     async def create_group(self, request: web.Request) -> web.Response:

@@ -22,7 +22,7 @@ _RULES = {
     Kind.VERSIONS: "answered by the gateway",
     Kind.CREATE: "created by placement: {follows}",
     Kind.LIST: "merged list",
-    Kind.OFFSET_LIST: "merged list, paged by offset",
+    Kind.OFFSET_LIST: "merged list, paged by offset where Nova pages it",
     Kind.ANY_POD: "any pod",
     Kind.HOME: "routed to the project's home pod",
     Kind.ATTACH: (
@@ -30,6 +30,7 @@ _RULES = {
         "network, subnet or port; a floating IP's port) is found in the same pod (else 400)"
     ),
     Kind.ROUTED: "routed by owner",
+    Kind.NAMED: "routed to the owner of the resource the body or query names",
     Kind.ACCEPT: (
         "routed by owner for any project (the auth key decides); on success the volume it "
         "names is routed as the accepting project's"
@@ -65,12 +66,9 @@ _NOT_SERVED = """\
 
 | route family | method | gateway answers today |
 |---|---|---|
-| Nova `os-assisted-volume-snapshots` (called by Cinder's file-based drivers, not by users) | \
-POST, DELETE | 404 |
 | Nova `os-console-auth-tokens/{token}` (a token names no pod) | GET | 404 |
 | Nova `os-volumes_boot` (the pre-2.1 alias of `servers`) | POST | 404 |
-| Nova proxies removed upstream or to services the gateway does not front (`os-networks`, \
-`os-tenant-networks`, `os-baremetal-nodes`) | GET | 404 |
+| Nova `os-baremetal-nodes` (a proxy to Ironic, which the gateway does not front) | GET | 404 |
 | Cinder `consistencygroups`, `cgsnapshots` (deprecated for groups) | GET, POST | 404 |
 | Cinder `os-volume-manage`, `os-snapshot-manage` (an adopted volume would not be routed) | \
 POST | 404 |
@@ -91,7 +89,10 @@ POST | 404 |
 - Nova's network proxies (`os-security-groups`, `os-floating-ips`, microversions up to 2.35) make
   their group or address in the project's home pod only: unlike a security group made through
   the network API it has no copy in the other pods, and the gateway records neither, so a
-  project whose binding moves finds them in the old pod only.
+  project whose binding moves finds them in the old pod only. An admin's `all_tenants` list
+  of groups is merged from every pod (each pod's `default` groups included).
+- Nova's `os-networks` and `os-tenant-networks` list every pod's networks: a network the pods
+  all see (an operator's `public` in each pod's Neutron) is one per pod, each with its own id.
 - A server group is placed as a server created without a zone is (the project's pod in its
   default zone, binding the project there); its members share its pod, so a server naming the
   group and another zone is refused (400 naming both zones).

@@ -32,6 +32,7 @@ from control_plane.decision.operation import Kind, Operation, ResourceOperation,
 from control_plane.decision.relink import relinks
 from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
 from control_plane.decision.routed.attach import referenced
+from control_plane.decision.routed.named import named
 from control_plane.decision.security_groups.copies import own_ids
 from control_plane.decision.versions.documents import document
 from control_plane.decision.views.policy import admin_only
@@ -80,6 +81,8 @@ _PROJECT_SCOPE = "The network API needs a project-scoped token."
 _NOAUTH_PROJECT = "Without Keystone the X-Project-Id header must name the project."
 # Creates made from another resource: it must be known, nothing is scheduled.
 _FROM_SOURCE = frozenset({Placement.SOURCE_VOLUME, Placement.GROUP})
+# Nova's security group proxy, whose `all_tenants` list an admin gets from every pod.
+_GROUPS = "os-security-groups"
 
 
 def with_project(op: Operation, caller: Caller | None, headers: Mapping[str, str]) -> Operation:
@@ -155,6 +158,8 @@ def decide(op: Operation, facts: Facts) -> Decision:
     match op:
         case ResourceOperation(kind=Kind.ROUTED | Kind.ATTACH | Kind.ACCEPT):
             return _to_owner(op, facts)
+        case ResourceOperation(kind=Kind.NAMED):
+            return _to_named(op, facts)
         case ResourceOperation(kind=Kind.CREATE):
             return _create(op, facts)
         case ResourceOperation(kind=Kind.LIST):
@@ -211,6 +216,9 @@ def body_needs(op: Operation, body: bytes) -> BodyNeeds:
     """The facts to gather once `body` came; BadRequest for a create body no pod may get."""
     if not isinstance(op, ResourceOperation):
         return BodyNeeds()
+    if op.kind is Kind.NAMED:
+        reference = named(op, "POST", body)
+        return BodyNeeds((reference,) if reference else ())
     if op.kind is Kind.ATTACH:
         reference = referenced(op.resource_type, body)
         return BodyNeeds((reference,) if reference else ())
@@ -224,9 +232,9 @@ def body_needs(op: Operation, body: bytes) -> BodyNeeds:
 
 def _to_owner(op: ResourceOperation, facts: Facts) -> Decision:
     """To the pod that owns the resource; an attach first waits for its body to be checked."""
-    # Neutron shows other projects' shared and external networks: its pods judge who sees what.
-    # A transfer is accepted by another project: the pod judges its auth key.
-    anyone = op.service in PROJECT_FROM_TOKEN or op.kind is Kind.ACCEPT
+    # Neutron (Nova's proxy too) shows other projects' shared and external networks: its pods
+    # judge who sees what. A transfer is accepted by another project: the pod judges its key.
+    anyone = SPECS[op.resource_type].service in PROJECT_FROM_TOKEN or op.kind is Kind.ACCEPT
     admin = anyone or (facts.caller is not None and facts.caller.any_project)
     destination = owned(op, facts.routing, facts.pods, facts.unhealthy, any_project=admin)
     if facts.body is not None:
@@ -287,9 +295,12 @@ def _create(op: ResourceOperation, facts: Facts) -> Decision:
     return Placed(target(pod, endpoint, op), body, bind=chosen.bind, replaces=chosen.replaces)
 
 
-def _home(op: Operation, facts: Facts) -> Route:
+def _home(op: Operation, facts: Facts) -> Route | AcrossPods:
     """To the pod a server created without a zone would go to (the project is not bound by
-    it: what Nova's network proxies make is not recorded)."""
+    it: what Nova's network proxies make is not recorded). An admin's list of every project's
+    groups is each pod's (projects' homes differ), merged as Nova's offset-paged lists are."""
+    if _every_projects_groups(op, facts):
+        return AcrossPods(Kind.OFFSET_LIST, _to_pods(facts), b"")
     chosen = schedule(
         _in_preference_order(facts.pods.values()),
         facts.bindings,
@@ -299,6 +310,43 @@ def _home(op: Operation, facts: Facts) -> Route:
     )
     pod, endpoint = usable(chosen.pod.name, chosen.pod, op.service)
     return Route(target(pod, endpoint, op), facts.rewrite)
+
+
+def _every_projects_groups(op: Operation, facts: Facts) -> bool:
+    """`GET os-security-groups?all_tenants` by an admin (noauth: anyone, as the pods take it)."""
+    if facts.method != "GET" or op.remainder.strip("/") != _GROUPS:
+        return False
+    if facts.caller is not None and not facts.caller.any_project:
+        return False
+    return any(unquote(p.partition("=")[0]) == _ALL_TENANTS for p in op.query.split("&") if p)
+
+
+def _to_named(op: ResourceOperation, facts: Facts) -> Route | NeedBody:
+    """To the pod of the resource the body or query names (Nova's assisted snapshots act on
+    the server its volume is attached to). One unknown here, or none named, goes to the oldest
+    ENABLED pod: it has no such attachment either, and refuses in Nova's words (its policy
+    first)."""
+    if facts.method == "POST" and facts.body is None and not facts.end_of_stream:
+        return NeedBody(Mode.BODY, facts.rewrite)
+    reference = named(op, facts.method, facts.body or b"")
+    routing = facts.referenced.get(reference) if reference is not None else None
+    if routing is not None:
+        pod, endpoint = usable(
+            routing.pod_name, facts.pods.get(routing.pod_name), op.service, facts.unhealthy
+        )
+    else:
+        pod, endpoint = _first_usable(facts.pods.values(), op.service, facts.unhealthy)
+    return Route(target(pod, endpoint, op), facts.rewrite if facts.body is None else {})
+
+
+def _first_usable(
+    pods: Iterable[Pod], service: Service, unhealthy: Collection[str]
+) -> tuple[Pod, str]:
+    """The oldest ENABLED pod that answers `service`."""
+    for pod in _in_preference_order(pods):
+        if pod.state == PodState.ENABLED and pod.endpoint(service) and pod.name not in unhealthy:
+            return pod, pod.endpoint(service)
+    raise PodUnavailable(f"No pod offers the {service} API now.")
 
 
 def owned(
@@ -317,7 +365,7 @@ def owned(
     """
     if routing is None or (routing.project_id != op.project_id and not any_project):
         spec = SPECS[op.resource_type]
-        raise NotFound(spec.not_found(op.resource_id), neutron_type=spec.fault_type)
+        raise NotFound(spec.not_found(op.resource_id, op.service), neutron_type=spec.fault_type)
     pod, endpoint = usable(routing.pod_name, pods.get(routing.pod_name), op.service, unhealthy)
     return target(pod, endpoint, op)
 

@@ -53,6 +53,7 @@ from control_plane.decision.resources import SPECS
 from control_plane.decision.routed.acceptance import Acceptance
 from control_plane.decision.routed.forgetting import NOTHING_WATCHED, AnswerWatch
 from control_plane.decision.routed.gone import watches
+from control_plane.decision.routed.named import named
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.decision.security_groups.relay import CopyStore, SecurityGroups
@@ -254,6 +255,10 @@ class Exchange:
         if isinstance(op, ResourceOperation) and op.kind in _ROUTED_KINDS:
             routing = await self._routing(op, facts.method, facts.pods, {**headers, **rewrite})
             facts = replace(facts, routing=routing)
+        if isinstance(op, ResourceOperation) and op.kind is Kind.NAMED and op.query:
+            reference = named(op, self._method, b"")
+            if reference is not None:
+                facts = replace(facts, referenced=await self._referenced(op, (reference,), facts))
         if op.kind is Kind.HOME:
             bindings = tuple(await deps.store.active_bindings(op.project_id))
             facts = replace(facts, bindings=bindings, capacity=deps.capacity.capacity())

@@ -125,7 +125,14 @@ class Merge(StrEnum):
     )
     HOME = (
         "the pod of the project's binding in its default zone (where a server created without "
-        "a zone goes)"
+        "a zone goes); an admin's `all_tenants` list of groups merged from every pod not "
+        "DISABLED, paged by offset as Nova pages it"
+    )
+    JOINED = "every pod not DISABLED asked, the lists joined, each network once (Nova pages none)"
+    NAMED = (
+        "to the pod owning the volume the body (`snapshot.volume_id`) or the query "
+        "(`delete_info`'s `volume_id`) names; one unknown here, or none named, to the oldest "
+        "ENABLED pod, which refuses in Nova's words (400, or its policy's 403)"
     )
     WINDOW = (
         "the microversion window every ENABLED pod supports (read from each pod's "
@@ -227,7 +234,19 @@ FAMILIES: tuple[Family, ...] = (
     _row(_C, "os-snapshots os-snapshots/detail", _GET, Kind.OFFSET_LIST, Merge.OFFSET,
          _SNAPSHOT),
     _row(_C, "os-snapshots/{id}", _READ_DELETE, Kind.ROUTED, Merge.OWNER, _SNAPSHOT),
-    # Nova's proxies to Neutron (<= 2.35): where the project's servers go by default.
+    # Nova's proxies to Neutron (<= 2.35). Each pod's Nova shows its own Neutron's networks;
+    # their creates, deletes and actions went with nova-network (410 in every pod).
+    _row(_C, "os-networks os-tenant-networks", _GET, Kind.OFFSET_LIST, Merge.JOINED, _NETWORK),
+    _row(_C, "os-networks/{id} os-tenant-networks/{id}", _GET, Kind.ROUTED, Merge.OWNER,
+         _NETWORK),
+    _row(_C, "os-networks/** os-tenant-networks/**", ("POST", "DELETE"), Kind.ANY_POD,
+         Merge.ANY_POD),
+    # Nova acts on the server the volume is attached to: the volume's pod.
+    _row(_C, "os-assisted-volume-snapshots", _POST, Kind.NAMED, Merge.NAMED, _VOLUME),
+    _row(_C, "os-assisted-volume-snapshots/{...}", ("DELETE",), Kind.NAMED, Merge.NAMED,
+         _VOLUME),
+    # Groups and floating IPs: where the project's servers go by default (an admin's list of
+    # every project's groups: from every pod, `decide._home`).
     _row(_C, "os-security-groups/** os-security-group-rules/** os-floating-ips/** "
          "os-floating-ip-pools", ("GET", "POST", "PUT", "DELETE"), Kind.HOME, Merge.HOME),
     # Nova's image proxy (<= 2.35) and its extension list: the same behind every pod.

@@ -16,6 +16,7 @@ class Kind(StrEnum):
 
     ROUTED = "routed"  # forwarded as is to the pod owning resource_id
     ATTACH = "attach"  # routed, but its body may name a resource that must share the pod
+    NAMED = "named"  # to the pod owning the resource the body or query names
     ACCEPT = "accept"  # routed whatever the project; what the answer names moves to the caller
     CREATE = "create"  # a new resource: the body picks the pod, the answer is recorded
     LIST = "list"  # merged from every pod

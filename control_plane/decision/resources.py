@@ -77,6 +77,9 @@ _NEUTRON = (
      "Floating IP {id} could not be found"),
 )  # fmt: skip
 
+# Nova's words for an unknown id on its proxies (`os-networks`, `os-tenant-networks`).
+_PROXY_NOT_FOUND = {ResourceType.NETWORK: "Network not found"}
+
 
 @dataclass(frozen=True, slots=True)
 class ResourceSpec:
@@ -105,6 +108,8 @@ class ResourceSpec:
     not_found_message: str = "{noun} {id} could not be found."
     # The field naming the AZ in Nova's proxy view of the resource (os-volumes' camelCase).
     proxy_az_field: str | None = None
+    # Nova's proxy's message for an id it does not know ("": the API's own).
+    proxy_not_found: str = ""
     # The key of a list's items ("": the collection) and of its next link ("": `<items>_links`).
     list_key: str = ""
     links_key: str = ""
@@ -150,8 +155,10 @@ class ResourceSpec:
         version = f"/{API_PREFIX[self.service]}" if self.service in PROJECT_FROM_TOKEN else ""
         return f"{version}/{self.collection}/{resource_id}"
 
-    def not_found(self, resource_id: str) -> str:
-        """The API's message for an id it does not know."""
+    def not_found(self, resource_id: str, service: Service | None = None) -> str:
+        """The API's message for an id it does not know (asked on `service`'s: a proxy's)."""
+        if service not in (None, self.service) and self.proxy_not_found:
+            return self.proxy_not_found
         return self.not_found_message.format(noun=self.noun, id=resource_id)
 
 
@@ -253,6 +260,7 @@ SPECS: Mapping[ResourceType, ResourceSpec] = {
                 az_lists=az_lists,
                 fault_type=fault_type,
                 not_found_message=message,
+                proxy_not_found=_PROXY_NOT_FOUND.get(resource_type, ""),
             )
             for resource_type, collection, member, noun, fault_type, message in _NEUTRON
             for az_lists in [_ZONE_LISTS if resource_type in _ZONED else ()]

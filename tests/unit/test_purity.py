@@ -29,6 +29,7 @@ PURE = (
     "control_plane.decision.mutate",
     "control_plane.decision.relink",
     "control_plane.decision.routed.attach",
+    "control_plane.decision.routed.named",
     "control_plane.decision.routed.gone",
     "control_plane.decision.routed.reconcile",
     "control_plane.decision.create.capacity",

@@ -220,7 +220,8 @@ def _owner(body: bytes, member: str, owner_field: str, op: ResourceOperation) ->
 
     Cinder shows the owner to admins only; the pod answered under the caller's project path
     with the caller's token, so an answer without the field is the project's (as lists assume).
-    Neutron shows other projects' shared and external networks: they are theirs.
+    Neutron shows other projects' shared and external networks (Nova's network proxies asked
+    for one too): they are theirs.
     """
     try:
         document = json.loads(body)
@@ -232,7 +233,7 @@ def _owner(body: bytes, member: str, owner_field: str, op: ResourceOperation) ->
     owner = item.get(owner_field)
     if not isinstance(owner, str) or not owner or owner == op.project_id:
         return op.project_id
-    return owner if op.service in PROJECT_FROM_TOKEN else None
+    return owner if SPECS[op.resource_type].service in PROJECT_FROM_TOKEN else None
 
 
 def _describe(routing: Routing) -> tuple[str, str, str]:

@@ -1,4 +1,5 @@
-"""Nova's offset-paged lists (os-volumes, os-snapshots, os-server-groups) from every pod.
+"""Nova's lists from every pod: offset-paged (os-volumes, os-snapshots, os-server-groups, an
+admin's os-security-groups of every project) or not (os-networks, os-tenant-networks).
 
 Each pod not DISABLED (a DRAINING pod still holds its volumes and groups) is asked for its
 whole list, `offset` and `limit` taken out; offset_paging.py merges them and cuts the page. A
@@ -37,10 +38,11 @@ class OffsetLists:
         if not targets:
             return Answer(503, fault_body(503, "No pod is available."))
         request = call.pod_request(deadline=self._fanout.deadline())
-        paging = offset_paging(call.query)
+        collection = call.remainder.strip("/").split("/")[0]
+        paging = offset_paging(collection, call.query)
         if paging is None:
             return pick_one([await self._fanout.one(targets[0], request)])
-        key = OFFSET_LISTS[call.remainder.strip("/").split("/")[0]]
+        key = OFFSET_LISTS[collection]
         replies = await self._fanout.all(targets, replace(request, query=paging.pod_query))
         by_name = {pod.name: pod for pod in targets}
         lists = [(by_name[r.pod], items) for r in replies if (items := listed(r, key)) is not None]

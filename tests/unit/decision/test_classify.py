@@ -56,7 +56,7 @@ def test_table_covers_every_kind_on_every_service() -> None:
     compute_only = {
         (service, kind)
         for service in (Service.VOLUME, Service.NETWORK)
-        for kind in (Kind.EVENTS, Kind.OFFSET_LIST, Kind.ANY_POD, Kind.HOME)
+        for kind in (Kind.EVENTS, Kind.OFFSET_LIST, Kind.ANY_POD, Kind.HOME, Kind.NAMED)
     }
     volume_only = {(Service.COMPUTE, Kind.ACCEPT), (Service.NETWORK, Kind.ACCEPT)}
     network_only = {(Service.COMPUTE, Kind.COPIES), (Service.VOLUME, Kind.COPIES)}

@@ -32,6 +32,7 @@ from control_plane.decision.decisions import (
     Target,
 )
 from control_plane.decision.operation import Kind, Operation
+from control_plane.decision.routed.named import named as named_in
 from control_plane.decision.versions.microversions import Window, parse_version
 from control_plane.errors import PodgateError
 from control_plane.identity.policy import Caller
@@ -88,6 +89,10 @@ def _decided(request: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, 
         op = admit(op, caller)
         resource = getattr(op, "resource_type", None), getattr(op, "resource_id", "")
         facts = replace(facts, routing=routings.get((str(resource[0]), resource[1])))
+        reference = named_in(op, request["method"], b"") if op.kind is Kind.NAMED else None
+        if reference is not None:
+            key = (str(reference.resource_type), reference.resource_id)
+            facts = replace(facts, referenced={reference: routings[key]} if key in routings else {})
         if op.kind is Kind.HOME:
             bound = tuple(_binding(b, op.project_id) for b in given.get("bindings", ()))
             facts = replace(facts, bindings=bound)

@@ -96,6 +96,36 @@ async def test_server_groups_keep_each_pods_order_pod_after_pod() -> None:
     assert [g["id"] for g in json.loads(answer.body)["server_groups"]] == ["a9", "b2", "b1"]
 
 
+async def test_nova_networks_of_every_pod_are_joined_each_once_and_never_paged() -> None:
+    def networks(*ids: str) -> Script:
+        items = [{"id": i, "cidr": "None", "label": i} for i in ids]
+        return lambda m, p, b: json_response(200, {"networks": items})
+
+    send = FakeSend({"a": networks("n1", "shared"), "b": networks("shared", "n2")})
+    answer = await _list(send, "limit=1&offset=1", "/os-tenant-networks")
+    listed = [n["id"] for n in json.loads(answer.body)["networks"]]
+    assert (answer.status, listed) == (200, ["n1", "shared", "n2"])
+    # Nova pages none of them: the pods get the query as sent.
+    assert {urlsplit(url).query for url in send.headers} == {"limit=1&offset=1"}
+
+
+async def test_every_projects_security_groups_are_cut_then_sorted_by_project_and_name() -> None:
+    def groups(*rows: tuple[str, str, str]) -> Script:
+        items = [{"id": i, "tenant_id": t, "name": n} for i, t, n in rows]
+        return lambda m, p, b: json_response(200, {"security_groups": items})
+
+    send = FakeSend(
+        {
+            "a": groups(("g1", "p2", "web"), ("g2", "p1", "default")),
+            "b": groups(("g3", "p1", "db"), ("g4", "p3", "x")),
+        }
+    )
+    answer = await _list(send, "all_tenants=true&limit=3", "/os-security-groups")
+    listed = [g["id"] for g in json.loads(answer.body)["security_groups"]]
+    assert listed == ["g3", "g2", "g1"]
+    assert {urlsplit(url).query for url in send.headers} == {"all_tenants=true"}
+
+
 async def test_a_limit_no_pod_accepts_is_refused_by_one_pod_in_its_words() -> None:
     refusal = {"badRequest": {"message": "limit param must be an integer", "code": 400}}
     send = FakeSend({"a": lambda m, p, b: json_response(400, refusal), "b": None})
@@ -109,13 +139,13 @@ async def test_a_limit_no_pod_accepts_is_refused_by_one_pod_in_its_words() -> No
     [("", 0, MAX_LIMIT), ("limit=0", 0, MAX_LIMIT), ("offset=3&limit=5000", 3, MAX_LIMIT)],
 )
 def test_nova_reads_limit_0_as_no_limit_and_caps_it(query: str, offset: int, limit: int) -> None:
-    paging = offset_paging(query)
+    paging = offset_paging("os-volumes", query)
     assert paging is not None and (paging.offset, paging.limit) == (offset, limit)
 
 
 @pytest.mark.parametrize("query", ["offset=-1", "limit=1.5", "limit=", "offset=a"])
 def test_paging_that_is_no_whole_number_is_left_to_the_pods(query: str) -> None:
-    assert offset_paging(query) is None
+    assert offset_paging("os-volumes", query) is None
 
 
 async def test_one_pod_answers_the_image_proxy_the_next_when_the_first_is_silent() -> None:
