@@ -143,9 +143,17 @@ class Transfers:
 
     def _list(self, request: web.Request, view: Any, detail: bool) -> web.Response:
         collection = _collection(request)
+        # Cinder takes every query parameter for a filter on the transfers' columns, `limit`
+        # and `marker` too: asked with them, it lists nothing.
+        asked = [(key, value) for key, value in request.query.items() if key != "all_tenants"]
+        records = [
+            record
+            for record in self._transfers.records(request.match_info["project_id"])
+            if all(str(record.get(key)) == value for key, value in asked)
+        ]
         return listed(
             request,
-            self._transfers.records(request.match_info["project_id"]),
+            records,
             path=f"{collection}/detail" if detail else collection,
             items_key="transfers",
             view=view,

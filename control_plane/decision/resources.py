@@ -102,6 +102,9 @@ class ResourceSpec:
     links: bool = True
     # Fields holding lists of AZ names (Neutron's `availability_zones` and hints).
     az_lists: tuple[str, ...] = ()
+    # Whether the pod pages its list by `limit` and `marker` (Cinder's transfers take both for
+    # filters and answer nothing; Nova's server groups page by offset): else it is read whole.
+    pod_pages: bool = True
     # Neutron's fault type for an unknown id ("" on APIs without fault types).
     fault_type: str = ""
     # The "not found" message, `{id}` filled in.
@@ -187,6 +190,7 @@ def _cinder(
         not_found_message=message,
         list_key=list_key,
         links_key=f"{member}_links" if resource_type in _MEMBER_LINKS else "",
+        pod_pages=resource_type is not ResourceType.TRANSFER,
     )
 
 
@@ -244,6 +248,7 @@ SPECS: Mapping[ResourceType, ResourceSpec] = {
             "project_id",
             brief_fields=(),
             links=False,
+            pod_pages=False,
         ),
         # Neutron: one view per resource (no brief list, no links), the owner in `project_id`.
         *(

@@ -166,16 +166,12 @@ class Reconciler:
             after = (page[-1].resource_type.value, page[-1].resource_id)
 
 
-# Nova lists server groups by offset (`all_projects`, no marker): they are forgotten on a delete
-# or a 404 only.
-_UNLISTED = frozenset({ResourceType.SERVER_GROUP})
-
-
 def _served(pod: Pod) -> list[ResourceSpec]:
     return [
         spec
         for spec in SPECS.values()
-        if pod.serves(spec.service) and spec.resource_type not in _UNLISTED
+        # Lists that take no marker are not walked: those routings go on a delete or a 404.
+        if pod.serves(spec.service) and spec.pod_pages
     ]
 
 

@@ -189,7 +189,9 @@ class PodReader:
             async with asyncio.timeout_at(self._deadline):
                 if isinstance(position, Exhausted):
                     return Stream(pod.name, (), exhausted=True, start=position)
-                if position is None:
+                # A pod that ignores markers is read whole, resumed by the cursor's values.
+                resumed = isinstance(position, ResumeAfter)
+                if position is None or (resumed and not SPECS[self._resource_type].pod_pages):
                     return await self._scan(pod, await after())
                 marker = position.marker if isinstance(position, ResumeAfter) else None
                 page = await self._first_page(pod, marker)
@@ -257,6 +259,8 @@ class PodReader:
     async def _page(self, pod: Pod, marker: str | None, size: int | None) -> _Page | Rejected:
         """One page from the pod (size None: as many as it gives); PodCallError when it is not
         a usable answer."""
+        if not SPECS[self._resource_type].pod_pages:
+            size, marker = None, None
         query = pod_query(self._query, pod_az_name=pod.pod_az_name, limit=size, marker=marker)
         response = await self._measured(pod, self._url(pod, self._remainder, query))
         if 400 <= response.status < 500:

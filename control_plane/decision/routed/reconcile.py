@@ -83,21 +83,21 @@ def list_path(spec: ResourceSpec, marker: str | None) -> tuple[str, str]:
 def read_page(spec: ResourceSpec, body: bytes) -> Page | None:
     """The ids and next marker of a list answer; None when it is not the API's list shape.
 
-    The next page is the `<collection>_links` entry with rel `next`; only its `marker` is
+    The next page is the list's links entry (`<items>_links`) with rel `next`; only its `marker` is
     taken (the gateway builds its own URL: a pod's href may name a host it cannot reach).
     """
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):
         return None
-    items = document.get(spec.collection) if isinstance(document, dict) else None
+    items = document.get(spec.items_key) if isinstance(document, dict) else None
     if not isinstance(items, list):
         return None
     ids = tuple(item.get("id") if isinstance(item, dict) else None for item in items)
     if not all(isinstance(resource_id, str) and resource_id for resource_id in ids):
         return None
     found = tuple(str(resource_id) for resource_id in ids)
-    links = document.get(f"{spec.collection}_links")
+    links = document.get(spec.next_key)
     nexts = [
         link.get("href")
         for link in (links if isinstance(links, list) else ())
