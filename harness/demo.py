@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         "PODGATE_CONTROL_PLANE_METRICS_PORT": str(gateway["metrics_port"]),
         "PODGATE_ENVOY_COMPUTE_PORT": str(gateway["compute_port"]),
         "PODGATE_ENVOY_VOLUME_PORT": str(gateway["volume_port"]),
+        "PODGATE_ENVOY_NETWORK_PORT": str(gateway["network_port"]),
         "PODGATE_ENVOY_ADMIN_REST_PORT": str(gateway["admin_rest_port"]),
         "PODGATE_ENVOY_ADMIN_PORT": str(gateway["envoy_admin_port"]),
         "PODGATE_SERVER": f"127.0.0.1:{gateway['grpc_port']}",
@@ -267,6 +268,7 @@ def _free_ports(topology: dict) -> None:
     keys = (
         "compute_port",
         "volume_port",
+        "network_port",
         "admin_rest_port",
         "grpc_port",
         "metrics_port",
