@@ -52,6 +52,7 @@ def test_gateway_ports_match_the_topology() -> None:
     assert control_plane["PODGATE_CONTROL_PLANE_GRPC_PORT"] == str(gateway["grpc_port"])
     assert control_plane["PODGATE_ENVOY_COMPUTE_PORT"] == str(gateway["compute_port"])
     assert control_plane["PODGATE_ENVOY_VOLUME_PORT"] == str(gateway["volume_port"])
+    assert control_plane["PODGATE_ENVOY_NETWORK_PORT"] == str(gateway["network_port"])
     assert control_plane["PODGATE_ENVOY_ADMIN_REST_PORT"] == str(gateway["admin_rest_port"])
     assert control_plane["PODGATE_CONTROL_PLANE_METRICS_PORT"] == str(gateway["metrics_port"])
     assert control_plane["PODGATE_ENVOY_HOST"] == "0.0.0.0"  # listeners reachable from the host
@@ -60,7 +61,8 @@ def test_gateway_ports_match_the_topology() -> None:
     assert envoy["environment"]["PODGATE_ENVOY_ADMIN_PORT"] == str(gateway["envoy_admin_port"])
     published = {port.split(":")[0] for port in envoy["ports"]}
     assert published == {
-        str(gateway[port]) for port in ("compute_port", "volume_port", "admin_rest_port")
+        str(gateway[port])
+        for port in ("compute_port", "volume_port", "network_port", "admin_rest_port")
     }
     assert SERVICES["register"]["environment"]["PODGATE_SERVER"] == (
         f"control-plane:{gateway['grpc_port']}"
