@@ -152,10 +152,12 @@ def test_networks_routers_security_groups_and_servers_through_the_cli(
     assert holders(pods, "networks", net_east["id"]) == ["pod1"]
     assert len(holders(pods, "networks", plain["id"])) == 1
 
-    subnet, port, router, rule, listed, fip = osc.json_all(
+    # The subnet first: a port made before it would have no fixed IP to associate later.
+    (subnet,) = osc.json_all(
+        [["subnet", "create", "--network", "net-west", "--subnet-range", "10.1.0.0/24", "sub-west"]]
+    )
+    port, router, rule, listed, fip = osc.json_all(
         [
-            ["subnet", "create", "--network", "net-west", "--subnet-range", "10.1.0.0/24",
-             "sub-west"],
             ["port", "create", "--network", "net-west", "port-west"],
             ["router", "create", "--availability-zone-hint", WEST, "router-west"],
             ["security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "80",
