@@ -5,10 +5,8 @@ and carries the decision out. A request the gateway refuses raises the PodgateEr
 with (faults carry headers only the adapter knows: request id, microversion, `Allow`).
 """
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
-from urllib.parse import unquote
 
 from control_plane.decision.create.follow import Followed, beside, followed, in_zone, shared_pod
 from control_plane.decision.create.schedule import schedule
@@ -29,25 +27,37 @@ from control_plane.decision.families import PROJECT_ID, Placement, placement
 from control_plane.decision.lists.present import origin
 from control_plane.decision.mutate import parse_create, pod_body
 from control_plane.decision.operation import Kind, Operation, ResourceOperation, is_detail
+from control_plane.decision.pod_choice import (
+    first_usable,
+    in_preference_order,
+    owned,
+    target,
+    usable,
+)
 from control_plane.decision.relink import relinks
 from control_plane.decision.resources import PROJECT_FROM_TOKEN, SPECS
 from control_plane.decision.routed.attach import referenced
 from control_plane.decision.routed.named import named
 from control_plane.decision.security_groups.copies import own_ids
+from control_plane.decision.tenancy import (
+    ALL_TENANTS,
+    no_other_projects,
+    own_groups_only,
+    own_projects_only,
+    query_names,
+)
 from control_plane.decision.versions.documents import document
 from control_plane.decision.views.policy import admin_only
 from control_plane.decision.views.zones import zones_body
-from control_plane.endpoints import pod_path
 from control_plane.errors import (
     BadRequest,
     Forbidden,
     MethodNotAllowed,
     NotFound,
-    PodUnavailable,
     Unauthorized,
 )
 from control_plane.identity.policy import Caller, authorize
-from control_plane.model import Pod, PodState, Routing, Service, cluster_name
+from control_plane.model import Service
 
 __all__ = [
     "BodyNeeds",
@@ -56,12 +66,7 @@ __all__ = [
     "decide",
     "identity_headers",
     "names_resource",
-    "no_other_projects",
     "on_behalf",
-    "own_projects_only",
-    "owned",
-    "target",
-    "usable",
     "with_project",
 ]
 
@@ -70,12 +75,6 @@ _BAD_METHOD_MESSAGE = "The method specified is not allowed for this resource."
 _NO_BODY = "The request body is missing."
 # Trio2o's words, which clients of the compute and volume APIs already match.
 _NOT_SAME_POD = "Server and volume not in the same pod"
-_ALL_TENANTS = "all_tenants"
-_ALL_TENANTS_POLICY = (
-    "Policy doesn't allow os_compute_api:servers:index:get_all_tenants to be performed."
-)
-_EVERY_PROJECT = frozenset({_ALL_TENANTS, "all_projects"})
-_NOAUTH_ALL = "Policy doesn't allow all_tenants to be performed."
 _PROJECT_HEADER, _ROLES_HEADER = "x-project-id", "x-roles"
 _PROJECT_SCOPE = "The network API needs a project-scoped token."
 _NOAUTH_PROJECT = "Without Keystone the X-Project-Id header must name the project."
@@ -150,7 +149,7 @@ def admit(op: Operation, caller: Caller | None) -> Operation:
         no_other_projects(op)
     if op.kind is Kind.BAD_METHOD:
         raise MethodNotAllowed(_BAD_METHOD_MESSAGE)
-    return _own_groups_only(op, caller)
+    return own_groups_only(op, caller)
 
 
 def decide(op: Operation, facts: Facts) -> Decision:
@@ -284,7 +283,7 @@ def _create(op: ResourceOperation, facts: Facts) -> Decision:
         source = create.references[0]
         raise NotFound(SPECS[source.resource_type].not_found(source.resource_id))
     chosen = schedule(
-        _in_preference_order(facts.pods.values()),
+        in_preference_order(facts.pods.values()),
         facts.bindings,
         create.availability_zone,
         facts.unhealthy,
@@ -302,7 +301,7 @@ def _home(op: Operation, facts: Facts) -> Route | AcrossPods:
     if _every_projects_groups(op, facts):
         return AcrossPods(Kind.OFFSET_LIST, _to_pods(facts), b"")
     chosen = schedule(
-        _in_preference_order(facts.pods.values()),
+        in_preference_order(facts.pods.values()),
         facts.bindings,
         None,
         facts.unhealthy,
@@ -318,7 +317,7 @@ def _every_projects_groups(op: Operation, facts: Facts) -> bool:
         return False
     if facts.caller is not None and not facts.caller.any_project:
         return False
-    return any(unquote(p.partition("=")[0]) == _ALL_TENANTS for p in op.query.split("&") if p)
+    return ALL_TENANTS in query_names(op.query)
 
 
 def _to_named(op: ResourceOperation, facts: Facts) -> Route | NeedBody:
@@ -335,104 +334,8 @@ def _to_named(op: ResourceOperation, facts: Facts) -> Route | NeedBody:
             routing.pod_name, facts.pods.get(routing.pod_name), op.service, facts.unhealthy
         )
     else:
-        pod, endpoint = _first_usable(facts.pods.values(), op.service, facts.unhealthy)
+        pod, endpoint = first_usable(facts.pods.values(), op.service, facts.unhealthy)
     return Route(target(pod, endpoint, op), facts.rewrite if facts.body is None else {})
-
-
-def _first_usable(
-    pods: Iterable[Pod], service: Service, unhealthy: Collection[str]
-) -> tuple[Pod, str]:
-    """The oldest ENABLED pod that answers `service`."""
-    for pod in _in_preference_order(pods):
-        if pod.state == PodState.ENABLED and pod.endpoint(service) and pod.name not in unhealthy:
-            return pod, pod.endpoint(service)
-    raise PodUnavailable(f"No pod offers the {service} API now.")
-
-
-def owned(
-    op: ResourceOperation,
-    routing: Routing | None,
-    pods: Mapping[str, Pod],
-    unhealthy: Collection[str] = frozenset(),
-    *,
-    any_project: bool = False,
-) -> Target:
-    """The pod that owns the project's resource `op` names; NotFound as the API words it.
-
-    Another project's resource is not found unless `any_project` (an admin, whom Nova and
-    Cinder show any project's resource). An admin's request keeps its own project's URL:
-    Cinder refuses another one ("Malformed request url").
-    """
-    if routing is None or (routing.project_id != op.project_id and not any_project):
-        spec = SPECS[op.resource_type]
-        raise NotFound(spec.not_found(op.resource_id, op.service), neutron_type=spec.fault_type)
-    pod, endpoint = usable(routing.pod_name, pods.get(routing.pod_name), op.service, unhealthy)
-    return target(pod, endpoint, op)
-
-
-def usable(
-    name: str, pod: Pod | None, service: Service, unhealthy: Collection[str] = frozenset()
-) -> tuple[Pod, str]:
-    """The pod and its endpoint URL for `service`, or PodUnavailable naming the pod.
-
-    `unhealthy`: pods not answering (health.py), refused at once rather than waited for.
-    """
-    if pod is None:
-        raise PodUnavailable(f"Pod {name} is not available.")
-    if pod.state == PodState.DISABLED:
-        raise PodUnavailable(f"Pod {name} is disabled.")
-    if name in unhealthy:
-        raise PodUnavailable(f"Pod {name} is not answering.")
-    endpoint = pod.endpoint(service)
-    if not endpoint:
-        raise PodUnavailable(f"Pod {name} has no {service} endpoint.")
-    return pod, endpoint
-
-
-def target(pod: Pod, endpoint: str, op: Operation) -> Target:
-    """The request `op` sent to `pod` through its `endpoint`."""
-    path = pod_path(endpoint, op.project_id, op.remainder, op.query)
-    return Target(pod, cluster_name(pod.name, op.service), path)
-
-
-def own_projects_only(op: Operation, caller: Caller) -> Operation:
-    """Keep a non-admin's list to its own project, as the pods' policy would.
-
-    Nova refuses `all_tenants` to non-admins (403); Cinder ignores it. The pods may trust the
-    gateway's token (podsim checks none), so the gateway enforces this itself.
-    """
-    if caller.any_project or op.kind is not Kind.LIST:
-        return op
-    params = [param for param in op.query.split("&") if param]
-    kept = [param for param in params if unquote(param.partition("=")[0]) != _ALL_TENANTS]
-    if len(kept) == len(params):
-        return op
-    if op.service is Service.COMPUTE:
-        raise Forbidden(_ALL_TENANTS_POLICY)
-    return replace(op, query="&".join(kept))
-
-
-def _own_groups_only(op: Operation, caller: Caller | None) -> Operation:
-    """Nova lists every project's server groups (`all_projects`) to admins only and ignores
-    the parameter for anyone else; the gateway drops it itself (noauth: nobody is an admin)."""
-    if op.kind is not Kind.OFFSET_LIST or (caller is not None and caller.any_project):
-        return op
-    params = [param for param in op.query.split("&") if param]
-    kept = [param for param in params if unquote(param.partition("=")[0]) != "all_projects"]
-    return op if len(kept) == len(params) else replace(op, query="&".join(kept))
-
-
-def no_other_projects(op: Operation) -> None:
-    """Without Keystone nobody is known to be an admin: a list of every project is refused.
-
-    Nova and Cinder keep `all_tenants` (and the `all_projects` some clients send) to admins;
-    the pods may trust the gateway, so noauth mode refuses it (403) instead of passing it on.
-    """
-    if op.kind is not Kind.LIST:
-        return
-    names = {unquote(param.partition("=")[0]) for param in op.query.split("&") if param}
-    if names & _EVERY_PROJECT:
-        raise Forbidden(_ALL_TENANTS_POLICY if op.service is Service.COMPUTE else _NOAUTH_ALL)
 
 
 def _shows_resource(op: ResourceOperation, method: str) -> bool:
@@ -454,12 +357,4 @@ def names_resource(op: ResourceOperation) -> bool:
         op.service is Service.COMPUTE
         and path.count("/") == 2
         and path.endswith(f"/{op.resource_id}")
-    )
-
-
-def _in_preference_order(pods: Iterable[Pod]) -> list[Pod]:
-    """Oldest pod first, then by name: the scheduler's tie-break order."""
-    return sorted(
-        pods,
-        key=lambda pod: (pod.created_at is None, pod.created_at or datetime.min, pod.name),
     )

@@ -24,6 +24,8 @@ PURE = (
     "control_plane.decision.families",
     "control_plane.decision.coverage",
     "control_plane.decision.decide",
+    "control_plane.decision.pod_choice",
+    "control_plane.decision.tenancy",
     "control_plane.decision.decisions",
     "control_plane.decision.resources",
     "control_plane.decision.mutate",

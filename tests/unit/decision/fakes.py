@@ -6,9 +6,10 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from control_plane.decision.decide import decide, owned
+from control_plane.decision.decide import decide
 from control_plane.decision.decisions import Facts, Placed, Target
 from control_plane.decision.operation import Operation, ResourceOperation
+from control_plane.decision.pod_choice import owned
 from control_plane.decision.routed.recovery import Recovery
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.errors import AlreadyExists, PodgateError, Unauthorized

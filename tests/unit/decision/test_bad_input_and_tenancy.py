@@ -7,8 +7,8 @@ import pytest
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 
 from control_plane.decision.classify import classify
-from control_plane.decision.decide import own_projects_only
 from control_plane.decision.operation import Kind, Operation
+from control_plane.decision.tenancy import own_projects_only
 from control_plane.errors import Forbidden
 from control_plane.identity import Caller
 from control_plane.model import ResourceType, Routing, Service

@@ -9,8 +9,8 @@ import pytest
 from control_plane.decision.classify import classify
 from control_plane.decision.create.creation import Creation
 from control_plane.decision.create.schedule import Placement, schedule
-from control_plane.decision.decide import usable
 from control_plane.decision.operation import ResourceOperation
+from control_plane.decision.pod_choice import usable
 from control_plane.decision.pods.fanout import Fanout, PodRequest
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.errors import PodUnavailable
