@@ -11,7 +11,8 @@ and what each is, is the route-family table's (families.py).
 
 from urllib.parse import unquote
 
-from control_plane.decision.families import ANY, PROJECT_ID, is_collection, matching
+from control_plane.decision.families import ANY, PROJECT_ID
+from control_plane.decision.family_index import is_collection, matching
 from control_plane.decision.operation import Kind, Operation, operation
 from control_plane.decision.resources import API_PREFIX, PROJECT_FROM_TOKEN, PROJECT_OPTIONAL
 from control_plane.decision.versions.documents import LEGACY_COMPUTE

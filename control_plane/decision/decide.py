@@ -23,7 +23,8 @@ from control_plane.decision.decisions import (
     Route,
     Target,
 )
-from control_plane.decision.families import PROJECT_ID, Placement, placement
+from control_plane.decision.families import PROJECT_ID, Placement
+from control_plane.decision.family_index import placement
 from control_plane.decision.lists.present import origin
 from control_plane.decision.mutate import parse_create, pod_body
 from control_plane.decision.operation import Kind, Operation, ResourceOperation, is_detail

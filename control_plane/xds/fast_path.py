@@ -26,7 +26,7 @@ from envoy.type.matcher.v3 import http_inputs_pb2
 from xds.core.v3 import extension_pb2
 from xds.type.matcher.v3 import matcher_pb2
 
-from control_plane.decision.families import owner_prefix
+from control_plane.decision.family_index import owner_prefix
 from control_plane.decision.resources import API_PREFIX
 from control_plane.endpoints import pod_path
 from control_plane.model import (

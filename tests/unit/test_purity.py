@@ -22,6 +22,7 @@ PURE = (
     "control_plane.decision.operation",
     "control_plane.decision.classify",
     "control_plane.decision.families",
+    "control_plane.decision.family_index",
     "control_plane.decision.coverage",
     "control_plane.decision.decide",
     "control_plane.decision.pod_choice",

@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from control_plane.decision.families import QUOTA_VIEWS, Merge, matching
+from control_plane.decision.families import QUOTA_VIEWS, Merge
+from control_plane.decision.family_index import matching
 from control_plane.decision.lists.query import pods_to_ask
 from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout, PodRequest, usable_pods
 from control_plane.decision.pods.reply import Reply

@@ -9,8 +9,8 @@ from control_plane.decision.families import (
     ID,
     Family,
     Merge,
-    owner_prefix,
 )
+from control_plane.decision.family_index import owner_prefix
 from control_plane.decision.operation import Kind
 from control_plane.decision.resources import API_PREFIX, PROJECT_FROM_TOKEN, SPECS
 from control_plane.decision.shared.paging import SHARED_LISTS
