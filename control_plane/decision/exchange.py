@@ -6,25 +6,22 @@ ask for the pod's answer, to record where the new resource went. The decision it
 (decide.py); this module only gathers what it reads and does what it says.
 """
 
-import asyncio
 import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
-from typing import Protocol
+from dataclasses import replace
 
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
 
 from control_plane.decision import responses
 from control_plane.decision.classify import classify
-from control_plane.decision.create.creation import BindingStore, Creation
+from control_plane.decision.create.creation import Creation
 from control_plane.decision.decide import (
     admit,
     body_needs,
     decide,
     identity_headers,
-    names_resource,
     on_behalf,
     with_project,
 )
@@ -36,33 +33,19 @@ from control_plane.decision.decisions import (
     ListPage,
     NeedBody,
     Placed,
-    Reference,
     Route,
 )
-from control_plane.decision.events.relay import EventRelay
-from control_plane.decision.lists.lister import Lister
+from control_plane.decision.deps import DecisionDeps
 from control_plane.decision.lists.present import origin
 from control_plane.decision.mutate import shown_body
 from control_plane.decision.operation import Kind, Operation, ResourceOperation
-from control_plane.decision.pods.capacity import NOTHING_KNOWN, CapacityView
 from control_plane.decision.pods.fanout import AcrossPodsCall
-from control_plane.decision.pods.health import HealthView
-from control_plane.decision.quotas.relay import QuotaStore
 from control_plane.decision.relink import PodLinks, pod_links, relinks
 from control_plane.decision.resources import SPECS
-from control_plane.decision.routed.acceptance import Acceptance
-from control_plane.decision.routed.forgetting import NOTHING_WATCHED, AnswerWatch
 from control_plane.decision.routed.gone import watches
+from control_plane.decision.routed.lookup import find_referenced, find_routing
 from control_plane.decision.routed.named import named
-from control_plane.decision.routed.recovery import Recovery
-from control_plane.decision.routed.routing_table import RoutingTable
-from control_plane.decision.security_groups.relay import CopyStore, SecurityGroups
-from control_plane.decision.shared.any_pod import AnyPod
-from control_plane.decision.shared.offset_lists import OffsetLists
-from control_plane.decision.shared.relay import SharedObjects
 from control_plane.decision.versions.negotiation import Negotiation
-from control_plane.decision.versions.windows import VersionWindows
-from control_plane.decision.views.relay import ViewRelay
 from control_plane.errors import (
     MethodNotAllowed,
     NotAcceptable,
@@ -70,12 +53,10 @@ from control_plane.errors import (
     PodgateError,
     fault_body,
 )
-from control_plane.identity import Caller, Gate, IdentityBusy, client_address
-from control_plane.metrics import Metrics
+from control_plane.identity import Caller, IdentityBusy, client_address
 from control_plane.model import SERVICE_METADATA, CopiedType, Pod, ResourceType, Routing, Service
-from control_plane.settings import DecisionSettings
 
-__all__ = ["MISSING_PODS_HEADER", "DecisionDeps", "DecisionStore", "Exchange"]
+__all__ = ["MISSING_PODS_HEADER", "Exchange"]
 
 log = logging.getLogger("podgate.decision")
 
@@ -85,39 +66,6 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _TOO_LARGE = "Request is too large: the limit is {limit} bytes."
 # Requests on one resource, whose routing is looked up before deciding.
 _ROUTED_KINDS = (Kind.ROUTED, Kind.ATTACH, Kind.ACCEPT)
-
-
-class DecisionStore(BindingStore, CopyStore, QuotaStore, Protocol):
-    """What decisions read and write in the store: bindings, copies of security groups and
-    quota limits over all pods."""
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionDeps:
-    """What every stream's decisions read and call out to: store, routing table, pods, auth
-    and the fan-out helpers; built once per decision service."""
-
-    store: DecisionStore
-    routing_table: RoutingTable
-    pods: Callable[[], Mapping[str, Pod]]
-    gate: Gate
-    lister: Lister
-    relay: EventRelay
-    shared_objects: SharedObjects
-    views: ViewRelay
-    security_groups: SecurityGroups
-    any_pod: AnyPod
-    offset_lists: OffsetLists
-    windows: VersionWindows
-    metrics: Metrics
-    health: HealthView
-    recovery: Recovery
-    acceptance: Acceptance
-    # Larger bodies are refused (413) before they are buffered or reach a pod.
-    max_body_bytes: int = DecisionSettings().max_body_bytes
-    capacity: CapacityView = NOTHING_KNOWN
-    # Told the pod's status for a resource's GET or DELETE: it may show the resource gone.
-    gone: AnswerWatch = NOTHING_WATCHED
 
 
 _BodyStep = Callable[[bytes], Awaitable[ep.ProcessingResponse]]
@@ -253,7 +201,14 @@ class Exchange:
             end_of_stream=message.end_of_stream,
         )
         if isinstance(op, ResourceOperation) and op.kind in _ROUTED_KINDS:
-            routing = await self._routing(op, facts.method, facts.pods, {**headers, **rewrite})
+            routing = await find_routing(
+                self._deps.routing_table,
+                self._deps.recovery,
+                op,
+                facts.method,
+                facts.pods,
+                {**headers, **rewrite},
+            )
             facts = replace(facts, routing=routing)
         if isinstance(op, ResourceOperation) and op.kind is Kind.NAMED and op.query:
             reference = named(op, self._method, b"")
@@ -271,28 +226,18 @@ class Exchange:
         token, client = headers.get("x-auth-token"), client_address(headers)
         return await self._deps.gate.caller(token, client=client)
 
-    async def _routing(
-        self,
-        op: ResourceOperation,
-        method: str,
-        pods: Mapping[str, Pod],
-        headers: Mapping[str, str],
-    ) -> Routing | None:
-        """The resource's routing; an id without one is looked for in the pods (with the
-        caller's `headers`): its routing may have been lost in a crash, or the resource is gone
-        but still shows below its path (recovery.py)."""
-        routing = await self._deps.routing_table.lookup(op.resource_type, op.resource_id)
-        if routing is None:
-            routing = await self._deps.recovery.find(op, pods, headers)
-        if routing is None and method == "GET" and not names_resource(op):
-            routing = await self._deps.recovery.below(op, pods, headers)
-        return routing
-
     async def _with_body(self, op: Operation, facts: Facts, body: bytes) -> ep.ProcessingResponse:
         """Decide again with the body and what it names."""
         op = self._operation = on_behalf(op, body, facts.caller)
         needs = body_needs(op, body)
-        referenced = await self._referenced(op, needs.references, facts)
+        referenced = await find_referenced(
+            self._deps.routing_table,
+            self._deps.recovery,
+            op.project_id,
+            needs.references,
+            facts.pods,
+            {**facts.headers, **facts.rewrite},
+        )
         bindings = await self._deps.store.active_bindings(op.project_id) if needs.bindings else ()
         capacity = self._deps.capacity.capacity() if needs.bindings else {}
         groups = CopiedType.SECURITY_GROUP
@@ -309,37 +254,6 @@ class Exchange:
             copies=copies,
         )
         return await self._decide(op, facts, "request_body")
-
-    async def _referenced(
-        self, op: Operation, references: tuple[Reference, ...], facts: Facts
-    ) -> dict[Reference, Routing]:
-        """The routings of the resources a body names, looked up together; one the table does
-        not know is looked for in the pods (an operator's `public` network, made in its pod);
-        unknown ones absent."""
-        named = list(dict.fromkeys(references))
-        found = await asyncio.gather(*(self._reference(op, r, facts) for r in named))
-        return {
-            reference: routing
-            for reference, routing in zip(named, found, strict=True)
-            if routing is not None
-        }
-
-    async def _reference(self, op: Operation, reference: Reference, facts: Facts) -> Routing | None:
-        routing = await self._deps.routing_table.lookup(
-            reference.resource_type, reference.resource_id
-        )
-        if routing is not None:
-            return routing
-        spec = SPECS[reference.resource_type]
-        named = ResourceOperation(
-            Kind.ROUTED,
-            spec.service,
-            op.project_id,
-            spec.item_path(reference.resource_id),
-            resource_type=reference.resource_type,
-            resource_id=reference.resource_id,
-        )
-        return await self._deps.recovery.find(named, facts.pods, {**facts.headers, **facts.rewrite})
 
     async def _decide(self, op: Operation, facts: Facts, phase: str) -> ep.ProcessingResponse:
         """Decide, then do what the decision says, answering the `phase` message."""

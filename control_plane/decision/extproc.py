@@ -17,8 +17,9 @@ from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as ep_grpc
 
 from control_plane.decision import responses
 from control_plane.decision.classify import classify
+from control_plane.decision.deps import DecisionDeps, DecisionStore
 from control_plane.decision.events.relay import EventRelay
-from control_plane.decision.exchange import DecisionDeps, DecisionStore, Exchange
+from control_plane.decision.exchange import Exchange
 from control_plane.decision.fairness import ProjectSlots
 from control_plane.decision.lists.cursors import CursorCache
 from control_plane.decision.lists.lister import Lister
