@@ -7,10 +7,11 @@ One `Change` describes a write wherever it travels: to this process's subscriber
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from control_plane.model import ResourceType
+from control_plane.model import ResourceType, Routing
 
 __all__ = [
     "BINDINGS",
@@ -19,11 +20,18 @@ __all__ = [
     "ROUTINGS_DROPPED",
     "Change",
     "ChangeKind",
+    "bindings_changed",
     "decode",
     "encode",
+    "forgotten",
     "new_origin",
+    "pod_deleted",
+    "pods_changed",
+    "routing_deleted",
 ]
 
+# Forgotten routings announced one by one; more are announced as one reload.
+_FORGOTTEN_ONE_BY_ONE = 200
 # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
 MAX_PAYLOAD = 7999
 
@@ -52,6 +60,36 @@ BINDINGS = Change(ChangeKind.BINDINGS)
 ROUTINGS_DROPPED = Change(ChangeKind.ROUTINGS_DROPPED)
 # Changes may have been missed (a connection was down): reload everything derived.
 RESYNC = (PODS, ROUTINGS_DROPPED)
+
+
+def pods_changed(_: object) -> Sequence[Change]:
+    """A write to the pods: every replica reads them again."""
+    return (PODS,)
+
+
+def pod_deleted(dropped_routings: int) -> Sequence[Change]:
+    """A pod deleted, with its routings when forced: every replica reads them again."""
+    return (PODS, ROUTINGS_DROPPED) if dropped_routings else (PODS,)
+
+
+def bindings_changed(_: object) -> Sequence[Change]:
+    """A write to the bindings: every replica reads them again."""
+    return (BINDINGS,)
+
+
+def routing_deleted(resource_type: ResourceType, resource_id: str) -> Change:
+    """One routing deleted or given to another project: every cache lets go of it."""
+    return Change(ChangeKind.ROUTING_DELETED, resource_type.value, resource_id)
+
+
+def forgotten(routings: Sequence[Routing]) -> Sequence[Change]:
+    """One change per forgotten routing; past a few hundred, one reload is cheaper for every
+    replica (and for PostgreSQL, which queues each NOTIFY until commit)."""
+    if len(routings) > _FORGOTTEN_ONE_BY_ONE:
+        return (ROUTINGS_DROPPED,)
+    return tuple(
+        routing_deleted(routing.resource_type, routing.resource_id) for routing in routings
+    )
 
 
 def new_origin() -> str:

@@ -12,18 +12,9 @@ from functools import partial
 from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from control_plane.errors import (
-    BadRequest,
-    FailedPrecondition,
-    PodgateError,
-)
+from control_plane.errors import BadRequest, FailedPrecondition, PodgateError
 from control_plane.model import (
     AuditEvent,
     Binding,
@@ -41,20 +32,19 @@ from control_plane.store import pods as _pods
 from control_plane.store import quotas as _quotas
 from control_plane.store import routings as _routings
 from control_plane.store.changes import (
-    BINDINGS,
-    PODS,
-    ROUTINGS_DROPPED,
     Change,
-    ChangeKind,
+    bindings_changed,
+    forgotten,
     new_origin,
+    pod_deleted,
+    pods_changed,
+    routing_deleted,
 )
 from control_plane.store.engine import IMMEDIATE, open_engine
 from control_plane.store.feed import ChangeFeed
 from control_plane.store.group_commit import GroupCommit
 from control_plane.store.notify import send
-from control_plane.store.rows import (
-    check_resource_type,
-)
+from control_plane.store.rows import check_resource_type
 
 __all__ = ["Store"]
 
@@ -65,8 +55,6 @@ _Changes = Callable[[_T], Sequence[Change]]
 
 # Rows per INSERT when learning routings (6 bound values each; SQLite allows 32766 per statement).
 _LEARN_CHUNK = 500
-# Forgotten routings announced one by one; more are announced as one reload.
-_FORGOTTEN_ONE_BY_ONE = 200
 
 
 class Store:
@@ -104,7 +92,7 @@ class Store:
 
     async def create_pod(self, pod: Pod) -> Pod:
         """Store a new pod; the store assigns its id and timestamps."""
-        return await self._run(partial(_pods.create_pod, pod=pod), write=True, notify=_pods_changed)
+        return await self._run(partial(_pods.create_pod, pod=pod), write=True, notify=pods_changed)
 
     async def get_pod(self, name: str) -> Pod:
         """The pod called `name`."""
@@ -137,20 +125,17 @@ class Store:
             set_endpoints=dict(set_endpoints or {}),
             remove_endpoints=frozenset(remove_endpoints),
         )
-        return await self._run(work, write=True, notify=_pods_changed)
+        return await self._run(work, write=True, notify=pods_changed)
 
     async def delete_pod(self, name: str, *, force: bool = False) -> int:
         """Delete a pod and its bindings; its routings too, but only when forced (how many)."""
-        return await self._run(
-            partial(_pods.delete_pod, name=name, force=force),
-            write=True,
-            notify=lambda dropped: (PODS, ROUTINGS_DROPPED) if dropped else (PODS,),
-        )
+        work = partial(_pods.delete_pod, name=name, force=force)
+        return await self._run(work, write=True, notify=pod_deleted)
 
     async def create_binding(self, project_id: str, pod_name: str) -> Binding:
         """Make `pod_name` the project's active pod in that pod's AZ, deactivating the old one."""
         work = partial(_pods.create_binding, project_id=project_id, pod_name=pod_name)
-        return await self._run(work, write=True, retries=1, notify=_bindings_changed)
+        return await self._run(work, write=True, retries=1, notify=bindings_changed)
 
     async def list_bindings(
         self,
@@ -171,11 +156,8 @@ class Store:
 
     async def delete_binding(self, binding_id: str) -> None:
         """Delete one binding (active or not)."""
-        await self._run(
-            partial(_pods.delete_binding, binding_id=binding_id),
-            write=True,
-            notify=_bindings_changed,
-        )
+        work = partial(_pods.delete_binding, binding_id=binding_id)
+        await self._run(work, write=True, notify=bindings_changed)
 
     async def put_routing(self, routing: Routing) -> Routing:
         """Record where a resource lives; committed on return. Returns the stored routing.
@@ -218,8 +200,8 @@ class Store:
             resource_id=resource_id,
             project_id=project_id,
         )
-        changed = Change(ChangeKind.ROUTING_DELETED, kind.value, resource_id)
-        return await self._run(work, write=True, retries=1, notify=lambda _: (changed,))
+        changed = (routing_deleted(kind, resource_id),)
+        return await self._run(work, write=True, retries=1, notify=lambda _: changed)
 
     async def get_routing(
         self, resource_type: ResourceType | str, resource_id: str
@@ -325,8 +307,8 @@ class Store:
         """Forget where a resource lives."""
         kind = check_resource_type(resource_type)
         work = partial(_routings.delete_routing, resource_type=kind, resource_id=resource_id)
-        deleted = Change(ChangeKind.ROUTING_DELETED, kind.value, resource_id)
-        await self._run(work, write=True, notify=lambda _: (deleted,))
+        deleted = (routing_deleted(kind, resource_id),)
+        await self._run(work, write=True, notify=lambda _: deleted)
 
     async def forget_routings(
         self, routings: Sequence[Routing], *, created_before: datetime | None = None
@@ -337,7 +319,7 @@ class Store:
         if not routings:
             return []
         work = partial(_routings.forget_routings, routings=routings, created_before=created_before)
-        return await self._run(work, write=True, notify=_forgotten)
+        return await self._run(work, write=True, notify=forgotten)
 
     async def announce(self, change: Change) -> None:
         """Notify the other replicas of a change no write carries (a user deleted a resource)."""
@@ -411,22 +393,3 @@ class Store:
                 await connection.execution_options(**{IMMEDIATE: True})
             async with connection.begin():
                 return await work(connection)
-
-
-def _pods_changed(_: object) -> Sequence[Change]:
-    return (PODS,)
-
-
-def _bindings_changed(_: object) -> Sequence[Change]:
-    return (BINDINGS,)
-
-
-def _forgotten(routings: Sequence[Routing]) -> Sequence[Change]:
-    """One change per routing; past a few hundred, one reload is cheaper for every replica
-    (and for PostgreSQL, which queues each NOTIFY until commit)."""
-    if len(routings) > _FORGOTTEN_ONE_BY_ONE:
-        return (ROUTINGS_DROPPED,)
-    return tuple(
-        Change(ChangeKind.ROUTING_DELETED, str(routing.resource_type), routing.resource_id)
-        for routing in routings
-    )
