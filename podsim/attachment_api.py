@@ -10,7 +10,7 @@ from aiohttp import web
 from podsim.cinder_lists import cinder_links, listed
 from podsim.clock import Clock
 from podsim.faults import BadRequest, Fault, NotFound
-from podsim.handlers import json_body
+from podsim.handlers import json_body, json_member
 from podsim.kind import Record
 from podsim.store import Store
 from podsim.volumes import cinder_time
@@ -53,7 +53,7 @@ class AttachmentApi:
     async def create(self, request: web.Request) -> web.Response:
         """Reserve the volume (`attaching` when a connector came along)."""
         project_id = request.match_info["project_id"]
-        attachment = await _member(request)
+        attachment = await json_member(request, "attachment")
         volume_id = attachment.get("volume_uuid")
         if not isinstance(volume_id, str):
             raise BadRequest(
@@ -89,7 +89,7 @@ class AttachmentApi:
     async def update(self, request: web.Request) -> web.Response:
         """The host's connector: the volume is being attached."""
         record = self._own(request)
-        connector = (await _member(request)).get("connector")
+        connector = (await json_member(request, "attachment")).get("connector")
         if not isinstance(connector, dict):
             raise BadRequest("Invalid input received: connector is required.")
         record.update(attach_status="attaching", connection_info=_connection(connector))
@@ -150,14 +150,6 @@ class AttachmentApi:
         if record is None:
             raise not_found(attachment_id)
         return record
-
-
-async def _member(request: web.Request) -> dict[str, Any]:
-    body = await json_body(request)
-    member = body.get("attachment") if isinstance(body, dict) else None
-    if not isinstance(member, dict):
-        raise BadRequest("Missing required element 'attachment' in request body.")
-    return member
 
 
 def _connection(connector: object) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from podsim.cinder_shared import cinder_page, public_filter, specs_of
 from podsim.faults import BadRequest, Fault, NotFound
-from podsim.handlers import json_body
+from podsim.handlers import json_body, json_member
 from podsim.store import Record
 
 __all__ = ["GroupTypes"]
@@ -66,7 +66,7 @@ class GroupTypes:
 
     async def create(self, request: web.Request) -> web.Response:
         """POST (admin): a new type, 202; 409 when the name is taken."""
-        group_type = await _member(request)
+        group_type = await json_member(request, "group_type")
         name = group_type.get("name")
         if not isinstance(name, str) or not name.strip():
             raise BadRequest("Group type name can not be empty.")
@@ -86,7 +86,7 @@ class GroupTypes:
     async def update(self, request: web.Request) -> web.Response:
         """PUT (admin): a new name, description or visibility."""
         record = self._get(request)
-        group_type = await _member(request)
+        group_type = await json_member(request, "group_type")
         name = group_type.get("name")
         if name is not None and any(
             t["name"] == name and t["id"] != record["id"] for t in self._types.values()
@@ -149,14 +149,6 @@ class GroupTypes:
 
 def _no_spec(record: Record, key: str) -> NotFound:
     return NotFound(f"Group Type {record['id']} has no specs with key {key}.")
-
-
-async def _member(request: web.Request) -> dict[str, Any]:
-    body = await json_body(request)
-    group_type = body.get("group_type") if isinstance(body, dict) else None
-    if not isinstance(group_type, dict):
-        raise BadRequest("Missing required element 'group_type' in request body.")
-    return group_type
 
 
 def _record(

@@ -191,3 +191,12 @@ async def json_body(request: web.Request) -> object:
         return json.loads(raw)
     except ValueError:
         raise BadRequest("Malformed request body") from None
+
+
+async def json_member(request: web.Request, key: str) -> dict[str, Any]:
+    """The object under `key` of the request's JSON document (Cinder's 400 without one)."""
+    body = await json_body(request)
+    member = body.get(key) if isinstance(body, dict) else None
+    if not isinstance(member, dict):
+        raise BadRequest(f"Missing required element '{key}' in request body.")
+    return member

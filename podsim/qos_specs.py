@@ -8,7 +8,7 @@ from aiohttp import web
 
 from podsim.cinder_shared import cinder_page
 from podsim.faults import BadRequest, Fault, NotFound
-from podsim.handlers import json_body
+from podsim.handlers import json_body, json_member
 from podsim.store import Record
 from podsim.volume_types import VolumeTypes
 
@@ -62,7 +62,7 @@ class QosSpecs:
 
     async def create(self, request: web.Request) -> web.Response:
         """POST (admin): `name`, `consumer`, every other key a spec; 409 when the name is taken."""
-        specs = dict(await _member(request, "qos_specs"))
+        specs = dict(await json_member(request, "qos_specs"))
         name = specs.pop("name", None)
         if not isinstance(name, str) or not name.strip():
             raise BadRequest("Please specify a name for QoS specs.")
@@ -84,7 +84,7 @@ class QosSpecs:
     async def set_keys(self, request: web.Request) -> web.Response:
         """PUT: set or change keys; the answer echoes them."""
         record = self._get(request)
-        specs = await _member(request, "qos_specs")
+        specs = await json_member(request, "qos_specs")
         record["specs"].update({key: str(value) for key, value in specs.items()})
         return web.json_response({"qos_specs": specs})
 
@@ -166,14 +166,6 @@ class QosSpecs:
         if record is None:
             raise NotFound(f"No such QoS spec {qos_id}.")
         return record
-
-
-async def _member(request: web.Request, key: str) -> dict[str, Any]:
-    body = await json_body(request)
-    member = body.get(key) if isinstance(body, dict) else None
-    if not isinstance(member, dict):
-        raise BadRequest(f"Missing required element '{key}' in request body.")
-    return member
 
 
 def _view(record: Record) -> dict[str, Any]:

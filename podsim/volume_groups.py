@@ -10,7 +10,7 @@ from podsim.cinder_lists import cinder_links, listed, volume_version
 from podsim.clock import Clock
 from podsim.config import PodConfig
 from podsim.faults import BadRequest, Fault, NotFound
-from podsim.handlers import json_body
+from podsim.handlers import json_body, json_member
 from podsim.kind import Record
 from podsim.store import Store
 from podsim.volumes import cinder_time
@@ -64,7 +64,7 @@ class VolumeGroups:
 
     async def create_group(self, request: web.Request) -> web.Response:
         """A group of the given type and volume types, in the pod's zone."""
-        group = await _member(request, "group")
+        group = await json_member(request, "group")
         if not isinstance(group.get("group_type"), str) or not group.get("volume_types"):
             raise BadRequest(
                 "Invalid input for field/attribute group. 'group_type' and 'volume_types' are "
@@ -78,7 +78,7 @@ class VolumeGroups:
 
     async def copy_group(self, request: web.Request) -> web.Response:
         """`create-from-src`: a group like a group snapshot's group, or like another group."""
-        source = await _member(request, "create-from-src")
+        source = await json_member(request, "create-from-src")
         project_id = request.match_info["project_id"]
         if isinstance(source.get("group_snapshot_id"), str):
             snapshot = self._snapshot(project_id, source["group_snapshot_id"])
@@ -102,7 +102,7 @@ class VolumeGroups:
     async def update_group(self, request: web.Request) -> web.Response:
         """Name, description, and volumes added or removed (comma-separated ids)."""
         record = self._group(request.match_info["project_id"], request.match_info["group_id"])
-        update = await _member(request, "group")
+        update = await json_member(request, "group")
         for field, column in (("name", "display_name"), ("description", "display_description")):
             if field in update:
                 record[column] = update[field]
@@ -148,7 +148,7 @@ class VolumeGroups:
 
     async def create_snapshot(self, request: web.Request) -> web.Response:
         """A snapshot of one of the project's groups."""
-        snapshot = await _member(request, "group_snapshot")
+        snapshot = await json_member(request, "group_snapshot")
         if not isinstance(snapshot.get("group_id"), str):
             raise BadRequest(
                 "Invalid input for field/attribute group_snapshot. 'group_id' is a required "
@@ -245,14 +245,6 @@ class VolumeGroups:
             raise BadRequest(f"Invalid volume: Volume {volume_id} could not be found.")
         request: dict[str, Any] = volume["request"]
         return request
-
-
-async def _member(request: web.Request, key: str) -> dict[str, Any]:
-    body = await json_body(request)
-    member = body.get(key) if isinstance(body, dict) else None
-    if not isinstance(member, dict):
-        raise BadRequest(f"Missing required element '{key}' in request body.")
-    return member
 
 
 def _in(volume: Record, group: Record) -> bool:

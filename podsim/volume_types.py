@@ -7,7 +7,7 @@ from aiohttp import web
 
 from podsim.extra_specs import ExtraSpecs
 from podsim.faults import BadRequest, Fault, NotFound
-from podsim.handlers import json_body
+from podsim.handlers import json_member
 from podsim.shared_paging import VOLUME_TYPES, paged
 from podsim.store import Record
 
@@ -66,7 +66,7 @@ class VolumeTypes(ExtraSpecs):
 
     async def create(self, request: web.Request) -> web.Response:
         """POST (admin): a new type, 409 when the name is taken."""
-        volume_type = await _member(request)
+        volume_type = await json_member(request, "volume_type")
         name = volume_type.get("name")
         if not isinstance(name, str) or not name.strip():
             raise BadRequest("Invalid input received: Volume type name can not be empty.")
@@ -83,7 +83,7 @@ class VolumeTypes(ExtraSpecs):
     async def update(self, request: web.Request) -> web.Response:
         """PUT (admin): a new name, description or visibility."""
         record = self._get(request)
-        volume_type = await _member(request)
+        volume_type = await json_member(request, "volume_type")
         name = volume_type.get("name")
         if name is not None and name != record["name"] and self.find(name) is not None:
             raise Conflict(f"Volume Type {name} already exists.")
@@ -106,14 +106,6 @@ class VolumeTypes(ExtraSpecs):
         if record is None:
             raise NotFound(f"Volume type {type_id} could not be found.")
         return record
-
-
-async def _member(request: web.Request) -> dict[str, Any]:
-    body = await json_body(request)
-    volume_type = body.get("volume_type") if isinstance(body, dict) else None
-    if not isinstance(volume_type, dict):
-        raise BadRequest("Missing required element 'volume_type' in request body.")
-    return volume_type
 
 
 def _record(
