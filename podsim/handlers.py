@@ -200,3 +200,15 @@ async def json_member(request: web.Request, key: str) -> dict[str, Any]:
     if not isinstance(member, dict):
         raise BadRequest(f"Missing required element '{key}' in request body.")
     return member
+
+
+async def meta_value(request: web.Request, key: str) -> object:
+    """The value a `PUT .../metadata/{key}` body (`{"meta": {key: value}}`) sets, as Nova and
+    Cinder check it."""
+    body = await json_body(request)
+    meta = body.get("meta") if isinstance(body, dict) else None
+    if not isinstance(meta, dict) or len(meta) != 1:
+        raise BadRequest("Request body contains too many items")
+    if key not in meta:
+        raise BadRequest("Request body and URI mismatch")
+    return meta[key]

@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from podsim.faults import BadRequest, NotFound
-from podsim.handlers import json_body
+from podsim.handlers import json_body, meta_value
 from podsim.kind import MAX_LIMIT
 from podsim.proxy_versions import gated as _gated
 
@@ -102,14 +102,9 @@ class NovaImages:
 
     async def set_meta_item(self, request: web.Request) -> web.Response:
         image, key = self._image(request), request.match_info["key"]
-        body = await json_body(request)
-        meta = body.get("meta") if isinstance(body, dict) else None
-        if not isinstance(meta, dict) or len(meta) != 1:
-            raise BadRequest("Request body contains too many items")
-        if key not in meta:
-            raise BadRequest("Request body and URI mismatch")
-        image["metadata"][key] = meta[key]
-        return web.json_response({"meta": {key: meta[key]}})
+        value = await meta_value(request, key)
+        image["metadata"][key] = value
+        return web.json_response({"meta": {key: value}})
 
     async def delete_meta_item(self, request: web.Request) -> web.Response:
         key, metadata = request.match_info["key"], self._image(request)["metadata"]

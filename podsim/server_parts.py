@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from podsim.faults import BadRequest, Fault, NotFound
-from podsim.handlers import ANONYMOUS_USER, json_body
+from podsim.handlers import ANONYMOUS_USER, json_body, meta_value
 from podsim.servers import not_found
 from podsim.store import Record, Store
 
@@ -110,14 +110,9 @@ class ServerParts:
 
     async def set_metadata_item(self, request: web.Request) -> web.Response:
         server, key = self._server(request), request.match_info["key"]
-        body = await json_body(request)
-        meta = body.get("meta") if isinstance(body, dict) else None
-        if not isinstance(meta, dict) or len(meta) != 1:
-            raise BadRequest("Request body contains too many items")
-        if key not in meta:
-            raise BadRequest("Request body and URI mismatch")
-        server["metadata"][key] = meta[key]
-        return web.json_response({"meta": {key: meta[key]}})
+        value = await meta_value(request, key)
+        server["metadata"][key] = value
+        return web.json_response({"meta": {key: value}})
 
     async def delete_metadata_item(self, request: web.Request) -> web.Response:
         server, key = self._server(request), request.match_info["key"]

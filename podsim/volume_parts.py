@@ -7,7 +7,7 @@ from aiohttp import web
 
 from podsim.attachments import attach, detach
 from podsim.faults import BadRequest, NotFound
-from podsim.handlers import json_body
+from podsim.handlers import json_body, meta_value
 from podsim.store import Record, Store
 from podsim.volumes import not_found
 
@@ -75,14 +75,9 @@ class VolumeParts:
 
     async def set_metadata_item(self, request: web.Request) -> web.Response:
         volume, key = self._volume(request), request.match_info["key"]
-        body = await json_body(request)
-        meta = body.get("meta") if isinstance(body, dict) else None
-        if not isinstance(meta, dict) or len(meta) != 1:
-            raise BadRequest("Request body contains too many items")
-        if key not in meta:
-            raise BadRequest("Request body and URI mismatch")
-        volume["metadata"][key] = meta[key]
-        return web.json_response({"meta": {key: meta[key]}})
+        value = await meta_value(request, key)
+        volume["metadata"][key] = value
+        return web.json_response({"meta": {key: value}})
 
     async def delete_metadata_item(self, request: web.Request) -> web.Response:
         volume, key = self._volume(request), request.match_info["key"]
