@@ -33,6 +33,7 @@ from control_plane.decision.decisions import (
     ListPage,
     NeedBody,
     Placed,
+    Reference,
     Route,
 )
 from control_plane.decision.deps import DecisionDeps
@@ -213,7 +214,8 @@ class Exchange:
         if isinstance(op, ResourceOperation) and op.kind is Kind.NAMED and op.query:
             reference = named(op, self._method, b"")
             if reference is not None:
-                facts = replace(facts, referenced=await self._referenced(op, (reference,), facts))
+                referenced = await self._referenced(op.project_id, (reference,), facts)
+                facts = replace(facts, referenced=referenced)
         if op.kind is Kind.HOME:
             bindings = tuple(await deps.store.active_bindings(op.project_id))
             facts = replace(facts, bindings=bindings, capacity=deps.capacity.capacity())
@@ -230,14 +232,7 @@ class Exchange:
         """Decide again with the body and what it names."""
         op = self._operation = on_behalf(op, body, facts.caller)
         needs = body_needs(op, body)
-        referenced = await find_referenced(
-            self._deps.routing_table,
-            self._deps.recovery,
-            op.project_id,
-            needs.references,
-            facts.pods,
-            {**facts.headers, **facts.rewrite},
-        )
+        referenced = await self._referenced(op.project_id, needs.references, facts)
         bindings = await self._deps.store.active_bindings(op.project_id) if needs.bindings else ()
         capacity = self._deps.capacity.capacity() if needs.bindings else {}
         groups = CopiedType.SECURITY_GROUP
@@ -254,6 +249,20 @@ class Exchange:
             copies=copies,
         )
         return await self._decide(op, facts, "request_body")
+
+    async def _referenced(
+        self, project_id: str, references: tuple[Reference, ...], facts: Facts
+    ) -> dict[Reference, Routing]:
+        """Where the resources a request names live (lookup.py), asked with the caller's
+        headers."""
+        return await find_referenced(
+            self._deps.routing_table,
+            self._deps.recovery,
+            project_id,
+            references,
+            facts.pods,
+            {**facts.headers, **facts.rewrite},
+        )
 
     async def _decide(self, op: Operation, facts: Facts, phase: str) -> ep.ProcessingResponse:
         """Decide, then do what the decision says, answering the `phase` message."""

@@ -14,15 +14,13 @@ from urllib.parse import quote
 import pytest
 
 from harness.cloud import TWO_PODS, running_cloud
-from harness.gateway import Gateway
-from harness.http import Answer, call
-from harness.procs import SimPod
+from harness.http import call
+from tests.e2e.test_nova_routes import Cloud, compute, made
 
 pytestmark = pytest.mark.e2e
 
 POD_HEADER = "x-podsim-pod"
 (EAST, _), (WEST, _) = TWO_PODS.values()
-Cloud = tuple[Gateway, dict[str, SimPod]]
 V2_36 = {"x-openstack-nova-api-version": "2.36"}
 NOVA_NETWORK_FIELDS = {
     "id", "cidr", "netmask", "gateway", "broadcast", "dns1", "dns2", "cidr_v6", "gateway_v6",
@@ -34,19 +32,6 @@ NOVA_NETWORK_FIELDS = {
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     with running_cloud(tmp_path_factory.mktemp("nova-proxies")) as running:
         yield running
-
-
-def compute(cloud: Cloud, project: str) -> str:
-    gateway, _ = cloud
-    return f"{gateway.compute_url}/{project}"
-
-
-def made(answer: Answer, member: str, pod: str, status: int = 200) -> dict:
-    """The new object, after checking the pod that made it (podsim names itself)."""
-    got, headers, body = answer
-    assert got == status, body
-    assert headers[POD_HEADER] == pod, body
-    return body[member]
 
 
 def network(url: str, project: str, name: str, roles: str = "member", **extra: object) -> dict:
