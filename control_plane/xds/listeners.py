@@ -32,7 +32,12 @@ from control_plane.xds.pb import ADS as _ADS
 from control_plane.xds.pb import any_of as _any
 from control_plane.xds.pb import duration as _duration
 from control_plane.xds.pb import socket_address as _socket_address
-from control_plane.xds.rate_limit import RATE_LIMIT_FILTER, project_rate_limit
+from control_plane.xds.rate_limit import (
+    PROJECT_OF_PATH_FILTER,
+    RATE_LIMIT_FILTER,
+    project_of_path,
+    project_rate_limit,
+)
 from control_plane.xds.resources import (
     CONTROL_PLANE_CLUSTER,
     DECISION_CLUSTER,
@@ -112,6 +117,7 @@ def _http_filters(service: Service, inputs: XdsInputs) -> list[hcm.HttpFilter]:
     """Strip, limit each project's rate (before any work is done for it), decide, route."""
     filters = [_http_filter("envoy.filters.http.header_mutation", _strip_internal_headers())]
     if inputs.project_rate_per_s:
+        filters.append(_http_filter(PROJECT_OF_PATH_FILTER, project_of_path()))
         filters.append(_http_filter(RATE_LIMIT_FILTER, project_rate_limit(inputs)))
     # Off unless a route turns it on: known resources never open a processor stream.
     filters.append(

@@ -177,6 +177,9 @@ def test_a_project_past_its_rate_gets_429_over_limit_and_others_do_not(strict: G
             "overLimit": {"message": "This request was rate-limited.", "code": 429}
         }
     assert _raw_get(f"{strict.compute_url}/{other}/servers")[0] == 200
+    # Paths naming no project share no bucket: nobody can starve the others of them.
+    version = f"{strict.compute_url}/"
+    assert {_raw_get(version)[0] for _ in range(3 * _BURST)} == {200}
 
 
 def _raw_get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:

@@ -175,12 +175,14 @@ def test_listeners_carry_the_service_in_ext_proc_metadata() -> None:
         manager = _manager(snapshot.resources[LISTENER_TYPE][name])
         assert [f.name for f in manager.http_filters] == [
             "envoy.filters.http.header_mutation",
+            "envoy.filters.http.header_to_metadata",
             "envoy.filters.http.local_ratelimit",
             "envoy.filters.http.ext_proc",
             "envoy.filters.http.router",
         ]
         processor = ext_proc_pb2.ExternalProcessor()
-        assert manager.http_filters[2].typed_config.Unpack(processor)
+        (ext_proc,) = (f for f in manager.http_filters if f.name == "envoy.filters.http.ext_proc")
+        assert ext_proc.typed_config.Unpack(processor)
         metadata = {h.key: h.value for h in processor.grpc_service.initial_metadata}
         assert metadata == {"x-podgate-service": service}
 
