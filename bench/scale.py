@@ -13,7 +13,8 @@ while Podgate is down) restarts Podgate and measures:
 - with `PODGATE_FAST_PATH_MAX_ENTRIES=0` (every GET asks the decision service): latency of GETs
   by id never requested (the decision reads the store) and of the same ids again (its cache);
 - at the largest N, once more with a bigger fast path cap: Envoy's and the control plane's
-  memory per fast-path entry (the RSS difference between the two caps over the entries added);
+  memory per fast-path entry (the RSS difference between the two caps over the entries added;
+  for Envoy also its heap in use, from its admin `/memory`);
 - the size of the last route (RDS) push, from the ADS server's log: SotW resends the whole
   known-id table with every change, so this is what each new id costs on the wire.
 
@@ -181,7 +182,8 @@ def per_entry(runs: Sequence[Mapping[str, Any]]) -> dict[str, float] | None:
         "entries": entries,
         **{
             f"{half}_bytes": (high["rss_mib"][half] - low["rss_mib"][half]) * 2**20 / entries
-            for half in ("envoy", "control_plane")
+            for half in ("envoy", "envoy_heap", "control_plane")
+            if half in low["rss_mib"]
         },
     }
 
@@ -525,9 +527,15 @@ def rss_mib(pids: Sequence[int] | set[int]) -> float:
 
 
 def memory(podgate: Podgate) -> dict[str, float]:
+    """RSS of both halves, and Envoy's heap in use (what its config holds, without the pages
+    its allocator keeps after a push)."""
+    url = f"http://127.0.0.1:{podgate.envoy_admin_port}/memory"
+    with urllib.request.urlopen(url, timeout=_POLL_TIMEOUT_S) as answer:
+        heap = int(json.loads(answer.read())["allocated"])
     return {
         "control_plane": rss_mib(podgate.control_plane_pids()),
         "envoy": rss_mib({podgate.envoy_pid}),
+        "envoy_heap": round(heap / 2**20, 1),
     }
 
 
@@ -693,10 +701,12 @@ def main(argv: list[str] | None = None) -> None:
     out.write_text(json.dumps(document, indent=2) + "\n")
     print_table(console, document["runs"], plan.pods)
     if document["per_entry"]:
-        entries, envoy_b, cp_b = (
-            document["per_entry"][key] for key in ("entries", "envoy_bytes", "control_plane_bytes")
+        numbers = document["per_entry"]
+        say(
+            f"per fast-path entry ({numbers['entries']:,} added): Envoy RSS "
+            f"{numbers['envoy_bytes']:,.0f} B, heap {numbers.get('envoy_heap_bytes', 0):,.0f} B; "
+            f"control plane RSS {numbers['control_plane_bytes']:,.0f} B"
         )
-        say(f"per fast-path entry ({entries:,} added): Envoy {envoy_b:,.0f} B, CP {cp_b:,.0f} B")
     say(f"wrote {out}")
 
 

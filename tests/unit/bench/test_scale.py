@@ -129,7 +129,7 @@ def _fast(level: int, cap: int, envoy: float, control_plane: float) -> dict[str,
     return {
         "level": level,
         "fast_path_cap": cap,
-        "rss_mib": {"envoy": envoy, "control_plane": control_plane},
+        "rss_mib": {"envoy": envoy, "envoy_heap": envoy / 2, "control_plane": control_plane},
     }
 
 
@@ -144,6 +144,7 @@ def test_memory_per_entry_is_the_rss_difference_between_the_caps_at_the_largest_
     assert numbers == {
         "entries": 80_000,
         "envoy_bytes": pytest.approx(200 * 2**20 / 80_000),
+        "envoy_heap_bytes": pytest.approx(100 * 2**20 / 80_000),
         "control_plane_bytes": pytest.approx(20 * 2**20 / 80_000),
     }
 
