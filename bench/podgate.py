@@ -45,6 +45,8 @@ class Podgate:
     concurrency: int = 1
     source: Path | None = None
     decision_workers: int = 0
+    # `[fast_path] max_entries`; None: Podgate's default.
+    fast_path_cap: int | None = None
     grpc_port: int = field(default_factory=free_port)
     compute_port: int = field(default_factory=free_port)
     envoy_admin_port: int = field(default_factory=free_port)
@@ -75,7 +77,11 @@ class Podgate:
             "PODGATE_ENVOY_PROJECT_BURST": "10000000",
             "PODGATE_SERVER": f"127.0.0.1:{self.grpc_port}",
             **self.python_env,
-        }
+        } | (
+            {}
+            if self.fast_path_cap is None
+            else {"PODGATE_FAST_PATH_MAX_ENTRIES": str(self.fast_path_cap)}
+        )
 
     @property
     def python_env(self) -> dict[str, str]:

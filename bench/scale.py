@@ -12,7 +12,11 @@ while Podgate is down) restarts Podgate and measures:
   path, and the resident memory of the control plane and of Envoy;
 - with `PODGATE_FAST_PATH_MAX_ENTRIES=0` (every GET asks the decision service): latency of GETs
   by id never requested (the decision reads the store) and of the same ids again (its cache);
-- at the largest N, once more with a bigger fast path cap, to show Envoy's memory per entry.
+- at the largest N, once more with a bigger fast path cap: Envoy's and the control plane's
+  memory per fast-path entry (the RSS difference between the two caps over the entries added;
+  for Envoy also its heap in use, from its admin `/memory`);
+- the size of the last route (RDS) push, from the ADS server's log: SotW resends the whole
+  known-id table with every change, so this is what each new id costs on the wire.
 
 Latencies are end to end at concurrency 1 (keep-alive client). Prints a table and writes
 bench/results/scale.json. Every process it starts is stopped by PID, also on Ctrl-C or error.
@@ -22,6 +26,7 @@ import argparse
 import http.client
 import json
 import random
+import re
 import statistics
 import tempfile
 import time
@@ -71,6 +76,8 @@ _PUSH_TIMEOUT_S = 120.0  # pushes may be spaced by their cost (xds runner)
 _START_TIMEOUT_S = 180.0
 # Envoy answers its admin API on its main thread, which a big route table keeps busy.
 _POLL_TIMEOUT_S = 5.0
+# The ADS server's line for each push (control_plane/xds/ads.py).
+_RDS_PUSH = re.compile(r"push RDS version=\S+ resources=\d+ bytes=(\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +160,34 @@ def median_ms(seconds: Sequence[float]) -> dict[str, Any]:
     }
 
 
+def last_rds_push_bytes(log: str) -> int | None:
+    """The size of the last route configuration push in an ADS server log, if any."""
+    sizes = _RDS_PUSH.findall(log)
+    return int(sizes[-1]) if sizes else None
+
+
+def per_entry(runs: Sequence[Mapping[str, Any]]) -> dict[str, float] | None:
+    """Bytes of RSS per fast-path entry, from the fast-path runs with the smallest and largest
+    cap at the largest store size (each holds `cap` entries: the store has more routings)."""
+    top = max((run["level"] for run in runs), default=0)
+    fast = sorted(
+        (run for run in runs if run["level"] == top and run["fast_path_cap"] and run["rss_mib"]),
+        key=lambda run: run["fast_path_cap"],
+    )
+    if len(fast) < 2 or fast[-1]["fast_path_cap"] > top:
+        return None
+    low, high = fast[0], fast[-1]
+    entries = high["fast_path_cap"] - low["fast_path_cap"]
+    return {
+        "entries": entries,
+        **{
+            f"{half}_bytes": (high["rss_mib"][half] - low["rss_mib"][half]) * 2**20 / entries
+            for half in ("envoy", "envoy_heap", "control_plane")
+            if half in low["rss_mib"]
+        },
+    }
+
+
 def parse_vm_rss_kib(status: str) -> int:
     """VmRSS from /proc/<pid>/status, in KiB (0 for a process without memory, a zombie)."""
     for line in status.splitlines():
@@ -170,6 +205,7 @@ HEADERS = (
     "fast path p50/p99 ms",
     "new pod listed / routed ms",
     "fast push ms",
+    "RDS push KiB",
     "RSS CP MiB",
     "RSS Envoy MiB",
 )
@@ -200,6 +236,7 @@ def table_rows(runs: Sequence[Mapping[str, Any]]) -> list[tuple[str, ...]]:
             else f"{run['new_pod']['listed']['median_ms']:.0f} / "
             f"{run['new_pod']['routed']['median_ms']:.0f}",
             _one(run.get("push"), "median_ms"),
+            "-" if run.get("rds_push_bytes") is None else f"{run['rds_push_bytes'] / 1024:,.0f}",
             _one(run["rss_mib"], "control_plane", 1),
             _one(run["rss_mib"], "envoy", 1),
         )
@@ -490,9 +527,15 @@ def rss_mib(pids: Sequence[int] | set[int]) -> float:
 
 
 def memory(podgate: Podgate) -> dict[str, float]:
+    """RSS of both halves, and Envoy's heap in use (what its config holds, without the pages
+    its allocator keeps after a push)."""
+    url = f"http://127.0.0.1:{podgate.envoy_admin_port}/memory"
+    with urllib.request.urlopen(url, timeout=_POLL_TIMEOUT_S) as answer:
+        heap = int(json.loads(answer.read())["allocated"])
     return {
         "control_plane": rss_mib(podgate.control_plane_pids()),
         "envoy": rss_mib({podgate.envoy_pid}),
+        "envoy_heap": round(heap / 2**20, 1),
     }
 
 
@@ -520,6 +563,7 @@ class Run:
     fast_path: dict[str, float] | None = None
     new_pod: dict[str, Any] | None = None
     push: dict[str, Any] | None = None
+    rds_push_bytes: int | None = None
 
 
 def run_fast_path(rig: Rig, level: int, cap: int, *, new_pods: bool) -> Run:
@@ -536,6 +580,8 @@ def run_fast_path(rig: Rig, level: int, cap: int, *, new_pods: bool) -> Run:
                 "routed": median_ms([routed for _, routed in timings]),
             }
         run.push = median_ms([fast_path_push(rig.podgate, client) for _ in range(plan.repeats)])
+        assert rig.podgate.proc is not None
+        run.rds_push_bytes = last_rds_push_bytes(rig.podgate.proc.output())
         known = _newest(rig, min(plan.requests, cap))
         if known:
             before = _streams(rig.podgate)
@@ -651,8 +697,16 @@ def main(argv: list[str] | None = None) -> None:
             document["total_s"] = round(time.monotonic() - began, 1)
             out.write_text(json.dumps(document, indent=2) + "\n")  # kept if a later run fails
     document["complete"] = True
+    document["per_entry"] = per_entry(document["runs"])
     out.write_text(json.dumps(document, indent=2) + "\n")
     print_table(console, document["runs"], plan.pods)
+    if document["per_entry"]:
+        numbers = document["per_entry"]
+        say(
+            f"per fast-path entry ({numbers['entries']:,} added): Envoy RSS "
+            f"{numbers['envoy_bytes']:,.0f} B, heap {numbers.get('envoy_heap_bytes', 0):,.0f} B; "
+            f"control plane RSS {numbers['control_plane_bytes']:,.0f} B"
+        )
     say(f"wrote {out}")
 
 

@@ -110,6 +110,12 @@ class Metrics:
             "Known resources in the last published Envoy route table (routed without a decision)",
             registry=registry,
         )
+        self.fast_path_readmissions = Counter(
+            "podgate_fast_path_readmissions",
+            "Routings that dropped out of Envoy's table at the cap and were used again (a steady "
+            "rate: [fast_path] max_entries is smaller than the ids in use)",
+            registry=registry,
+        )
 
     def watch_routing_cache(self, hits_and_misses: Callable[[], tuple[int, int]]) -> None:
         """Export the routing cache's counters (read when scraped, never copied)."""

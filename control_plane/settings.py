@@ -173,7 +173,8 @@ class QuotaSettings(BaseModel):
 class FastPathSettings(BaseModel):
     """Known resources routed by Envoy itself: how many it holds and how often the table moves."""
 
-    # Every change resends the whole table (~200 bytes an entry): the cap bounds that cost.
+    # Every change resends the whole table (~190 bytes an entry) and Envoy rebuilds it (~2.3 KiB
+    # of heap, ~6 KiB of RSS an entry; a new id waits ~1.2 s at 20 000): the cap bounds that.
     # 0 turns the fast path off (every request asks the decision service).
     max_entries: int = Field(default=20_000, ge=0)
     # Changes within this window go to Envoy in one push.

@@ -149,11 +149,14 @@ class _Stream:
         subscription.sent_version, subscription.sent_names = version, subscription.names
         subscription.nonce = nonce
         self._metrics.xds_pushes.labels(TYPE_NAMES[type_url]).inc()
+        payloads = [snapshot.payloads[type_url][name] for name in names]
+        # The size says what a change costs: SotW resends every resource of the type.
         log.info(
-            "push %s version=%s resources=%d nonce=%s node=%s",
+            "push %s version=%s resources=%d bytes=%d nonce=%s node=%s",
             TYPE_NAMES[type_url],
             version,
             len(names),
+            sum(map(len, payloads)),
             nonce,
             self._node_id,
         )
@@ -161,10 +164,7 @@ class _Stream:
             version_info=version,
             type_url=type_url,
             nonce=nonce,
-            resources=[
-                any_pb2.Any(type_url=type_url, value=snapshot.payloads[type_url][name])
-                for name in names
-            ],
+            resources=[any_pb2.Any(type_url=type_url, value=payload) for payload in payloads],
         )
 
 

@@ -3,6 +3,11 @@
 Envoy resends a whole RouteConfiguration on every change, so the set is capped: the least
 recently used routing drops out and its requests go through the decision service again.
 Deleted resources are remembered (tombstones) so that a later lookup does not bring them back.
+
+"Used" is what the control plane sees: a create or a GET through the decision service, never
+the GETs Envoy serves by itself. So a busy id is dropped like an idle one once newer ids fill
+the cap, and comes back at its next GET, pushing the next one out. Those comebacks are counted
+(`readmissions`): a steady stream of them says the cap is smaller than the ids in use.
 """
 
 from collections import OrderedDict
@@ -24,7 +29,13 @@ class FastPathSet:
         self._max_entries = max_entries
         self._routings: OrderedDict[_Key, Routing] = OrderedDict()
         self._deleted: OrderedDict[_Key, None] = OrderedDict()
+        self._evicted: OrderedDict[_Key, None] = OrderedDict()
+        self.readmissions = 0
         self.on_change = on_change
+
+    @property
+    def max_entries(self) -> int:
+        return self._max_entries
 
     def __len__(self) -> int:
         return len(self._routings)
@@ -72,7 +83,13 @@ class FastPathSet:
             routing.pod_name,
             routing.project_id,
         )
+        if known is None and key in self._evicted:
+            del self._evicted[key]
+            self.readmissions += 1
         while len(self._routings) > self._max_entries:
-            self._routings.popitem(last=False)
+            evicted, _ = self._routings.popitem(last=False)
+            self._evicted[evicted] = None
             changed = True
+        while len(self._evicted) > self._max_entries:
+            self._evicted.popitem(last=False)
         return changed

@@ -69,6 +69,7 @@ class XdsRunner:
         self._decision_endpoints: tuple[tuple[str, int], ...] = ()
         self._pending: asyncio.TimerHandle | None = None
         self._last_cost_s = 0.0
+        self._readmissions = 0
         fast_path_set.on_change = self.known_changed
 
     def pods_changed(self, pods: tuple[Pod, ...]) -> None:
@@ -152,3 +153,16 @@ class XdsRunner:
             self._last_cost_s = self._clock() - started
         except Exception:
             log.exception("xds snapshot rejected; Envoy keeps the last good one")
+        self._count_readmissions()
+
+    def _count_readmissions(self) -> None:
+        readmissions = self._fast_path_set.readmissions
+        if readmissions > self._readmissions:
+            log.warning(
+                "fast path: %d ids dropped at the cap came back since the last push; "
+                "[fast_path] max_entries=%d is smaller than the ids in use",
+                readmissions - self._readmissions,
+                self._fast_path_set.max_entries,
+            )
+            self._metrics.fast_path_readmissions.inc(readmissions - self._readmissions)
+            self._readmissions = readmissions

@@ -9,9 +9,11 @@ from bench.scale import (
     FULL,
     HEADERS,
     PROJECT,
+    last_rds_push_bytes,
     latency,
     median_ms,
     parse_vm_rss_kib,
+    per_entry,
     pod_az,
     pod_name,
     routing_id,
@@ -80,6 +82,7 @@ def test_table_rows_show_what_each_run_measured() -> None:
         "fast_path": {"p50_ms": 0.61, "p99_ms": 1.2},
         "new_pod": {"listed": {"median_ms": 41.4}, "routed": {"median_ms": 120.6}},
         "push": {"median_ms": 130.2},
+        "rds_push_bytes": 4_300_000,
         "miss": None,
         "cached": None,
     }
@@ -89,6 +92,7 @@ def test_table_rows_show_what_each_run_measured() -> None:
         "fast_path": None,
         "new_pod": None,
         "push": None,
+        "rds_push_bytes": None,
         "miss": {"p50_ms": 4.0, "p99_ms": 9.123},
         "cached": {"p50_ms": 1.5, "p99_ms": 2.0},
     }
@@ -103,8 +107,48 @@ def test_table_rows_show_what_each_run_measured() -> None:
         "0.61 / 1.20",
         "41 / 121",
         "130",
+        "4,199",
         "150.2",
         "90.0",
     )
     assert rows[1][1:7] == ("0", "1.23 / 2.50", "4.00 / 9.12", "1.50 / 2.00", "-", "-")
-    assert rows[1][7] == "-"
+    assert rows[1][7:9] == ("-", "-")
+
+
+def test_the_last_rds_push_size_is_read_from_the_ads_log() -> None:
+    log = (
+        "push CDS version=ab resources=100 bytes=90000 nonce=1 node=n\n"
+        "push RDS version=cd resources=3 bytes=4300000 nonce=2 node=n\n"
+        "push RDS version=ef resources=3 bytes=4300210 nonce=5 node=n\n"
+    )
+    assert last_rds_push_bytes(log) == 4_300_210
+    assert last_rds_push_bytes("push CDS version=ab resources=1 bytes=9 nonce=1 node=n") is None
+
+
+def _fast(level: int, cap: int, envoy: float, control_plane: float) -> dict[str, object]:
+    return {
+        "level": level,
+        "fast_path_cap": cap,
+        "rss_mib": {"envoy": envoy, "envoy_heap": envoy / 2, "control_plane": control_plane},
+    }
+
+
+def test_memory_per_entry_is_the_rss_difference_between_the_caps_at_the_largest_store() -> None:
+    runs = [
+        _fast(0, 20_000, 50.0, 100.0),
+        _fast(1_000_000, 20_000, 100.0, 200.0),
+        _fast(1_000_000, 0, 40.0, 150.0),  # the decision run: no fast path
+        _fast(1_000_000, 100_000, 300.0, 220.0),
+    ]
+    numbers = per_entry(runs)
+    assert numbers == {
+        "entries": 80_000,
+        "envoy_bytes": pytest.approx(200 * 2**20 / 80_000),
+        "envoy_heap_bytes": pytest.approx(100 * 2**20 / 80_000),
+        "control_plane_bytes": pytest.approx(20 * 2**20 / 80_000),
+    }
+
+
+def test_memory_per_entry_needs_two_caps_the_store_can_fill() -> None:
+    assert per_entry([_fast(10_000, 1_000, 1.0, 1.0)]) is None
+    assert per_entry([_fast(10_000, 1_000, 1.0, 1.0), _fast(10_000, 50_000, 9.0, 9.0)]) is None

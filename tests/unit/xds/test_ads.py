@@ -291,3 +291,18 @@ async def test_pushes_acks_and_nacks_are_counted_per_type(envoy: FakeEnvoy) -> N
     await envoy.silence()
     assert (count("pushes", "CDS"), count("acks", "CDS"), count("nacks", "CDS")) == (1, 1, 0)
     assert (count("pushes", "LDS"), count("acks", "LDS"), count("nacks", "LDS")) == (1, 0, 1)
+
+
+async def test_each_push_logs_the_bytes_it_sends(
+    envoy: FakeEnvoy, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="podgate.xds"):
+        envoy.request(CLUSTER_TYPE)
+        response = await envoy.response()
+    sent = sum(len(packed.value) for packed in response.resources)
+    assert sent > 0
+    pushes = [r.getMessage() for r in caplog.records if r.getMessage().startswith("push CDS")]
+    version, nonce, count = response.version_info, response.nonce, len(response.resources)
+    assert pushes == [
+        f"push CDS version={version} resources={count} bytes={sent} nonce={nonce} node={NODE}"
+    ]

@@ -104,3 +104,16 @@ def test_keystone_mode_needs_pods_that_check_tokens() -> None:
     assert FastPathSettings(max_entries=7).entries("noauth") == 7
     assert FastPathSettings(max_entries=7).entries("keystone") == 0
     assert FastPathSettings(max_entries=7, trust_pod_auth=True).entries("keystone") == 7
+
+
+def test_ids_dropped_at_the_cap_and_used_again_are_counted() -> None:
+    fast_path_set = FastPathSet(max_entries=2)
+    fast_path_set.seed([_routing("known1"), _routing("known2")])
+    fast_path_set.add(_routing("new1"))  # known1 is the oldest seen, however busy in Envoy
+    fast_path_set.add(_routing("new2"))
+    assert _ids(fast_path_set) == ["new1", "new2"]
+    assert fast_path_set.readmissions == 0
+    fast_path_set.add(_routing("known1"))  # its next GET went through the decision service
+    fast_path_set.add(_routing("new3"))  # never in the set: not a comeback
+    assert _ids(fast_path_set) == ["known1", "new3"]
+    assert fast_path_set.readmissions == 1

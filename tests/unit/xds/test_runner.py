@@ -2,6 +2,7 @@
 pod changes (not binding changes) in the store's change feed retranslate."""
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,22 @@ async def test_pod_changes_in_the_store_retranslate_and_binding_changes_do_not(
         assert cache.current is with_pod
     finally:
         await store.close()
+
+
+async def test_ids_coming_back_after_the_cap_dropped_them_are_counted_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    runner, _, fast_path_set, metrics = _runner(interval_ms=0)
+    runner.pods_changed((POD,))
+    for n in range(11):  # one more than the set holds: s0 drops out
+        fast_path_set.add(_routing(f"s{n}"))
+    fast_path_set.add(_routing("s0"))
+    with caplog.at_level(logging.WARNING, logger="podgate.xds"):
+        runner.publish()
+        runner.publish()  # nothing new: no second line
+    assert metrics.fast_path_readmissions._value.get() == 1
+    assert [r.getMessage() for r in caplog.records] == [
+        "fast path: 1 ids dropped at the cap came back since the last push; "
+        "[fast_path] max_entries=10 is smaller than the ids in use"
+    ]
+    runner.close()
