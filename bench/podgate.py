@@ -45,6 +45,8 @@ class Podgate:
     concurrency: int = 1
     source: Path | None = None
     decision_workers: int = 0
+    # More PODGATE_* settings (keystone mode: bench/keystone_mode.py).
+    extra_env: dict[str, str] = field(default_factory=dict)
     grpc_port: int = field(default_factory=free_port)
     compute_port: int = field(default_factory=free_port)
     envoy_admin_port: int = field(default_factory=free_port)
@@ -74,6 +76,7 @@ class Podgate:
             "PODGATE_ENVOY_PROJECT_RATE_PER_S": "10000000",
             "PODGATE_ENVOY_PROJECT_BURST": "10000000",
             "PODGATE_SERVER": f"127.0.0.1:{self.grpc_port}",
+            **self.extra_env,
             **self.python_env,
         }
 
