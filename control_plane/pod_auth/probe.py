@@ -38,7 +38,7 @@ log = logging.getLogger("podgate.pod_auth")
 # (pod cluster name, endpoint URL) of every pod service proven to check tokens.
 Passed = frozenset[tuple[str, str]]
 _Target = tuple[str, Service, str]
-# Never a Keystone token's shape problem: well-formed, just never issued.
+# Shaped like a token (so no pod refuses it for its form alone), but never issued by Keystone.
 _BOGUS = "gAAAAA" + "podgate-probe-" * 8
 
 
