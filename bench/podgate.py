@@ -47,6 +47,8 @@ class Podgate:
     decision_workers: int = 0
     # `[fast_path] max_entries`; None: Podgate's default.
     fast_path_cap: int | None = None
+    # More PODGATE_* settings (keystone mode: bench/keystone_mode.py).
+    extra_env: dict[str, str] = field(default_factory=dict)
     grpc_port: int = field(default_factory=free_port)
     compute_port: int = field(default_factory=free_port)
     envoy_admin_port: int = field(default_factory=free_port)
@@ -76,6 +78,7 @@ class Podgate:
             "PODGATE_ENVOY_PROJECT_RATE_PER_S": "10000000",
             "PODGATE_ENVOY_PROJECT_BURST": "10000000",
             "PODGATE_SERVER": f"127.0.0.1:{self.grpc_port}",
+            **self.extra_env,
             **self.python_env,
         } | (
             {}

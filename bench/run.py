@@ -29,6 +29,7 @@ import aiohttp
 from rich.console import Console
 from rich.table import Table
 
+from bench import keystone_mode
 from bench.chart import draw
 from bench.cpu import cpu_seconds
 from bench.machine import describe
@@ -307,6 +308,20 @@ def cases(rig: Rig, unseen_chunks: Iterator[Path]) -> list[Case]:
     return result
 
 
+def keystone_cases(mode: keystone_mode.KeystoneMode) -> list[Case]:
+    """Known-id GETs in keystone mode, Podgate and Envoy-direct to the same token-checking pod."""
+    return [
+        Case(keystone_mode.DIRECT, mode.direct_load, None, mode.direct_envoy),
+        Case(
+            keystone_mode.PODGATE,
+            mode.podgate_load,
+            mode.podgate.control_plane_pids,
+            mode.podgate_envoy,
+            ext_proc_streams=mode.podgate.ext_proc_streams,
+        ),
+    ]
+
+
 def _pod_az(index: int) -> str:
     """The zone name pod `index` reports: pod0's own name differs from the user-facing one."""
     return "nova-0" if index == 0 else POD_AZS[index]
@@ -409,6 +424,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--decision-workers", type=int, default=0, help="Podgate's [decision] workers"
     )
     parser.add_argument("--podgate-src", type=Path, help="run Podgate from this source tree")
+    parser.add_argument(
+        "--no-keystone", action="store_true", help="leave out the keystone-mode scenario"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--work-dir", type=Path, help="keep logs and state here (default: temp)")
     args = parser.parse_args(argv)
@@ -443,6 +461,12 @@ def main(argv: list[str] | None = None) -> None:
             f"through Podgate ({touched} requests, {touched / seconds:,.0f} req/s)"
         )
         plan = cases(rig, _chunks(rig.root / "unseen.txt", chunk, rig.root))
+        if not args.no_keystone:
+            keystone = stack.enter_context(
+                keystone_mode.running(work / "keystone", envoy, args.concurrency, args.podgate_src)
+            )
+            console.print(f"[dim]{time.monotonic() - started:6.1f}s[/] keystone mode up, checked")
+            plan += keystone_cases(keystone)
         for round_no in range(1, args.rounds + 1):
             for case in plan:
                 sample = measure(wrk, case, args.seconds, args.warmup)

@@ -23,6 +23,8 @@ class Load:
     method: str = "GET"
     body: str | None = None
     connections: int = 16
+    # Extra request headers, "Name: value" each (wrk -H), such as a Keystone token.
+    headers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,7 @@ def run_wrk(wrk: str, load: Load, seconds: float) -> WrkResult:
         f"-c{load.connections}",
         f"-d{max(1, round(seconds))}s",
         "--latency",
+        *(arg for header in load.headers for arg in ("-H", header)),
         "--timeout",
         "10s",
         "-s",

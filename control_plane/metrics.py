@@ -116,6 +116,13 @@ class Metrics:
             "rate: [fast_path] max_entries is smaller than the ids in use)",
             registry=registry,
         )
+        self.pod_auth_passed = Gauge(
+            "podgate_pod_auth_passed",
+            "1 while the pod service is proven to check tokens (its known ids on the fast path), "
+            "0 while it fails the checks (keystone mode, [fast_path] pod_auth = verify)",
+            ["pod", "service"],
+            registry=registry,
+        )
 
     def watch_routing_cache(self, hits_and_misses: Callable[[], tuple[int, int]]) -> None:
         """Export the routing cache's counters (read when scraped, never copied)."""

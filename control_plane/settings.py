@@ -179,13 +179,22 @@ class FastPathSettings(BaseModel):
     max_entries: int = Field(default=20_000, ge=0)
     # Changes within this window go to Envoy in one push.
     push_interval_ms: int = Field(default=100, ge=0)
-    # Keystone mode: Envoy cannot check a token, so the fast path would leave it to the pods.
-    # Real Nova/Cinder behind the same Keystone do check it; say so here to turn it on.
-    trust_pod_auth: bool = False
+    # Keystone mode: Envoy checks no token, so on the fast path the pod alone checks it (real
+    # Nova and Cinder behind the same Keystone do). "verify": a pod's known ids go on the fast
+    # path only while it proves it refuses missing, bogus and revoked tokens and a token of
+    # another project than the URL's (control_plane/pod_auth); "trust": every pod's, unproven;
+    # "off": none. noauth mode has no token to check: every pod's.
+    pod_auth: Literal["verify", "trust", "off"] = "verify"
+    # How often every pod is proven again ("verify"); a new or changed pod: at once.
+    pod_auth_check_s: float = Field(default=60.0, gt=0)
 
     def entries(self, auth: str) -> int:
         """How many known resources Envoy may route by itself in auth mode `auth`."""
-        return self.max_entries if auth != "keystone" or self.trust_pod_auth else 0
+        return self.max_entries if auth != "keystone" or self.pod_auth != "off" else 0
+
+    def verifies_pods(self, auth: str) -> bool:
+        """Whether only pods proven to check tokens get known ids routed by Envoy."""
+        return auth == "keystone" and self.pod_auth == "verify"
 
 
 class RoutingSettings(BaseModel):

@@ -3,11 +3,14 @@
 `--min-compute-version`/`--max-compute-version` (and the volume pair) set the microversion
 range the pod's version documents advertise and its API accepts; `--vcpus`, `--memory-mb` and
 `--local-gb` size its one hypervisor, whose use grows with the servers it holds.
+`--keystone-url` (with `--keystone-user`, `--keystone-project` and PODSIM_KEYSTONE_PASSWORD)
+makes it check tokens as Nova and Cinder behind that Keystone do.
 """
 
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -16,6 +19,7 @@ from aiohttp import web
 
 from podsim.app import build_app
 from podsim.config import PodConfig
+from podsim.keystone_auth import KeystoneAuth
 from podsim.versions import CINDER, NOVA, VersionRange, parse
 
 _log = logging.getLogger("podsim")
@@ -40,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         memory_mb=args.memory_mb,
         local_gb=args.local_gb,
         quota_defaults=dict(args.quota_default),
+        keystone=_keystone(args),
     )
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         runner.run(_serve(config, host=args.host, port=args.port))
@@ -71,6 +76,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=N",
         help="a default quota other than the real service's (e.g. instances=-1); repeatable",
     )
+    keystone = parser.add_argument_group(
+        "tokens", "check X-Auth-Token with a Keystone, as Nova and Cinder do (else: no check)"
+    )
+    keystone.add_argument("--keystone-url", help="Keystone's v3 URL (http://h:5000/v3)")
+    keystone.add_argument("--keystone-user", default="", help="the pod's service user")
+    keystone.add_argument("--keystone-project", default="", help="the service user's project")
+    keystone.add_argument(
+        "--token-cache-time",
+        type=float,
+        default=300.0,
+        help="seconds a checked token's answer is kept (keystonemiddleware's token_cache_time)",
+    )
     sizes = PodConfig("", "")
     for flag, default in (
         ("vcpus", sizes.vcpus),
@@ -92,6 +109,19 @@ def _parser() -> argparse.ArgumentParser:
                 help=f"the {api} API's {end}imum microversion (default {value})",
             )
     return parser
+
+
+def _keystone(args: argparse.Namespace) -> KeystoneAuth | None:
+    """The token check's settings; the password from PODSIM_KEYSTONE_PASSWORD, never argv."""
+    if not args.keystone_url:
+        return None
+    return KeystoneAuth(
+        auth_url=args.keystone_url,
+        username=args.keystone_user,
+        password=os.environ.get("PODSIM_KEYSTONE_PASSWORD", ""),
+        project_name=args.keystone_project,
+        token_cache_time_s=args.token_cache_time,
+    )
 
 
 def _quota(text: str) -> tuple[str, int]:

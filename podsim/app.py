@@ -22,6 +22,7 @@ from podsim.group_types import GroupTypes
 from podsim.handlers import Collection, Source
 from podsim.inventory import Inventory
 from podsim.keypairs import Keypairs
+from podsim.keystone_auth import token_checks
 from podsim.messages import Messages
 from podsim.mounts import at_root
 from podsim.network.api import PREFIX as NETWORK_PREFIX
@@ -72,10 +73,12 @@ def build_app(config: PodConfig) -> web.Application:
     """A pod answering Nova under /compute/v2.1, Cinder under /volume/v3, Neutron under /network."""
     flavors, keypairs, types = Flavors(), Keypairs(), VolumeTypes()
     network = NetState(config.az)
+    tokens = token_checks(config.keystone)
     app = web.Application(
         middlewares=[
             at_root,
             _faults,
+            *(check.middleware for check in tokens),
             *misbehaviour(config),
             _microversions(config),
             references(flavors, keypairs, types, network),
@@ -137,6 +140,7 @@ def build_app(config: PodConfig) -> web.Application:
         response.headers.update(request.get("version_headers", {}))
 
     app.on_response_prepare.append(stamp)
+    app.on_cleanup.extend(check.close for check in tokens)
     return app
 
 

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from podsim.keystone_auth import KeystoneAuth
 from podsim.versions import CINDER, NOVA, VersionRange
 
 
@@ -23,3 +24,5 @@ class PodConfig:
     local_gb: int = 160
     # Default quotas other than Nova's and Cinder's own (`instances`: -1 for load tests).
     quota_defaults: Mapping[str, int] = field(default_factory=dict)
+    # Check tokens with this Keystone as Nova and Cinder do (keystone_auth.py); None: none.
+    keystone: KeystoneAuth | None = None

@@ -170,6 +170,8 @@ def print_status(
         if entry.shared_drift:
             drift = "; ".join(entry.shared_drift)
             console.print(Text(f"Pod {entry.pod.name} lacks shared objects: {drift}"))
+        for line in entry.pod_auth:
+            console.print(Text(f"Pod {entry.pod.name} {line}"))
     if health is None:
         console.print(Text(f"Envoy admin {envoy_admin} unreachable: health unknown"))
     if not status.proxies:

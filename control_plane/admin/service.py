@@ -86,9 +86,11 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         in_use: Callable[[], Mapping[str, Pod]] = dict,
         xds: SnapshotCache | None = None,
         drift: Callable[[], Mapping[str, Sequence[str]]] = dict,
+        pod_auth: Callable[[], Mapping[str, Sequence[str]]] = dict,
     ) -> None:
         self._store = store
         self._drift = drift
+        self._pod_auth = pod_auth
         self._audit = AuditTrail(store)
         self._in_use = in_use
         self._xds = xds
@@ -254,7 +256,9 @@ class PodAdminService(admin_pb2_grpc.PodAdminServicer):
         pods = await self._store.list_pods()
         counts = await self._store.routings_per_pod()
         shown = [self._shown(pod) for pod in pods]
-        return build_status(shown, counts, self._xds, drift=self._drift())
+        return build_status(
+            shown, counts, self._xds, drift=self._drift(), pod_auth=self._pod_auth()
+        )
 
     @_at_edge
     async def ListAuditEvents(

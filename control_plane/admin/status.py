@@ -15,14 +15,19 @@ def build_status(
     xds: SnapshotCache | None,
     *,
     drift: Mapping[str, Sequence[str]] | None = None,
+    pod_auth: Mapping[str, Sequence[str]] | None = None,
 ) -> admin_pb2.Status:
-    """Status from shown pods, routing counts by pod name, the xDS cache's ACK records and
-    what shared objects each pod lacks (`drift`, from the last shared-object check)."""
-    drift = drift or {}
+    """Status from shown pods, routing counts by pod name, the xDS cache's ACK records, what
+    shared objects each pod lacks (`drift`, from the last shared-object check) and whether its
+    services check tokens (`pod_auth`, from the last pod-auth probe)."""
+    drift, pod_auth = drift or {}, pod_auth or {}
     status = admin_pb2.Status(
         pods=[
             admin_pb2.PodStatus(
-                pod=pod, routings=routings.get(pod.name, 0), shared_drift=drift.get(pod.name, ())
+                pod=pod,
+                routings=routings.get(pod.name, 0),
+                shared_drift=drift.get(pod.name, ()),
+                pod_auth=pod_auth.get(pod.name, ()),
             )
             for pod in pods
         ]

@@ -80,8 +80,10 @@ POST | 404 |
 - `GET` of a resource by id whose pod is known and calls its zone as users do (`pod_az_name` ==
   `az_name`) is routed by Envoy itself (the fast path, README): the pod alone then answers for
   microversions (`latest` is the pod's latest, not the gateway window's top) and, in keystone mode
-  with `[fast_path] trust_pod_auth`, for the token. Resources of pods that rename their zone are
-  shown through the decision service, which rewrites the AZ, as lists and creates do.
+  (pods proven to check tokens, `[fast_path] pod_auth`), for the token: another project's URL is
+  answered with Nova's and Cinder's own 400 there, not the gateway's 403, and a missing or bad
+  token with keystonemiddleware's 401. Resources of pods that rename their zone are shown through
+  the decision service, which rewrites the AZ, as lists and creates do.
 - Quotas: a limit set through the gateway holds over all pods together; each pod enforces its
   share of the headroom, rebalanced every `[quotas] rebalance_s`, so a create may be refused in
   one pod while another still has room until the next round (docs/quotas.md). A project without

@@ -37,6 +37,7 @@ from control_plane.runtime.decision_stack import (
 )
 from control_plane.runtime.grpc_tls import bind, envoy_client_tls
 from control_plane.runtime.listener_certs import ListenerCerts
+from control_plane.runtime.pod_auth_probe import pod_auth_probe
 from control_plane.runtime.routing_changes import RoutingCaches
 from control_plane.settings import Settings
 from control_plane.store import Store
@@ -91,6 +92,14 @@ async def serve(
         routing_table = routing_cache(stack, settings, store, fast_path_set)
         store.changes.subscribe(_routing_caches(store, routing_table, fast_path_set, settings))
         pods = await live_pods(stack, settings, store, catalog, runner.pods_changed)
+        probe = pod_auth_probe(
+            stack,
+            settings,
+            pods=pods,
+            store=store,
+            metrics=metrics,
+            on_change=runner.pod_auth_changed,
+        )
         # Other replicas' changes (PostgreSQL) reach the same subscribers as this one's.
         other_replicas = partial(store.changes.publish, own=False)
         await stack.enter_async_context(follow(settings.database_url, store.origin, other_replicas))
@@ -109,7 +118,13 @@ async def serve(
         )
         server = grpc.aio.server(interceptors=[guard])
         sync = shared_sync(stack, settings, pods=pods, store=store, metrics=metrics)
-        admin = PodAdminService(store, in_use=pods, xds=cache, drift=sync.drift)
+        admin = PodAdminService(
+            store,
+            in_use=pods,
+            xds=cache,
+            drift=sync.drift,
+            pod_auth=probe.summaries if probe is not None else dict,
+        )
         add_admin(server, admin)
         add_trio2o(server, Trio2oAdminService(admin))
         add_ads(server, cache, metrics)

@@ -35,6 +35,9 @@ class XdsInputs:
     admin_rest_host: str = "127.0.0.1"
     admin_rest_descriptors: bytes = b""
     fast_path: tuple[Routing, ...] = ()
+    # (pod cluster, endpoint URL) of the pod services proven to check tokens: only their known
+    # resources are on the fast path; None: every pod's are (noauth, or pods trusted unproven).
+    pod_auth_passed: frozenset[tuple[str, str]] | None = None
     # The largest request body the decision service reads (Envoy buffers it first).
     max_body_bytes: int = 1_048_576
     # Active health checks of every pod cluster (the pod's version document, no token).

@@ -67,6 +67,8 @@ class XdsRunner:
         self._descriptors = files("podgate_api").joinpath("descriptors.pb").read_bytes()
         self._pods: tuple[Pod, ...] = ()
         self._decision_endpoints: tuple[tuple[str, int], ...] = ()
+        verifies = settings.fast_path.verifies_pods(settings.auth)
+        self._pod_auth_passed: frozenset[tuple[str, str]] | None = frozenset() if verifies else None
         self._pending: asyncio.TimerHandle | None = None
         self._last_cost_s = 0.0
         self._readmissions = 0
@@ -80,6 +82,11 @@ class XdsRunner:
     def decision_endpoints_changed(self, endpoints: tuple[tuple[str, int], ...]) -> None:
         """Decision processes came or went: publish now (a gone one must get no more streams)."""
         self._decision_endpoints = endpoints
+        self.publish()
+
+    def pod_auth_changed(self, passed: frozenset[tuple[str, str]]) -> None:
+        """Pods proven to check tokens changed: publish now (a failing one leaves at once)."""
+        self._pod_auth_passed = passed
         self.publish()
 
     def known_changed(self) -> None:
@@ -127,6 +134,7 @@ class XdsRunner:
             admin_rest_port=settings.envoy.admin_rest_port,
             admin_rest_descriptors=self._descriptors,
             fast_path=self._fast_path_set.routings(),
+            pod_auth_passed=self._pod_auth_passed,
             decision_endpoints=self._decision_endpoints,
             max_body_bytes=settings.decision.max_body_bytes,
             health_interval_s=settings.health.interval_s,

@@ -297,16 +297,15 @@ def test_all_tenants_is_for_admins(keystone_cloud: KeystoneCloud) -> None:
 def test_trusting_pods_with_auth_lets_envoy_route_another_projects_url(
     tmp_path: Path, keystone: Keystone, pods: dict[str, SimPod]
 ) -> None:
-    """fast_path.trust_pod_auth: Envoy routes known ids without asking for the token's project.
+    """fast_path.pod_auth = "trust": Envoy routes known ids without asking for the token's project.
 
-    Real Nova checks the token against the URL's project; podsim checks nothing, so B reads
-    A's server through A's URL. The default (off) refuses; see test_another_projects_... above.
+    Real Nova checks the token against the URL's project; podsim without `--keystone-url` checks
+    nothing, so B reads A's server through A's URL. The default ("verify") finds that podsim
+    checks nothing and keeps it off the fast path: see test_another_projects_... above.
     """
     # Only pods whose zone users see under its own name are on the fast path.
     layout = {name: (inner, inner) for name, (_, inner) in TWO_PODS.items()}
-    gateway = keystone_gateway(
-        tmp_path, keystone, pods, layout, PODGATE_FAST_PATH_TRUST_POD_AUTH="true"
-    )
+    gateway = keystone_gateway(tmp_path, keystone, pods, layout, PODGATE_FAST_PATH_POD_AUTH="trust")
     try:
         ids = keystone.project_ids
         a = tenant(gateway, ids["demo"], keystone.token(*DEMO))

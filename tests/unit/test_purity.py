@@ -74,6 +74,7 @@ PURE = (
     "control_plane.xds.resources",
     "control_plane.xds.fast_path",
     "control_plane.xds.admin_rest",
+    "control_plane.pod_auth.rules",
 )
 # Libraries that do I/O or need an event loop; a pure module imports none of them.
 IO_LIBRARIES = frozenset(

@@ -100,10 +100,15 @@ async def test_routing_table_feeds_the_fast_path_set() -> None:
     assert _ids(fast_path_set) == []  # deleted: stays with the decision service
 
 
-def test_keystone_mode_needs_pods_that_check_tokens() -> None:
-    assert FastPathSettings(max_entries=7).entries("noauth") == 7
-    assert FastPathSettings(max_entries=7).entries("keystone") == 0
-    assert FastPathSettings(max_entries=7, trust_pod_auth=True).entries("keystone") == 7
+def test_keystone_mode_verifies_pods_unless_told_otherwise() -> None:
+    verify, trust, off = (
+        FastPathSettings(max_entries=7, pod_auth=p) for p in ("verify", "trust", "off")
+    )
+    assert FastPathSettings(max_entries=7) == verify  # the safe policy is the default
+    assert [s.entries("keystone") for s in (verify, trust, off)] == [7, 7, 0]
+    assert [s.verifies_pods("keystone") for s in (verify, trust, off)] == [True, False, False]
+    assert [s.entries("noauth") for s in (verify, trust, off)] == [7, 7, 7]
+    assert not verify.verifies_pods("noauth")  # no token to check
 
 
 def test_ids_dropped_at_the_cap_and_used_again_are_counted() -> None:

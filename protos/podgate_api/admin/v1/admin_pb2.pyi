@@ -236,14 +236,16 @@ class Status(_message.Message):
     def __init__(self, pods: _Optional[_Iterable[_Union[PodStatus, _Mapping]]] = ..., proxies: _Optional[_Iterable[_Union[ProxyStatus, _Mapping]]] = ...) -> None: ...
 
 class PodStatus(_message.Message):
-    __slots__ = ("pod", "routings", "shared_drift")
+    __slots__ = ("pod", "routings", "shared_drift", "pod_auth")
     POD_FIELD_NUMBER: _ClassVar[int]
     ROUTINGS_FIELD_NUMBER: _ClassVar[int]
     SHARED_DRIFT_FIELD_NUMBER: _ClassVar[int]
+    POD_AUTH_FIELD_NUMBER: _ClassVar[int]
     pod: Pod
     routings: int
     shared_drift: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, pod: _Optional[_Union[Pod, _Mapping]] = ..., routings: _Optional[int] = ..., shared_drift: _Optional[_Iterable[str]] = ...) -> None: ...
+    pod_auth: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, pod: _Optional[_Union[Pod, _Mapping]] = ..., routings: _Optional[int] = ..., shared_drift: _Optional[_Iterable[str]] = ..., pod_auth: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ProxyStatus(_message.Message):
     __slots__ = ("node_id", "configs")
