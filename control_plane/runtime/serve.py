@@ -133,6 +133,7 @@ async def serve(
                 runner.decision_endpoints_changed,
                 origin=store.origin,
                 token=link_token,
+                publish=partial(store.changes.publish, own=True),
             )
             runner.decision_endpoints_changed(hub.endpoints())
             store.changes.subscribe(hub.broadcast, own_only=True)
