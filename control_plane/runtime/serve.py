@@ -143,6 +143,7 @@ async def serve(
         stack.push_async_callback(server.stop, 1.0)
         if settings.decision.workers:
             pool = WorkerPool(settings, link_token)
+            metrics.include_workers(pool.metrics)
             await pool.start()
             stack.push_async_callback(pool.close)
         log.info("control plane serving", extra={"grpc": settings.grpc_target})
