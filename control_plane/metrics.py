@@ -1,7 +1,8 @@
 """Prometheus metrics of the control plane (text format on 19992 /metrics).
 
 One `Metrics` object per process owns its registry and is handed to each component; tests build
-their own, so counts never leak between them. Envoy's own metrics are at its admin port's
+their own, so counts never leak between them. The main process's /metrics also shows its decision
+workers' (control_plane.worker_metrics). Envoy's own metrics are at its admin port's
 /stats/prometheus.
 """
 
@@ -10,6 +11,8 @@ from collections.abc import Callable, Iterator
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from control_plane.worker_metrics import WORKER_GAUGE_MODE, Exported, WorkerMetrics
 
 __all__ = ["Metrics"]
 
@@ -24,6 +27,7 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         registry = self.registry
+        self._exported = Exported(registry)
         self.decisions = Counter(
             "podgate_decisions",
             "Requests the decision service decided, by kind and outcome (pod or HTTP status)",
@@ -69,7 +73,7 @@ class Metrics:
         )
         self.routings_stored = Gauge(
             "podgate_routings_stored", "Resource routings in the store, by pod", ["pod"],
-            registry=registry,
+            registry=registry, multiprocess_mode=WORKER_GAUGE_MODE,
         )  # fmt: skip
         self.routings_forgotten = Counter(
             "podgate_routings_forgotten",
@@ -91,6 +95,7 @@ class Metrics:
             "absent while unknown",
             ["pod", "resource"],
             registry=registry,
+            multiprocess_mode=WORKER_GAUGE_MODE,
         )
         self.quota_rebalances = Counter(
             "podgate_quota_rebalances",
@@ -104,11 +109,13 @@ class Metrics:
             "pods hold and this pod lacks, as the last drift check found them",
             ["pod", "kind"],
             registry=registry,
+            multiprocess_mode=WORKER_GAUGE_MODE,
         )
         self.fast_path_routings = Gauge(
             "podgate_fast_path_routings",
             "Known resources in the last published Envoy route table (routed without a decision)",
             registry=registry,
+            multiprocess_mode=WORKER_GAUGE_MODE,
         )
         self.fast_path_readmissions = Counter(
             "podgate_fast_path_readmissions",
@@ -128,9 +135,15 @@ class Metrics:
         """Export the routing cache's counters (read when scraped, never copied)."""
         self.registry.register(_RoutingCacheCollector(hits_and_misses))
 
+    def include_workers(self, workers: WorkerMetrics) -> None:
+        """Show the decision workers' metrics, merged with this process's, on /metrics."""
+        self._exported.workers = workers
+
     def serve(self, host: str, port: int) -> Callable[[], None]:
         """Serve /metrics in a background thread; returns the function that stops it."""
-        server, thread = start_http_server(port, addr=host, registry=self.registry)
+        served = CollectorRegistry(auto_describe=False)
+        served.register(self._exported)
+        server, thread = start_http_server(port, addr=host, registry=served)
 
         def stop() -> None:
             server.shutdown()

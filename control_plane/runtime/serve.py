@@ -148,6 +148,7 @@ async def serve(
                 runner.decision_endpoints_changed,
                 origin=store.origin,
                 token=link_token,
+                publish=partial(store.changes.publish, own=True),
             )
             runner.decision_endpoints_changed(hub.endpoints())
             store.changes.subscribe(hub.broadcast, own_only=True)
@@ -157,6 +158,7 @@ async def serve(
         stack.push_async_callback(server.stop, 1.0)
         if settings.decision.workers:
             pool = WorkerPool(settings, link_token)
+            metrics.include_workers(pool.metrics)
             await pool.start()
             stack.push_async_callback(pool.close)
         log.info("control plane serving", extra={"grpc": settings.grpc_target})

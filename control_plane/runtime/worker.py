@@ -58,6 +58,8 @@ async def run(settings: Settings, token: str) -> None:
             reload_routings=forget_routings,
         )
         store.changes.subscribe(caches)
+        # This worker's own writes (a binding) reach the main process and the other workers.
+        store.changes.subscribe(link.changed, own_only=True)
         # Other replicas' changes come through PostgreSQL, this replica's over the link.
         elsewhere = partial(store.changes.publish, own=False)
         await stack.enter_async_context(follow(settings.database_url, store.origin, elsewhere))

@@ -31,6 +31,7 @@ from control_plane.store import copies as _copies
 from control_plane.store import pods as _pods
 from control_plane.store import quotas as _quotas
 from control_plane.store import routings as _routings
+from control_plane.store.binding_cache import BindingCache
 from control_plane.store.changes import (
     Change,
     bindings_changed,
@@ -70,6 +71,8 @@ class Store:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.origin = new_origin()
         self.changes = ChangeFeed()
+        self._bindings = BindingCache(self.stored_bindings)
+        self.changes.subscribe(self._bindings.changed)
         self._routing_inserts: GroupCommit[Routing, Routing | None] = GroupCommit(
             lambda batch: self._run(
                 partial(_routings.insert_routings, routings=batch), write=True, plain=True
@@ -151,7 +154,13 @@ class Store:
         return await self._run(work, plain=True)
 
     async def active_bindings(self, project_id: str) -> list[Binding]:
-        """The project's active bindings (at most one per AZ), oldest first."""
+        """The project's active bindings (at most one per AZ), oldest first, mostly from memory:
+        current as far as `changes` was told (serve and the decision workers publish every
+        writer's changes into it)."""
+        return await self._bindings.active_bindings(project_id)
+
+    async def stored_bindings(self, project_id: str) -> list[Binding]:
+        """The project's active bindings as the database has them now (for a binding write)."""
         return await self.list_bindings(project_id=project_id, active_only=True)
 
     async def delete_binding(self, binding_id: str) -> None:

@@ -82,11 +82,13 @@ async def insert_routings(
     inserted: set[tuple[str, str]] = set()
     if rows:
         insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        # One statement for every batch size, given the rows as parameters: compiled once
+        # (SQLAlchemy sends them as one multi-row INSERT all the same: "insertmanyvalues").
         result = await connection.execute(
             insert(RoutingRow)
-            .values(rows)
             .on_conflict_do_nothing(index_elements=["resource_type", "resource_id"])
-            .returning(RoutingRow.resource_type, RoutingRow.resource_id)
+            .returning(RoutingRow.resource_type, RoutingRow.resource_id),
+            rows,
         )
         inserted = {(kind, resource_id) for kind, resource_id in result.all()}
     done: list[Routing | None] = []

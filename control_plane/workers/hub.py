@@ -10,6 +10,7 @@ import grpc
 from control_plane.decision.routed.routing_table import FastPath
 from control_plane.model import ResourceType
 from control_plane.store.changes import Change, encode
+from control_plane.store.feed import Subscriber
 from control_plane.workers.messages import (
     LINK_METHOD,
     LINK_TOKEN_METADATA,
@@ -28,6 +29,9 @@ Endpoint = tuple[str, int]
 class WorkerHub:
     """Keeps Envoy's decision endpoints to the workers that are connected, feeds their
     fast-path reports into this process's fast-path set and sends them this process's store changes.
+
+    A worker's own writes come back as `publish`ed changes: as this process's own, so that every
+    other worker hears of them too.
     """
 
     def __init__(
@@ -37,8 +41,10 @@ class WorkerHub:
         on_endpoints: Callable[[tuple[Endpoint, ...]], None],
         origin: str,
         token: str,
+        publish: Subscriber,
     ) -> None:
         self._own = own
+        self._publish = publish
         self._token = token
         self._fast_path = fast_path
         self._on_endpoints = on_endpoints
@@ -98,6 +104,8 @@ class WorkerHub:
             report = decode(raw)
             if isinstance(report, Report):
                 self._apply(report)
+                if report.changes:
+                    await self._publish(report.changes)
             else:
                 log.warning("malformed worker report ignored")
 

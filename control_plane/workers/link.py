@@ -3,12 +3,12 @@
 import asyncio
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import grpc
 
 from control_plane.model import ResourceType, Routing
-from control_plane.store.changes import RESYNC
+from control_plane.store.changes import RESYNC, Change
 from control_plane.store.changes import decode as decode_change
 from control_plane.store.feed import Subscriber
 from control_plane.workers.messages import (
@@ -55,6 +55,7 @@ class Link:
         self._added: dict[_Key, Routing] = {}
         self._deleted: dict[_Key, None] = {}
         self._forgotten: dict[_Key, None] = {}
+        self._changes: list[Change] = []
         self._wake = asyncio.Event()
         self.connects = 0
 
@@ -72,6 +73,11 @@ class Link:
         key = (str(resource_type), resource_id)
         self._added.pop(key, None)
         self._forgotten[key] = None
+        self._wake.set()
+
+    async def changed(self, changes: Sequence[Change]) -> None:
+        """A subscriber to the worker's own writes: the main process passes them on."""
+        self._changes.extend(changes)
         self._wake.set()
 
     async def run(self, deliver: Subscriber) -> None:
@@ -116,7 +122,13 @@ class Link:
                 await deliver([decoded[1]])
 
     def _take(self) -> Report:
-        report = Report(tuple(self._added.values()), tuple(self._deleted), tuple(self._forgotten))
+        report = Report(
+            tuple(self._added.values()),
+            tuple(self._deleted),
+            tuple(self._forgotten),
+            tuple(self._changes),
+        )
+        self._changes.clear()
         self._added.clear()
         self._deleted.clear()
         self._forgotten.clear()

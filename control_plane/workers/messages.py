@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 
 from control_plane.model import ResourceType, Routing
+from control_plane.store.changes import Change, ChangeKind
 
 __all__ = ["LINK_METHOD", "LINK_TOKEN_METADATA", "Hello", "Report", "decode", "encode"]
 
@@ -30,11 +31,14 @@ class Hello:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """Fast-path events since the last report (routed/routing_table.py: FastPath)."""
+    """Fast-path events since the last report (routed/routing_table.py: FastPath), and the
+    store changes the worker's own writes committed (say, a binding), for the other processes'
+    caches."""
 
     added: tuple[Routing, ...] = ()
     deleted: tuple[_Key, ...] = ()
     forgotten: tuple[_Key, ...] = ()
+    changes: tuple[Change, ...] = ()
 
 
 def encode(message: Hello | Report) -> bytes:
@@ -48,6 +52,7 @@ def encode(message: Hello | Report) -> bytes:
             ],
             "del": [list(key) for key in message.deleted],
             "fgt": [list(key) for key in message.forgotten],
+            "chg": [[c.kind.value, c.resource_type, c.resource_id] for c in message.changes],
         }
     return json.dumps(doc, separators=(",", ":")).encode()
 
@@ -68,7 +73,11 @@ def decode(raw: bytes) -> Hello | Report | None:
             )
             for kind, resource_id, project_id, pod_name in doc.get("add", ())
         )
-        return Report(added, _keys(doc.get("del", ())), _keys(doc.get("fgt", ())))
+        changes = tuple(
+            Change(ChangeKind(kind), str(resource_type), str(resource_id))
+            for kind, resource_type, resource_id in doc.get("chg", ())
+        )
+        return Report(added, _keys(doc.get("del", ())), _keys(doc.get("fgt", ())), changes)
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
 

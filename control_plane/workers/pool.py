@@ -3,6 +3,7 @@
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 
 from control_plane.settings import Settings
+from control_plane.worker_metrics import WorkerMetrics
 
 __all__ = ["WorkerPool", "handover", "taken_over"]
 
@@ -24,12 +26,14 @@ class WorkerPool:
     """`settings.decision.workers` processes of `python -m control_plane.runtime.worker`.
 
     Settings, their secrets and the link token go to each worker on its stdin (they may hold
-    Keystone credentials; command lines and environments are easier to read).
+    Keystone credentials; command lines and environments are easier to read). Their metrics go
+    to `metrics`' directory (prometheus-client's multiprocess mode).
     """
 
     def __init__(self, settings: Settings, token: str) -> None:
         self._settings = settings
         self._token = token
+        self.metrics = WorkerMetrics()
         self._tasks: list[asyncio.Task[None]] = []
         self._procs: dict[int, asyncio.subprocess.Process] = {}
         self._closing = False
@@ -51,6 +55,7 @@ class WorkerPool:
                 await proc.wait()
         for task in self._tasks:
             task.cancel()
+        self.metrics.close()
 
     def pids(self) -> list[int]:
         return [proc.pid for proc in self._procs.values() if proc.returncode is None]
@@ -58,7 +63,11 @@ class WorkerPool:
     async def _keep_running(self, index: int) -> None:
         while not self._closing:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "control_plane.runtime.worker", stdin=asyncio.subprocess.PIPE
+                sys.executable,
+                "-m",
+                "control_plane.runtime.worker",
+                stdin=asyncio.subprocess.PIPE,
+                env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(self.metrics.path)},
             )
             self._procs[index] = proc
             assert proc.stdin is not None
@@ -66,6 +75,7 @@ class WorkerPool:
             proc.stdin.close()
             log.info("decision worker started", extra={"worker": index, "pid": proc.pid})
             code = await proc.wait()
+            self.metrics.process_gone(proc.pid)
             if self._closing:
                 return
             log.warning("decision worker exited; restarting", extra={"worker": index, "code": code})

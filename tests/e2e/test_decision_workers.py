@@ -19,6 +19,7 @@ from harness.gateway import Gateway, http_get
 from harness.http import call
 from harness.procs import UNLIMITED_QUOTAS, WAIT_S, SimPod, start_podsim, wait_for
 from podgate_api.admin.v1 import admin_pb2
+from tests.e2e.test_metrics import scrape
 from tests.fixtures.postgres import fresh_database_for, postgres_url  # noqa: F401 (fixture)
 from tests.unit.decision.extproc_harness import request_headers
 
@@ -79,6 +80,23 @@ def test_every_process_decides_and_creates_land_in_their_az(cloud, project) -> N
     assert all(after[host] > before.get(host, 0) for host in after), (before, after)
     zones = Counter(s["OS-EXT-AZ:availability_zone"] for s in listed["servers"])
     assert zones == placed
+
+
+def test_decisions_of_every_process_show_in_the_main_processs_metrics(cloud, project) -> None:
+    """Each create is counted once in /metrics, whichever process decided it; a worker's
+    decisions are there (its ext_proc streams moved, and the sum covers them all)."""
+    gateway, _ = cloud
+    key = (
+        "podgate_decisions_total",
+        frozenset({"kind": "create", "outcome": "pod.pod1.compute"}.items()),
+    )
+    hosts_before, counted_before = _decision_hosts(gateway), scrape(gateway).get(key, 0.0)
+    for n in range(9):  # round robin over three processes
+        status, answer = _create(gateway, project, "az-east", f"counted-{n}")
+        assert status == 202, answer
+    moved = {host for host, count in _decision_hosts(gateway).items() if count > hosts_before[host]}
+    assert len(moved) == 1 + _WORKERS
+    assert scrape(gateway)[key] - counted_before == 9
 
 
 def test_known_resources_reach_the_fast_path_and_leave_it_on_delete(cloud, project) -> None:

@@ -104,6 +104,22 @@ def test_boot_from_volume_lands_in_the_volumes_pod_not_the_bound_one(cloud, proj
     created(call("POST", f"{compute(cloud, project)}/servers", plain), "server", "pod1")
 
 
+def test_a_binding_moved_through_the_admin_api_steers_the_very_next_create(cloud, project) -> None:
+    """Creates read the project's bindings from memory; an admin's change reaches it at once."""
+    gateway, _ = cloud
+    admin = gateway.admin()
+    plain = {"server": {"name": "plain", "flavorRef": "1", "imageRef": "x"}}
+    servers = f"{compute(cloud, project)}/servers"
+    status, headers, _ = call("POST", servers, plain)
+    assert status == 202
+    first = headers[POD_HEADER]
+    created(call("POST", servers, plain), "server", first)  # its bindings now held in memory
+    other = "pod2" if first == "pod1" else "pod1"
+    admin.CreateBinding(admin_pb2.CreateBindingRequest(project_id=project, pod_name=other))
+    admin.DeleteBinding(admin_pb2.DeleteBindingRequest(id=bound_pods(gateway, project)[first]))
+    created(call("POST", servers, plain), "server", other)
+
+
 def test_boot_from_a_snapshot_lands_in_the_snapshots_pod(cloud, project) -> None:
     source = make_volume(cloud, project, WEST, "pod2")
     snapshot = {"snapshot": {"volume_id": source}}

@@ -29,7 +29,10 @@ class BindingStore(Protocol):
     """The part of the store scheduling needs."""
 
     async def active_bindings(self, project_id: str) -> list[Binding]:
-        """The project's current bindings, one per AZ at most."""
+        """The project's current bindings, one per AZ at most (may come from a cache)."""
+
+    async def stored_bindings(self, project_id: str) -> list[Binding]:
+        """The same, read from the database: what a binding write decides on."""
 
     async def create_binding(self, project_id: str, pod_name: str) -> Binding:
         """Bind the project to the pod (replacing its binding in that pod's AZ)."""
@@ -154,7 +157,7 @@ class Creation:
         """Bind the project unless it got bound in the pod's AZ meanwhile (a concurrent create:
         the first answer wins, so a late one never moves the project); a binding to the pod
         scheduling moved it away from (full, DRAINING) is the one replaced."""
-        bindings = await self._store.active_bindings(project_id)
+        bindings = await self._store.stored_bindings(project_id)
         replaces = self._placed.replaces
         if any(b.az_name == pod.az_name and b.pod_name != replaces for b in bindings):
             return

@@ -156,6 +156,10 @@ class MemoryStore:
         await _io()
         return await self._active(project_id)
 
+    async def stored_bindings(self, project_id: str) -> list[Binding]:
+        await _io()
+        return await self._active(project_id)
+
     async def _active(self, project_id: str) -> list[Binding]:
         return [b for b in self.bindings if b.project_id == project_id and b.active]
 

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from control_plane.model import ResourceType, Routing
 from control_plane.settings import Settings
-from control_plane.store.changes import PODS
+from control_plane.store.changes import BINDINGS, PODS, Change, routing_deleted
 from control_plane.store.changes import decode as decode_change
 from control_plane.workers.hub import WorkerHub
 from control_plane.workers.messages import LINK_TOKEN_METADATA, Hello, Report, decode, encode
@@ -19,7 +19,10 @@ _VOLUME = Routing("v1", ResourceType.VOLUME, "p1", "pod2")
 def test_messages_round_trip() -> None:
     hello = Hello("127.0.0.1", 41000, 1234)
     report = Report(
-        added=(_SERVER, _VOLUME), deleted=(("server", "s9"),), forgotten=(("volume", "v9"),)
+        added=(_SERVER, _VOLUME),
+        deleted=(("server", "s9"),),
+        forgotten=(("volume", "v9"),),
+        changes=(BINDINGS, routing_deleted(ResourceType.VOLUME, "v8")),
     )
     assert decode(encode(hello)) == hello
     assert decode(encode(report)) == report
@@ -28,6 +31,10 @@ def test_messages_round_trip() -> None:
 def test_malformed_messages_are_none() -> None:
     for raw in (b"", b"[]", b"{", b'{"hello": [1]}', b'{"add": [["nope", "i", "p", "x"]]}'):
         assert decode(raw) is None, raw
+
+
+async def _ignore(_changes) -> None:
+    return None
 
 
 class _Aborted(Exception):
@@ -59,7 +66,14 @@ def test_hub_registers_workers_feeds_the_fast_path_set_and_relays_changes() -> N
         hot = FastPathSet(max_entries=10)
         hot.add(_VOLUME)
         seen: list[tuple] = []
-        hub = WorkerHub(("127.0.0.1", 19990), hot, seen.append, origin="main", token="s3cret")
+        published: list[Change] = []
+
+        async def publish(changes) -> None:
+            published.extend(changes)
+
+        hub = WorkerHub(
+            ("127.0.0.1", 19990), hot, seen.append, origin="main", token="s3cret", publish=publish
+        )
         incoming: asyncio.Queue[bytes | None] = asyncio.Queue()
 
         async def requests():
@@ -74,6 +88,9 @@ def test_hub_registers_workers_feeds_the_fast_path_set_and_relays_changes() -> N
         assert seen[-1] == hub.endpoints()
         await incoming.put(encode(Report(added=(_SERVER,), deleted=(("volume", "v1"),))))
         await _turns_until(lambda: hot.routings() == (_SERVER,))
+        assert published == []
+        await incoming.put(encode(Report(changes=(BINDINGS,))))  # the worker bound a project
+        await _turns_until(lambda: published == [BINDINGS])
         await hub.broadcast([PODS])
         assert decode_change((await relayed).decode()) == ("main", PODS)
         await incoming.put(None)  # the worker goes away
@@ -87,7 +104,7 @@ def test_a_stranger_without_the_token_is_refused() -> None:
     async def scenario() -> None:
         seen: list[tuple] = []
         hub = WorkerHub(
-            ("127.0.0.1", 19990), FastPathSet(max_entries=10), seen.append, "m", "s3cret"
+            ("127.0.0.1", 19990), FastPathSet(max_entries=10), seen.append, "m", "s3cret", _ignore
         )
 
         async def requests():
