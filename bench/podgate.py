@@ -68,6 +68,7 @@ class Podgate:
             "PODGATE_CONTROL_PLANE_METRICS_PORT": str(free_port()),
             "PODGATE_ENVOY_COMPUTE_PORT": str(self.compute_port),
             "PODGATE_ENVOY_VOLUME_PORT": str(free_port()),
+            "PODGATE_ENVOY_NETWORK_PORT": str(free_port()),
             "PODGATE_ENVOY_ADMIN_REST_PORT": "0",
             "PODGATE_ENVOY_ADMIN_PORT": str(self.envoy_admin_port),
             "PODGATE_ENVOY_BASE_ID": str(self.base_id),

@@ -79,6 +79,7 @@ def admin_rest(
             socket_address=address_pb2.SocketAddress(address=listen_host, port_value=port)
         ),
         filter_chains=[chain],
+        enable_reuse_port=wrappers_pb2.BoolValue(value=False),  # see api_listener
     )
 
 

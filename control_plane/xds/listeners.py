@@ -106,6 +106,9 @@ def api_listener(
         name=name,
         address=_socket_address(inputs.listen_host, port),
         filter_chains=[chain],
+        # A second gateway on the same port must fail to bind, not silently take half the
+        # connections (SO_REUSEPORT, Envoy's default on Linux).
+        enable_reuse_port=wrappers_pb2.BoolValue(value=False),
         # Room for the largest body the decision service accepts, plus headers.
         per_connection_buffer_limit_bytes=wrappers_pb2.UInt32Value(
             value=max(inputs.max_body_bytes + _HEADER_ROOM, _DEFAULT_BUFFER)
