@@ -36,7 +36,7 @@ def translate(inputs: XdsInputs) -> Snapshot:
     """Build clusters (+EDS) per routable pod service and the fixed listeners and routes."""
     clusters: list[cluster_pb2.Cluster] = []
     assignments: list[endpoint_pb2.ClusterLoadAssignment] = []
-    # Pods whose known resources Envoy routes by itself: not those whose answers need rewriting.
+    # Pods whose known resources Envoy routes by itself (renamed zones too: zones.py).
     fast: dict[Service, dict[str, str]] = {service: {} for service in Service}
     for pod in inputs.pods:
         if pod.state == PodState.DISABLED:
@@ -46,8 +46,7 @@ def translate(inputs: XdsInputs) -> Snapshot:
             upstream = parse_upstream(url)
             if upstream is None:
                 continue
-            if not pod.renames_az:
-                fast[service][pod.name] = url
+            fast[service][pod.name] = url
             assignment = load_assignment(cluster_name(pod.name, service), upstream)
             cluster = pod_cluster(assignment, upstream, inputs, tls_insecure=pod.tls_insecure)
             watch_health(cluster, upstream, urlsplit(root_url(url)).path, inputs)
