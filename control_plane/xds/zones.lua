@@ -12,8 +12,8 @@
 -- the script's time (callgrind), and the route already says the type.
 --
 -- ZONED (type -> {member key, {zone key = true}, {length of a key read = true}}, keys quoted
--- as in JSON) is defined above this text by zones.py. The route's filter context holds `type`,
--- `user` (the user's zone as a JSON string) and `pod` (the pod's zone; absent: any name).
+-- as in JSON) is defined above this text by zones.py. The route's filter context holds `zone`:
+-- the type, the user's zone as a JSON string and the pod's zone (absent: any name), a line each.
 
 local byte, char, find, sub = string.byte, string.char, string.find, string.sub
 local floor, concat = math.floor, table.concat
@@ -225,9 +225,13 @@ function envoy_on_response(handle)
   if body == nil then
     return
   end
-  local context = handle:filterContext()
-  local text = localised(body:getBytes(0, body:length()), ZONED[context:get("type")],
-    context:get("pod"), context:get("user"))
+  local kind, user = handle:filterContext():get("zone"):match("^([^\n]*)\n(.*)$")
+  local pod
+  local line = find(user, "\n", 1, true)
+  if line then
+    user, pod = sub(user, 1, line - 1), sub(user, line + 1)
+  end
+  local text = localised(body:getBytes(0, body:length()), ZONED[kind], pod, user)
   if text then
     body:setBytes(text)
   end

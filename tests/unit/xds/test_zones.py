@@ -24,17 +24,13 @@ def _context(config) -> dict[str, str]:
 def test_a_renamed_pod_turns_the_script_on_with_the_zone_pair_per_type() -> None:
     zones = zone_contexts([Pod("p", "az1", "nova")])
     assert set(zones["p"]) == ZONED_TYPES
-    assert _context(zones["p"][ResourceType.VOLUME]) == {
-        "type": "volume",
-        "user": '"az1"',
-        "pod": "nova",
-    }
+    assert _context(zones["p"][ResourceType.VOLUME]) == {"zone": 'volume\n"az1"\nnova'}
 
 
 def test_the_users_zone_is_written_as_json_and_an_unnamed_pod_zone_matches_any() -> None:
     zones = zone_contexts([Pod("p", 'zone "Ü"', "")])
-    context = _context(zones["p"][ResourceType.SERVER])
-    assert json.loads(context["user"]) == 'zone "Ü"' and "pod" not in context
+    kind, user = _context(zones["p"][ResourceType.SERVER])["zone"].split("\n")
+    assert kind == "server" and json.loads(user) == 'zone "Ü"'
 
 
 def test_pods_that_call_their_zone_as_users_do_or_are_disabled_get_none() -> None:
