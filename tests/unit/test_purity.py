@@ -73,6 +73,7 @@ PURE = (
     "control_plane.xds.tls",
     "control_plane.xds.resources",
     "control_plane.xds.fast_path",
+    "control_plane.xds.zones",
     "control_plane.xds.admin_rest",
 )
 # Libraries that do I/O or need an event loop; a pure module imports none of them.
