@@ -1,6 +1,7 @@
 """Envoy's heap per fast-path id and per https pod service, from its admin `/memory`.
 
     python -m bench.envoy_memory fast_path [N]        # N known servers (default 20 000)
+    python -m bench.envoy_memory zones [N]            # the same, in a pod that renames its zone
     python -m bench.envoy_memory tls [N] [CA_FILE]   # N https pods, verified vs tls_insecure
     python -m bench.envoy_memory scoped [N]          # the fast path as Scoped RDS instead
 
@@ -92,15 +93,16 @@ def _inputs(pods: tuple[Pod, ...], **extra: object) -> XdsInputs:
     )
 
 
-def fast_path(n: int) -> str:
-    pod = Pod("p1", "az1", "az1", endpoints={"compute": "http://127.0.0.1:8774/v2.1"})
+def fast_path(n: int, pod_az: str = "az1") -> str:
+    pod = Pod("p1", "az1", pod_az, endpoints={"compute": "http://127.0.0.1:8774/v2.1"})
     known = tuple(
         Routing(str(uuid.UUID(int=i + 1)), ResourceType.SERVER, f"project{i % 50}", "p1")
         for i in range(n)
     )
     empty = allocated(_inputs((pod,)), free_port())
     full = allocated(_inputs((pod,), fast_path=known), free_port())
-    return f"fast path: N={n} ids, {(full - empty) / n:.0f} bytes per id"
+    zone = "" if pod_az == pod.az_name else f" (pod zone {pod_az!r}: zone script on)"
+    return f"fast path: N={n} ids{zone}, {(full - empty) / n:.0f} bytes per id"
 
 
 def tls(n: int, ca_file: str) -> str:
@@ -265,6 +267,8 @@ def main(argv: list[str]) -> None:
         print(fast_path(int(rest[0]) if rest else 20_000))
     elif kind == "scoped":
         print(scoped(int(rest[0]) if rest else 20_000))
+    elif kind == "zones":
+        print(fast_path(int(rest[0]) if rest else 20_000, pod_az="nova"))
     elif kind == "tls":
         n = int(rest[0]) if rest else 100
         print(tls(n, rest[1] if len(rest) > 1 else system_ca_bundle()))

@@ -118,7 +118,15 @@ def _pod_routes(pod: PodListener, index: int, list_delay_ms: int) -> list[dict[s
             "percentage": {"numerator": 100, "denominator": "HUNDRED"},
         },
     }
-    server = {"server": {"id": "bench", "status": "ACTIVE", "name": "vm", "links": []}}
+    server = {
+        "server": {
+            "id": "bench",
+            "status": "ACTIVE",
+            "name": "vm",
+            "OS-EXT-AZ:availability_zone": pod.pod_az,
+            "links": [],
+        }
+    }
     return [
         {
             "match": {"safe_regex": {"regex": "/compute/v2\\.1/?"}},

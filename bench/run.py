@@ -37,6 +37,7 @@ from bench.pod_envoy import PodListener, direct_bootstrap, pod_bootstrap
 from bench.podgate import Podgate, PodSpec
 from bench.process import find_envoy, stop_on_signals
 from bench.results import HEADERS, Sample, Scenario, summarise, table_rows
+from bench.scenarios_zones import LABEL, check_renamed, ids_file, renamed_routings
 from bench.wrk import Load, ensure_wrk, run_wrk
 from harness.procs import Proc, free_port, start, wait_for
 
@@ -176,7 +177,8 @@ def build(rig: Rig, args: argparse.Namespace, first_touch_ids: int) -> Iterator[
     yield f"podgate up; {len(specs)} pods registered with the podgate CLI"
     known = [str(uuid.uuid4()) for _ in range(KNOWN_IDS)]
     podgate.down()
-    podgate.seed(PROJECT, {rid: KNOWN_PODS[n % len(KNOWN_PODS)] for n, rid in enumerate(known)})
+    seeded = {rid: KNOWN_PODS[n % len(KNOWN_PODS)] for n, rid in enumerate(known)}
+    podgate.seed(PROJECT, {**seeded, **renamed_routings(rig.root)})
     podgate.up()
     yield f"{len(known)} known routings stored, podgate restarted (loads them as it starts)"
     unseen = [str(uuid.uuid4()) for _ in range(first_touch_ids)]
@@ -204,6 +206,8 @@ def check(rig: Rig) -> None:
     ):
         _expect(f"{where} GET known id", _call(f"{base}/servers/{known[0]}"), 200, served[1])
     _expect("podgate GET unseen id", _call(f"{gateway}/servers/{unseen[-1]}"), 200, served[1])
+    direct = f"http://127.0.0.1:{rig.direct_port}/v2.1/{PROJECT}"
+    check_renamed(rig.root, gateway, direct, POD_AZS[0], _pod_az(0))
     created = _call(f"{gateway}/servers", CREATE_BODY)
     _expect("podgate create", created, 202, lambda b: b["server"]["OS-EXT-AZ:availability_zone"])
     _expect(
@@ -259,6 +263,13 @@ def cases(rig: Rig, unseen_chunks: Iterator[Path]) -> list[Case]:
         Case(
             Scenario("podgate_get_known", "2. Podgate GET known id (10k, 3 pods)", "direct_get"),
             lambda: Load(podgate.compute_url, by_id, known),
+            podgate.control_plane_pids,
+            podgate_envoy,
+            ext_proc_streams=podgate.ext_proc_streams,
+        ),
+        Case(
+            Scenario("podgate_get_renamed", LABEL, "direct_get"),
+            lambda: Load(podgate.compute_url, by_id, ids_file(rig.root)),
             podgate.control_plane_pids,
             podgate_envoy,
             ext_proc_streams=podgate.ext_proc_streams,

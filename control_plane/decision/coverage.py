@@ -77,13 +77,17 @@ POST | 404 |
 
 ## Served, with a known difference from Nova/Cinder
 
-- `GET` of a resource by id whose pod is known and calls its zone as users do (`pod_az_name` ==
-  `az_name`) is routed by Envoy itself (the fast path, README): the pod alone then answers for
-  microversions (`latest` is the pod's latest, not the gateway window's top) and, in keystone mode
+- `GET` of a resource by id whose pod is known is routed by Envoy itself (the fast path, README):
+  the pod alone then answers for microversions (`latest` is the pod's latest, not the gateway
+  window's top) and, in keystone mode
   (pods proven to check tokens, `[fast_path] pod_auth`), for the token: another project's URL is
   answered with Nova's and Cinder's own 400 there, not the gateway's 403, and a missing or bad
-  token with keystonemiddleware's 401. Resources of pods that rename their zone are shown through
-  the decision service, which rewrites the AZ, as lists and creates do.
+  token with keystonemiddleware's 401. For a pod
+  that renames its zone (`pod_az_name` != `az_name`), Envoy's zone script renames it in the shows
+  of servers, volumes, backups and groups as the decision service would (the zone fields of the
+  resource's object, exact matches only, bytes otherwise the pod's); an answer below a resource
+  (`/servers/{id}/ips`) is taken for a show when it holds the type's object with an `id`, which
+  none of Nova's or Cinder's does.
 - Quotas: a limit set through the gateway holds over all pods together; each pod enforces its
   share of the headroom, rebalanced every `[quotas] rebalance_s`, so a create may be refused in
   one pod while another still has room until the next round (docs/quotas.md). A project without

@@ -43,6 +43,7 @@ from control_plane.xds.resources import (
     DECISION_CLUSTER,
 )
 from control_plane.xds.tls import downstream_tls
+from control_plane.xds.zones import zone_contexts, zone_filter
 
 __all__ = ["api_listener", "route_configuration"]
 
@@ -126,6 +127,7 @@ def _http_filters(service: Service, inputs: XdsInputs) -> list[hcm.HttpFilter]:
     filters.append(
         hcm.HttpFilter(name=_EXT_PROC, typed_config=_any(_ext_proc(service, inputs)), disabled=True)
     )
+    filters.append(zone_filter())  # off too: renamed pods' fast-path routes turn it on
     filters.append(_http_filter("envoy.filters.http.router", router_pb2.Router()))
     return filters
 
@@ -205,6 +207,7 @@ def route_configuration(
         action=route_components_pb2.RouteAction(
             auto_host_rewrite=wrappers_pb2.BoolValue(value=True), timeout=timeout
         ),
+        zones=zone_contexts(inputs.pods),
     )
     return config
 

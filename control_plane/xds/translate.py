@@ -36,8 +36,8 @@ def translate(inputs: XdsInputs) -> Snapshot:
     """Build clusters (+EDS) per routable pod service and the fixed listeners and routes."""
     clusters: list[cluster_pb2.Cluster] = []
     assignments: list[endpoint_pb2.ClusterLoadAssignment] = []
-    # Pods whose known resources Envoy routes by itself: not those whose answers need rewriting,
-    # nor (keystone mode) those not proven to check tokens.
+    # Pods whose known resources Envoy routes by itself (renamed zones too: zones.py), but not,
+    # in keystone mode, those not proven to check tokens.
     fast: dict[Service, dict[str, str]] = {service: {} for service in Service}
     for pod in inputs.pods:
         if pod.state == PodState.DISABLED:
@@ -48,9 +48,7 @@ def translate(inputs: XdsInputs) -> Snapshot:
             if upstream is None:
                 continue
             proven = inputs.pod_auth_passed
-            if not pod.renames_az and (
-                proven is None or (cluster_name(pod.name, service), url) in proven
-            ):
+            if proven is None or (cluster_name(pod.name, service), url) in proven:
                 fast[service][pod.name] = url
             assignment = load_assignment(cluster_name(pod.name, service), upstream)
             cluster = pod_cluster(assignment, upstream, inputs, tls_insecure=pod.tls_insecure)

@@ -18,7 +18,7 @@ from podgate_api.admin.v1 import admin_pb2
 pytestmark = pytest.mark.e2e
 
 # pod -> (user-facing AZ, the pod's own AZ): pod1 and pod2 call their zones as users do; pod3
-# renames its zone, so its answers need rewriting and its resources stay with the processor.
+# renames its zone (with a `-`, a Lua pattern character), which Envoy renames on the fast path.
 LAYOUT = {
     "pod1": ("az-east", "az-east"),
     "pod2": ("az-west", "az-west"),
@@ -76,17 +76,58 @@ def test_known_servers_and_volumes_skip_the_decision_service(cloud, project) -> 
     assert status == 200 and body["volume"]["id"] == created["volume"]["id"]
 
 
-def test_a_pod_that_renames_its_zone_is_answered_through_the_processor(cloud, project) -> None:
-    gateway, _ = cloud
-    server_id = _create_server(gateway, project, LAYOUT["pod3"][0], "vm-renamed")
-    url = f"{gateway.compute_url}/{project}/servers/{server_id}"
-    _a_later_push(gateway, project)  # the server is known, yet must not be on the fast path
-    for _ in range(3):
-        before = gateway.ext_proc_streams("compute")
-        status, _, body = call("GET", url)
-        assert status == 200
-        assert body["server"]["OS-EXT-AZ:availability_zone"] == "az-north"
-        assert gateway.ext_proc_streams("compute") == before + 1
+def test_a_pod_that_renames_its_zone_is_on_the_fast_path_with_the_users_zone(
+    cloud, project
+) -> None:
+    gateway, pods = cloud
+    zone, inner = LAYOUT["pod3"]
+    # Values that merely contain the pod's zone, or name it below the resource, stay as they are.
+    metadata = {
+        "OS-EXT-AZ:availability_zone": inner,
+        "availability_zone": inner,
+        "at": f"{inner}-1",
+    }
+    server = {
+        "server": {
+            "name": f"{inner}-vm",
+            "flavorRef": "1",
+            "imageRef": "img",
+            "availability_zone": zone,
+            "metadata": metadata,
+        }
+    }
+    status, _, made = call("POST", f"{gateway.compute_url}/{project}/servers", server)
+    assert status == 202, made
+    path = f"/{project}/servers/{made['server']['id']}"
+    status, _, shown = gateway.fast_path_get(f"{gateway.compute_url}{path}", "compute")
+    status_in_pod, _, in_pod = call("GET", f"{pods['pod3'].compute_url}{path}")
+    assert status == status_in_pod == 200
+    assert in_pod["server"]["OS-EXT-AZ:availability_zone"] == inner
+    assert shown == {"server": {**in_pod["server"], "OS-EXT-AZ:availability_zone": zone}}
+    assert shown["server"]["name"] == f"{inner}-vm" and shown["server"]["metadata"] == metadata
+    volume = {"volume": {"size": 1, "availability_zone": zone, "metadata": metadata}}
+    status, _, made = call("POST", f"{gateway.volume_url}/{project}/volumes", volume)
+    assert status == 202, made
+    volume_path = f"/{project}/volumes/{made['volume']['id']}"
+    status, _, shown = gateway.fast_path_get(f"{gateway.volume_url}{volume_path}", "volume")
+    _, _, in_pod = call("GET", f"{pods['pod3'].url}/volume/v3{volume_path}")
+    assert status == 200 and in_pod["volume"]["availability_zone"] == inner
+    assert shown == {"volume": {**in_pod["volume"], "availability_zone": zone}}
+    # Every later GET, and those below the resource (their answers as the pod gives them), skip
+    # the decision service.
+    before = gateway.ext_proc_streams("compute"), gateway.ext_proc_streams("volume")
+    for _ in range(5):
+        status, _, again = call("GET", f"{gateway.compute_url}{path}")
+        assert status == 200 and again["server"]["OS-EXT-AZ:availability_zone"] == zone
+    for below in ("ips", "metadata"):
+        got = call("GET", f"{gateway.compute_url}{path}/{below}")
+        assert (
+            got[0] == 200 and got[2] == call("GET", f"{pods['pod3'].compute_url}{path}/{below}")[2]
+        )
+    got = call("GET", f"{gateway.volume_url}{volume_path}/metadata")
+    assert got[0] == 200 and got[2] == {"metadata": metadata}
+    after = gateway.ext_proc_streams("compute"), gateway.ext_proc_streams("volume")
+    assert after == before
 
 
 def test_writes_lists_and_other_projects_still_ask(cloud, project) -> None:

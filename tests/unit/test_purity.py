@@ -73,6 +73,7 @@ PURE = (
     "control_plane.xds.tls",
     "control_plane.xds.resources",
     "control_plane.xds.fast_path",
+    "control_plane.xds.zones",
     "control_plane.xds.admin_rest",
     "control_plane.pod_auth.rules",
 )

@@ -20,6 +20,7 @@ def _table(
         {"pod1": endpoint},
         fallback=route_components.Route(match=route_components.RouteMatch(prefix="/")),
         action=route_components.RouteAction(),
+        zones={},
     )
     return host
 

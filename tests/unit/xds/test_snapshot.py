@@ -178,6 +178,7 @@ def test_listeners_carry_the_service_in_ext_proc_metadata() -> None:
             "envoy.filters.http.header_to_metadata",
             "envoy.filters.http.local_ratelimit",
             "envoy.filters.http.ext_proc",
+            "podgate.zones",
             "envoy.filters.http.router",
         ]
         processor = ext_proc_pb2.ExternalProcessor()
