@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from control_plane.decision.routed.batched_reads import BatchedReads
 from control_plane.model import ResourceType, Routing
 
 _Key = tuple[str, str]
@@ -20,9 +21,6 @@ _Key = tuple[str, str]
 
 class RoutingStore(Protocol):
     """The part of the store the routing table needs."""
-
-    async def get_routing(self, resource_type: ResourceType, resource_id: str) -> Routing | None:
-        """The recorded routing, if any."""
 
     async def get_routings(
         self, resource_type: ResourceType, resource_ids: Sequence[str]
@@ -84,6 +82,7 @@ class RoutingTable:
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
         self._store = store
+        self._reads = BatchedReads(store.get_routings)
         self._fast_path_set = _NoFastPath() if fast_path_set is None else fast_path_set
         self._on_deleted = on_deleted
         self._max_entries = max_entries
@@ -97,7 +96,8 @@ class RoutingTable:
         return len(self._cache)
 
     async def lookup(self, resource_type: ResourceType, resource_id: str) -> Routing | None:
-        """The routing of one resource, from memory or else from the store."""
+        """The routing of one resource, from memory or else from the store (reads of concurrent
+        lookups coalesced: batched_reads.py)."""
         key = (str(resource_type), resource_id)
         cached = self._cache.get(key)
         if cached is not None:
@@ -107,7 +107,7 @@ class RoutingTable:
             return cached
         self.misses += 1
         forgotten = self._forgotten
-        routing = await self._store.get_routing(resource_type, resource_id)
+        routing = await self._reads.get(resource_type, resource_id)
         # NOTE: a forget() during the read may concern this very key; don't cache a stale answer.
         if routing is not None and forgotten == self._forgotten:
             self._remember(key, routing)
