@@ -3,8 +3,9 @@ asked meanwhile.
 
 A store read costs mostly its round trip (a pooled connection, a transaction, a worker thread
 with SQLite), not its rows; requests missing the cache at once would each pay it and, past the
-pool's size, open and close connections of their own. Here the first miss reads at once; misses
-arriving while a read is out wait for the next one, which asks for all of them.
+pool's size, open and close connections of their own. Here a miss reads at once while fewer
+than `_READERS` reads are out (within the store's pool); misses arriving while all are out wait
+for the next free one, which asks for all of them.
 """
 
 import asyncio
@@ -15,16 +16,19 @@ from control_plane.model import ResourceType, Routing
 __all__ = ["BatchedReads"]
 
 _Key = tuple[ResourceType, str]
+# Reads out at once: below SQLAlchemy's default pool size (5), so no read opens a connection.
+_READERS = 4
 ReadMany = Callable[[ResourceType, Sequence[str]], Awaitable[list[Routing]]]
 
 
 class BatchedReads:
-    """`get` one routing; the reads of ids asked for together go to the store as one."""
+    """`get` one routing; the reads of ids asked for while others are out go to the store as
+    one."""
 
     def __init__(self, read_many: ReadMany) -> None:
         self._read_many = read_many
         self._waiting: dict[_Key, asyncio.Future[Routing | None]] = {}
-        self._reading = False
+        self._readers = 0
 
     async def get(self, resource_type: ResourceType, resource_id: str) -> Routing | None:
         """The stored routing of one resource, if any."""
@@ -32,8 +36,8 @@ class BatchedReads:
         future = self._waiting.get(key)
         if future is None:
             future = self._waiting[key] = asyncio.get_running_loop().create_future()
-            if not self._reading:
-                self._reading = True
+            if self._readers < _READERS:
+                self._readers += 1
                 asyncio.get_running_loop().create_task(self._read())
         return await asyncio.shield(future)
 
@@ -60,4 +64,4 @@ class BatchedReads:
                     if not future.done():
                         future.set_result(found.get(key))
         finally:
-            self._reading = False
+            self._readers -= 1
