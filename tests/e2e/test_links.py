@@ -145,8 +145,13 @@ def test_project_less_urls_take_the_project_header_without_keystone(
     volume_id = made["volume"]["id"]
     status, _, shown = call("GET", f"{cloud.volume_url}/volumes/{volume_id}", headers=mine)
     assert status == 200 and shown["volume"]["id"] == volume_id
-    status, _, same = call("GET", f"{cloud.volume_url}/{project}/volumes/{volume_id}")
-    assert status == 200 and same["volume"]["links"] == shown["volume"]["links"]
+    # Project-less paths never take the fast path: the decision service relinks the prefixed
+    # pod's answer to the gateway's project URL (a GET of that URL itself may be Envoy's alone,
+    # with the pod's own links: README, "Links in answers").
+    self_href = f"{cloud.volume_url}/{project}/volumes/{volume_id}"
+    assert shown["volume"]["links"][0] == {"rel": "self", "href": self_href}
+    status, _, same = call("GET", self_href)
+    assert status == 200 and same["volume"]["id"] == volume_id
     status, _, fault = call("GET", f"{cloud.compute_url}/servers/{server_id}")
     assert status == 401, fault
     other = {"X-Project-Id": "someone-else"}
