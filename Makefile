@@ -56,8 +56,9 @@ clean:
 demo: $(STAMP)
 	$(BIN)/python -m harness.demo
 
-# Issue 8's benchmark (bench/run.py): every scenario side by side, then README's table refreshed.
-# BENCH_ARGS=--quick for a short smoke run. bench/list_latency.py and bench/token_cache.py
+# Issue 8's benchmark (bench/run.py): every scenario side by side, then issue 18's scale run
+# (bench/scale.py: 1 M routings, 100 pods, memory per fast-path entry) and README's table refreshed.
+# BENCH_ARGS=--quick / SCALE_ARGS=--quick for short smoke runs. bench/list_latency.py and bench/token_cache.py
 # still run on their own (python -m bench.list_latency, python -m bench.token_cache).
 BENCH_STAMP = $(VENV)/.installed-bench
 
@@ -67,6 +68,7 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.scale $(SCALE_ARGS)
 	$(BIN)/python -m bench.readme
 
 # Issue 9's soak (bench/soak.py): 10 minutes of mixed traffic with a control-plane restart in the
