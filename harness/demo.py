@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from harness.demo_guard import DemoRefused, claim
 from harness.procs import free_port
 
 TOPOLOGY = Path(__file__).resolve().parents[1] / "compose" / "topology.yaml"
@@ -43,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         _free_ports(topology)
     state = Path(os.environ.get("PODGATE_STATE_DIR", ".state/demo")).resolve()
     state.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = claim(state, topology)
+    except DemoRefused as refused:
+        print(f"make demo: {refused}", file=sys.stderr)
+        return 1
     (state / "podgate.db").unlink(missing_ok=True)
     gateway = topology["gateway"]
     env = {
@@ -73,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if toured else 130
     finally:
         demo.stop()
+        lock.close()
 
 
 def clouds_yaml(compute: str, volume: str) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.demo import OPENSTACK, clouds_yaml, run_openstack
+from harness.demo import OPENSTACK, TOPOLOGY, clouds_yaml, run_openstack
 from harness.procs import WAIT_S
 
 # The tour runs the `openstack` CLI a dozen times; on a loaded machine that alone can take
@@ -92,6 +92,53 @@ def test_tour_runs_the_openstack_cli_and_lists_servers_merged(demo) -> None:
     routings = _section(out, "Routings the gateway keeps")
     assert len(re.findall(r"│ server ", routings)) == 1  # vm-az2's is forgotten
     assert len(re.findall(r"│ volume ", routings)) == 2
+
+
+def test_a_second_demo_says_one_is_running_and_touches_nothing(demo) -> None:
+    proc, out_file = demo  # must still be running: the next test stops it
+    state = out_file.parent / "state"
+    database = state / "podgate.db"
+    inode = database.stat().st_ino  # deleted and made anew would change it
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    second = subprocess.run(
+        [sys.executable, "-m", "harness.demo", "--no-wait", "--free-ports"],
+        env={**env, "PODGATE_STATE_DIR": str(state)},
+        capture_output=True,
+        text=True,
+        timeout=WAIT_S,
+        check=False,
+    )
+    assert second.returncode == 1, second.stdout + second.stderr
+    assert second.stdout == ""
+    [line] = second.stderr.splitlines()
+    assert f"already running in {state} (pid {proc.pid}; compute " in line
+    assert "Ctrl-C" in line
+    assert database.stat().st_ino == inode and proc.poll() is None
+
+
+def test_a_demo_on_ports_in_use_says_which_and_starts_nothing(tmp_path: Path) -> None:
+    topology = yaml.safe_load(TOPOLOGY.read_text())
+    port = topology["gateway"]["compute_port"]
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            holder.bind(("127.0.0.1", port))
+            holder.listen()
+        except OSError:
+            pass  # already taken by something else: the demo must refuse all the same
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+        refused = subprocess.run(
+            [sys.executable, "-m", "harness.demo", "--no-wait"],
+            env={**env, "PODGATE_STATE_DIR": str(tmp_path / "state")},
+            capture_output=True,
+            text=True,
+            timeout=WAIT_S,
+            check=False,
+        )
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    [line] = refused.stderr.splitlines()
+    assert f"compute {port}" in line and "--free-ports" in line
+    assert list((tmp_path / "state").iterdir()) == [tmp_path / "state" / "demo.lock"]
 
 
 def test_printed_clouds_yaml_works_while_running_and_ctrl_c_stops_everything(demo) -> None:
