@@ -79,3 +79,20 @@ def test_the_image_contains_every_package() -> None:
         assert (package if folder == "." else folder) in copied, f"{package} not in the image"
     for service in SERVICES.values():
         assert service["build"]["dockerfile"] == "compose/Dockerfile"
+
+
+def test_the_build_context_is_only_what_the_image_copies() -> None:
+    """.dockerignore excludes everything, then lets in exactly the Dockerfile's COPY sources."""
+    lines = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert lines[0] == "*"
+    allowed = {line.removeprefix("!") for line in lines if line.startswith("!")}
+    dockerfile = (ROOT / "compose" / "Dockerfile").read_text()
+    copied = set()
+    for sources in re.findall(r"^COPY (.+) \S+$", dockerfile, flags=re.MULTILINE):
+        copied |= set(sources.split())
+    assert allowed == copied
+    assert not {".venv", ".state", "realcloud", "tests"} & allowed
