@@ -4,17 +4,13 @@ Every public method of Store is one transaction. Model dataclasses go in and com
 driver errors leave as control_plane.errors, so no caller ever sees a row or an IntegrityError.
 """
 
-import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
-from typing import TypeVar
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from control_plane.errors import BadRequest, FailedPrecondition, PodgateError
+from control_plane.errors import BadRequest
 from control_plane.model import (
     AuditEvent,
     Binding,
@@ -41,18 +37,14 @@ from control_plane.store.changes import (
     pods_changed,
     routing_deleted,
 )
-from control_plane.store.engine import IMMEDIATE, open_engine
+from control_plane.store.engine import open_engine
 from control_plane.store.feed import ChangeFeed
 from control_plane.store.group_commit import GroupCommit
 from control_plane.store.notify import send
 from control_plane.store.rows import check_resource_type
+from control_plane.store.transactions import Transactions
 
 __all__ = ["Store"]
-
-_T = TypeVar("_T")
-_Work = Callable[[AsyncSession], Awaitable[_T]]
-_PlainWork = Callable[[AsyncConnection], Awaitable[_T]]
-_Changes = Callable[[_T], Sequence[Change]]
 
 # Rows per INSERT when learning routings (6 bound values each; SQLite allows 32766 per statement).
 _LEARN_CHUNK = 500
@@ -68,20 +60,15 @@ class Store:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.origin = new_origin()
         self.changes = ChangeFeed()
+        self._run = Transactions(engine, self.origin, self.changes).run
         self._bindings = BindingCache(self.stored_bindings)
         self.changes.subscribe(self._bindings.changed)
         self._routing_inserts: GroupCommit[Routing, Routing | None] = GroupCommit(
             lambda batch: self._run(
                 partial(_routings.insert_routings, routings=batch), write=True, plain=True
             )
-        )
-        # SQLite has one writer at a time; waiting here in turn beats its busy handler, which
-        # sleeps and retries (seconds under a burst of creates).
-        self._one_writer = (
-            asyncio.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
         )
 
     @classmethod
@@ -355,50 +342,3 @@ class Store:
         return await self._run(
             partial(_audit.list_audit_events, since=since, limit=limit), plain=True
         )
-
-    async def _run(
-        self,
-        work: _Work[_T] | _PlainWork[_T],
-        *,
-        write: bool = False,
-        retries: int = 0,
-        notify: _Changes[_T] | None = None,
-        plain: bool = False,
-    ) -> _T:
-        """Run `work` in one transaction, retrying lost unique-key races `retries` times.
-
-        `notify` names the changes to announce from `work`'s result; they are sent in the same
-        transaction, so a write that rolls back announces nothing, and published to `changes`
-        once committed. `plain` work gets a bare connection instead of an ORM session: half the
-        cost, for the per-request queries.
-        """
-        while True:
-            try:
-                async with self._one_writer if write else contextlib.nullcontext():
-                    if plain:
-                        return await self._on_connection(work, write=write)
-                    async with self._sessions() as session, session.begin():
-                        if write:
-                            await session.connection(execution_options={IMMEDIATE: True})
-                        result = await work(session)
-                        changes = tuple(notify(result)) if notify is not None else ()
-                        await send(session, self.origin, changes)
-                if changes:
-                    await self.changes.publish(changes, own=True)
-                return result
-            except IntegrityError as exc:
-                if retries > 0:
-                    retries -= 1
-                    continue
-                raise FailedPrecondition(
-                    "A concurrent change conflicts with this one; try again"
-                ) from exc
-            except DBAPIError as exc:
-                raise PodgateError(f"Database error ({type(exc.orig).__name__})") from exc
-
-    async def _on_connection(self, work: _PlainWork[_T], *, write: bool) -> _T:
-        async with self._engine.connect() as connection:
-            if write:
-                await connection.execution_options(**{IMMEDIATE: True})
-            async with connection.begin():
-                return await work(connection)
