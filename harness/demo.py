@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from harness.demo_guard import DemoRefused, claim
+from harness.demo_guard import GATEWAY_PORTS, DemoRefused, claim
 from harness.procs import free_port
 
 TOPOLOGY = Path(__file__).resolve().parents[1] / "compose" / "topology.yaml"
@@ -272,17 +272,8 @@ def run_openstack(args: list[str], env: dict[str, str]) -> str:
 
 
 def _free_ports(topology: dict) -> None:
-    keys = (
-        "compute_port",
-        "volume_port",
-        "network_port",
-        "admin_rest_port",
-        "grpc_port",
-        "metrics_port",
-        "envoy_admin_port",
-    )
-    ports = iter(free_port() for _ in range(len(keys) + len(topology["pods"])))
-    for key in keys:
+    ports = iter(free_port() for _ in range(len(GATEWAY_PORTS) + len(topology["pods"])))
+    for key in GATEWAY_PORTS:
         topology["gateway"][key] = next(ports)
     for pod in topology["pods"]:
         pod["port"] = next(ports)

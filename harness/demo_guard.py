@@ -11,9 +11,10 @@ import socket
 from pathlib import Path
 from typing import IO
 
-__all__ = ["DemoRefused", "claim"]
+__all__ = ["GATEWAY_PORTS", "DemoRefused", "claim"]
 
-_GATEWAY_PORTS = (
+# The topology's gateway ports (compose/topology.yaml), every one the demo binds.
+GATEWAY_PORTS = (
     "compute_port",
     "volume_port",
     "network_port",
@@ -61,7 +62,7 @@ def claim(state: Path, topology: dict) -> IO[str]:
 
 def _ports(topology: dict) -> dict[str, int]:
     gateway = topology["gateway"]
-    ports = {key.removesuffix("_port"): int(gateway[key]) for key in _GATEWAY_PORTS}
+    ports = {key.removesuffix("_port"): int(gateway[key]) for key in GATEWAY_PORTS}
     ports |= {f"pod {pod['name']}": int(pod["port"]) for pod in topology["pods"]}
     return ports
 
