@@ -71,11 +71,13 @@ class PodgateError(Exception):
 
     status = 500
 
-    def __init__(self, message: str, *, neutron_type: str = "") -> None:
+    def __init__(self, message: str, *, neutron_type: str = "", detail: str = "") -> None:
         super().__init__(message)
         self.message = message
         # Neutron's name for it where the network API has a finer one ("NetworkNotFound").
         self.neutron_type = neutron_type
+        # For the log line only, never the answer: what operators need (it may name pods).
+        self.detail = detail
 
     def fault(self, service: Service | None = None) -> bytes:
         """This error as the fault body of `service`'s API (Nova's shape when None)."""

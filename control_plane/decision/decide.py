@@ -74,8 +74,6 @@ __all__ = [
 _UNKNOWN_MESSAGE = "The resource could not be found."
 _BAD_METHOD_MESSAGE = "The method specified is not allowed for this resource."
 _NO_BODY = "The request body is missing."
-# Trio2o's words, which clients of the compute and volume APIs already match.
-_NOT_SAME_POD = "Server and volume not in the same pod"
 _PROJECT_HEADER, _ROLES_HEADER = "x-project-id", "x-roles"
 _PROJECT_SCOPE = "The network API needs a project-scoped token."
 _NOAUTH_PROJECT = "Without Keystone the X-Project-Id header must name the project."
@@ -258,11 +256,7 @@ def _same_pod(op: ResourceOperation, facts: Facts, destination: Target) -> None:
     """What an attach names must be in the pod of the resource it is attached to (follow.py
     says which named resources count)."""
     named = followed(facts.referenced, facts.referenced, op.project_id, facts.pods)
-    if op.service is Service.NETWORK:
-        owner = Followed(Reference(op.resource_type, op.resource_id), destination.pod)
-        beside(owner, named)
-    elif any(other.pod.name != destination.pod.name for other in named):
-        raise BadRequest(_NOT_SAME_POD)
+    beside(Followed(Reference(op.resource_type, op.resource_id), destination.pod), named)
 
 
 def _create(op: ResourceOperation, facts: Facts) -> Decision:

@@ -164,11 +164,18 @@ class Exchange:
         self._deps.metrics.decisions.labels(kind, outcome).inc()
         return kind
 
-    def log_outcome(self, outcome: str) -> None:
-        """One line per decision; the path without its query (it may carry secrets)."""
+    def log_outcome(self, outcome: str, detail: str = "") -> None:
+        """One line per decision; the path without its query (it may carry secrets); a fault's
+        `detail` for operators (which pod) at its end."""
         kind = self._count(outcome)
         path = self._path.partition("?")[0]
-        log.info("%s %s %r %s -> %s", self.request_id, self._method, path, kind, outcome)
+        if detail:
+            log.info(
+                "%s %s %r %s -> %s because %s",
+                self.request_id, self._method, path, kind, outcome, detail,
+            )  # fmt: skip
+        else:
+            log.info("%s %s %r %s -> %s", self.request_id, self._method, path, kind, outcome)
 
     async def _request_headers(self, message: ep.HttpHeaders) -> ep.ProcessingResponse:
         """Classify and admit the request, gather what its decision reads, carry it out."""

@@ -175,7 +175,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
         try:
             response = await exchange.answer(kind, message)
         except PodgateError as exc:
-            exchange.log_outcome(str(exc.status))
+            exchange.log_outcome(str(exc.status), exc.detail)
             response = await exchange.fault(exc)
         except Exception:
             log.exception("%s unexpected error on %s", exchange.request_id, kind)

@@ -6,8 +6,9 @@ from datetime import datetime
 from control_plane.decision.decisions import Target
 from control_plane.decision.operation import Operation, ResourceOperation
 from control_plane.decision.resources import SPECS
+from control_plane.decision.zone_faults import no_zone, resource_zone_gone, zone_unavailable
 from control_plane.endpoints import pod_path
-from control_plane.errors import NotFound, PodUnavailable
+from control_plane.errors import NotFound
 from control_plane.model import Pod, PodState, Routing, Service, cluster_name
 
 __all__ = ["first_usable", "in_preference_order", "owned", "target", "usable"]
@@ -20,7 +21,7 @@ def first_usable(
     for pod in in_preference_order(pods):
         if pod.state == PodState.ENABLED and pod.endpoint(service) and pod.name not in unhealthy:
             return pod, pod.endpoint(service)
-    raise PodUnavailable(f"No pod offers the {service} API now.")
+    raise no_zone(service, f"no ENABLED pod answers {service}")
 
 
 def owned(
@@ -47,19 +48,19 @@ def owned(
 def usable(
     name: str, pod: Pod | None, service: Service, unhealthy: Collection[str] = frozenset()
 ) -> tuple[Pod, str]:
-    """The pod and its endpoint URL for `service`, or PodUnavailable naming the pod.
+    """The pod and its endpoint URL for `service`, or PodUnavailable naming its zone.
 
     `unhealthy`: pods not answering (health.py), refused at once rather than waited for.
     """
     if pod is None:
-        raise PodUnavailable(f"Pod {name} is not available.")
+        raise resource_zone_gone(name)
     if pod.state == PodState.DISABLED:
-        raise PodUnavailable(f"Pod {name} is disabled.")
+        raise zone_unavailable(pod, "is disabled")
     if name in unhealthy:
-        raise PodUnavailable(f"Pod {name} is not answering.")
+        raise zone_unavailable(pod, "is not answering")
     endpoint = pod.endpoint(service)
     if not endpoint:
-        raise PodUnavailable(f"Pod {name} has no {service} endpoint.")
+        raise zone_unavailable(pod, f"has no {service} endpoint", service)
     return pod, endpoint
 
 

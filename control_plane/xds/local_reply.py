@@ -21,7 +21,11 @@ __all__ = ["local_reply_config"]
 _MAPPED_STATUSES = (400, 404, 413, 503)
 # A pod that is ejected, failing health checks, refusing or dropping connections.
 _POD_DOWN_FLAGS = ("UH", "UF", "UC", "URX", "UO")
-_POD_DOWN_MESSAGE = "The pod behind %UPSTREAM_CLUSTER% is not available: %LOCAL_REPLY_BODY%."
+# Users see zones, not pods (the access log names the cluster).
+_POD_DOWN_MESSAGE = (
+    "The availability zone serving this request is not available now: %LOCAL_REPLY_BODY%."
+)
+_NO_CLUSTER_MESSAGE = "The availability zone for this request is not available now."
 _NO_DECISION_MESSAGE = "The gateway cannot place this request right now; try again later."
 _BAD_PATH_MESSAGE = "The request path is not valid."
 # Nova's words for a rate-limited request.
@@ -37,10 +41,10 @@ def local_reply_config() -> hcm.LocalReplyConfig:
     complete fault body, so they pass untouched.
     """
     eq, ge = accesslog.ComparisonFilter.EQ, accesslog.ComparisonFilter.GE
-    # Envoy's own words here name no pod or none at all, so the message is ours.
+    # Envoy's own words here name a cluster (a pod) or nothing, so the message is ours.
     mappers = [
         _fault_mapper(_details_are("path_normalization_failed"), 400, _BAD_PATH_MESSAGE),
-        _fault_mapper(_flagged(eq, 503, "NC"), 503, "The pod for this request is not available."),
+        _fault_mapper(_flagged(eq, 503, "NC"), 503, _NO_CLUSTER_MESSAGE),
         _fault_mapper(_flagged(eq, 503, *_POD_DOWN_FLAGS), 503, _POD_DOWN_MESSAGE),
         # The processor is down or slow: a bounded 503, so clients retry as for any outage.
         _fault_mapper(_ext_proc_failed(), 503, _NO_DECISION_MESSAGE, override=True),

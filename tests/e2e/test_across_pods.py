@@ -71,12 +71,12 @@ def test_an_admin_flavor_reaches_every_pod_and_servers_in_any_az_can_use_it(clou
         assert call("GET", f"{_compute(cloud, project, pod)}/flavors/{project}")[0] == 404
 
 
-def test_a_create_one_pod_refuses_is_undone_and_names_the_pod(cloud, project) -> None:
+def test_a_create_one_pod_refuses_is_undone_and_names_its_zone(cloud, project) -> None:
     taken = {"flavor": {"name": f"f-{project}", "ram": 64, "vcpus": 1, "disk": 1}}
     assert call("POST", f"{_compute(cloud, project, 'pod2')}/flavors", taken)[0] == 200
     retry = {"flavor": {**taken["flavor"], "id": project}}
     status, _, body = call("POST", f"{_compute(cloud, project)}/flavors", retry)
-    message = f"Pod pod2: Flavor with name f-{project} already exists."
+    message = f"Availability zone az-west: Flavor with name f-{project} already exists."
     assert (status, body) == (409, {"conflictingRequest": {"message": message, "code": 409}})
     # The undo runs after the answer.
     in_pod1 = f"{_compute(cloud, project, 'pod1')}/flavors/{project}"

@@ -254,12 +254,11 @@ async def test_missing_cluster_becomes_a_service_unavailable_fault(fed: FedEnvoy
         assert response.status == 503
         assert response.content_type == "application/json"
         body = json.loads(await response.read())
-    assert body == {
-        "serviceUnavailable": {"message": "The pod for this request is not available.", "code": 503}
-    }
+    message = "The availability zone for this request is not available now."
+    assert body == {"serviceUnavailable": {"message": message, "code": 503}}
 
 
-async def test_an_unreachable_pod_is_a_fault_naming_it(fed: FedEnvoy) -> None:
+async def test_an_unreachable_pod_is_a_fault_in_zone_terms(fed: FedEnvoy) -> None:
     fed.processor.cluster = "pod.down.compute"
     pods = (*fed.inputs.pods, _pod("down", free_port()))
     fed.cache.set(translate(dataclasses.replace(fed.inputs, pods=pods)))
@@ -270,7 +269,8 @@ async def test_an_unreachable_pod_is_a_fault_naming_it(fed: FedEnvoy) -> None:
             body = json.loads(await response.read())
         assert body["serviceUnavailable"]["code"] == 503
         message = body["serviceUnavailable"]["message"]
-        assert message.startswith("The pod behind pod.down.compute is not available: "), message
+        assert message.startswith("The availability zone serving this request is not "), message
+        assert "pod" not in message, message
     finally:
         fed.processor.cluster = "pod.test.compute"
         fed.cache.set(translate(fed.inputs))

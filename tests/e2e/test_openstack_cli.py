@@ -150,7 +150,7 @@ def test_zones_flavors_servers_volumes_and_attachments_through_the_cli(
         ]
     )
     assert across.returncode != 0
-    assert "Server and volume not in the same pod" in across.stderr
+    assert "are not in the same availability_zone. Instance is in az-east" in across.stderr
     assert "400" in across.stderr
     for done in attached:
         assert done.returncode == 0, done.stderr

@@ -86,7 +86,7 @@ def test_servers_volumes_snapshots_and_attachments_across_two_pods(cloud, projec
     assert conn.block_storage.get_volume(east_volume.id).size == 1
     assert conn.block_storage.get_snapshot(east_snapshot.id).volume_id == east_volume.id
 
-    with pytest.raises(exceptions.BadRequestException, match="not in the same pod"):
+    with pytest.raises(exceptions.BadRequestException, match="not in the same availability_zone"):
         conn.compute.create_volume_attachment(east_server, volume=west_volume)
     for server, volume, _ in placed.values():
         attachment = conn.compute.create_volume_attachment(server, volume=volume)

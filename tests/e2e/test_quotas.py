@@ -122,7 +122,7 @@ def test_unlimited_and_delete_reach_every_pod(cloud, project) -> None:
     assert pod_limits(cloud, project, "cores") == {"pod1": -1, "pod2": -1}
     assert pod_limits(cloud, project, "metadata_items") == {"pod1": 64, "pod2": 64}
     status, _, body = call("PUT", quotas, {"quota_set": {"cores": -5}})
-    message = "Pod pod1: Invalid input for field/attribute cores. Value: -5."
+    message = f"Availability zone {EAST}: Invalid input for field/attribute cores. Value: -5."
     assert (status, body) == (400, {"badRequest": {"message": message, "code": 400}})
     assert call("DELETE", quotas)[0] == 202
     assert pod_limits(cloud, project, "instances") == {"pod1": 10, "pod2": 10}

@@ -26,7 +26,6 @@ LAYOUT = {
     "pod2": ("az-west", "", "nova-west", ("--max-volume-version", "3.60")),
     "pod3": ("az-east", "nova-east3", "nova-east3", ("--max-compute-version", "2.93")),
 }
-NOT_SAME_POD = {"badRequest": {"message": "Server and volume not in the same pod", "code": 400}}
 
 
 @dataclass
@@ -173,14 +172,20 @@ def test_attaching_across_pods_is_refused_before_anything_is_sent(cloud: Cloud) 
     volume_id, volume_pod = cloud.new_volume("az-west")
     assert (server_pod, volume_pod) == ("pod1", "pod2")
 
+    # Nova's words with `[cinder] cross_az_attach = False`: zones, never pods.
+    message = (
+        f"Invalid volume: Instance {server_id} and volume {volume_id} are not in the same "
+        "availability_zone. Instance is in az-east. Volume is in az-west"
+    )
+    not_same_zone = {"badRequest": {"message": message, "code": 400}}
     attach = {"volumeAttachment": {"volumeId": volume_id}}
     url = f"{cloud.compute}/servers/{server_id}/os-volume_attachments"
     status, headers, body = call("POST", url, attach)
-    assert (status, body) == (400, NOT_SAME_POD)
+    assert (status, body) == (400, not_same_zone)
     assert "x-podsim-pod" not in headers
     os_attach = {"os-attach": {"instance_uuid": server_id, "mountpoint": "/dev/vdb"}}
     status, headers, body = call("POST", f"{cloud.volume}/volumes/{volume_id}/action", os_attach)
-    assert (status, body) == (400, NOT_SAME_POD)
+    assert (status, body) == (400, not_same_zone)
     assert "x-podsim-pod" not in headers
 
     direct_volume = call("GET", f"{cloud.pod_volume('pod2')}/volumes/{volume_id}")[2]["volume"]

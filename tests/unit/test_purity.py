@@ -26,6 +26,7 @@ PURE = (
     "control_plane.decision.coverage",
     "control_plane.decision.decide",
     "control_plane.decision.pod_choice",
+    "control_plane.decision.zone_faults",
     "control_plane.decision.tenancy",
     "control_plane.decision.decisions",
     "control_plane.decision.resources",

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from control_plane.decision.decisions import Reference
 from control_plane.decision.resources import SPECS
-from control_plane.errors import BadRequest, PodUnavailable
+from control_plane.decision.zone_faults import resource_zone_gone
+from control_plane.errors import BadRequest
 from control_plane.model import Pod, ResourceType, Routing
 
 __all__ = ["Followed", "beside", "followed", "in_zone", "shared_pod"]
@@ -47,7 +48,7 @@ def followed(
             continue
         pod = pods.get(routing.pod_name)
         if pod is None:
-            raise PodUnavailable(f"Pod {routing.pod_name} is not available.")
+            raise resource_zone_gone(routing.pod_name)
         found.append(Followed(reference, pod))
     return tuple(found)
 
@@ -65,15 +66,37 @@ def beside(owner: Followed, others: Iterable[Followed]) -> None:
     for other in others:
         if other.pod.name == owner.pod.name:
             continue
-        first, second = _named(owner.reference), _named(other.reference, start=False)
+        detail = f"pods {owner.pod.name}, {other.pod.name}"
         zone, other_zone = owner.pod.az_name, other.pod.az_name
+        attach = _server_and_volume(owner, other)
+        if attach is not None and zone != other_zone:
+            raise BadRequest(_cross_zone_attach(*attach), detail=detail)
+        first, second = _named(owner.reference), _named(other.reference, start=False)
         if zone == other_zone:
+            together = "but cannot be used together"
             raise BadRequest(
-                f"{first} and {second} are in availability zone {zone} but cannot be used together."
+                f"{first} and {second} are in availability zone {zone} {together}.", detail=detail
             )
         raise BadRequest(
-            f"{first} and {second} are in different availability zones: {zone}, {other_zone}."
+            f"{first} and {second} are in different availability zones: {zone}, {other_zone}.",
+            detail=detail,
         )
+
+
+def _server_and_volume(one: Followed, other: Followed) -> tuple[Followed, Followed] | None:
+    """The pair as (server, volume) when it is one, else None."""
+    pair = {one.reference.resource_type: one, other.reference.resource_type: other}
+    server, volume = pair.get(ResourceType.SERVER), pair.get(ResourceType.VOLUME)
+    return (server, volume) if server and volume else None
+
+
+def _cross_zone_attach(server: Followed, volume: Followed) -> str:
+    """Nova's refusal when `[cinder] cross_az_attach = False` (nova/volume/cinder.py)."""
+    return (
+        f"Invalid volume: Instance {server.reference.resource_id} and volume "
+        f"{volume.reference.resource_id} are not in the same availability_zone. Instance is in "
+        f"{server.pod.az_name}. Volume is in {volume.pod.az_name}"
+    )
 
 
 def in_zone(named: Followed, zone: str | None) -> None:

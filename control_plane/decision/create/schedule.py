@@ -21,7 +21,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from control_plane.decision.create.capacity import Capacity
-from control_plane.errors import BadRequest, PodUnavailable
+from control_plane.decision.zone_faults import schedule_refused
+from control_plane.errors import BadRequest
 from control_plane.model import Binding, Pod, PodState
 
 __all__ = ["Placement", "schedule"]
@@ -80,14 +81,7 @@ def schedule(
             return Placement(pod=kept[0], bind=False)
         replaced = next((b.pod_name for b in active if b.az_name == best.az_name), None)
         return Placement(pod=best, bind=True, replaces=replaced)
-    where = f" in availability zone '{az}'" if az else ""
-    if stuck:
-        names = ", ".join(f"{pod.name} (availability zone '{pod.az_name}')" for pod in stuck)
-        raise PodUnavailable(f"Pod {names}, which holds the project's resources, is not available.")
-    if candidates:
-        names = ", ".join(pod.name for pod in candidates)
-        raise PodUnavailable(f"No pod{where} is available: pod {names} is not answering.")
-    raise PodUnavailable(f"No pod{where} accepts new resources.")
+    raise schedule_refused(az, stuck, candidates)
 
 
 def _tier(capacity: Capacity | None) -> int:

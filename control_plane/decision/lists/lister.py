@@ -39,7 +39,8 @@ from control_plane.decision.lists.query import ListQuery, SortKey, pods_to_ask
 from control_plane.decision.pods.client import PodFetch, forwarded_headers
 from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.resources import SPECS
-from control_plane.errors import PodgateError, PodUnavailable, fault_body
+from control_plane.decision.zone_faults import resource_zone_gone, zone_unavailable
+from control_plane.errors import PodgateError, fault_body
 from control_plane.metrics import Metrics
 from control_plane.model import RESOURCE_SERVICE, Pod, PodState, ResourceType, Routing
 
@@ -176,9 +177,9 @@ class Lister:
             raise MarkerMissing(marker)
         pod = pods.get(routing.pod_name)
         if pod is None or pod.state == PodState.DISABLED or not pod.serves(service):
-            raise PodUnavailable(f"Pod {routing.pod_name} is not available.")
+            raise resource_zone_gone(routing.pod_name)
         if pod.name in unhealthy:
-            raise PodUnavailable(f"Pod {pod.name} is not answering.")
+            raise zone_unavailable(pod, "is not answering")
         task = asyncio.create_task(reader.marker_key(pod, marker))
         in_list = any(candidate.name == pod.name for candidate in asked)
         positions = {pod.name: ResumeAfter(marker)} if in_list else {}
@@ -217,8 +218,8 @@ class Lister:
         missing = tuple(sorted(o.pod for o in outcomes if isinstance(o, Failed)))
         if missing and (not streams or not self._partial):
             self._log(request_id, page, started, asked, missing, 0, status=503)
-            names = ", ".join(missing)
-            message = f"The list could not be read from pod(s) {names}."
+            zones = ", ".join(dict.fromkeys(p.az_name for p in asked if p.name in missing))
+            message = f"The list could not be read from availability zone {zones}."
             service = RESOURCE_SERVICE[page.resource_type]
             return ListAnswer(503, fault_body(503, message, service), missing)
         merged = merge(streams, limit=query.limit)

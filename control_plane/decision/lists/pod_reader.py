@@ -29,8 +29,8 @@ from control_plane.decision.lists.present import localise
 from control_plane.decision.lists.query import ListQuery, SortKey, pod_query
 from control_plane.decision.pods.client import PodCallError, PodFetch, PodResponse
 from control_plane.decision.resources import SPECS
+from control_plane.decision.zone_faults import zone_unavailable
 from control_plane.endpoints import pod_url
-from control_plane.errors import PodUnavailable
 from control_plane.metrics import Metrics
 from control_plane.model import RESOURCE_SERVICE, Pod, ResourceType
 
@@ -167,7 +167,7 @@ class PodReader:
         """The marker item as its pod shows it (AZ localised); MarkerMissing on a 404."""
         spec = SPECS[self._resource_type]
         url = self._url(pod, spec.item_path(marker))
-        unavailable = PodUnavailable(f"Pod {pod.name} is not available.")
+        unavailable = zone_unavailable(pod, "did not answer the marker")
         try:
             async with asyncio.timeout_at(self._deadline):
                 response = await self._measured(pod, url)

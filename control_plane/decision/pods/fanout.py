@@ -101,12 +101,12 @@ class Fanout:
         """One pod's reply; transport trouble, timeouts and unhealthy pods become status 0."""
         endpoint = pod.endpoint(request.service)
         if not endpoint:
-            return Reply(pod.name, 0)
+            return Reply(pod.name, 0, zone=pod.az_name)
         if pod.name in self._health.unhealthy(request.service):
             log.info(
                 "%s %s not sent to unhealthy pod %s", request.method, request.remainder, pod.name
             )
-            return Reply(pod.name, 0)
+            return Reply(pod.name, 0, zone=pod.az_name)
         url = pod_url(endpoint, request.project_id, request.remainder, request.query)
         until = self.deadline()
         if request.deadline is not None:
@@ -116,5 +116,5 @@ class Fanout:
                 response = await self._send(request.method, url, request.headers, request.body)
         except (PodCallError, TimeoutError) as exc:
             log.warning("%s %s to pod %s: %s", request.method, request.remainder, pod.name, exc)
-            return Reply(pod.name, 0)
-        return Reply(pod.name, response.status, response.body)
+            return Reply(pod.name, 0, zone=pod.az_name)
+        return Reply(pod.name, response.status, response.body, pod.az_name)

@@ -12,6 +12,8 @@ class Reply:
     pod: str
     status: int
     body: bytes = b""
+    # The pod's availability zone, which answers to users name instead of the pod.
+    zone: str = ""
 
     @property
     def ok(self) -> bool:

@@ -35,6 +35,7 @@ from control_plane.decision.quotas.view import (
     usage_of,
 )
 from control_plane.decision.shared.merge import Answer, pick_one, refusal
+from control_plane.decision.zone_faults import NO_ZONE
 from control_plane.errors import fault_body
 from control_plane.model import Pod, PodState, QuotaScope
 
@@ -66,7 +67,7 @@ class QuotaRelay:
         path = addressed(call.service, call.remainder, call.query, call.project_id)
         counted = pods_to_ask(pods.values(), call.service, None)
         if not counted:
-            return Answer(503, fault_body(503, "No pod is available.", call.service))
+            return Answer(503, fault_body(503, NO_ZONE, call.service))
         if path.addressed in (Addressed.DEFAULTS, Addressed.CLASS):
             targets = counted[:1] if call.method == "GET" else usable_pods(pods, call.service)
             return await self._configuration(call, targets)
@@ -201,6 +202,6 @@ def _documents(call: AcrossPodsCall, replies: Sequence[Reply]) -> list[dict[str,
         except (ValueError, RecursionError):
             document = None
         if not isinstance(document, dict):
-            return refusal(Reply(reply.pod, 0))
+            return refusal(replace(reply, status=0, body=b""))
         documents.append(document)
     return documents

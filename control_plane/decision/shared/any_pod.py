@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout, usable_pods
 from control_plane.decision.shared.merge import Answer, gateway_links
+from control_plane.decision.zone_faults import NO_ZONE
 from control_plane.errors import fault_body
 from control_plane.model import Pod
 
@@ -44,4 +45,4 @@ class AnyPod:
             )
             body = gateway_links(reply.body, call.service, call.origin, call.project_id)
             return Answer(reply.status, body)
-        return Answer(503, fault_body(503, "No pod could answer the request."))
+        return Answer(503, fault_body(503, NO_ZONE))

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from control_plane.decision.pods.reply import Reply
 from control_plane.decision.resources import API_PREFIX
+from control_plane.decision.zone_faults import NO_ZONE
 from control_plane.errors import fault_body
 from control_plane.model import Service
 
@@ -48,7 +49,7 @@ def pick_one(replies: Sequence[Reply]) -> Answer:
     for reply in replies:
         if 400 <= reply.status < 500:
             return Answer(reply.status, reply.body)
-    return Answer(503, fault_body(503, "No pod could answer the request."))
+    return Answer(503, fault_body(503, NO_ZONE))
 
 
 def own_ids(replies: Sequence[Reply], list_key: str, ids: Collection[str]) -> dict[str, str]:
@@ -68,18 +69,21 @@ def own_ids(replies: Sequence[Reply], list_key: str, ids: Collection[str]) -> di
 
 
 def refusal(reply: Reply, done: Sequence[str] = (), verb: str = "done") -> Answer:
-    """A pod's refusal, its fault message naming the pod (and the pods in `done`, which did
-    what it refused: `verb` says what); no answer at all is a 503. Admin-facing only."""
-    already = f" ({verb} in {', '.join(done)} already)" if done else ""
+    """A pod's refusal, its fault message after its zone's name (users see zones; the log
+    names the pod), and the zones in `done`, which did what it refused (`verb` says what); no
+    answer at all is a 503."""
+    where = f"Availability zone {reply.zone}" if reply.zone else "An availability zone"
+    zones = ", ".join(dict.fromkeys(done))
+    already = f" ({verb} in availability zone {zones} already)" if done else ""
     if reply.status == 0:
-        return Answer(503, fault_body(503, f"Pod {reply.pod} is not available.{already}"))
+        return Answer(503, fault_body(503, f"{where} is not available now.{already}"))
     document = _document(reply)
     if isinstance(document, dict) and len(document) == 1:
         ((name, fault),) = document.items()
         if isinstance(fault, dict) and isinstance(fault.get("message"), str):
-            message = f"Pod {reply.pod}: {fault['message']}{already}"
+            message = f"{where}: {fault['message']}{already}"
             return Answer(reply.status, json.dumps({name: {**fault, "message": message}}).encode())
-    message = f"Pod {reply.pod} refused the request.{already}"
+    message = f"{where} refused the request.{already}"
     return Answer(reply.status, fault_body(reply.status, message))
 
 

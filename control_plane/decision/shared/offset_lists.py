@@ -15,6 +15,7 @@ from dataclasses import replace
 from control_plane.decision.pods.fanout import AcrossPodsCall, Fanout
 from control_plane.decision.shared.merge import Answer, listed, pick_one
 from control_plane.decision.shared.offset_paging import OFFSET_LISTS, offset_page, offset_paging
+from control_plane.decision.zone_faults import NO_ZONE
 from control_plane.errors import fault_body
 from control_plane.model import Pod, PodState
 
@@ -36,7 +37,7 @@ class OffsetLists:
             key=lambda p: p.name,
         )
         if not targets:
-            return Answer(503, fault_body(503, "No pod is available."))
+            return Answer(503, fault_body(503, NO_ZONE))
         request = call.pod_request(deadline=self._fanout.deadline())
         collection = call.remainder.strip("/").split("/")[0]
         paging = offset_paging(collection, call.query)

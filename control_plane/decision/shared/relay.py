@@ -28,6 +28,7 @@ from control_plane.decision.shared.paging import (
     unpaged,
 )
 from control_plane.decision.shared.writes import SharedWrites
+from control_plane.decision.zone_faults import NO_ZONE
 from control_plane.errors import fault_body
 from control_plane.model import Pod
 
@@ -52,7 +53,7 @@ class SharedObjects:
         """The gateway's answer to `call`, links pointing at the gateway."""
         targets = usable_pods(pods, call.service)
         if not targets:
-            return Answer(503, fault_body(503, "No pod is available."))
+            return Answer(503, fault_body(503, NO_ZONE))
         # NOTE: all rounds of one request (ids then the write, a generated key then its copies)
         # share one bound: Envoy waits for the answer only so long.
         request = call.pod_request(deadline=self._fanout.deadline())

@@ -88,7 +88,7 @@ class SharedWrites:
         refused = [reply for reply in replies if not reply.ok]
         _log_outcome(request_id, request, replies, refused)
         if refused:
-            done = [reply.pod for reply in replies if reply.ok]
+            done = [reply.zone for reply in replies if reply.ok]
             if taken is not None and not done:
                 await self._copies.restore(taken)
             return refusal(refused[0], done, "deleted" if deletes else "done")

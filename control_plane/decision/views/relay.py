@@ -29,6 +29,7 @@ from control_plane.decision.views.ids import IdMap, id_map
 from control_plane.decision.views.paged import page_of, paged_list
 from control_plane.decision.views.summary import combine_summaries
 from control_plane.decision.views.usage_pages import UsagePages, usage_pages
+from control_plane.decision.zone_faults import NO_ZONE
 from control_plane.errors import fault_body
 from control_plane.model import Pod, PodState
 
@@ -320,7 +321,7 @@ def _documents(replies: Sequence[Reply]) -> list[dict[str, Any]] | Answer:
     for reply in replies:
         document = _json_object(reply.body)
         if document is None:
-            return refusal(Reply(reply.pod, 0))
+            return refusal(replace(reply, status=0, body=b""))
         documents.append(document)
     return documents
 
@@ -346,7 +347,7 @@ def _linked(call: AcrossPodsCall, answer: Answer) -> Answer:
 
 
 def _no_pod() -> Answer:
-    return Answer(503, fault_body(503, "No pod is available."))
+    return Answer(503, fault_body(503, NO_ZONE))
 
 
 def _head(call: AcrossPodsCall) -> str:

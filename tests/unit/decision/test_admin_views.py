@@ -149,7 +149,7 @@ async def test_a_pod_failing_a_merged_list_makes_the_answer_its_refusal() -> Non
     pods = FakeSend({"a": _answers({"hosts": []}), "b": None})
     status, body = await _run(pods, "GET", "/os-hosts")
     assert status == 503
-    assert body["serviceUnavailable"]["message"] == "Pod b is not available."
+    assert body["serviceUnavailable"]["message"] == "Availability zone zone-b is not available now."
 
 
 async def test_pools_keep_their_hosts_names_and_join_in_one_list() -> None:

@@ -59,6 +59,18 @@ def test_decide_matches_golden(case: Path) -> None:
     assert got == document["decision"]
 
 
+@pytest.mark.parametrize("case", CASES, ids=[path.stem for path in CASES])
+def test_a_refusal_names_zones_never_pods(case: Path) -> None:
+    """Users see availability zones; pod names are for admin answers and logs (DESIGN.md)."""
+    document = yaml.safe_load(case.read_text())
+    refused = document.get("decision", {}).get("refused")
+    if refused is None:
+        return
+    pods = {pod["name"] for pod in (document.get("facts") or {}).get("pods", _PODS)}
+    words = set(refused["message"].replace(",", " ").replace(".", " ").split())
+    assert not pods & words, refused["message"]
+
+
 def test_every_kind_has_a_golden_decision() -> None:
     kinds = {_classified(yaml.safe_load(case.read_text())["request"]).kind for case in CASES}
     assert kinds == set(Kind)

@@ -20,7 +20,11 @@ from tests.unit.decision.fake_pods import pod
 
 PM = processing_mode_pb2.ProcessingMode
 SERVER, VOLUME = ResourceType.SERVER, ResourceType.VOLUME
-NOT_SAME_POD = {"badRequest": {"message": "Server and volume not in the same pod", "code": 400}}
+# Nova's words with `[cinder] cross_az_attach = False`; pods a and b are az1 and az2.
+NOT_SAME_ZONE = (
+    "Invalid volume: Instance s-a and volume v-b are not in the same availability_zone. "
+    "Instance is in az1. Volume is in az2"
+)
 
 
 @pytest.fixture
@@ -108,7 +112,7 @@ async def test_nova_attach_of_a_volume_in_another_pod_is_refused(gateway) -> Non
     await stream.send(request_headers("POST", "/v2.1/p1/servers/s-a/os-volume_attachments"))
     response = await stream.send(request_body(b'{"volumeAttachment": {"volumeId": "v-b"}}'))
     status, body, _ = _immediate(response)
-    assert (status, body) == (400, NOT_SAME_POD)
+    assert (status, body) == (400, {"badRequest": {"message": NOT_SAME_ZONE, "code": 400}})
 
 
 @pytest.mark.parametrize(

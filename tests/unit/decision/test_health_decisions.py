@@ -44,9 +44,10 @@ def test_an_unbound_project_falls_back_to_the_next_healthy_pod_of_the_az() -> No
     assert schedule(PODS, [], "az1", {"a1"}) == Placement(pod=A2, bind=True)
 
 
-def test_a_project_bound_to_an_unhealthy_pod_gets_a_503_naming_pod_and_az() -> None:
-    with pytest.raises(PodUnavailable, match=r"Pod a1 \(availability zone 'az1'\)"):
+def test_a_project_bound_to_an_unhealthy_pod_gets_a_503_naming_the_az_and_logging_the_pod() -> None:
+    with pytest.raises(PodUnavailable, match=r"^Availability zone az1, which holds") as refused:
         schedule(PODS, [_bound(A1)], "az1", {"a1"})
+    assert refused.value.detail == "pod a1 is not answering"
 
 
 def test_without_an_az_a_bound_healthy_pod_elsewhere_is_used_unchanged() -> None:
@@ -57,26 +58,31 @@ def test_without_an_az_the_blocked_az_is_avoided() -> None:
     assert schedule(PODS, [_bound(A1)], None, {"a1"}) == Placement(pod=B1, bind=True)
 
 
-def test_an_az_whose_pods_are_all_unhealthy_is_a_503_naming_them() -> None:
-    with pytest.raises(PodUnavailable, match=r"'az1'.*a1, a2 is not answering"):
+def test_an_az_whose_pods_are_all_unhealthy_is_a_503_naming_the_az() -> None:
+    with pytest.raises(
+        PodUnavailable, match=r"^Availability zone 'az1' is not available"
+    ) as refused:
         schedule(PODS, [], "az1", {"a1", "a2"})
+    assert refused.value.detail == "pod a1, a2 is not answering"
 
 
-def test_usable_refuses_an_unhealthy_pod_by_name() -> None:
-    with pytest.raises(PodUnavailable, match="Pod a1 is not answering"):
+def test_usable_refuses_an_unhealthy_pod_by_its_zone() -> None:
+    with pytest.raises(PodUnavailable, match=r"^Availability zone az1 is not") as refused:
         usable("a1", Pod(name="a1", az_name="az1", endpoints={"compute": "http://a1/v2.1"}),
                Service.COMPUTE, {"a1"})  # fmt: skip
+    assert refused.value.detail == "pod a1 is not answering"
 
 
-async def test_a_routed_request_to_an_unhealthy_pod_is_a_503_naming_it() -> None:
+async def test_a_routed_request_to_an_unhealthy_pod_is_a_503_naming_its_zone() -> None:
     pod = FakePod("pa", "nova").pod("az1")
     store = MemoryStore({"pa": pod})
     store.routings[("server", "s1")] = Routing("s1", ResourceType.SERVER, "p1", "pa")
     table = RoutingTable(store, max_entries=10)
     op = classify(Service.COMPUTE, "GET", "/v2.1/p1/servers/s1")
     assert (await owner(table, {"pa": pod}, op)).pod == pod
-    with pytest.raises(PodUnavailable, match="Pod pa is not answering"):
+    with pytest.raises(PodUnavailable, match=r"^Availability zone az1 is not available") as refused:
         await owner(table, {"pa": pod}, op, unhealthy={"pa"})
+    assert refused.value.detail == "pod pa is not answering"
 
 
 async def test_a_create_skips_the_unhealthy_pod_and_binds_the_healthy_one() -> None:
@@ -107,10 +113,10 @@ async def test_a_list_skips_an_unhealthy_pod_without_asking_it_and_names_it() ->
     assert down.calls == []
 
 
-async def test_a_list_whose_pods_are_all_unhealthy_is_a_503_naming_them() -> None:
+async def test_a_list_whose_pods_are_all_unhealthy_is_a_503_naming_their_zone() -> None:
     harness = ListGateway(FakePod("pa", "nova-a"), health=Down(frozenset({"pa"})))
     answer = await harness.get("/v2.1/p1/servers/detail")
-    assert answer.status == 503 and "pod(s) pa." in json.dumps(answer.body)
+    assert answer.status == 503 and "availability zone az-pa." in json.dumps(answer.body)
     assert answer.missing == ("pa",)
 
 

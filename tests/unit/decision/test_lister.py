@@ -211,11 +211,13 @@ async def test_marker_the_gateway_never_emitted_resumes_every_pod(three: ListGat
     assert later.ids("servers") == ["a-01"]
 
 
-async def test_marker_pod_down_is_a_503_naming_it(three: ListGateway) -> None:
+async def test_marker_pod_down_is_a_503_naming_its_zone(three: ListGateway) -> None:
     await three.get("/v2.1/p1/servers/detail")
     three.fakes["b"].failure = "down"
-    with pytest.raises(PodUnavailable, match="Pod b is not available"):
+    with pytest.raises(PodUnavailable, match=r"^Availability zone .* is not available now") as no:
         await three.get("/v2.1/p1/servers/detail?marker=b-05")
+    assert no.value.detail.startswith("pod b "), no.value.detail
+    assert " b " not in no.value.message
 
 
 async def test_deep_marker_scan_doubles_its_pages() -> None:
@@ -270,7 +272,7 @@ async def test_without_partial_lists_a_missing_pod_is_a_503() -> None:
     assert (answer.status, answer.missing) == (503, ("a",))
     assert answer.body == {
         "serviceUnavailable": {
-            "message": "The list could not be read from pod(s) a.",
+            "message": "The list could not be read from availability zone az-a.",
             "code": 503,
         }
     }
@@ -283,7 +285,7 @@ async def test_every_pod_failing_is_a_503_naming_them() -> None:
     answer = await harness.get("/v3/p1/volumes")
     assert answer.status == 503
     assert answer.body["serviceUnavailable"]["message"] == (
-        "The list could not be read from pod(s) a, b."
+        "The list could not be read from availability zone az-a, az-b."
     )
 
 

@@ -40,6 +40,5 @@ async def test_an_answer_that_is_not_json_counts_as_no_answer() -> None:
     pods = FakeSend({"a": _services, "draining": lambda m, p, b: PodResponse(200, b"<html>")})
     answer = await _run(pods, "GET", "/os-services")
     assert answer.status == 503
-    assert (
-        json.loads(answer.body)["serviceUnavailable"]["message"] == "Pod draining is not available."
-    )
+    message = "Availability zone az is not available now."
+    assert json.loads(answer.body)["serviceUnavailable"]["message"] == message

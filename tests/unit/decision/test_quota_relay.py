@@ -113,7 +113,7 @@ async def test_a_value_the_gateway_cannot_read_goes_to_the_pods_as_sent() -> Non
         pods, MemoryStore(), "PUT", "/os-quota-sets/p9", {"quota_set": {"cores": -5}}
     )
     assert status == 400
-    assert body["badRequest"]["message"] == "Pod a: low"
+    assert body["badRequest"]["message"] == "Availability zone az: low"
     assert [call[3] for call in pods.calls] == [{"quota_set": {"cores": -5}}]
 
 

@@ -87,7 +87,7 @@ async def test_a_type_made_before_is_found_by_name_in_each_pod() -> None:
     assert puts == ["/volume/v3/admin/group_types/ga", "/volume/v3/admin/group_types/gb"]
 
 
-async def test_a_delete_refused_by_one_pod_names_it_and_the_pods_that_deleted() -> None:
+async def test_a_delete_refused_by_one_pod_names_its_zone_and_the_zones_that_deleted() -> None:
     cloud, store = SharedCloud("a", "b", "c"), MemoryStore()
     for name in "abc":
         cloud.hold(name, "flavors", {"id": "f1", "name": "big"})
@@ -95,7 +95,9 @@ async def test_a_delete_refused_by_one_pod_names_it_and_the_pods_that_deleted() 
     cloud.refusing["b"] = {"DELETE"}
     status, fault = await _ask(cloud, store, "DELETE", "/flavors/f1")
     assert status == 403
-    assert fault["forbidden"]["message"] == "Pod b: Policy says no. (deleted in a, c already)"
+    assert fault["forbidden"]["message"] == (
+        "Availability zone az: Policy says no. (deleted in availability zone az already)"
+    )
     # Forgotten, so no sync makes it again in a and c: pod b is named as drift until deleted.
     assert store.copies == {}
     cloud.refusing["a"] = cloud.refusing["c"] = {"DELETE"}

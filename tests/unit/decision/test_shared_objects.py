@@ -113,7 +113,7 @@ async def test_writes_reach_every_enabled_pod_with_the_body_and_token_unchanged(
     ]
 
 
-async def test_a_refused_create_is_undone_where_it_succeeded_and_names_thescripted_pod() -> None:
+async def test_a_refused_create_is_undone_where_it_succeeded_and_names_the_zone() -> None:
     conflict = {
         "conflictingRequest": {"message": "Flavor with name big already exists.", "code": 409}
     }
@@ -131,20 +131,22 @@ async def test_a_refused_create_is_undone_where_it_succeeded_and_names_thescript
     assert answer.status == 409
     assert json.loads(answer.body) == {
         "conflictingRequest": {
-            "message": "Pod b: Flavor with name big already exists.",
+            "message": "Availability zone az: Flavor with name big already exists.",
             "code": 409,
         }
     }
     assert ("a", "DELETE", "/compute/v2.1/p1/flavors/f-new", {}) in pods.calls
 
 
-async def test_an_unreachable_pod_refuses_with_503_naming_it() -> None:
+async def test_an_unreachable_pod_refuses_with_503_naming_its_zone() -> None:
     pods = FakeSend(
         {"a": lambda m, p, b: json_response(200, {"volume_type": {"id": "t1"}}), "b": None}
     )
     answer = await _run(pods, "POST", "/types", {"volume_type": {"name": "x"}}, Service.VOLUME)
     assert answer.status == 503
-    assert json.loads(answer.body)["serviceUnavailable"]["message"] == "Pod b is not available."
+    assert json.loads(answer.body)["serviceUnavailable"]["message"] == (
+        "Availability zone az is not available now."
+    )
     assert ("a", "DELETE", "/volume/v3/p1/types/t1", {}) in pods.calls
 
 
@@ -214,5 +216,7 @@ async def test_the_rounds_of_one_write_share_one_time_bound_and_late_pods_are_un
     pods = FakeSend({"a": generated, "b": generated}, delays={"a": 0.6, "b": 0.6})
     answer = await _run(pods, "POST", "/os-keypairs", {"keypair": {"name": "k"}})
     assert answer.status == 503
-    assert json.loads(answer.body)["serviceUnavailable"]["message"] == "Pod b is not available."
+    assert json.loads(answer.body)["serviceUnavailable"]["message"] == (
+        "Availability zone az is not available now."
+    )
     assert ("a", "DELETE", "/compute/v2.1/p1/os-keypairs/k", {}) in pods.calls
