@@ -1,5 +1,6 @@
 """Settings: command line > environment (PODGATE_<SECTION>_<KEY>) > TOML file > defaults."""
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -12,6 +13,14 @@ from pydantic_settings import (
 )
 
 
+def is_wildcard(host: str) -> bool:
+    """0.0.0.0, :: and the like: fine to listen on, no address for another machine to reach."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return not host
+
+
 def _check_pair(section: str, cert: Path | None, key: Path | None) -> None:
     """A certificate without its key (or the reverse) is a typo, not a choice."""
     if (cert is None) != (key is None):
@@ -22,6 +31,10 @@ class ControlPlaneSettings(BaseModel):
     """Where the control plane listens (admin API, xDS and ext_proc share one gRPC port)."""
 
     host: str = "127.0.0.1"
+    # The address Envoy connects to for this host's decision services (the main process's gRPC
+    # port and each worker's), like Nova's my_ip: what others reach this machine by. Empty:
+    # `host`, which then must not be a wildcard while decision workers run (see Settings).
+    advertise_host: str = ""
     grpc_port: int = 19990
     metrics_port: int = 19992
     # TLS on the gRPC port: PEM certificate chain and key, re-read when changed; unset: plaintext.
@@ -29,13 +42,23 @@ class ControlPlaneSettings(BaseModel):
     tls_key_file: Path | None = None
     # The CA the port's clients (Envoy, decision workers) trust; unset: tls_cert_file (self-signed).
     ca_file: Path | None = None
-    # The name those clients check the certificate for (SNI and SAN); empty: `host`.
+    # The name those clients check the certificate for (SNI and SAN); empty: the advertised host.
     tls_server_name: str = ""
 
     @model_validator(mode="after")
     def _pair(self) -> "ControlPlaneSettings":
         _check_pair("control_plane", self.tls_cert_file, self.tls_key_file)
+        if self.advertise_host and is_wildcard(self.advertise_host):
+            raise ValueError(
+                f"[control_plane] advertise_host {self.advertise_host!r} is a wildcard: give the "
+                "address Envoy reaches this machine at"
+            )
         return self
+
+    @property
+    def advertised_host(self) -> str:
+        """Where Envoy reaches this control plane: `advertise_host`, else `host`."""
+        return self.advertise_host or self.host
 
     @property
     def client_ca_file(self) -> Path | None:
@@ -44,7 +67,7 @@ class ControlPlaneSettings(BaseModel):
 
     @property
     def server_name(self) -> str:
-        return self.tls_server_name or self.host
+        return self.tls_server_name or self.advertised_host
 
 
 class EnvoySettings(BaseModel):
@@ -272,6 +295,19 @@ class Settings(BaseSettings):
     routings: RoutingSettings = Field(default_factory=RoutingSettings)
     keystone: KeystoneSettings = Field(default_factory=KeystoneSettings)
     quotas: QuotaSettings = Field(default_factory=QuotaSettings)
+
+    @model_validator(mode="after")
+    def _reachable_workers(self) -> "Settings":
+        """Workers hand Envoy their address: a wildcard would reach no one, so refuse it at
+        start rather than guess (a hostname may resolve to 127.0.1.1, a machine has many NICs)."""
+        if self.decision.workers and is_wildcard(self.control_plane.advertised_host):
+            raise ValueError(
+                f"[control_plane] host is {self.control_plane.host!r}, which Envoy cannot connect "
+                "to, and [decision] workers hand Envoy that address: set [control_plane] "
+                "advertise_host (PODGATE_CONTROL_PLANE_ADVERTISE_HOST) to the address or name "
+                "Envoy reaches this machine at"
+            )
+        return self
 
     @property
     def database_url(self) -> str:

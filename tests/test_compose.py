@@ -1,7 +1,9 @@
 """compose/docker-compose.yml describes the same topology `make demo` runs (compose/topology.yaml).
 
 No Docker engine exists here, so this reads the files: every pod, AZ, port and registration step
-of the topology must appear in the compose file, and the image must contain every package.
+of the topology must appear in the compose file, admin ports stay on the host's loopback, every
+variable names a setting, and the image must contain every package. tests/e2e/test_compose_local.py
+runs the file as local processes.
 """
 
 import re
@@ -10,6 +12,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import ValidationError
+
+from control_plane.settings import Settings
+from harness.compose_local import dockerfile_image, published_ports, unknown_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPOLOGY = yaml.safe_load((ROOT / "compose" / "topology.yaml").read_text())
@@ -59,7 +65,7 @@ def test_gateway_ports_match_the_topology() -> None:
     assert envoy["environment"]["PODGATE_CONTROL_PLANE_HOST"] == "control-plane"
     assert envoy["environment"]["PODGATE_CONTROL_PLANE_GRPC_PORT"] == str(gateway["grpc_port"])
     assert envoy["environment"]["PODGATE_ENVOY_ADMIN_PORT"] == str(gateway["envoy_admin_port"])
-    published = {port.split(":")[0] for port in envoy["ports"]}
+    published = {str(port.container_port) for port in published_ports(envoy)}
     assert published == {
         str(gateway[port])
         for port in ("compute_port", "volume_port", "network_port", "admin_rest_port")
@@ -67,6 +73,46 @@ def test_gateway_ports_match_the_topology() -> None:
     assert SERVICES["register"]["environment"]["PODGATE_SERVER"] == (
         f"control-plane:{gateway['grpc_port']}"
     )
+
+
+# Who each published port serves: tenants reach the APIs from anywhere, operators the rest from
+# the Docker host itself (an SSH tunnel or a proxy of theirs from elsewhere).
+USER_FACING = ("compute_port", "volume_port", "network_port")
+ADMIN_ONLY = ("admin_rest_port", "metrics_port")
+
+
+def test_admin_ports_are_published_on_loopback_and_the_apis_everywhere() -> None:
+    gateway = TOPOLOGY["gateway"]
+    published = {p.container_port: p for s in SERVICES.values() for p in published_ports(s)}
+    assert set(published) == {gateway[name] for name in USER_FACING + ADMIN_ONLY}
+    for name in USER_FACING:
+        assert published[gateway[name]].host_ip == "", name
+    for name in ADMIN_ONLY:
+        assert published[gateway[name]].host_ip == "127.0.0.1", name
+    assert all(p.host_port == p.container_port for p in published.values())
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_every_variable_names_a_setting(name: str) -> None:
+    image = dockerfile_image((ROOT / "compose" / "Dockerfile").read_text())
+    env = {**image.env, **SERVICES[name].get("environment", {})}
+    assert unknown_settings(env) == []
+
+
+def test_the_control_plane_settings_load_and_envoy_can_reach_its_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The control plane listens on every address; what it hands Envoy must be a name Envoy's
+    container resolves: the service's own."""
+    env = SERVICES["control-plane"]["environment"]
+    for key, value in env.items():
+        monkeypatch.setenv(key, str(value))
+    settings = Settings()
+    assert settings.decision.workers > 0
+    assert settings.control_plane.advertised_host == "control-plane"
+    monkeypatch.delenv("PODGATE_CONTROL_PLANE_ADVERTISE_HOST")
+    with pytest.raises(ValidationError, match="advertise_host"):
+        Settings()
 
 
 def test_the_image_contains_every_package() -> None:

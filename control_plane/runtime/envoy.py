@@ -33,7 +33,7 @@ def write_bootstrap(settings: Settings) -> Path:
         node_id="podgate-envoy",
         admin_host="127.0.0.1",
         admin_port=settings.envoy.admin_port,
-        control_plane_host=settings.control_plane.host,
+        control_plane_host=settings.control_plane.advertised_host,
         control_plane_port=settings.control_plane.grpc_port,
         control_plane_tls=envoy_client_tls(settings.control_plane),
         envoy_token=control_plane_tokens(settings.state_dir, os.environ).envoy,

@@ -143,7 +143,7 @@ async def serve(
         quota_rebalancer(stack, settings, store=store, pods=pods, metrics=metrics)
         if settings.decision.workers:
             hub = WorkerHub(
-                (settings.control_plane.host, settings.control_plane.grpc_port),
+                (settings.control_plane.advertised_host, settings.control_plane.grpc_port),
                 fast_path_set,
                 runner.decision_endpoints_changed,
                 origin=store.origin,

@@ -43,9 +43,9 @@ async def run(settings: Settings, token: str) -> None:
         # Envoy's token, as the main process checks it (same state dir or environment).
         envoy_token = control_plane_tokens(settings.state_dir, os.environ).envoy
         server = grpc.aio.server(interceptors=[Guard(envoy_token=envoy_token)])
-        host = settings.control_plane.host
-        port = bind(server, f"{host}:0", settings.control_plane)
-        hello = Hello(host, port, os.getpid())
+        port = bind(server, f"{settings.control_plane.host}:0", settings.control_plane)
+        # Envoy is told where to reach this port: the advertised host, not the listening one.
+        hello = Hello(settings.control_plane.advertised_host, port, os.getpid())
         link = Link(lambda: aio_channel(settings.grpc_target, settings.control_plane), hello, token)
         routing_table = routing_cache(stack, settings, store, link)
 

@@ -62,13 +62,18 @@ def parse_upstream(url: str) -> Upstream | None:
         return None
     if not 0 < port < 65536:
         return None
-    try:
-        ipaddress.ip_address(parts.hostname)
-        is_ip = True
-    except ValueError:
-        is_ip = False
     authority = parts.netloc.rpartition("@")[2]
-    return Upstream(parts.hostname, port, authority, parts.scheme == "https", is_ip)
+    return Upstream(
+        parts.hostname, port, authority, parts.scheme == "https", _is_ip(parts.hostname)
+    )
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def load_assignment(name: str, upstream: Upstream) -> endpoint_pb2.ClusterLoadAssignment:
@@ -164,6 +169,8 @@ def decision_cluster(
     Envoy keeps one HTTP/2 connection per endpoint, so each process needs an endpoint of its own.
     The circuit breaker is sized on purpose (Envoy's default is 1024 streams): far above the
     decision service's per-project cap, so only many busy projects at once can trip it.
+    An advertised host may be a name (a container's): Envoy resolves it (STRICT_DNS), as it
+    does for the control plane in its bootstrap.
     """
     assignment = endpoint_pb2.ClusterLoadAssignment(
         cluster_name=DECISION_CLUSTER,
@@ -191,6 +198,9 @@ def decision_cluster(
         connect_timeout=_duration(1.0),
         load_assignment=assignment,
     )
+    if not all(_is_ip(host) for host, _ in endpoints):
+        cluster.type = cluster_pb2.Cluster.STRICT_DNS
+        cluster.dns_lookup_family = cluster_pb2.Cluster.V4_PREFERRED
     cluster.typed_extension_protocol_options[_UPSTREAM_HTTP].CopyFrom(_any(protocol))
     limit = wrappers_pb2.UInt32Value(value=max_in_flight)
     cluster.circuit_breakers.thresholds.add(max_requests=limit, max_pending_requests=limit)
