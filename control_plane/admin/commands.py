@@ -7,16 +7,18 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from google.protobuf.message import Message
 
 from control_plane.admin import render
 from control_plane.admin.credentials import KeystoneTokenError, admin_credential, cli_state_dir
-from control_plane.admin.envoy_health import ClusterHealth, fetch_health
 from control_plane.model import TOKEN_METADATA
 from podgate_api.admin.v1 import admin_pb2, admin_pb2_grpc
+
+if TYPE_CHECKING:
+    from control_plane.admin.envoy_health import ClusterHealth
 
 __all__ = [
     "Command",
@@ -150,6 +152,9 @@ def routing_delete(args: argparse.Namespace, client: _Client) -> None:
 
 
 def status(args: argparse.Namespace, client: _Client) -> None:
+    # Here, not at the top: urllib.request is ~50 ms that only this command needs.
+    from control_plane.admin.envoy_health import fetch_health
+
     status = client.call("GetStatus", admin_pb2.GetStatusRequest())
     try:
         health: dict[str, ClusterHealth] | None = fetch_health(args.envoy_admin)
