@@ -15,26 +15,35 @@ from control_plane.logs import setup_logging
 if TYPE_CHECKING:
     from control_plane.settings import Settings
 
-_EXAMPLES = {
-    "up": (
-        "podgate up --state-dir .state",
-        "podgate up --state-dir /var/lib/podgate --auth keystone --log-format json",
-    ),
-    "serve": (
-        "podgate serve --state-dir /var/lib/podgate",
-        "podgate serve --config /etc/podgate/podgate.toml"
-        " --db-url postgresql+asyncpg://podgate@db.example.org/podgate",
-    ),
-    "envoy": ("podgate envoy --state-dir /var/lib/podgate",),
-}
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the runtime commands to the top-level parser."""
-    for name, func, help_text in (
-        ("up", _up, "control plane + Envoy in the foreground"),
-        ("serve", _serve, "the control plane only (admin API, xDS, decision service)"),
-        ("envoy", _envoy, "Envoy only, configured from the control plane"),
+    for name, func, help_text, examples in (
+        (
+            "up",
+            _up,
+            "control plane + Envoy in the foreground",
+            (
+                "podgate up --state-dir .state",
+                "podgate up --state-dir /var/lib/podgate --auth keystone --log-format json",
+            ),
+        ),
+        (
+            "serve",
+            _serve,
+            "the control plane only (admin API, xDS, decision service)",
+            (
+                "podgate serve --state-dir /var/lib/podgate",
+                "podgate serve --config /etc/podgate/podgate.toml"
+                " --db-url postgresql+asyncpg://podgate@db.example.org/podgate",
+            ),
+        ),
+        (
+            "envoy",
+            _envoy,
+            "Envoy only, configured from the control plane",
+            ("podgate envoy --state-dir /var/lib/podgate",),
+        ),
     ):
         parser = subparsers.add_parser(name, help=help_text, description=help_text)
         parser.add_argument("--state-dir", type=Path, help="default .state")
@@ -50,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parser.add_argument("--auth", choices=["noauth", "keystone"], help="default noauth")
         parser.add_argument("--log-format", choices=["text", "json"])
         parser.set_defaults(func=func)
-        add_examples(parser, *_EXAMPLES[name])
+        add_examples(parser, *examples)
 
 
 def _db_url(text: str) -> str:
