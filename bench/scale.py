@@ -47,7 +47,7 @@ from bench.machine import describe
 from bench.pod_envoy import PodListener, pod_bootstrap
 from bench.podgate import PODGATE, Podgate
 from bench.process import find_envoy, stop_on_signals
-from control_plane.auth import ADMIN_TOKEN_FILE
+from control_plane.auth.tokens import ADMIN_TOKEN_FILE
 from control_plane.store.tables import PodRow, RoutingRow
 from harness.gateway import WithAdminToken
 from harness.procs import Proc, free_port, start, wait_for

@@ -1,10 +1,15 @@
-"""`podgate`: one command whose subcommands come from the modules that own them."""
+"""`podgate`: one command whose subcommands come from the modules that own them.
+
+Every call builds the whole parser, so the command modules import only what parsing and the
+admin API's client need; the server stacks load inside `up`, `serve` and `envoy`.
+"""
 
 import argparse
 import os
 from pathlib import Path
 
 from control_plane.admin import cli as admin_cli
+from control_plane.cli_help import add_examples
 from control_plane.runtime import cli as runtime_cli
 
 __all__ = ["main"]
@@ -50,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     # Gone: a token in argv is readable by every local user. Named so that it is refused with
     # a reason instead of abbreviating --os-token-file.
     parser.add_argument("--os-token", type=_refused_secret, help=argparse.SUPPRESS)
+    add_examples(
+        parser,
+        "podgate up --state-dir .state",
+        "podgate pod list",
+        "podgate --server cp.example.org:19990 --cacert ca.pem --json routing list --pod pod1",
+        "podgate --os-token-file ~/.config/podgate/token audit --since 1d",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in _COMMAND_MODULES:
         module.register(subparsers)

@@ -7,7 +7,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from control_plane.auth import current_principal
+from control_plane.auth.principal import current_principal
 from control_plane.errors import Unauthorized
 from control_plane.model import AuditEvent
 from control_plane.store import Store

@@ -2,18 +2,29 @@
 
 In order: PODGATE_ADMIN_TOKEN; a Keystone token (OS_TOKEN, --os-token-file, or fetched with
 the usual OS_* variables); the admin token in the state dir, found as the server finds it.
+keystoneauth1 is imported only to fetch a token: it is ~0.2 s of every command otherwise.
 """
 
 from collections.abc import Mapping
 from pathlib import Path
 
-from keystoneauth1 import session
-from keystoneauth1.identity import v3
+from control_plane.auth.tokens import ADMIN_TOKEN_ENV, admin_token_for_cli
 
-from control_plane.auth import admin_token_for_cli
-from control_plane.auth.tokens import ADMIN_TOKEN_ENV
+__all__ = ["KeystoneTokenError", "admin_credential", "cli_state_dir", "cli_token"]
 
-__all__ = ["admin_credential", "cli_token"]
+# Where the server keeps the admin token: Settings.state_dir, read here without the settings
+# stack (pydantic, the whole TOML schema) since the CLI needs that one value only.
+_STATE_DIR_ENV = "PODGATE_STATE_DIR"
+_DEFAULT_STATE_DIR = Path(".state")
+
+
+class KeystoneTokenError(Exception):
+    """Keystone refused the OS_* credentials or could not be reached."""
+
+
+def cli_state_dir(given: Path | None, environ: Mapping[str, str]) -> Path:
+    """--state-dir, else PODGATE_STATE_DIR, else .state: where a local server made its token."""
+    return given or Path(environ.get(_STATE_DIR_ENV) or _DEFAULT_STATE_DIR)
 
 
 def admin_credential(
@@ -34,6 +45,9 @@ def cli_token(given: str | None, environ: Mapping[str, str]) -> str | None:
         return given
     if not environ.get("OS_AUTH_URL"):
         return None
+    from keystoneauth1 import exceptions, session
+    from keystoneauth1.identity import v3
+
     auth = v3.Password(
         auth_url=environ["OS_AUTH_URL"],
         username=environ.get("OS_USERNAME"),
@@ -42,4 +56,7 @@ def cli_token(given: str | None, environ: Mapping[str, str]) -> str | None:
         user_domain_name=environ.get("OS_USER_DOMAIN_NAME", "Default"),
         project_domain_name=environ.get("OS_PROJECT_DOMAIN_NAME", "Default"),
     )
-    return session.Session(auth=auth).get_token()
+    try:
+        return session.Session(auth=auth).get_token()
+    except exceptions.ClientException as exc:
+        raise KeystoneTokenError(str(exc)) from exc

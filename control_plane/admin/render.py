@@ -5,7 +5,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
@@ -13,8 +13,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from control_plane.admin.envoy_health import ClusterHealth
 from podgate_api.admin.v1 import admin_pb2
+
+if TYPE_CHECKING:  # envoy_health imports urllib.request, which only `podgate status` needs
+    from control_plane.admin.envoy_health import ClusterHealth
 
 __all__ = [
     "AUDIT",
@@ -144,7 +146,7 @@ def _endpoints(pod: Any) -> str:
 def print_status(
     as_json: bool,
     status: admin_pb2.Status,
-    health: Mapping[str, ClusterHealth] | None,
+    health: "Mapping[str, ClusterHealth] | None",
     envoy_admin: str,
 ) -> None:
     """`podgate status`: one table of pods, what shared objects a pod lacks, then whether each
@@ -180,7 +182,7 @@ def print_status(
         console.print(Text(f"Envoy {proxy.node_id}: {_config_state(proxy)}"))
 
 
-def _health(pod: Any, health: Mapping[str, ClusterHealth] | None) -> str:
+def _health(pod: Any, health: "Mapping[str, ClusterHealth] | None") -> str:
     if health is None:
         return "?"
     services = sorted({*pod.endpoints, *pod.catalog_endpoints})

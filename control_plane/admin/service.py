@@ -15,7 +15,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from control_plane.admin import convert, validate
 from control_plane.admin.audit import AuditTrail, event_to_proto
 from control_plane.admin.status import build_status
-from control_plane.auth import current_principal
+from control_plane.auth.principal import current_principal
 from control_plane.errors import (
     AlreadyExists,
     BadRequest,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import aiohttp
 
-from control_plane.auth import control_plane_tokens, private_state_dir
+from control_plane.auth.tokens import control_plane_tokens, private_state_dir
 from control_plane.runtime.grpc_tls import envoy_client_tls
 from control_plane.settings import Settings
 from control_plane.xds.bootstrap import render_bootstrap

@@ -15,7 +15,8 @@ from control_plane.admin.service import PodAdminService
 from control_plane.admin.service import add_to_server as add_admin
 from control_plane.admin.trio2o import Trio2oAdminService
 from control_plane.admin.trio2o import add_to_server as add_trio2o
-from control_plane.auth import AdminCheck, Guard, control_plane_tokens
+from control_plane.auth.guard import AdminCheck, Guard
+from control_plane.auth.tokens import control_plane_tokens
 from control_plane.decision.extproc import add_to_server as add_decision
 from control_plane.decision.routed.routing_table import RoutingTable
 from control_plane.identity import (

@@ -6,7 +6,7 @@ import os
 import signal
 import sys
 
-from control_plane.auth import ADMIN_TOKEN_FILE
+from control_plane.auth.tokens import ADMIN_TOKEN_FILE
 from control_plane.runtime.envoy import envoy_command, wait_envoy_ready
 from control_plane.runtime.serve import serve
 from control_plane.settings import Settings

@@ -11,7 +11,8 @@ from functools import partial
 import grpc
 import uvloop
 
-from control_plane.auth import Guard, control_plane_tokens
+from control_plane.auth.guard import Guard
+from control_plane.auth.tokens import control_plane_tokens
 from control_plane.decision.extproc import add_to_server as add_decision
 from control_plane.logs import setup_logging
 from control_plane.metrics import Metrics

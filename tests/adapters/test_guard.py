@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 import grpc
 import pytest
 
-from control_plane.auth import LOCAL_ADMIN, AdminCheck, Guard, current_principal
+from control_plane.auth.guard import AdminCheck, Guard
+from control_plane.auth.principal import LOCAL_ADMIN, current_principal
 from control_plane.errors import Forbidden, Unauthorized
 from control_plane.identity import Caller, NoAuthGate
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from control_plane.auth import Credential, required_credential
+from control_plane.auth.methods import Credential, required_credential
 from control_plane.workers.messages import LINK_METHOD
 
 

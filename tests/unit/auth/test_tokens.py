@@ -4,7 +4,7 @@ import os
 import stat
 from pathlib import Path
 
-from control_plane.auth import admin_token_for_cli, control_plane_tokens
+from control_plane.auth.tokens import admin_token_for_cli, control_plane_tokens
 
 
 def test_first_start_makes_two_private_tokens_in_a_private_dir(tmp_path: Path) -> None:
