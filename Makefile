@@ -14,7 +14,9 @@ UV_PIN := $(shell grep -o '"uv==[^"]*"' pyproject.toml | tr -d '"')
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet $(UV_PIN)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]'
+	# Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set, every process would
+	# compile its imports again (`openstack --version` 2.2 s instead of 0.7 s).
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[test]'
 	touch $(STAMP)
 
 lint: $(STAMP)
