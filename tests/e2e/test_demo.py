@@ -77,10 +77,10 @@ def test_tour_runs_the_openstack_cli_and_lists_servers_merged(demo) -> None:
         "server delete",
         "server list",
     ]
-    # Compute's, Cinder's and Neutron's zones (no flag: all three), as the users' AZs.
+    # No flag: Nova's, Cinder's and Neutron's zones (networks', routers'), as the users' AZs.
     zones = _command_output(out, "availability zone list")
-    assert len(re.findall(r"\| az1 +\| available", zones)) == 3
-    assert len(re.findall(r"\| az2 +\| available", zones)) == 3
+    assert len(re.findall(r"\| az1 +\| available", zones)) == 4
+    assert len(re.findall(r"\| az2 +\| available", zones)) == 4
     assert "nova-az" not in zones and "pod" not in zones
     for az in ("az1", "az2"):
         made = _section(
