@@ -7,7 +7,6 @@ a server on the network in each AZ and a floating IP, and never names a pod.
 """
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,23 +16,14 @@ from harness.http import call
 from harness.keystone import DEMO, Keystone
 from harness.procs import SimPod
 from tests.fixtures.keystone import KEYSTONE_MARKS
-from tests.fixtures.keystone_cloud import catalog_gateway, keystone_cloud
+from tests.fixtures.keystone_cloud import GATEWAY_REGION as REGION
+from tests.fixtures.keystone_cloud import region_cloud  # noqa: F401 (fixture)
 from tests.fixtures.osc import Osc, keystone_clouds_yaml
 
 pytestmark = [pytest.mark.e2e, *KEYSTONE_MARKS]
 
 EAST, WEST = "az-east", "az-west"
-REGION = "Gateway"
 _TIMEOUT_S = 120
-
-
-@pytest.fixture(scope="module")
-def cloud(
-    keystone: Keystone, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Gateway, dict[str, SimPod]]]:
-    with keystone_cloud(tmp_path_factory.mktemp("network-cli"), keystone) as (gateway, pods):
-        catalog_gateway(keystone, gateway, REGION)
-        yield gateway, pods
 
 
 def demo_osc(keystone: Keystone, directory: Path) -> Osc:
@@ -75,9 +65,11 @@ def copies_of(pod: SimPod, name: str) -> str:
 
 
 def test_networks_routers_security_groups_and_servers_through_the_cli(
-    cloud: tuple[Gateway, dict[str, SimPod]], keystone: Keystone, tmp_path: Path
+    region_cloud: tuple[Gateway, dict[str, SimPod]],  # noqa: F811 (the fixture imported above)
+    keystone: Keystone,
+    tmp_path: Path,
 ) -> None:
-    _, pods = cloud
+    _, pods = region_cloud
     osc = demo_osc(keystone, tmp_path)
     external_network(pods["pod2"])
     # Independent commands run together: each `openstack` start costs about a second.

@@ -6,8 +6,7 @@ rest). Keystone's region `Gateway` names the gateway's compute, volume and netwo
 two podsim pods (az-east, az-west) sit behind it.
 """
 
-from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import dataclass
 
 import pytest
 
@@ -16,37 +15,45 @@ from harness.http import call
 from harness.keystone import ADMIN, DEMO, Keystone
 from harness.procs import SimPod
 from tests.fixtures.keystone import KEYSTONE_MARKS
-from tests.fixtures.keystone_cloud import catalog_gateway, keystone_cloud
+from tests.fixtures.keystone_cloud import GATEWAY_REGION as REGION
+from tests.fixtures.keystone_cloud import region_cloud  # noqa: F401 (fixture)
 from tests.fixtures.osc import Osc, keystone_clouds_yaml
 
 pytestmark = [pytest.mark.e2e, *KEYSTONE_MARKS]
 
 EAST, WEST = "az-east", "az-west"
-REGION = "Gateway"
 _TIMEOUT_S = 120
+
+
+@dataclass(frozen=True)
+class Cloud:
+    """The gateway, its pods, the demo project's id and `openstack` as its user and the admin."""
+
+    gateway: Gateway
+    pods: dict[str, SimPod]
+    project: str
+    demo: Osc
+    admin: Osc
 
 
 @pytest.fixture(scope="module")
 def cloud(
-    keystone: Keystone, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Gateway, dict[str, SimPod]]]:
-    with keystone_cloud(tmp_path_factory.mktemp("osc-keystone"), keystone) as (gateway, pods):
-        catalog_gateway(keystone, gateway, REGION)
-        yield gateway, pods
+    region_cloud: tuple[Gateway, dict[str, SimPod]],  # noqa: F811 (the fixture imported above)
+    keystone: Keystone,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Cloud:
+    directory = tmp_path_factory.mktemp("osc-keystone")
+    users = []
+    for credentials in (DEMO, ADMIN):
+        clouds = directory / f"{credentials[0]}.yaml"
+        clouds.write_text(keystone_clouds_yaml(keystone.auth_url, REGION, *credentials))
+        users.append(Osc(clouds, timeout_s=_TIMEOUT_S))
+    return Cloud(*region_cloud, keystone.project_ids["demo"], *users)
 
 
-def _osc(keystone: Keystone, directory: Path, credentials: tuple[str, str, str]) -> Osc:
-    clouds = directory / f"{credentials[0]}.yaml"
-    clouds.write_text(keystone_clouds_yaml(keystone.auth_url, REGION, *credentials))
-    return Osc(clouds, timeout_s=_TIMEOUT_S)
-
-
-def test_catalog_list_shows_the_gateway_as_the_region_services(
-    cloud: tuple[Gateway, dict[str, SimPod]], keystone: Keystone, tmp_path: Path
-) -> None:
-    gateway, pods = cloud
-    project = keystone.project_ids["demo"]
-    catalog = _osc(keystone, tmp_path, DEMO).json("catalog", "list")
+def test_catalog_list_shows_the_gateway_as_the_region_services(cloud: Cloud) -> None:
+    gateway, pods, project = cloud.gateway, cloud.pods, cloud.project
+    catalog = cloud.demo.json("catalog", "list")
     urls = {
         (service["Type"], endpoint["interface"]): endpoint["url"]
         for service in catalog
@@ -61,11 +68,9 @@ def test_catalog_list_shows_the_gateway_as_the_region_services(
     assert not [url for url in urls.values() for sim in pods.values() if sim.url in url]
 
 
-def test_versions_show_lists_what_every_pod_supports(
-    cloud: tuple[Gateway, dict[str, SimPod]], keystone: Keystone, tmp_path: Path
-) -> None:
-    gateway, _ = cloud
-    shown = _osc(keystone, tmp_path, DEMO).json("versions", "show", "--region-name", REGION)
+def test_versions_show_lists_what_every_pod_supports(cloud: Cloud) -> None:
+    gateway = cloud.gateway
+    shown = cloud.demo.json("versions", "show", "--region-name", REGION)
     current = {
         row["Service Type"]: (row["Version"], row["Endpoint"], row["Min Microversion"],
                               row["Max Microversion"])
@@ -80,12 +85,8 @@ def test_versions_show_lists_what_every_pod_supports(
     }
 
 
-def test_quota_show_gives_the_limits_over_all_pods(
-    cloud: tuple[Gateway, dict[str, SimPod]], keystone: Keystone, tmp_path: Path
-) -> None:
-    _, pods = cloud
-    project = keystone.project_ids["demo"]
-    demo, admin = _osc(keystone, tmp_path, DEMO), _osc(keystone, tmp_path, ADMIN)
+def test_quota_show_gives_the_limits_over_all_pods(cloud: Cloud) -> None:
+    pods, project, demo, admin = cloud.pods, cloud.project, cloud.demo, cloud.admin
     *made, limited = [
         *demo.run_all(
             [["volume", "create", "--size", "1", "--availability-zone", az, f"v-{az}"]
