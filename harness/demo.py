@@ -32,7 +32,10 @@ CLOUD = "podgate"
 # How long each process may take to start and Envoy to get the pods: generous, for a busy machine.
 _START_S = 240
 # Columns that keep the tour's tables narrow; the merged list shows the user-facing AZ.
-_LIST_COLUMNS = ("--long", "-c", "ID", "-c", "Name", "-c", "Status", "-c", "Availability Zone")
+_LIST_COLUMNS = (
+    *("--long", "-c", "ID", "-c", "Name", "-c", "Status", "-c", "Availability Zone"),
+    *("-c", "Flavor"),
+)
 
 
 def main(argv: list[str] | None = None) -> int:
