@@ -9,6 +9,7 @@ import uuid
 import pytest
 from envoy.extensions.filters.http.ext_proc.v3 import processing_mode_pb2
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
+from pydantic import ValidationError
 
 from control_plane.decision.extproc import DecisionService
 from control_plane.model import Pod, ResourceType, Routing
@@ -356,3 +357,5 @@ async def test_noauth_network_requests_without_the_header_take_the_configured_pr
     unset = Gateway(_pod("a", "az1", 1, endpoints=network))
     reply = await unset.stream("network").send(request_headers("GET", "/v2.0/networks/n1"))
     assert _fault(reply)[0] == 401
+    with pytest.raises(ValidationError):  # not a project id: refused at start
+        DecisionSettings(noauth_project="p/9")
