@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         "PODGATE_ENVOY_NETWORK_PORT": str(gateway["network_port"]),
         "PODGATE_ENVOY_ADMIN_REST_PORT": str(gateway["admin_rest_port"]),
         "PODGATE_ENVOY_ADMIN_PORT": str(gateway["envoy_admin_port"]),
+        "PODGATE_ENVOY_BASE_ID": str(gateway.get("envoy_base_id", 0)),
         "PODGATE_SERVER": f"127.0.0.1:{gateway['grpc_port']}",
         # `auth_type: none` sends no X-Project-Id, which Neutron's project-less paths need.
         "PODGATE_DECISION_NOAUTH_PROJECT": topology["project"],
@@ -295,6 +296,8 @@ def _free_ports(topology: dict) -> None:
         topology["gateway"][key] = next(ports)
     for pod in topology["pods"]:
         pod["port"] = next(ports)
+    # Envoy's shared-memory id: two Envoys with one id clash, so it is taken like a port.
+    topology["gateway"]["envoy_base_id"] = free_port()
 
 
 def _step(title: str) -> None:
