@@ -153,6 +153,9 @@ class DecisionSettings(BaseModel):
     # pods are compared and missing copies made (a pod registered or enabled: at once); 0: never.
     shared_sync_s: float = Field(default=300.0, ge=0)
     noauth_external_events: bool = False
+    # noauth mode: the project of a request whose path names none (Neutron's API) and that has no
+    # X-Project-Id header, as the `openstack` CLI's `auth_type: none` sends none; empty: 401.
+    noauth_project: str = Field(default="", pattern=r"^([A-Za-z0-9_-]{1,64})?$")
     # The largest answer body read from a pod (lists, shared objects, version documents,
     # recovery reads); a larger one is a failure of that pod, never held in memory.
     max_pod_answer_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)

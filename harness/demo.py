@@ -2,8 +2,9 @@
 
 Reads compose/topology.yaml (the same topology the compose file describes), starts the pods and
 `podgate up` as child processes, registers the pods with the `podgate` CLI, writes a clouds.yaml
-for the gateway into the state dir and tours it with the real `openstack` CLI (a volume, then a
-server booted from it, in each availability zone; one merged list; show; delete), then keeps
+for the gateway into the state dir and tours it with the real `openstack` CLI (a network and
+subnet, a volume, then a server booted from it on that network, in each availability zone; one
+merged list; show; delete), then keeps
 everything running until Ctrl-C, which stops it all. `--no-wait` stops right after the tour (for
 tests); `--free-ports` ignores the topology's ports (to run beside another stack).
 """
@@ -31,7 +32,10 @@ CLOUD = "podgate"
 # How long each process may take to start and Envoy to get the pods: generous, for a busy machine.
 _START_S = 240
 # Columns that keep the tour's tables narrow; the merged list shows the user-facing AZ.
-_LIST_COLUMNS = ("--long", "-c", "ID", "-c", "Name", "-c", "Status", "-c", "Availability Zone")
+_LIST_COLUMNS = (
+    *("--long", "-c", "ID", "-c", "Name", "-c", "Status", "-c", "Availability Zone"),
+    *("-c", "Flavor"),
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,7 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         "PODGATE_ENVOY_NETWORK_PORT": str(gateway["network_port"]),
         "PODGATE_ENVOY_ADMIN_REST_PORT": str(gateway["admin_rest_port"]),
         "PODGATE_ENVOY_ADMIN_PORT": str(gateway["envoy_admin_port"]),
+        "PODGATE_ENVOY_BASE_ID": str(gateway.get("envoy_base_id", 0)),
         "PODGATE_SERVER": f"127.0.0.1:{gateway['grpc_port']}",
+        # `auth_type: none` sends no X-Project-Id, which Neutron's project-less paths need.
+        "PODGATE_DECISION_NOAUTH_PROJECT": topology["project"],
     }
     # Explicit handlers: a shell that starts the demo in the background ignores SIGINT for it.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -82,10 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         lock.close()
 
 
-def clouds_yaml(compute: str, volume: str) -> str:
+def clouds_yaml(compute: str, volume: str, network: str) -> str:
     """A clouds.yaml naming the gateway's endpoints, for `openstack` and openstacksdk.
 
-    Without Keystone (noauth) there is no catalog, so each service gets an endpoint override.
+    Without Keystone (noauth) there is no catalog, so each service gets an endpoint override
+    (the network API's project is the gateway's `[decision] noauth_project`: its paths name none).
     OSC 10.5 builds an identity client for `server list` and `volume list` even when it makes
     no identity call, so identity discovery is pointed at the gateway's v3 version document;
     there is no Glance, so the image service is switched off (boot servers from volumes).
@@ -98,6 +106,7 @@ def clouds_yaml(compute: str, volume: str) -> str:
         f"    compute_endpoint_override: {compute}\n"
         f"    block_storage_endpoint_override: {volume}\n"
         "    block_storage_api_version: '3'\n"
+        f"    network_endpoint_override: {network}\n"
         f"    identity_endpoint_override: {identity}\n"
         "    identity_api_version: '3'\n"
         "    has_image: false\n"
@@ -113,6 +122,7 @@ class _Demo:
         project, gateway = topology["project"], topology["gateway"]
         self.compute = f"http://127.0.0.1:{gateway['compute_port']}/v2.1/{project}"
         self.volume = f"http://127.0.0.1:{gateway['volume_port']}/v3/{project}"
+        self.network = f"http://127.0.0.1:{gateway['network_port']}"
         self.clouds = state / "clouds.yaml"
         # The user's own OS_* variables would point `openstack` at another cloud.
         self.os_env = {
@@ -135,10 +145,11 @@ class _Demo:
                 *("pod", "create", pod["name"], "--az", pod["az"], "--pod-az", pod["pod_az"]),
                 *("--endpoint", f"compute={url}/compute/v2.1"),
                 *("--endpoint", f"volumev3={url}/volume/v3/$(project_id)s"),
+                *("--endpoint", f"network={url}/network"),
             )
         self._podgate("pod", "list")
         self._wait_for_clusters()
-        self.clouds.write_text(clouds_yaml(self.compute, self.volume))
+        self.clouds.write_text(clouds_yaml(self.compute, self.volume, self.network))
         self._tour()
         _step("Routings the gateway keeps (the deleted server's is forgotten)")
         self._wait_servers_routed(len(self.topology["pods"]) - 1)
@@ -148,16 +159,24 @@ class _Demo:
     def _tour(self) -> None:
         azs = [pod["az"] for pod in self.topology["pods"]]
         _step(f"The openstack CLI against the gateway (clouds.yaml: {self.clouds})")
-        self._openstack("availability zone list --volume")
-        for az in azs:
-            _step(f"A volume and a server booted from it in {az}")
+        self._openstack("availability zone list")
+        for number, az in enumerate(azs, 1):
+            _step(f"A network, a volume and a server booted from it on the network in {az}")
+            self._openstack(
+                f"network create --availability-zone-hint {az} net-{az} -c id -c name"
+                " -c availability_zone_hints"
+            )
+            self._openstack(
+                f"subnet create --network net-{az} --subnet-range 10.{number}.0.0/24 sub-{az}"
+                " -c id -c name -c cidr"
+            )
             self._openstack(
                 f"volume create --size 1 --availability-zone {az} --property demo=yes boot-{az}"
                 " -c id -c name -c status -c availability_zone"
             )
             self._openstack(
-                f"server create --flavor 1 --volume boot-{az} --availability-zone {az} --wait"
-                f" vm-{az} -c id -c name -c status"
+                f"server create --flavor 1 --volume boot-{az} --availability-zone {az}"
+                f" --network net-{az} --wait vm-{az} -c id -c name -c status"
             )
         _step("One merged list across both pods")
         self._openstack("server list", *_LIST_COLUMNS)
@@ -172,7 +191,7 @@ class _Demo:
         clouds = "".join(f"    {line}\n" for line in self.clouds.read_text().splitlines())
         _step("Podgate is running")
         print(
-            f"  compute: {self.compute}\n  volume:  {self.volume}\n"
+            f"  compute: {self.compute}\n  volume:  {self.volume}\n  network: {self.network}\n"
             f"  admin:   .venv/bin/podgate pod list --state-dir {self.state}"
             f"   (gRPC {self.env['PODGATE_SERVER']})\n"
             f"  rest:    http://127.0.0.1:{gateway['admin_rest_port']}/v1.0/pods"
@@ -222,7 +241,7 @@ class _Demo:
                 rf"^pod\.{re.escape(pod['name'])}\.{service}::[^:]+:\d+::health_flags::", re.M
             )
             for pod in self.topology["pods"]
-            for service in ("compute", "volumev3")
+            for service in ("compute", "volumev3", "network")
         ]
         deadline = time.monotonic() + _START_S
         while time.monotonic() < deadline:
@@ -277,6 +296,8 @@ def _free_ports(topology: dict) -> None:
         topology["gateway"][key] = next(ports)
     for pod in topology["pods"]:
         pod["port"] = next(ports)
+    # Envoy's shared-memory id: two Envoys with one id clash, so it is taken like a port.
+    topology["gateway"]["envoy_base_id"] = free_port()
 
 
 def _step(title: str) -> None:

@@ -41,6 +41,7 @@ def test_the_register_job_creates_each_pod_as_the_demo_does(pod: dict) -> None:
     assert f"pod create {name} --az {pod['az']} --pod-az {pod['pod_az']}" in script
     assert f"compute=http://{name}:{port}/compute/v2.1" in script
     assert f"volumev3=http://{name}:{port}/volume/v3/$$(project_id)s" in script
+    assert f"network=http://{name}:{port}/network" in script
     assert set(SERVICES["register"]["depends_on"]) >= {"control-plane", name}
 
 

@@ -83,17 +83,20 @@ _FROM_SOURCE = frozenset({Placement.SOURCE_VOLUME, Placement.GROUP})
 _GROUPS = "os-security-groups"
 
 
-def with_project(op: Operation, caller: Caller | None, headers: Mapping[str, str]) -> Operation:
+def with_project(
+    op: Operation, caller: Caller | None, headers: Mapping[str, str], noauth_project: str = ""
+) -> Operation:
     """A request whose path names no project, with its project: the token's (noauth:
-    `X-Project-Id`).
+    `X-Project-Id`, else `noauth_project`, for clients that cannot send the header).
 
-    Neutron's pods get the same identity (`identity_headers`): a noauth client's header goes
-    on as sent, a token's project and roles are set as keystonemiddleware would set them. Nova's
-    and Cinder's get the project in their path (endpoints.pod_path).
+    Neutron's pods get the same identity (`identity_headers`): a noauth client's project as
+    found here, a token's project and roles as keystonemiddleware would set them. Nova's and
+    Cinder's get the project in their path (endpoints.pod_path).
     """
     if not op.token_project or op.kind in (Kind.UNKNOWN, Kind.VERSIONS):
         return op
-    project = caller.project_id if caller is not None else headers.get(_PROJECT_HEADER, "")
+    noauth = headers.get(_PROJECT_HEADER) or noauth_project
+    project = caller.project_id if caller is not None else noauth
     if not PROJECT_ID.fullmatch(project):
         if caller is not None:
             raise Forbidden(_PROJECT_SCOPE)
@@ -102,9 +105,11 @@ def with_project(op: Operation, caller: Caller | None, headers: Mapping[str, str
 
 
 def identity_headers(op: Operation, caller: Caller | None) -> dict[str, str]:
-    """The caller's identity as a project-less API's pods read it (none for noauth or others)."""
-    if caller is None or op.service not in PROJECT_FROM_TOKEN:
+    """The caller's identity as a project-less API's pods read it (none for other APIs)."""
+    if op.service not in PROJECT_FROM_TOKEN or not op.project_id:
         return {}
+    if caller is None:
+        return {_PROJECT_HEADER: op.project_id}
     return {_PROJECT_HEADER: caller.project_id, _ROLES_HEADER: ",".join(sorted(caller.roles))}
 
 

@@ -56,6 +56,8 @@ class DecisionDeps:
     acceptance: Acceptance
     # Larger bodies are refused (413) before they are buffered or reach a pod.
     max_body_bytes: int = DecisionSettings().max_body_bytes
+    # noauth mode: the project of a project-less request without an X-Project-Id header.
+    noauth_project: str = ""
     capacity: CapacityView = NOTHING_KNOWN
     # Told the pod's status for a resource's GET or DELETE: it may show the resource gone.
     gone: AnswerWatch = NOTHING_WATCHED

@@ -198,7 +198,7 @@ class Exchange:
             window = await versions.window()
             return await self._decide(op, replace(facts, window=window), "request_headers")
         caller = await self._caller(op, headers)
-        op = self._operation = admit(with_project(op, caller, headers), caller)
+        op = self._operation = admit(with_project(op, caller, headers, deps.noauth_project), caller)
         await versions.check(headers)
         rewrite = {**versions.rewrite(), **identity_headers(op, caller)}
         facts = replace(

@@ -128,6 +128,7 @@ class DecisionService(ep_grpc.ExternalProcessorServicer):
             ),
             acceptance=Acceptance(fetch=fetch, routings=routing_table, timeout_s=timeout_s),
             max_body_bytes=settings.max_body_bytes,
+            noauth_project=settings.noauth_project,
         )
         self._slots = ProjectSlots(settings.max_in_flight_per_project)
 

@@ -70,25 +70,39 @@ def test_tour_runs_the_openstack_cli_and_lists_servers_merged(demo) -> None:
     commands = re.findall(r"^\$ openstack (\S+ \S+)", out, re.M)
     assert commands == [
         "availability zone",
-        *["volume create", "server create"] * 2,
+        *["network create", "subnet create", "volume create", "server create"] * 2,
         "server list",
         "server show",
         "volume list",
         "server delete",
         "server list",
     ]
+    # No flag: Nova's, Cinder's and Neutron's zones (networks', routers'), as the users' AZs.
     zones = _command_output(out, "availability zone list")
-    assert re.search(r"\| az1 +\| available", zones) and re.search(r"\| az2 +\| available", zones)
-    listing = "server list --long -c ID -c Name -c Status -c 'Availability Zone'"
+    assert len(re.findall(r"\| az1 +\| available", zones)) == 4
+    assert len(re.findall(r"\| az2 +\| available", zones)) == 4
+    assert "nova-az" not in zones and "pod" not in zones
+    for az in ("az1", "az2"):
+        made = _section(
+            out, f"A network, a volume and a server booted from it on the network in {az}"
+        )
+        assert re.search(rf"\| availability_zone_hints \| {az} ", made)
+        assert re.search(rf"\| name +\| vm-{az} ", made) and re.search(
+            r"\| status +\| ACTIVE", made
+        )
+    listing = "server list --long -c ID -c Name -c Status -c 'Availability Zone' -c Flavor"
     merged = _command_output(_section(out, "One merged list across both pods"), listing)
-    assert re.search(r"\| vm-az1 \| ACTIVE \| az1 ", merged)
-    assert re.search(r"\| vm-az2 \| ACTIVE \| az2 ", merged)
+    # OSC keeps its own column order: the flavor (`\S+`) comes before the zone.
+    assert re.search(r"\| vm-az1 \| ACTIVE \| \S+ +\| az1 ", merged)
+    assert re.search(r"\| vm-az2 \| ACTIVE \| \S+ +\| az2 ", merged)
     shown = _command_output(out, "server show vm-az1")
-    assert re.search(r"\| name +\| vm-az1 ", shown) and re.search(r"\| flavor +\| m1.tiny", shown)
+    assert re.search(r"\| name +\| vm-az1 ", shown)
+    # Before microversion 2.47 the flavor's name and id, from 2.47 the flavor embedded.
+    assert re.search(r"\| flavor +\| (m1\.tiny \(1\)|.*original_name='m1\.tiny')", shown)
     volumes = _command_output(out, "volume list")
     assert "| boot-az1 |" in volumes and "| boot-az2 |" in volumes
     after = _command_output(_section(out, "Delete vm-az2; it leaves the merged list"), listing)
-    assert re.search(r"\| vm-az1 \| ACTIVE \| az1 ", after) and "vm-az2" not in after
+    assert re.search(r"\| vm-az1 \| ACTIVE \| \S+ +\| az1 ", after) and "vm-az2" not in after
     routings = _section(out, "Routings the gateway keeps")
     assert len(re.findall(r"│ server ", routings)) == 1  # vm-az2's is forgotten
     assert len(re.findall(r"│ volume ", routings)) == 2
@@ -148,18 +162,22 @@ def test_printed_clouds_yaml_works_while_running_and_ctrl_c_stops_everything(dem
     path = Path(re.search(r"openstacksdk: (\S+)", summary)[1])
     compute = re.search(r"compute: (\S+)", summary)[1]
     volume = re.search(r"volume:  (\S+)", summary)[1]
-    assert path.read_text() == clouds_yaml(compute, volume)
+    network = re.search(r"network: (\S+)", summary)[1]
+    assert path.read_text() == clouds_yaml(compute, volume, network)
     printed = summary.split(str(path) + "\n")[1].split("\n\n")[0]
     assert yaml.safe_load(printed) == yaml.safe_load(path.read_text())
     cloud = yaml.safe_load(path.read_text())["clouds"]["podgate"]
     assert cloud["compute_endpoint_override"] == compute
     assert cloud["block_storage_endpoint_override"] == volume
+    assert cloud["network_endpoint_override"] == network
 
     snippet = summary.split("Use it (in a shell without other OS_* variables):\n")[1]
     snippet = snippet.split(READY)[0].strip()
     assert snippet.splitlines()[-1].strip() == "openstack server list"
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
     env["PATH"] = f"{OPENSTACK.parent}{os.pathsep}{env['PATH']}"
+    # The network API answers too, for the demo's project (its paths name none).
+    snippet += "\nopenstack network list -c Name -f value"
     used = subprocess.run(
         ["bash", "-ec", snippet],
         env=env,
@@ -170,10 +188,11 @@ def test_printed_clouds_yaml_works_while_running_and_ctrl_c_stops_everything(dem
     )
     assert used.returncode == 0, used.stderr
     assert "| vm-az1 |" in used.stdout and "vm-az2" not in used.stdout
+    assert sorted(used.stdout.split("+\n")[-1].split()) == ["net-az1", "net-az2"]
 
     ports = [int(p) for p in re.findall(r"127\.0\.0\.1:(\d+)", summary)]
     ports += [int(p) for p in re.findall(r"compute=http://127\.0\.0\.1:(\d+)", out)]
-    assert len(set(ports)) == 7  # compute, volume, gRPC, admin REST, metrics, two pods
+    assert len(set(ports)) == 8  # compute, volume, network, gRPC, admin REST, metrics, two pods
     os.killpg(proc.pid, signal.SIGINT)
     assert proc.wait(WAIT_S) == 0, out_file.read_text()
     assert "stopping" in out_file.read_text()
@@ -184,7 +203,9 @@ def test_a_failing_openstack_command_ends_the_demo_with_its_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     clouds = tmp_path / "clouds.yaml"
-    clouds.write_text(clouds_yaml("http://127.0.0.1:9/v2.1/p", "http://127.0.0.1:9/v3/p"))
+    clouds.write_text(
+        clouds_yaml("http://127.0.0.1:9/v2.1/p", "http://127.0.0.1:9/v3/p", "http://127.0.0.1:9")
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
     env |= {"OS_CLIENT_CONFIG_FILE": str(clouds), "OS_CLOUD": "no-such-cloud"}
     with pytest.raises(SystemExit) as failed:

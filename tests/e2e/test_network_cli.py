@@ -7,12 +7,7 @@ a server on the network in each AZ and a floating IP, and never names a pod.
 """
 
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,81 +16,21 @@ from harness.http import call
 from harness.keystone import DEMO, Keystone
 from harness.procs import SimPod
 from tests.fixtures.keystone import KEYSTONE_MARKS
-from tests.fixtures.keystone_cloud import keystone_cloud
+from tests.fixtures.keystone_cloud import GATEWAY_REGION as REGION
+from tests.fixtures.keystone_cloud import region_cloud  # noqa: F401 (fixture)
+from tests.fixtures.osc import Osc, keystone_clouds_yaml
 
 pytestmark = [pytest.mark.e2e, *KEYSTONE_MARKS]
 
-OPENSTACK = Path(sys.executable).parent / "openstack"
 EAST, WEST = "az-east", "az-west"
-REGION = "Gateway"
 _TIMEOUT_S = 120
 
 
-@pytest.fixture(scope="module")
-def cloud(
-    keystone: Keystone, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Gateway, dict[str, SimPod]]]:
-    with keystone_cloud(tmp_path_factory.mktemp("network-cli"), keystone) as (gateway, pods):
-        keystone.add_endpoints(
-            REGION,
-            {
-                "compute": f"{gateway.compute_url}/$(project_id)s",
-                "volumev3": f"{gateway.volume_url}/$(project_id)s",
-                "network": f"http://127.0.0.1:{gateway.network_port}",
-            },
-        )
-        yield gateway, pods
-
-
-class Osc:
+def demo_osc(keystone: Keystone, directory: Path) -> Osc:
     """`openstack` as the demo user, in the gateway's region."""
-
-    def __init__(self, keystone: Keystone, directory: Path) -> None:
-        user, password, project = DEMO
-        clouds = directory / "clouds.yaml"
-        clouds.write_text(
-            "clouds:\n"
-            "  podgate:\n"
-            f"    region_name: {REGION}\n"
-            "    identity_api_version: '3'\n"
-            "    has_image: false\n"
-            "    auth:\n"
-            f"      auth_url: {keystone.auth_url}\n"
-            f"      username: {user}\n"
-            f"      password: {password}\n"
-            f"      project_name: {project}\n"
-            "      user_domain_name: Default\n"
-            "      project_domain_name: Default\n"
-        )
-        self.env = {key: value for key, value in os.environ.items() if not key.startswith("OS_")}
-        self.env.update(OS_CLIENT_CONFIG_FILE=str(clouds), OS_CLOUD="podgate")
-
-    def run_all(self, commands: Sequence[Sequence[str]]) -> list[subprocess.CompletedProcess[str]]:
-        """Independent commands at once (each `openstack` start costs about a second)."""
-        started = [
-            (args, subprocess.Popen([str(OPENSTACK), *args], env=self.env, text=True,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE))
-            for args in commands
-        ]  # fmt: skip
-        done = []
-        for args, proc in started:
-            out, err = proc.communicate(timeout=_TIMEOUT_S)
-            done.append(subprocess.CompletedProcess(args, proc.returncode, out, err))
-        return done
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        (done,) = self.run_all([args])
-        return done
-
-    def json(self, *args: str) -> Any:
-        return self.json_all([args])[0]
-
-    def json_all(self, commands: Sequence[Sequence[str]]) -> list[Any]:
-        results = []
-        for done in self.run_all([[*command, "-f", "json"] for command in commands]):
-            assert done.returncode == 0, f"openstack {' '.join(done.args)}: {done.stderr}"
-            results.append(json.loads(done.stdout))
-        return results
+    clouds = directory / "clouds.yaml"
+    clouds.write_text(keystone_clouds_yaml(keystone.auth_url, REGION, *DEMO))
+    return Osc(clouds, timeout_s=_TIMEOUT_S)
 
 
 def holders(pods: dict[str, SimPod], collection: str, resource_id: str) -> list[str]:
@@ -130,10 +65,12 @@ def copies_of(pod: SimPod, name: str) -> str:
 
 
 def test_networks_routers_security_groups_and_servers_through_the_cli(
-    cloud: tuple[Gateway, dict[str, SimPod]], keystone: Keystone, tmp_path: Path
+    region_cloud: tuple[Gateway, dict[str, SimPod]],  # noqa: F811 (the fixture imported above)
+    keystone: Keystone,
+    tmp_path: Path,
 ) -> None:
-    _, pods = cloud
-    osc = Osc(keystone, tmp_path)
+    _, pods = region_cloud
+    osc = demo_osc(keystone, tmp_path)
     external_network(pods["pod2"])
     # Independent commands run together: each `openstack` start costs about a second.
     zones, hinted, plain, net_east, group, *volumes = osc.json_all(

@@ -6,27 +6,22 @@ and its `-f json` output is checked against the pods directly. Without Glance, s
 from a volume (`--volume`); `--image` looks the image up in Glance.
 """
 
-import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from harness.cloud import TWO_PODS, running_cloud
+from harness.demo import clouds_yaml
 from harness.gateway import Gateway
 from harness.http import call
 from harness.procs import SimPod
+from tests.fixtures.osc import Osc
 
 pytestmark = pytest.mark.e2e
 
-OPENSTACK = Path(sys.executable).parent / "openstack"
 LAYOUT = TWO_PODS
 EAST, WEST = (az for az, _ in LAYOUT.values())
-_TIMEOUT_S = 60
 
 
 @pytest.fixture(scope="module")
@@ -35,64 +30,15 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, d
         yield running
 
 
-class Osc:
-    """`openstack` child processes for one project, with a clouds.yaml and env of their own."""
-
-    def __init__(self, gateway: Gateway, project: str, directory: Path) -> None:
-        clouds = directory / "clouds.yaml"
-        clouds.write_text(
-            "clouds:\n"
-            "  podgate:\n"
-            "    auth_type: none\n"
-            f"    compute_endpoint_override: {gateway.compute_url}/{project}\n"
-            f"    block_storage_endpoint_override: {gateway.volume_url}/{project}\n"
-            "    block_storage_api_version: '3'\n"
-            f"    identity_endpoint_override: {gateway.volume_url}\n"
-            "    identity_api_version: '3'\n"
-            "    has_image: false\n"
-        )
-        self.env = {key: value for key, value in os.environ.items() if not key.startswith("OS_")}
-        self.env.update(OS_CLIENT_CONFIG_FILE=str(clouds), OS_CLOUD="podgate")
-
-    def start(self, *args: str) -> "subprocess.Popen[str]":
-        return subprocess.Popen(
-            [str(OPENSTACK), *args],
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """One command, waited for."""
-        (done,) = self.run_all([args])
-        return done
-
-    def run_all(self, commands: Sequence[Sequence[str]]) -> list[subprocess.CompletedProcess[str]]:
-        """Independent commands at the same time (each `openstack` start costs about a second)."""
-        started = [(args, self.start(*args)) for args in commands]
-        done = []
-        for args, proc in started:
-            out, err = proc.communicate(timeout=_TIMEOUT_S)
-            done.append(subprocess.CompletedProcess(args, proc.returncode, out, err))
-        return done
-
-    def json(self, *args: str) -> Any:
-        return _parsed(self.run(*args, "-f", "json"))
-
-    def json_all(self, commands: Sequence[Sequence[str]]) -> list[Any]:
-        return [_parsed(done) for done in self.run_all([[*c, "-f", "json"] for c in commands])]
-
-
-def _parsed(done: subprocess.CompletedProcess[str]) -> Any:
-    assert done.returncode == 0, f"openstack {' '.join(done.args)}: {done.stderr}"
-    return json.loads(done.stdout)
-
-
 @pytest.fixture
 def osc(cloud, project: str, tmp_path: Path) -> Osc:
+    """`openstack` with the demo's clouds.yaml, for `project`."""
     gateway, _ = cloud
-    return Osc(gateway, project, tmp_path)
+    clouds = tmp_path / "clouds.yaml"
+    network = f"http://127.0.0.1:{gateway.network_port}"
+    urls = (f"{gateway.compute_url}/{project}", f"{gateway.volume_url}/{project}", network)
+    clouds.write_text(clouds_yaml(*urls))
+    return Osc(clouds)
 
 
 def _in_pod(pods: dict[str, SimPod], path: str) -> list[str]:

@@ -9,9 +9,11 @@ import uuid
 import pytest
 from envoy.extensions.filters.http.ext_proc.v3 import processing_mode_pb2
 from envoy.service.ext_proc.v3 import external_processor_pb2 as ep
+from pydantic import ValidationError
 
 from control_plane.decision.extproc import DecisionService
 from control_plane.model import Pod, ResourceType, Routing
+from control_plane.settings import DecisionSettings
 from tests.unit.decision.extproc_harness import (
     Gateway,
     request_body,
@@ -336,3 +338,24 @@ async def test_noauth_project_less_urls_take_the_project_header(gateway: Gateway
     assert (mutated["x-podgate-pod"], mutated[":path"]) == ("pod.a.compute", "/v2.1/p1/servers/s1")
     reply = await gateway.stream().send(request_headers("GET", "/v2.1/servers/s1"))
     assert _fault(reply)[0] == 401
+
+
+async def test_noauth_network_requests_without_the_header_take_the_configured_project() -> None:
+    """`auth_type: none` clients (the `openstack` CLI) cannot send X-Project-Id."""
+    network = {"network": "http://10.0.0.1/network"}
+    settings = DecisionSettings(noauth_project="p9")
+    gateway = Gateway(_pod("a", "az1", 1, endpoints=network), settings=settings)
+    await gateway.route(ResourceType.NETWORK, "n1", "a", project="p9")
+    await gateway.route(ResourceType.NETWORK, "n2", "a", project="p1")
+    cases = (({}, "n1", "p9"), ({"x-project-id": "p1"}, "n2", "p1"))
+    for extra, network_id, project in cases:
+        response = await gateway.stream("network").send(
+            request_headers("GET", f"/v2.0/networks/{network_id}", extra=extra)
+        )
+        mutated = set_headers(response.request_headers.response.header_mutation)
+        assert (mutated["x-podgate-pod"], mutated["x-project-id"]) == ("pod.a.network", project)
+    unset = Gateway(_pod("a", "az1", 1, endpoints=network))
+    reply = await unset.stream("network").send(request_headers("GET", "/v2.0/networks/n1"))
+    assert _fault(reply)[0] == 401
+    with pytest.raises(ValidationError):  # not a project id: refused at start
+        DecisionSettings(noauth_project="p/9")
