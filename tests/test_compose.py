@@ -63,6 +63,8 @@ def test_gateway_ports_match_the_topology() -> None:
     assert control_plane["PODGATE_ENVOY_ADMIN_REST_PORT"] == str(gateway["admin_rest_port"])
     assert control_plane["PODGATE_CONTROL_PLANE_METRICS_PORT"] == str(gateway["metrics_port"])
     assert control_plane["PODGATE_ENVOY_HOST"] == "0.0.0.0"  # listeners reachable from the host
+    # The demo's project, for network API requests the demo's clouds.yaml sends without one.
+    assert control_plane["PODGATE_DECISION_NOAUTH_PROJECT"] == TOPOLOGY["project"]
     assert envoy["environment"]["PODGATE_CONTROL_PLANE_HOST"] == "control-plane"
     assert envoy["environment"]["PODGATE_CONTROL_PLANE_GRPC_PORT"] == str(gateway["grpc_port"])
     assert envoy["environment"]["PODGATE_ENVOY_ADMIN_PORT"] == str(gateway["envoy_admin_port"])

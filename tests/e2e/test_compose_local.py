@@ -90,7 +90,8 @@ def _pod_url(topology: dict[str, LocalService], pod: str) -> str:
 @pytest.mark.parametrize("pod", TOPOLOGY["pods"], ids=[pod["name"] for pod in TOPOLOGY["pods"]])
 def test_a_server_booted_from_a_volume_lands_in_its_azs_pod(topology, project, pod) -> None:
     admin = f"http://127.0.0.1:{topology['envoy'].env['PODGATE_ENVOY_ADMIN_PORT']}"
-    wanted = {f"pod.{p['name']}.{s}" for p in TOPOLOGY["pods"] for s in ("compute", "volumev3")}
+    services = ("compute", "volumev3", "network")
+    wanted = {f"pod.{p['name']}.{s}" for p in TOPOLOGY["pods"] for s in services}
     wait_for(
         lambda: wanted <= {line.split("::")[0] for line in http_get(f"{admin}/clusters").split()},
         timeout=WAIT_S,
@@ -122,3 +123,12 @@ def test_a_server_booted_from_a_volume_lands_in_its_azs_pod(topology, project, p
     for other in TOPOLOGY["pods"]:
         url = f"{_pod_url(topology, other['name'])}/compute/v2.1/{project}/servers/{server_id}"
         assert call("GET", url)[0] == (200 if other["name"] == pod["name"] else 404)
+
+
+def test_the_network_api_answers_without_a_project_header(topology) -> None:
+    """As the demo's clouds.yaml asks it (`auth_type: none` sends no X-Project-Id)."""
+    network = _gateway(topology, TOPOLOGY["gateway"]["network_port"])
+    body = {"network": {"name": "net", "availability_zone_hints": [TOPOLOGY["pods"][0]["az"]]}}
+    status, _, made = call("POST", f"{network}/v2.0/networks", body)
+    assert status == 201, made
+    assert made["network"]["project_id"] == TOPOLOGY["project"]
