@@ -37,6 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         name=args.name,
         az=args.az,
         delay=args.delay_ms / 1000,
+        settle_s=args.settle_ms / 1000,
         compute_versions=VersionRange(args.min_compute_version, args.max_compute_version),
         volume_versions=VersionRange(args.min_volume_version, args.max_volume_version),
         test_hooks=args.test_hooks,
@@ -62,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=0, help="port to bind (0: any free port)")
     parser.add_argument(
         "--delay-ms", type=float, default=0.0, help="delay added to every list and show answer"
+    )
+    parser.add_argument(
+        "--settle-ms",
+        type=float,
+        default=0.0,
+        help="how long a server shows BUILD, a volume creating/attaching/detaching/deleting...",
     )
     parser.add_argument(
         "--test-hooks",

@@ -33,9 +33,9 @@ def not_found(attachment_id: str) -> Fault:
 class AttachmentApi:
     """Handlers of `attachments` over the pod's volumes."""
 
-    def __init__(self, volumes: Store, clock: Clock) -> None:
+    def __init__(self, volumes: Store, clock: Clock, attachments: Store) -> None:
         self._volumes = volumes
-        self._attachments = Store()
+        self._attachments = attachments  # shared with Nova's attach (attacher.py)
         self._clock = clock
 
     def routes(self) -> list[web.RouteDef]:
