@@ -162,6 +162,7 @@ SERVERS = ResourceKind(
         "power_state": 0,
         "launched_at": None,
     },
+    deleting={"task_state": "deleting"},
     list_query=list_query,
     matches=matches,
     not_found=not_found,
