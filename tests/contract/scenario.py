@@ -11,7 +11,9 @@ from typing import Any
 
 from tests.contract.shapes import shape
 
-__all__ = ["STEPS", "WAITS", "Bases", "ContractError", "Send", "Step", "Wait", "run"]
+__all__ = [
+    "STEPS", "WAITS", "Bases", "ContractError", "Send", "Step", "Wait", "podsim_bases", "run",
+]  # fmt: skip
 
 # (method, url, headers, JSON body or None) -> (status, decoded JSON body or None)
 Send = Callable[[str, str, Mapping[str, str], Any], tuple[int, Any]]
@@ -27,6 +29,16 @@ class Bases:
     volume: str
     compute_root: str
     volume_root: str
+
+
+def podsim_bases(url: str, project: str) -> Bases:
+    """The contract's APIs on the podsim at `url` (its Nova and Cinder take the project)."""
+    return Bases(
+        compute=f"{url}/compute/v2.1/{project}",
+        volume=f"{url}/volume/v3/{project}",
+        compute_root=f"{url}/compute",
+        volume_root=f"{url}/volume",
+    )
 
 
 @dataclass(frozen=True, slots=True)

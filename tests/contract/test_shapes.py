@@ -1,6 +1,12 @@
 """The contract's pure parts: answer shapes, their comparison, the golden's renewal and the
 step-by-step differences with their allow-list."""
 
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.contract import golden
 from tests.contract.golden import differences
 from tests.contract.scenario import STEPS, WAITS, Step
 from tests.contract.shapes import ANY, compare, merge, renew, shape
@@ -118,3 +124,16 @@ def test_a_wait_that_never_ended_and_a_step_not_run_are_differences() -> None:
         f"{WAITS}: volume never in-use",
         f"{last}: missing in podsim's run",
     ]
+
+
+def test_recording_a_golden_keeps_its_nullable_fields(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "shapes.json"
+    monkeypatch.setattr(golden, "GOLDEN", path)
+    path.write_text(json.dumps({"steps": {"a": {"source": "api sample", "status": 200,
+                                                "body": {"name": "null|string"}}}}))  # fmt: skip
+    golden.save({"a": {"status": 200, "body": {"name": "string", "id": "string"}}}, "recorded")
+    assert golden.load() == {
+        "a": {"source": "recorded", "status": 200, "body": {"name": "null|string", "id": "string"}}
+    }

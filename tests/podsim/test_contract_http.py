@@ -5,23 +5,13 @@ import uuid
 
 from harness.procs import SimPod
 from tests.contract.golden import differences, load
-from tests.contract.scenario import Bases, run
+from tests.contract.scenario import podsim_bases, run
 from tests.contract.send import plain_send
 
 POD = ("pod-contract", "az-contract")
 
 
-def podsim_bases(pod: SimPod, project: str) -> Bases:
-    """The contract's APIs on a podsim (its Nova and Cinder take the project in the path)."""
-    return Bases(
-        compute=f"{pod.url}/compute/v2.1/{project}",
-        volume=f"{pod.url}/volume/v3/{project}",
-        compute_root=f"{pod.url}/compute",
-        volume_root=f"{pod.url}/volume",
-    )
-
-
 def test_podsim_answers_the_contract_as_the_golden_says(pod: SimPod, project: str) -> None:
     variables = {"flavor_id": "1", "name": f"contract-{uuid.uuid4().hex[:8]}"}
-    answers = run(plain_send, podsim_bases(pod, project), variables, timeout_s=5, poll_s=0.05)
+    answers = run(plain_send, podsim_bases(pod.url, project), variables, timeout_s=5, poll_s=0.05)
     assert differences(load(), answers) == []
