@@ -4,7 +4,9 @@
 range the pod's version documents advertise and its API accepts; `--vcpus`, `--memory-mb` and
 `--local-gb` size its one hypervisor, whose use grows with the servers it holds.
 `--keystone-url` (with `--keystone-user`, `--keystone-project` and PODSIM_KEYSTONE_PASSWORD)
-makes it check tokens as Nova and Cinder behind that Keystone do.
+makes it check tokens as Nova and Cinder behind that Keystone do. `--settle-ms` makes statuses
+move as the real services move them (a server BUILD, a volume creating, attaching, detaching,
+deleting for that long before its final state); 0, the default, answers the final state at once.
 """
 
 import argparse
