@@ -190,3 +190,26 @@ async def test_flavors_are_shaped_by_the_microversion(pod: SimPod, project: str)
     assert (new["flavor"]["swap"], new["flavor"]["description"]) == (0, None)  # type: ignore[index]
     assert new["flavor"]["extra_specs"] == {}  # type: ignore[index]
     assert set(brief["flavors"][0]) == {"id", "name", "links", "description"}  # type: ignore[index]
+
+
+async def test_a_lock_shows_from_2_9_and_its_reason_from_2_73(pod: SimPod, project: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        _, _, made = await call(
+            http, "POST", f"{compute_api(pod, project)}/servers", {"server": {"name": "vm"}}
+        )
+        url = f"{compute_api(pod, project)}/servers/{made['server']['id']}"  # type: ignore[index]
+        lock = {"lock": {"locked_reason": "maintenance"}}
+        assert (await call(http, "POST", f"{url}/action", lock, headers=nova("2.73")))[0] == 202
+        seen = {}
+        for version in ("2.8", "2.9", "2.73"):
+            _, _, body = await call(http, "GET", url, headers=nova(version))
+            server = body["server"]  # type: ignore[index]
+            seen[version] = (server.get("locked"), server.get("locked_reason", "absent"))
+        await call(http, "POST", f"{url}/action", {"unlock": None})
+        _, _, body = await call(http, "GET", url, headers=nova("2.73"))
+    assert seen == {
+        "2.8": (None, "absent"),
+        "2.9": (True, "absent"),
+        "2.73": (True, "maintenance"),
+    }
+    assert (body["server"]["locked"], body["server"]["locked_reason"]) == (False, None)  # type: ignore[index]
