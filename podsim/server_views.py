@@ -16,7 +16,9 @@ from podsim.kind import Record
 from podsim.links import Links
 
 # Nova shows `progress` only in these statuses.
-_PROGRESS_STATUSES = frozenset({"ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE"})
+_PROGRESS_STATUSES = frozenset(
+    {"ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING"}
+)
 
 
 def created_view(record: Record, links: Links) -> dict[str, Any]:
@@ -144,11 +146,10 @@ def _image(record: Record, links: Links) -> dict[str, Any] | str:
 def _flavor(record: Record, links: Links) -> dict[str, Any]:
     """The flavor as the server keeps it (a copy made at boot), embedded from 2.47."""
     flavor_id = record["instance_type_id"]
-    copy = record.get("flavor")
-    if not flavor_id or copy is None:
-        return {}  # Nova's answer when the instance's flavor is gone
+    if not flavor_id:
+        return {}  # Nova's answer for an instance without a flavor
     if links.version >= (2, 47):
-        return dict(copy)
+        return dict(record.get("flavor") or {})
     return {"id": flavor_id, "links": links.bookmark_of("flavors", flavor_id)}
 
 
