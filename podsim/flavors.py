@@ -1,5 +1,6 @@
 """Nova flavors and their extra specs: global to the pod, seeded like devstack's m1.* flavors."""
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -131,8 +132,8 @@ class Flavors(ExtraSpecs):
             raise Conflict(f"Flavor with ID {flavor_id} already exists.")
         record = _record(flavor_id, name, flavor["ram"], flavor["disk"], flavor["vcpus"])
         record["os-flavor-access:is_public"] = bool(flavor.get("os-flavor-access:is_public", True))
-        record["swap"] = int(flavor.get("swap") or 0)
-        record["ephemeral"] = int(flavor.get("OS-FLV-EXT-DATA:ephemeral") or 0)
+        record["swap"] = _size(flavor, "swap")
+        record["ephemeral"] = _size(flavor, "OS-FLV-EXT-DATA:ephemeral")
         record["description"] = flavor.get("description")
         self._flavors[flavor_id] = record
         return web.json_response({"flavor": _view(request, record)})
@@ -203,6 +204,15 @@ def _view(request: web.Request, record: Record) -> dict[str, Any]:
     if version >= (2, 61):
         view["extra_specs"] = dict(record["extra_specs"])
     return view
+
+
+def _size(flavor: dict[str, Any], field: str) -> int:
+    """An optional size (MB or GB): an integer, or its digits as Nova's schema allows; 0 when
+    not given."""
+    value = flavor.get(field, 0)
+    if isinstance(value, bool) or not re.fullmatch(r"[0-9]+", str(value).strip()):
+        raise BadRequest(f"Invalid input for field/attribute {field}. Value: {value}.")
+    return int(str(value).strip())
 
 
 def version_of(request: web.Request) -> tuple[int, int]:

@@ -68,7 +68,7 @@ def volume_lifecycle(types: VolumeTypes, snapshots: Store) -> Lifecycle:
     """Hooks of the volumes collection."""
 
     def created(project_id: str, volume: Record) -> None:
-        volume_type = types.find(volume["volume_type"])
+        volume_type = types.find(str(volume["volume_type"]))
         if volume_type is not None:
             volume["volume_type"] = volume_type["name"]
             volume["volume_type_id"] = volume_type["id"]

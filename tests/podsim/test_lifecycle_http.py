@@ -213,3 +213,34 @@ async def test_a_lock_shows_from_2_9_and_its_reason_from_2_73(pod: SimPod, proje
         "2.73": (True, "maintenance"),
     }
     assert (body["server"]["locked"], body["server"]["locked_reason"]) == (False, None)  # type: ignore[index]
+
+
+async def test_a_server_keeps_the_flavor_it_booted_with(pod: SimPod, project: str) -> None:
+    base = f"{compute_api(pod, project)}/flavors"
+    flavor = {
+        "name": f"f-{project}", "ram": 256, "vcpus": 2, "disk": 3, "swap": 512,
+        "OS-FLV-EXT-DATA:ephemeral": 4, "description": "for a test", "id": project,
+    }  # fmt: skip
+    async with aiohttp.ClientSession() as http:
+        bad = await call(http, "POST", base, {"flavor": {**flavor, "swap": "big"}})
+        assert (await call(http, "POST", base, {"flavor": flavor}))[0] == 200
+        specs = {"extra_specs": {"hw:cpu_policy": "shared"}}
+        await call(http, "POST", f"{base}/{project}/os-extra_specs", specs)
+        _, _, shown = await call(http, "GET", f"{base}/{project}", headers=nova("2.61"))
+        _, _, made = await call(
+            http,
+            "POST",
+            f"{compute_api(pod, project)}/servers",
+            {"server": {"name": "vm", "flavorRef": project}},
+        )
+        assert (await call(http, "DELETE", f"{base}/{project}"))[0] == 202
+        url = f"{compute_api(pod, project)}/servers/{made['server']['id']}"  # type: ignore[index]
+        _, _, server = await call(http, "GET", url, headers=nova("2.47"))
+    assert bad[0] == 400
+    assert shown["flavor"]["swap"] == 512 and shown["flavor"]["description"] == "for a test"  # type: ignore[index]
+    assert shown["flavor"]["OS-FLV-EXT-DATA:ephemeral"] == 4  # type: ignore[index]
+    assert shown["flavor"]["extra_specs"] == {"hw:cpu_policy": "shared"}  # type: ignore[index]
+    assert server["server"]["flavor"] == {  # type: ignore[index]
+        "vcpus": 2, "ram": 256, "disk": 3, "ephemeral": 4, "swap": 512,
+        "original_name": f"f-{project}", "extra_specs": {"hw:cpu_policy": "shared"},
+    }  # fmt: skip
