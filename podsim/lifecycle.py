@@ -42,6 +42,9 @@ def server_lifecycle(
         server["flavor"] = flavors.copy_for_server(server["instance_type_id"])
         mappings = _volume_mappings(server["request"])
         found = [(mapping, _boot_volume(volumes, project_id, mapping)) for mapping in mappings]
+        ids = [volume["id"] for _, volume in found]
+        if len(set(ids)) < len(ids) or len(ids) > len(_LETTERS):
+            raise BadRequest("Block Device Mapping is Invalid: each volume once, at most 25.")
         for _, volume in found:
             attacher.check(volume)
         for index, (mapping, volume) in enumerate(found):

@@ -127,6 +127,14 @@ async def test_booting_from_a_volume_in_use_or_missing_is_refused(
         body["server"]["block_device_mapping_v2"] = [bdm]  # type: ignore[index]
         status, _, in_use = await call(http, "POST", url, body, headers=nova("2.96"))
         assert status == 400 and "Currently in 'in-use'" in in_use["badRequest"]["message"]  # type: ignore[index]
+        other = await volume(http, pod, project)
+        twice = {**bdm, "uuid": other, "boot_index": 1}
+        body["server"]["block_device_mapping_v2"] = [{**bdm, "uuid": other}, twice]  # type: ignore[index]
+        status, _, _ = await call(http, "POST", url, body, headers=nova("2.96"))
+        assert status == 400
+        shown = await call(http, "GET", f"{volume_api(pod, project)}/volumes/{other}")
+        assert shown[2]["volume"]["status"] == "available"  # type: ignore[index]
+        body["server"]["block_device_mapping_v2"] = [bdm]  # type: ignore[index]
         bdm["uuid"] = "nope"
         status, _, missing = await call(http, "POST", url, body, headers=nova("2.96"))
     assert (status, missing["badRequest"]["message"]) == (  # type: ignore[index]
