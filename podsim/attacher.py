@@ -62,6 +62,7 @@ class Attacher:
                 "attach_status": "attached",
                 "attach_mode": "rw",
                 "connection_info": {"driver_volume_type": "iscsi", "host": host},
+                "mountpoint": device,
                 "attached_at": at,
                 "created_at": at,
                 "updated_at": at,

@@ -252,3 +252,35 @@ async def test_a_server_keeps_the_flavor_it_booted_with(pod: SimPod, project: st
         "vcpus": 2, "ram": 256, "disk": 3, "ephemeral": 4, "swap": 512,
         "original_name": f"f-{project}", "extra_specs": {"hw:cpu_policy": "shared"},
     }  # fmt: skip
+
+
+async def test_cinders_attachments_api_shows_on_the_volume_until_deleted(
+    pod: SimPod, project: str
+) -> None:
+    v357 = {"OpenStack-API-Version": "volume 3.57"}
+    async with aiohttp.ClientSession() as http:
+        volume_id = await volume(http, pod, project)
+        url = f"{volume_api(pod, project)}/attachments"
+        connector = {"host": "h1", "mountpoint": "/dev/vdc"}
+        body = {"attachment": {"volume_uuid": volume_id, "instance_uuid": "vm-1"}}
+        body["attachment"]["connector"] = connector  # type: ignore[index]
+        _, _, made = await call(http, "POST", url, body, headers=v357)
+        attachment_id = made["attachment"]["id"]  # type: ignore[index]
+        complete = {"os-complete": None}
+        assert (await call(http, "POST", f"{url}/{attachment_id}/action", complete, headers=v357))[
+            0
+        ] == 204
+        attached = await shown(http, f"{volume_api(pod, project)}/volumes/{volume_id}")
+        assert (await call(http, "DELETE", f"{url}/{attachment_id}", headers=v357))[0] == 200
+        released = await shown(http, f"{volume_api(pod, project)}/volumes/{volume_id}")
+    (entry,) = attached["attachments"]
+    assert (entry["attachment_id"], entry["server_id"], entry["device"]) == (
+        attachment_id,
+        "vm-1",
+        "/dev/vdc",
+    )
+    assert (attached["status"], released["status"], released["attachments"]) == (
+        "in-use",
+        "available",
+        [],
+    )
