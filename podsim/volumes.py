@@ -9,6 +9,7 @@ from podsim.faults import BadRequest, Fault, NotFound
 from podsim.kind import MAX_LIMIT, Filters, ListQuery, NewRecord, Record, ResourceKind
 from podsim.links import Links
 from podsim.paging import DESC, SortError, resolve_sort
+from podsim.volume_types import DEFAULT_TYPE, DEFAULT_TYPE_ID
 
 # Volume columns Cinder's paginate_query can sort by (the API's `name` is `display_name`).
 _SORT_KEYS = frozenset(
@@ -19,7 +20,6 @@ _SORT_KEYS = frozenset(
 _DEFAULT_SORT_KEYS = ("created_at", "id")
 # Query parameter -> column, compared for equality (Cinder's default resource filters).
 _FILTERS = {"name": "display_name", "status": "status", "availability_zone": "availability_zone"}
-_DEFAULT_TYPE = "__DEFAULT__"
 
 
 def new_volume(body: object, new: NewRecord) -> Record:
@@ -53,8 +53,9 @@ def new_volume(body: object, new: NewRecord) -> Record:
         "size": int(size),  # type: ignore[arg-type]
         "bootable": False,
         "multiattach": bool(volume.get("multiattach", False)),
-        "volume_type": volume.get("volume_type") or _DEFAULT_TYPE,
-        "volume_type_id": None,  # the type's, set by the create (lifecycle.py)
+        "volume_type": volume.get("volume_type") or DEFAULT_TYPE,
+        # Another type's id (and its name for an id) comes with the create (lifecycle.py).
+        "volume_type_id": None if volume.get("volume_type") else DEFAULT_TYPE_ID,
         "group_id": volume.get("group_id"),
         "service_uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"podsim/{new.pod}/cinder-volume")),
         "metadata": dict(metadata),
