@@ -7,6 +7,9 @@ from typing import Any
 import aiohttp
 
 from harness.procs import SimPod
+from tests.contract.golden import differences, load
+from tests.contract.scenario import podsim_bases, run
+from tests.contract.send import plain_send
 from tests.podsim import call, compute_api, volume_api
 
 SETTLE_S = 0.4
@@ -85,3 +88,10 @@ async def test_a_volume_is_creating_attaching_detaching_and_deleting_before_it_s
     assert statuses == [
         "creating", "available", "attaching", "in-use", "detaching", "available", "deleting",
     ]  # fmt: skip
+
+
+def test_the_contract_holds_while_statuses_settle(pod: SimPod, project: str) -> None:
+    """The contract's waits poll as a client of a real cloud must; the answers keep their shape."""
+    variables = {"flavor_id": "1", "name": "settling"}
+    answers = run(plain_send, podsim_bases(pod.url, project), variables, timeout_s=5, poll_s=0.05)
+    assert differences(load(), answers) == []
