@@ -4,7 +4,9 @@
 range the pod's version documents advertise and its API accepts; `--vcpus`, `--memory-mb` and
 `--local-gb` size its one hypervisor, whose use grows with the servers it holds.
 `--keystone-url` (with `--keystone-user`, `--keystone-project` and PODSIM_KEYSTONE_PASSWORD)
-makes it check tokens as Nova and Cinder behind that Keystone do.
+makes it check tokens as Nova and Cinder behind that Keystone do. `--settle-ms` makes statuses
+move as the real services move them (a server BUILD, a volume creating, attaching, detaching,
+deleting for that long before its final state); 0, the default, answers the final state at once.
 """
 
 import argparse
@@ -37,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         name=args.name,
         az=args.az,
         delay=args.delay_ms / 1000,
+        settle_s=args.settle_ms / 1000,
         compute_versions=VersionRange(args.min_compute_version, args.max_compute_version),
         volume_versions=VersionRange(args.min_volume_version, args.max_volume_version),
         test_hooks=args.test_hooks,
@@ -62,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=0, help="port to bind (0: any free port)")
     parser.add_argument(
         "--delay-ms", type=float, default=0.0, help="delay added to every list and show answer"
+    )
+    parser.add_argument(
+        "--settle-ms",
+        type=float,
+        default=0.0,
+        help="how long a server shows BUILD, a volume creating/attaching/detaching/deleting...",
     )
     parser.add_argument(
         "--test-hooks",

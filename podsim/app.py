@@ -9,6 +9,7 @@ from aiohttp import web
 from podsim import versions
 from podsim.aggregates import Aggregates
 from podsim.assisted_snapshots import AssistedSnapshots
+from podsim.attacher import Attacher
 from podsim.attachment_api import AttachmentApi
 from podsim.attachments import Attachments
 from podsim.backups import BACKUPS
@@ -19,10 +20,11 @@ from podsim.events import ExternalEvents
 from podsim.faults import BadMethod, Fault, NotFound, fault_body
 from podsim.flavors import Flavors
 from podsim.group_types import GroupTypes
-from podsim.handlers import Collection, Source
+from podsim.handlers import Collection, Lifecycle, Source
 from podsim.inventory import Inventory
 from podsim.keypairs import Keypairs
 from podsim.keystone_auth import token_checks
+from podsim.lifecycle import server_lifecycle, volume_lifecycle
 from podsim.messages import Messages
 from podsim.mounts import at_root
 from podsim.network.api import PREFIX as NETWORK_PREFIX
@@ -38,6 +40,7 @@ from podsim.references import references
 from podsim.server_groups import ServerGroups
 from podsim.server_parts import ServerParts
 from podsim.servers import SERVERS
+from podsim.settling import Settling
 from podsim.snapshots import SNAPSHOTS
 from podsim.store import Store
 from podsim.test_hooks import misbehaviour
@@ -86,22 +89,25 @@ def build_app(config: PodConfig) -> web.Application:
     )
     servers, volumes, snapshots, backups = Store(), Store(), Store(), Store()
     from_volumes = Source(volumes, not_found)
+    cinder_clock, settling = Clock(VOLUMES.clock_step), Settling(config.settle_s)
+    attacher = Attacher(Store(), cinder_clock, settling)
     app.add_routes(volume_summary_routes(volumes))  # before `volumes/{id}`
-    for kind, store, source in (
-        (SERVERS, servers, None),
-        (VOLUMES, volumes, None),
-        (SNAPSHOTS, snapshots, from_volumes),
-        (BACKUPS, backups, from_volumes),
+    for kind, store, source, lifecycle in (
+        (SERVERS, servers, None, server_lifecycle(flavors, volumes, attacher, settling)),
+        (VOLUMES, volumes, None, volume_lifecycle(types, snapshots)),
+        (SNAPSHOTS, snapshots, from_volumes, Lifecycle()),
+        (BACKUPS, backups, from_volumes, Lifecycle()),
     ):
         clock = Clock(kind.clock_step)
-        collection = Collection(kind, config=config, store=store, clock=clock, source=source)
+        collection = Collection(
+            kind, config=config, store=store, clock=clock, source=source, lifecycle=lifecycle
+        )
         app.add_routes(collection.routes())
     app.add_routes(ServerParts(servers).routes())
-    app.add_routes(Attachments(servers, volumes).routes())
-    app.add_routes(VolumeParts(volumes).routes())
-    cinder_clock = Clock(VOLUMES.clock_step)
+    app.add_routes(Attachments(servers, volumes, attacher).routes())
+    app.add_routes(VolumeParts(volumes, attacher).routes())
     app.add_routes(Transfers(volumes, snapshots, cinder_clock).routes())
-    app.add_routes(AttachmentApi(volumes, cinder_clock).routes())
+    app.add_routes(AttachmentApi(volumes, cinder_clock, attacher.records).routes())
     app.add_routes(VolumeGroups(config, volumes, cinder_clock).routes())
     app.add_routes(Messages(config, cinder_clock).routes())
     app.add_routes(ExternalEvents(servers).routes())

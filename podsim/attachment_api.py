@@ -33,9 +33,9 @@ def not_found(attachment_id: str) -> Fault:
 class AttachmentApi:
     """Handlers of `attachments` over the pod's volumes."""
 
-    def __init__(self, volumes: Store, clock: Clock) -> None:
+    def __init__(self, volumes: Store, clock: Clock, attachments: Store) -> None:
         self._volumes = volumes
-        self._attachments = Store()
+        self._attachments = attachments  # shared with Nova's attach (attacher.py)
         self._clock = clock
 
     def routes(self) -> list[web.RouteDef]:
@@ -73,6 +73,7 @@ class AttachmentApi:
             "attach_status": "attaching" if connector else "reserved",
             "attach_mode": attachment.get("mode") or "rw",
             "connection_info": _connection(connector),
+            "mountpoint": connector.get("mountpoint") if isinstance(connector, dict) else None,
             "attached_at": None,
             "created_at": at,
             "updated_at": at,
@@ -92,7 +93,11 @@ class AttachmentApi:
         connector = (await json_member(request, "attachment")).get("connector")
         if not isinstance(connector, dict):
             raise BadRequest("Invalid input received: connector is required.")
-        record.update(attach_status="attaching", connection_info=_connection(connector))
+        record.update(
+            attach_status="attaching",
+            connection_info=_connection(connector),
+            mountpoint=connector.get("mountpoint"),
+        )
         return web.json_response({"attachment": _detail(record)})
 
     async def action(self, request: web.Request) -> web.Response:
@@ -105,6 +110,18 @@ class AttachmentApi:
         volume = self._volumes.get(request.match_info["project_id"], record["volume_id"])
         if volume is not None:
             volume.update(status="in-use", attach_status="attached")
+            # What the volume's own view lists: its attachments in attach_status attached.
+            volume["attachments"].append(
+                {
+                    "id": volume["id"],
+                    "attachment_id": record["id"],
+                    "volume_id": volume["id"],
+                    "server_id": record["instance_uuid"],
+                    "host_name": None,
+                    "device": record["mountpoint"],
+                    "attached_at": cinder_time(record["attached_at"]),
+                }
+            )
         return web.Response(status=204)
 
     async def delete(self, request: web.Request) -> web.Response:
@@ -118,6 +135,9 @@ class AttachmentApi:
             if a["volume_id"] == record["volume_id"]
         ]
         volume = self._volumes.get(project_id, record["volume_id"])
+        if volume is not None:
+            kept = [a for a in volume["attachments"] if a["attachment_id"] != record["id"]]
+            volume["attachments"] = kept
         if volume is not None and not left:
             volume.update(status="available", attach_status="detached")
         return web.json_response({"attachments": [_detail(a) for a in left]})

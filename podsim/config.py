@@ -15,6 +15,8 @@ class PodConfig:
     name: str
     az: str
     delay: float = 0.0
+    # Seconds a record shows its transitional status (BUILD, creating, deleting...): settling.py.
+    settle_s: float = 0.0
     compute_versions: VersionRange = NOVA
     volume_versions: VersionRange = CINDER
     # Obey podsim.test_hooks headers (misbehave on request): gateway tests only.

@@ -1,5 +1,6 @@
 """Nova flavors and their extra specs: global to the pod, seeded like devstack's m1.* flavors."""
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,7 @@ from podsim.handlers import json_body
 from podsim.links import app_url
 from podsim.shared_paging import FLAVORS, paged
 from podsim.store import Record
+from podsim.versions import negotiated
 
 _BASE = "/compute/v2.1/{project_id}/flavors"
 # devstack's standard flavors: id -> (name, ram MB, disk GB, vcpus).
@@ -52,6 +54,21 @@ class Flavors(ExtraSpecs):
         record = self._flavors.get(flavor_id or "")
         return (int(record["vcpus"]), int(record["ram"])) if record else (0, 0)
 
+    def copy_for_server(self, flavor_id: str | None) -> dict[str, Any] | None:
+        """The flavor as Nova copies it into a server at boot (shown from 2.47 on)."""
+        record = self._flavors.get(flavor_id or "")
+        if record is None:
+            return None
+        return {
+            "vcpus": record["vcpus"],
+            "ram": record["ram"],
+            "disk": record["disk"],
+            "ephemeral": record["ephemeral"],
+            "swap": record["swap"],
+            "original_name": record["name"],
+            "extra_specs": dict(record["extra_specs"]),
+        }
+
     def exists(self, flavor_ref: str) -> bool:
         """Whether `flavor_ref` (an id or a URL ending in one) names a flavor here."""
         return flavor_ref.rstrip("/").rsplit("/", 1)[-1] in self._flavors
@@ -76,7 +93,10 @@ class Flavors(ExtraSpecs):
         """GET the brief list: id, name, links."""
 
         def brief(f: Record) -> dict[str, Any]:
-            return {"id": f["id"], "name": f["name"], "links": _links(request, f["id"])}
+            view = {"id": f["id"], "name": f["name"], "links": _links(request, f["id"])}
+            if version_of(request) >= (2, 55):
+                view["description"] = f["description"]
+            return view
 
         return web.json_response(self._page(request, brief, "flavors"))
 
@@ -112,6 +132,9 @@ class Flavors(ExtraSpecs):
             raise Conflict(f"Flavor with ID {flavor_id} already exists.")
         record = _record(flavor_id, name, flavor["ram"], flavor["disk"], flavor["vcpus"])
         record["os-flavor-access:is_public"] = bool(flavor.get("os-flavor-access:is_public", True))
+        record["swap"] = _size(flavor, "swap")
+        record["ephemeral"] = _size(flavor, "OS-FLV-EXT-DATA:ephemeral")
+        record["description"] = flavor.get("description")
         self._flavors[flavor_id] = record
         return web.json_response({"flavor": _view(request, record)})
 
@@ -152,24 +175,48 @@ def _record(flavor_id: str, name: str, ram: object, disk: object, vcpus: object)
         "disk": disk,
         "vcpus": vcpus,
         "os-flavor-access:is_public": True,
+        "swap": 0,
+        "ephemeral": 0,
+        "description": None,
         "extra_specs": {},
     }
 
 
 def _view(request: web.Request, record: Record) -> dict[str, Any]:
-    return {
+    """nova/api/openstack/compute/views/flavors.py show(): description 2.55, extra_specs 2.61
+    (a member may read them), swap an integer from 2.75 (before: "" for none)."""
+    version = version_of(request)
+    view = {
         "id": record["id"],
         "name": record["name"],
         "ram": record["ram"],
         "disk": record["disk"],
         "vcpus": record["vcpus"],
-        "swap": "",
+        "swap": record["swap"] if version >= (2, 75) else record["swap"] or "",
         "rxtx_factor": 1.0,
-        "OS-FLV-EXT-DATA:ephemeral": 0,
+        "OS-FLV-EXT-DATA:ephemeral": record["ephemeral"],
         "OS-FLV-DISABLED:disabled": False,
         "os-flavor-access:is_public": record["os-flavor-access:is_public"],
         "links": _links(request, record["id"]),
     }
+    if version >= (2, 55):
+        view["description"] = record["description"]
+    if version >= (2, 61):
+        view["extra_specs"] = dict(record["extra_specs"])
+    return view
+
+
+def _size(flavor: dict[str, Any], field: str) -> int:
+    """An optional size (MB or GB): an integer, or its digits as Nova's schema allows; 0 when
+    not given."""
+    value = flavor.get(field, 0)
+    if isinstance(value, bool) or not re.fullmatch(r"[0-9]+", str(value).strip()):
+        raise BadRequest(f"Invalid input for field/attribute {field}. Value: {value}.")
+    return int(str(value).strip())
+
+
+def version_of(request: web.Request) -> tuple[int, int]:
+    return negotiated(request.get("version_headers", {}))
 
 
 def _links(request: web.Request, flavor_id: str) -> list[dict[str, str]]:

@@ -15,13 +15,24 @@ from podsim.faults import BadRequest, Fault
 from podsim.kind import NewRecord, Record, ResourceKind
 from podsim.links import Links, app_url
 from podsim.paging import page
+from podsim.settling import Settling
 from podsim.store import Store
 from podsim.test_hooks import CREATED_ID, DELETE_AFTER_S
+from podsim.versions import negotiated
 
 _FALSE_WORDS = ("0", "false", "f", "no", "n", "off")
 
 # Without Keystone in front there is no user; Keystone's middleware would send X-User-Id.
 ANONYMOUS_USER = "podsim-user"
+
+
+@dataclass(frozen=True, slots=True)
+class Lifecycle:
+    """What creating or deleting one record does to others (a server's boot volume, a volume's
+    snapshots); either hook may refuse with a Fault before anything changed."""
+
+    created: Callable[[str, Record], None] | None = None
+    deleting: Callable[[web.Request, Record], None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +54,15 @@ class Collection:
         store: Store,
         clock: Clock,
         source: Source | None = None,
+        lifecycle: Lifecycle = Lifecycle(),
     ) -> None:
         self._kind = kind
         self._config = config
         self._store = store
         self._clock = clock
         self._source = source
+        self._lifecycle = lifecycle
+        self._settling = Settling(config.settle_s)
 
     def routes(self) -> list[web.RouteDef]:
         """Routes to add to the app; `detail` comes before `{id}` so it is not taken for an id."""
@@ -76,7 +90,12 @@ class Collection:
         )
         record = self._kind.new(body, new)
         self._adopt(project_id, record)
+        if self._lifecycle.created is not None:
+            self._lifecycle.created(project_id, record)
         self._store.add(project_id, new.id, record)
+        if self._kind.settling:
+            final = {key: record[key] for key in self._kind.settling}
+            self._settling.move(record, self._kind.settling, final)
         links = self._links(request, project_id)
         headers = {"Location": links.self_href(new.id)} if self._kind.location_header else None
         return web.json_response(
@@ -89,18 +108,27 @@ class Collection:
         project_id = request.match_info["project_id"]
         record = self._get(project_id, request.match_info["resource_id"])
         links = self._links(request, project_id)
-        return web.json_response({self._kind.member: self._kind.detail_view(record, links)})
+        view = self._kind.show_view or self._kind.detail_view
+        return web.json_response({self._kind.member: view(record, links)})
 
     async def delete(self, request: web.Request) -> web.Response:
-        """DELETE: forget it now (test hooks: maybe later); 204 for Nova, 202 for Cinder."""
+        """DELETE: gone once settled (test hooks: maybe later); 204 for Nova, 202 for Cinder."""
         project_id = request.match_info["project_id"]
         resource_id = request.match_info["resource_id"]
+        record = self._get(project_id, resource_id)
+        if self._lifecycle.deleting is not None:
+            self._lifecycle.deleting(request, record)
+
+        def remove() -> None:
+            self._store.remove(project_id, resource_id)
+
         later = request.get(DELETE_AFTER_S)
-        if later is not None and self._store.get(project_id, resource_id) is not None:
-            loop = asyncio.get_running_loop()
-            loop.call_later(later, self._store.remove, project_id, resource_id)
-        elif not self._store.remove(project_id, resource_id):
-            raise self._kind.not_found(resource_id)
+        if later is not None:
+            asyncio.get_running_loop().call_later(later, remove)
+        else:
+            if self._kind.deleting and self._settling.seconds > 0:
+                record.update(self._kind.deleting)
+            self._settling.finish(remove)
         return web.Response(status=self._kind.delete_status)
 
     async def index(self, request: web.Request) -> web.Response:
@@ -166,6 +194,7 @@ class Collection:
             bookmark=app_url(request, self._kind.bookmark_prefix),
             project_id=project_id,
             collection=self._kind.collection,
+            version=negotiated(request.get("version_headers", {})),
         )
 
     async def _delay(self) -> None:

@@ -60,6 +60,12 @@ class ResourceKind:
     marker_not_found: Callable[[str], Fault]
     # The brief list view (`GET /<collection>`); None: id, name and links.
     brief_view: Callable[[Record, Links], dict[str, Any]] | None = None
+    # `GET /<collection>/{id}` when it differs from the detail list's entry; None: the same.
+    show_view: Callable[[Record, Links], dict[str, Any]] | None = None
+    # What a new record shows until it settles (PodConfig.settle_s): BUILD, creating...
+    settling: Mapping[str, Any] | None = None
+    # What a record being deleted shows until it is gone: Nova's task_state, Cinder's status.
+    deleting: Mapping[str, Any] | None = None
     # A record made from another (a snapshot from its volume): the field naming the source, and
     # what the new record takes from it (may raise a Fault, e.g. for a volume in use).
     source_key: str | None = None

@@ -41,12 +41,17 @@ def _origin(request: web.Request) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Links:
-    """URL bases for one request: `endpoint` is versioned (…/compute/v2.1), `bookmark` is not."""
+    """URL bases for one request: `endpoint` is versioned (…/compute/v2.1), `bookmark` is not.
+
+    `version` is the request's negotiated microversion, so views can be shaped by it as Nova's
+    and Cinder's view builders are; (0, 0) stands for the API's minimum.
+    """
 
     endpoint: str
     bookmark: str
     project_id: str
     collection: str
+    version: tuple[int, int] = (0, 0)
 
     def self_href(self, resource_id: str) -> str:
         """The versioned URL of one resource (Nova's `Location` header)."""

@@ -74,6 +74,9 @@ class ServerParts:
         (name,) = body
         if name in _LOCKS:
             server["locked"] = _LOCKS[name]
+            # 2.73: a reason may come with the lock; an unlock drops it.
+            reason = body[name].get("locked_reason") if isinstance(body[name], dict) else None
+            server["locked_reason"] = reason if _LOCKS[name] else None
             record_action(request, server, name)
             return web.Response(status=202)
         if name not in _TRANSITIONS:

@@ -1,17 +1,16 @@
 """Nova servers: create-body validation, list query, filters and views (pure)."""
 
-import hashlib
 import re
 import secrets
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from podsim.faults import BadRequest, Fault, NotFound
 from podsim.kind import MAX_LIMIT, Filters, ListQuery, NewRecord, Record, ResourceKind
-from podsim.links import Links
 from podsim.paging import SortError, resolve_sort
 from podsim.server_groups import hinted_group
+from podsim.server_views import created_view, detail_view, show_view
 
 # nova/api/openstack/compute/schemas/servers.py: VALID_SORT_KEYS_V273 (400 for anything else),
 # and SERVER_LIST_IGNORE_SORT_KEY (accepted, then dropped with their direction before 2.75).
@@ -32,11 +31,6 @@ _IGNORED_SORT_KEYS = (
 _FILTERS = ("name", "status", "availability_zone")
 # Nova sorts ties by its integer primary key; podsim has none, so the uuid takes its place.
 _DEFAULT_SORT_KEYS = ("created_at", "uuid")
-# Request fields shown under another name (or never shown again) rather than echoed as sent.
-_NOT_ECHOED = frozenset(
-    {"imageRef", "flavorRef", "adminPass", "availability_zone", "min_count", "max_count",
-     "return_reservation_id"}
-)  # fmt: skip
 
 
 def new_server(body: object, new: NewRecord) -> Record:
@@ -75,7 +69,9 @@ def new_server(body: object, new: NewRecord) -> Record:
         "vm_state": "active",
         "status": "ACTIVE",
         "power_state": 1,
+        "task_state": None,
         "locked": False,
+        "locked_reason": None,
         "metadata": dict(server.get("metadata", {})),
         "tags": list(server.get("tags") or []),
         "attachments": {},
@@ -91,64 +87,10 @@ def new_server(body: object, new: NewRecord) -> Record:
         "access_ip_v4": server.get("accessIPv4"),
         "access_ip_v6": server.get("accessIPv6"),
         "auto_disk_config": server.get("OS-DCF:diskConfig") == "AUTO",
+        "config_drive": "True" if server.get("config_drive") in (True, "True", "true") else "",
         "admin_pass": server.get("adminPass") or secrets.token_urlsafe(9),
         "request": dict(server),
         "server_group": hinted_group(body),
-    }
-
-
-def created_view(record: Record, links: Links) -> dict[str, Any]:
-    """Nova's create answer: no AZ, no status; the only time adminPass is shown."""
-    request = record["request"]
-    return {
-        "id": record["uuid"],
-        "links": links.member(record["uuid"]),
-        "OS-DCF:diskConfig": request.get("OS-DCF:diskConfig", "MANUAL"),
-        "security_groups": request.get("security_groups", [{"name": "default"}]),
-        "adminPass": record["admin_pass"],
-    }
-
-
-def detail_view(record: Record, links: Links) -> dict[str, Any]:
-    """A server as `GET /servers/{id}` and `/servers/detail` show it, plus every field sent."""
-    request = record["request"]
-    echoed = {key: value for key, value in request.items() if key not in _NOT_ECHOED}
-    image = record["image_ref"]
-    flavor = record["instance_type_id"]
-    host_id = hashlib.sha224((record["project_id"] + record["host"]).encode()).hexdigest()
-    return {
-        **echoed,
-        "id": record["uuid"],
-        "name": record["display_name"],
-        "status": record["status"],
-        "tenant_id": record["project_id"],
-        "user_id": record["user_id"],
-        "metadata": record["metadata"],
-        "tags": record["tags"],
-        "locked": record["locked"],
-        "key_name": record["key_name"],
-        "image": {"id": image, "links": links.bookmark_of("images", image)} if image else "",
-        "flavor": {"id": flavor, "links": links.bookmark_of("flavors", flavor)} if flavor else {},
-        "addresses": {},
-        "accessIPv4": record["access_ip_v4"] or "",
-        "accessIPv6": record["access_ip_v6"] or "",
-        "created": _nova_time(record["created_at"]),
-        "updated": _nova_time(record["updated_at"]),
-        "hostId": host_id,
-        "progress": 0,
-        "config_drive": "",
-        "OS-DCF:diskConfig": request.get("OS-DCF:diskConfig", "MANUAL"),
-        "OS-EXT-AZ:availability_zone": record["availability_zone"],
-        "OS-EXT-STS:power_state": record["power_state"],
-        "OS-EXT-STS:task_state": None,
-        "OS-EXT-STS:vm_state": record["vm_state"],
-        "OS-SRV-USG:launched_at": record["launched_at"].strftime("%Y-%m-%dT%H:%M:%S.%f"),
-        "OS-SRV-USG:terminated_at": None,
-        "os-extended-volumes:volumes_attached": [
-            {"id": volume_id, "delete_on_termination": False} for volume_id in record["attachments"]
-        ],
-        "security_groups": request.get("security_groups", [{"name": "default"}]),
-        "links": links.member(record["uuid"]),
     }
 
 
@@ -211,6 +153,16 @@ SERVERS = ResourceKind(
     new=new_server,
     created_view=created_view,
     detail_view=detail_view,
+    show_view=show_view,
+    # nova/compute/vm_states BUILDING while the compute host spawns it.
+    settling={
+        "status": "BUILD",
+        "vm_state": "building",
+        "task_state": "spawning",
+        "power_state": 0,
+        "launched_at": None,
+    },
+    deleting={"task_state": "deleting"},
     list_query=list_query,
     matches=matches,
     not_found=not_found,
@@ -274,7 +226,3 @@ def _ref_id(ref: object) -> str | None:
     if ref is None or ref == "":
         return None
     return str(ref).rstrip("/").rsplit("/", 1)[-1]
-
-
-def _nova_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

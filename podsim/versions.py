@@ -19,6 +19,7 @@ __all__ = [
     "VersionRange",
     "cinder_versions",
     "negotiate",
+    "negotiated",
     "nova_version",
     "nova_versions",
     "parse",
@@ -111,6 +112,12 @@ def negotiate(
         version = _chosen(_asked(headers, "volume"), volume)
         return {"OpenStack-API-Version": f"volume {version}", "Vary": "OpenStack-API-Version"}
     return {}
+
+
+def negotiated(version_headers: Mapping[str, str]) -> tuple[int, int]:
+    """(major, minor) that `negotiate` chose, from its headers; (0, 0) outside the APIs."""
+    _, _, version = version_headers.get("OpenStack-API-Version", "").partition(" ")
+    return parse(version) or (0, 0)
 
 
 def _nova_entry(origin: str, versions: VersionRange) -> dict[str, Any]:

@@ -248,7 +248,7 @@ class VolumeGroups:
 
 
 def _in(volume: Record, group: Record) -> bool:
-    return volume["request"].get("group_id") == group["id"]
+    return volume.get("group_id") == group["id"]
 
 
 def _ids(value: object) -> list[str]:

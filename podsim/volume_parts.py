@@ -5,7 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
-from podsim.attachments import attach, detach
+from podsim.attacher import Attacher
 from podsim.faults import BadRequest, NotFound
 from podsim.handlers import json_body, meta_value
 from podsim.store import Record, Store
@@ -19,8 +19,9 @@ _Action = Callable[[Record, Any], Awaitable[web.Response]]
 class VolumeParts:
     """Handlers for `volumes/{id}/...` over the pod's volume records."""
 
-    def __init__(self, volumes: Store) -> None:
+    def __init__(self, volumes: Store, attacher: Attacher) -> None:
         self._volumes = volumes
+        self._attacher = attacher
         self._actions: dict[str, _Action] = {
             "os-attach": self._attach,
             "os-detach": self._detach,
@@ -91,14 +92,16 @@ class VolumeParts:
         server_id, host = arguments.get("instance_uuid"), arguments.get("host_name")
         if (server_id is None) == (host is None):
             raise BadRequest("Invalid request to attach volume to an instance or a host")
-        attach(volume, server_id=server_id, device=arguments["mountpoint"], host=host)
+        self._attacher.attach(
+            volume, server_id=server_id, device=arguments["mountpoint"], host=host
+        )
         return web.Response(status=202)
 
     async def _detach(self, volume: Record, arguments: Any) -> web.Response:
         attachment_id = arguments.get("attachment_id") if isinstance(arguments, dict) else None
         if not volume["attachments"]:
             raise BadRequest(f"Invalid volume: Volume {volume['id']} is not attached.")
-        detach(volume, attachment_id=attachment_id)
+        self._attacher.detach(volume, attachment_id=attachment_id)
         return web.Response(status=202)
 
     async def _extend(self, volume: Record, arguments: Any) -> web.Response:

@@ -14,7 +14,7 @@ from podsim.store import Record
 _BASE = "/volume/v3/{project_id}/types"
 DEFAULT_TYPE = "__DEFAULT__"
 # Real Cinder makes a random id per deployment; a fixed one lets pods agree on the default.
-_DEFAULT_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "podsim/volume-types/__DEFAULT__"))
+DEFAULT_TYPE_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "podsim/volume-types/__DEFAULT__"))
 
 
 class Conflict(Fault):
@@ -31,7 +31,7 @@ class VolumeTypes(ExtraSpecs):
 
     def __init__(self) -> None:
         self._types: dict[str, Record] = {
-            _DEFAULT_ID: _record(_DEFAULT_ID, DEFAULT_TYPE, "Default Volume Type", True, {})
+            DEFAULT_TYPE_ID: _record(DEFAULT_TYPE_ID, DEFAULT_TYPE, "Default Volume Type", True, {})
         }
 
     def find(self, name_or_id: str) -> Record | None:

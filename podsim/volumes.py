@@ -1,5 +1,6 @@
 """Cinder volumes: create-body validation, list query, filters and views (pure)."""
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -8,6 +9,7 @@ from podsim.faults import BadRequest, Fault, NotFound
 from podsim.kind import MAX_LIMIT, Filters, ListQuery, NewRecord, Record, ResourceKind
 from podsim.links import Links
 from podsim.paging import DESC, SortError, resolve_sort
+from podsim.volume_types import DEFAULT_TYPE, DEFAULT_TYPE_ID
 
 # Volume columns Cinder's paginate_query can sort by (the API's `name` is `display_name`).
 _SORT_KEYS = frozenset(
@@ -18,7 +20,6 @@ _SORT_KEYS = frozenset(
 _DEFAULT_SORT_KEYS = ("created_at", "id")
 # Query parameter -> column, compared for equality (Cinder's default resource filters).
 _FILTERS = {"name": "display_name", "status": "status", "availability_zone": "availability_zone"}
-_DEFAULT_TYPE = "__DEFAULT__"
 
 
 def new_volume(body: object, new: NewRecord) -> Record:
@@ -52,7 +53,11 @@ def new_volume(body: object, new: NewRecord) -> Record:
         "size": int(size),  # type: ignore[arg-type]
         "bootable": False,
         "multiattach": bool(volume.get("multiattach", False)),
-        "volume_type": volume.get("volume_type") or _DEFAULT_TYPE,
+        "volume_type": volume.get("volume_type") or DEFAULT_TYPE,
+        # Another type's id (and its name for an id) comes with the create (lifecycle.py).
+        "volume_type_id": None if volume.get("volume_type") else DEFAULT_TYPE_ID,
+        "group_id": volume.get("group_id"),
+        "service_uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"podsim/{new.pod}/cinder-volume")),
         "metadata": dict(metadata),
         "attachments": [],
         "created_at": new.at,
@@ -61,34 +66,49 @@ def new_volume(body: object, new: NewRecord) -> Record:
     }
 
 
-def detail_view(record: Record, links: Links) -> dict[str, Any]:
-    """A volume as create, show and `/volumes/detail` answer it, plus every field sent."""
-    request = record["request"]
-    return {
-        **request,
+def created_view(record: Record, links: Links) -> dict[str, Any]:
+    """The create answer: cinder/api/v3/views/volumes.py detail(), without what the
+    os-vol-* extensions add to show and lists only."""
+    version = links.version
+    view: dict[str, Any] = {
         "id": record["id"],
-        "name": record["display_name"],
-        "description": record["display_description"],
-        "size": record["size"],
         "status": record["status"],
+        "size": record["size"],
         "availability_zone": record["availability_zone"],
         "created_at": cinder_time(record["created_at"]),
         "updated_at": cinder_time(record["updated_at"]),
-        "attachments": [dict(attachment) for attachment in record["attachments"]],
+        "name": record["display_name"],
+        "description": record["display_description"],
+        "volume_type": record["volume_type"],
+        "snapshot_id": record["request"].get("snapshot_id"),
+        "source_volid": record["request"].get("source_volid"),
+        "metadata": record["metadata"],
+        "links": links.member(record["id"]),
+        "user_id": record["user_id"],
         "bootable": "true" if record["bootable"] else "false",
         "encrypted": False,
-        "multiattach": record["multiattach"],
-        "metadata": record["metadata"],
-        "volume_type": record["volume_type"],
-        "snapshot_id": request.get("snapshot_id"),
-        "source_volid": request.get("source_volid"),
-        "consistencygroup_id": request.get("consistencygroup_id"),
         "replication_status": None,
-        "migration_status": None,
-        "user_id": record["user_id"],
-        "os-vol-tenant-attr:tenant_id": record["project_id"],
-        "links": links.member(record["id"]),
+        "consistencygroup_id": record["request"].get("consistencygroup_id"),
+        "multiattach": record["multiattach"],
+        "attachments": [dict(attachment) for attachment in record["attachments"]],
     }
+    # Admin-only by policy, so not here: migration_status, provider_id (3.21), cluster_name
+    # (3.61), os-vol-host-attr:host, os-vol-mig-status-attr:*.
+    if version >= (3, 13):
+        view["group_id"] = record.get("group_id")
+    if version >= (3, 48):
+        view["shared_targets"] = False
+        view["service_uuid"] = record.get("service_uuid")
+    if version >= (3, 63):
+        view["volume_type_id"] = record.get("volume_type_id")
+    if version >= (3, 65):
+        view["consumes_quota"] = True
+    return view
+
+
+def detail_view(record: Record, links: Links) -> dict[str, Any]:
+    """Show and `/volumes/detail`: the create view plus the owner's os-vol-tenant-attr."""
+    return {**created_view(record, links), "os-vol-tenant-attr:tenant_id": record["project_id"]}
 
 
 def list_query(params: Sequence[tuple[str, str]]) -> ListQuery:
@@ -157,10 +177,12 @@ VOLUMES = cinder_kind(
     collection="volumes",
     member="volume",
     new=new_volume,
-    created_view=detail_view,
+    created_view=created_view,
     detail_view=detail_view,
     list_query=list_query,
     not_found=not_found,
+    settling={"status": "creating"},
+    deleting={"status": "deleting"},
 )
 
 

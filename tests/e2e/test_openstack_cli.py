@@ -104,7 +104,8 @@ def test_zones_flavors_servers_volumes_and_attachments_through_the_cli(
         path = f"/compute/v2.1/{project}/servers/{servers[az]}/os-volume_attachments"
         pod = next(name for name, (zone, _) in LAYOUT.items() if zone == az)
         _, _, body = call("GET", f"{pods[pod].url}{path}")
-        assert [a["volumeId"] for a in body["volumeAttachments"]] == [data[az]]
+        # The boot volume is attached too, as Nova lists it.
+        assert [a["volumeId"] for a in body["volumeAttachments"]] == [boot[az], data[az]]
 
     for az in (EAST, WEST):
         assert osc.run("server", "remove", "volume", servers[az], data[az]).returncode == 0
