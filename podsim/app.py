@@ -93,7 +93,7 @@ def build_app(config: PodConfig) -> web.Application:
     attacher = Attacher(Store(), cinder_clock, settling)
     app.add_routes(volume_summary_routes(volumes))  # before `volumes/{id}`
     for kind, store, source, lifecycle in (
-        (SERVERS, servers, None, server_lifecycle(flavors, volumes, attacher, settling)),
+        (SERVERS, servers, None, server_lifecycle(flavors, volumes, attacher, settling, network)),
         (VOLUMES, volumes, None, volume_lifecycle(types, snapshots)),
         (SNAPSHOTS, snapshots, from_volumes, Lifecycle()),
         (BACKUPS, backups, from_volumes, Lifecycle()),
@@ -103,7 +103,7 @@ def build_app(config: PodConfig) -> web.Application:
             kind, config=config, store=store, clock=clock, source=source, lifecycle=lifecycle
         )
         app.add_routes(collection.routes())
-    app.add_routes(ServerParts(servers).routes())
+    app.add_routes(ServerParts(servers, network).routes())
     app.add_routes(Attachments(servers, volumes, attacher).routes())
     app.add_routes(VolumeParts(volumes, attacher).routes())
     app.add_routes(Transfers(volumes, snapshots, cinder_clock).routes())

@@ -1,6 +1,7 @@
 """What creating or deleting a server or a volume does to the pod's other records, as Nova and
-Cinder do it: a server keeps a copy of its flavor and attaches its boot volumes, its deletion
-detaches them (deleting those marked delete_on_termination); a volume shows its type's name
+Cinder do it: a server keeps a copy of its flavor, attaches its boot volumes and gets its ports
+(server_ports.py), its deletion detaches them (deleting those marked delete_on_termination) and
+deletes the ports made for it; a volume shows its type's name
 and id, and Cinder refuses to delete one attached, in a group, with snapshots or busy.
 """
 
@@ -15,6 +16,8 @@ from podsim.faults import BadRequest
 from podsim.flavors import Flavors
 from podsim.handlers import Lifecycle
 from podsim.kind import Record
+from podsim.network.model import NetState
+from podsim.server_ports import plug, unplug
 from podsim.settling import Settling
 from podsim.store import Store
 from podsim.volume_types import VolumeTypes
@@ -34,7 +37,7 @@ _TRUE_WORDS = ("1", "true", "t", "yes", "y", "on")
 
 
 def server_lifecycle(
-    flavors: Flavors, volumes: Store, attacher: Attacher, settling: Settling
+    flavors: Flavors, volumes: Store, attacher: Attacher, settling: Settling, network: NetState
 ) -> Lifecycle:
     """Hooks of the servers collection."""
 
@@ -54,8 +57,10 @@ def server_lifecycle(
             server["attachments"][volume["id"]] = server_attachment(
                 server, volume["id"], device, entry, mapping
             )
+        plug(network, server)
 
     def deleting(request: web.Request, server: Record) -> None:
+        unplug(network, server)
         for attachment in server["attachments"].values():
             volume = volumes.get(server["project_id"], attachment["volumeId"])
             if volume is None:

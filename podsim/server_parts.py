@@ -11,6 +11,8 @@ from aiohttp import web
 
 from podsim.faults import BadRequest, Fault, NotFound
 from podsim.handlers import ANONYMOUS_USER, json_body, meta_value
+from podsim.network.model import NetState
+from podsim.server_ports import interfaces
 from podsim.servers import not_found
 from podsim.store import Record, Store
 
@@ -39,8 +41,9 @@ _LOCKS = {"lock": True, "unlock": False}
 class ServerParts:
     """Handlers for `servers/{id}/...` over the pod's server records."""
 
-    def __init__(self, servers: Store) -> None:
+    def __init__(self, servers: Store, network: NetState) -> None:
         self._servers = servers
+        self._network = network
 
     def routes(self) -> list[web.RouteDef]:
         """Routes to add to the app."""
@@ -160,17 +163,21 @@ class ServerParts:
         return web.Response(status=204)
 
     async def ips(self, request: web.Request) -> web.Response:
-        """No networks are simulated: every server has no addresses."""
-        self._server(request)
-        return web.json_response({"addresses": {}})
+        """The server's addresses by network, each with its version only (Nova's `ips` view)."""
+        return web.json_response({"addresses": _ips(self._server(request))})
 
     async def ips_of_network(self, request: web.Request) -> web.Response:
-        self._server(request)
-        raise NotFound("Instance is not a member of specified network")
+        name = request.match_info["network"]
+        shown = _ips(self._server(request))
+        if name not in shown:
+            raise NotFound("Instance is not a member of specified network")
+        return web.json_response({name: shown[name]})
 
     async def interfaces(self, request: web.Request) -> web.Response:
-        self._server(request)
-        return web.json_response({"interfaceAttachments": []})
+        server = self._server(request)
+        return web.json_response(
+            {"interfaceAttachments": interfaces(self._network, server["uuid"])}
+        )
 
     async def instance_actions(self, request: web.Request) -> web.Response:
         """The server's actions, newest first."""
@@ -213,3 +220,10 @@ async def _metadata_body(request: web.Request) -> dict[str, Any]:
     if not isinstance(metadata, dict):
         raise BadRequest("Malformed request body: 'metadata' must be an object")
     return dict(metadata)
+
+
+def _ips(server: Record) -> dict[str, list[dict[str, Any]]]:
+    return {
+        name: [{"version": ip["version"], "addr": ip["addr"]} for ip in ips]
+        for name, ips in server.get("addresses", {}).items()
+    }

@@ -51,7 +51,7 @@ def detail_view(record: Record, links: Links) -> dict[str, Any]:
         "flavor": _flavor(record, links),
         "created": nova_time(record["created_at"]),
         "updated": nova_time(record["updated_at"]),
-        "addresses": {},
+        "addresses": record.get("addresses", {}),
         "accessIPv4": record["access_ip_v4"] or "",
         "accessIPv6": record["access_ip_v6"] or "",
         "links": links.member(record["uuid"]),

@@ -134,6 +134,6 @@ def test_server_show_by_id_names_the_user_facing_zone(osc: Osc) -> None:
 
 
 def _server_create(volume_id: str, az: str) -> list[str]:
-    """`server create` booting from `volume_id` in `az`, without networks (podsim has none)."""
+    """`server create` booting from `volume_id` in `az`, without networks (`--nic none`)."""
     zone = ["--availability-zone", az, "--nic", "none", f"vm-{az}"]
     return ["server", "create", "--flavor", "m1.tiny", "--volume", volume_id, *zone]

@@ -156,7 +156,7 @@ def test_server_list_long_and_show_name_the_flavor(tour: Tour) -> None:
 
 
 def test_server_on_a_network_has_an_address_on_it(tour: Tour) -> None:
-    """Needs podsim to give a server made with `networks` a port on them (its addresses)."""
+    """podsim gives a server made with `networks` a port on each (server_ports.py)."""
     shown = tour.osc.json_all([["server", "show", f"vm-{az}"] for az in ZONES])
     for az, server in zip(ZONES, shown, strict=True):
         (address,) = server["addresses"][f"net-{az}"]
