@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 
 from harness.cloud import running_cloud
-from harness.gateway import Gateway, http_get
+from harness.gateway import Gateway
 from harness.http import call
 from harness.procs import WAIT_S, wait_for
 
@@ -27,19 +27,9 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         yield gw
 
 
-def _decision_endpoints(gateway: Gateway) -> dict[str, int]:
-    """Each decision endpoint Envoy resolved, with the requests (ext_proc streams) it got."""
-    hosts: dict[str, int] = {}
-    for line in http_get(f"{gateway.envoy_admin}/clusters").splitlines():
-        parts = line.split("::")
-        if parts[0] == "podgate_decision" and len(parts) == 4 and parts[2] == "rq_total":
-            hosts[parts[1]] = int(parts[3])
-    return hosts
-
-
 def test_every_decision_process_is_reached_at_the_advertised_host(gateway, project) -> None:
     endpoints = wait_for(
-        lambda: (found := _decision_endpoints(gateway)) and len(found) == 1 + _WORKERS and found,
+        lambda: (found := gateway.decision_endpoints()) and len(found) == 1 + _WORKERS and found,
         timeout=WAIT_S,
         what="the main process and its workers in Envoy's decision cluster",
     )
@@ -56,7 +46,7 @@ def test_every_decision_process_is_reached_at_the_advertised_host(gateway, proje
         }
         status, _, answer = call("POST", f"{gateway.compute_url}/{project}/servers", body)
         assert status == 202, answer
-    after = _decision_endpoints(gateway)
+    after = gateway.decision_endpoints()
     assert all(after[host] > endpoints[host] for host in endpoints), (endpoints, after)
     status, _, listed = call("GET", f"{gateway.compute_url}/{project}/servers/detail")
     assert status == 200

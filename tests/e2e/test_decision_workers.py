@@ -15,7 +15,7 @@ from envoy.service.ext_proc.v3 import external_processor_pb2_grpc as ep_grpc
 
 from control_plane.model import ENVOY_TOKEN_METADATA, SERVICE_METADATA
 from harness.cloud import running_cloud
-from harness.gateway import Gateway, http_get
+from harness.gateway import Gateway
 from harness.http import call
 from harness.procs import UNLIMITED_QUOTAS, WAIT_S, SimPod, start_podsim, wait_for
 from podgate_api.admin.v1 import admin_pb2
@@ -36,19 +36,11 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gateway, d
     unlimited = {name: UNLIMITED_QUOTAS for name in LAYOUT}
     with running_cloud(root, LAYOUT, extra_env=env, podsim_args=unlimited) as (gateway, pods):
         wait_for(
-            lambda: len(_decision_hosts(gateway)) == 1 + _WORKERS, timeout=WAIT_S, what="workers"
+            lambda: len(gateway.decision_endpoints()) == 1 + _WORKERS,
+            timeout=WAIT_S,
+            what="workers",
         )
         yield gateway, pods
-
-
-def _decision_hosts(gateway: Gateway) -> dict[str, int]:
-    """Each decision endpoint Envoy holds, with the requests (ext_proc streams) it got."""
-    hosts: dict[str, int] = {}
-    for line in http_get(f"{gateway.envoy_admin}/clusters").splitlines():
-        parts = line.split("::")
-        if parts[0] == "podgate_decision" and len(parts) == 4 and parts[2] == "rq_total":
-            hosts[parts[1]] = int(parts[3])
-    return hosts
 
 
 def _worker_pids(gateway: Gateway) -> list[int]:
@@ -67,7 +59,7 @@ def _create(gateway: Gateway, project: str, az: str, name: str) -> tuple[int, di
 
 def test_every_process_decides_and_creates_land_in_their_az(cloud, project) -> None:
     gateway, _ = cloud
-    before = _decision_hosts(gateway)
+    before = gateway.decision_endpoints()
     placed: Counter[str] = Counter()
     for n in range(24):
         az = ("az-east", "az-west")[n % 2]
@@ -76,7 +68,7 @@ def test_every_process_decides_and_creates_land_in_their_az(cloud, project) -> N
         placed[az] += 1
         status, _, listed = call("GET", f"{gateway.compute_url}/{project}/servers/detail")
         assert status == 200 and len(listed["servers"]) == n + 1
-    after = _decision_hosts(gateway)
+    after = gateway.decision_endpoints()
     assert all(after[host] > before.get(host, 0) for host in after), (before, after)
     zones = Counter(s["OS-EXT-AZ:availability_zone"] for s in listed["servers"])
     assert zones == placed
@@ -90,11 +82,13 @@ def test_decisions_of_every_process_show_in_the_main_processs_metrics(cloud, pro
         "podgate_decisions_total",
         frozenset({"kind": "create", "outcome": "pod.pod1.compute"}.items()),
     )
-    hosts_before, counted_before = _decision_hosts(gateway), scrape(gateway).get(key, 0.0)
+    hosts_before, counted_before = gateway.decision_endpoints(), scrape(gateway).get(key, 0.0)
     for n in range(9):  # round robin over three processes
         status, answer = _create(gateway, project, "az-east", f"counted-{n}")
         assert status == 202, answer
-    moved = {host for host, count in _decision_hosts(gateway).items() if count > hosts_before[host]}
+    moved = {
+        host for host, count in gateway.decision_endpoints().items() if count > hosts_before[host]
+    }
     assert len(moved) == 1 + _WORKERS
     assert scrape(gateway)[key] - counted_before == 9
 
@@ -129,11 +123,11 @@ def test_a_pod_registered_on_the_main_process_is_known_to_every_worker(
 ) -> None:
     gateway, _ = cloud
     with _north_pod(gateway, tmp_path):
-        before = _decision_hosts(gateway)
+        before = gateway.decision_endpoints()
         for n in range(9):  # round robin: each process places three
             status, answer = _create(gateway, project, "az-north", f"north-{n}")
             assert status == 202, answer
-        after = _decision_hosts(gateway)
+        after = gateway.decision_endpoints()
         assert all(after[host] > before[host] for host in after), (before, after)
 
 
@@ -163,9 +157,9 @@ def _wait_until_every_process_knows(gateway: Gateway, zone: str) -> None:
     knowing: set[str] = set()
 
     def everyone() -> bool:
-        before = _decision_hosts(gateway)
+        before = gateway.decision_endpoints()
         status, _, body = call("GET", url)
-        after = _decision_hosts(gateway)
+        after = gateway.decision_endpoints()
         moved = [host for host, count in after.items() if count > before.get(host, 0)]
         zones = {info["zoneName"] for info in body["availabilityZoneInfo"]}
         if status == 200 and len(moved) == 1 and zone in zones:
@@ -179,12 +173,16 @@ def test_a_killed_worker_leaves_envoy_and_comes_back(cloud, project) -> None:
     gateway, _ = cloud
     victim = _worker_pids(gateway)[0]
     os.kill(victim, signal.SIGKILL)
-    wait_for(lambda: len(_decision_hosts(gateway)) == _WORKERS, timeout=WAIT_S, what="worker gone")
+    wait_for(
+        lambda: len(gateway.decision_endpoints()) == _WORKERS, timeout=WAIT_S, what="worker gone"
+    )
     for n in range(6):
         status, answer = _create(gateway, project, "az-west", f"after-kill-{n}")
         assert status == 202, answer
     wait_for(
-        lambda: len(_decision_hosts(gateway)) == 1 + _WORKERS, timeout=WAIT_S, what="worker back"
+        lambda: len(gateway.decision_endpoints()) == 1 + _WORKERS,
+        timeout=WAIT_S,
+        what="worker back",
     )
     assert victim not in _worker_pids(gateway) and len(_worker_pids(gateway)) == _WORKERS
 
@@ -216,12 +214,14 @@ def test_workers_on_postgresql(postgres_url: str, tmp_path, project) -> None:  #
     with fresh_database_for(postgres_url) as url:
         env = {"PODGATE_DECISION_WORKERS": "1", "PODGATE_DB_URL": url}
         with running_cloud(tmp_path, LAYOUT, extra_env=env) as (gateway, _):
-            wait_for(lambda: len(_decision_hosts(gateway)) == 2, timeout=WAIT_S, what="the worker")
-            before = _decision_hosts(gateway)
+            wait_for(
+                lambda: len(gateway.decision_endpoints()) == 2, timeout=WAIT_S, what="the worker"
+            )
+            before = gateway.decision_endpoints()
             for n in range(6):
                 status, answer = _create(gateway, project, "az-east", f"pg-{n}")
                 assert status == 202, answer
-            after = _decision_hosts(gateway)
+            after = gateway.decision_endpoints()
             assert all(after[host] > before[host] for host in after), (before, after)
             with _north_pod(gateway, tmp_path):
                 for n in range(4):  # round robin: both processes place two
@@ -235,8 +235,10 @@ def test_a_worker_refuses_ext_proc_streams_without_the_envoy_token(
     """Workers listen on ports of their own: they check Envoy's token as the main process does."""
     gateway, _ = cloud
     own = f"127.0.0.1:{gateway.grpc_port}"
-    wait_for(lambda: len(_decision_hosts(gateway)) == 1 + _WORKERS, timeout=WAIT_S, what="workers")
-    workers = [host for host in _decision_hosts(gateway) if host != own]
+    wait_for(
+        lambda: len(gateway.decision_endpoints()) == 1 + _WORKERS, timeout=WAIT_S, what="workers"
+    )
+    workers = [host for host in gateway.decision_endpoints() if host != own]
     ask = request_headers("GET", "/v2.1/", end_of_stream=True)
     service = (SERVICE_METADATA, "compute")
     for worker in workers:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.gateway import Gateway, http_get
+from harness.gateway import Gateway
 from harness.http import call
 from harness.keystone import DEMO, Keystone
 from harness.procs import UNLIMITED_QUOTAS, WAIT_S, wait_for
@@ -29,19 +29,9 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, keystone: Keystone) -> Ite
         root, keystone, podsim_args=UNLIMITED_QUOTAS, PODGATE_DECISION_WORKERS=str(WORKERS)
     ) as (gateway, _):
         wait_for(
-            lambda: len(_decision_hosts(gateway)) == 1 + WORKERS, timeout=WAIT_S, what="workers"
+            lambda: len(gateway.decision_endpoints()) == 1 + WORKERS, timeout=WAIT_S, what="workers"
         )
         yield gateway
-
-
-def _decision_hosts(gateway: Gateway) -> dict[str, int]:
-    """Each decision endpoint Envoy holds, with the requests (ext_proc streams) it got."""
-    hosts: dict[str, int] = {}
-    for line in http_get(f"{gateway.envoy_admin}/clusters").splitlines():
-        parts = line.split("::")
-        if parts[0] == "podgate_decision" and len(parts) == 4 and parts[2] == "rq_total":
-            hosts[parts[1]] = int(parts[3])
-    return hosts
 
 
 def _worker_command_lines(gateway: Gateway) -> list[bytes]:
@@ -54,7 +44,7 @@ def _worker_command_lines(gateway: Gateway) -> list[bytes]:
 
 def test_every_request_succeeds_in_every_process(gateway: Gateway, keystone: Keystone) -> None:
     demo = f"{gateway.compute_url}/{keystone.project_ids['demo']}"
-    before = _decision_hosts(gateway)
+    before = gateway.decision_endpoints()
     for n in range(4 * (1 + WORKERS)):
         token = keystone.token(*DEMO)  # new to every process: each asks Keystone itself
         headers = {"x-auth-token": token}
@@ -65,7 +55,7 @@ def test_every_request_succeeds_in_every_process(gateway: Gateway, keystone: Key
         assert status == 200, shown
         status, _, listed = call("GET", f"{demo}/servers/detail", None, headers)
         assert status == 200, listed
-    after = _decision_hosts(gateway)
+    after = gateway.decision_endpoints()
     assert all(after[host] > before.get(host, 0) for host in after), (before, after)
     password = keystone.settings().password.get_secret_value()
     assert password not in (gateway.state_dir / "control-plane.log").read_text()

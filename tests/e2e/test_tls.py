@@ -14,7 +14,7 @@ import grpc
 import pytest
 
 from control_plane.cli import main
-from harness.gateway import Gateway, WithAdminToken, http_get
+from harness.gateway import Gateway, WithAdminToken
 from harness.procs import WAIT_S, SimPod, start_podsim, wait_for
 from podgate_api.admin.v1 import admin_pb2, admin_pb2_grpc
 from tests.fixtures.certs import KeyPair, TestCA, serial_of
@@ -79,7 +79,7 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
         created = admin_pb2.Pod(name="pod1", az_name="az-east", endpoints=endpoints)
         gateway.admin().CreatePod(admin_pb2.CreatePodRequest(pod=created))
         gateway.wait_for_clusters({"pod.pod1.compute", "pod.pod1.volumev3"})
-        wait_for(lambda: len(_decision_hosts(gateway)) == 2, timeout=WAIT_S, what="the worker")
+        wait_for(lambda: len(gateway.decision_endpoints()) == 2, timeout=WAIT_S, what="the worker")
         yield Cloud(gateway, pod, ca, files, listener, grpc_pair)
     finally:
         gateway.stop()
@@ -122,16 +122,6 @@ def _sds_acked(gateway: Gateway) -> bool:
     return bool(sds.current_version) and sds.acked_version == sds.current_version and not sds.nack
 
 
-def _decision_hosts(gateway: Gateway) -> dict[str, int]:
-    """Each decision endpoint Envoy holds, with the requests (ext_proc streams) it sent it."""
-    hosts: dict[str, int] = {}
-    for line in http_get(f"{gateway.envoy_admin}/clusters").splitlines():
-        parts = line.split("::")
-        if parts[0] == "podgate_decision" and len(parts) == 4 and parts[2] == "rq_total":
-            hosts[parts[1]] = int(parts[3])
-    return hosts
-
-
 def _podgate(cloud: Cloud, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     """Run a `pod` subcommand of the CLI in this process (its imports cost seconds per run),
     which finds the admin token in the gateway's state dir: status, stdout+stderr."""
@@ -146,7 +136,7 @@ def test_https_requests_through_the_api_listeners_are_decided_and_routed(
     cloud: Cloud, project
 ) -> None:
     gateway = cloud.gateway
-    before = _decision_hosts(gateway)
+    before = gateway.decision_endpoints()
     for n in range(8):
         body = f'{{"server": {{"name": "vm-{n}", "flavorRef": "1", "imageRef": "i"}}}}'
         status, answer, _ = _https(
@@ -157,7 +147,7 @@ def test_https_requests_through_the_api_listeners_are_decided_and_routed(
     assert status == 200 and answer.count(b'"name"') == 8, answer
     status, _, _ = _https(cloud, gateway.volume_port, "GET", f"/v3/{project}/volumes")
     assert status == 200
-    after = _decision_hosts(gateway)
+    after = gateway.decision_endpoints()
     # ext_proc over TLS to the main process and to the worker alike.
     assert all(after[host] > before.get(host, 0) for host in after), (before, after)
     assert gateway.envoy_stat("cluster.podgate_decision.ssl.handshake") >= 2
