@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from harness.procs import start_podsim
-from realcloud import cloud, seed
-from realcloud.layout import DEMO, FLAVORS, PODS, Layout, default_layout
+from realcloud import seed
+from realcloud.layout import DEMO, FLAVORS, PODS, Layout
 from realcloud.venvs import CONSTRAINTS
 from tests.contract.golden import ALLOWED, differences, load, save
 from tests.contract.scenario import WAITS, Bases, podsim_bases, run
@@ -29,15 +29,6 @@ pytestmark = [pytest.mark.real, pytest.mark.timeout(1800)]
 
 Answers = dict[str, dict[str, Any]]
 _POD = PODS[0]
-
-
-@pytest.fixture(scope="module")
-def real_cloud() -> Iterator[Layout]:
-    layout = default_layout()
-    if not cloud.is_up(layout):
-        cloud.down(layout)
-        cloud.up(layout)
-    yield layout
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,11 @@ It starts the cloud when it is not up (cached venvs: about a minute; cold: about
 """
 
 import warnings
-from collections.abc import Iterator
 
 import pytest
 
-from realcloud import cloud, scenario_run
-from realcloud.layout import Layout, default_layout
+from realcloud import scenario_run
+from realcloud.layout import Layout
 
 pytestmark = [pytest.mark.real, pytest.mark.timeout(3600)]
 
@@ -28,15 +27,6 @@ MUST_RUN = {
     "delete the server in az2",
     "delete the volume",
 }
-
-
-@pytest.fixture(scope="module")
-def real_cloud() -> Iterator[Layout]:
-    layout = default_layout()
-    if not cloud.is_up(layout):
-        cloud.down(layout)
-        cloud.up(layout)
-    yield layout
 
 
 def test_openstacksdk_boots_attaches_lists_and_deletes_across_both_pods(
