@@ -6,15 +6,23 @@ workers' (control_plane.worker_metrics). Envoy's own metrics are at its admin po
 /stats/prometheus.
 """
 
-from collections.abc import Callable, Iterator
+import socket
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.exposition import ThreadingWSGIServer
 from prometheus_client.registry import Collector
 
 from control_plane.worker_metrics import WORKER_GAUGE_MODE, Exported, WorkerMetrics
 
-__all__ = ["Metrics"]
+__all__ = ["Metrics", "WsgiApp"]
+
+# A WSGI application (environ, start_response) -> body, as wsgiref serves it.
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 # Decisions are sub-millisecond when cached; fan-outs and pod calls take up to seconds.
 _FAST = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
@@ -139,17 +147,33 @@ class Metrics:
         """Show the decision workers' metrics, merged with this process's, on /metrics."""
         self._exported.workers = workers
 
-    def serve(self, host: str, port: int) -> Callable[[], None]:
-        """Serve /metrics in a background thread; returns the function that stops it."""
+    def serve(
+        self, host: str, port: int, around: Callable[[WsgiApp], WsgiApp] = lambda app: app
+    ) -> Callable[[], None]:
+        """Serve /metrics in a background thread, inside `around` (more paths beside it);
+        returns the function that stops it."""
         served = CollectorRegistry(auto_describe=False)
         served.register(self._exported)
-        server, thread = start_http_server(port, addr=host, registry=served)
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        server_class = type("MetricsServer", (ThreadingWSGIServer,), {"address_family": family})
+        server = make_server(
+            host, port, around(make_wsgi_app(served)), server_class, handler_class=_Quiet
+        )
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
 
         def stop() -> None:
             server.shutdown()
             thread.join(5)
 
         return stop
+
+
+class _Quiet(WSGIRequestHandler):
+    """No access line per scrape on stderr."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
 
 
 class _RoutingCacheCollector(Collector):

@@ -19,6 +19,7 @@ from control_plane.auth.guard import AdminCheck, Guard
 from control_plane.auth.tokens import control_plane_tokens
 from control_plane.decision.extproc import add_to_server as add_decision
 from control_plane.decision.routed.routing_table import RoutingTable
+from control_plane.errors import PodgateError
 from control_plane.identity import (
     Catalog,
     Gate,
@@ -39,6 +40,7 @@ from control_plane.runtime.decision_stack import (
 from control_plane.runtime.grpc_tls import bind, envoy_client_tls
 from control_plane.runtime.listener_certs import ListenerCerts
 from control_plane.runtime.pod_auth_probe import pod_auth_probe
+from control_plane.runtime.readiness import Readiness, watch_store, wsgi_app
 from control_plane.runtime.routing_changes import RoutingCaches
 from control_plane.settings import Settings
 from control_plane.store import Store
@@ -50,6 +52,8 @@ from control_plane.xds.fast_path_set import FastPathSet
 from control_plane.xds.runner import Certs, Secrets, XdsRunner
 
 log = logging.getLogger("podgate.serve")
+# `/ready` (metrics port): the store is pinged this often, and stale after this long.
+_STORE_PING_S, _STORE_STALE_S = 5.0, 15.0
 
 
 def identity(settings: Settings) -> tuple[Gate, Catalog | None]:
@@ -105,11 +109,14 @@ async def serve(
         other_replicas = partial(store.changes.publish, own=False)
         await stack.enter_async_context(follow(settings.database_url, store.origin, other_replicas))
         metrics.watch_routing_cache(lambda: (routing_table.hits, routing_table.misses))
-        stack.callback(
-            metrics.serve(settings.control_plane.host, settings.control_plane.metrics_port)
-        )
-        counter = asyncio.create_task(_count_routings(store, metrics))
-        stack.callback(counter.cancel)
+        readiness = Readiness(stale_s=_STORE_STALE_S)
+        host, port = settings.control_plane.host, settings.control_plane.metrics_port
+        stack.callback(metrics.serve(host, port, around=partial(wsgi_app, readiness)))
+        for task in (
+            asyncio.create_task(_count_routings(store, metrics)),
+            asyncio.create_task(watch_store(store, readiness, _STORE_PING_S, _STORE_PING_S)),
+        ):
+            stack.callback(task.cancel)
 
         link_token = secrets.token_urlsafe(32)
         guard = Guard(
@@ -156,6 +163,7 @@ async def serve(
             add_hub(server, hub)
         bind(server, settings.grpc_target, settings.control_plane)
         await server.start()
+        readiness.serving = True
         stack.push_async_callback(server.stop, 1.0)
         if settings.decision.workers:
             pool = WorkerPool(settings, link_token)
@@ -201,8 +209,13 @@ def _routing_caches(
 
 
 async def _count_routings(store: Store, metrics: Metrics, every_s: float = 15.0) -> None:
-    """Keep the routings-stored gauge current (one grouped count: 0.2 s at 1 M routings)."""
+    """Keep the routings-stored gauge current (one grouped count: 0.2 s at 1 M routings); a
+    store that fails a count is asked again next time (readiness reports it)."""
     while True:
-        for name, count in (await store.routings_per_pod()).items():
+        try:
+            counts = await store.routings_per_pod()
+        except PodgateError:
+            counts = {}
+        for name, count in counts.items():
             metrics.routings_stored.labels(name).set(count)
         await asyncio.sleep(every_s)

@@ -8,7 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from control_plane.errors import BadRequest
 from control_plane.model import (
@@ -327,6 +328,10 @@ class Store:
         """How many resources live in a pod."""
         return await self._run(partial(_routings.count_routings, pod_name=pod_name))
 
+    async def ping(self) -> None:
+        """One round trip to the database (readiness)."""
+        await self._run(_ping, plain=True)
+
     async def routings_per_pod(self) -> dict[str, int]:
         """How many resources live in each pod (every pod named, 0 included), in one query."""
         return await self._run(_routings.routings_per_pod)
@@ -342,3 +347,7 @@ class Store:
         return await self._run(
             partial(_audit.list_audit_events, since=since, limit=limit), plain=True
         )
+
+
+async def _ping(connection: AsyncConnection) -> None:
+    await connection.execute(text("SELECT 1"))
