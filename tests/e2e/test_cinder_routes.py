@@ -229,8 +229,8 @@ def test_an_attachment_lives_beside_its_volume_and_server(cloud, project) -> Non
     status, headers, refused = call("POST", url, apart, V357)
     assert (status, refused["badRequest"]["message"]) == (
         400,
-        f"Volume {volume_id} and instance {elsewhere} are in different availability zones: "
-        f"{WEST}, {EAST}.",
+        f"Invalid volume: Instance {elsewhere} and volume {volume_id} are not in the same "
+        f"availability_zone. Instance is in {EAST}. Volume is in {WEST}",
     )
     assert POD_HEADER not in headers
     body = {"attachment": {"volume_uuid": volume_id, "instance_uuid": server, "connector": None}}

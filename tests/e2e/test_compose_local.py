@@ -66,7 +66,17 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Loc
 
         wait_for(registered, timeout=2 * WAIT_S, what="the register job")
         assert register.popen.returncode == 0, register.output()
-        yield {service.name: service for service in services}
+        by_name = {service.name: service for service in services}
+        # A worker joining changes Envoy's decision cluster, and a request in flight across
+        # that push can fail (issue 19's note): send none before every process has joined.
+        workers = int(by_name["control-plane"].env.get("PODGATE_DECISION_WORKERS", "0"))
+        admin = f"http://127.0.0.1:{by_name['envoy'].env['PODGATE_ENVOY_ADMIN_PORT']}"
+        wait_for(
+            lambda: _decision_endpoints(admin) == 1 + workers,
+            timeout=WAIT_S,
+            what="the decision workers in Envoy's decision cluster",
+        )
+        yield by_name
     finally:
         for proc in reversed(procs.values()):
             if proc.alive():
@@ -76,6 +86,13 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Loc
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.popen.wait()
+
+
+def _decision_endpoints(admin: str) -> int:
+    """How many decision processes Envoy's decision cluster holds (host lines: `::rq_total::`)."""
+    parts = [line.split("::") for line in http_get(f"{admin}/clusters").splitlines()]
+    hosts = [p for p in parts if len(p) == 4 and p[0] == "podgate_decision"]
+    return sum(1 for p in hosts if p[2] == "rq_total")
 
 
 def _gateway(topology: dict[str, LocalService], container_port: int) -> str:

@@ -81,7 +81,8 @@ def _create_not_repeated(gateway: Gateway, relay: DroppingRelay, project: str) -
     assert status == 202, answer
     status, answer = _create(gateway, project)  # on the connection the relay now drops
     assert relay.dropped == 1
-    assert status == 503 and "pod1" in answer["serviceUnavailable"]["message"]
+    message = answer["serviceUnavailable"]["message"]
+    assert status == 503 and "availability zone" in message and "pod" not in message, message
     listed = call("GET", f"{gateway.compute_url}/{project}/servers")[2]["servers"]
     assert len(listed) == 1
 
