@@ -36,13 +36,13 @@ from control_plane.decision.lists.pod_reader import (
 )
 from control_plane.decision.lists.present import ListView, localise, origin
 from control_plane.decision.lists.query import ListQuery, SortKey, pods_to_ask
+from control_plane.decision.pod_choice import usable
 from control_plane.decision.pods.client import PodFetch, forwarded_headers
 from control_plane.decision.pods.health import EVERY_POD_HEALTHY, HealthView
 from control_plane.decision.resources import SPECS
-from control_plane.decision.zone_faults import resource_zone_gone, zone_unavailable
 from control_plane.errors import PodgateError, fault_body
 from control_plane.metrics import Metrics
-from control_plane.model import RESOURCE_SERVICE, Pod, PodState, ResourceType, Routing
+from control_plane.model import RESOURCE_SERVICE, Pod, ResourceType, Routing
 
 __all__ = ["ListAnswer", "Lister", "RoutingLearner"]
 
@@ -175,11 +175,7 @@ class Lister:
         any_project = _ALL_TENANTS in dict(query.params) or pods_judge
         if routing is None or (routing.project_id != page.project_id and not any_project):
             raise MarkerMissing(marker)
-        pod = pods.get(routing.pod_name)
-        if pod is None or pod.state == PodState.DISABLED or not pod.serves(service):
-            raise resource_zone_gone(routing.pod_name)
-        if pod.name in unhealthy:
-            raise zone_unavailable(pod, "is not answering")
+        pod, _ = usable(routing.pod_name, pods.get(routing.pod_name), service, unhealthy)
         task = asyncio.create_task(reader.marker_key(pod, marker))
         in_list = any(candidate.name == pod.name for candidate in asked)
         positions = {pod.name: ResumeAfter(marker)} if in_list else {}
