@@ -42,14 +42,12 @@ def resource_zone_gone(pod_name: str) -> PodUnavailable:
     )
 
 
-# Where every pod is down, disabled, or lacks the API.
+# An answer across pods where every pod is down, disabled, or lacks the API.
 NO_ZONE = "No availability zone can serve this request now."
 
 
-def no_zone(service: Service | None = None, why: str = "no pod is usable") -> PodUnavailable:
-    """No zone at all can answer (every pod down, disabled or without the API)."""
-    if service is None:
-        return PodUnavailable(NO_ZONE, detail=why)
+def no_zone(service: Service, why: str) -> PodUnavailable:
+    """No zone at all offers `service` now (every pod down, disabled or without the API)."""
     return PodUnavailable(
         f"No availability zone can serve the {_SERVICE_WORDS[service]} service now.", detail=why
     )
@@ -70,13 +68,13 @@ def schedule_refused(az: str | None, stuck: Iterable[Pod], silent: Iterable[Pod]
         message = (
             f"Availability zone '{az}' is not available now."
             if az
-            else ("No availability zone is available now.")
+            else "No availability zone is available now."
         )
         detail = f"pod {', '.join(pod.name for pod in silent)} is not answering"
         return PodUnavailable(message, detail=detail)
     message = (
         f"Availability zone '{az}' accepts no new resources now."
         if az
-        else ("No availability zone accepts new resources now.")
+        else "No availability zone accepts new resources now."
     )
     return PodUnavailable(message, detail="no ENABLED pod takes new resources")
