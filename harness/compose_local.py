@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from control_plane.auth.tokens import ADMIN_TOKEN_ENV, ENVOY_TOKEN_ENV
-from control_plane.settings import Settings
+from control_plane.settings import Settings, is_wildcard
 
 __all__ = [
     "LocalService",
@@ -34,7 +34,6 @@ __all__ = [
 ]
 
 LOOPBACK = "127.0.0.1"
-_WILDCARDS = {"0.0.0.0", "::", "[::]"}
 # PODGATE_* variables that are no setting: the CLI's and the tokens'.
 _CLIENT_VARIABLES = {
     "PODGATE_SERVER",
@@ -280,7 +279,7 @@ class _Rewrite:
 
     def value(self, text: str, *, host: bool) -> str:
         """`text` made local; `host`: a whole value that is a service's name is its address."""
-        if text in _WILDCARDS or (host and text in self.hosts):
+        if (text and is_wildcard(text)) or (host and text in self.hosts):
             return LOOPBACK
         if text.isdigit() and int(text) in self.ports:
             return str(self.ports[int(text)])
